@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Baton needs on this machine, and nothing twice.
+#   installer/debian-deps.sh run    packages to open the window (X11/Wayland/GL are loaded at run time)
+#   installer/debian-deps.sh test   packages the test suite uses as well (Xvfb, a Secret Service, D-Bus)
+set -euo pipefail
+mode=${1:-run}
+pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
+if [ "$mode" = test ]; then
+  pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,1 @@
+//! The typed commands and events that cross between the UI/CLI and the worker.

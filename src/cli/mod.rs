@@ -1,0 +1,1 @@
+//! The `baton` command line: cmdlet-syntax lines, tables and JSON.

@@ -1,0 +1,1 @@
+//! The lab endpoint: an emulated Windows WinRM service built on the protocol layer in the server role.

@@ -1,0 +1,31 @@
+//! Baton: a console for PowerShell remote sessions on Windows computers.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! ui (egui) ─┐                      ┌─ cli (cmdlet-syntax shell)
+//!            └─► bridge: Command ◄──┘        (events come back the same way)
+//!                  ▼
+//!              worker (tokio, named thread): sessions, throttling, cancellation
+//!                  ▼
+//!              protocol (sans-IO): wsman · psrp · clixml · auth/sealing · compression
+//!                  ▼
+//!              transport (I/O): HTTP(S) with connection affinity · in-process
+//!                  ▼
+//!              a WinRM service: a Windows server, or `lab` (same protocol code, server role)
+//! ```
+//!
+//! Invariants: the UI never does I/O and never waits on the network; the
+//! protocol layer never does I/O and never reads a clock; only `transport`,
+//! `store` and the lab's listener touch sockets or files; secrets live in the
+//! OS keyring, never in profile files or logs.
+
+pub mod bridge;
+pub mod cli;
+pub mod lab;
+pub mod model;
+pub mod protocol;
+pub mod store;
+pub mod transport;
+pub mod ui;
+pub mod worker;

@@ -1,0 +1,5 @@
+//! The `baton` executable.
+
+fn main() {
+    println!("baton {}", env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,1 @@
+//! Shared plain-data vocabulary of the UI, the CLI and the worker.

@@ -1,0 +1,1 @@
+//! Persistent state: connection profiles (TOML) and credentials (OS keyring).

@@ -1,0 +1,1 @@
+//! The background worker: a tokio runtime on a named thread that owns all I/O.

@@ -1,0 +1,4 @@
+//! The integration-test binary: one binary, shared fixtures in `common`.
+
+mod common;
+mod pypsrp_transcripts;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests use into .peers/ (git ignores it):
+#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients and NTLM acceptor no one here wrote)
+#   - the pypsrp 0.9.1 source distribution, whose tests/tests_pypsrp/responses/*.yml are
+#     recorded exchanges with real Windows servers
+# Prints the environment variables the tests read.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+peers="$root/.peers"
+mkdir -p "$peers"
+if [ ! -x "$peers/venv/bin/python" ]; then
+  python3 -m venv "$peers/venv"
+fi
+if ! "$peers/venv/bin/python" -c 'import pypsrp, spnego' 2>/dev/null; then
+  "$peers/venv/bin/pip" install -q --disable-pip-version-check 'pypsrp==0.9.1' 'pyspnego>=0.11'
+fi
+if [ ! -d "$peers/pypsrp-0.9.1/tests/tests_pypsrp/responses" ]; then
+  tmp=$(mktemp -d)
+  "$peers/venv/bin/pip" download -q --disable-pip-version-check --no-binary :all: --no-deps 'pypsrp==0.9.1' -d "$tmp"
+  tar -xzf "$tmp"/pypsrp-0.9.1.tar.gz -C "$peers"
+  rm -rf "$tmp"
+fi
