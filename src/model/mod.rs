@@ -1,1 +1,11 @@
-//! Shared plain-data vocabulary of the UI, the CLI and the worker.
+//! Shared plain-data vocabulary of the UI, the CLI and the worker: sessions in
+//! PowerShell's terms, connection settings, output items and user-facing errors.
+
+pub mod connection;
+pub mod session;
+
+pub use connection::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType, Secret};
+pub use session::{
+    Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
+    RemoteCommand, ServerShellState, SessionInfo, SessionState, ShellDetails, UserError,
+};

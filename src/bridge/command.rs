@@ -1,0 +1,135 @@
+use uuid::Uuid;
+
+use super::OpId;
+use crate::model::{ConnectionSpec, Credential, OutputBufferingMode};
+
+/// Which credential to use for a computer.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum CredentialChoice {
+    /// The current user's (Kerberos/NTLM single sign-on where the platform has it).
+    #[default]
+    Implicit,
+    /// A credential saved in the OS keyring, by its entry id.
+    Saved { entry_id: String, user: String },
+    /// Given for this action only; never saved.
+    Once(Credential),
+}
+
+/// A computer as the user picked it: its display name (profile or host) and
+/// how to reach it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComputerRef {
+    /// The name the user sees and types (`Srv1`).
+    pub name: String,
+    pub spec: ConnectionSpec,
+    pub credential: CredentialChoice,
+}
+
+impl ComputerRef {
+    /// A computer reached with `spec` and `credential`.
+    pub fn new(name: &str, spec: ConnectionSpec, credential: CredentialChoice) -> Self {
+        ComputerRef {
+            name: name.to_owned(),
+            spec,
+            credential,
+        }
+    }
+}
+
+/// One session on one computer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRef {
+    pub computer: ComputerRef,
+    pub instance_id: Uuid,
+    /// The session's name, for messages.
+    pub name: String,
+}
+
+/// What the UI or the CLI asks the worker to do.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// `Get-PSSession -ComputerName …`: enumerate the sessions of these computers.
+    ListSessions {
+        op: OpId,
+        computers: Vec<ComputerRef>,
+        /// Name wildcards; empty = all.
+        names: Vec<String>,
+        /// 0 = 32, as PowerShell.
+        throttle_limit: u32,
+    },
+    /// `New-PSSession`.
+    NewSession {
+        op: OpId,
+        computer: ComputerRef,
+        name: Option<String>,
+        idle_timeout_ms: Option<u64>,
+        output_buffering_mode: OutputBufferingMode,
+    },
+    /// `Disconnect-PSSession`.
+    Disconnect {
+        op: OpId,
+        sessions: Vec<SessionRef>,
+        idle_timeout_sec: Option<u32>,
+        output_buffering_mode: OutputBufferingMode,
+        throttle_limit: u32,
+    },
+    /// `Connect-PSSession`: reconnect if this console disconnected it, else connect as a new client.
+    Connect { op: OpId, session: SessionRef },
+    /// `Receive-PSSession`: connect if needed and replay the output of its commands.
+    Receive { op: OpId, session: SessionRef },
+    /// `Invoke-Command -Session` (or `-InDisconnectedSession`).
+    Invoke {
+        op: OpId,
+        session: SessionRef,
+        script: String,
+        in_disconnected_session: bool,
+    },
+    /// Stop a running command (Ctrl+C).
+    StopCommand {
+        op: OpId,
+        session: SessionRef,
+        command_id: Uuid,
+    },
+    /// `Remove-PSSession`.
+    Remove { op: OpId, sessions: Vec<SessionRef> },
+    /// `Test-WSMan`.
+    TestConnection { op: OpId, computer: ComputerRef },
+    /// `Get-PSSessionConfiguration`, run remotely, for the quotas.
+    GetConfiguration {
+        op: OpId,
+        computer: ComputerRef,
+        configuration_name: String,
+    },
+    /// Answer a host prompt (Read-Host) of a running command.
+    AnswerPrompt {
+        op: OpId,
+        session: SessionRef,
+        command_id: Uuid,
+        answer: String,
+    },
+    /// Cancel an action in flight.
+    Cancel { op: OpId },
+    /// Close every connection and stop the worker.
+    Shutdown,
+}
+
+impl Command {
+    /// The action this command belongs to, when it has one.
+    pub fn op(&self) -> Option<OpId> {
+        match self {
+            Command::ListSessions { op, .. }
+            | Command::NewSession { op, .. }
+            | Command::Disconnect { op, .. }
+            | Command::Connect { op, .. }
+            | Command::Receive { op, .. }
+            | Command::Invoke { op, .. }
+            | Command::StopCommand { op, .. }
+            | Command::Remove { op, .. }
+            | Command::TestConnection { op, .. }
+            | Command::GetConfiguration { op, .. }
+            | Command::AnswerPrompt { op, .. }
+            | Command::Cancel { op } => Some(*op),
+            Command::Shutdown => None,
+        }
+    }
+}

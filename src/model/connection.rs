@@ -1,0 +1,433 @@
+//! How to reach a computer: PowerShell's `WSManConnectionInfo`, resolved
+//! (defaults applied, profile inheritance done), plus credentials.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::session::OutputBufferingMode;
+
+/// `-Authentication`, with PowerShell's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum AuthMechanism {
+    /// Negotiate, as on Windows.
+    #[default]
+    Default,
+    Basic,
+    Negotiate,
+    NegotiateWithImplicitCredential,
+    Kerberos,
+    Credssp,
+    Digest,
+}
+
+impl AuthMechanism {
+    /// PowerShell's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMechanism::Default => "Default",
+            AuthMechanism::Basic => "Basic",
+            AuthMechanism::Negotiate => "Negotiate",
+            AuthMechanism::NegotiateWithImplicitCredential => "NegotiateWithImplicitCredential",
+            AuthMechanism::Kerberos => "Kerberos",
+            AuthMechanism::Credssp => "Credssp",
+            AuthMechanism::Digest => "Digest",
+        }
+    }
+
+    /// Parses PowerShell's spelling, case-insensitively.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AuthMechanism::Default,
+            AuthMechanism::Basic,
+            AuthMechanism::Negotiate,
+            AuthMechanism::NegotiateWithImplicitCredential,
+            AuthMechanism::Kerberos,
+            AuthMechanism::Credssp,
+            AuthMechanism::Digest,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// `ProxyAccessType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum ProxyAccessType {
+    #[default]
+    None,
+    IEConfig,
+    WinHttpConfig,
+    AutoDetect,
+    NoProxyServer,
+}
+
+impl ProxyAccessType {
+    /// PowerShell's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyAccessType::None => "None",
+            ProxyAccessType::IEConfig => "IEConfig",
+            ProxyAccessType::WinHttpConfig => "WinHttpConfig",
+            ProxyAccessType::AutoDetect => "AutoDetect",
+            ProxyAccessType::NoProxyServer => "NoProxyServer",
+        }
+    }
+}
+
+/// A password held in memory: zeroed on drop, never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(Zeroizing::new(s.into()))
+    }
+
+    /// The secret itself: only for the authenticator.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A user name and password (`-Credential DOMAIN\user`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credential {
+    /// `DOMAIN\user`, `user@domain` or `user`.
+    pub user: String,
+    pub password: Secret,
+}
+
+impl Credential {
+    /// A credential from a user name and password.
+    pub fn new(user: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            user: user.into(),
+            password: Secret::new(password),
+        }
+    }
+
+    /// (domain, user) from `DOMAIN\user` or `user@domain`.
+    pub fn split_domain(&self) -> (Option<&str>, &str) {
+        if let Some((d, u)) = self.user.split_once('\\') {
+            (Some(d), u)
+        } else if let Some((u, d)) = self.user.split_once('@') {
+            (Some(d), u)
+        } else {
+            (None, self.user.as_str())
+        }
+    }
+}
+
+/// The resolved connection to one computer: every `ConnectionInfo` field of
+/// the Disconnect-PSSession reference page, with PowerShell's defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionSpec {
+    /// Host name or address that is dialled.
+    pub computer_name: String,
+    /// `http` or `https`.
+    pub scheme: String,
+    pub port: u16,
+    /// `wsman` (no leading slash).
+    pub app_name: String,
+    /// A full URI given by the user (`-ConnectionUri`); overrides scheme/host/port/app.
+    pub connection_uri: Option<String>,
+    /// `ConfigurationName` (`Microsoft.PowerShell`), or a full shell URI.
+    pub configuration_name: String,
+    pub authentication: AuthMechanism,
+    pub certificate_thumbprint: Option<String>,
+    pub maximum_connection_redirection_count: u32,
+    pub allow_redirection: bool,
+    pub maximum_received_data_size_per_command: Option<u64>,
+    pub maximum_received_object_size: Option<u64>,
+    pub use_compression: bool,
+    pub no_machine_profile: bool,
+    pub proxy_access_type: ProxyAccessType,
+    pub proxy_authentication: AuthMechanism,
+    /// User name of the proxy credential (its secret is in the keyring).
+    pub proxy_user: Option<String>,
+    pub skip_ca_check: bool,
+    pub skip_cn_check: bool,
+    pub skip_revocation_check: bool,
+    pub no_encryption: bool,
+    pub use_utf16: bool,
+    pub output_buffering_mode: OutputBufferingMode,
+    pub include_port_in_spn: bool,
+    pub culture: String,
+    pub ui_culture: String,
+    /// Milliseconds.
+    pub open_timeout_ms: u64,
+    pub cancel_timeout_ms: u64,
+    pub operation_timeout_ms: u64,
+    /// Milliseconds; `None` = the server's default (PowerShell shows -1).
+    pub idle_timeout_ms: Option<u64>,
+    /// Basic over plain HTTP, which Windows refuses unless AllowUnencrypted is set.
+    pub allow_unencrypted: bool,
+}
+
+impl Default for ConnectionSpec {
+    fn default() -> Self {
+        ConnectionSpec {
+            computer_name: "localhost".into(),
+            scheme: "http".into(),
+            port: 5985,
+            app_name: "wsman".into(),
+            connection_uri: None,
+            configuration_name: "Microsoft.PowerShell".into(),
+            authentication: AuthMechanism::Default,
+            certificate_thumbprint: None,
+            maximum_connection_redirection_count: 5,
+            allow_redirection: false,
+            maximum_received_data_size_per_command: None,
+            maximum_received_object_size: Some(200 << 20),
+            use_compression: true,
+            no_machine_profile: false,
+            proxy_access_type: ProxyAccessType::None,
+            proxy_authentication: AuthMechanism::Negotiate,
+            proxy_user: None,
+            skip_ca_check: false,
+            skip_cn_check: false,
+            skip_revocation_check: false,
+            no_encryption: false,
+            use_utf16: false,
+            output_buffering_mode: OutputBufferingMode::None,
+            include_port_in_spn: false,
+            culture: "en-US".into(),
+            ui_culture: "en-US".into(),
+            open_timeout_ms: 180_000,
+            cancel_timeout_ms: 60_000,
+            operation_timeout_ms: 180_000,
+            idle_timeout_ms: None,
+            allow_unencrypted: false,
+        }
+    }
+}
+
+/// The PowerShell shell URI prefix of session configurations.
+pub const SHELL_URI_PREFIX: &str = "http://schemas.microsoft.com/powershell/";
+
+impl ConnectionSpec {
+    /// A connection to `computer` with PowerShell's defaults.
+    pub fn for_computer(computer: &str) -> Self {
+        ConnectionSpec {
+            computer_name: computer.to_owned(),
+            ..ConnectionSpec::default()
+        }
+    }
+
+    /// The endpoint URL, e.g. `http://Srv1:5985/wsman`.
+    pub fn url(&self) -> String {
+        if let Some(uri) = &self.connection_uri {
+            return uri.clone();
+        }
+        let host = if self.computer_name.contains(':') && !self.computer_name.starts_with('[') {
+            format!("[{}]", self.computer_name)
+        } else {
+            self.computer_name.clone()
+        };
+        format!(
+            "{}://{}:{}/{}",
+            self.scheme,
+            host,
+            self.port,
+            self.app_name.trim_start_matches('/')
+        )
+    }
+
+    /// `ShellUri`: the configuration name as a resource URI.
+    pub fn shell_uri(&self) -> String {
+        if self.configuration_name.contains("://") {
+            self.configuration_name.clone()
+        } else {
+            format!("{SHELL_URI_PREFIX}{}", self.configuration_name)
+        }
+    }
+
+    /// True when a setting weakens security (shown as unsafe in the UI).
+    pub fn unsafe_settings(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.skip_ca_check {
+            v.push("SkipCACheck");
+        }
+        if self.skip_cn_check {
+            v.push("SkipCNCheck");
+        }
+        if self.skip_revocation_check {
+            v.push("SkipRevocationCheck");
+        }
+        if self.no_encryption {
+            v.push("NoEncryption");
+        }
+        if self.allow_unencrypted {
+            v.push("AllowUnencrypted");
+        }
+        v
+    }
+
+    /// Every `ConnectionInfo` field as PowerShell lists it (`$s.Runspace.ConnectionInfo`),
+    /// with the value as text and its unit. `credential_user` fills `Credential`.
+    pub fn fields(&self, credential_user: Option<&str>) -> Vec<ConnectionField> {
+        let ms = |v: u64| v.to_string();
+        let b = |v: bool| if v { "True" } else { "False" }.to_string();
+        let unsafe_flag = |v: bool| v;
+        let (port, scheme) = (self.port.to_string(), self.scheme.clone());
+        vec![
+            ConnectionField::new("ConnectionUri", self.url(), ""),
+            ConnectionField::new("ComputerName", self.computer_name.clone(), ""),
+            ConnectionField::new("Scheme", scheme, ""),
+            ConnectionField::new("Port", port, ""),
+            ConnectionField::new(
+                "AppName",
+                format!("/{}", self.app_name.trim_start_matches('/')),
+                "",
+            ),
+            ConnectionField::new("Credential", credential_user.unwrap_or("").to_owned(), ""),
+            ConnectionField::new("ShellUri", self.shell_uri(), ""),
+            ConnectionField::new(
+                "AuthenticationMechanism",
+                self.authentication.as_str().into(),
+                "",
+            ),
+            ConnectionField::new(
+                "CertificateThumbprint",
+                self.certificate_thumbprint.clone().unwrap_or_default(),
+                "",
+            ),
+            ConnectionField::new(
+                "MaximumConnectionRedirectionCount",
+                self.maximum_connection_redirection_count.to_string(),
+                "",
+            ),
+            ConnectionField::new(
+                "MaximumReceivedDataSizePerCommand",
+                self.maximum_received_data_size_per_command
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                "bytes",
+            ),
+            ConnectionField::new(
+                "MaximumReceivedObjectSize",
+                self.maximum_received_object_size
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                "bytes",
+            ),
+            ConnectionField::new("UseCompression", b(self.use_compression), ""),
+            ConnectionField::new("NoMachineProfile", b(self.no_machine_profile), ""),
+            ConnectionField::new(
+                "ProxyAccessType",
+                self.proxy_access_type.as_str().into(),
+                "",
+            ),
+            ConnectionField::new(
+                "ProxyAuthentication",
+                self.proxy_authentication.as_str().into(),
+                "",
+            ),
+            ConnectionField::new(
+                "ProxyCredential",
+                self.proxy_user.clone().unwrap_or_default(),
+                "",
+            ),
+            ConnectionField::new("SkipCACheck", b(self.skip_ca_check), "")
+                .unsafe_if(unsafe_flag(self.skip_ca_check)),
+            ConnectionField::new("SkipCNCheck", b(self.skip_cn_check), "")
+                .unsafe_if(self.skip_cn_check),
+            ConnectionField::new("SkipRevocationCheck", b(self.skip_revocation_check), "")
+                .unsafe_if(self.skip_revocation_check),
+            ConnectionField::new("NoEncryption", b(self.no_encryption), "")
+                .unsafe_if(self.no_encryption),
+            ConnectionField::new("UseUTF16", b(self.use_utf16), ""),
+            ConnectionField::new(
+                "OutputBufferingMode",
+                self.output_buffering_mode.as_str().into(),
+                "",
+            ),
+            ConnectionField::new("IncludePortInSPN", b(self.include_port_in_spn), ""),
+            ConnectionField::new("Culture", self.culture.clone(), ""),
+            ConnectionField::new("UICulture", self.ui_culture.clone(), ""),
+            ConnectionField::new("OpenTimeout", ms(self.open_timeout_ms), "ms"),
+            ConnectionField::new("CancelTimeout", ms(self.cancel_timeout_ms), "ms"),
+            ConnectionField::new("OperationTimeout", ms(self.operation_timeout_ms), "ms"),
+            ConnectionField::new(
+                "IdleTimeout",
+                self.idle_timeout_ms
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-1".into()),
+                "ms",
+            ),
+        ]
+    }
+}
+
+/// One `ConnectionInfo` field for display.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionField {
+    pub name: &'static str,
+    pub value: String,
+    /// `ms`, `bytes` or empty.
+    pub unit: &'static str,
+    /// The value weakens security.
+    pub is_unsafe: bool,
+}
+
+impl ConnectionField {
+    fn new(name: &'static str, value: String, unit: &'static str) -> Self {
+        ConnectionField {
+            name,
+            value,
+            unit,
+            is_unsafe: false,
+        }
+    }
+
+    fn unsafe_if(mut self, cond: bool) -> Self {
+        self.is_unsafe = cond;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_and_fields_follow_powershell_defaults() {
+        let c = ConnectionSpec::for_computer("Server01");
+        assert_eq!(c.url(), "http://Server01:5985/wsman");
+        assert_eq!(
+            c.shell_uri(),
+            "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
+        );
+        let f = c.fields(None);
+        let names: Vec<_> = f.iter().map(|f| f.name).collect();
+        assert_eq!(names.len(), 30);
+        assert_eq!(names[0], "ConnectionUri");
+        assert_eq!(names[29], "IdleTimeout");
+        assert_eq!(f[29].value, "-1");
+        assert!(f.iter().all(|f| !f.is_unsafe));
+        let v6 = ConnectionSpec::for_computer("::1");
+        assert_eq!(v6.url(), "http://[::1]:5985/wsman");
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c = Credential::new("Domain01\\User01", "P@ssw0rd!");
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("P@ssw0rd!"), "{dbg}");
+        assert_eq!(c.split_domain(), (Some("Domain01"), "User01"));
+    }
+}

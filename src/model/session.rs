@@ -1,0 +1,287 @@
+//! PSSessions in PowerShell's own terms: what `Get-PSSession` shows, what the
+//! detail panes show, and what the worker reports.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The client-relative state of a PSSession (`$s.State`).
+///
+/// A session found by `Get-PSSession -ComputerName` that this console does not
+/// hold open is always `Disconnected`, whatever the server says; the server's
+/// own view is [`ServerShellState`] and shows up as [`Availability`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum SessionState {
+    /// Being created or connected.
+    Opening,
+    /// Open in this console.
+    Opened,
+    /// Not attached to this console (disconnected by someone, or found by enumeration).
+    #[default]
+    Disconnected,
+    /// Removed or expired.
+    Closed,
+    /// The connection failed and the session cannot be used from here.
+    Broken,
+}
+
+impl SessionState {
+    /// PowerShell's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::Opening => "Opening",
+            SessionState::Opened => "Opened",
+            SessionState::Disconnected => "Disconnected",
+            SessionState::Closed => "Closed",
+            SessionState::Broken => "Broken",
+        }
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `$s.Availability`: `None` = disconnected and connectable, `Busy` = attached
+/// to another client (the server says Connected), `Available` = open here and idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Availability {
+    Available,
+    #[default]
+    None,
+    Busy,
+}
+
+impl Availability {
+    /// PowerShell's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Availability::Available => "Available",
+            Availability::None => "None",
+            Availability::Busy => "Busy",
+        }
+    }
+}
+
+impl fmt::Display for Availability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `OutputBufferingMode`: what a disconnected session does when its output
+/// buffer is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum OutputBufferingMode {
+    /// Not set: the server's session configuration decides (normally Block).
+    #[default]
+    None,
+    /// The command pauses until someone reconnects and reads the output.
+    Block,
+    /// The command keeps running; the oldest output is discarded.
+    Drop,
+}
+
+impl OutputBufferingMode {
+    /// PowerShell's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputBufferingMode::None => "None",
+            OutputBufferingMode::Block => "Block",
+            OutputBufferingMode::Drop => "Drop",
+        }
+    }
+
+    /// Parses PowerShell's spelling, case-insensitively.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Some(OutputBufferingMode::None),
+            "block" => Some(OutputBufferingMode::Block),
+            "drop" => Some(OutputBufferingMode::Drop),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for OutputBufferingMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The server's own view of a shell (`rsp:State`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServerShellState {
+    Connected,
+    Disconnected,
+}
+
+/// What the server reports about a shell (Enumerate/Create/Get `rsp:Shell`).
+/// Every field is optional: Windows Server 2008 R2 reports almost none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShellDetails {
+    pub owner: Option<String>,
+    pub client_ip: Option<String>,
+    pub process_id: Option<u32>,
+    pub server_state: Option<ServerShellState>,
+    pub shell_run_time: Option<String>,
+    pub shell_inactivity: Option<String>,
+    /// Milliseconds the shell has been inactive, parsed from `ShellInactivity`.
+    pub shell_inactivity_ms: Option<u64>,
+    pub memory_used: Option<String>,
+    pub child_processes: Option<u32>,
+    pub compression_mode: Option<String>,
+    pub profile_loaded: Option<bool>,
+    pub encoding: Option<String>,
+    pub locale: Option<String>,
+    pub data_locale: Option<String>,
+    pub resource_uri: Option<String>,
+}
+
+/// A command (pipeline) that still exists in a shell, from command enumeration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteCommand {
+    pub command_id: Uuid,
+    /// What the creator put in `rsp:Command` (PowerShell: the pipeline text).
+    pub command_line: String,
+    /// `Running`, `Done`, `Pending`.
+    pub state: String,
+}
+
+/// A PSSession as Baton shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Client-local, increasing (`$s.Id`). Never on the wire.
+    pub id: u32,
+    pub name: String,
+    /// = ShellId = RunspacePool id.
+    pub instance_id: Uuid,
+    /// The computer as the user named it (profile name or host).
+    pub computer_name: String,
+    pub state: SessionState,
+    pub configuration_name: String,
+    pub availability: Availability,
+    /// Milliseconds (`$s.IdleTimeout` is in ms), when known.
+    pub idle_timeout_ms: Option<u64>,
+    /// The server maximum (`MaxIdleTimeOut`), in ms, when known.
+    pub max_idle_timeout_ms: Option<u64>,
+    pub output_buffering_mode: OutputBufferingMode,
+    pub disconnected_on: Option<DateTime<Utc>>,
+    pub expires_on: Option<DateTime<Utc>>,
+    pub details: ShellDetails,
+    pub commands: Vec<RemoteCommand>,
+    /// Negotiated PSRP protocol version, when this console opened it.
+    pub protocol_version: Option<String>,
+}
+
+impl SessionInfo {
+    /// Disconnect/Connect need PSRP ≥ 2.2 ([MS-PSRP] §3.1.4.9); unknown means "try".
+    pub fn supports_disconnect(&self) -> bool {
+        match &self.protocol_version {
+            Some(v) => version_at_least(v, 2, 2),
+            None => true,
+        }
+    }
+}
+
+/// `a.b` ≥ `major.minor`.
+pub fn version_at_least(v: &str, major: u32, minor: u32) -> bool {
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let a = parts.next().unwrap_or(0);
+    let b = parts.next().unwrap_or(0);
+    (a, b) >= (major, minor)
+}
+
+/// A session configuration's quotas, as `Get-PSSessionConfiguration` shows them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigurationQuotas {
+    pub name: String,
+    /// Every property, in the order the server gave them (`Name : Value`).
+    pub properties: Vec<(String, String)>,
+}
+
+impl ConfigurationQuotas {
+    /// A property by name, case-insensitively.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `MaxIdleTimeoutms`, parsed.
+    pub fn max_idle_timeout_ms(&self) -> Option<u64> {
+        self.get("MaxIdleTimeoutms")?.parse().ok()
+    }
+}
+
+/// One item of a command's output, by stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OutputItem {
+    /// An output object, rendered as PowerShell's console would.
+    Output(String),
+    Error(ErrorView),
+    Warning(String),
+    Verbose(String),
+    Debug(String),
+    Information(String),
+    Progress(ProgressView),
+    /// The remote side asked for input (Read-Host) and what Baton answered.
+    HostPrompt(String),
+}
+
+/// An error record, with the details PowerShell prints.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ErrorView {
+    pub message: String,
+    pub fully_qualified_error_id: String,
+    pub category: String,
+    pub target: Option<String>,
+    pub script_stack_trace: Option<String>,
+}
+
+/// A progress record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProgressView {
+    pub activity_id: i32,
+    pub parent_activity_id: i32,
+    pub activity: String,
+    pub status: String,
+    pub current_operation: Option<String>,
+    /// -1 when unknown.
+    pub percent_complete: i32,
+    pub seconds_remaining: i32,
+    pub completed: bool,
+}
+
+/// A failure as a person reads it: what failed, why, and what to do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserError {
+    /// One line: what failed (`Cannot connect ITTask on Srv1`).
+    pub summary: String,
+    /// Why, in the server's or the library's words.
+    pub detail: String,
+    /// What to do about it, when there is something to do.
+    pub advice: Option<String>,
+    /// PowerShell's FullyQualifiedErrorId, when there is one.
+    pub error_id: Option<String>,
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary)?;
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        if let Some(a) = &self.advice {
+            write!(f, " {a}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for UserError {}
