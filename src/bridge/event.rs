@@ -22,6 +22,9 @@ pub struct ActivityEntry {
 }
 
 /// A fact the worker reports.
+// Events are moved once through a channel; boxing the large variants would
+// only add noise at every construction site.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Event {
     /// An action started; `what` is shown in the status bar.

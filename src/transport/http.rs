@@ -1,0 +1,373 @@
+//! One HTTP/1.1 connection over TCP or TLS, owned outright.
+//!
+//! NTLM/Negotiate authentication and its sealing keys belong to one TCP
+//! connection, so Baton never lets a pool open connections behind its back:
+//! each [`HttpConnection`] is one socket driven by hyper's
+//! `client::conn::http1`, which reports a lost connection as an error instead
+//! of silently dialling a new one. The caller (the authenticated session in
+//! [`super::session`]) then re-authenticates on a fresh connection.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::net::TcpStream;
+
+use super::TransportError;
+use super::tls::TlsOptions;
+use crate::protocol::http::{HttpRequest, HttpResponse};
+
+/// Where to connect: parsed from a WS-Management URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub https: bool,
+    pub host: String,
+    pub port: u16,
+    /// Path and query, e.g. `/wsman`.
+    pub path: String,
+}
+
+impl Endpoint {
+    /// Parses `http(s)://host[:port]/path`. The port defaults to 80/443 as in
+    /// PowerShell's `-ConnectionUri`.
+    pub fn parse(url: &str) -> Result<Endpoint, TransportError> {
+        let bad = |why: &str| TransportError::InvalidUri(format!("{url}: {why}"));
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        let https = match scheme.to_ascii_lowercase().as_str() {
+            "http" => false,
+            "https" => true,
+            _ => return Err(bad("the scheme must be http or https")),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/wsman"),
+        };
+        if authority.is_empty() {
+            return Err(bad("no host"));
+        }
+        if authority.contains('@') {
+            return Err(bad(
+                "user information in the URI is not supported; use -Credential",
+            ));
+        }
+        let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
+            let (h, after) = stripped.split_once(']').ok_or_else(|| bad("unclosed ["))?;
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if after.is_empty() => None,
+                None => return Err(bad("junk after the IPv6 address")),
+            };
+            (h.to_owned(), port)
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), Some(p)),
+                None => (authority.to_owned(), None),
+            }
+        };
+        let port = match port {
+            Some(p) => p.parse::<u16>().map_err(|_| bad("invalid port"))?,
+            None if https => 443,
+            None => 80,
+        };
+        Ok(Endpoint {
+            https,
+            host,
+            port,
+            path: path.to_owned(),
+        })
+    }
+
+    /// `Host` header value.
+    pub fn host_header(&self) -> String {
+        let h = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let default = if self.https { 443 } else { 80 };
+        if self.port == default {
+            h
+        } else {
+            format!("{h}:{}", self.port)
+        }
+    }
+
+    /// The URL again, normalised.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}{}",
+            if self.https { "https" } else { "http" },
+            self.host_header(),
+            self.path
+        )
+    }
+}
+
+/// Limits and timeouts for one connection.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub connect_timeout: Duration,
+    /// The largest response body accepted.
+    pub max_response_bytes: usize,
+    pub tls: TlsOptions,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            connect_timeout: Duration::from_secs(30),
+            max_response_bytes: 64 << 20,
+            tls: TlsOptions::default(),
+        }
+    }
+}
+
+/// One HTTP/1.1 connection. Requests are strictly sequential.
+pub struct HttpConnection {
+    endpoint: Endpoint,
+    sender: http1::SendRequest<Full<Bytes>>,
+    max_response_bytes: usize,
+    peer_certificate: Option<CertificateDer<'static>>,
+    /// Cookies the server set (`MS-WSMAN` affinity), sent back on this connection.
+    cookies: Vec<(String, String)>,
+}
+
+impl HttpConnection {
+    /// Dials `endpoint` (TLS when https) and performs the HTTP/1.1 handshake.
+    pub async fn connect(
+        endpoint: &Endpoint,
+        options: &ConnectOptions,
+    ) -> Result<HttpConnection, TransportError> {
+        let addr = (endpoint.host.as_str(), endpoint.port);
+        let tcp = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| TransportError::ConnectTimeout {
+                host: endpoint.host.clone(),
+                port: endpoint.port,
+                after: options.connect_timeout,
+            })?
+            .map_err(|e| TransportError::Connect {
+                host: endpoint.host.clone(),
+                port: endpoint.port,
+                reason: e.to_string(),
+            })?;
+        let _ = tcp.set_nodelay(true);
+        let (sender, peer_certificate) = if endpoint.https {
+            let config = super::tls::client_config(&options.tls)?;
+            let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+            let name = ServerName::try_from(endpoint.host.clone()).map_err(|_| {
+                TransportError::InvalidUri(format!(
+                    "{} is not a valid TLS server name",
+                    endpoint.host
+                ))
+            })?;
+            let tls = tokio::time::timeout(options.connect_timeout, connector.connect(name, tcp))
+                .await
+                .map_err(|_| TransportError::ConnectTimeout {
+                    host: endpoint.host.clone(),
+                    port: endpoint.port,
+                    after: options.connect_timeout,
+                })?
+                .map_err(|e| super::tls::describe_tls_error(&endpoint.host, &e))?;
+            let cert = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| c.clone().into_owned());
+            (handshake(TokioIo::new(tls)).await?, cert)
+        } else {
+            (handshake(TokioIo::new(tcp)).await?, None)
+        };
+        Ok(HttpConnection {
+            endpoint: endpoint.clone(),
+            sender,
+            max_response_bytes: options.max_response_bytes,
+            peer_certificate,
+            cookies: Vec::new(),
+        })
+    }
+
+    /// The server's TLS certificate (for channel bindings), when https.
+    pub fn peer_certificate(&self) -> Option<&CertificateDer<'static>> {
+        self.peer_certificate.as_ref()
+    }
+
+    /// The endpoint this connection goes to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// True once the server or the network closed the connection.
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+
+    /// Sends one request and reads the whole response, within `timeout`.
+    /// `Content-Length` is always sent (WinRM rejects chunked bodies,
+    /// [MS-WSMV] §3.1.4.1.31.8); `Accept-Encoding: identity` keeps IIS-hosted
+    /// endpoints from compressing.
+    pub async fn send(
+        &mut self,
+        request: HttpRequest,
+        timeout: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        if self.sender.is_closed() {
+            return Err(TransportError::ConnectionClosed);
+        }
+        self.sender
+            .ready()
+            .await
+            .map_err(|_| TransportError::ConnectionClosed)?;
+        let mut builder = hyper::Request::builder()
+            .method(request.method.as_str())
+            .uri(request.path.as_str())
+            .header(hyper::header::HOST, self.endpoint.host_header())
+            .header(hyper::header::CONTENT_LENGTH, request.body.len())
+            .header(hyper::header::ACCEPT_ENCODING, "identity")
+            .header(hyper::header::CONNECTION, "Keep-Alive");
+        let has_user_agent = request.header("user-agent").is_some();
+        for (k, v) in &request.headers {
+            if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if !has_user_agent {
+            builder = builder.header(
+                hyper::header::USER_AGENT,
+                concat!("Baton/", env!("CARGO_PKG_VERSION")),
+            );
+        }
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            builder = builder.header(hyper::header::COOKIE, c.join("; "));
+        }
+        let req = builder
+            .body(Full::new(Bytes::from(request.body)))
+            .map_err(|e| TransportError::Http(e.to_string()))?;
+        let max = self.max_response_bytes;
+        let fut = async {
+            let resp = self
+                .sender
+                .send_request(req)
+                .await
+                .map_err(|e| classify_hyper_error(&e))?;
+            let (parts, body) = resp.into_parts();
+            let body = Limited::new(body, max)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<http_body_util::LengthLimitError>() {
+                        TransportError::ResponseTooLarge(max)
+                    } else {
+                        TransportError::ConnectionClosed
+                    }
+                })?
+                .to_bytes();
+            let headers = parts
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            Ok::<_, TransportError>(HttpResponse {
+                status: parts.status.as_u16(),
+                headers,
+                body: body.to_vec(),
+            })
+        };
+        let resp = tokio::time::timeout(timeout, fut)
+            .await
+            .map_err(|_| TransportError::ReadTimeout(timeout))??;
+        for v in resp.headers_named("set-cookie") {
+            if let Some((kv, _)) = v.split_once(';').or(Some((v, "")))
+                && let Some((k, val)) = kv.split_once('=')
+            {
+                let k = k.trim().to_owned();
+                self.cookies.retain(|(n, _)| *n != k);
+                self.cookies.push((k, val.trim().to_owned()));
+            }
+        }
+        Ok(resp)
+    }
+}
+
+async fn handshake<I>(io: I) -> Result<http1::SendRequest<Full<Bytes>>, TransportError>
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (sender, conn) = http1::Builder::new()
+        .handshake(io)
+        .await
+        .map_err(|e| TransportError::Http(e.to_string()))?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!("http connection ended: {e}");
+        }
+    });
+    Ok(sender)
+}
+
+fn classify_hyper_error(e: &hyper::Error) -> TransportError {
+    if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
+        TransportError::ConnectionClosed
+    } else {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg.push_str(": ");
+            msg.push_str(&s.to_string());
+            src = s.source();
+        }
+        if msg.contains("reset") || msg.contains("broken pipe") || msg.contains("closed") {
+            TransportError::ConnectionClosed
+        } else {
+            TransportError::Http(msg)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_endpoints_like_powershell() {
+        let e = Endpoint::parse("http://Srv1:5985/wsman").unwrap();
+        assert_eq!(
+            (e.https, e.host.as_str(), e.port, e.path.as_str()),
+            (false, "Srv1", 5985, "/wsman")
+        );
+        let e = Endpoint::parse("https://server01/wsman?PSVersion=7.4").unwrap();
+        assert_eq!(
+            (e.https, e.port, e.path.as_str()),
+            (true, 443, "/wsman?PSVersion=7.4")
+        );
+        let e = Endpoint::parse("http://[::1]:5985/wsman").unwrap();
+        assert_eq!((e.host.as_str(), e.port), ("::1", 5985));
+        assert_eq!(e.host_header(), "[::1]:5985");
+        assert_eq!(Endpoint::parse("http://h").unwrap().path, "/wsman");
+        for bad in [
+            "ftp://h/",
+            "h:5985",
+            "http://",
+            "http://u:p@h/",
+            "http://h:99999/",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
