@@ -166,3 +166,283 @@ fn secrets_stay_out_of_debug() {
     assert!(!format!("{c:?}").contains("Alice-Pa55"));
     assert!(!format!("{s:?}{:?}", table()).contains("Alice-Pa55"));
 }
+
+// ---------------------------------------------------------------------------
+// Interoperability with pyspnego (and pypsrp's own framing code)
+// ---------------------------------------------------------------------------
+
+mod peer {
+    use base64::Engine as _;
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+    pub fn b64(data: &[u8]) -> String {
+        if data.is_empty() {
+            "-".into()
+        } else {
+            base64::engine::general_purpose::STANDARD.encode(data)
+        }
+    }
+
+    pub fn unb64(text: &str) -> Vec<u8> {
+        if text == "-" {
+            Vec::new()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap()
+        }
+    }
+
+    /// The pyspnego helper tests/peers/ntlm_acceptor.py over stdin/stdout.
+    pub struct Peer {
+        child: Child,
+        stdin: ChildStdin,
+        stdout: BufReader<ChildStdout>,
+        _users: tempfile::NamedTempFile,
+    }
+
+    impl Peer {
+        pub fn spawn(args: &[&str]) -> Peer {
+            let mut users = tempfile::NamedTempFile::new().unwrap();
+            writeln!(users, "LAB:alice:Alice-Pa55\nLAB:bob:B0b-secret").unwrap();
+            let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/peers/ntlm_acceptor.py");
+            let mut child = Command::new(crate::common::peer_python())
+                .arg(script)
+                .args(args)
+                .env("NTLM_USER_FILE", users.path())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("start the pyspnego peer");
+            let stdin = child.stdin.take().unwrap();
+            let stdout = BufReader::new(child.stdout.take().unwrap());
+            Peer {
+                child,
+                stdin,
+                stdout,
+                _users: users,
+            }
+        }
+
+        pub fn read(&mut self) -> Vec<String> {
+            let mut line = String::new();
+            self.stdout.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "the pyspnego peer exited");
+            line.split_whitespace().map(str::to_owned).collect()
+        }
+
+        pub fn ask(&mut self, words: &[&str]) -> Vec<String> {
+            writeln!(self.stdin, "{}", words.join(" ")).unwrap();
+            self.stdin.flush().unwrap();
+            self.read()
+        }
+
+        pub fn error_text(reply: &[String]) -> String {
+            assert_eq!(reply[0], "ERROR", "{reply:?}");
+            String::from_utf8(unb64(&reply[1])).unwrap()
+        }
+    }
+
+    impl Drop for Peer {
+        fn drop(&mut self) {
+            let _ = writeln!(self.stdin, "QUIT");
+            let _ = self.child.wait();
+        }
+    }
+}
+
+use peer::{Peer, b64, unb64};
+
+fn token_of(header: &str) -> Vec<u8> {
+    let (_, t) = header.split_once(' ').unwrap();
+    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, t).unwrap()
+}
+
+/// Our client authenticates to pyspnego's acceptor; returns the client, the
+/// peer and the user the peer saw, or the peer's error.
+fn client_against_pyspnego(
+    mech: Mechanism,
+    user: &str,
+    password: &str,
+) -> (ClientAuthenticator, Peer, Result<String, String>) {
+    let protocol = if mech == Mechanism::Ntlm {
+        "ntlm"
+    } else {
+        "negotiate"
+    };
+    let mut peer = Peer::spawn(&["accept", protocol]);
+    let creds = Credentials::new(user, password).unwrap();
+    let mut client = ClientAuthenticator::new(mech, creds, "lab.example", "WS1");
+    let mut header = client.start().unwrap().to_string();
+    for _ in 0..5 {
+        let reply = peer.ask(&["TOKEN", &b64(&token_of(&header))]);
+        match reply[0].as_str() {
+            "TOKEN" => {
+                let www = format!("{} {}", mech.scheme(), reply[1]);
+                match client.on_response(401, [www.as_str()]).unwrap() {
+                    ClientStep::Send(h) => header = h,
+                    ClientStep::Done => panic!("done on 401"),
+                }
+            }
+            "DONE" => {
+                let www = (reply[1] != "-").then(|| format!("{} {}", mech.scheme(), reply[1]));
+                assert_eq!(
+                    client.on_response(200, www.as_deref()).unwrap(),
+                    ClientStep::Done
+                );
+                let who = String::from_utf8(unb64(&reply[2])).unwrap();
+                return (client, peer, Ok(who));
+            }
+            _ => {
+                let e = Peer::error_text(&reply);
+                return (client, peer, Err(e));
+            }
+        }
+    }
+    panic!("no completion");
+}
+
+#[test]
+fn our_client_against_pyspnego_acceptor() {
+    for mech in [Mechanism::Ntlm, Mechanism::Negotiate] {
+        let (mut client, mut peer, who) = client_against_pyspnego(mech, "LAB\\alice", "Alice-Pa55");
+        let who = who.unwrap_or_else(|e| panic!("{mech:?}: {e}"));
+        assert!(who.eq_ignore_ascii_case("LAB\\alice"), "{who}");
+        assert!(client.is_complete());
+        for i in 0..4 {
+            // client -> pyspnego: pypsrp's unwrap_message with pyspnego's unwrap_winrm
+            let req = format!("<s:Envelope>req {i} {}</s:Envelope>", "é".repeat(i * 700));
+            let (body, ct) = client.wrap(req.as_bytes()).unwrap();
+            let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+            assert_eq!(reply[0], "PLAIN", "{mech:?} {:?}", reply);
+            assert_eq!(unb64(&reply[1]), req.as_bytes());
+            // pyspnego -> client: pyspnego's wrap_winrm with pypsrp's framing
+            let resp = format!("<s:Envelope>resp {i} {}</s:Envelope>", "z".repeat(i * 300));
+            let reply = peer.ask(&["WRAP", &b64(resp.as_bytes())]);
+            assert_eq!(reply[0], "BODY");
+            let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+            assert_eq!(
+                client.unwrap(&unb64(&reply[1]), &ct).unwrap(),
+                resp.as_bytes()
+            );
+        }
+        // a tampered byte is rejected in both directions
+        let (mut body, ct) = client.wrap(b"<s:Envelope>tamper</s:Envelope>").unwrap();
+        let n = body.len();
+        body[n - 28] ^= 0x20;
+        let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+        assert!(!Peer::error_text(&reply).is_empty());
+        let reply = peer.ask(&["WRAP", &b64(b"<s:Envelope>tamper back</s:Envelope>")]);
+        let mut body = unb64(&reply[1]);
+        let n = body.len();
+        body[n - 28] ^= 0x20;
+        let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+        assert!(client.unwrap(&body, &ct).is_err());
+    }
+}
+
+#[test]
+fn pyspnego_acceptor_refuses_our_wrong_password() {
+    for mech in [Mechanism::Ntlm, Mechanism::Negotiate] {
+        let (_, _, who) = client_against_pyspnego(mech, "LAB\\alice", "not-the-password");
+        assert!(who.is_err(), "{mech:?} accepted a wrong password");
+    }
+}
+
+/// pyspnego's client authenticates to our acceptor; returns the acceptor and
+/// the peer once done, or the acceptor's refusal.
+fn pyspnego_against_our_acceptor(
+    protocol: &str,
+    user: &str,
+    password: &str,
+) -> (ServerAcceptor, Peer, Result<String, String>) {
+    let scheme = if protocol == "ntlm" {
+        "NTLM"
+    } else {
+        "Negotiate"
+    };
+    let mut peer = Peer::spawn(&["client", protocol, user, password]);
+    let mut server = ServerAcceptor::new(table());
+    let mut reply = peer.read();
+    for _ in 0..5 {
+        // pyspnego's NTLM client is complete once it has sent AUTHENTICATE
+        assert!(
+            reply[0] == "TOKEN" || reply[0] == "DONE" && reply[1] != "-",
+            "{reply:?}"
+        );
+        let header = format!("{scheme} {}", reply[1]);
+        match server.accept(&header).unwrap() {
+            AcceptOutcome::Continue { www_authenticate } => {
+                reply = peer.ask(&["TOKEN", &b64(&token_of(&www_authenticate))]);
+            }
+            AcceptOutcome::Accepted {
+                user,
+                www_authenticate,
+            } => {
+                let fin = www_authenticate
+                    .map(|h| b64(&token_of(&h)))
+                    .unwrap_or("-".into());
+                let done = peer.ask(&["FINAL", &fin]);
+                assert_eq!(done[0], "DONE", "{done:?}");
+                return (server, peer, Ok(user));
+            }
+            AcceptOutcome::Denied { reason } => return (server, peer, Err(reason)),
+        }
+    }
+    panic!("no completion");
+}
+
+#[test]
+fn pyspnego_client_against_our_acceptor() {
+    for protocol in ["ntlm", "negotiate"] {
+        for (user, pw, expect) in [
+            ("LAB\\alice", "Alice-Pa55", "LAB\\alice"),
+            ("lab\\bob", "B0b-secret", "LAB\\bob"),
+        ] {
+            let (mut server, mut peer, who) = pyspnego_against_our_acceptor(protocol, user, pw);
+            assert_eq!(who.as_deref(), Ok(expect), "{protocol} {user}");
+            for i in 0..3 {
+                let req = format!(
+                    "<s:Envelope>from pyspnego {i}{}</s:Envelope>",
+                    "q".repeat(i * 999)
+                );
+                let reply = peer.ask(&["WRAP", &b64(req.as_bytes())]);
+                let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+                assert_eq!(
+                    server.unwrap(&unb64(&reply[1]), &ct).unwrap(),
+                    req.as_bytes()
+                );
+                let resp = format!("<s:Envelope>from baton {i}</s:Envelope>");
+                let (body, ct) = server.wrap(resp.as_bytes()).unwrap();
+                let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+                assert_eq!(reply[0], "PLAIN", "{protocol}: {reply:?}");
+                assert_eq!(unb64(&reply[1]), resp.as_bytes());
+            }
+            // tampered request
+            let reply = peer.ask(&["WRAP", &b64(b"<s:Envelope>x</s:Envelope>")]);
+            let mut body = unb64(&reply[1]);
+            let n = body.len();
+            body[n - 26] ^= 1;
+            let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+            assert!(server.unwrap(&body, &ct).is_err());
+        }
+    }
+}
+
+#[test]
+fn our_acceptor_refuses_pyspnego_wrong_password() {
+    for protocol in ["ntlm", "negotiate"] {
+        for (user, pw) in [
+            ("LAB\\alice", "B0b-secret"),
+            ("LAB\\alice", "Wr0ng-pw"),
+            ("LAB\\nobody", "Alice-Pa55"),
+        ] {
+            let (server, _, who) = pyspnego_against_our_acceptor(protocol, user, pw);
+            let reason = who.unwrap_err();
+            assert!(reason.contains("access denied"), "{protocol}: {reason}");
+            assert!(!server.is_complete());
+        }
+    }
+}
