@@ -446,3 +446,292 @@ fn our_acceptor_refuses_pyspnego_wrong_password() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// multipart/encrypted framing: pypsrp 0.9.1 tests/tests_pypsrp/test_encryption.py
+// (its vectors use a mock context, so these check the framing bytes it asserts)
+// ---------------------------------------------------------------------------
+
+use baton::protocol::ProtocolError;
+use baton::protocol::auth::sealing::{self, SealProtocol, Sealed, SealingContext};
+
+/// pypsrp's MockAuth: header "reallylongheader", data + "-encrypted".
+struct MockAuth {
+    padding: bool,
+}
+
+impl SealingContext for MockAuth {
+    fn seal(&mut self, plaintext: &[u8]) -> Result<Sealed, ProtocolError> {
+        let mut data = plaintext.to_vec();
+        data.extend_from_slice(b"-encrypted");
+        Ok(Sealed {
+            header: b"reallylongheader".to_vec(),
+            data,
+            padding: usize::from(self.padding),
+        })
+    }
+    fn unseal(&mut self, _h: &[u8], data: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+        Ok(data[..data.len().saturating_sub(10)].to_vec())
+    }
+}
+
+fn part(protocol: &str, len: usize, payload: &[u8]) -> Vec<u8> {
+    let mut v = format!(
+        "--Encrypted Boundary\r\n\tContent-Type: {protocol}\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={len}\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00reallylongheader"
+    )
+    .into_bytes();
+    v.extend_from_slice(payload);
+    v.extend_from_slice(b"-encrypted");
+    v
+}
+
+const SPNEGO: &str = "application/HTTP-SPNEGO-session-encrypted";
+const KERBEROS: &str = "application/HTTP-Kerberos-session-encrypted";
+const CREDSSP: &str = "application/HTTP-CredSSP-session-encrypted";
+
+#[test]
+fn pypsrp_wrap_vectors() {
+    for (proto, name, padding, expected_len) in [
+        (SealProtocol::Spnego, SPNEGO, false, 9),
+        (SealProtocol::Spnego, SPNEGO, true, 10),
+        (SealProtocol::Kerberos, KERBEROS, false, 9),
+        (SealProtocol::CredSsp, CREDSSP, false, 9),
+    ] {
+        let (body, ct) =
+            sealing::wrap_body(&mut MockAuth { padding }, proto, b"plaintext").unwrap();
+        let mut expected = part(name, expected_len, b"plaintext");
+        expected.extend_from_slice(b"--Encrypted Boundary--\r\n");
+        assert_eq!(body, expected, "{name} padding={padding}");
+        assert_eq!(
+            ct,
+            format!("multipart/encrypted;protocol=\"{name}\";boundary=\"Encrypted Boundary\"")
+        );
+    }
+    // large: one part for SPNEGO/Kerberos, 16 KiB chunks for CredSSP
+    let big = vec![b'a'; 20000];
+    for (proto, name) in [
+        (SealProtocol::Spnego, SPNEGO),
+        (SealProtocol::Kerberos, KERBEROS),
+    ] {
+        let (body, ct) = sealing::wrap_body(&mut MockAuth { padding: false }, proto, &big).unwrap();
+        let mut expected = part(name, 20000, &big);
+        expected.extend_from_slice(b"--Encrypted Boundary--\r\n");
+        assert_eq!(body, expected);
+        assert!(ct.starts_with("multipart/encrypted;"));
+    }
+    let (body, ct) = sealing::wrap_body(
+        &mut MockAuth { padding: false },
+        SealProtocol::CredSsp,
+        &big,
+    )
+    .unwrap();
+    let mut expected = part(CREDSSP, 16384, &big[..16384]);
+    expected.extend_from_slice(&part(CREDSSP, 3616, &big[16384..]));
+    expected.extend_from_slice(b"--Encrypted Boundary--\r\n");
+    assert_eq!(body, expected);
+    assert!(ct.starts_with(
+        "multipart/x-multi-encrypted;protocol=\"application/HTTP-CredSSP-session-encrypted\""
+    ));
+    // and it reads back
+    assert_eq!(
+        sealing::unwrap_body(&mut MockAuth { padding: false }, &body, &ct).unwrap(),
+        big
+    );
+}
+
+fn ct(proto: &str, boundary: &str) -> String {
+    format!("multipart/encrypted;protocol=\"{proto}\";boundary=\"{boundary}\"")
+}
+
+#[test]
+fn pypsrp_unwrap_vectors() {
+    let mut m = MockAuth { padding: false };
+    // small spnego, with and without the closing hyphens
+    let mut body = part(SPNEGO, 9, b"plaintext");
+    body.extend_from_slice(b"--Encrypted Boundary--\r\n");
+    assert_eq!(
+        sealing::unwrap_body(&mut m, &body, &ct(SPNEGO, "Encrypted Boundary")).unwrap(),
+        b"plaintext"
+    );
+    let mut body = part(SPNEGO, 9, b"plaintext");
+    body.extend_from_slice(b"--Encrypted Boundary\r\n");
+    assert_eq!(
+        sealing::unwrap_body(&mut m, &body, &ct(SPNEGO, "Encrypted Boundary")).unwrap(),
+        b"plaintext"
+    );
+    // Kerberos with "-- Encrypted Boundary" (space after the dashes)
+    let body = b"-- Encrypted Boundary\r\n\tContent-Type: application/HTTP-Kerberos-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=9\r\n-- Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00reallylongheaderplaintext-encrypted-- Encrypted Boundary--\r\n";
+    assert_eq!(
+        sealing::unwrap_body(&mut m, body, &ct(KERBEROS, "Encrypted Boundary")).unwrap(),
+        b"plaintext"
+    );
+    // a different boundary, taken from the Content-Type
+    let body = b"--Encrypted Boundary2\r\n\tContent-Type: application/HTTP-CredSSP-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=9\r\n--Encrypted Boundary2\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00reallylongheaderplaintext-encrypted--Encrypted Boundary2--\r\n";
+    assert_eq!(
+        sealing::unwrap_body(&mut m, body, &ct(CREDSSP, "Encrypted Boundary2")).unwrap(),
+        b"plaintext"
+    );
+    assert!(sealing::unwrap_body(&mut m, body, &ct(CREDSSP, "Encrypted Boundary")).is_err());
+    // large CredSSP in two parts
+    let big = vec![b'a'; 20000];
+    let mut body = part(CREDSSP, 16384, &big[..16384]);
+    body.extend_from_slice(&part(CREDSSP, 3616, &big[16384..]));
+    body.extend_from_slice(b"--Encrypted Boundary--\r\n");
+    let multi = "multipart/x-multi-encrypted;protocol=\"application/HTTP-CredSSP-session-encrypted\";boundary=\"Encrypted Boundary\"";
+    assert_eq!(sealing::unwrap_body(&mut m, &body, multi).unwrap(), big);
+    // length mismatch: Length=9 but "plain" decrypts to 5 bytes
+    let mut body = part(SPNEGO, 9, b"plain");
+    body.extend_from_slice(b"--Encrypted Boundary--\r\n");
+    let e = sealing::unwrap_body(&mut m, &body, &ct(SPNEGO, "Encrypted Boundary")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("decrypted length 5 does not match the announced length 9"),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_framing_is_an_error() {
+    let mut m = MockAuth { padding: false };
+    let good_ct = ct(SPNEGO, "Encrypted Boundary");
+    let mut good = part(SPNEGO, 9, b"plaintext");
+    good.extend_from_slice(b"--Encrypted Boundary--\r\n");
+    assert!(sealing::unwrap_body(&mut m, &good, &good_ct).is_ok());
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        ("empty body", Vec::new(), good_ct.clone()),
+        (
+            "no closing boundary",
+            part(SPNEGO, 9, b"plaintext"),
+            good_ct.clone(),
+        ),
+        ("no leading boundary", good[2..].to_vec(), good_ct.clone()),
+        (
+            "header length beyond the body",
+            {
+                let mut b = good.clone();
+                let at = b.windows(4).position(|w| w == b"\x10\x00\x00\x00").unwrap();
+                b[at..at + 4].copy_from_slice(&0x00ff_ffffu32.to_le_bytes());
+                b
+            },
+            good_ct.clone(),
+        ),
+        (
+            "truncated length prefix",
+            {
+                let at = good
+                    .windows(4)
+                    .position(|w| w == b"\x10\x00\x00\x00")
+                    .unwrap();
+                let mut b = good[..at + 2].to_vec();
+                b.extend_from_slice(b"--Encrypted Boundary--\r\n");
+                b
+            },
+            good_ct.clone(),
+        ),
+        (
+            "missing octet-stream header",
+            {
+                String::from_utf8_lossy(&good)
+                    .replace("\tContent-Type: application/octet-stream\r\n", "")
+                    .into_bytes()
+            },
+            good_ct.clone(),
+        ),
+        (
+            "bad Length",
+            String::from_utf8_lossy(&good)
+                .replace("Length=9", "Length=nine")
+                .into_bytes(),
+            good_ct.clone(),
+        ),
+        (
+            "missing Length",
+            String::from_utf8_lossy(&good)
+                .replace(";Length=9", "")
+                .into_bytes(),
+            good_ct.clone(),
+        ),
+        (
+            "protocol mismatch",
+            good.clone(),
+            ct(KERBEROS, "Encrypted Boundary"),
+        ),
+        (
+            "no boundary parameter",
+            good.clone(),
+            format!("multipart/encrypted;protocol=\"{SPNEGO}\""),
+        ),
+        (
+            "not multipart",
+            good.clone(),
+            "application/soap+xml;charset=UTF-8".into(),
+        ),
+        (
+            "unknown protocol",
+            good.clone(),
+            ct("application/foo", "Encrypted Boundary"),
+        ),
+    ];
+    for (name, body, content_type) in cases {
+        assert!(
+            sealing::unwrap_body(&mut m, &body, &content_type).is_err(),
+            "{name} was accepted"
+        );
+    }
+}
+
+/// A keyed XOR "cipher" with a 16-byte header carrying a checksum, so framing
+/// round trips can be property-tested without NTLM.
+struct Xor(u8);
+
+impl SealingContext for Xor {
+    fn seal(&mut self, p: &[u8]) -> Result<Sealed, ProtocolError> {
+        let sum = p
+            .iter()
+            .fold(0u32, |a, &b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+        let mut header = vec![0u8; 16];
+        header[..4].copy_from_slice(&sum.to_le_bytes());
+        Ok(Sealed {
+            header,
+            data: p.iter().map(|b| b ^ self.0).collect(),
+            padding: 0,
+        })
+    }
+    fn unseal(&mut self, h: &[u8], d: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+        let p: Vec<u8> = d.iter().map(|b| b ^ self.0).collect();
+        let sum = p
+            .iter()
+            .fold(0u32, |a, &b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+        if h.len() != 16 || h[..4] != sum.to_le_bytes() {
+            return Err(ProtocolError::Auth("checksum".into()));
+        }
+        Ok(p)
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn framing_round_trips(
+        plain in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40000),
+        key in proptest::prelude::any::<u8>(),
+        proto in proptest::sample::select(vec![SealProtocol::Spnego, SealProtocol::Kerberos, SealProtocol::CredSsp]),
+        with_boundary_text in proptest::prelude::any::<bool>(),
+    ) {
+        let mut plain = plain;
+        if with_boundary_text {
+            // ciphertext that contains the delimiter itself
+            let delim: Vec<u8> = b"--Encrypted Boundary\r\n".iter().map(|b| b ^ key).collect();
+            plain.splice(0..0, delim);
+        }
+        let (body, ct) = sealing::wrap_body(&mut Xor(key), proto, &plain).unwrap();
+        proptest::prop_assert_eq!(sealing::unwrap_body(&mut Xor(key), &body, &ct).unwrap(), plain);
+    }
+
+    #[test]
+    fn unwrap_never_panics(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+        let mut b = b"--Encrypted Boundary\r\n".to_vec();
+        b.extend_from_slice(&body);
+        let _ = sealing::unwrap_body(&mut Xor(7), &b, &ct(SPNEGO, "Encrypted Boundary"));
+        let _ = sealing::unwrap_body(&mut Xor(7), &body, &ct(SPNEGO, "Encrypted Boundary"));
+    }
+}
