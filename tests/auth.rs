@@ -267,14 +267,32 @@ fn client_against_pyspnego(
     user: &str,
     password: &str,
 ) -> (ClientAuthenticator, Peer, Result<String, String>) {
+    client_against_pyspnego_tls(mech, user, password, None, None)
+}
+
+/// As [`client_against_pyspnego`], with the acceptor demanding channel
+/// bindings for `server_cert` and our client binding to `client_cert`.
+fn client_against_pyspnego_tls(
+    mech: Mechanism,
+    user: &str,
+    password: &str,
+    server_cert: Option<&[u8]>,
+    client_cert: Option<&[u8]>,
+) -> (ClientAuthenticator, Peer, Result<String, String>) {
     let protocol = if mech == Mechanism::Ntlm {
         "ntlm"
     } else {
         "negotiate"
     };
-    let mut peer = Peer::spawn(&["accept", protocol]);
+    let cert_arg = server_cert.map(b64);
+    let mut args = vec!["accept", protocol];
+    args.extend(cert_arg.as_deref());
+    let mut peer = Peer::spawn(&args);
     let creds = Credentials::new(user, password).unwrap();
     let mut client = ClientAuthenticator::new(mech, creds, "lab.example", "WS1");
+    if let Some(cert) = client_cert {
+        client = client.with_server_certificate(cert).unwrap();
+    }
     let mut header = client.start().unwrap().to_string();
     for _ in 0..5 {
         let reply = peer.ask(&["TOKEN", &b64(&token_of(&header))]);
@@ -733,5 +751,57 @@ proptest::proptest! {
         b.extend_from_slice(&body);
         let _ = sealing::unwrap_body(&mut Xor(7), &b, &ct(SPNEGO, "Encrypted Boundary"));
         let _ = sealing::unwrap_body(&mut Xor(7), &body, &ct(SPNEGO, "Encrypted Boundary"));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Channel bindings (tls-server-end-point, RFC 5929 §4.1) against pypsrp/pyspnego
+// ---------------------------------------------------------------------------
+
+fn certificate(alg: &'static rcgen::SignatureAlgorithm) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["lab.example".to_owned()]).unwrap();
+    params.self_signed(&key).unwrap().der().to_vec()
+}
+
+#[test]
+fn channel_binding_hash_matches_pypsrp() {
+    for alg in [
+        &rcgen::PKCS_ECDSA_P256_SHA256,
+        &rcgen::PKCS_ECDSA_P384_SHA384,
+        &rcgen::PKCS_ED25519,
+    ] {
+        let cert = certificate(alg);
+        let ours = baton::protocol::auth::tls_server_end_point(&cert).unwrap();
+        let mut peer = Peer::spawn(&["cbt", &b64(&cert)]);
+        let reply = peer.read();
+        assert_eq!(reply[0], "CBT");
+        assert_eq!(ours, unb64(&reply[1]), "{alg:?}");
+    }
+    assert!(baton::protocol::auth::tls_server_end_point(b"not a certificate").is_err());
+}
+
+#[test]
+fn channel_bindings_accepted_and_mismatch_refused_by_pyspnego() {
+    let cert = certificate(&rcgen::PKCS_ECDSA_P256_SHA256);
+    let other = certificate(&rcgen::PKCS_ECDSA_P256_SHA256);
+    for mech in [Mechanism::Ntlm, Mechanism::Negotiate] {
+        let (mut client, mut peer, who) =
+            client_against_pyspnego_tls(mech, "LAB\\alice", "Alice-Pa55", Some(&cert), Some(&cert));
+        who.unwrap_or_else(|e| panic!("{mech:?} with matching bindings: {e}"));
+        let (body, ct) = client.wrap(b"<s:Envelope/>").unwrap();
+        let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+        assert_eq!(unb64(&reply[1]), b"<s:Envelope/>");
+        let (_, _, who) = client_against_pyspnego_tls(
+            mech,
+            "LAB\\alice",
+            "Alice-Pa55",
+            Some(&cert),
+            Some(&other),
+        );
+        assert!(
+            who.is_err(),
+            "{mech:?}: bindings of another certificate were accepted"
+        );
     }
 }

@@ -2,8 +2,10 @@
 
 Line protocol over stdin/stdout, every payload base64 ("-" = none):
 
-  acceptor mode: ntlm_acceptor.py accept <ntlm|negotiate>
-      (credentials from NTLM_USER_FILE, lines DOMAIN:USER:PASSWORD)
+  acceptor mode: ntlm_acceptor.py accept <ntlm|negotiate> [<b64 server certificate DER>]
+      (credentials from NTLM_USER_FILE, lines DOMAIN:USER:PASSWORD; with a
+      certificate the acceptor demands tls-server-end-point channel bindings,
+      hashed by pypsrp's own _get_certificate_hash)
     in  TOKEN <b64>            -> out TOKEN <b64>   (handshake continues)
                                -> out DONE <b64|-> <b64 user>   (complete)
                                -> out ERROR <b64 message>
@@ -11,6 +13,8 @@ Line protocol over stdin/stdout, every payload base64 ("-" = none):
     out TOKEN <b64> first; then
     in  TOKEN <b64>            -> out TOKEN <b64> | DONE <b64|-> - | ERROR <b64>
     in  FINAL <b64|->          -> out DONE - -      (feeds the acceptor's last token)
+  cbt mode:      ntlm_acceptor.py cbt <b64 certificate DER>
+    out CBT <b64 application data>   (pypsrp's tls-server-end-point value)
   both modes, after completion (framing by pypsrp's own WinRMEncryption,
   sealing by pyspnego's wrap_winrm/unwrap_winrm):
     in  WRAP <b64 plaintext>   -> out BODY <b64 body> <b64 content-type>
@@ -23,6 +27,8 @@ import sys
 
 import spnego
 from pypsrp.encryption import WinRMEncryption
+from pypsrp.negotiate import HTTPNegotiateAuth
+from spnego.channel_bindings import GssChannelBindings
 
 
 def b64(data):
@@ -44,8 +50,17 @@ def error(exc):
 
 def main():
     mode, protocol = sys.argv[1], sys.argv[2]
+    if mode == "cbt":
+        cert = base64.b64decode(sys.argv[2])
+        say("CBT", b64(b"tls-server-end-point:" + HTTPNegotiateAuth._get_certificate_hash(cert)))
+        return
     if mode == "accept":
-        ctx = spnego.server(protocol=protocol)
+        cbt = None
+        if len(sys.argv) > 3:
+            cert = base64.b64decode(sys.argv[3])
+            app_data = b"tls-server-end-point:" + HTTPNegotiateAuth._get_certificate_hash(cert)
+            cbt = GssChannelBindings(application_data=app_data)
+        ctx = spnego.server(protocol=protocol, channel_bindings=cbt)
     else:
         user, password = sys.argv[3], sys.argv[4]
         ctx = spnego.client(user, password, hostname="lab.example", service="http", protocol=protocol)
