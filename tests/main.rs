@@ -1,5 +1,6 @@
 //! The integration-test binary: one binary, shared fixtures in `common`.
 
 mod architecture;
+mod auth;
 mod common;
 mod pypsrp_transcripts;

@@ -1,0 +1,252 @@
+//! The client side: an authentication step machine per TCP connection, then
+//! sealing of request bodies and unsealing of responses.
+//!
+//! Handshake ([MS-WSMV] §2.2.9.1.1.1; protocol brief §6.2): the transport
+//! sends [`ClientAuthenticator::start`]'s header with an empty body, passes
+//! every response's status and `WWW-Authenticate` values to
+//! [`ClientAuthenticator::on_response`], and sends the returned header until
+//! it answers [`ClientStep::Done`]. The final 200 may carry the acceptor's
+//! last SPNEGO token (mechListMIC), which must be fed in before sealing.
+
+use zeroize::Zeroizing;
+
+use super::sealing::{self, SealProtocol};
+use super::sspi_glue::{SspiContext, identity};
+use super::{Credentials, Mechanism, basic_authorization, parse_challenges, token_header};
+use crate::protocol::ProtocolError;
+
+/// What the transport does next.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ClientStep {
+    /// Send another request (empty body) with this `Authorization` value.
+    Send(String),
+    /// The connection is authenticated.
+    Done,
+}
+
+impl std::fmt::Debug for ClientStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientStep::Send(h) => {
+                let scheme = h.split(' ').next().unwrap_or("");
+                write!(f, "Send({scheme} …)")
+            }
+            ClientStep::Done => f.write_str("Done"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Initial,
+    InProgress,
+    Complete,
+    Failed,
+}
+
+/// The client authenticator of one connection.
+pub struct ClientAuthenticator {
+    mechanism: Mechanism,
+    credentials: Credentials,
+    context: Option<SspiContext>,
+    channel_bindings: Option<Vec<u8>>,
+    target: String,
+    workstation: String,
+    state: State,
+    /// Whether sspi reported its context complete (it may still take a final
+    /// server token).
+    sspi_done: bool,
+}
+
+impl std::fmt::Debug for ClientAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientAuthenticator")
+            .field("mechanism", &self.mechanism)
+            .field("user", &self.credentials.user())
+            .field("target", &self.target)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuthenticator {
+    /// A fresh authenticator for one connection to `host`. `workstation` is
+    /// the client computer name NTLM reports.
+    pub fn new(
+        mechanism: Mechanism,
+        credentials: Credentials,
+        host: &str,
+        workstation: &str,
+    ) -> Self {
+        ClientAuthenticator {
+            mechanism,
+            credentials,
+            context: None,
+            channel_bindings: None,
+            target: format!("HTTP/{host}"),
+            workstation: workstation.to_owned(),
+            state: State::Initial,
+            sspi_done: false,
+        }
+    }
+
+    /// Adds TLS channel bindings (`tls-server-end-point`) from the server's
+    /// DER certificate, for HTTPS (protocol brief §6.2, RFC 5929).
+    pub fn with_server_certificate(
+        mut self,
+        certificate_der: &[u8],
+    ) -> Result<Self, ProtocolError> {
+        let app = super::tls_server_end_point(certificate_der)?;
+        self.channel_bindings = Some(super::sec_channel_bindings(&app));
+        Ok(self)
+    }
+
+    /// The mechanism in use.
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
+    /// Whether the handshake finished.
+    pub fn is_complete(&self) -> bool {
+        self.state == State::Complete
+    }
+
+    /// The `Authorization` value of the first request.
+    pub fn start(&mut self) -> Result<Zeroizing<String>, ProtocolError> {
+        if self.state != State::Initial {
+            return Err(ProtocolError::Auth("authentication already started".into()));
+        }
+        self.state = State::InProgress;
+        match self.mechanism {
+            Mechanism::Basic => Ok(basic_authorization(&self.credentials)),
+            Mechanism::Negotiate | Mechanism::Ntlm => {
+                let id = identity(self.credentials.user(), self.credentials.password())?;
+                let mut ctx = SspiContext::new_client(
+                    self.mechanism == Mechanism::Negotiate,
+                    &id,
+                    &self.workstation,
+                )
+                .inspect_err(|_| self.state = State::Failed)?;
+                let (_, token) = ctx
+                    .initialize(None, None, &self.target)
+                    .inspect_err(|_| self.state = State::Failed)?;
+                self.context = Some(ctx);
+                Ok(Zeroizing::new(token_header(
+                    self.mechanism.scheme(),
+                    &token,
+                )))
+            }
+        }
+    }
+
+    /// Feeds a response to an authentication request: its status and every
+    /// `WWW-Authenticate` value. A 401 without a token for our scheme means
+    /// the credentials were refused.
+    pub fn on_response<'a>(
+        &mut self,
+        status: u16,
+        www_authenticate: impl IntoIterator<Item = &'a str>,
+    ) -> Result<ClientStep, ProtocolError> {
+        if self.state != State::InProgress {
+            return Err(ProtocolError::Auth(
+                "authentication response outside a handshake".into(),
+            ));
+        }
+        let result = self.on_response_inner(status, www_authenticate);
+        match &result {
+            Ok(ClientStep::Done) => self.state = State::Complete,
+            Ok(ClientStep::Send(_)) => {}
+            Err(_) => self.state = State::Failed,
+        }
+        result
+    }
+
+    fn on_response_inner<'a>(
+        &mut self,
+        status: u16,
+        www_authenticate: impl IntoIterator<Item = &'a str>,
+    ) -> Result<ClientStep, ProtocolError> {
+        let scheme = self.mechanism.scheme();
+        let challenges = parse_challenges(www_authenticate)?;
+        let token = challenges
+            .into_iter()
+            .filter(|c| c.scheme.eq_ignore_ascii_case(scheme))
+            .find_map(|c| c.token);
+        if self.mechanism == Mechanism::Basic {
+            return if status == 401 {
+                Err(ProtocolError::Auth(
+                    "access denied: the server refused the user name or password".into(),
+                ))
+            } else {
+                Ok(ClientStep::Done)
+            };
+        }
+        let ctx = self
+            .context
+            .as_mut()
+            .ok_or_else(|| ProtocolError::Auth("authentication not started".into()))?;
+        if status == 401 {
+            let Some(token) = token else {
+                return Err(ProtocolError::Auth(
+                    "access denied: the server refused the user name or password".into(),
+                ));
+            };
+            if self.sspi_done {
+                return Err(ProtocolError::Auth(
+                    "access denied: the server rejected the completed authentication".into(),
+                ));
+            }
+            let (status, out) =
+                ctx.initialize(Some(&token), self.channel_bindings.as_deref(), &self.target)?;
+            self.sspi_done = status != sspi::SecurityStatus::ContinueNeeded;
+            if out.is_empty() {
+                return Err(ProtocolError::Auth(
+                    "authentication produced no token to send".into(),
+                ));
+            }
+            return Ok(ClientStep::Send(token_header(scheme, &out)));
+        }
+        if !(200..300).contains(&status) {
+            return Err(ProtocolError::Auth(format!(
+                "authentication failed with http status {status}"
+            )));
+        }
+        // The final token (SPNEGO accept-completed + mechListMIC) must reach
+        // the context, or the first unseal fails (stack notes, "mechListMIC trap").
+        if let Some(token) = token
+            && !self.sspi_done
+        {
+            let (status, _) =
+                ctx.initialize(Some(&token), self.channel_bindings.as_deref(), &self.target)?;
+            self.sspi_done = status != sspi::SecurityStatus::ContinueNeeded;
+        }
+        if !self.sspi_done && self.mechanism == Mechanism::Negotiate {
+            return Err(ProtocolError::Auth(
+                "the server accepted the connection before the negotiation completed".into(),
+            ));
+        }
+        Ok(ClientStep::Done)
+    }
+
+    fn sealer(&mut self) -> Result<&mut SspiContext, ProtocolError> {
+        if self.state != State::Complete {
+            return Err(ProtocolError::Auth("connection not authenticated".into()));
+        }
+        self.context
+            .as_mut()
+            .ok_or_else(|| ProtocolError::Auth("this mechanism does not seal messages".into()))
+    }
+
+    /// Seals a SOAP request: returns the body and the `Content-Type` value
+    /// ([MS-WSMV] §2.2.9.1.1).
+    pub fn wrap(&mut self, plaintext: &[u8]) -> Result<(Vec<u8>, String), ProtocolError> {
+        let ctx = self.sealer()?;
+        sealing::wrap_body(ctx, SealProtocol::Spnego, plaintext)
+    }
+
+    /// Unseals a response body given its `Content-Type` value.
+    pub fn unwrap(&mut self, body: &[u8], content_type: &str) -> Result<Vec<u8>, ProtocolError> {
+        let ctx = self.sealer()?;
+        sealing::unwrap_body(ctx, body, content_type)
+    }
+}

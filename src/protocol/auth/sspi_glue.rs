@@ -1,0 +1,289 @@
+//! The calls into `sspi` shared by the client and the acceptor: one context,
+//! raw NTLM or SPNEGO, driven one token at a time, and its message sealing.
+
+use sspi::{
+    AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation,
+    EncryptionFlags, Negotiate, NegotiateConfig, Ntlm, SecurityBuffer, SecurityBufferRef,
+    SecurityStatus, ServerRequestFlags, Sspi, SspiImpl, Username,
+};
+
+use super::sealing::{Sealed, SealingContext};
+use crate::protocol::ProtocolError;
+
+/// The size of an NTLM message signature ([MS-NLMP] §2.2.2.9.1).
+pub(crate) const NTLM_SIGNATURE_LEN: usize = 16;
+
+/// Converts an sspi error without leaking anything but its kind and text
+/// (sspi messages carry no secrets).
+pub(crate) fn sspi_err(context: &str, e: sspi::Error) -> ProtocolError {
+    ProtocolError::Auth(format!("{context}: {:?}: {}", e.error_type, e.description))
+}
+
+/// Parses `DOMAIN\user`, `user@domain` or `user` into an sspi identity.
+pub(crate) fn identity(user: &str, password: &str) -> Result<AuthIdentity, ProtocolError> {
+    let username = Username::parse(user)
+        .map_err(|_| ProtocolError::Auth("user name is not a valid logon name".into()))?;
+    Ok(AuthIdentity {
+        username,
+        password: password.to_owned().into(),
+    })
+}
+
+/// An sspi security context of one connection.
+pub(crate) enum SspiContext {
+    Ntlm {
+        ctx: Box<Ntlm>,
+        cred: Option<sspi::AuthIdentityBuffers>,
+    },
+    Negotiate {
+        ctx: Box<Negotiate>,
+        cred: Option<sspi::CredentialsBuffers>,
+    },
+}
+
+fn client_flags() -> ClientRequestFlags {
+    ClientRequestFlags::CONFIDENTIALITY
+        | ClientRequestFlags::INTEGRITY
+        | ClientRequestFlags::ALLOCATE_MEMORY
+}
+
+impl SspiContext {
+    /// A client context for raw NTLM or SPNEGO-with-NTLM.
+    pub(crate) fn new_client(
+        negotiate: bool,
+        identity: &AuthIdentity,
+        workstation: &str,
+    ) -> Result<Self, ProtocolError> {
+        let ntlm_config = sspi::ntlm::NtlmConfig::new(workstation.to_owned());
+        if negotiate {
+            let config = NegotiateConfig::new(
+                Box::new(ntlm_config),
+                Some("!kerberos,!pku2u,ntlm".to_owned()),
+                workstation.to_owned(),
+            );
+            let mut ctx =
+                Box::new(Negotiate::new_client(config).map_err(|e| sspi_err("negotiate", e))?);
+            let creds = sspi::Credentials::AuthIdentity(identity.clone());
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Outbound)
+                .with_auth_data(&creds)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Negotiate {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        } else {
+            let mut ctx = Box::new(Ntlm::with_config(ntlm_config));
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Outbound)
+                .with_auth_data(identity)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Ntlm {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        }
+    }
+
+    /// A server context: raw NTLM (no candidates yet) or SPNEGO with the
+    /// given candidate identities.
+    pub(crate) fn new_server(
+        negotiate: bool,
+        candidates: Vec<AuthIdentity>,
+    ) -> Result<Self, ProtocolError> {
+        if negotiate {
+            let config = NegotiateConfig::new(
+                Box::new(sspi::ntlm::NtlmConfig::default()),
+                Some("!kerberos,!pku2u,ntlm".to_owned()),
+                String::new(),
+            );
+            let mut ctx = Box::new(
+                Negotiate::new_server(config, candidates).map_err(|e| sspi_err("negotiate", e))?,
+            );
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Inbound)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Negotiate {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        } else {
+            let mut ctx = Box::new(Ntlm::new());
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Inbound)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Ntlm {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        }
+    }
+
+    /// One client step: consumes the server token (none on the first call)
+    /// and returns the status and the token to send (possibly empty).
+    pub(crate) fn initialize(
+        &mut self,
+        input: Option<&[u8]>,
+        channel_bindings: Option<&[u8]>,
+        target: &str,
+    ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
+        let mut inbuf = Vec::new();
+        if let Some(t) = input {
+            inbuf.push(SecurityBuffer::new(t.to_vec(), BufferType::Token));
+            if let Some(cb) = channel_bindings {
+                inbuf.push(SecurityBuffer::new(
+                    cb.to_vec(),
+                    BufferType::ChannelBindings,
+                ));
+            }
+        }
+        let mut out = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
+        macro_rules! step {
+            ($ctx:expr, $cred:expr) => {{
+                let mut builder = $ctx
+                    .initialize_security_context()
+                    .with_credentials_handle($cred)
+                    .with_context_requirements(client_flags())
+                    .with_target_data_representation(DataRepresentation::Native)
+                    .with_target_name(target)
+                    .with_output(&mut out);
+                if input.is_some() {
+                    builder = builder.with_input(&mut inbuf);
+                }
+                let result = $ctx
+                    .initialize_security_context_impl(&mut builder)
+                    .map_err(|e| sspi_err("authentication step", e))?
+                    .resolve_to_result()
+                    .map_err(|e| sspi_err("authentication step", e))?;
+                if matches!(
+                    result.status,
+                    SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue
+                ) {
+                    $ctx.complete_auth_token(&mut out)
+                        .map_err(|e| sspi_err("authentication completion", e))?;
+                }
+                result.status
+            }};
+        }
+        let status = match self {
+            SspiContext::Ntlm { ctx, cred } => step!(ctx, cred),
+            SspiContext::Negotiate { ctx, cred } => step!(ctx, cred),
+        };
+        let token = out.into_iter().next().map(|b| b.buffer).unwrap_or_default();
+        Ok((status, token))
+    }
+
+    /// One acceptor step; for raw NTLM the AUTHENTICATE step stops at
+    /// `CompleteNeeded` so the caller can pick the user's credentials.
+    pub(crate) fn accept(
+        &mut self,
+        input: &[u8],
+    ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
+        let mut inbuf = vec![SecurityBuffer::new(input.to_vec(), BufferType::Token)];
+        let mut out = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
+        macro_rules! step {
+            ($ctx:expr, $cred:expr) => {{
+                let builder = $ctx
+                    .accept_security_context()
+                    .with_credentials_handle($cred)
+                    .with_context_requirements(ServerRequestFlags::ALLOCATE_MEMORY)
+                    .with_target_data_representation(DataRepresentation::Native)
+                    .with_input(&mut inbuf)
+                    .with_output(&mut out);
+                $ctx.accept_security_context_impl(builder)
+                    .map_err(|e| sspi_err("authentication step", e))?
+                    .resolve_to_result()
+                    .map_err(|e| sspi_err("authentication step", e))?
+                    .status
+            }};
+        }
+        let status = match self {
+            SspiContext::Ntlm { ctx, cred } => step!(ctx, cred),
+            SspiContext::Negotiate { ctx, cred } => step!(ctx, cred),
+        };
+        let token = out.into_iter().next().map(|b| b.buffer).unwrap_or_default();
+        Ok((status, token))
+    }
+
+    /// Finishes a raw NTLM acceptor context after its candidate is set.
+    pub(crate) fn complete(&mut self) -> Result<(), ProtocolError> {
+        let r = match self {
+            SspiContext::Ntlm { ctx, .. } => ctx.complete_auth_token(&mut []),
+            SspiContext::Negotiate { ctx, .. } => ctx.complete_auth_token(&mut []),
+        };
+        r.map(|_| ())
+            .map_err(|e| sspi_err("authentication completion", e))
+    }
+
+    /// Sets the one identity a raw NTLM acceptor verifies against.
+    pub(crate) fn set_candidate(&mut self, identity: AuthIdentity) -> Result<(), ProtocolError> {
+        use sspi::SspiEx as _;
+        match self {
+            SspiContext::Ntlm { ctx, .. } => ctx
+                .custom_set_auth_identity(identity)
+                .map_err(|e| sspi_err("credentials", e)),
+            SspiContext::Negotiate { ctx, .. } => ctx
+                .custom_set_auth_identity(sspi::Credentials::AuthIdentity(identity))
+                .map_err(|e| sspi_err("credentials", e)),
+        }
+    }
+}
+
+impl SealingContext for SspiContext {
+    fn seal(&mut self, plaintext: &[u8]) -> Result<Sealed, ProtocolError> {
+        let mut token = vec![0u8; NTLM_SIGNATURE_LEN];
+        let mut data = plaintext.to_vec();
+        {
+            let mut bufs = [
+                SecurityBufferRef::token_buf(&mut token),
+                SecurityBufferRef::data_buf(&mut data),
+            ];
+            let r = match self {
+                SspiContext::Ntlm { ctx, .. } => {
+                    ctx.encrypt_message(EncryptionFlags::empty(), &mut bufs)
+                }
+                SspiContext::Negotiate { ctx, .. } => {
+                    ctx.encrypt_message(EncryptionFlags::empty(), &mut bufs)
+                }
+            };
+            r.map_err(|e| sspi_err("seal", e))?;
+        }
+        Ok(Sealed {
+            header: token,
+            data,
+            padding: 0,
+        })
+    }
+
+    fn unseal(&mut self, header: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+        // [MS-NLMP] §2.2.2.9.1: an NTLMSSP_MESSAGE_SIGNATURE is 16 bytes.
+        if header.len() != NTLM_SIGNATURE_LEN {
+            return Err(ProtocolError::Auth(format!(
+                "message signature is {} bytes, expected {NTLM_SIGNATURE_LEN}",
+                header.len()
+            )));
+        }
+        let mut token = header.to_vec();
+        let mut data = ciphertext.to_vec();
+        {
+            let mut bufs = [
+                SecurityBufferRef::token_buf(&mut token),
+                SecurityBufferRef::data_buf(&mut data),
+            ];
+            let r = match self {
+                SspiContext::Ntlm { ctx, .. } => ctx.decrypt_message(&mut bufs),
+                SspiContext::Negotiate { ctx, .. } => ctx.decrypt_message(&mut bufs),
+            };
+            r.map_err(|e| sspi_err("message rejected", e))?;
+        }
+        Ok(data)
+    }
+}
