@@ -4,3 +4,4 @@ mod architecture;
 mod auth;
 mod common;
 mod pypsrp_transcripts;
+mod transport;

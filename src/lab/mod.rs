@@ -1,1 +1,3 @@
 //! The lab endpoint: an emulated Windows WinRM service built on the protocol layer in the server role.
+
+pub mod listener;

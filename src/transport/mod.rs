@@ -2,6 +2,7 @@
 //! context, and an in-process transport to the lab endpoint.
 
 pub mod http;
+pub mod session;
 pub mod tls;
 
 use std::time::Duration;
@@ -33,4 +34,8 @@ pub enum TransportError {
     Tls(String),
     #[error("http: {0}")]
     Http(String),
+    #[error("access is denied: {0}")]
+    AccessDenied(String),
+    #[error("authentication failed: {0}")]
+    Auth(String),
 }

@@ -1,0 +1,337 @@
+//! The lab's loopback HTTP(S) listener: the part of an emulated WinRM service
+//! that HTTP.sys and the WinRM service's authentication do on Windows.
+//!
+//! Each TCP connection has its own authentication state, exactly like a
+//! Windows server: NTLM (raw or in Negotiate/SPNEGO) authenticates the
+//! connection and seals every later body with that connection's keys; Basic
+//! is accepted only when enabled, and over plain HTTP only with
+//! `allow_unencrypted`; unsealed SOAP over HTTP is refused unless
+//! `allow_unencrypted` is set. The SOAP itself goes to a [`WsmanService`].
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::protocol::auth::sealing::is_encrypted_content_type;
+use crate::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable, initial_challenges};
+use crate::protocol::http::{HttpRequest, HttpResponse};
+
+/// Who sent a request, once authenticated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// `DOMAIN\name` as the user table spells it; empty for the
+    /// unauthenticated Identify.
+    pub user: String,
+    pub client_ip: IpAddr,
+}
+
+/// The WS-Management service behind the listener.
+pub trait WsmanService: Send + Sync + 'static {
+    /// Handles one SOAP request (plaintext) and returns the HTTP status and
+    /// SOAP response (plaintext).
+    fn handle<'a>(
+        &'a self,
+        caller: Caller,
+        request: HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = HttpResponse> + Send + 'a>>;
+}
+
+/// What the listener accepts.
+#[derive(Clone, Debug)]
+pub struct ListenerSettings {
+    pub users: UserTable,
+    /// `Auth\Basic` (off by default, as on Windows).
+    pub allow_basic: bool,
+    /// `Service\AllowUnencrypted` (off by default, as on Windows).
+    pub allow_unencrypted: bool,
+    /// The largest request body accepted (Windows: MaxEnvelopeSizekb plus
+    /// sealing overhead); larger requests get HTTP 413.
+    pub max_request_bytes: usize,
+}
+
+impl Default for ListenerSettings {
+    fn default() -> Self {
+        ListenerSettings {
+            users: UserTable::new(),
+            allow_basic: false,
+            allow_unencrypted: false,
+            max_request_bytes: 512_000 + 64 * 1024,
+        }
+    }
+}
+
+/// Per-connection state.
+struct ConnState {
+    acceptor: ServerAcceptor,
+    user: Option<String>,
+}
+
+/// A running listener; dropping the handle does not stop it, [`ListenerHandle::stop`] does.
+pub struct ListenerHandle {
+    pub local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ListenerHandle {
+    /// Stops accepting and waits for the accept loop to end.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `addr` and serves `service` with plain HTTP.
+pub async fn serve_http<S: WsmanService>(
+    addr: SocketAddr,
+    settings: ListenerSettings,
+    service: Arc<S>,
+) -> std::io::Result<ListenerHandle> {
+    serve(addr, settings, service, None).await
+}
+
+/// Binds `addr` and serves `service` over TLS with `tls`.
+pub async fn serve_https<S: WsmanService>(
+    addr: SocketAddr,
+    settings: ListenerSettings,
+    service: Arc<S>,
+    tls: Arc<rustls::ServerConfig>,
+) -> std::io::Result<ListenerHandle> {
+    serve(addr, settings, service, Some(tls)).await
+}
+
+async fn serve<S: WsmanService>(
+    addr: SocketAddr,
+    settings: ListenerSettings,
+    service: Arc<S>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<ListenerHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let local_addr = listener.local_addr()?;
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let settings = Arc::new(settings);
+    let https = tls.is_some();
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let task = tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = stop_rx.changed() => break,
+            };
+            let Ok((tcp, peer)) = accepted else { continue };
+            let service = service.clone();
+            let settings = settings.clone();
+            let acceptor = acceptor.clone();
+            let mut conn_stop = stop_rx.clone();
+            tokio::spawn(async move {
+                let state = Arc::new(Mutex::new(ConnState {
+                    acceptor: ServerAcceptor::new(settings.users.clone()),
+                    user: None,
+                }));
+                let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let service = service.clone();
+                    let settings = settings.clone();
+                    let state = state.clone();
+                    async move {
+                        let resp =
+                            handle(req, peer.ip(), https, &settings, &state, &*service).await;
+                        Ok::<_, Infallible>(resp)
+                    }
+                });
+                let builder = http1::Builder::new();
+                match acceptor {
+                    Some(acc) => {
+                        let Ok(tls) = acc.accept(tcp).await else {
+                            return;
+                        };
+                        let conn = builder.serve_connection(TokioIo::new(tls), svc);
+                        tokio::select! {
+                            _ = conn => {}
+                            _ = conn_stop.changed() => {}
+                        }
+                    }
+                    None => {
+                        let conn = builder.serve_connection(TokioIo::new(tcp), svc);
+                        tokio::select! {
+                            _ = conn => {}
+                            _ = conn_stop.changed() => {}
+                        }
+                    }
+                }
+            });
+        }
+    });
+    Ok(ListenerHandle {
+        local_addr,
+        stop: stop_tx,
+        task,
+    })
+}
+
+fn respond(resp: HttpResponse) -> hyper::Response<Full<Bytes>> {
+    let mut b = hyper::Response::builder().status(resp.status);
+    for (k, v) in &resp.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    b.header("Server", "Microsoft-HTTPAPI/2.0")
+        .body(Full::new(Bytes::from(resp.body)))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+fn challenge(settings: &ListenerSettings, https: bool) -> HttpResponse {
+    let mut r = HttpResponse::new(401, Vec::new());
+    for c in initial_challenges(settings.allow_basic && (https || settings.allow_unencrypted)) {
+        r.headers.push(("WWW-Authenticate".into(), c));
+    }
+    r
+}
+
+async fn handle<S: WsmanService>(
+    req: hyper::Request<hyper::body::Incoming>,
+    client_ip: IpAddr,
+    https: bool,
+    settings: &ListenerSettings,
+    state: &Mutex<ConnState>,
+    service: &S,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = req.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = match Limited::new(body, settings.max_request_bytes)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => return respond(HttpResponse::new(413, Vec::new())),
+    };
+    let request = HttpRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned(),
+        headers,
+        body,
+    };
+    if request.method != "POST" {
+        return respond(HttpResponse::new(405, Vec::new()));
+    }
+    // Test-WSMan without credentials ([MS-WSMV] §3.1.4.1.23).
+    if request
+        .header("WSMANIDENTIFY")
+        .is_some_and(|v| v.eq_ignore_ascii_case("unauthenticated"))
+    {
+        let caller = Caller {
+            user: String::new(),
+            client_ip,
+        };
+        return respond(service.handle(caller, request).await);
+    }
+    let authorization = request.header("authorization").map(str::to_owned);
+    // Step the handshake, or identify a Basic caller.
+    let user = {
+        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(auth) = &authorization {
+            if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
+                if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
+                    return respond(challenge(settings, https));
+                }
+                match settings.users.check_basic(auth) {
+                    Some(u) => Some(u.qualified()),
+                    None => return respond(challenge(settings, https)),
+                }
+            } else {
+                if st.user.is_some() {
+                    // A new handshake on an authenticated connection restarts it.
+                    st.acceptor = ServerAcceptor::new(settings.users.clone());
+                    st.user = None;
+                }
+                match st.acceptor.accept(auth) {
+                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
+                        let mut r = HttpResponse::new(401, Vec::new());
+                        r.headers
+                            .push(("WWW-Authenticate".into(), www_authenticate));
+                        return respond(r);
+                    }
+                    Ok(AcceptOutcome::Accepted {
+                        user,
+                        www_authenticate,
+                    }) => {
+                        st.user = Some(user.clone());
+                        if request.body.is_empty() {
+                            let mut r = HttpResponse::new(200, Vec::new());
+                            if let Some(w) = www_authenticate {
+                                r.headers.push(("WWW-Authenticate".into(), w));
+                            }
+                            return respond(r);
+                        }
+                        Some(user)
+                    }
+                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
+                        st.acceptor = ServerAcceptor::new(settings.users.clone());
+                        st.user = None;
+                        return respond(challenge(settings, https));
+                    }
+                }
+            }
+        } else {
+            st.user.clone()
+        }
+    };
+    let Some(user) = user else {
+        return respond(challenge(settings, https));
+    };
+    let content_type = request.header("content-type").unwrap_or("").to_owned();
+    let sealed = is_encrypted_content_type(&content_type);
+    let mut plain = request.clone();
+    if sealed {
+        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        match st.acceptor.unwrap(&request.body, &content_type) {
+            Ok(b) => plain.body = b,
+            // A body sealed with keys this connection does not have: what
+            // Windows answers a stale connection with.
+            Err(_) => return respond(HttpResponse::new(400, Vec::new())),
+        }
+        plain.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
+    } else if !https
+        && !settings.allow_unencrypted
+        && authorization
+            .as_deref()
+            .is_none_or(|a| !a.to_ascii_lowercase().starts_with("basic "))
+    {
+        // AllowUnencrypted=false: the service refuses clear SOAP on HTTP.
+        return respond(challenge(settings, https));
+    }
+    let caller = Caller { user, client_ip };
+    let mut resp = service.handle(caller, plain).await;
+    if sealed && !resp.body.is_empty() {
+        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        match st.acceptor.wrap(&resp.body) {
+            Ok((body, ct)) => {
+                resp.body = body;
+                resp.set_header("Content-Type", ct);
+            }
+            Err(_) => return respond(HttpResponse::new(500, Vec::new())),
+        }
+    }
+    respond(resp)
+}

@@ -1,0 +1,258 @@
+//! An authenticated connection to a WinRM service: one TCP (or TLS) socket,
+//! one security context, and message sealing over plain HTTP.
+//!
+//! The handshake follows [MS-WSMV] §2.2.9.1.1.1: empty-bodied POSTs carry the
+//! `Authorization` tokens until the service answers 200, then every SOAP body
+//! is sealed with that connection's keys. When the socket is lost, the next
+//! request opens a new one and authenticates again from scratch: sealed bytes
+//! are never sent with another connection's keys.
+
+use std::time::Duration;
+
+use super::TransportError;
+use super::http::{ConnectOptions, Endpoint, HttpConnection};
+use crate::protocol::auth::client::{ClientAuthenticator, ClientStep};
+use crate::protocol::auth::{self, Credentials, Mechanism};
+use crate::protocol::http::{HttpRequest, HttpResponse};
+
+/// The SOAP content type of WS-Management.
+pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
+
+/// How a connection authenticates.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    pub mechanism: Mechanism,
+    pub credentials: Credentials,
+    /// Seal bodies over plain HTTP (off only with `NoEncryption`, which
+    /// Windows refuses unless AllowUnencrypted is set).
+    pub seal_over_http: bool,
+    /// Allow Basic over plain HTTP (lab and AllowUnencrypted servers).
+    pub allow_unencrypted: bool,
+    /// Computer name NTLM reports for this client.
+    pub workstation: String,
+}
+
+/// A WinRM connection that authenticates itself and seals messages.
+pub struct WsmanConnection {
+    endpoint: Endpoint,
+    options: ConnectOptions,
+    auth: AuthSettings,
+    live: Option<Live>,
+    /// Number of times this connection has authenticated (for diagnostics and tests).
+    handshakes: u32,
+}
+
+struct Live {
+    http: HttpConnection,
+    /// `None` for Basic, which sends its header on every request.
+    authenticator: Option<ClientAuthenticator>,
+}
+
+impl std::fmt::Debug for WsmanConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WsmanConnection")
+            .field("endpoint", &self.endpoint.url())
+            .field("mechanism", &self.auth.mechanism)
+            .field("user", &self.auth.credentials.user())
+            .field("connected", &self.live.is_some())
+            .finish()
+    }
+}
+
+impl WsmanConnection {
+    /// A connection to `endpoint`; nothing is dialled until the first request.
+    pub fn new(
+        endpoint: Endpoint,
+        options: ConnectOptions,
+        auth: AuthSettings,
+    ) -> Result<Self, TransportError> {
+        auth::check_transport_security(auth.mechanism, endpoint.https, auth.allow_unencrypted)
+            .map_err(|e| TransportError::Auth(e.to_string()))?;
+        Ok(WsmanConnection {
+            endpoint,
+            options,
+            auth,
+            live: None,
+            handshakes: 0,
+        })
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// How many times this connection authenticated (a new socket each time).
+    pub fn handshakes(&self) -> u32 {
+        self.handshakes
+    }
+
+    /// Drops the socket; the next request dials and authenticates again.
+    pub fn reset(&mut self) {
+        self.live = None;
+    }
+
+    fn seals(&self) -> bool {
+        self.auth.mechanism.seals() && !self.endpoint.https && self.auth.seal_over_http
+    }
+
+    async fn establish(&mut self, timeout: Duration) -> Result<(), TransportError> {
+        if let Some(live) = &self.live
+            && !live.http.is_closed()
+        {
+            return Ok(());
+        }
+        self.live = None;
+        let mut http = HttpConnection::connect(&self.endpoint, &self.options).await?;
+        self.handshakes += 1;
+        if self.auth.mechanism == Mechanism::Basic {
+            self.live = Some(Live {
+                http,
+                authenticator: None,
+            });
+            return Ok(());
+        }
+        let mut authenticator = ClientAuthenticator::new(
+            self.auth.mechanism,
+            self.auth.credentials.clone(),
+            &self.endpoint.host,
+            &self.auth.workstation,
+        );
+        if let Some(cert) = http.peer_certificate() {
+            authenticator = authenticator
+                .with_server_certificate(cert.as_ref())
+                .map_err(|e| TransportError::Auth(e.to_string()))?;
+        }
+        let first = authenticator
+            .start()
+            .map_err(|e| TransportError::Auth(e.to_string()))?;
+        let mut header = first.to_string();
+        // A handshake takes two or three legs; more means a confused peer.
+        for _ in 0..6 {
+            let mut req = HttpRequest::post(&self.endpoint.path, Vec::new());
+            req.set_header("Authorization", header.clone());
+            req.set_header("Content-Type", SOAP_CONTENT_TYPE);
+            let resp = http.send(req, timeout).await?;
+            let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
+            match authenticator.on_response(resp.status, www) {
+                Ok(ClientStep::Send(next)) => header = next,
+                Ok(ClientStep::Done) => {
+                    self.live = Some(Live {
+                        http,
+                        authenticator: Some(authenticator),
+                    });
+                    return Ok(());
+                }
+                Err(e) => {
+                    return Err(if resp.status == 401 {
+                        TransportError::AccessDenied(format!(
+                            "{} was refused by {}: {e}",
+                            self.auth.credentials.user(),
+                            self.endpoint.host
+                        ))
+                    } else {
+                        TransportError::Auth(e.to_string())
+                    });
+                }
+            }
+        }
+        Err(TransportError::Auth(
+            "the authentication handshake did not finish".into(),
+        ))
+    }
+
+    /// Posts one SOAP envelope and returns the (unsealed) response. When
+    /// `retry_on_lost_connection` is set and the socket turns out to be dead,
+    /// re-authenticates on a new socket and sends again once (only for
+    /// requests that are safe to repeat, such as Receive, Get, Enumerate).
+    pub async fn post(
+        &mut self,
+        soap: &[u8],
+        timeout: Duration,
+        retry_on_lost_connection: bool,
+    ) -> Result<HttpResponse, TransportError> {
+        match self.post_once(soap, timeout).await {
+            Err(TransportError::ConnectionClosed) if retry_on_lost_connection => {
+                self.live = None;
+                self.post_once(soap, timeout).await
+            }
+            other => other,
+        }
+    }
+
+    async fn post_once(
+        &mut self,
+        soap: &[u8],
+        timeout: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        self.establish(timeout).await?;
+        let seals = self.seals();
+        let path = self.endpoint.path.clone();
+        let basic = (self.auth.mechanism == Mechanism::Basic)
+            .then(|| auth::basic_authorization(&self.auth.credentials));
+        let live = self.live.as_mut().ok_or(TransportError::ConnectionClosed)?;
+        let mut req = if seals {
+            let authenticator = live
+                .authenticator
+                .as_mut()
+                .ok_or_else(|| TransportError::Auth("no security context to seal with".into()))?;
+            let (body, content_type) = authenticator
+                .wrap(soap)
+                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            let mut r = HttpRequest::post(&path, body);
+            r.set_header("Content-Type", content_type);
+            r
+        } else {
+            let mut r = HttpRequest::post(&path, soap.to_vec());
+            r.set_header("Content-Type", SOAP_CONTENT_TYPE);
+            r
+        };
+        if let Some(b) = &basic {
+            req.set_header("Authorization", b.as_str());
+        }
+        let result = live.http.send(req, timeout).await;
+        let mut resp = match result {
+            Ok(r) => r,
+            Err(e) => {
+                // A request that failed midway leaves the connection unusable:
+                // a late answer must not be read as the next one's.
+                self.live = None;
+                return Err(e);
+            }
+        };
+        let content_type = resp.header("content-type").unwrap_or("").to_owned();
+        if auth::sealing::is_encrypted_content_type(&content_type) {
+            let authenticator = live.authenticator.as_mut().ok_or_else(|| {
+                TransportError::Auth("a sealed response on an unsealed connection".into())
+            })?;
+            resp.body = authenticator
+                .unwrap(&resp.body, &content_type)
+                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            resp.set_header("Content-Type", SOAP_CONTENT_TYPE);
+        }
+        match resp.status {
+            200 | 500 => Ok(resp),
+            401 => {
+                self.live = None;
+                Err(TransportError::AccessDenied(format!(
+                    "{} is not allowed on {} (HTTP 401)",
+                    self.auth.credentials.user(),
+                    self.endpoint.host
+                )))
+            }
+            400 => {
+                self.live = None;
+                Err(TransportError::Http(
+                    "the service refused the request (HTTP 400); the connection was reset and will authenticate again".into(),
+                ))
+            }
+            413 => Err(TransportError::Http(
+                "the request was larger than the service's MaxEnvelopeSizekb (HTTP 413)".into(),
+            )),
+            other => Err(TransportError::Http(format!(
+                "unexpected HTTP status {other} from {}",
+                self.endpoint.host
+            ))),
+        }
+    }
+}
