@@ -182,6 +182,9 @@ enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Initial,
+    /// SPNEGO picked NTLM though the client preferred another mechanism:
+    /// the client's next token carries the NTLM NEGOTIATE (RFC 4178 §5).
+    Negotiating,
     Challenged,
     Complete,
     Failed,
@@ -283,23 +286,43 @@ impl ServerAcceptor {
             "NTLM"
         };
         match self.state {
-            State::Initial => {
-                let kind = if token.starts_with(b"NTLMSSP\0") {
-                    Kind::RawNtlm { negotiate_scheme }
-                } else if negotiate_scheme {
-                    Kind::Spnego
+            State::Initial | State::Negotiating => {
+                let mut ctx = if self.state == State::Initial {
+                    let kind = if token.starts_with(b"NTLMSSP\0") {
+                        Kind::RawNtlm { negotiate_scheme }
+                    } else if negotiate_scheme {
+                        Kind::Spnego
+                    } else {
+                        return Err(ProtocolError::Auth(
+                            "NTLM token without NTLMSSP signature".into(),
+                        ));
+                    };
+                    let candidates = if kind == Kind::Spnego {
+                        spnego_candidates(&self.table)?
+                    } else {
+                        Vec::new()
+                    };
+                    self.kind = Some(kind);
+                    SspiContext::new_server(kind == Kind::Spnego, candidates)?
                 } else {
-                    return Err(ProtocolError::Auth(
-                        "NTLM token without NTLMSSP signature".into(),
-                    ));
+                    self.context
+                        .take()
+                        .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?
                 };
-                let candidates = if kind == Kind::Spnego {
-                    spnego_candidates(&self.table)?
+                let kind = self
+                    .kind
+                    .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
+                if self.state == State::Negotiating && !negotiate_scheme {
+                    return Ok(AcceptOutcome::Denied {
+                        reason: "authorization scheme changed during the handshake".into(),
+                    });
+                }
+                let input = if self.state == State::Negotiating {
+                    with_neg_state(token)
                 } else {
-                    Vec::new()
+                    token.to_vec()
                 };
-                let mut ctx = SspiContext::new_server(kind == Kind::Spnego, candidates)?;
-                let (_, out) = match ctx.accept(token) {
+                let (_, out) = match ctx.accept(&input) {
                     Ok(r) => r,
                     Err(e) => {
                         return Ok(AcceptOutcome::Denied {
@@ -313,14 +336,17 @@ impl ServerAcceptor {
                     Some(out.as_slice())
                 };
                 self.server_challenge = ntlm_challenge.and_then(challenge_of);
-                if self.server_challenge.is_none() {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "negotiation did not produce an NTLM challenge".into(),
-                    });
-                }
-                self.kind = Some(kind);
+                self.state = match (self.server_challenge, self.state, kind) {
+                    (Some(_), _, _) => State::Challenged,
+                    // one extra round, when SPNEGO had to switch to NTLM
+                    (None, State::Initial, Kind::Spnego) if !out.is_empty() => State::Negotiating,
+                    _ => {
+                        return Ok(AcceptOutcome::Denied {
+                            reason: "negotiation did not produce an NTLM challenge".into(),
+                        });
+                    }
+                };
                 self.context = Some(ctx);
-                self.state = State::Challenged;
                 Ok(AcceptOutcome::Continue {
                     www_authenticate: token_header(scheme, &out),
                 })
@@ -374,7 +400,12 @@ impl ServerAcceptor {
                     .context
                     .as_mut()
                     .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
-                let (status, out) = match ctx.accept(token) {
+                let input = if kind == Kind::Spnego {
+                    with_neg_state(token)
+                } else {
+                    token.to_vec()
+                };
+                let (status, out) = match ctx.accept(&input) {
                     Ok(r) => r,
                     Err(e) => {
                         return Ok(AcceptOutcome::Denied {
@@ -500,6 +531,46 @@ fn spnego_inner_token(token: &[u8]) -> Option<&[u8]> {
         pos = e;
     }
     None
+}
+
+fn der_encode(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        v.push(0x80 | (bytes.len() - skip) as u8);
+        v.extend_from_slice(&bytes[skip..]);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
+/// sspi 0.23 misreads a NegTokenResp whose first field is not `negState`
+/// (its `Asn1RawDer` negState swallows the next field), yet initiators such
+/// as Windows omit negState after the first leg (RFC 4178 §4.2.2 makes it
+/// optional). This re-encodes such a token with `negState accept-incomplete`
+/// in front; other tokens are returned unchanged.
+fn with_neg_state(token: &[u8]) -> Vec<u8> {
+    let Some((0xa1, start, end)) = der_tlv(token, 0) else {
+        return token.to_vec();
+    };
+    let Some((0x30, seq_start, seq_end)) = der_tlv(token, start) else {
+        return token.to_vec();
+    };
+    if seq_end != end || end != token.len() {
+        return token.to_vec();
+    }
+    match der_tlv(token, seq_start) {
+        Some((0xa0, _, _)) | None => token.to_vec(),
+        Some(_) => {
+            let mut fields = der_encode(0xa0, &der_encode(0x0a, &[1]));
+            fields.extend_from_slice(token.get(seq_start..seq_end).unwrap_or_default());
+            der_encode(0xa1, &der_encode(0x30, &fields))
+        }
+    }
 }
 
 /// The ServerChallenge of a CHALLENGE_MESSAGE ([MS-NLMP] §2.2.1.2).
