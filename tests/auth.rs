@@ -376,13 +376,32 @@ fn pyspnego_against_our_acceptor(
     user: &str,
     password: &str,
 ) -> (ServerAcceptor, Peer, Result<String, String>) {
+    pyspnego_against_our_acceptor_tls(protocol, user, password, None, None)
+}
+
+/// As [`pyspnego_against_our_acceptor`], the peer binding to `client_cert`
+/// and our acceptor demanding bindings for `server_cert`.
+fn pyspnego_against_our_acceptor_tls(
+    protocol: &str,
+    user: &str,
+    password: &str,
+    client_cert: Option<&[u8]>,
+    server_cert: Option<&[u8]>,
+) -> (ServerAcceptor, Peer, Result<String, String>) {
     let scheme = if protocol == "ntlm" {
         "NTLM"
     } else {
         "Negotiate"
     };
-    let mut peer = Peer::spawn(&["client", protocol, user, password]);
+    let cert_arg = client_cert.map(b64);
+    let mut args = vec!["client", protocol, user, password];
+    args.extend(cert_arg.as_deref());
+    let mut peer = Peer::spawn(&args);
     let mut server = ServerAcceptor::new(table());
+    if let Some(cert) = server_cert {
+        let app = baton::protocol::auth::tls_server_end_point(cert).unwrap();
+        server = server.with_channel_bindings(app);
+    }
     let mut reply = peer.read();
     for _ in 0..5 {
         // pyspnego's NTLM client is complete once it has sent AUTHENTICATE
@@ -954,4 +973,68 @@ fn our_acceptor_takes_neg_token_resp_without_neg_state() {
         server.unwrap(&unb64(&reply[1]), &ct).unwrap(),
         b"<s:Envelope>hi</s:Envelope>"
     );
+}
+
+#[test]
+fn our_acceptor_enforces_channel_bindings() {
+    let cert = certificate(&rcgen::PKCS_ECDSA_P384_SHA384);
+    let other = certificate(&rcgen::PKCS_ECDSA_P256_SHA256);
+    for protocol in ["ntlm", "negotiate"] {
+        let (mut server, mut peer, who) = pyspnego_against_our_acceptor_tls(
+            protocol,
+            "LAB\\alice",
+            "Alice-Pa55",
+            Some(&cert),
+            Some(&cert),
+        );
+        assert_eq!(who.as_deref(), Ok("LAB\\alice"), "{protocol}");
+        let reply = peer.ask(&["WRAP", &b64(b"<x/>")]);
+        let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+        assert_eq!(server.unwrap(&unb64(&reply[1]), &ct).unwrap(), b"<x/>");
+        for client_cert in [Some(&other[..]), None] {
+            let (_, _, who) = pyspnego_against_our_acceptor_tls(
+                protocol,
+                "LAB\\alice",
+                "Alice-Pa55",
+                client_cert,
+                Some(&cert),
+            );
+            let reason = who.unwrap_err();
+            assert!(reason.contains("channel bindings"), "{protocol}: {reason}");
+        }
+    }
+    // our own client, too
+    let creds = Credentials::new("LAB\\bob", "B0b-secret").unwrap();
+    let mut client = ClientAuthenticator::new(Mechanism::Negotiate, creds, "lab.example", "WS1")
+        .with_server_certificate(&cert)
+        .unwrap();
+    let app = baton::protocol::auth::tls_server_end_point(&cert).unwrap();
+    let mut server = ServerAcceptor::new(table()).with_channel_bindings(app);
+    let mut header = client.start().unwrap().to_string();
+    loop {
+        match server.accept(&header).unwrap() {
+            AcceptOutcome::Continue { www_authenticate } => {
+                let ClientStep::Send(h) = client
+                    .on_response(401, [www_authenticate.as_str()])
+                    .unwrap()
+                else {
+                    panic!()
+                };
+                header = h;
+            }
+            AcceptOutcome::Accepted {
+                user,
+                www_authenticate,
+            } => {
+                assert_eq!(user, "LAB\\bob");
+                client
+                    .on_response(200, www_authenticate.as_deref())
+                    .unwrap();
+                break;
+            }
+            AcceptOutcome::Denied { reason } => panic!("{reason}"),
+        }
+    }
+    let (body, ct) = client.wrap(b"<y/>").unwrap();
+    assert_eq!(server.unwrap(&body, &ct).unwrap(), b"<y/>");
 }

@@ -197,6 +197,8 @@ pub struct ServerAcceptor {
     context: Option<SspiContext>,
     /// The CHALLENGE message sent, for the NTLMv2 proof check.
     server_challenge: Option<[u8; 8]>,
+    /// Required `tls-server-end-point` application data (HTTPS).
+    channel_bindings: Option<Vec<u8>>,
     state: State,
     user: Option<String>,
 }
@@ -228,9 +230,20 @@ impl ServerAcceptor {
             kind: None,
             context: None,
             server_challenge: None,
+            channel_bindings: None,
             state: State::Initial,
             user: None,
         }
+    }
+
+    /// Requires channel bindings: the client's NTLMv2 response must carry
+    /// MsvAvChannelBindings equal to the MD5 of these application data
+    /// (`tls-server-end-point:` + certificate hash, see
+    /// [`super::tls_server_end_point`]) ([MS-NLMP] §2.2.2.1;
+    /// CbtHardeningLevel Strict, [MS-WSMV] §2.2.4.36).
+    pub fn with_channel_bindings(mut self, application_data: Vec<u8>) -> Self {
+        self.channel_bindings = Some(application_data);
+        self
     }
 
     /// The authenticated user (`DOMAIN\name`), once accepted.
@@ -394,6 +407,13 @@ impl ServerAcceptor {
                 if !verify_ntlmv2(&auth, &user.password, &challenge) {
                     return Ok(AcceptOutcome::Denied {
                         reason: format!("access denied: wrong password for {}", user.qualified()),
+                    });
+                }
+                if let Some(app) = &self.channel_bindings
+                    && !channel_bindings_match(&auth, app)
+                {
+                    return Ok(AcceptOutcome::Denied {
+                        reason: "access denied: channel bindings missing or not matching the tls certificate".into(),
                     });
                 }
                 let ctx = self
@@ -686,6 +706,39 @@ fn verify_ntlmv2(auth: &Authenticate, password: &str, server_challenge: &[u8; 8]
     mac.update(server_challenge);
     mac.update(blob);
     mac.verify_slice(proof).is_ok()
+}
+
+/// The AV pairs of an NTLMv2 response: after NTProofStr (16) and the blob's
+/// fixed 28 bytes ([MS-NLMP] §2.2.2.7).
+fn av_pair(nt_response: &[u8], wanted: u16) -> Option<&[u8]> {
+    let mut pos = 16 + 28;
+    loop {
+        let id = u16::from_le_bytes(nt_response.get(pos..pos + 2)?.try_into().ok()?);
+        let len = usize::from(u16::from_le_bytes(
+            nt_response.get(pos + 2..pos + 4)?.try_into().ok()?,
+        ));
+        let value = nt_response.get(pos + 4..pos + 4 + len)?;
+        if id == wanted {
+            return Some(value);
+        }
+        if id == 0 {
+            return None;
+        }
+        pos += 4 + len;
+    }
+}
+
+/// MsvAvChannelBindings (AvId 0x000A) = MD5 of the flattened
+/// gss_channel_bindings_struct with empty addresses ([MS-NLMP] §2.2.2.1).
+fn channel_bindings_match(auth: &Authenticate, application_data: &[u8]) -> bool {
+    let Some(got) = av_pair(&auth.nt_response, 0x000a) else {
+        return false;
+    };
+    let mut flat = vec![0u8; 16];
+    flat.extend_from_slice(&(application_data.len() as u32).to_le_bytes());
+    flat.extend_from_slice(application_data);
+    let expected = md5::Md5::digest(&flat);
+    constant_time_eq(got, expected.as_slice())
 }
 
 #[cfg(test)]
