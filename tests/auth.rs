@@ -1038,3 +1038,81 @@ fn our_acceptor_enforces_channel_bindings() {
     let (body, ct) = client.wrap(b"<y/>").unwrap();
     assert_eq!(server.unwrap(&body, &ct).unwrap(), b"<y/>");
 }
+
+/// Prefixes that steer random bytes into the NTLM and SPNEGO parsers.
+fn fuzz_token(kind: u8, tail: &[u8]) -> Vec<u8> {
+    let mut t = match kind % 4 {
+        0 => b"NTLMSSP\0\x01\0\0\0".to_vec(),
+        1 => b"NTLMSSP\0\x02\0\0\0".to_vec(),
+        2 => b"NTLMSSP\0\x03\0\0\0".to_vec(),
+        _ => vec![0xa1, 0x81, 0x80, 0x30, 0x7e],
+    };
+    t.extend_from_slice(tail);
+    t
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn acceptor_never_panics_on_garbage(
+        kind in 0u8..4,
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        negotiate in proptest::prelude::any::<bool>(),
+        after_valid_start in proptest::prelude::any::<bool>(),
+    ) {
+        let scheme = if negotiate { "Negotiate" } else { "NTLM" };
+        let mut server = ServerAcceptor::new(table());
+        if after_valid_start {
+            let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+            let mech = if negotiate { Mechanism::Negotiate } else { Mechanism::Ntlm };
+            let mut c = ClientAuthenticator::new(mech, creds, "h", "w");
+            let h = c.start().unwrap();
+            let _ = server.accept(&h);
+        }
+        let header = baton::protocol::auth::token_header(scheme, &fuzz_token(kind, &tail));
+        if let Ok(AcceptOutcome::Accepted { .. }) = server.accept(&header) {
+            proptest::prop_assert!(false, "garbage was accepted");
+        }
+        proptest::prop_assert!(!server.is_complete());
+    }
+
+    #[test]
+    fn client_never_panics_on_garbage(
+        kind in 0u8..4,
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        negotiate in proptest::prelude::any::<bool>(),
+    ) {
+        let mech = if negotiate { Mechanism::Negotiate } else { Mechanism::Ntlm };
+        let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+        let mut c = ClientAuthenticator::new(mech, creds, "h", "w");
+        c.start().unwrap();
+        let header = baton::protocol::auth::token_header(mech.scheme(), &fuzz_token(kind, &tail));
+        let _ = c.on_response(401, [header.as_str()]);
+        proptest::prop_assert!(!c.is_complete());
+    }
+}
+
+/// Well-formed DER that is not a NegTokenInit made picky-krb 0.13 panic
+/// inside sspi; both sides must answer with an error instead.
+#[test]
+fn malformed_spnego_is_refused_not_a_panic() {
+    const SPNEGO: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
+    let bad = der(
+        0x60,
+        &[der(0x06, SPNEGO), der(0xa0, &der(0x30, &der(0x02, &[0])))].concat(),
+    );
+    let header = baton::protocol::auth::token_header("Negotiate", &bad);
+    let mut server = ServerAcceptor::new(table());
+    match server.accept(&header) {
+        Ok(AcceptOutcome::Denied { .. }) | Err(_) => {}
+        other => panic!("{other:?}"),
+    }
+    let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+    let mut c = ClientAuthenticator::new(Mechanism::Negotiate, creds, "h", "w");
+    c.start().unwrap();
+    let resp = der(0xa1, &der(0x30, &der(0xa0, &der(0x02, &[0]))));
+    let header = baton::protocol::auth::token_header("Negotiate", &resp);
+    assert!(c.on_response(401, [header.as_str()]).is_err());
+    assert!(c.wrap(b"x").is_err());
+}

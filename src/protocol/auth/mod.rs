@@ -267,7 +267,7 @@ pub fn tls_server_end_point(certificate_der: &[u8]) -> Result<Vec<u8>, ProtocolE
 }
 
 /// Reads one DER TLV at `pos`: (tag, content start, content end).
-fn der_tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn der_tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     let tag = *buf.get(pos)?;
     let first = *buf.get(pos + 1)?;
     let (len, start) = if first < 0x80 {

@@ -624,8 +624,9 @@ fn field(message: &[u8], at: usize) -> Result<&[u8], ProtocolError> {
             .try_into()
             .map_err(|_| bad())?,
     );
-    let off = off as usize;
-    message.get(off..off + usize::from(len)).ok_or_else(bad)
+    let off = usize::try_from(off).map_err(|_| bad())?;
+    let end = off.checked_add(usize::from(len)).ok_or_else(bad)?;
+    message.get(off..end).ok_or_else(bad)
 }
 
 fn parse_authenticate(message: &[u8]) -> Result<Authenticate, ProtocolError> {
