@@ -127,8 +127,6 @@ impl SspiContext {
         }
     }
 
-    /// One client step: consumes the server token (none on the first call)
-    /// and returns the status and the token to send (possibly empty).
     fn initialize_unguarded(
         &mut self,
         input: Option<&[u8]>,
@@ -181,8 +179,6 @@ impl SspiContext {
         Ok((status, token))
     }
 
-    /// One acceptor step; for raw NTLM the AUTHENTICATE step stops at
-    /// `CompleteNeeded` so the caller can pick the user's credentials.
     fn accept_unguarded(
         &mut self,
         input: &[u8],
@@ -213,7 +209,6 @@ impl SspiContext {
         Ok((status, token))
     }
 
-    /// Finishes a raw NTLM acceptor context after its candidate is set.
     fn complete_unguarded(&mut self) -> Result<(), ProtocolError> {
         let r = match self {
             SspiContext::Ntlm { ctx, .. } => ctx.complete_auth_token(&mut []),
@@ -223,7 +218,6 @@ impl SspiContext {
             .map_err(|e| sspi_err("authentication completion", e))
     }
 
-    /// Sets the one identity a raw NTLM acceptor verifies against.
     fn set_candidate_unguarded(&mut self, identity: AuthIdentity) -> Result<(), ProtocolError> {
         use sspi::SspiEx as _;
         match self {
