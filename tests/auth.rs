@@ -376,13 +376,32 @@ fn pyspnego_against_our_acceptor(
     user: &str,
     password: &str,
 ) -> (ServerAcceptor, Peer, Result<String, String>) {
+    pyspnego_against_our_acceptor_tls(protocol, user, password, None, None)
+}
+
+/// As [`pyspnego_against_our_acceptor`], the peer binding to `client_cert`
+/// and our acceptor demanding bindings for `server_cert`.
+fn pyspnego_against_our_acceptor_tls(
+    protocol: &str,
+    user: &str,
+    password: &str,
+    client_cert: Option<&[u8]>,
+    server_cert: Option<&[u8]>,
+) -> (ServerAcceptor, Peer, Result<String, String>) {
     let scheme = if protocol == "ntlm" {
         "NTLM"
     } else {
         "Negotiate"
     };
-    let mut peer = Peer::spawn(&["client", protocol, user, password]);
+    let cert_arg = client_cert.map(b64);
+    let mut args = vec!["client", protocol, user, password];
+    args.extend(cert_arg.as_deref());
+    let mut peer = Peer::spawn(&args);
     let mut server = ServerAcceptor::new(table());
+    if let Some(cert) = server_cert {
+        let app = baton::protocol::auth::tls_server_end_point(cert).unwrap();
+        server = server.with_channel_bindings(app);
+    }
     let mut reply = peer.read();
     for _ in 0..5 {
         // pyspnego's NTLM client is complete once it has sent AUTHENTICATE
@@ -804,4 +823,296 @@ fn channel_bindings_accepted_and_mismatch_refused_by_pyspnego() {
             "{mech:?}: bindings of another certificate were accepted"
         );
     }
+}
+
+/// DER length bytes.
+fn der_len(n: usize) -> Vec<u8> {
+    if n < 0x80 {
+        vec![n as u8]
+    } else if n < 0x100 {
+        vec![0x81, n as u8]
+    } else {
+        vec![0x82, (n >> 8) as u8, n as u8]
+    }
+}
+
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    v.extend(der_len(content.len()));
+    v.extend_from_slice(content);
+    v
+}
+
+/// A client preferring Kerberos (as Windows does) gets NTLM selected with
+/// no challenge yet; its next token, the NTLM NEGOTIATE, is then challenged.
+#[test]
+fn our_acceptor_selects_ntlm_when_kerberos_is_preferred() {
+    const KRB5: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02];
+    const NTLM: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a];
+    const SPNEGO: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
+    let mech_types = der(0x30, &[der(0x06, KRB5), der(0x06, NTLM)].concat());
+    let init = der(0xa0, &der(0x30, &der(0xa0, &mech_types)));
+    let token = der(0x60, &[der(0x06, SPNEGO), init].concat());
+    let header = baton::protocol::auth::token_header("Negotiate", &token);
+    let mut server = ServerAcceptor::new(table());
+    let AcceptOutcome::Continue { www_authenticate } = server.accept(&header).unwrap() else {
+        panic!("not continued");
+    };
+    // negResult accept-incomplete, supportedMech NTLM, no challenge yet
+    let out = token_of(&www_authenticate);
+    assert!(out.windows(NTLM.len()).any(|w| w == NTLM), "NTLM selected");
+    assert!(!out.windows(8).any(|w| w == b"NTLMSSP\0"));
+    // the client's NegTokenResp with the NTLM NEGOTIATE from our raw NTLM client
+    let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+    let mut ntlm = ClientAuthenticator::new(Mechanism::Ntlm, creds, "lab.example", "WS1");
+    let negotiate = token_of(&ntlm.start().unwrap());
+    // without negState, as Windows sends it (sspi 0.23 alone misreads this)
+    let resp = der(0xa1, &der(0x30, &der(0xa2, &der(0x04, &negotiate))));
+    let header = baton::protocol::auth::token_header("Negotiate", &resp);
+    let outcome = server.accept(&header).unwrap();
+    let AcceptOutcome::Continue { www_authenticate } = outcome else {
+        panic!("not challenged: {outcome:?}");
+    };
+    let out = token_of(&www_authenticate);
+    let at = out
+        .windows(8)
+        .position(|w| w == b"NTLMSSP\0")
+        .expect("an NTLM challenge");
+    assert_eq!(&out[at + 8..at + 12], &[2, 0, 0, 0]);
+    // and a third round that is not AUTHENTICATE is refused
+    let AcceptOutcome::Denied { .. } = server.accept(&header).unwrap() else {
+        panic!("a second NEGOTIATE was not refused");
+    };
+}
+
+#[test]
+fn offered_schemes() {
+    use baton::protocol::auth::server_offers;
+    let www = ["Negotiate", "Kerberos", "Basic realm=\"WSMAN\""];
+    assert!(server_offers(www, Mechanism::Negotiate).unwrap());
+    assert!(server_offers(www, Mechanism::Basic).unwrap());
+    assert!(!server_offers(www, Mechanism::Ntlm).unwrap());
+    assert!(Mechanism::parse("Kerberos").is_err());
+    assert_eq!(Mechanism::parse("default").unwrap(), Mechanism::Negotiate);
+}
+
+/// Reads a DER TLV: (tag, content start, end).
+fn tlv(b: &[u8], pos: usize) -> (u8, usize, usize) {
+    let first = b[pos + 1];
+    if first < 0x80 {
+        (b[pos], pos + 2, pos + 2 + first as usize)
+    } else {
+        let n = (first & 0x7f) as usize;
+        let len = b[pos + 2..pos + 2 + n]
+            .iter()
+            .fold(0usize, |a, &x| a << 8 | x as usize);
+        (b[pos], pos + 2 + n, pos + 2 + n + len)
+    }
+}
+
+/// Drops negState from a NegTokenResp, as Windows initiators omit it.
+fn strip_neg_state(token: &[u8]) -> Vec<u8> {
+    let (t, s, _) = tlv(token, 0);
+    if t != 0xa1 {
+        return token.to_vec();
+    }
+    let (_, ss, se) = tlv(token, s);
+    let mut fields = Vec::new();
+    let mut pos = ss;
+    while pos < se {
+        let (t, _, e) = tlv(token, pos);
+        if t != 0xa0 {
+            fields.extend_from_slice(&token[pos..e]);
+        }
+        pos = e;
+    }
+    der(0xa1, &der(0x30, &fields))
+}
+
+/// A full SPNEGO handshake whose client tokens lack negState after the first
+/// leg (pyspnego's client, tokens rewritten), then sealed traffic.
+#[test]
+fn our_acceptor_takes_neg_token_resp_without_neg_state() {
+    let mut peer = Peer::spawn(&["client", "negotiate", "LAB\\alice", "Alice-Pa55"]);
+    let mut server = ServerAcceptor::new(table());
+    let mut reply = peer.read();
+    let mut first = true;
+    loop {
+        let mut token = unb64(&reply[1]);
+        if !first {
+            let stripped = strip_neg_state(&token);
+            assert!(
+                stripped.len() < token.len(),
+                "negState was present and removed"
+            );
+            token = stripped;
+        }
+        first = false;
+        let header = baton::protocol::auth::token_header("Negotiate", &token);
+        match server.accept(&header).unwrap() {
+            AcceptOutcome::Continue { www_authenticate } => {
+                reply = peer.ask(&["TOKEN", &b64(&token_of(&www_authenticate))]);
+            }
+            AcceptOutcome::Accepted {
+                user,
+                www_authenticate,
+            } => {
+                assert_eq!(user, "LAB\\alice");
+                let fin = www_authenticate
+                    .map(|h| b64(&token_of(&h)))
+                    .unwrap_or("-".into());
+                assert_eq!(peer.ask(&["FINAL", &fin])[0], "DONE");
+                break;
+            }
+            AcceptOutcome::Denied { reason } => panic!("{reason}"),
+        }
+    }
+    let reply = peer.ask(&["WRAP", &b64(b"<s:Envelope>hi</s:Envelope>")]);
+    let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+    assert_eq!(
+        server.unwrap(&unb64(&reply[1]), &ct).unwrap(),
+        b"<s:Envelope>hi</s:Envelope>"
+    );
+}
+
+#[test]
+fn our_acceptor_enforces_channel_bindings() {
+    let cert = certificate(&rcgen::PKCS_ECDSA_P384_SHA384);
+    let other = certificate(&rcgen::PKCS_ECDSA_P256_SHA256);
+    for protocol in ["ntlm", "negotiate"] {
+        let (mut server, mut peer, who) = pyspnego_against_our_acceptor_tls(
+            protocol,
+            "LAB\\alice",
+            "Alice-Pa55",
+            Some(&cert),
+            Some(&cert),
+        );
+        assert_eq!(who.as_deref(), Ok("LAB\\alice"), "{protocol}");
+        let reply = peer.ask(&["WRAP", &b64(b"<x/>")]);
+        let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+        assert_eq!(server.unwrap(&unb64(&reply[1]), &ct).unwrap(), b"<x/>");
+        for client_cert in [Some(&other[..]), None] {
+            let (_, _, who) = pyspnego_against_our_acceptor_tls(
+                protocol,
+                "LAB\\alice",
+                "Alice-Pa55",
+                client_cert,
+                Some(&cert),
+            );
+            let reason = who.unwrap_err();
+            assert!(reason.contains("channel bindings"), "{protocol}: {reason}");
+        }
+    }
+    // our own client, too
+    let creds = Credentials::new("LAB\\bob", "B0b-secret").unwrap();
+    let mut client = ClientAuthenticator::new(Mechanism::Negotiate, creds, "lab.example", "WS1")
+        .with_server_certificate(&cert)
+        .unwrap();
+    let app = baton::protocol::auth::tls_server_end_point(&cert).unwrap();
+    let mut server = ServerAcceptor::new(table()).with_channel_bindings(app);
+    let mut header = client.start().unwrap().to_string();
+    loop {
+        match server.accept(&header).unwrap() {
+            AcceptOutcome::Continue { www_authenticate } => {
+                let ClientStep::Send(h) = client
+                    .on_response(401, [www_authenticate.as_str()])
+                    .unwrap()
+                else {
+                    panic!()
+                };
+                header = h;
+            }
+            AcceptOutcome::Accepted {
+                user,
+                www_authenticate,
+            } => {
+                assert_eq!(user, "LAB\\bob");
+                client
+                    .on_response(200, www_authenticate.as_deref())
+                    .unwrap();
+                break;
+            }
+            AcceptOutcome::Denied { reason } => panic!("{reason}"),
+        }
+    }
+    let (body, ct) = client.wrap(b"<y/>").unwrap();
+    assert_eq!(server.unwrap(&body, &ct).unwrap(), b"<y/>");
+}
+
+/// Prefixes that steer random bytes into the NTLM and SPNEGO parsers.
+fn fuzz_token(kind: u8, tail: &[u8]) -> Vec<u8> {
+    let mut t = match kind % 4 {
+        0 => b"NTLMSSP\0\x01\0\0\0".to_vec(),
+        1 => b"NTLMSSP\0\x02\0\0\0".to_vec(),
+        2 => b"NTLMSSP\0\x03\0\0\0".to_vec(),
+        _ => vec![0xa1, 0x81, 0x80, 0x30, 0x7e],
+    };
+    t.extend_from_slice(tail);
+    t
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn acceptor_never_panics_on_garbage(
+        kind in 0u8..4,
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        negotiate in proptest::prelude::any::<bool>(),
+        after_valid_start in proptest::prelude::any::<bool>(),
+    ) {
+        let scheme = if negotiate { "Negotiate" } else { "NTLM" };
+        let mut server = ServerAcceptor::new(table());
+        if after_valid_start {
+            let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+            let mech = if negotiate { Mechanism::Negotiate } else { Mechanism::Ntlm };
+            let mut c = ClientAuthenticator::new(mech, creds, "h", "w");
+            let h = c.start().unwrap();
+            let _ = server.accept(&h);
+        }
+        let header = baton::protocol::auth::token_header(scheme, &fuzz_token(kind, &tail));
+        if let Ok(AcceptOutcome::Accepted { .. }) = server.accept(&header) {
+            proptest::prop_assert!(false, "garbage was accepted");
+        }
+        proptest::prop_assert!(!server.is_complete());
+    }
+
+    #[test]
+    fn client_never_panics_on_garbage(
+        kind in 0u8..4,
+        tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        negotiate in proptest::prelude::any::<bool>(),
+    ) {
+        let mech = if negotiate { Mechanism::Negotiate } else { Mechanism::Ntlm };
+        let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+        let mut c = ClientAuthenticator::new(mech, creds, "h", "w");
+        c.start().unwrap();
+        let header = baton::protocol::auth::token_header(mech.scheme(), &fuzz_token(kind, &tail));
+        let _ = c.on_response(401, [header.as_str()]);
+        proptest::prop_assert!(!c.is_complete());
+    }
+}
+
+/// Well-formed DER that is not a NegTokenInit made picky-krb 0.13 panic
+/// inside sspi; both sides must answer with an error instead.
+#[test]
+fn malformed_spnego_is_refused_not_a_panic() {
+    const SPNEGO: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
+    let bad = der(
+        0x60,
+        &[der(0x06, SPNEGO), der(0xa0, &der(0x30, &der(0x02, &[0])))].concat(),
+    );
+    let header = baton::protocol::auth::token_header("Negotiate", &bad);
+    let mut server = ServerAcceptor::new(table());
+    match server.accept(&header) {
+        Ok(AcceptOutcome::Denied { .. }) | Err(_) => {}
+        other => panic!("{other:?}"),
+    }
+    let creds = Credentials::new("LAB\\alice", "Alice-Pa55").unwrap();
+    let mut c = ClientAuthenticator::new(Mechanism::Negotiate, creds, "h", "w");
+    c.start().unwrap();
+    let resp = der(0xa1, &der(0x30, &der(0xa0, &der(0x02, &[0]))));
+    let header = baton::protocol::auth::token_header("Negotiate", &resp);
+    assert!(c.on_response(401, [header.as_str()]).is_err());
+    assert!(c.wrap(b"x").is_err());
 }

@@ -9,7 +9,7 @@ Line protocol over stdin/stdout, every payload base64 ("-" = none):
     in  TOKEN <b64>            -> out TOKEN <b64>   (handshake continues)
                                -> out DONE <b64|-> <b64 user>   (complete)
                                -> out ERROR <b64 message>
-  client mode:   ntlm_acceptor.py client <ntlm|negotiate> <user> <password>
+  client mode:   ntlm_acceptor.py client <ntlm|negotiate> <user> <password> [<b64 server certificate DER>]
     out TOKEN <b64> first; then
     in  TOKEN <b64>            -> out TOKEN <b64> | DONE <b64|-> - | ERROR <b64>
     in  FINAL <b64|->          -> out DONE - -      (feeds the acceptor's last token)
@@ -63,7 +63,14 @@ def main():
         ctx = spnego.server(protocol=protocol, channel_bindings=cbt)
     else:
         user, password = sys.argv[3], sys.argv[4]
-        ctx = spnego.client(user, password, hostname="lab.example", service="http", protocol=protocol)
+        cbt = None
+        if len(sys.argv) > 5:
+            cert = base64.b64decode(sys.argv[5])
+            app_data = b"tls-server-end-point:" + HTTPNegotiateAuth._get_certificate_hash(cert)
+            cbt = GssChannelBindings(application_data=app_data)
+        ctx = spnego.client(
+            user, password, hostname="lab.example", service="http", protocol=protocol, channel_bindings=cbt
+        )
         say("TOKEN", b64(ctx.step()))
     enc = WinRMEncryption(ctx, WinRMEncryption.SPNEGO)
 

@@ -211,6 +211,17 @@ pub fn parse_challenges<'a>(
     Ok(out)
 }
 
+/// Whether a 401's `WWW-Authenticate` values offer this mechanism's scheme
+/// (pypsrp looks for Negotiate, then Kerberos, then NTLM; protocol brief §6.1).
+pub fn server_offers<'a>(
+    www_authenticate: impl IntoIterator<Item = &'a str>,
+    mechanism: Mechanism,
+) -> Result<bool, ProtocolError> {
+    Ok(parse_challenges(www_authenticate)?
+        .iter()
+        .any(|c| c.scheme.eq_ignore_ascii_case(mechanism.scheme())))
+}
+
 fn looks_base64(s: &str) -> bool {
     let body = s.trim_end_matches('=');
     !body.is_empty()
@@ -256,7 +267,7 @@ pub fn tls_server_end_point(certificate_der: &[u8]) -> Result<Vec<u8>, ProtocolE
 }
 
 /// Reads one DER TLV at `pos`: (tag, content start, content end).
-fn der_tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn der_tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     let tag = *buf.get(pos)?;
     let first = *buf.get(pos + 1)?;
     let (len, start) = if first < 0x80 {

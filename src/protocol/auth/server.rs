@@ -182,6 +182,9 @@ enum Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Initial,
+    /// SPNEGO picked NTLM though the client preferred another mechanism:
+    /// the client's next token carries the NTLM NEGOTIATE (RFC 4178 §5).
+    Negotiating,
     Challenged,
     Complete,
     Failed,
@@ -194,6 +197,8 @@ pub struct ServerAcceptor {
     context: Option<SspiContext>,
     /// The CHALLENGE message sent, for the NTLMv2 proof check.
     server_challenge: Option<[u8; 8]>,
+    /// Required `tls-server-end-point` application data (HTTPS).
+    channel_bindings: Option<Vec<u8>>,
     state: State,
     user: Option<String>,
 }
@@ -225,9 +230,20 @@ impl ServerAcceptor {
             kind: None,
             context: None,
             server_challenge: None,
+            channel_bindings: None,
             state: State::Initial,
             user: None,
         }
+    }
+
+    /// Requires channel bindings: the client's NTLMv2 response must carry
+    /// MsvAvChannelBindings equal to the MD5 of these application data
+    /// (`tls-server-end-point:` + certificate hash, see
+    /// [`super::tls_server_end_point`]) ([MS-NLMP] §2.2.2.1;
+    /// CbtHardeningLevel Strict, [MS-WSMV] §2.2.4.36).
+    pub fn with_channel_bindings(mut self, application_data: Vec<u8>) -> Self {
+        self.channel_bindings = Some(application_data);
+        self
     }
 
     /// The authenticated user (`DOMAIN\name`), once accepted.
@@ -283,23 +299,43 @@ impl ServerAcceptor {
             "NTLM"
         };
         match self.state {
-            State::Initial => {
-                let kind = if token.starts_with(b"NTLMSSP\0") {
-                    Kind::RawNtlm { negotiate_scheme }
-                } else if negotiate_scheme {
-                    Kind::Spnego
+            State::Initial | State::Negotiating => {
+                let mut ctx = if self.state == State::Initial {
+                    let kind = if token.starts_with(b"NTLMSSP\0") {
+                        Kind::RawNtlm { negotiate_scheme }
+                    } else if negotiate_scheme {
+                        Kind::Spnego
+                    } else {
+                        return Err(ProtocolError::Auth(
+                            "NTLM token without NTLMSSP signature".into(),
+                        ));
+                    };
+                    let candidates = if kind == Kind::Spnego {
+                        spnego_candidates(&self.table)?
+                    } else {
+                        Vec::new()
+                    };
+                    self.kind = Some(kind);
+                    SspiContext::new_server(kind == Kind::Spnego, candidates)?
                 } else {
-                    return Err(ProtocolError::Auth(
-                        "NTLM token without NTLMSSP signature".into(),
-                    ));
+                    self.context
+                        .take()
+                        .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?
                 };
-                let candidates = if kind == Kind::Spnego {
-                    spnego_candidates(&self.table)?
+                let kind = self
+                    .kind
+                    .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
+                if self.state == State::Negotiating && !negotiate_scheme {
+                    return Ok(AcceptOutcome::Denied {
+                        reason: "authorization scheme changed during the handshake".into(),
+                    });
+                }
+                let input = if self.state == State::Negotiating {
+                    with_neg_state(token)
                 } else {
-                    Vec::new()
+                    token.to_vec()
                 };
-                let mut ctx = SspiContext::new_server(kind == Kind::Spnego, candidates)?;
-                let (_, out) = match ctx.accept(token) {
+                let (_, out) = match ctx.accept(&input) {
                     Ok(r) => r,
                     Err(e) => {
                         return Ok(AcceptOutcome::Denied {
@@ -313,14 +349,17 @@ impl ServerAcceptor {
                     Some(out.as_slice())
                 };
                 self.server_challenge = ntlm_challenge.and_then(challenge_of);
-                if self.server_challenge.is_none() {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "negotiation did not produce an NTLM challenge".into(),
-                    });
-                }
-                self.kind = Some(kind);
+                self.state = match (self.server_challenge, self.state, kind) {
+                    (Some(_), _, _) => State::Challenged,
+                    // one extra round, when SPNEGO had to switch to NTLM
+                    (None, State::Initial, Kind::Spnego) if !out.is_empty() => State::Negotiating,
+                    _ => {
+                        return Ok(AcceptOutcome::Denied {
+                            reason: "negotiation did not produce an NTLM challenge".into(),
+                        });
+                    }
+                };
                 self.context = Some(ctx);
-                self.state = State::Challenged;
                 Ok(AcceptOutcome::Continue {
                     www_authenticate: token_header(scheme, &out),
                 })
@@ -370,11 +409,23 @@ impl ServerAcceptor {
                         reason: format!("access denied: wrong password for {}", user.qualified()),
                     });
                 }
+                if let Some(app) = &self.channel_bindings
+                    && !channel_bindings_match(&auth, app)
+                {
+                    return Ok(AcceptOutcome::Denied {
+                        reason: "access denied: channel bindings missing or not matching the tls certificate".into(),
+                    });
+                }
                 let ctx = self
                     .context
                     .as_mut()
                     .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
-                let (status, out) = match ctx.accept(token) {
+                let input = if kind == Kind::Spnego {
+                    with_neg_state(token)
+                } else {
+                    token.to_vec()
+                };
+                let (status, out) = match ctx.accept(&input) {
                     Ok(r) => r,
                     Err(e) => {
                         return Ok(AcceptOutcome::Denied {
@@ -502,6 +553,46 @@ fn spnego_inner_token(token: &[u8]) -> Option<&[u8]> {
     None
 }
 
+fn der_encode(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        v.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        v.push(0x80 | (bytes.len() - skip) as u8);
+        v.extend_from_slice(&bytes[skip..]);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
+/// sspi 0.23 misreads a NegTokenResp whose first field is not `negState`
+/// (its `Asn1RawDer` negState swallows the next field), yet initiators such
+/// as Windows omit negState after the first leg (RFC 4178 §4.2.2 makes it
+/// optional). This re-encodes such a token with `negState accept-incomplete`
+/// in front; other tokens are returned unchanged.
+fn with_neg_state(token: &[u8]) -> Vec<u8> {
+    let Some((0xa1, start, end)) = der_tlv(token, 0) else {
+        return token.to_vec();
+    };
+    let Some((0x30, seq_start, seq_end)) = der_tlv(token, start) else {
+        return token.to_vec();
+    };
+    if seq_end != end || end != token.len() {
+        return token.to_vec();
+    }
+    match der_tlv(token, seq_start) {
+        Some((0xa0, _, _)) | None => token.to_vec(),
+        Some(_) => {
+            let mut fields = der_encode(0xa0, &der_encode(0x0a, &[1]));
+            fields.extend_from_slice(token.get(seq_start..seq_end).unwrap_or_default());
+            der_encode(0xa1, &der_encode(0x30, &fields))
+        }
+    }
+}
+
 /// The ServerChallenge of a CHALLENGE_MESSAGE ([MS-NLMP] §2.2.1.2).
 fn challenge_of(message: &[u8]) -> Option<[u8; 8]> {
     if !message.starts_with(b"NTLMSSP\0") || message.get(8..12)? != [2, 0, 0, 0] {
@@ -533,8 +624,9 @@ fn field(message: &[u8], at: usize) -> Result<&[u8], ProtocolError> {
             .try_into()
             .map_err(|_| bad())?,
     );
-    let off = off as usize;
-    message.get(off..off + usize::from(len)).ok_or_else(bad)
+    let off = usize::try_from(off).map_err(|_| bad())?;
+    let end = off.checked_add(usize::from(len)).ok_or_else(bad)?;
+    message.get(off..end).ok_or_else(bad)
 }
 
 fn parse_authenticate(message: &[u8]) -> Result<Authenticate, ProtocolError> {
@@ -615,6 +707,39 @@ fn verify_ntlmv2(auth: &Authenticate, password: &str, server_challenge: &[u8; 8]
     mac.update(server_challenge);
     mac.update(blob);
     mac.verify_slice(proof).is_ok()
+}
+
+/// The AV pairs of an NTLMv2 response: after NTProofStr (16) and the blob's
+/// fixed 28 bytes ([MS-NLMP] §2.2.2.7).
+fn av_pair(nt_response: &[u8], wanted: u16) -> Option<&[u8]> {
+    let mut pos = 16 + 28;
+    loop {
+        let id = u16::from_le_bytes(nt_response.get(pos..pos + 2)?.try_into().ok()?);
+        let len = usize::from(u16::from_le_bytes(
+            nt_response.get(pos + 2..pos + 4)?.try_into().ok()?,
+        ));
+        let value = nt_response.get(pos + 4..pos + 4 + len)?;
+        if id == wanted {
+            return Some(value);
+        }
+        if id == 0 {
+            return None;
+        }
+        pos += 4 + len;
+    }
+}
+
+/// MsvAvChannelBindings (AvId 0x000A) = MD5 of the flattened
+/// gss_channel_bindings_struct with empty addresses ([MS-NLMP] §2.2.2.1).
+fn channel_bindings_match(auth: &Authenticate, application_data: &[u8]) -> bool {
+    let Some(got) = av_pair(&auth.nt_response, 0x000a) else {
+        return false;
+    };
+    let mut flat = vec![0u8; 16];
+    flat.extend_from_slice(&(application_data.len() as u32).to_le_bytes());
+    flat.extend_from_slice(application_data);
+    let expected = md5::Md5::digest(&flat);
+    constant_time_eq(got, expected.as_slice())
 }
 
 #[cfg(test)]

@@ -127,9 +127,7 @@ impl SspiContext {
         }
     }
 
-    /// One client step: consumes the server token (none on the first call)
-    /// and returns the status and the token to send (possibly empty).
-    pub(crate) fn initialize(
+    fn initialize_unguarded(
         &mut self,
         input: Option<&[u8]>,
         channel_bindings: Option<&[u8]>,
@@ -181,9 +179,7 @@ impl SspiContext {
         Ok((status, token))
     }
 
-    /// One acceptor step; for raw NTLM the AUTHENTICATE step stops at
-    /// `CompleteNeeded` so the caller can pick the user's credentials.
-    pub(crate) fn accept(
+    fn accept_unguarded(
         &mut self,
         input: &[u8],
     ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
@@ -213,8 +209,7 @@ impl SspiContext {
         Ok((status, token))
     }
 
-    /// Finishes a raw NTLM acceptor context after its candidate is set.
-    pub(crate) fn complete(&mut self) -> Result<(), ProtocolError> {
+    fn complete_unguarded(&mut self) -> Result<(), ProtocolError> {
         let r = match self {
             SspiContext::Ntlm { ctx, .. } => ctx.complete_auth_token(&mut []),
             SspiContext::Negotiate { ctx, .. } => ctx.complete_auth_token(&mut []),
@@ -223,8 +218,7 @@ impl SspiContext {
             .map_err(|e| sspi_err("authentication completion", e))
     }
 
-    /// Sets the one identity a raw NTLM acceptor verifies against.
-    pub(crate) fn set_candidate(&mut self, identity: AuthIdentity) -> Result<(), ProtocolError> {
+    fn set_candidate_unguarded(&mut self, identity: AuthIdentity) -> Result<(), ProtocolError> {
         use sspi::SspiEx as _;
         match self {
             SspiContext::Ntlm { ctx, .. } => ctx
@@ -237,8 +231,87 @@ impl SspiContext {
     }
 }
 
+/// Runs an sspi call, turning a panic inside sspi or its ASN.1 parsers
+/// (picky-krb 0.13 unwraps on some malformed SPNEGO tokens) into an error.
+/// The caller drops the context after any error.
+fn guarded<T>(f: impl FnOnce() -> Result<T, ProtocolError>) -> Result<T, ProtocolError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(ProtocolError::Auth(
+            "malformed authentication token (the security package failed on it)".into(),
+        ))
+    })
+}
+
+impl SspiContext {
+    /// One client step: consumes the server token (none on the first call)
+    /// and returns the status and the token to send (possibly empty).
+    pub(crate) fn initialize(
+        &mut self,
+        input: Option<&[u8]>,
+        channel_bindings: Option<&[u8]>,
+        target: &str,
+    ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
+        guarded(|| self.initialize_unguarded(input, channel_bindings, target))
+    }
+
+    /// One acceptor step; for raw NTLM the AUTHENTICATE step stops at
+    /// `CompleteNeeded` so the caller can pick the user's credentials.
+    pub(crate) fn accept(
+        &mut self,
+        input: &[u8],
+    ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
+        if !well_formed_token(input) {
+            return Err(ProtocolError::Auth("malformed authentication token".into()));
+        }
+        guarded(|| self.accept_unguarded(input))
+    }
+
+    /// Finishes a raw NTLM acceptor context after its candidate is set.
+    pub(crate) fn complete(&mut self) -> Result<(), ProtocolError> {
+        guarded(|| self.complete_unguarded())
+    }
+
+    /// Sets the one identity a raw NTLM acceptor verifies against.
+    pub(crate) fn set_candidate(&mut self, identity: AuthIdentity) -> Result<(), ProtocolError> {
+        guarded(|| self.set_candidate_unguarded(identity))
+    }
+}
+
+/// Raw NTLM tokens go to sspi's own bounds-checked reader; anything else must
+/// be a well-formed DER tree (every constructed value exactly filled by its
+/// children) before sspi's SPNEGO parser sees it.
+fn well_formed_token(token: &[u8]) -> bool {
+    token.starts_with(b"NTLMSSP\0") || der_tree_ok(token, 0, token.len(), 0)
+}
+
+fn der_tree_ok(buf: &[u8], mut pos: usize, end: usize, depth: usize) -> bool {
+    if depth > 12 {
+        return false;
+    }
+    while pos < end {
+        let Some((tag, start, stop)) = super::der_tlv(buf, pos) else {
+            return false;
+        };
+        if stop > end || (tag & 0x20 != 0 && !der_tree_ok(buf, start, stop, depth + 1)) {
+            return false;
+        }
+        pos = stop;
+    }
+    pos == end
+}
+
 impl SealingContext for SspiContext {
     fn seal(&mut self, plaintext: &[u8]) -> Result<Sealed, ProtocolError> {
+        guarded(|| self.seal_unguarded(plaintext))
+    }
+
+    fn unseal(&mut self, header: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+        guarded(|| self.unseal_unguarded(header, ciphertext))
+    }
+}
+
+impl SspiContext {
+    fn seal_unguarded(&mut self, plaintext: &[u8]) -> Result<Sealed, ProtocolError> {
         let mut token = vec![0u8; NTLM_SIGNATURE_LEN];
         let mut data = plaintext.to_vec();
         {
@@ -263,7 +336,11 @@ impl SealingContext for SspiContext {
         })
     }
 
-    fn unseal(&mut self, header: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+    fn unseal_unguarded(
+        &mut self,
+        header: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, ProtocolError> {
         // [MS-NLMP] §2.2.2.9.1: an NTLMSSP_MESSAGE_SIGNATURE is 16 bytes.
         if header.len() != NTLM_SIGNATURE_LEN {
             return Err(ProtocolError::Auth(format!(
