@@ -1,1 +1,2 @@
 //! Shared plain-data vocabulary of the UI, the CLI and the worker.
+pub mod profile;
