@@ -378,7 +378,11 @@ pub fn parse_profiles(text: &str, origin: &str) -> Result<(ProfileTree, Option<u
         });
     }
     if version == SCHEMA_VERSION {
-        let file: FileV2 = toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
+        let file: FileV2 = toml::from_str(text).map_err(|e| {
+            // Node settings are flattened, which loses toml's spans: find
+            // the offending key ourselves.
+            locate_error(text, origin).unwrap_or_else(|| toml_error(text, origin, &e))
+        })?;
         let mut tree = file.tree;
         dedupe_ids(&mut tree.root, &mut std::collections::HashSet::new());
         return Ok((tree, None));
@@ -388,6 +392,83 @@ pub fn parse_profiles(text: &str, origin: &str) -> Result<(ProfileTree, Option<u
         message,
     })?;
     Ok((tree, Some(version)))
+}
+
+/// One key of a node, checked alone.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Probe {
+    #[serde(default)]
+    id: Option<ProfileId>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(flatten)]
+    settings: ConnectionSettings,
+}
+
+/// Walks the spanned document and checks each key of each node on its own,
+/// returning the first bad one with its line and column.
+fn locate_error(text: &str, origin: &str) -> Option<StoreError> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    locate_in(text, origin, doc.get_ref(), doc.span(), true)
+}
+
+fn locate_in(
+    text: &str,
+    origin: &str,
+    table: &toml::de::DeTable<'_>,
+    span: std::ops::Range<usize>,
+    root: bool,
+) -> Option<StoreError> {
+    let at = |offset: usize, message: String| {
+        let (line, column) = line_column(text, offset);
+        StoreError::Parse {
+            origin: origin.to_owned(),
+            line,
+            column,
+            message,
+        }
+    };
+    if !root && !table.keys().any(|k| k.get_ref().as_ref() == "name") {
+        return Some(at(span.start, "missing field `name`".to_owned()));
+    }
+    for (key, value) in table {
+        let k = key.get_ref().as_ref();
+        if root && k == "schema_version" {
+            continue;
+        }
+        if k == "groups" || k == "computers" {
+            let toml::de::DeValue::Array(items) = value.get_ref() else {
+                return Some(at(
+                    key.span().start,
+                    format!("`{k}` must be an array of tables"),
+                ));
+            };
+            for item in items {
+                let toml::de::DeValue::Table(t) = item.get_ref() else {
+                    return Some(at(
+                        item.span().start,
+                        format!("each of `{k}` must be a table"),
+                    ));
+                };
+                if let Some(e) = locate_in(text, origin, t, item.span(), false) {
+                    return Some(e);
+                }
+            }
+            continue;
+        }
+        let slice = text.get(value.span())?;
+        let mini = format!("{} = {slice}", toml::Value::String(k.to_owned()));
+        if let Err(e) = toml::from_str::<Probe>(&mini) {
+            return Some(at(
+                value.span().start,
+                format!("`{k}`: {}", e.message().trim()),
+            ));
+        }
+    }
+    None
 }
 
 /// Gives a fresh id to any node whose id was already seen (hand-edited

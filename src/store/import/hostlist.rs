@@ -131,7 +131,13 @@ pub fn import_host_list(
                 }
             },
         };
-        let names = match expand_ranges(name_part) {
+        let literal_v6 = name_part.starts_with('[') && valid_host(name_part);
+        let expanded = if literal_v6 {
+            Ok(vec![name_part.to_owned()])
+        } else {
+            expand_ranges(name_part)
+        };
+        let names = match expanded {
             Ok(n) => n,
             Err(why) => {
                 report.skip(format!("line {line_no}"), format!("{line:?}: {why}"));
