@@ -15,7 +15,10 @@ use baton::store::credentials::{
     UnavailableReason, choose_store, new_entry_id,
 };
 use baton::store::import::{
-    ImportError, hostlist::import_host_list, mremoteng::import_mremoteng, rdcman::import_rdcman,
+    ImportError,
+    hostlist::import_host_list,
+    mremoteng::{import_mremoteng, import_mremoteng_with_passwords},
+    rdcman::import_rdcman,
 };
 use baton::store::profiles::{
     self, MergeMode, ProfileStore, SCHEMA_VERSION, StoreError, export, import_baton, merge_into,
@@ -455,6 +458,90 @@ fn mremoteng_refusals() {
     assert!(matches!(bad, ImportError::Malformed { .. }), "{bad}");
     let rdg = import_mremoteng(&std::fs::read(data("servers.rdg")).unwrap(), "rdg").unwrap_err();
     assert!(rdg.to_string().contains("not mRemoteNG"), "{rdg}");
+}
+
+#[test]
+fn mremoteng_passwords_move_into_the_credential_store() {
+    let bytes = std::fs::read(data("confCons.xml")).unwrap();
+    let creds = MemoryStore::new();
+    let imp = import_mremoteng_with_passwords(&bytes, "confCons.xml", None, &creds).unwrap();
+    let contoso = &imp.group.groups[0];
+    let admin = contoso.settings.credential.clone().unwrap();
+    let got = creds.get(admin.entry.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (got.user.as_str(), got.secret.expose()),
+        ("CONTOSO\\admin", "Adm1n-Pa55!")
+    );
+    let fs = &contoso.groups[0].computers[1];
+    let tech = fs.settings.credential.as_ref().unwrap();
+    assert_eq!(
+        creds
+            .get(tech.entry.as_deref().unwrap())
+            .unwrap()
+            .secret
+            .expose(),
+        "Tech-Secret-42"
+    );
+    // The SSH connection is skipped, so its password is not moved.
+    assert_eq!(creds.list().unwrap().len(), 2);
+    assert_eq!(
+        imp.report.passwords_not_transferred,
+        ["Contoso/Servers/Linux jump"]
+    );
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("default master password"))
+    );
+
+    // Saved as a profile file: references only, no secret.
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let mut tree = ProfileTree::default();
+    tree.root.groups.push(imp.group);
+    store.save(&tree).unwrap();
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    for secret in ["Adm1n-Pa55!", "Tech-Secret-42", "Ssh-Only-pw"] {
+        assert!(!text.contains(secret));
+    }
+    assert!(text.contains(admin.entry.as_deref().unwrap()));
+}
+
+#[test]
+fn mremoteng_master_password() {
+    let bytes = std::fs::read(data("confCons-master.xml")).unwrap();
+    let creds = MemoryStore::new();
+    let err = import_mremoteng_with_passwords(&bytes, "m", None, &creds).unwrap_err();
+    assert!(err.to_string().contains("own master password"), "{err}");
+    let err = import_mremoteng_with_passwords(&bytes, "m", Some(&Secret::from("wrong")), &creds)
+        .unwrap_err();
+    assert!(err.to_string().contains("wrong master password"), "{err}");
+    assert!(creds.list().unwrap().is_empty());
+    let imp =
+        import_mremoteng_with_passwords(&bytes, "m", Some(&Secret::from("S3cure-Master")), &creds)
+            .unwrap();
+    assert_eq!(creds.list().unwrap().len(), 2);
+    assert!(
+        !imp.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("default master password"))
+    );
+    let admin = imp.group.groups[0].settings.credential.as_ref().unwrap();
+    assert_eq!(
+        creds
+            .get(admin.entry.as_deref().unwrap())
+            .unwrap()
+            .secret
+            .expose(),
+        "Adm1n-Pa55!"
+    );
+    // Refused files store nothing.
+    let xxe = std::fs::read(data("confCons-xxe.xml")).unwrap();
+    let empty = MemoryStore::new();
+    assert!(import_mremoteng_with_passwords(&xxe, "x", None, &empty).is_err());
+    assert!(empty.list().unwrap().is_empty());
 }
 
 #[test]
