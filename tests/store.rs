@@ -739,6 +739,17 @@ fn atomic_save_survives_sigkill() {
         let n = loaded.tree.computers().len();
         assert!(n == 50 || n == 400, "round {round}: {n} computers");
     }
+    // A save from a live process clears the temporary files the killed
+    // writers left behind.
+    let store = ProfileStore::new(&path);
+    store.save(&tree_of(3)).unwrap();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["profiles.toml", "profiles.toml.bak"], "{names:?}");
 }
 
 // ---- credentials ----
@@ -770,6 +781,24 @@ fn keyring_store_read_update_delete() {
             .iter()
             .any(|c| c.id == id && c.user == "CORP\\admin")
     );
+
+    // Profiles that reference the keyring entry carry no secret.
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let mut tree = ProfileTree::default();
+    let mut c = Computer::new("K");
+    c.settings.credential = Some(CredentialRef {
+        user: "CORP\\admin".into(),
+        entry: Some(id.clone()),
+    });
+    tree.root.computers.push(c);
+    store.save(&tree).unwrap();
+    store.save(&tree).unwrap();
+    for f in [store.path().to_owned(), store.backup_path()] {
+        let text = std::fs::read_to_string(f).unwrap();
+        assert!(text.contains(&id) && !text.contains("first-pw"));
+    }
+    assert!(!export(&tree, None).unwrap().contains("first-pw"));
 
     ks.update(&id, None, Some(&Secret::from("second-pw")))
         .unwrap();

@@ -197,7 +197,10 @@ impl ProfileStore {
                 }
             }
         }
-        write_atomic(&self.path, text.as_bytes()).map_err(io_err("write", &self.path))
+        write_atomic(&self.path, text.as_bytes()).map_err(io_err("write", &self.path))?;
+        remove_stale_temps(&self.path);
+        remove_stale_temps(&self.backup_path());
+        Ok(())
     }
 
     /// Renames a file that does not load to `profiles.toml.corrupt-N` (kept
@@ -283,6 +286,51 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes temporary files that a killed writer left beside `path` (those
+/// [`write_atomic`] names `.<name>.tmp-<pid>-<random>`): on Linux those of
+/// processes that no longer run, elsewhere those older than ten minutes.
+/// Best effort: errors are ignored.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for e in entries.flatten() {
+        let fname = e.file_name();
+        let fname = fname.to_string_lossy();
+        let Some(rest) = fname.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let stale = if cfg!(target_os = "linux") {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(600))
+        };
+        if stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 #[cfg(unix)]
