@@ -12,7 +12,7 @@ use baton::model::profile::{
 };
 use baton::store::credentials::{
     CredentialError, CredentialStore, MemoryStore, OsKeyringStore, Secret, StoreKind,
-    UnavailableReason, choose_store, new_entry_id,
+    UnavailableReason, choose_store, choose_store_within, new_entry_id,
 };
 use baton::store::import::{
     ImportError,
@@ -879,4 +879,53 @@ fn no_secret_service_falls_back_to_memory() {
     assert!(stdout.contains("passed"), "{stdout}");
     // Nothing was written to any file in the child's directories.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+const LOCKED_ENV: &str = "BATON_TEST_LOCKED_CHILD";
+
+/// Helper run by `locked_keyring_does_not_block` inside a private bus whose
+/// gnome-keyring was started but never unlocked.
+#[test]
+#[ignore = "helper process for locked_keyring_does_not_block"]
+fn locked_child() {
+    assert_eq!(std::env::var(LOCKED_ENV).as_deref(), Ok("1"));
+    let chosen = choose_store_within(std::time::Duration::from_secs(3));
+    let why = chosen
+        .unavailable
+        .expect("a locked keyring must be reported");
+    assert!(
+        matches!(
+            why.reason,
+            UnavailableReason::NoAnswer | UnavailableReason::Locked
+        ),
+        "{why}"
+    );
+    assert_eq!(chosen.store.kind(), StoreKind::Memory);
+    println!("CHILD-OK: {why}");
+}
+
+#[test]
+fn locked_keyring_does_not_block() {
+    let home = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let script = format!(
+        "gnome-keyring-daemon --start --components=secrets >/dev/null </dev/null; \
+         exec '{}' store::locked_child --exact --ignored --nocapture",
+        exe.display()
+    );
+    let out = Command::new("dbus-run-session")
+        .args(["--", "bash", "-c", &script])
+        .env(LOCKED_ENV, "1")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdin(Stdio::null())
+        .output()
+        .expect(
+            "dbus-run-session and gnome-keyring-daemon are needed (tests/run-all.sh installs them)",
+        );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
 }

@@ -80,6 +80,9 @@ pub enum UnavailableReason {
     NoProvider,
     /// The keyring is locked and could not be unlocked.
     Locked,
+    /// The keyring did not answer in time (typically: locked, and waiting
+    /// for a password prompt nobody can answer).
+    NoAnswer,
     /// Anything else the platform reported.
     Other,
 }
@@ -103,6 +106,9 @@ fn reason_text(r: UnavailableReason) -> &'static str {
             "no Secret Service provider such as gnome-keyring or KWallet is running"
         }
         UnavailableReason::Locked => "the keyring is locked",
+        UnavailableReason::NoAnswer => {
+            "the keyring did not answer; it may be locked and waiting for its password"
+        }
         UnavailableReason::Other => "the platform credential store failed",
     }
 }
@@ -342,13 +348,19 @@ impl OsKeyringStore {
             store,
             index_lock: Mutex::new(()),
         };
-        s.read_index().map_err(|e| match e {
+        // Probe reading AND writing: a locked or missing collection answers
+        // reads of absent items but blocks (on an unlock prompt) on writes,
+        // so a first run creates the (empty, non-secret) index now.
+        let to_unavailable = |e: CredentialError| match e {
             CredentialError::Unavailable(u) => u,
             other => KeyringUnavailable {
                 reason: UnavailableReason::Other,
                 detail: other.to_string(),
             },
-        })?;
+        };
+        if s.read_index_opt().map_err(to_unavailable)?.is_none() {
+            s.write_index(&BTreeMap::new()).map_err(to_unavailable)?;
+        }
         Ok(s)
     }
 
@@ -362,12 +374,16 @@ impl OsKeyringStore {
     }
 
     fn read_index(&self) -> Result<BTreeMap<String, String>, CredentialError> {
+        Ok(self.read_index_opt()?.unwrap_or_default())
+    }
+
+    fn read_index_opt(&self) -> Result<Option<BTreeMap<String, String>>, CredentialError> {
         let entry = self.entry(INDEX_USER, "Baton credential index (no secrets)")?;
         match entry.get_password() {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
                 CredentialError::Platform(format!("the Baton credential index is damaged: {e}"))
             }),
-            Err(keyring_core::Error::NoEntry) => Ok(BTreeMap::new()),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) if classify(&e) != UnavailableReason::Other => {
                 Err(CredentialError::Unavailable(unavailable(&e)))
             }
@@ -487,10 +503,41 @@ pub struct ChosenStore {
     pub unavailable: Option<KeyringUnavailable>,
 }
 
+/// How long [`choose_store`] waits for the OS keyring to answer.
+pub const KEYRING_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Tries the OS keyring; if it is unavailable, says why and falls back to
-/// memory for this session. Never falls back to a file.
+/// memory for this session. Never falls back to a file. Waits at most
+/// [`KEYRING_PROBE_TIMEOUT`] (an unlock prompt may be showing).
 pub fn choose_store() -> ChosenStore {
-    match OsKeyringStore::open() {
+    choose_store_within(KEYRING_PROBE_TIMEOUT)
+}
+
+/// [`choose_store`] with an explicit limit on how long the keyring may take
+/// to answer. The probe runs on its own thread: a keyring that never
+/// answers (locked, with a prompt nobody sees) is reported as
+/// [`UnavailableReason::NoAnswer`] instead of blocking the caller.
+pub fn choose_store_within(limit: std::time::Duration) -> ChosenStore {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("baton-keyring-probe".to_owned())
+        .spawn(move || {
+            let _ = tx.send(OsKeyringStore::open());
+        });
+    let outcome = match spawned {
+        Err(e) => Err(KeyringUnavailable {
+            reason: UnavailableReason::Other,
+            detail: format!("cannot start the keyring probe: {e}"),
+        }),
+        Ok(_) => match rx.recv_timeout(limit) {
+            Ok(r) => r,
+            Err(_) => Err(KeyringUnavailable {
+                reason: UnavailableReason::NoAnswer,
+                detail: format!("no answer within {} s", limit.as_secs()),
+            }),
+        },
+    };
+    match outcome {
         Ok(s) => ChosenStore {
             store: Arc::new(s),
             unavailable: None,
