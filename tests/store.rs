@@ -19,6 +19,7 @@ use baton::store::import::{
     hostlist::import_host_list,
     mremoteng::{import_mremoteng, import_mremoteng_with_passwords},
     rdcman::import_rdcman,
+    royaljson::import_royal_json,
 };
 use baton::store::profiles::{
     self, MergeMode, ProfileStore, SCHEMA_VERSION, StoreError, export, import_baton, merge_into,
@@ -928,4 +929,61 @@ fn locked_keyring_does_not_block() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("CHILD-OK"), "{stdout}\n{stderr}");
+}
+
+#[test]
+fn royal_json_import() {
+    let bytes = std::fs::read(data("royal.json")).unwrap();
+    let imp = import_royal_json(&bytes, "Royal TS", "royal.json").unwrap();
+    let g = &imp.group;
+    let servers = g.groups.iter().find(|x| x.name == "Servers").unwrap();
+    assert_eq!(servers.description.as_deref(), Some("Production"));
+    assert_eq!(
+        servers.settings.credential.as_ref().unwrap().user,
+        "NORTHWIND\\admin"
+    );
+    let names: Vec<_> = servers.computers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["NW-DC01", "NW-SQL01"]);
+    assert_eq!(servers.computers[0].settings.credential, None);
+    assert_eq!(
+        servers.computers[1]
+            .settings
+            .credential
+            .as_ref()
+            .unwrap()
+            .user,
+        "NORTHWIND\\admin"
+    );
+    let lille = &g
+        .groups
+        .iter()
+        .find(|x| x.name == "Branches")
+        .unwrap()
+        .groups[0];
+    assert_eq!(lille.name, "Lille");
+    assert_eq!(lille.computers[0].settings.host.as_deref(), Some("kiosk07"));
+    let skipped: Vec<_> = imp.report.skipped.iter().map(|s| s.item.as_str()).collect();
+    assert!(
+        skipped.contains(&"object Royal TS/Servers/nw-proxy"),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped.contains(&"credential of Royal TS/Kiosk"),
+        "{skipped:?}"
+    );
+    assert_eq!(
+        imp.report.passwords_not_transferred.len(),
+        1,
+        "{:?}",
+        imp.report
+    );
+    // Saved: no plain-text password from the file.
+    let mut tree = ProfileTree::default();
+    tree.root.groups.push(imp.group);
+    let text = to_toml(&tree).unwrap();
+    assert!(!text.contains("Royal-Plain-Pw"));
+    let bad = import_royal_json(b"{\"Objects\": 3}", "x", "bad.json").unwrap_err();
+    assert!(matches!(bad, ImportError::Malformed { .. }), "{bad}");
+    let bad = import_royal_json(b"{\"Objects\": [", "x", "bad.json").unwrap_err();
+    assert!(bad.to_string().contains("bad.json"), "{bad}");
 }

@@ -460,7 +460,14 @@ struct Probe {
 /// returning the first bad one with its line and column.
 fn locate_error(text: &str, origin: &str) -> Option<StoreError> {
     let doc = toml::de::DeTable::parse(text).ok()?;
-    locate_in(text, origin, doc.get_ref(), doc.span(), true)
+    locate_in(text, origin, doc.get_ref(), doc.span(), Level::Root)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Root,
+    Group,
+    Computer,
 }
 
 fn locate_in(
@@ -468,7 +475,7 @@ fn locate_in(
     origin: &str,
     table: &toml::de::DeTable<'_>,
     span: std::ops::Range<usize>,
-    root: bool,
+    level: Level,
 ) -> Option<StoreError> {
     let at = |offset: usize, message: String| {
         let (line, column) = line_column(text, offset);
@@ -479,15 +486,20 @@ fn locate_in(
             message,
         }
     };
-    if !root && !table.keys().any(|k| k.get_ref().as_ref() == "name") {
+    if level == Level::Computer && !table.keys().any(|k| k.get_ref().as_ref() == "name") {
         return Some(at(span.start, "missing field `name`".to_owned()));
     }
     for (key, value) in table {
         let k = key.get_ref().as_ref();
-        if root && k == "schema_version" {
+        if level == Level::Root && k == "schema_version" {
             continue;
         }
-        if k == "groups" || k == "computers" {
+        if level != Level::Computer && (k == "groups" || k == "computers") {
+            let child = if k == "groups" {
+                Level::Group
+            } else {
+                Level::Computer
+            };
             let toml::de::DeValue::Array(items) = value.get_ref() else {
                 return Some(at(
                     key.span().start,
@@ -501,7 +513,7 @@ fn locate_in(
                         format!("each of `{k}` must be a table"),
                     ));
                 };
-                if let Some(e) = locate_in(text, origin, t, item.span(), false) {
+                if let Some(e) = locate_in(text, origin, t, item.span(), child) {
                     return Some(e);
                 }
             }

@@ -1,5 +1,5 @@
 //! Importers of foreign connection lists: a plain host list, mRemoteNG's
-//! `confCons.xml` and RDCMan's `.rdg`.
+//! `confCons.xml`, RDCMan's `.rdg` and Royal TS's RoyalJSON.
 //!
 //! Every importer returns a new [`Group`] plus a report of what it skipped
 //! and why; it never touches the existing tree. Merge the group with
@@ -12,6 +12,7 @@
 pub mod hostlist;
 pub mod mremoteng;
 pub mod rdcman;
+pub mod royaljson;
 
 use crate::model::profile::Group;
 
