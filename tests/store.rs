@@ -826,6 +826,35 @@ fn keyring_store_read_update_delete() {
 }
 
 #[test]
+fn keyring_index_spans_several_entries() {
+    let ks = os_keyring().with_index_page_limit(200);
+    let ids: Vec<String> = (0..8).map(|_| new_entry_id()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        ks.set(id, &format!("CORP\\user{i}"), &Secret::from("pw"))
+            .unwrap();
+    }
+    // A handle with the default page size reads all pages.
+    let listed = os_keyring().list().unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        assert!(
+            listed
+                .iter()
+                .any(|c| &c.id == id && c.user == format!("CORP\\user{i}")),
+            "{id} missing"
+        );
+    }
+    assert!(matches!(
+        ks.set("baton-index-2", "x", &Secret::from("y")),
+        Err(CredentialError::InvalidId(_))
+    ));
+    for id in &ids {
+        ks.delete(id).unwrap();
+    }
+    let listed = os_keyring().list().unwrap();
+    assert!(!listed.iter().any(|c| ids.contains(&c.id)));
+}
+
+#[test]
 fn chooser_picks_the_keyring_when_it_runs() {
     let chosen = choose_store();
     assert!(

@@ -16,8 +16,13 @@ use zeroize::Zeroizing;
 
 /// The keyring service name of every Baton entry.
 pub const SERVICE: &str = "baton";
-/// The keyring "user" of the index entry.
+/// The keyring "user" of the index entry (further pages: `baton-index-2`, ...).
 pub const INDEX_USER: &str = "baton-index";
+/// Largest index page, in characters: the Windows Credential Manager holds
+/// at most 2560 bytes per secret (1280 UTF-16 units).
+pub const INDEX_PAGE_LIMIT: usize = 1000;
+/// Most index pages read (bounds a damaged keyring).
+const MAX_INDEX_PAGES: usize = 10_000;
 
 /// A secret (password). Zeroed on drop; `Debug` prints `<redacted>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -157,7 +162,11 @@ pub fn new_entry_id() -> String {
 }
 
 fn check_id(id: &str) -> Result<(), CredentialError> {
-    if id.is_empty() || id.len() > 128 || id == INDEX_USER || id.chars().any(char::is_control) {
+    if id.is_empty()
+        || id.len() > 128
+        || id.starts_with(INDEX_USER)
+        || id.chars().any(char::is_control)
+    {
         return Err(CredentialError::InvalidId(id.to_owned()));
     }
     Ok(())
@@ -263,6 +272,7 @@ pub struct OsKeyringStore {
     store: Arc<keyring_core::CredentialStore>,
     /// Serialises index read-modify-write within this process.
     index_lock: Mutex<()>,
+    page_limit: usize,
 }
 
 impl fmt::Debug for OsKeyringStore {
@@ -347,6 +357,7 @@ impl OsKeyringStore {
         let s = OsKeyringStore {
             store,
             index_lock: Mutex::new(()),
+            page_limit: INDEX_PAGE_LIMIT,
         };
         // Probe reading AND writing: a locked or missing collection answers
         // reads of absent items but blocks (on an unlock prompt) on writes,
@@ -377,8 +388,24 @@ impl OsKeyringStore {
         Ok(self.read_index_opt()?.unwrap_or_default())
     }
 
-    fn read_index_opt(&self) -> Result<Option<BTreeMap<String, String>>, CredentialError> {
-        let entry = self.entry(INDEX_USER, "Baton credential index (no secrets)")?;
+    /// Sets the largest index page (characters) written from now on; the
+    /// index is split over as many entries as needed.
+    #[must_use]
+    pub fn with_index_page_limit(mut self, chars: usize) -> Self {
+        self.page_limit = chars.max(64);
+        self
+    }
+
+    fn page_user(n: usize) -> String {
+        if n == 0 {
+            INDEX_USER.to_owned()
+        } else {
+            format!("{INDEX_USER}-{}", n + 1)
+        }
+    }
+
+    fn read_page(&self, n: usize) -> Result<Option<BTreeMap<String, String>>, CredentialError> {
+        let entry = self.entry(&Self::page_user(n), "Baton credential index (no secrets)")?;
         match entry.get_password() {
             Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
                 CredentialError::Platform(format!("the Baton credential index is damaged: {e}"))
@@ -391,11 +418,48 @@ impl OsKeyringStore {
         }
     }
 
+    fn read_index_opt(&self) -> Result<Option<BTreeMap<String, String>>, CredentialError> {
+        let Some(mut index) = self.read_page(0)? else {
+            return Ok(None);
+        };
+        for n in 1..MAX_INDEX_PAGES {
+            match self.read_page(n)? {
+                Some(page) => index.extend(page),
+                None => break,
+            }
+        }
+        Ok(Some(index))
+    }
+
     fn write_index(&self, index: &BTreeMap<String, String>) -> Result<(), CredentialError> {
-        let entry = self.entry(INDEX_USER, "Baton credential index (no secrets)")?;
-        let text = serde_json::to_string(index)
-            .map_err(|e| CredentialError::Platform(format!("cannot encode the index: {e}")))?;
-        entry.set_password(&text).map_err(platform)
+        let encode = |page: &BTreeMap<String, String>| {
+            serde_json::to_string(page)
+                .map_err(|e| CredentialError::Platform(format!("cannot encode the index: {e}")))
+        };
+        let mut pages: Vec<BTreeMap<String, String>> = vec![BTreeMap::new()];
+        for (id, user) in index {
+            let mut candidate = pages.last().cloned().unwrap_or_default();
+            candidate.insert(id.clone(), user.clone());
+            let fits = encode(&candidate)?.chars().count() <= self.page_limit;
+            match pages.last_mut() {
+                Some(last) if fits || last.is_empty() => *last = candidate,
+                _ => pages.push(BTreeMap::from([(id.clone(), user.clone())])),
+            }
+        }
+        for (n, page) in pages.iter().enumerate() {
+            let entry = self.entry(&Self::page_user(n), "Baton credential index (no secrets)")?;
+            entry.set_password(&encode(page)?).map_err(platform)?;
+        }
+        // Remove pages a longer index used before.
+        for n in pages.len()..MAX_INDEX_PAGES {
+            let entry = self.entry(&Self::page_user(n), "Baton credential index (no secrets)")?;
+            match entry.delete_credential() {
+                Ok(()) => {}
+                Err(keyring_core::Error::NoEntry) => break,
+                Err(e) => return Err(platform(e)),
+            }
+        }
+        Ok(())
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, CredentialError> {
