@@ -4,4 +4,5 @@ mod architecture;
 mod auth;
 mod common;
 mod pypsrp_transcripts;
+mod store;
 mod transport;

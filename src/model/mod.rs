@@ -2,6 +2,7 @@
 //! PowerShell's terms, connection settings, output items and user-facing errors.
 
 pub mod connection;
+pub mod profile;
 pub mod session;
 
 pub use connection::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType, Secret};

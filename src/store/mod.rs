@@ -1,1 +1,12 @@
 //! Persistent state: connection profiles (TOML) and credentials (OS keyring).
+//!
+//! - [`profiles`]: the profile tree in a human-readable, versioned TOML file,
+//!   written atomically with a backup of the last good file; export, import
+//!   and merge of Baton profile files.
+//! - [`credentials`]: secrets by entry id in the OS keyring, or in memory for
+//!   the session when no keyring is available; never in a file.
+//! - [`import`]: foreign files (host lists, mRemoteNG, RDCMan) read safely.
+
+pub mod credentials;
+pub mod import;
+pub mod profiles;
