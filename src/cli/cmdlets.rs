@@ -2012,9 +2012,13 @@ fn cannot_convert_type(param: &str, v: &Value, type_name: &str) -> String {
         Value::List(_) => "System.Object[]",
         _ => "System.String",
     };
+    // PowerShell shows collections and hashtables by their type name.
+    let shown = match v {
+        Value::List(_) | Value::Hashtable(_) => from.to_owned(),
+        other => other.display_text(),
+    };
     format!(
-        "Cannot bind parameter '{param}'. Cannot convert the \"{}\" value of type \"{from}\" to type \"{type_name}\".",
-        v.display_text()
+        "Cannot bind parameter '{param}'. Cannot convert the \"{shown}\" value of type \"{from}\" to type \"{type_name}\"."
     )
 }
 

@@ -275,6 +275,37 @@ pub fn json_line<T: serde::Serialize>(value: &T) -> String {
     s
 }
 
+/// `-WhatIf` output line for a ShouldProcess operation, e.g.
+/// `What if: Performing the operation "Disconnect" on target "ITTask".`
+#[must_use]
+pub fn what_if_line(operation: &str, target: &str) -> String {
+    format!("What if: Performing the operation \"{operation}\" on target \"{target}\".\n")
+}
+
+/// The `-Confirm` prompt PowerShell's console host shows for a ShouldProcess operation.
+#[must_use]
+pub fn confirm_prompt(operation: &str, target: &str) -> String {
+    format!(
+        "Confirm\nAre you sure you want to perform this action?\nPerforming the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is \"Y\"): "
+    )
+}
+
+/// Disconnect-PSSession's error when the idle timeout is outside the
+/// server's range (error id `CannotDisconnectSessionWithInvalidIdleTimeout`,
+/// category `InvalidArgument`). The odd spacing is PowerShell's own text,
+/// as shown on the Disconnect-PSSession reference page (example 4).
+#[must_use]
+pub fn invalid_idle_timeout_message(
+    session_name: &str,
+    idle_timeout_sec: i64,
+    max_sec: i64,
+    min_sec: i64,
+) -> String {
+    format!(
+        "The session {session_name} cannot be disconnected because the specified idle timeout value {idle_timeout_sec}(seconds) is either greater than the server maximum allowed {max_sec} (seconds) or less that the minimum allowed{min_sec}(seconds).  Choose an idle time out value that is within the allowed range and try again."
+    )
+}
+
 /// The fields of a PowerShell error record, for display.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorView {
@@ -443,6 +474,29 @@ mod tests {
             lines[2],
             "123 AVeryLongSessionName01 srv             Opened        Microsoft.PowerShell     Available"
         );
+    }
+
+    #[test]
+    fn idle_timeout_error_matches_reference_page() {
+        // Disconnect-PSSession.fr.md example 4, with the console's line wrapping undone.
+        let page = "Disconnect-PSSession : The session ITTask cannot be disconnected because the specified\n\
+idle timeout value 172800(seconds) is either greater than the server maximum allowed\n\
+43200 (seconds) or less that the minimum allowed60(seconds).  Choose an idle time out\n\
+value that is within the allowed range and try again.";
+        let got = format!(
+            "Disconnect-PSSession : {}",
+            invalid_idle_timeout_message("ITTask", 172_800, 43_200, 60)
+        );
+        assert_eq!(got, page.replace('\n', " "));
+    }
+
+    #[test]
+    fn what_if_and_confirm() {
+        assert_eq!(
+            what_if_line("Disconnect", "ITTask"),
+            "What if: Performing the operation \"Disconnect\" on target \"ITTask\".\n"
+        );
+        assert!(confirm_prompt("Remove", "s1").starts_with("Confirm\nAre you sure"));
     }
 
     #[test]
