@@ -10,7 +10,8 @@ use baton::cli::format::{
     SessionRow, format_bind_error, format_list, format_parse_error, session_table,
 };
 use baton::cli::syntax::{
-    Argument, ParseError, PipelineElement, Statement, StrPart, Value, VarRef, parse, tokenize,
+    Argument, Member, ParseError, PipelineElement, Statement, StrPart, Value, VarRef, parse,
+    tokenize,
 };
 use proptest::prelude::*;
 
@@ -322,13 +323,42 @@ fn member_access_expression_statement() {
             elements: vec![PipelineElement::Expression(Value::Variable(VarRef {
                 name: "s".into(),
                 members: vec![
-                    "Runspace".into(),
-                    "ConnectionInfo".into(),
-                    "IdleTimeout".into()
+                    Member::Property("Runspace".into()),
+                    Member::Property("ConnectionInfo".into()),
+                    Member::Property("IdleTimeout".into())
                 ],
             }))]
         })]
     );
+}
+
+#[test]
+fn indexing_variables() {
+    let b = one("Disconnect-PSSession $s[0] -IdleTimeoutSec 60");
+    let Invocation::DisconnectPSSession(d) = b.invocation else {
+        panic!()
+    };
+    assert_eq!(
+        d.target,
+        SessionTarget::Sessions(Value::Variable(VarRef {
+            name: "s".into(),
+            members: vec![Member::Index(0)]
+        }))
+    );
+    let b = one("Disconnect-PSSession -Name $s[-1].Name");
+    let Invocation::DisconnectPSSession(d) = b.invocation else {
+        panic!()
+    };
+    let SessionTarget::Name(Arg::Deferred(Value::Variable(v))) = d.target else {
+        panic!()
+    };
+    assert_eq!(
+        v.members,
+        vec![Member::Index(-1), Member::Property("Name".into())]
+    );
+    assert_eq!(v.to_string(), "$s[-1].Name");
+    let e = parse_err("Disconnect-PSSession $s[0");
+    assert_eq!(e.message, "Missing ']' after array index expression.");
 }
 
 #[test]

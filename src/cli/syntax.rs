@@ -96,13 +96,35 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// A variable reference with optional member access: `$s.Runspace.ConnectionInfo`.
+/// One step of access after a variable name.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Member {
+    /// `.Name`: a property.
+    Property(String),
+    /// `[0]`, `[-1]`: an array index (negative counts from the end).
+    Index(i64),
+    /// `['key']`: a hashtable key or property by name.
+    Key(String),
+}
+
+impl fmt::Display for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Member::Property(p) => write!(f, ".{p}"),
+            Member::Index(i) => write!(f, "[{i}]"),
+            Member::Key(k) => write!(f, "['{}']", k.replace('\'', "''")),
+        }
+    }
+}
+
+/// A variable reference with optional member access and indexing:
+/// `$s.Runspace.ConnectionInfo`, `$s[0].Name`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VarRef {
     /// Variable name without `$` (as typed; PowerShell names are case-insensitive).
     pub name: String,
-    /// Member names accessed in order.
-    pub members: Vec<String>,
+    /// Members and indexes accessed in order.
+    pub members: Vec<Member>,
 }
 
 impl VarRef {
@@ -120,7 +142,7 @@ impl fmt::Display for VarRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "${}", self.name)?;
         for m in &self.members {
-            write!(f, ".{m}")?;
+            write!(f, "{m}")?;
         }
         Ok(())
     }
@@ -902,17 +924,23 @@ impl Lexer {
             self.text(start, self.pos)
         };
         let mut members = Vec::new();
-        while self.peek() == Some('.')
-            && self
-                .peek_at(1)
-                .is_some_and(|c| c.is_alphabetic() || c == '_')
-        {
-            self.pos += 1;
-            let start = self.pos;
-            while self.peek().is_some_and(is_var_name_char) {
+        loop {
+            if self.peek() == Some('.')
+                && self
+                    .peek_at(1)
+                    .is_some_and(|c| c.is_alphabetic() || c == '_')
+            {
                 self.pos += 1;
+                let start = self.pos;
+                while self.peek().is_some_and(is_var_name_char) {
+                    self.pos += 1;
+                }
+                members.push(Member::Property(self.text(start, self.pos)));
+            } else if self.peek() == Some('[') {
+                members.push(self.index()?);
+            } else {
+                break;
             }
-            members.push(self.text(start, self.pos));
         }
         if members.is_empty() {
             match name.to_ascii_lowercase().as_str() {
@@ -923,6 +951,39 @@ impl Lexer {
             }
         }
         Ok(Value::Variable(VarRef { name, members }))
+    }
+
+    /// `[n]` or `['key']` after a variable; cursor on `[`.
+    fn index(&mut self) -> Result<Member, ParseError> {
+        let open = self.pos;
+        self.pos += 1;
+        self.skip_space(false)?;
+        let member = match self.peek() {
+            Some(c) if is_sq(c) => Member::Key(self.single_quoted()?),
+            Some(c) if is_dq(c) => match collapse(self.double_quoted()?) {
+                Value::String(k) => Member::Key(k),
+                _ => return Err(unsupported_index(open)),
+            },
+            Some(c) if c.is_ascii_digit() || c == '-' => {
+                let start = self.pos;
+                self.pos += 1;
+                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
+                    self.pos += 1;
+                }
+                match parse_number(&self.text(start, self.pos)) {
+                    Some(Value::Int(i)) => Member::Index(i),
+                    _ => return Err(unsupported_index(open)),
+                }
+            }
+            None => return Err(missing_bracket(open)),
+            Some(_) => return Err(unsupported_index(open)),
+        };
+        self.skip_space(false)?;
+        if self.peek() != Some(']') {
+            return Err(missing_bracket(open));
+        }
+        self.pos += 1;
+        Ok(member)
     }
 
     /// An argument-mode word: a generic token with quotes, escapes and
@@ -1673,6 +1734,22 @@ impl Parser {
             elements: vec![PipelineElement::Command(CommandCall { name, args, offset })],
         })
     }
+}
+
+fn missing_bracket(at: usize) -> ParseError {
+    ParseError::new(
+        "MissingEndSquareBracket",
+        "Missing ']' after array index expression.",
+        at,
+    )
+}
+
+fn unsupported_index(at: usize) -> ParseError {
+    ParseError::new(
+        "UnsupportedIndex",
+        "Only a constant number or quoted key is supported as an index here.",
+        at,
+    )
 }
 
 fn empty_pipe(at: usize) -> ParseError {
