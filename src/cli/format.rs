@@ -44,17 +44,24 @@ pub struct SessionRow {
     pub transport: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Align {
+/// Horizontal alignment of a table column (header, dashes and cells).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Pad on the right.
     Left,
+    /// Pad on the left (PowerShell right-aligns numbers).
     Right,
 }
 
-/// A column: label, minimum width, alignment.
-struct Column {
-    label: &'static str,
-    width: usize,
-    align: Align,
+/// A table column: label, minimum width, alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// Header label.
+    pub label: &'static str,
+    /// Minimum width (the column grows to fit the label and every value).
+    pub width: usize,
+    /// Alignment.
+    pub align: Align,
 }
 
 /// The PSSession table view. Minimum widths are those of the reference
@@ -116,6 +123,18 @@ fn cell(s: &str) -> String {
 fn push_line(out: &mut String, line: &str) {
     out.push_str(line.trim_end());
     out.push('\n');
+}
+
+/// Format-Table for any objects: header, dashes under each label, then one
+/// line per row; columns are separated by one space and sized to fit
+/// (`-AutoSize` behaviour, with `width` as a floor). E.g. the job table of
+/// the Connect-PSSession page: `Id Name State HasMoreData Location Command`.
+#[must_use]
+pub fn format_table(columns: &[Column], rows: &[Vec<String>]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    table(columns, rows)
 }
 
 /// Render rows as a table with the given columns.
@@ -497,6 +516,33 @@ value that is within the allowed range and try again.";
             "What if: Performing the operation \"Disconnect\" on target \"ITTask\".\n"
         );
         assert!(confirm_prompt("Remove", "s1").starts_with("Confirm\nAre you sure"));
+    }
+
+    #[test]
+    fn generic_table_autosizes() {
+        let cols = [
+            Column {
+                label: "Id",
+                width: 0,
+                align: Align::Right,
+            },
+            Column {
+                label: "Name",
+                width: 0,
+                align: Align::Left,
+            },
+            Column {
+                label: "HasMoreData",
+                width: 0,
+                align: Align::Left,
+            },
+        ];
+        let t = format_table(&cols, &[vec!["2".into(), "Job2".into(), "True".into()]]);
+        assert_eq!(
+            t,
+            "Id Name HasMoreData\n-- ---- -----------\n 2 Job2 True\n"
+        );
+        assert_eq!(format_table(&cols, &[]), "");
     }
 
     #[test]
