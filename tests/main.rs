@@ -2,6 +2,7 @@
 
 mod architecture;
 mod auth;
+mod cli_syntax;
 mod common;
 mod pypsrp_transcripts;
 mod store;
