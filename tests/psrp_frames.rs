@@ -416,21 +416,57 @@ fn disconnect_runspaces_sequence_and_connect_payloads() {
 fn disconnected_commands_replay_after_connect() {
     let t = pypsrp_transcript("test_psrp_disconnected_commands");
     let (seen, _, _) = messages(&t);
-    // After the second client's Connect, the pipeline's buffered output is replayed.
-    let connect = seen
+    let summary: Vec<(usize, &str, MessageType)> = seen
         .iter()
-        .position(|s| s.kind == "connectXml")
-        .expect("a connectXml");
-    let after: Vec<MessageType> = seen[connect..]
-        .iter()
-        .filter(|s| s.kind == "Stream" && !s.message.pid.is_nil())
-        .map(|s| s.message.message_type)
+        .map(|s| (s.exchange, s.kind.as_str(), s.message.message_type))
         .collect();
     use MessageType::*;
-    assert!(after.starts_with(&[ProgressRecord]), "{after:?}");
-    assert!(after.contains(&PipelineOutput), "{after:?}");
-    assert_eq!(after.last(), Some(&PipelineState), "{after:?}");
-    let state = seen[connect..]
+    let pool = |n: usize| {
+        [
+            (n, "creationXml", SessionCapability),
+            (n, "creationXml", InitRunspacePool),
+            (n + 1, "Stream", SessionCapability),
+            (n + 1, "Stream", ApplicationPrivateData),
+            (n + 2, "Stream", RunspacePoolState),
+            (n + 3, "Arguments", CreatePipeline),
+        ]
+    };
+    // A second client Connects to each disconnected pool, then Connects to
+    // and Receives from its pipeline: the buffered output is replayed.
+    let connect = |n: usize| {
+        [
+            (n, "connectXml", SessionCapability),
+            (n, "connectXml", ConnectRunspacePool),
+            (n, "connectResponseXml", SessionCapability),
+            (n, "connectResponseXml", RunspacePoolInitData),
+            (n + 1, "Stream", ApplicationPrivateData),
+            (n + 3, "Stream", ProgressRecord),
+            (n + 3, "Stream", PipelineOutput),
+            (n + 4, "Stream", PipelineOutput),
+            (n + 4, "Stream", PipelineState),
+        ]
+    };
+    let expected: Vec<(usize, &str, MessageType)> = [
+        pool(0).as_slice(),
+        pool(5).as_slice(),
+        connect(13).as_slice(),
+        connect(18).as_slice(),
+    ]
+    .concat();
+    assert_eq!(summary, expected);
+    // Each replay belongs to the pipeline created before the disconnect.
+    let created: Vec<Uuid> = seen
+        .iter()
+        .filter(|s| s.message.message_type == CreatePipeline)
+        .map(|s| s.message.pid)
+        .collect();
+    let replayed: Vec<Uuid> = seen
+        .iter()
+        .filter(|s| s.message.message_type == PipelineState)
+        .map(|s| s.message.pid)
+        .collect();
+    assert_eq!(replayed, [created[1], created[0]]);
+    let state = seen
         .iter()
         .rfind(|s| s.message.message_type == PipelineState)
         .unwrap();
@@ -851,4 +887,15 @@ fn xpress_huffman_crate_truncates_valid_streams() {
         "the crate drops the last byte"
     );
     assert_eq!(theirs[..], data[..data.len() - 1]);
+}
+
+/// Our encoder reproduces both [MS-XCA] §3.2 examples byte for byte
+/// (same canonical code, same word/extra-byte interleaving, same padding).
+#[test]
+fn encoder_reproduces_ms_xca_examples() {
+    assert_eq!(
+        huffman::compress(b"abcdefghijklmnopqrstuvwxyz"),
+        xca_example_literals()
+    );
+    assert_eq!(huffman::compress(&b"abc".repeat(100)), xca_example_match());
 }
