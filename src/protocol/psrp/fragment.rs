@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 
 use crate::protocol::ProtocolError;
+use crate::protocol::psrp::message::Message;
 
 /// Size of the fixed fragment header: ObjectId + FragmentId + flags + BlobLength.
 pub const FRAGMENT_HEADER_LEN: usize = 8 + 8 + 1 + 4;
@@ -272,6 +273,15 @@ impl Fragmenter {
     }
 }
 
+impl Fragmenter {
+    /// Encodes and packs whole messages (see [`Fragmenter::pack`]).
+    pub fn pack_messages(&mut self, messages: &[Message]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let encoded: Vec<Vec<u8>> = messages.iter().map(Message::encode).collect();
+        let refs: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+        self.pack(&refs)
+    }
+}
+
 fn check_budget(max_payload: usize) -> Result<(), ProtocolError> {
     if max_payload <= FRAGMENT_HEADER_LEN {
         return Err(ProtocolError::Limit(format!(
@@ -436,6 +446,14 @@ impl Defragmenter {
         Ok(done)
     }
 
+    /// Like [`Defragmenter::push_payload`], decoding each completed message.
+    pub fn push_payload_messages(&mut self, payload: &[u8]) -> Result<Vec<Message>, ProtocolError> {
+        self.push_payload(payload)?
+            .iter()
+            .map(|m| Message::decode(m))
+            .collect()
+    }
+
     fn too_large(&self, object_id: u64, size: usize) -> ProtocolError {
         ProtocolError::Limit(format!(
             "psrp object {object_id} of {size} bytes exceeds the maximum of {} bytes",
@@ -502,6 +520,27 @@ mod tests {
         }
         assert_eq!(out, vec![msg]);
         assert_eq!(d.in_flight(), 0);
+    }
+
+    #[test]
+    fn messages_round_trip_through_payloads() {
+        use crate::protocol::psrp::message::{Destination, MessageType};
+        let m = Message::from_clixml(
+            Destination::Server,
+            MessageType::SessionCapability,
+            uuid::Uuid::from_u128(7),
+            uuid::Uuid::nil(),
+            "<Obj RefId=\"0\"><MS /></Obj>",
+        );
+        let mut f = Fragmenter::new(40).unwrap();
+        let payloads = f.pack_messages(std::slice::from_ref(&m)).unwrap();
+        assert!(payloads.len() > 1);
+        let mut d = Defragmenter::new();
+        let mut out = Vec::new();
+        for p in &payloads {
+            out.extend(d.push_payload_messages(p).unwrap());
+        }
+        assert_eq!(out, vec![m]);
     }
 
     #[test]
