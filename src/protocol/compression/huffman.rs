@@ -8,6 +8,17 @@
 //! are literals; 256..511 are matches, `(sym - 256) & 15` the length nibble
 //! and `(sym - 256) >> 4` the bit length of the offset.
 //!
+//! Why not the `xpress-huffman` crate (0.1.3): it agrees on the two
+//! [MS-XCA] §3.2 examples, but it stops decoding as soon as its byte cursor
+//! reaches the end of the input although up to 32 bits are still buffered,
+//! so valid streams whose last symbols share the final words come back one
+//! or more bytes short without an error (see the test
+//! `xpress_huffman_crate_truncates_valid_streams`); it also accepts
+//! incomplete Huffman codes and decodes garbage from them. This decoder
+//! follows the [MS-XCA] §2.2.4 pseudo-code (decoding table of 2^15 entries
+//! that must be filled exactly, ExtraBitCount refill rule) and stops at the
+//! declared length.
+//!
 //! [MS-XCA]: https://learn.microsoft.com/openspecs/windows_protocols/ms-xca
 
 use crate::protocol::ProtocolError;

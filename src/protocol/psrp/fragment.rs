@@ -183,10 +183,13 @@ pub fn payload_budget(max_envelope_size: usize) -> usize {
 /// Splits whole PSRP messages into fragments and packs them into WSMan
 /// payloads of at most `max_payload` bytes each (fragment headers included).
 ///
-/// ObjectIds start at 1 and increase by one per message, per direction
-/// [MS-PSRP §3.1.5.1]; [`Fragmenter::reset_object_ids`] restarts them at 1,
-/// which a client does when it Connects to a disconnected pool (the server
-/// then expects "a blank runspace pool") [MS-PSRP §3.1.4.10].
+/// FragmentIds are numbered consecutively from 0 and fragments are emitted
+/// in order; a payload holds as many fragments as fit, in the order the
+/// messages were generated ([MS-PSRP] §3.1.5.1.1). ObjectIds start at 1 and
+/// increase by one per message in this direction; [`Fragmenter::reset_object_ids`]
+/// restarts them at 1, which a client does when it Connects to a disconnected
+/// pool (the server then treats it as a blank runspace pool
+/// [psrpcore:_server.py connect()]).
 #[derive(Debug, Clone)]
 pub struct Fragmenter {
     max_payload: usize,
@@ -376,7 +379,7 @@ impl Defragmenter {
             data,
         } = fragment;
         if start {
-            // [MS-PSRP] §2.2.4: the start fragment has FragmentId 0.
+            // [MS-PSRP] §3.1.5.1.1: FragmentIds MUST begin with 0.
             if fragment_id != 0 {
                 self.partial.remove(&object_id);
                 return Err(ProtocolError::Psrp(format!(
@@ -414,7 +417,8 @@ impl Defragmenter {
                 "fragment {fragment_id} of object {object_id} without a start fragment"
             )));
         };
-        // [MS-PSRP] §2.2.4: fragments of an object arrive in FragmentId order.
+        // [MS-PSRP] §3.1.5.1.1: FragmentIds MUST be consecutive and ascending;
+        // §3.1.5.1.2: a receiver that sees otherwise MUST give up on the object.
         if fragment_id != partial.next_fragment_id {
             return Err(ProtocolError::Psrp(format!(
                 "object {object_id}: fragment id {fragment_id}, expected {}",
