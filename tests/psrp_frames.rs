@@ -899,3 +899,16 @@ fn encoder_reproduces_ms_xca_examples() {
     );
     assert_eq!(huffman::compress(&b"abc".repeat(100)), xca_example_match());
 }
+
+/// The crate also accepts an incomplete Huffman code (a single symbol of
+/// length one) and invents NUL bytes for the unused half of the code space,
+/// where the decoding table of MS-XCA §2.2.4 must be filled exactly.
+#[test]
+fn xpress_huffman_crate_accepts_incomplete_codes() {
+    let mut stream = vec![0u8; 256];
+    stream[48] = 0x10; // symbol 97 ('a') has length 1; nothing else is coded
+    stream.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0, 0]);
+    assert!(huffman::decompress(&stream, 4).is_err());
+    let theirs = xpress_huffman::decompress(&stream, 4).unwrap();
+    assert_eq!(theirs, [0, 0, 0, 0]);
+}
