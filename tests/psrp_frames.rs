@@ -912,3 +912,37 @@ fn xpress_huffman_crate_accepts_incomplete_codes() {
     let theirs = xpress_huffman::decompress(&stream, 4).unwrap();
     assert_eq!(theirs, [0, 0, 0, 0]);
 }
+
+#[test]
+fn corrupt_blocks_are_errors() {
+    let data = b"The quick brown fox jumps over the lazy dog. ".repeat(20);
+    let good = compress_stream(&data);
+    assert!(good.len() < data.len(), "the sample compresses");
+    // An all-zero Huffman table codes nothing.
+    let mut zero_table = good.clone();
+    zero_table[4..4 + 256].fill(0);
+    assert!(matches!(
+        decompress_stream(&zero_table, 1 << 20),
+        Err(ProtocolError::Compression(_))
+    ));
+    // Header promises more compressed bytes than present.
+    let mut short = good.clone();
+    short.truncate(good.len() - 3);
+    assert!(decompress_stream(&short, 1 << 20).is_err());
+    // Header declares a longer original than the stream codes.
+    let mut longer = good.clone();
+    let original = u16::from_le_bytes([good[0], good[1]]) + 1;
+    longer[..2].copy_from_slice(&original.to_le_bytes());
+    assert!(decompress_stream(&longer, 1 << 20).is_err());
+    // A lone partial header.
+    assert!(decompress_stream(&[1, 0, 1], 10).is_err());
+    // A first symbol that is a match has nothing to copy from.
+    let mut table = vec![0u8; 256];
+    table[128] = 0x01; // symbol 256 (match, offset 1), length 1
+    table[0] = 0x01; // symbol 0 (literal NUL), length 1
+    table.extend_from_slice(&[0x00, 0x00, 0x00, 0x00]); // first bit 0: symbol 0 (canonical order puts 0 before 256)
+    assert_eq!(huffman::decompress(&table, 1).unwrap(), [0]);
+    let mut table2 = table.clone();
+    table2[256..260].copy_from_slice(&[0x00, 0x80, 0x00, 0x00]); // word 0x8000, first bit 1: symbol 256
+    assert!(huffman::decompress(&table2, 4).is_err());
+}
