@@ -4,6 +4,7 @@ mod architecture;
 mod auth;
 mod cli_syntax;
 mod common;
+mod psrp_frames;
 mod pypsrp_transcripts;
 mod store;
 mod transport;
