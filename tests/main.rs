@@ -1,4 +1,5 @@
 //! The integration-test binary: one binary, shared fixtures in `common`.
 
+mod clixml;
 mod common;
 mod pypsrp_transcripts;
