@@ -8,6 +8,7 @@
 
 pub mod de;
 pub mod escape;
+pub mod records;
 
 pub mod ser;
 pub mod value;

@@ -194,6 +194,13 @@ pub enum PsValue {
     Object(Arc<PsObject>),
 }
 
+impl Default for PsValue {
+    /// `<Nil />`.
+    fn default() -> Self {
+        PsValue::NIL
+    }
+}
+
 impl From<Primitive> for PsValue {
     fn from(p: Primitive) -> Self {
         PsValue::Primitive(p)
