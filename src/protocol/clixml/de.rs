@@ -18,8 +18,11 @@ use super::escape::unescape;
 use super::value::{Container, Primitive, PsObject, PsValue};
 use crate::protocol::ProtocolError;
 
-/// The deepest nesting of objects accepted.
-pub const MAX_DEPTH: usize = 256;
+/// The deepest nesting of objects accepted (each object level is two or
+/// more XML levels). PowerShell's own serialisation depth is small (1 for
+/// remoting output, 2 for Export-Clixml by default); 128 keeps the recursive
+/// reader well inside a 2 MiB thread stack even in debug builds.
+pub const MAX_DEPTH: usize = 128;
 
 fn err(msg: impl Into<String>) -> ProtocolError {
     ProtocolError::Clixml(msg.into())
@@ -299,6 +302,7 @@ impl<'a> De<'a> {
         Err(err(format!("unknown RefId {id}")))
     }
 
+    #[inline(never)]
     fn primitive(
         &mut self,
         tag: &[u8],
@@ -379,81 +383,7 @@ impl<'a> De<'a> {
                     Ev::Start(s) => (s, false),
                     Ev::Empty(s) => (s, true),
                 };
-                match local(&s) {
-                    b"TN" => {
-                        let a = self.attrs(&s)?;
-                        let mut names = Vec::new();
-                        if !child_empty {
-                            loop {
-                                match self.next()? {
-                                    Ev::End => break,
-                                    Ev::Eof => return Err(err("truncated <TN>")),
-                                    Ev::Start(t) if local(&t) == b"T" => {
-                                        names.push(unescape(&self.text(false)?).into_owned())
-                                    }
-                                    Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
-                                    Ev::Start(t) => self.skip(&t, false)?,
-                                    Ev::Empty(_) => {}
-                                }
-                            }
-                        }
-                        if let Some(id) = a.ref_id {
-                            self.tns.insert(id, names.clone());
-                        }
-                        self.top()?.type_names = names;
-                    }
-                    b"TNRef" => {
-                        let a = self.attrs(&s)?;
-                        self.skip(&s, child_empty)?;
-                        let id = a.ref_id.ok_or_else(|| err("<TNRef> without RefId"))?;
-                        let names = self
-                            .tns
-                            .get(&id)
-                            .cloned()
-                            .ok_or_else(|| err(format!("unknown TNRef RefId {id}")))?;
-                        self.top()?.type_names = names;
-                    }
-                    b"ToString" => {
-                        let t = unescape(&self.text(child_empty)?).into_owned();
-                        self.top()?.to_string = Some(t);
-                    }
-                    b"Props" | b"MS" => {
-                        let extended = local(&s) == b"MS";
-                        if !child_empty {
-                            self.properties(extended, depth)?;
-                        }
-                    }
-                    b"LST" | b"IE" | b"STK" | b"QUE" => {
-                        let kind = local(&s).to_vec();
-                        let items = if child_empty {
-                            Vec::new()
-                        } else {
-                            self.items(depth)?
-                        };
-                        let c = match kind.as_slice() {
-                            b"LST" => Container::List(items),
-                            b"IE" => Container::Enumerable(items),
-                            b"STK" => Container::Stack(items),
-                            _ => Container::Queue(items),
-                        };
-                        self.top()?.container = Some(c);
-                    }
-                    b"DCT" => {
-                        let entries = if child_empty {
-                            Vec::new()
-                        } else {
-                            self.dict(depth)?
-                        };
-                        self.top()?.container = Some(Container::Dictionary(entries));
-                    }
-                    _ => {
-                        // A primitive (enum value), a nested base <Obj>/<Ref>,
-                        // or unknown content (skipped by `value`).
-                        if let Some((_, v)) = self.value(s, child_empty, depth)? {
-                            self.top()?.value = Some(v);
-                        }
-                    }
-                }
+                self.object_child(s, child_empty, depth)?;
             }
         }
         let (_, obj) = self
@@ -465,6 +395,106 @@ impl<'a> De<'a> {
             self.objs.insert(id, obj.clone());
         }
         Ok(obj)
+    }
+
+    /// One child element of an `<Obj>`.
+    #[inline(never)]
+    fn object_child(
+        &mut self,
+        s: BytesStart<'a>,
+        empty: bool,
+        depth: usize,
+    ) -> Result<(), ProtocolError> {
+        match local(&s) {
+            b"TN" => self.type_names(&s, empty),
+            b"TNRef" => {
+                let a = self.attrs(&s)?;
+                self.skip(&s, empty)?;
+                let id = a.ref_id.ok_or_else(|| err("<TNRef> without RefId"))?;
+                let names = self
+                    .tns
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| err(format!("unknown TNRef RefId {id}")))?;
+                self.top()?.type_names = names;
+                Ok(())
+            }
+            b"ToString" => {
+                let t = unescape(&self.text(empty)?).into_owned();
+                self.top()?.to_string = Some(t);
+                Ok(())
+            }
+            b"Props" | b"MS" => {
+                if !empty {
+                    self.properties(local(&s) == b"MS", depth)?;
+                }
+                Ok(())
+            }
+            b"LST" | b"IE" | b"STK" | b"QUE" | b"DCT" => self.container(&s, empty, depth),
+            _ => {
+                // A primitive (enum value), a nested base <Obj>/<Ref>, or
+                // unknown content (skipped by `value`).
+                if let Some((_, v)) = self.value(s, empty, depth)? {
+                    self.top()?.value = Some(v);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `<TN RefId><T>…</T>…</TN>` ([MS-PSRP] §2.2.5.2.3).
+    #[inline(never)]
+    fn type_names(&mut self, s: &BytesStart<'_>, empty: bool) -> Result<(), ProtocolError> {
+        let a = self.attrs(s)?;
+        let mut names = Vec::new();
+        if !empty {
+            loop {
+                match self.next()? {
+                    Ev::End => break,
+                    Ev::Eof => return Err(err("truncated <TN>")),
+                    Ev::Start(t) if local(&t) == b"T" => {
+                        names.push(unescape(&self.text(false)?).into_owned())
+                    }
+                    Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
+                    Ev::Start(t) => self.skip(&t, false)?,
+                    Ev::Empty(_) => {}
+                }
+            }
+        }
+        if let Some(id) = a.ref_id {
+            self.tns.insert(id, names.clone());
+        }
+        self.top()?.type_names = names;
+        Ok(())
+    }
+
+    /// `LST`/`IE`/`STK`/`QUE`/`DCT` ([MS-PSRP] §2.2.5.2.6).
+    #[inline(never)]
+    fn container(
+        &mut self,
+        s: &BytesStart<'_>,
+        empty: bool,
+        depth: usize,
+    ) -> Result<(), ProtocolError> {
+        let c = match local(s) {
+            b"DCT" => Container::Dictionary(if empty { Vec::new() } else { self.dict(depth)? }),
+            kind => {
+                let kind = kind.to_vec();
+                let items = if empty {
+                    Vec::new()
+                } else {
+                    self.items(depth)?
+                };
+                match kind.as_slice() {
+                    b"LST" => Container::List(items),
+                    b"IE" => Container::Enumerable(items),
+                    b"STK" => Container::Stack(items),
+                    _ => Container::Queue(items),
+                }
+            }
+        };
+        self.top()?.container = Some(c);
+        Ok(())
     }
 
     fn properties(&mut self, extended: bool, depth: usize) -> Result<(), ProtocolError> {
@@ -596,4 +626,385 @@ fn b64(text: &str, tag: &str) -> Result<Vec<u8>, ProtocolError> {
     base64::engine::general_purpose::STANDARD
         .decode(&compact)
         .map_err(|_| ProtocolError::Base64(format!("clixml <{tag}>")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::clixml::ser::{to_clixml, to_clixml_document};
+    use crate::protocol::clixml::value::{format_datetime, format_duration};
+    use proptest::prelude::*;
+
+    fn de(s: &str) -> Result<PsValue, ProtocolError> {
+        from_clixml(s.as_bytes())
+    }
+
+    fn prim(s: &str) -> Primitive {
+        match de(s).unwrap() {
+            PsValue::Primitive(p) => p,
+            other => panic!("not a primitive: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_primitive_tag() {
+        let guid = "792e5b37-4505-47ef-b7d2-8711bb7affa8";
+        let cases: Vec<(&str, Primitive)> = vec![
+            ("<S>a&lt;b_x000A_</S>", Primitive::Str("a<b\n".into())),
+            ("<S />", Primitive::Str(String::new())),
+            ("<S></S>", Primitive::Str(String::new())),
+            ("<S> </S>", Primitive::Str(" ".into())),
+            ("<C>97</C>", Primitive::Char(97)),
+            ("<B>true</B>", Primitive::Bool(true)),
+            ("<B>false</B>", Primitive::Bool(false)),
+            (
+                "<DT>2008-04-11T10:42:32.2731993-07:00</DT>",
+                Primitive::DateTime("2008-04-11T10:42:32.2731993-07:00".into()),
+            ),
+            (
+                "<TS>PT9.0269026S</TS>",
+                Primitive::Duration("PT9.0269026S".into()),
+            ),
+            ("<By>255</By>", Primitive::U8(255)),
+            ("<SB>-128</SB>", Primitive::I8(-128)),
+            ("<U16>65535</U16>", Primitive::U16(65535)),
+            ("<I16>-32768</I16>", Primitive::I16(-32768)),
+            ("<U32>4294967295</U32>", Primitive::U32(u32::MAX)),
+            ("<I32>-2147483648</I32>", Primitive::I32(i32::MIN)),
+            ("<U64>18446744073709551615</U64>", Primitive::U64(u64::MAX)),
+            ("<I64>-9223372036854775808</I64>", Primitive::I64(i64::MIN)),
+            ("<Sg>12.34</Sg>", Primitive::F32(12.34)),
+            ("<Db>1E+15</Db>", Primitive::F64(1e15)),
+            ("<Db>-INF</Db>", Primitive::F64(f64::NEG_INFINITY)),
+            ("<D>-12.3400</D>", Primitive::Decimal("-12.3400".into())),
+            ("<BA>AQID</BA>", Primitive::Bytes(vec![1, 2, 3])),
+            (
+                &format!("<G>{guid}</G>").leak()[..],
+                Primitive::Guid(uuid::Uuid::parse_str(guid).unwrap()),
+            ),
+            (
+                "<URI>http://localhost/a_x0020_b</URI>",
+                Primitive::Uri("http://localhost/a b".into()),
+            ),
+            ("<Nil />", Primitive::Nil),
+            (
+                "<Version>6.2.9200.0</Version>",
+                Primitive::Version("6.2.9200.0".into()),
+            ),
+            (
+                "<XD>&lt;a&gt;x&lt;/a&gt;</XD>",
+                Primitive::XmlDoc("<a>x</a>".into()),
+            ),
+            (
+                "<SBK>Get-Date_x000A_</SBK>",
+                Primitive::ScriptBlock("Get-Date\n".into()),
+            ),
+            ("<SS>AAEC</SS>", Primitive::SecureString(vec![0, 1, 2])),
+        ];
+        for (xml, expected) in cases {
+            let got = prim(xml);
+            assert_eq!(got, expected, "{xml}");
+            // and back: re-serialised text reads to the same primitive.
+            let again = to_clixml(&PsValue::Primitive(got));
+            assert_eq!(prim(&again), expected, "{xml} -> {again}");
+        }
+        let nan = prim("<Db>NaN</Db>");
+        assert!(matches!(nan, Primitive::F64(v) if v.is_nan()));
+    }
+
+    #[test]
+    fn bom_namespace_prefix_and_declaration() {
+        let body = "\u{FEFF}<?xml version=\"1.0\"?><Obj RefId=\"0\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><MS><I32 N=\"RunspaceState\">2</I32></MS></Obj>";
+        let v = de(body).unwrap();
+        assert_eq!(v.get("RunspaceState").and_then(PsValue::as_i32), Some(2));
+        let prefixed = "<ps:Obj xmlns:ps=\"http://schemas.microsoft.com/powershell/2004/04\" RefId=\"0\"><ps:MS><ps:S N=\"a\">b</ps:S></ps:MS></ps:Obj>";
+        assert_eq!(
+            de(prefixed).unwrap().get("a").and_then(PsValue::as_str),
+            Some("b")
+        );
+    }
+
+    #[test]
+    fn objs_document_shares_refs() {
+        let doc = "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\r\n<Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN><ToString>x</ToString></Obj>\r\n<Ref RefId=\"0\" /><Obj RefId=\"1\"><TNRef RefId=\"0\" /></Obj><S>s</S></Objs>";
+        let vs = from_clixml_document(doc.as_bytes()).unwrap();
+        assert_eq!(vs.len(), 4);
+        assert_eq!(vs[0], vs[1]);
+        assert_eq!(vs[2].type_names(), ["A".to_owned()]);
+        assert_eq!(vs[3].as_str(), Some("s"));
+        let with_marker = format!("#< CLIXML\r\n{doc}");
+        assert_eq!(from_clixml_document(with_marker.as_bytes()).unwrap(), vs);
+        let written = to_clixml_document(&vs);
+        assert!(written.starts_with("<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\"><Obj RefId=\"0\">"));
+        assert_eq!(from_clixml_document(written.as_bytes()).unwrap(), vs);
+        assert!(from_clixml(b"<S>a</S><S>b</S>").is_err());
+    }
+
+    #[test]
+    fn objects_containers_refs_and_unknown_content() {
+        let xml = "<Obj RefId=\"0\"><TN RefId=\"0\"><T>Outer</T><T>System.Object</T></TN><ToString>outer_x005F_x</ToString>\
+            <Unknown a=\"1\"><Deep><Obj RefId=\"77\" /></Deep></Unknown>\
+            <Obj RefId=\"1\"><TNRef RefId=\"0\" /><Props><S N=\"P\">p</S></Props></Obj>\
+            <Props><Ref N=\"Base\" RefId=\"1\" /><Whatever N=\"skip\">x</Whatever></Props>\
+            <MS><Obj N=\"L\" RefId=\"2\"><IE><I32>1</I32><Nil /></IE></Obj>\
+            <Obj N=\"Q\" RefId=\"3\"><QUE><S>q</S></QUE></Obj><Obj N=\"K\" RefId=\"4\"><STK /></Obj>\
+            <Obj N=\"D\" RefId=\"5\"><DCT><En><I32 N=\"Key\">1</I32><Ref N=\"Value\" RefId=\"2\" /></En><En><S N=\"Key\">n</S></En></DCT></Obj>\
+            <Obj N=\"E\" RefId=\"6\"><TN RefId=\"1\"><T>Color</T><T>System.Enum</T></TN><ToString>Red</ToString><I32>2</I32></Obj>\
+            <Ref N=\"Self\" RefId=\"0\" /></MS></Obj>";
+        let v = de(xml).unwrap();
+        let o = v.as_object().unwrap();
+        assert_eq!(o.type_names, ["Outer", "System.Object"]);
+        assert_eq!(o.to_string.as_deref(), Some("outer_x"));
+        assert_eq!(
+            o.value
+                .as_ref()
+                .and_then(|b| b.get("P"))
+                .and_then(PsValue::as_str),
+            Some("p")
+        );
+        assert_eq!(v.get("Base"), o.value.as_ref());
+        assert!(v.get("skip").is_none());
+        assert!(matches!(
+            v.get("L").and_then(|l| l.as_object()).and_then(|l| l.container.as_ref()),
+            Some(Container::Enumerable(items)) if items.len() == 2
+        ));
+        assert_eq!(
+            v.get("Q").and_then(PsValue::as_list).map(<[PsValue]>::len),
+            Some(1)
+        );
+        assert_eq!(
+            v.get("K").and_then(PsValue::as_list).map(<[PsValue]>::len),
+            Some(0)
+        );
+        let d = v.get("D").and_then(PsValue::as_dict).unwrap();
+        assert_eq!(d[0].0.as_i32(), Some(1));
+        assert_eq!(Some(&d[0].1), v.get("L"));
+        assert!(d[1].1.is_nil());
+        assert_eq!(v.get("E").and_then(PsValue::as_i32), Some(2));
+        assert_eq!(v.get("E").and_then(PsValue::enum_name), Some("Red"));
+        // A reference to the object being read gives a shallow copy.
+        let me = v.get("Self").and_then(PsValue::as_object).unwrap();
+        assert_eq!(me.to_string.as_deref(), Some("outer_x"));
+        assert!(me.extended.is_empty());
+        // Re-serialising shares the referenced objects again.
+        let out = to_clixml(&v);
+        assert!(out.contains("<Ref N=\"Base\" RefId=\"1\" />"), "{out}");
+        assert_eq!(de(&out).unwrap(), v);
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors() {
+        let bad = [
+            "",
+            "   ",
+            "text",
+            "<Foo />",
+            "<S>a",
+            "<S>a</I32>",
+            "<Obj RefId=\"0\"><MS>",
+            "<Obj RefId=\"0\"><MS><S N=\"a\">x</S></Obj>",
+            "<I32>abc</I32>",
+            "<I32>99999999999</I32>",
+            "<By>256</By>",
+            "<SB>-129</SB>",
+            "<U64>-1</U64>",
+            "<C>70000</C>",
+            "<B>yes</B>",
+            "<Db>1.2.3</Db>",
+            "<Sg>one</Sg>",
+            "<D>1e</D>",
+            "<D>abc</D>",
+            "<G>not-a-guid</G>",
+            "<BA>!!!!</BA>",
+            "<SS>abc</SS>",
+            "<Ref RefId=\"9\" />",
+            "<Ref />",
+            "<Obj RefId=\"x\" />",
+            "<Obj RefId=\"0\"><TNRef RefId=\"3\" /></Obj>",
+            "<Obj RefId=\"0\"><DCT><En><S N=\"Value\">v</S></En></DCT></Obj>",
+            "<S><S>a</S></S>",
+            "<!DOCTYPE S [<!ENTITY a \"b\">]><S>&a;</S>",
+            "<S>&unknown;</S>",
+            "<S>&#xFFFFFFFF;</S>",
+            "<S>a</S><S>b</S>",
+        ];
+        for b in bad {
+            assert!(de(b).is_err(), "accepted: {b:?}");
+        }
+        // Invalid UTF-8.
+        assert!(from_clixml(b"<S>\xFF\xFE</S>").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_a_limit_error() {
+        let n = 10_000;
+        let deep_obj = "<Obj RefId=\"0\"><MS><Obj N=\"a\" RefId=\"1\">".repeat(n);
+        assert!(matches!(de(&deep_obj), Err(ProtocolError::Limit(_))));
+        let deep_lst = "<Obj RefId=\"0\"><LST>".repeat(n);
+        assert!(matches!(de(&deep_lst), Err(ProtocolError::Limit(_))));
+        let deep_value = "<Obj RefId=\"0\">".repeat(n);
+        assert!(matches!(de(&deep_value), Err(ProtocolError::Limit(_))));
+        // Unknown elements nest without recursion and are skipped.
+        let deep_unknown = format!(
+            "<Obj RefId=\"0\">{}{}<ToString>ok</ToString></Obj>",
+            "<X>".repeat(n),
+            "</X>".repeat(n)
+        );
+        assert_eq!(de(&deep_unknown).unwrap().enum_name(), Some("ok"));
+        // Exactly at the limit is fine.
+        let ok = format!(
+            "{}{}",
+            "<Obj RefId=\"0\"><MS><Obj N=\"a\" RefId=\"1\">".repeat(MAX_DEPTH / 2),
+            "</Obj></MS></Obj>".repeat(MAX_DEPTH / 2)
+        );
+        assert!(de(&ok).is_ok());
+    }
+
+    #[test]
+    fn every_truncation_of_a_real_message_fails_cleanly() {
+        let body = "<Obj RefId=\"0\"><MS><S N=\"Activity\">Preparing modules for first use.</S><I32 N=\"ActivityId\">0</I32><Nil N=\"CurrentOperation\" /><Obj N=\"Type\" RefId=\"1\"><TN RefId=\"0\"><T>System.Management.Automation.ProgressRecordType</T><T>System.Enum</T></TN><ToString>Completed</ToString><I32>1</I32></Obj><Obj N=\"D\" RefId=\"2\"><DCT><En><S N=\"Key\">k</S><Ref N=\"Value\" RefId=\"1\" /></En></DCT></Obj></MS></Obj>";
+        assert!(de(body).is_ok());
+        for cut in 0..body.len() {
+            assert!(de(&body[..cut]).is_err(), "prefix {cut} accepted");
+        }
+    }
+
+    fn arb_string() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just('_'),
+                    Just('x'),
+                    Just('X'),
+                    Just('0'),
+                    Just('\u{0}'),
+                    Just('\r'),
+                    Just('\u{85}'),
+                    Just('\u{FFFF}'),
+                    Just('\u{1D11E}'),
+                    Just('<'),
+                    Just('&'),
+                    Just(' '),
+                    any::<char>()
+                ],
+                0..24
+            )
+            .prop_map(|v| v.into_iter().collect()),
+        ]
+    }
+
+    fn arb_primitive() -> impl Strategy<Value = Primitive> {
+        prop_oneof![
+            arb_string().prop_map(Primitive::Str),
+            any::<u16>().prop_map(Primitive::Char),
+            any::<bool>().prop_map(Primitive::Bool),
+            (0i64..4_000_000_000, 0u32..10_000_000, -720i32..720).prop_map(|(s, t, off)| {
+                let off = chrono::FixedOffset::east_opt(off * 60).unwrap();
+                let dt = chrono::DateTime::from_timestamp(s, t * 100)
+                    .unwrap()
+                    .with_timezone(&off);
+                Primitive::DateTime(format_datetime(&dt))
+            }),
+            (any::<i32>(), 0u32..1_000_000_000).prop_map(|(s, n)| Primitive::Duration(
+                format_duration(chrono::TimeDelta::new(i64::from(s), n / 100 * 100).unwrap())
+            )),
+            any::<u8>().prop_map(Primitive::U8),
+            any::<i8>().prop_map(Primitive::I8),
+            any::<u16>().prop_map(Primitive::U16),
+            any::<i16>().prop_map(Primitive::I16),
+            any::<u32>().prop_map(Primitive::U32),
+            any::<i32>().prop_map(Primitive::I32),
+            any::<u64>().prop_map(Primitive::U64),
+            any::<i64>().prop_map(Primitive::I64),
+            any::<f32>()
+                .prop_filter("NaN is not equal to itself", |v| !v.is_nan())
+                .prop_map(Primitive::F32),
+            any::<f64>()
+                .prop_filter("NaN is not equal to itself", |v| !v.is_nan())
+                .prop_map(Primitive::F64),
+            "-?[0-9]{1,12}(\\.[0-9]{1,6})?".prop_map(Primitive::Decimal),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Primitive::Bytes),
+            any::<u128>().prop_map(|v| Primitive::Guid(uuid::Uuid::from_u128(v))),
+            arb_string().prop_map(Primitive::Uri),
+            Just(Primitive::Nil),
+            "[0-9]{1,4}(\\.[0-9]{1,5}){1,3}".prop_map(Primitive::Version),
+            arb_string().prop_map(Primitive::XmlDoc),
+            arb_string().prop_map(Primitive::ScriptBlock),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Primitive::SecureString),
+        ]
+    }
+
+    fn arb_value() -> impl Strategy<Value = PsValue> {
+        let leaf = arb_primitive().prop_map(PsValue::Primitive);
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            let props = || proptest::collection::vec((arb_string(), inner.clone()), 0..4);
+            let items = proptest::collection::vec(inner.clone(), 0..4);
+            let container = prop_oneof![
+                items.clone().prop_map(Container::List),
+                items.clone().prop_map(Container::Enumerable),
+                items.clone().prop_map(Container::Stack),
+                items.prop_map(Container::Queue),
+                proptest::collection::vec((inner.clone(), inner.clone()), 0..3)
+                    .prop_map(Container::Dictionary),
+            ];
+            (
+                proptest::collection::vec(
+                    prop_oneof![Just("System.Object".to_owned()), arb_string()],
+                    0..3,
+                ),
+                proptest::option::of(arb_string()),
+                proptest::option::of(inner.clone()),
+                proptest::option::of(container),
+                props(),
+                props(),
+            )
+                .prop_map(
+                    |(type_names, to_string, value, container, adapted, extended)| {
+                        PsValue::from(PsObject {
+                            type_names,
+                            to_string,
+                            value,
+                            container,
+                            adapted,
+                            extended,
+                        })
+                    },
+                )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn values_round_trip(v in arb_value()) {
+            let xml = to_clixml(&v);
+            let back = from_clixml(xml.as_bytes());
+            prop_assert_eq!(back.as_ref(), Ok(&v), "{}", xml);
+        }
+
+        #[test]
+        fn strings_round_trip_through_escaping(s in arb_string()) {
+            use crate::protocol::clixml::escape::{escape, unescape};
+            let e = escape(&s);
+            prop_assert!(e.chars().all(|c| !c.is_control() && (c as u32) <= 0xFFFD));
+            prop_assert_eq!(unescape(&e), s.as_str());
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = from_clixml(&bytes);
+            let _ = from_clixml_document(&bytes);
+        }
+
+        #[test]
+        fn mutated_messages_never_panic(cut in 0usize..400, byte in any::<u8>()) {
+            let body = b"<Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN><ToString>t</ToString><I32>1</I32><MS><Ref N=\"r\" RefId=\"0\" /><Obj N=\"d\" RefId=\"1\"><TNRef RefId=\"0\" /><DCT><En><S N=\"Key\">k</S><BA N=\"Value\">AQID</BA></En></DCT></Obj></MS></Obj>";
+            let mut m = body.to_vec();
+            let i = cut % m.len();
+            m[i] = byte;
+            let _ = from_clixml(&m);
+        }
+    }
 }
