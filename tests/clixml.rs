@@ -312,7 +312,6 @@ fn merged_streams_and_records() {
     for expected in [
         "debug stream",
         "verbose stream",
-        "error stream",
         "output stream",
         "warning stream",
         "information stream",
@@ -322,6 +321,12 @@ fn merged_streams_and_records() {
             "{expected} in {texts:?}"
         );
     }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("error stream\n    + CategoryInfo")),
+        "{texts:?}"
+    );
     let merged: Vec<_> = outputs
         .iter()
         .filter_map(|(_, v, _)| InformationalRecord::from_value(v).ok())

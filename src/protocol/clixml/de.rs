@@ -208,8 +208,12 @@ impl<'a> De<'a> {
         }
         loop {
             match self.r.read_event().map_err(|e| self.xml_err(e))? {
-                Event::Text(t) => out.push_str(&t.xml_content().map_err(|e| self.xml_err(e))?),
-                Event::CData(t) => out.push_str(&t.xml_content().map_err(|e| self.xml_err(e))?),
+                Event::Text(t) => {
+                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?)
+                }
+                Event::CData(t) => {
+                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?)
+                }
                 Event::GeneralRef(r) => {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
@@ -570,6 +574,26 @@ impl<'a> De<'a> {
     }
 }
 
+/// Appends character data with XML 1.0 end-of-line handling (`\r\n` and a
+/// lone `\r` read as `\n`); unlike XML 1.1 rules, U+0085 and U+2028 stay.
+fn push_normalised(out: &mut String, s: &str) {
+    if !s.contains('\r') {
+        out.push_str(s);
+        return;
+    }
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 fn invalid(tag: &str, text: &str) -> ProtocolError {
     let mut value = text.to_owned();
     if value.len() > 64 {
@@ -708,6 +732,11 @@ mod tests {
             let again = to_clixml(&PsValue::Primitive(got));
             assert_eq!(prim(&again), expected, "{xml} -> {again}");
         }
+        // XML 1.0 line ends; U+2028 and U+0085 are kept (not XML 1.1 rules).
+        assert_eq!(
+            prim("<S>a\r\nb\rc\u{2028}\u{85}&#xD;</S>"),
+            Primitive::Str("a\nb\nc\u{2028}\u{85}\r".into())
+        );
         let nan = prim("<Db>NaN</Db>");
         assert!(matches!(nan, Primitive::F64(v) if v.is_nan()));
     }

@@ -806,8 +806,16 @@ const DISPLAY_DEPTH: usize = 4;
 
 /// Renders a value as a PowerShell console would print it: primitives as
 /// their text, lists one item per line, dictionaries as a Name/Value table,
-/// objects by their ToString when they have one, else as a property list.
+/// error records with their category and error id lines, other objects by
+/// their ToString when they have one, else as a property list.
 pub fn display(v: &PsValue) -> String {
+    if let Some(o) = v.as_object() {
+        if o.is_type(ERROR_RECORD_TYPE) {
+            if let Ok(rec) = ErrorRecord::from_value(v) {
+                return rec.display();
+            }
+        }
+    }
     render(v, 0)
 }
 
