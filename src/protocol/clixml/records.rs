@@ -809,12 +809,11 @@ const DISPLAY_DEPTH: usize = 4;
 /// error records with their category and error id lines, other objects by
 /// their ToString when they have one, else as a property list.
 pub fn display(v: &PsValue) -> String {
-    if let Some(o) = v.as_object() {
-        if o.is_type(ERROR_RECORD_TYPE) {
-            if let Ok(rec) = ErrorRecord::from_value(v) {
-                return rec.display();
-            }
-        }
+    if let Some(o) = v.as_object()
+        && o.is_type(ERROR_RECORD_TYPE)
+        && let Ok(rec) = ErrorRecord::from_value(v)
+    {
+        return rec.display();
     }
     render(v, 0)
 }
