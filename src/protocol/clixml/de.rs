@@ -63,7 +63,7 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
     let mut values = Vec::new();
     let mut seen_root = false;
     loop {
-        match de.next()? {
+        match de.next_event(true)? {
             Ev::Eof => break,
             Ev::End => return Err(err("unbalanced end tag")),
             Ev::Start(s) | Ev::Empty(s) if seen_root => {
@@ -153,8 +153,20 @@ impl<'a> De<'a> {
     /// Next structural event; text outside leaves must be whitespace and is
     /// ignored, as are comments, processing instructions and declarations.
     fn next(&mut self) -> Result<Ev<'a>, ProtocolError> {
+        self.next_event(false)
+    }
+
+    /// Like [`De::next`]; at the top level (`top`), text other than
+    /// whitespace is an error.
+    fn next_event(&mut self, top: bool) -> Result<Ev<'a>, ProtocolError> {
         loop {
             match self.r.read_event().map_err(|e| self.xml_err(e))? {
+                Event::Text(t) if top && !t.iter().all(u8::is_ascii_whitespace) => {
+                    return Err(err("text outside the root element"));
+                }
+                Event::GeneralRef(_) | Event::CData(_) if top => {
+                    return Err(err("text outside the root element"));
+                }
                 Event::Start(s) => return Ok(Ev::Start(s)),
                 Event::Empty(s) => return Ok(Ev::Empty(s)),
                 Event::End(_) => return Ok(Ev::End),
@@ -856,12 +868,17 @@ mod tests {
             "<S>&unknown;</S>",
             "<S>&#xFFFFFFFF;</S>",
             "<S>a</S><S>b</S>",
+            "<S>a</S>junk",
+            "junk<S>a</S>",
+            "&amp;<S>a</S>",
         ];
         for b in bad {
             assert!(de(b).is_err(), "accepted: {b:?}");
         }
         // Invalid UTF-8.
         assert!(from_clixml(b"<S>\xFF\xFE</S>").is_err());
+        // Whitespace and comments around the root are fine.
+        assert!(de("\r\n <!-- c --><S>a</S>\r\n").is_ok());
     }
 
     #[test]
