@@ -3,6 +3,7 @@
 mod architecture;
 mod auth;
 mod cli_syntax;
+mod clixml;
 mod common;
 mod psrp_frames;
 mod pypsrp_transcripts;
