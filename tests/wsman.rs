@@ -1019,7 +1019,11 @@ fn server_responses_are_shaped_like_windows() {
         ("test_psrp_is_alive_other_wsman_error", &[3]),
         ("test_winrs_fail_poll_process", &[1]),
         ("test_winrs_send", &[2]),
-        ("test_winrs_extra_opts", &[2, 3]),
+        ("test_winrs_extra_opts", &[0, 2, 3]),
+        ("test_client_execute_cmd_environment", &[0]),
+        ("test_winrs_environment", &[0]),
+        ("test_winrs_no_cmd_shell", &[1]),
+        ("test_psrp_small_msg_size", &[1, 3, 4]),
     ];
     for (name, idx) in cases {
         let t = pypsrp_transcript(name);
@@ -1358,4 +1362,77 @@ fn malformed_responses_give_specific_errors() {
         Err(ProtocolError::Missing(_))
     ));
     assert!(parse_identify_response(b"<x/>").is_err());
+}
+
+#[test]
+fn config_response_round_trips() {
+    let t = pypsrp_transcript("test_psrp_small_msg_size");
+    let (rq, rs) = exchange(&t, 0);
+    let Parsed::Config(c) = parse_typed(rq, rs).unwrap() else {
+        panic!()
+    };
+    let ids = ResponseIds {
+        relates_to: header_text(rs, NS_ADDRESSING, "RelatesTo").unwrap(),
+        message_id: "uuid:1".into(),
+        activity_id: None,
+    };
+    let xml = server::get_config_response(&ids, &c);
+    assert!(xml.contains("<cfg:Config xmlns:cfg="), "{xml}");
+    let Parsed::Config(back) = parse_typed(rq, &xml).unwrap() else {
+        panic!()
+    };
+    assert_eq!(back, c);
+    assert!(c.values.len() > 30);
+}
+
+#[test]
+fn client_factory_keeps_its_session() {
+    let ctx = RequestContext::new("https://h:5986/wsman", Uuid::from_u128(42));
+    let mut n = 0u128;
+    let mut client = WsmanClient::new(ctx, move || {
+        n += 1;
+        Uuid::from_u128(n)
+    });
+    let id = client.new_guid();
+    assert_eq!(id, "00000000-0000-0000-0000-000000000001");
+    let a = client.build(&Request::EnumerateShells { max_elements: 1 });
+    let b = client.build(&Request::GetShell { shell_id: id });
+    assert_ne!(a.message_id, b.message_id);
+    for r in [&a, &b] {
+        let p = server::parse_request(r.bytes(), BIG).unwrap();
+        assert_eq!(
+            p.headers.session_id.as_deref(),
+            Some("uuid:00000000-0000-0000-0000-00000000002A")
+        );
+        assert_eq!(p.headers.message_id, r.message_id);
+    }
+}
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn mutated_requests_and_responses(cut in 0usize..4000, pos in 0usize..4000, byte in any::<u8>(), which in 0usize..20) {
+            let t = pypsrp_transcript("test_psrp_disconnect_runspaces");
+            let m = &t.messages[which % t.messages.len()];
+            for doc in [m.request.as_str(), m.response.as_deref().unwrap()] {
+                let mut b = doc.as_bytes().to_vec();
+                if !b.is_empty() {
+                    let p = pos % b.len();
+                    b[p] = byte;
+                }
+                b.truncate(cut.max(1) * b.len() / 4000 + 1);
+                let _ = server::parse_request(&b, BIG);
+                let req = recorded_request(&m.request);
+                let _ = parse_create_response(&req, &b);
+                let _ = parse_enumerate_response(&req, &b);
+                let _ = parse_receive_response(&req, &b);
+                let _ = parse_connect_response(&req, &b);
+                let _ = parse_identify_response(&b);
+            }
+        }
+    }
 }

@@ -10,7 +10,7 @@ use super::duration;
 use super::fault::WsmanFault;
 use super::namespaces::*;
 use crate::protocol::error::ProtocolError;
-use crate::protocol::xml::{Element, Node, escape_attr, escape_text};
+use crate::protocol::xml::{Element, Node, escape_attr};
 
 /// A source of GUIDs for MessageIDs (and anything else a caller wants ids
 /// for). Tests inject a deterministic one; [`RandomIds`] is the default.
@@ -523,13 +523,28 @@ fn write_el(
     out.push('>');
     for c in &el.children {
         match c {
-            Node::Text(t) => out.push_str(&escape_text(t)),
+            Node::Text(t) => escape_windows_text(t, out),
             Node::Element(e) => write_el(e, &scope, child_default, redeclare, false, out),
         }
     }
     out.push_str("</");
     out.push_str(&qname);
     out.push('>');
+}
+
+/// Character data as Windows escapes it: quotes and apostrophes too.
+fn escape_windows_text(t: &str, out: &mut String) {
+    for c in t.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Empty elements Windows writes with an end tag.

@@ -257,59 +257,22 @@ impl ShellInfo {
         })
     }
 
-    /// Writes the `rsp:Shell` element in Windows' field order.
+    /// Writes the `rsp:Shell` element in Windows' field order (Lifetime is
+    /// not written: Windows did not echo it in the recordings).
     pub fn to_element(&self) -> Element {
         let mut el = Element::new(NS_SHELL, "Shell");
-        let mut put = |name: &str, v: Option<String>| {
+        fn put(el: &mut Element, name: &str, v: Option<String>) {
             if let Some(v) = v {
                 el.push(Element::new(NS_SHELL, name).with_text(v));
             }
-        };
-        put("ShellId", Some(self.shell_id.clone()));
-        put("Name", self.name.clone());
-        put("ResourceUri", self.resource_uri.clone());
-        put("Owner", self.owner.clone());
-        put("ClientIP", self.client_ip.clone());
-        put("ProcessId", self.process_id.map(|v| v.to_string()));
-        put("WorkingDirectory", self.working_directory.clone());
-        put(
-            "IdleTimeOut",
-            self.idle_timeout_ms.map(duration::format_seconds_millis),
-        );
-        put("InputStreams", self.input_streams.clone());
-        put("OutputStreams", self.output_streams.clone());
-        put(
-            "MaxIdleTimeOut",
-            self.max_idle_timeout_ms
-                .map(duration::format_seconds_millis),
-        );
-        put("Locale", self.locale.clone());
-        put("DataLocale", self.data_locale.clone());
-        put("CompressionMode", self.compression_mode.clone());
-        put(
-            "ProfileLoaded",
-            self.profile_loaded
-                .map(|b| if b { "Yes" } else { "No" }.to_owned()),
-        );
-        put("Encoding", self.encoding.clone());
-        put(
-            "BufferMode",
-            self.buffer_mode.map(|b| b.as_str().to_owned()),
-        );
-        put("State", self.state.as_ref().map(|s| s.as_str().to_owned()));
-        put(
-            "ShellRunTime",
-            self.shell_run_time_ms.map(duration::format_dhms),
-        );
-        put(
-            "ShellInactivity",
-            self.shell_inactivity_ms.map(duration::format_dhms),
-        );
-        put("MemoryUsed", self.memory_used.clone());
-        put(
-            "ChildProcesses",
-            self.child_processes.map(|v| v.to_string()),
-        );
+        }
+        put(&mut el, "ShellId", Some(self.shell_id.clone()));
+        put(&mut el, "Name", self.name.clone());
+        put(&mut el, "ResourceUri", self.resource_uri.clone());
+        put(&mut el, "Owner", self.owner.clone());
+        put(&mut el, "ClientIP", self.client_ip.clone());
+        put(&mut el, "ProcessId", self.process_id.map(|v| v.to_string()));
+        put(&mut el, "WorkingDirectory", self.working_directory.clone());
         if !self.environment.is_empty() {
             let mut env = Element::new(NS_SHELL, "Environment");
             for (k, v) in &self.environment {
@@ -321,6 +284,55 @@ impl ShellInfo {
             }
             el.push(env);
         }
+        put(
+            &mut el,
+            "IdleTimeOut",
+            self.idle_timeout_ms.map(duration::format_seconds_millis),
+        );
+        put(&mut el, "InputStreams", self.input_streams.clone());
+        put(&mut el, "OutputStreams", self.output_streams.clone());
+        put(
+            &mut el,
+            "MaxIdleTimeOut",
+            self.max_idle_timeout_ms
+                .map(duration::format_seconds_millis),
+        );
+        put(&mut el, "Locale", self.locale.clone());
+        put(&mut el, "DataLocale", self.data_locale.clone());
+        put(&mut el, "CompressionMode", self.compression_mode.clone());
+        put(
+            &mut el,
+            "ProfileLoaded",
+            self.profile_loaded
+                .map(|b| if b { "Yes" } else { "No" }.to_owned()),
+        );
+        put(&mut el, "Encoding", self.encoding.clone());
+        put(
+            &mut el,
+            "BufferMode",
+            self.buffer_mode.map(|b| b.as_str().to_owned()),
+        );
+        put(
+            &mut el,
+            "State",
+            self.state.as_ref().map(|s| s.as_str().to_owned()),
+        );
+        put(
+            &mut el,
+            "ShellRunTime",
+            self.shell_run_time_ms.map(duration::format_dhms),
+        );
+        put(
+            &mut el,
+            "ShellInactivity",
+            self.shell_inactivity_ms.map(duration::format_dhms),
+        );
+        put(&mut el, "MemoryUsed", self.memory_used.clone());
+        put(
+            &mut el,
+            "ChildProcesses",
+            self.child_processes.map(|v| v.to_string()),
+        );
         el
     }
 }
@@ -1338,4 +1350,29 @@ pub fn parse_identify_response(bytes: &[u8]) -> Result<IdentifyInfo, ProtocolErr
             })
             .unwrap_or_default(),
     })
+}
+
+/// A client's request factory: its [`RequestContext`] and id source, so
+/// every request of a client session carries the same SessionId.
+#[derive(Clone, Debug)]
+pub struct WsmanClient<I: IdSource> {
+    pub ctx: RequestContext,
+    pub ids: I,
+}
+
+impl<I: IdSource> WsmanClient<I> {
+    /// A client with the given settings and ids.
+    pub fn new(ctx: RequestContext, ids: I) -> Self {
+        WsmanClient { ctx, ids }
+    }
+
+    /// Builds the envelope of `req`.
+    pub fn build(&mut self, req: &Request) -> BuiltRequest {
+        req.build(&self.ctx, &mut self.ids)
+    }
+
+    /// A new upper-case GUID (for ShellIds and CommandIds).
+    pub fn new_guid(&mut self) -> String {
+        super::envelope::upper(self.ids.next_id())
+    }
 }
