@@ -9,3 +9,4 @@ mod psrp_frames;
 mod pypsrp_transcripts;
 mod store;
 mod transport;
+mod wsman;
