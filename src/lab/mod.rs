@@ -1,1 +1,4 @@
 //! The lab endpoint: an emulated Windows WinRM service built on the protocol layer in the server role.
+
+/// A small, deterministic PowerShell interpreter for pipelines sent to the lab.
+pub mod script;
