@@ -11,3 +11,10 @@ pub mod message;
 
 pub use fragment::{Defragmenter, Fragment, Fragmenter, payload_budget};
 pub use message::{Destination, Message, MessageType};
+pub mod client;
+pub mod messages;
+pub mod server;
+
+pub use client::{ClientEvent, ClientPool, RecordKind};
+pub use messages::{CreatePipeline, PipelineState, RunspacePoolState};
+pub use server::{ServerEvent, ServerPool};
