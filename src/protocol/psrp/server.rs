@@ -332,16 +332,18 @@ impl ServerPool {
         dropped
     }
 
-    /// Takes queued data of a stream as fragments, at most `budget` bytes
-    /// (fragment headers included). Returns an empty vector when nothing is
-    /// queued.
-    pub fn take(&mut self, pid: Option<Uuid>, budget: usize) -> Vec<u8> {
+    /// Takes queued data of a stream as fragments, at most `budget` bytes in
+    /// all (fragment headers included). Each element is one encoded fragment,
+    /// which Windows sends in its own `rsp:Stream` element. Empty when nothing
+    /// is queued.
+    pub fn take(&mut self, pid: Option<Uuid>, budget: usize) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
+        let mut used = 0usize;
         let Some(q) = self.queues.get_mut(&pid) else {
             return out;
         };
         while let Some(front) = q.front_mut() {
-            let room = budget.saturating_sub(out.len());
+            let room = budget.saturating_sub(used);
             if room <= FRAGMENT_HEADER_LEN {
                 break;
             }
@@ -354,10 +356,13 @@ impl ServerPool {
                 end: n == remaining,
                 data: front.data[front.sent..front.sent + n].to_vec(),
             };
+            let mut bytes = Vec::with_capacity(n + FRAGMENT_HEADER_LEN);
             // Encoding a fragment we built within the limits cannot fail.
-            if fragment.encode_into(&mut out).is_err() {
+            if fragment.encode_into(&mut bytes).is_err() {
                 break;
             }
+            used += bytes.len();
+            out.push(bytes);
             front.sent += n;
             front.next_fragment += 1;
             if front.sent == front.data.len() {
@@ -384,6 +389,19 @@ mod tests {
     use super::*;
     use crate::protocol::clixml::PsValue;
 
+    fn pump(
+        client: &mut ClientPool,
+        server: &mut ServerPool,
+        pid: Option<Uuid>,
+        budget: usize,
+    ) -> Vec<ClientEvent> {
+        let mut events = Vec::new();
+        for fragment in server.take(pid, budget) {
+            events.extend(client.handle_stream(&fragment).unwrap());
+        }
+        events
+    }
+
     fn version_table() -> Vec<(String, PsValue)> {
         vec![
             ("PSVersion".into(), PsValue::version("5.1.17763.1971")),
@@ -400,7 +418,7 @@ mod tests {
             .unwrap();
         let (mut server, init) = ServerPool::create(rpid, &creation, version_table()).unwrap();
         assert_eq!(init.max_runspaces, 1);
-        let events = client.handle_stream(&server.take(None, 100_000)).unwrap();
+        let events = pump(&mut client, &mut server, None, 100_000);
         assert!(matches!(events[0], ClientEvent::ServerCapability(_)));
         assert!(matches!(
             events.last(),
@@ -437,11 +455,11 @@ mod tests {
         // A tiny budget forces every message into several fragments.
         let mut events = Vec::new();
         loop {
-            let chunk = server.take(Some(pid), 40);
-            if chunk.is_empty() {
+            let chunk = pump(&mut client, &mut server, Some(pid), 40);
+            if chunk.is_empty() && server.buffered(Some(pid)) == 0 {
                 break;
             }
-            events.extend(client.handle_stream(&chunk).unwrap());
+            events.extend(chunk);
         }
         let outputs: Vec<_> = events
             .iter()
@@ -470,7 +488,7 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, ClientEvent::InitData { min: 1, max: 1 }))
         );
-        let events = other.handle_stream(&server.take(None, 100_000)).unwrap();
+        let events = pump(&mut other, &mut server, None, 100_000);
         assert!(matches!(events[0], ClientEvent::PrivateData(_)));
         assert_eq!(other.state(), RunspacePoolState::Opened);
     }
