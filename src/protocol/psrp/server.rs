@@ -529,10 +529,8 @@ mod tests {
         let before = server.buffered(Some(pid));
         let dropped = server.drop_oldest(Some(pid), before / 2);
         assert!(dropped > 0 && server.buffered(Some(pid)) <= before / 2);
-        client.handle_stream(&server.take(None, 100_000)).unwrap();
-        let events = client
-            .handle_stream(&server.take(Some(pid), 1_000_000))
-            .unwrap();
+        pump(&mut client, &mut server, None, 100_000);
+        let events = pump(&mut client, &mut server, Some(pid), 1_000_000);
         let first = events.iter().find_map(|e| match e {
             ClientEvent::Output { value, .. } => value.as_i32(),
             _ => None,
