@@ -3,5 +3,6 @@
 mod architecture;
 mod auth;
 mod common;
+mod lab_pypsrp;
 mod pypsrp_transcripts;
 mod transport;
