@@ -5,6 +5,7 @@ mod auth;
 mod cli_syntax;
 mod clixml;
 mod common;
+mod lab_pypsrp;
 mod lab_script;
 mod psrp_frames;
 mod pypsrp_transcripts;

@@ -1,5 +1,243 @@
-//! The lab endpoint: an emulated Windows WinRM service built on the protocol layer in the server role.
+//! The lab endpoint: an emulated Windows WinRM service built on the protocol
+//! layer in the server role.
+//!
+//! [`start`] runs every computer of a [`LabConfig`] as its own loopback
+//! listener; [`build`] makes the same computers without sockets, for
+//! in-process use.
 
+pub mod computer;
+pub mod config;
+pub mod convert;
 pub mod listener;
-/// A small, deterministic PowerShell interpreter for pipelines sent to the lab.
 pub mod script;
+pub mod service;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use uuid::Uuid;
+
+pub use config::LabConfig;
+
+use crate::protocol::auth::server::UserTable;
+use crate::protocol::psrp::client::ClientPool;
+use crate::protocol::psrp::messages::{CreatePipeline, InitRunspacePool};
+use crate::protocol::wsman::shell::BufferMode;
+use computer::Computer;
+use listener::{ListenerHandle, ListenerSettings};
+use service::{LabClock, LabService};
+
+/// Where the lab's computers listen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ports {
+    /// The addresses and ports of the lab file (e.g. 127.0.0.11:5985).
+    Configured,
+    /// 127.0.0.1 with a free port each (tests, or when 5985 is taken).
+    Ephemeral,
+}
+
+/// One emulated computer of a lab, built.
+pub struct LabComputer {
+    pub name: String,
+    pub service: Arc<LabService>,
+}
+
+/// The lab's computers and user table, without sockets.
+pub struct BuiltLab {
+    pub computers: Vec<LabComputer>,
+    pub users: UserTable,
+    pub config: LabConfig,
+}
+
+/// Builds the computers of `config` and seeds their sessions.
+pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
+    let clock = LabClock::new(config.time_scale);
+    let offset = FixedOffset::east_opt(0).unwrap_or_else(|| Utc::now().fixed_offset().timezone());
+    let epoch: DateTime<FixedOffset> = Utc::now().with_timezone(&offset);
+    let configurations: Vec<_> = config
+        .configurations
+        .iter()
+        .map(config::ConfigurationConfig::to_session_configuration)
+        .collect();
+    let mut users = UserTable::new();
+    for u in &config.users {
+        users
+            .add(&u.name, u.password.clone())
+            .map_err(|e| format!("user {}: {e}", u.name))?;
+    }
+    let admins: Vec<String> = config
+        .users
+        .iter()
+        .filter(|u| u.admin)
+        .map(|u| u.name.clone())
+        .collect();
+    let mut computers = Vec::new();
+    for c in &config.computers {
+        let mut computer = Computer::new(&c.name, configurations.clone(), epoch);
+        computer.administrators = admins.clone();
+        computer.output_buffer_bytes = config.output_buffer_bytes;
+        for s in config
+            .sessions
+            .iter()
+            .filter(|s| s.computer.eq_ignore_ascii_case(&c.name))
+        {
+            seed(&mut computer, s, clock.now())
+                .map_err(|e| format!("session {} on {}: {e}", s.name, c.name))?;
+        }
+        computers.push(LabComputer {
+            name: c.name.clone(),
+            service: Arc::new(LabService::new(computer, clock.clone())),
+        });
+    }
+    Ok(BuiltLab {
+        computers,
+        users,
+        config: config.clone(),
+    })
+}
+
+/// Creates a seeded session as its owner's client would, then leaves it in
+/// the state the lab file asks for.
+fn seed(computer: &mut Computer, s: &config::SeedSession, now: u64) -> Result<(), String> {
+    let id = Uuid::new_v4();
+    let session = Uuid::new_v4();
+    let mut pool = ClientPool::new(id, 512_000).map_err(|e| e.to_string())?;
+    let payload = pool
+        .creation_payload(&InitRunspacePool::default())
+        .map_err(|e| e.to_string())?;
+    let uri = format!(
+        "http://schemas.microsoft.com/powershell/{}",
+        s.configuration
+    );
+    computer
+        .create(
+            now,
+            &s.owner,
+            session,
+            &s.client_ip,
+            &uri,
+            id,
+            Some(s.name.clone()),
+            None,
+            false,
+            false,
+            "en-US",
+            "en-US",
+            &payload,
+        )
+        .map_err(|e| format!("{e:?}"))?;
+    // Read the pool's opening messages, as the owner's client did.
+    let opened = computer
+        .receive(now, &s.owner, session, id, None, 1 << 20)
+        .map_err(|e| format!("{e:?}"))?;
+    for f in opened.fragments {
+        pool.handle_stream(&f).map_err(|e| e.to_string())?;
+    }
+    if let Some(script) = &s.script {
+        let pid = Uuid::new_v4();
+        let payloads = pool
+            .create_pipeline(pid, &CreatePipeline::script(script))
+            .map_err(|e| e.to_string())?;
+        let line: String = script.trim().chars().take(255).collect();
+        computer
+            .command(now, &s.owner, session, id, pid, &line, &payloads[0])
+            .map_err(|e| format!("{e:?}"))?;
+        for p in &payloads[1..] {
+            computer
+                .send(now, &s.owner, session, id, p)
+                .map_err(|e| format!("{e:?}"))?;
+        }
+    }
+    match s.state.as_str() {
+        "disconnected" => {
+            let buffer = match s.buffer_mode.as_deref() {
+                Some(b) if b.eq_ignore_ascii_case("drop") => Some(BufferMode::Drop),
+                Some(_) => Some(BufferMode::Block),
+                None => None,
+            };
+            computer
+                .disconnect(
+                    now,
+                    &s.owner,
+                    session,
+                    id,
+                    s.idle_timeout_sec.map(|t| t * 1000),
+                    buffer,
+                )
+                .map_err(|e| format!("{e:?}"))?;
+        }
+        // Another client keeps a Receive outstanding: Busy for everyone else.
+        "busy" => computer.receive_pending(id, true, now),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A lab whose computers listen on loopback.
+pub struct RunningLab {
+    pub built: BuiltLab,
+    /// (computer name, URL) in the lab file's order.
+    pub endpoints: Vec<(String, String)>,
+    listeners: Vec<ListenerHandle>,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl RunningLab {
+    /// Stops every listener.
+    pub async fn stop(self) {
+        self.ticker.abort();
+        for l in self.listeners {
+            l.stop().await;
+        }
+    }
+
+    /// The service of a computer, by name.
+    pub fn service(&self, name: &str) -> Option<&Arc<LabService>> {
+        self.built
+            .computers
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| &c.service)
+    }
+}
+
+/// Builds `config` and starts one listener per computer.
+pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, String> {
+    let built = build(config)?;
+    let settings = ListenerSettings {
+        users: built.users.clone(),
+        allow_basic: config.basic,
+        allow_unencrypted: config.allow_unencrypted,
+        ..ListenerSettings::default()
+    };
+    let mut listeners = Vec::new();
+    let mut endpoints = Vec::new();
+    for (c, computer) in config.computers.iter().zip(&built.computers) {
+        let addr: SocketAddr = match ports {
+            Ports::Configured => format!("{}:{}", c.address, c.port)
+                .parse()
+                .map_err(|_| format!("{}: {}:{} is not an address", c.name, c.address, c.port))?,
+            Ports::Ephemeral => "127.0.0.1:0".parse().map_err(|_| "loopback".to_string())?,
+        };
+        let handle = listener::serve_http(addr, settings.clone(), computer.service.clone())
+            .await
+            .map_err(|e| format!("{} cannot listen on {addr}: {e}", c.name))?;
+        endpoints.push((
+            c.name.clone(),
+            format!("http://{}/wsman", handle.local_addr),
+        ));
+        listeners.push(handle);
+    }
+    let ticker = service::spawn_ticker(
+        built.computers.iter().map(|c| c.service.clone()).collect(),
+        Duration::from_millis(50),
+    );
+    Ok(RunningLab {
+        built,
+        endpoints,
+        listeners,
+        ticker,
+    })
+}

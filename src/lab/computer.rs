@@ -1,0 +1,1347 @@
+//! One emulated Windows computer's remoting service: its shells (runspace
+//! pools), their pipelines and the Windows rules the console depends on.
+//!
+//! Sans-IO and clock-free: every operation takes `now` (lab milliseconds) and
+//! the authenticated caller; the WS-Management glue in [`super::service`]
+//! turns requests into these calls and results into Windows-shaped responses.
+//!
+//! Windows semantics kept here:
+//! - a shell belongs to its creator; only the creator (or an administrator)
+//!   sees it in an enumeration and may use it;
+//! - a shell is *Connected* while a client session is attached to it; a
+//!   client that stops receiving for [`AUTO_DISCONNECT_MS`] is detached (the
+//!   shell shows Disconnected), and an attached shell is *Busy* for others;
+//! - a disconnected shell is deleted when its idle timeout expires;
+//! - output produced while nobody receives is kept in a bounded buffer:
+//!   `Block` pauses the pipeline when the buffer is full, `Drop` discards the
+//!   oldest output;
+//! - quotas: MaxShellsPerUser (disconnected shells count), MaxConcurrentUsers,
+//!   and the idle-timeout range 60 s … MaxIdleTimeoutms.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use uuid::Uuid;
+
+use super::convert;
+use super::script::{
+    self, HostCall as ScriptHostCall, Job, JobEvent, JobOutcome, ScriptContext,
+    SessionConfiguration, SharedSession,
+};
+use crate::protocol::clixml::records::InformationalKind;
+use crate::protocol::clixml::{PsValue, records::ErrorRecord};
+use crate::protocol::psrp::message::MessageType;
+use crate::protocol::psrp::messages::{HostCall, PipelineState};
+use crate::protocol::psrp::server::{ServerEvent, ServerPool};
+use crate::protocol::wsman::shell::{BufferMode, CommandInfo, CommandState, ShellInfo, ShellState};
+
+/// A client that has no Receive outstanding for this long is detached and
+/// its shell shows Disconnected (Windows: about a minute).
+pub const AUTO_DISCONNECT_MS: u64 = 60_000;
+/// The smallest idle timeout Windows accepts ([MS-WSMV] Quotas: 60000).
+pub const MIN_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// Bytes of output a pipeline may hold while nobody receives it.
+pub const DEFAULT_OUTPUT_BUFFER_BYTES: usize = 256 * 1024;
+
+/// A failure Windows reports as a SOAP fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabError {
+    /// `w:InvalidSelectors`: no such shell (or not visible to this user).
+    ShellNotFound(Uuid),
+    /// `w:InvalidSelectors`: no such command in the shell.
+    CommandNotFound,
+    /// Access denied by the session configuration's permissions.
+    AccessDenied,
+    /// The shell is disconnected and the operation needs it connected.
+    ShellDisconnected,
+    /// The shell is attached to another client (Busy).
+    ConnectedToDifferentClient,
+    /// Reconnect from a client that is not the one that disconnected.
+    ClientSessionMismatch,
+    /// Disconnect of a shell that is not connected to this client.
+    DisconnectNotValid,
+    /// IdleTimeOut outside 60 s … MaxIdleTimeoutms.
+    IdleTimeoutOutOfBounds { requested_ms: u64, max_ms: u64 },
+    /// MaxShellsPerUser reached.
+    TooManyShells { max: u64 },
+    /// MaxConcurrentUsers reached.
+    TooManyUsers { max: u64 },
+    /// A shell with this id exists already.
+    ShellIdConflict,
+    /// A command with this id exists already.
+    CommandIdConflict,
+    /// No session configuration with this resource URI.
+    UnknownConfiguration(String),
+    /// The PSRP data was invalid (the message says why).
+    Psrp(String),
+    /// A bad parameter (signal code, stream name…).
+    InvalidParameter(String),
+}
+
+/// What a Receive found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    /// One encoded fragment per element (one `rsp:Stream` each).
+    pub fragments: Vec<Vec<u8>>,
+    /// The command is finished and everything was delivered: CommandState Done.
+    pub done: bool,
+}
+
+impl Received {
+    /// True when there is nothing to answer yet (the Receive waits).
+    pub fn is_empty(&self) -> bool {
+        self.fragments.is_empty() && !self.done
+    }
+}
+
+#[derive(Debug)]
+struct Pipeline {
+    command_line: String,
+    /// None until CREATE_PIPELINE is complete.
+    job: Option<Job>,
+    started_ms: u64,
+    finished: bool,
+    next_call_id: i64,
+    waiting_call: Option<i64>,
+    stopped: bool,
+}
+
+#[derive(Debug)]
+struct Shell {
+    id: Uuid,
+    name: Option<String>,
+    owner: String,
+    config: usize,
+    client_ip: String,
+    process_id: u32,
+    idle_timeout_ms: u64,
+    buffer_mode: BufferMode,
+    compression: bool,
+    no_profile: bool,
+    locale: String,
+    data_locale: String,
+    created_ms: u64,
+    /// Last time a client did anything with the shell.
+    last_activity_ms: u64,
+    /// The client session (`wsmv:SessionId`) attached, if any.
+    attached: Option<Uuid>,
+    /// The client session that last explicitly disconnected (for Reconnect).
+    disconnected_by: Option<Uuid>,
+    disconnected_at_ms: Option<u64>,
+    receives_pending: u32,
+    last_receive_ms: u64,
+    pool: ServerPool,
+    pipelines: BTreeMap<Uuid, Pipeline>,
+    session: SharedSession,
+}
+
+/// One emulated computer.
+#[derive(Debug)]
+pub struct Computer {
+    pub name: String,
+    pub configurations: Vec<SessionConfiguration>,
+    /// Users (`DOMAIN\name`, case-insensitive) who see and may use every shell.
+    pub administrators: Vec<String>,
+    /// Bytes of output a pipeline may buffer.
+    pub output_buffer_bytes: usize,
+    /// The computer's clock offset (for Get-Date).
+    pub utc_offset: FixedOffset,
+    /// Wall-clock time at lab time 0 (for Get-Date).
+    pub epoch: DateTime<FixedOffset>,
+    shells: HashMap<Uuid, Shell>,
+    next_process_id: u32,
+}
+
+fn same_user(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+impl Computer {
+    /// A computer with these session configurations (the first is the default).
+    pub fn new(
+        name: &str,
+        configurations: Vec<SessionConfiguration>,
+        epoch: DateTime<FixedOffset>,
+    ) -> Self {
+        Computer {
+            name: name.to_owned(),
+            configurations,
+            administrators: Vec::new(),
+            output_buffer_bytes: DEFAULT_OUTPUT_BUFFER_BYTES,
+            utc_offset: *epoch.offset(),
+            epoch,
+            shells: HashMap::new(),
+            next_process_id: 2792,
+        }
+    }
+
+    fn is_admin(&self, user: &str) -> bool {
+        self.administrators.iter().any(|a| same_user(a, user))
+    }
+
+    fn config_for(&self, resource_uri: &str) -> Result<usize, LabError> {
+        self.configurations
+            .iter()
+            .position(|c| c.resource_uri.eq_ignore_ascii_case(resource_uri))
+            .ok_or_else(|| LabError::UnknownConfiguration(resource_uri.to_owned()))
+    }
+
+    /// The configuration with this resource URI.
+    pub fn configuration(&self, resource_uri: &str) -> Option<&SessionConfiguration> {
+        self.config_for(resource_uri)
+            .ok()
+            .map(|i| &self.configurations[i])
+    }
+
+    fn permitted(&self, config: usize, user: &str) -> bool {
+        if self.is_admin(user) {
+            return true;
+        }
+        let perm = &self.configurations[config].permission;
+        let name = user.rsplit('\\').next().unwrap_or(user);
+        perm.split(',').any(|entry| {
+            let who = entry.trim().trim_end_matches("AccessAllowed").trim();
+            who.eq_ignore_ascii_case("Everyone")
+                || who.eq_ignore_ascii_case(r"BUILTIN\Remote Management Users")
+                || same_user(who, user)
+                || who.eq_ignore_ascii_case(name)
+        })
+    }
+
+    fn visible(&self, shell: &Shell, user: &str) -> bool {
+        same_user(&shell.owner, user) || self.is_admin(user)
+    }
+
+    fn shell(&self, id: Uuid, user: &str) -> Result<&Shell, LabError> {
+        match self.shells.get(&id) {
+            Some(s) if self.visible(s, user) => Ok(s),
+            _ => Err(LabError::ShellNotFound(id)),
+        }
+    }
+
+    fn shell_mut(&mut self, id: Uuid, user: &str) -> Result<&mut Shell, LabError> {
+        let admin = self.is_admin(user);
+        match self.shells.get_mut(&id) {
+            Some(s) if admin || same_user(&s.owner, user) => Ok(s),
+            _ => Err(LabError::ShellNotFound(id)),
+        }
+    }
+
+    /// Shell ids, for the lab's own use (ticks, listings).
+    pub fn shell_ids(&self) -> Vec<Uuid> {
+        self.shells.keys().copied().collect()
+    }
+
+    /// Number of shells.
+    pub fn shell_count(&self) -> usize {
+        self.shells.len()
+    }
+
+    /// `Create`: a new runspace pool ([MS-PSRP] §3.2.5.3.1).
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        &mut self,
+        now: u64,
+        user: &str,
+        client_session: Uuid,
+        client_ip: &str,
+        resource_uri: &str,
+        shell_id: Uuid,
+        name: Option<String>,
+        idle_timeout_ms: Option<u64>,
+        compression: bool,
+        no_profile: bool,
+        locale: &str,
+        data_locale: &str,
+        creation_payload: &[u8],
+    ) -> Result<ShellInfo, LabError> {
+        self.expire(now);
+        let config = self.config_for(resource_uri)?;
+        if !self.permitted(config, user) {
+            return Err(LabError::AccessDenied);
+        }
+        if self.shells.contains_key(&shell_id) {
+            return Err(LabError::ShellIdConflict);
+        }
+        let cfg = &self.configurations[config];
+        let max_idle = u64::try_from(cfg.max_idle_timeout_ms).unwrap_or(u64::MAX);
+        let idle = match idle_timeout_ms {
+            Some(ms) if ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle => {
+                return Err(LabError::IdleTimeoutOutOfBounds {
+                    requested_ms: ms,
+                    max_ms: max_idle,
+                });
+            }
+            Some(ms) => ms,
+            None => u64::try_from(cfg.idle_timeout_ms).unwrap_or(7_200_000),
+        };
+        let mine = self
+            .shells
+            .values()
+            .filter(|s| same_user(&s.owner, user) && s.config == config)
+            .count() as u64;
+        let max_shells = u64::try_from(cfg.max_shells_per_user).unwrap_or(u64::MAX);
+        if mine >= max_shells {
+            return Err(LabError::TooManyShells { max: max_shells });
+        }
+        let mut users: Vec<&str> = self
+            .shells
+            .values()
+            .filter(|s| s.config == config)
+            .map(|s| s.owner.as_str())
+            .collect();
+        users.sort_unstable_by_key(|u| u.to_ascii_lowercase());
+        users.dedup_by(|a, b| same_user(a, b));
+        let max_users = u64::try_from(cfg.max_concurrent_users).unwrap_or(u64::MAX);
+        if !users.iter().any(|u| same_user(u, user)) && users.len() as u64 >= max_users {
+            return Err(LabError::TooManyUsers { max: max_users });
+        }
+        let buffer_mode = if cfg.output_buffering_mode.eq_ignore_ascii_case("Drop") {
+            BufferMode::Drop
+        } else {
+            BufferMode::Block
+        };
+        let table = ps_version_table();
+        let (pool, _init) = ServerPool::create(shell_id, creation_payload, table)
+            .map_err(|e| LabError::Psrp(e.to_string()))?;
+        let process_id = self.next_process_id;
+        self.next_process_id += 4;
+        let short = user.rsplit('\\').next().unwrap_or(user).to_owned();
+        let shell = Shell {
+            id: shell_id,
+            name,
+            owner: user.to_owned(),
+            config,
+            client_ip: client_ip.to_owned(),
+            process_id,
+            idle_timeout_ms: idle,
+            buffer_mode,
+            compression,
+            no_profile,
+            locale: locale.to_owned(),
+            data_locale: data_locale.to_owned(),
+            created_ms: now,
+            last_activity_ms: now,
+            attached: Some(client_session),
+            disconnected_by: None,
+            disconnected_at_ms: None,
+            receives_pending: 0,
+            last_receive_ms: now,
+            pool,
+            pipelines: BTreeMap::new(),
+            session: script::SessionState::shared(&short),
+        };
+        self.shells.insert(shell_id, shell);
+        Ok(self.info(shell_id, now))
+    }
+
+    /// The `rsp:Shell` description Windows gives (Create, Get, Enumerate).
+    fn info(&self, id: Uuid, now: u64) -> ShellInfo {
+        let Some(s) = self.shells.get(&id) else {
+            return ShellInfo::default();
+        };
+        let cfg = &self.configurations[s.config];
+        ShellInfo {
+            shell_id: id.to_string().to_uppercase(),
+            name: s.name.clone(),
+            resource_uri: Some(cfg.resource_uri.clone()),
+            owner: Some(s.owner.clone()),
+            client_ip: Some(s.client_ip.clone()),
+            process_id: Some(s.process_id),
+            idle_timeout_ms: Some(s.idle_timeout_ms),
+            input_streams: Some("stdin pr".into()),
+            output_streams: Some("stdout".into()),
+            max_idle_timeout_ms: Some(u64::try_from(cfg.max_idle_timeout_ms).unwrap_or(u64::MAX)),
+            locale: Some(s.locale.clone()),
+            data_locale: Some(s.data_locale.clone()),
+            compression_mode: Some(
+                if s.compression {
+                    "XpressCompression"
+                } else {
+                    "NoCompression"
+                }
+                .into(),
+            ),
+            profile_loaded: Some(!s.no_profile),
+            encoding: Some("UTF8".into()),
+            buffer_mode: Some(s.buffer_mode),
+            state: Some(if s.attached.is_some() {
+                ShellState::Connected
+            } else {
+                ShellState::Disconnected
+            }),
+            shell_run_time_ms: Some(now.saturating_sub(s.created_ms) / 1000 * 1000),
+            shell_inactivity_ms: Some(now.saturating_sub(s.last_activity_ms) / 1000 * 1000),
+            memory_used: Some(format!("{}MB", 38 + s.pipelines.len() * 2)),
+            child_processes: Some(0),
+            ..ShellInfo::default()
+        }
+    }
+
+    /// `Enumerate` of shells: the caller's (all of them for an administrator).
+    pub fn enumerate(&mut self, now: u64, user: &str) -> Vec<ShellInfo> {
+        self.tick(now);
+        let mut ids: Vec<Uuid> = self
+            .shells
+            .values()
+            .filter(|s| self.visible(s, user))
+            .map(|s| s.id)
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| self.info(id, now)).collect()
+    }
+
+    /// `Get` of one shell.
+    pub fn get(&mut self, now: u64, user: &str, id: Uuid) -> Result<ShellInfo, LabError> {
+        self.tick(now);
+        self.shell(id, user)?;
+        Ok(self.info(id, now))
+    }
+
+    /// `Enumerate` of a shell's commands.
+    pub fn commands(
+        &mut self,
+        now: u64,
+        user: &str,
+        id: Uuid,
+    ) -> Result<Vec<CommandInfo>, LabError> {
+        self.tick(now);
+        let s = self.shell(id, user)?;
+        Ok(s.pipelines
+            .iter()
+            .map(|(pid, p)| CommandInfo {
+                command_id: pid.to_string().to_uppercase(),
+                command_line: p.command_line.clone(),
+                state: if p.finished {
+                    CommandState::Done
+                } else {
+                    CommandState::Running
+                },
+            })
+            .collect())
+    }
+
+    fn attached_shell(
+        &mut self,
+        id: Uuid,
+        user: &str,
+        session: Uuid,
+    ) -> Result<&mut Shell, LabError> {
+        let s = self.shell_mut(id, user)?;
+        match s.attached {
+            Some(a) if a == session => Ok(s),
+            // A client that was detached for inactivity and comes back with
+            // the same session is re-attached, as Windows' robust connection does.
+            None if s.disconnected_by.is_none() => {
+                s.attached = Some(session);
+                s.disconnected_at_ms = None;
+                Ok(s)
+            }
+            None => Err(LabError::ShellDisconnected),
+            Some(_) => Err(LabError::ConnectedToDifferentClient),
+        }
+    }
+
+    /// `Command`: start a pipeline whose first CREATE_PIPELINE fragment is in `arguments`.
+    pub fn command(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Uuid,
+        command_line: &str,
+        arguments: &[u8],
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.attached_shell(id, user, session)?;
+        if s.pipelines.contains_key(&command_id) {
+            return Err(LabError::CommandIdConflict);
+        }
+        s.last_activity_ms = now;
+        s.pipelines.insert(
+            command_id,
+            Pipeline {
+                command_line: command_line.trim().to_owned(),
+                job: None,
+                started_ms: now,
+                finished: false,
+                next_call_id: 1,
+                waiting_call: None,
+                stopped: false,
+            },
+        );
+        self.input(now, id, arguments)
+    }
+
+    /// `Send` on `stdin` or `pr`.
+    pub fn send(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        data: &[u8],
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.attached_shell(id, user, session)?;
+        s.last_activity_ms = now;
+        self.input(now, id, data)
+    }
+
+    fn input(&mut self, now: u64, id: Uuid, data: &[u8]) -> Result<(), LabError> {
+        let limit = self.output_buffer_bytes;
+        let computer_name = self.name.clone();
+        let configurations = self.configurations.clone();
+        let clock = self.clock(now);
+        let Some(s) = self.shells.get_mut(&id) else {
+            return Err(LabError::ShellNotFound(id));
+        };
+        let events = s
+            .pool
+            .handle_input(data)
+            .map_err(|e| LabError::Psrp(e.to_string()))?;
+        for e in events {
+            match e {
+                ServerEvent::CreatePipeline { pid, pipeline } => {
+                    let Some(p) = s.pipelines.get_mut(&pid) else {
+                        return Err(LabError::CommandNotFound);
+                    };
+                    let script_text = pipeline_script(&pipeline);
+                    if p.command_line.is_empty() {
+                        p.command_line = script_text.chars().take(255).collect();
+                    }
+                    let mut ctx = ScriptContext::new(
+                        &computer_name,
+                        s.owner.rsplit('\\').next().unwrap_or(&s.owner),
+                        clock,
+                        s.session.clone(),
+                    );
+                    ctx.session_configurations = configurations.clone();
+                    ctx.process_id = s.process_id;
+                    match Job::start(&script_text, ctx) {
+                        Ok(job) => p.job = Some(job),
+                        Err(parse) => {
+                            let info = script::ErrorInfo::from_parse_error(&parse);
+                            s.pool.pipeline_state(
+                                pid,
+                                PipelineState::Failed,
+                                Some(convert::error_record(&info)),
+                            );
+                            p.finished = true;
+                        }
+                    }
+                    p.started_ms = now;
+                }
+                ServerEvent::HostResponse { pid, response } => {
+                    if let Some(p) = s.pipelines.get_mut(&pid)
+                        && p.waiting_call == Some(response.call_id)
+                        && let Some(job) = p.job.as_mut()
+                    {
+                        let answer = response
+                            .result
+                            .as_ref()
+                            .map(convert::from_ps)
+                            .unwrap_or_default();
+                        job.answer_host_call(answer);
+                        p.waiting_call = None;
+                    }
+                }
+                // Pipelines here take no input objects; input is accepted and ignored.
+                ServerEvent::Input { .. }
+                | ServerEvent::EndOfInput { .. }
+                | ServerEvent::Init(_) => {}
+                ServerEvent::Other { .. } => {}
+            }
+        }
+        // A new pipeline starts at once, as on Windows.
+        run_pipelines(s, now, limit);
+        Ok(())
+    }
+
+    fn clock(&self, now: u64) -> DateTime<FixedOffset> {
+        self.epoch + chrono::TimeDelta::milliseconds(i64::try_from(now).unwrap_or(i64::MAX))
+    }
+
+    /// `Receive` on the pool (`command_id` None) or a command. An empty
+    /// result means "nothing yet": the caller waits and asks again until its
+    /// OperationTimeout, then answers `w:TimedOut`.
+    pub fn receive(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Option<Uuid>,
+        budget: usize,
+    ) -> Result<Received, LabError> {
+        self.tick(now);
+        let s = self.attached_shell(id, user, session)?;
+        s.last_receive_ms = now;
+        if let Some(pid) = command_id
+            && !s.pipelines.contains_key(&pid)
+        {
+            return Err(LabError::CommandNotFound);
+        }
+        let fragments = s.pool.take(command_id, budget);
+        let done = match command_id {
+            Some(pid) => {
+                let finished = s.pipelines.get(&pid).is_some_and(|p| p.finished);
+                finished && s.pool.buffered(Some(pid)) == 0
+            }
+            None => false,
+        };
+        if !fragments.is_empty() {
+            s.last_activity_ms = now;
+        }
+        Ok(Received { fragments, done })
+    }
+
+    /// Marks the start and end of a Receive long poll (a shell with a
+    /// Receive outstanding is never auto-detached).
+    pub fn receive_pending(&mut self, id: Uuid, pending: bool, now: u64) {
+        if let Some(s) = self.shells.get_mut(&id) {
+            if pending {
+                s.receives_pending += 1;
+            } else {
+                s.receives_pending = s.receives_pending.saturating_sub(1);
+            }
+            s.last_receive_ms = now;
+        }
+    }
+
+    /// `Signal`: `powershell/signal/crtl_c` stops the pipeline; any other code
+    /// (Terminate) releases the command ([MS-PSRP] §3.1.5.3.9).
+    pub fn signal(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Uuid,
+        code: &str,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.attached_shell(id, user, session)?;
+        s.last_activity_ms = now;
+        let Some(p) = s.pipelines.get_mut(&command_id) else {
+            return Err(LabError::CommandNotFound);
+        };
+        if code == "powershell/signal/crtl_c" {
+            if let Some(job) = p.job.as_mut() {
+                job.stop();
+            }
+            p.stopped = true;
+        } else {
+            s.pipelines.remove(&command_id);
+            s.pool.forget(command_id);
+        }
+        self.tick(now);
+        Ok(())
+    }
+
+    /// `Delete`: the owner (any of their client sessions, attached or not) or
+    /// an administrator removes the shell.
+    pub fn delete(&mut self, now: u64, user: &str, id: Uuid) -> Result<(), LabError> {
+        self.tick(now);
+        self.shell_mut(id, user)?;
+        self.shells.remove(&id);
+        Ok(())
+    }
+
+    /// `Disconnect` with optional IdleTimeOut and BufferMode ([MS-WSMV] §3.1.4.15).
+    pub fn disconnect(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        idle_timeout_ms: Option<u64>,
+        buffer_mode: Option<BufferMode>,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let max_idle = {
+            let s = self.shell(id, user)?;
+            u64::try_from(self.configurations[s.config].max_idle_timeout_ms).unwrap_or(u64::MAX)
+        };
+        let s = self.shell_mut(id, user)?;
+        match s.attached {
+            Some(a) if a == session => {}
+            Some(_) => return Err(LabError::ConnectedToDifferentClient),
+            None => return Err(LabError::DisconnectNotValid),
+        }
+        if let Some(ms) = idle_timeout_ms
+            && (ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle)
+        {
+            return Err(LabError::IdleTimeoutOutOfBounds {
+                requested_ms: ms,
+                max_ms: max_idle,
+            });
+        }
+        if let Some(ms) = idle_timeout_ms {
+            s.idle_timeout_ms = ms;
+        }
+        if let Some(b) = buffer_mode {
+            s.buffer_mode = b;
+        }
+        s.attached = None;
+        s.disconnected_by = Some(session);
+        s.disconnected_at_ms = Some(now);
+        s.last_activity_ms = now;
+        Ok(())
+    }
+
+    /// `Reconnect` from the client session that disconnected ([MS-WSMV] §3.1.4.16).
+    pub fn reconnect(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.shell_mut(id, user)?;
+        match s.attached {
+            // Reconnecting a shell connected to the same client is a no-op.
+            Some(a) if a == session => Ok(()),
+            Some(_) => Err(LabError::ConnectedToDifferentClient),
+            None => {
+                if s.disconnected_by.is_some_and(|d| d != session) {
+                    return Err(LabError::ClientSessionMismatch);
+                }
+                s.attached = Some(session);
+                s.disconnected_by = None;
+                s.disconnected_at_ms = None;
+                s.last_activity_ms = now;
+                s.last_receive_ms = now;
+                Ok(())
+            }
+        }
+    }
+
+    /// `Connect` of the pool from a new client: returns `connectResponseXml`.
+    pub fn connect(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        connect_payload: &[u8],
+    ) -> Result<Vec<u8>, LabError> {
+        self.tick(now);
+        let s = self.shell_mut(id, user)?;
+        if s.attached.is_some() {
+            // [MS-WSMV] §3.1.4.17: a shell connected to a client cannot be connected again.
+            return Err(LabError::ConnectedToDifferentClient);
+        }
+        let response = s
+            .pool
+            .connect(connect_payload)
+            .map_err(|e| LabError::Psrp(e.to_string()))?;
+        s.attached = Some(session);
+        s.disconnected_by = None;
+        s.disconnected_at_ms = None;
+        s.last_activity_ms = now;
+        s.last_receive_ms = now;
+        Ok(response)
+    }
+
+    /// `Connect` of one command after the pool is connected.
+    pub fn connect_command(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Uuid,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.attached_shell(id, user, session)?;
+        if !s.pipelines.contains_key(&command_id) {
+            return Err(LabError::CommandNotFound);
+        }
+        s.last_activity_ms = now;
+        Ok(())
+    }
+
+    /// Advances time: runs pipelines within their buffer limits, detaches
+    /// silent clients, and deletes expired disconnected shells.
+    pub fn tick(&mut self, now: u64) {
+        let limit = self.output_buffer_bytes;
+        for s in self.shells.values_mut() {
+            run_pipelines(s, now, limit);
+            if s.attached.is_some()
+                && s.receives_pending == 0
+                && now.saturating_sub(s.last_receive_ms) >= AUTO_DISCONNECT_MS
+            {
+                s.attached = None;
+                s.disconnected_at_ms = Some(now);
+            }
+        }
+        self.expire(now);
+    }
+
+    fn expire(&mut self, now: u64) {
+        self.shells.retain(|_, s| match s.disconnected_at_ms {
+            Some(at) if s.attached.is_none() => now.saturating_sub(at) < s.idle_timeout_ms,
+            _ => true,
+        });
+    }
+
+    /// The earliest lab time at which something will happen by itself (a
+    /// sleeping pipeline wakes, a client is detached, a shell expires).
+    pub fn next_deadline(&self, now: u64) -> Option<u64> {
+        let mut best: Option<u64> = None;
+        let mut note = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
+        for s in self.shells.values() {
+            for p in s.pipelines.values() {
+                if let Some(job) = &p.job
+                    && let Some(w) = job.next_wakeup()
+                {
+                    note(p.started_ms + u64::try_from(w.as_millis()).unwrap_or(u64::MAX));
+                }
+            }
+            if s.attached.is_some() && s.receives_pending == 0 {
+                note(s.last_receive_ms + AUTO_DISCONNECT_MS);
+            }
+            if let Some(at) = s.disconnected_at_ms {
+                note(at + s.idle_timeout_ms);
+            }
+        }
+        best.map(|b| b.max(now))
+    }
+
+    /// Output bytes waiting in a pipeline's buffer (tests and the UI of the lab).
+    pub fn buffered(&self, id: Uuid, command_id: Uuid) -> usize {
+        self.shells
+            .get(&id)
+            .map_or(0, |s| s.pool.buffered(Some(command_id)))
+    }
+}
+
+/// The text of the script a CREATE_PIPELINE runs: a script command as is,
+/// otherwise the commands and arguments as a pipeline line.
+fn pipeline_script(p: &crate::protocol::psrp::messages::CreatePipeline) -> String {
+    p.commands
+        .iter()
+        .map(|c| {
+            if c.is_script {
+                return c.cmd.clone();
+            }
+            let mut s = c.cmd.clone();
+            for (name, v) in &c.args {
+                if let Some(n) = name {
+                    s.push_str(&format!(" -{n}"));
+                }
+                if !v.is_nil() {
+                    let text = v
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| crate::protocol::clixml::records::display(v));
+                    s.push_str(&format!(" '{}'", text.replace('\'', "''")));
+                }
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {
+    let detached = s.attached.is_none();
+    let drop_mode = s.buffer_mode == BufferMode::Drop;
+    for (pid, p) in s.pipelines.iter_mut() {
+        if p.job.is_none() || p.finished {
+            continue;
+        }
+        let job_now = Duration::from_millis(now.saturating_sub(p.started_ms));
+        // Bounded work per tick, in small steps so Block stops close to the limit.
+        for _ in 0..256 {
+            if !drop_mode && s.pool.buffered(Some(*pid)) >= limit {
+                // Block: the pipeline waits for someone to read its output.
+                break;
+            }
+            if p.waiting_call.is_some() {
+                break;
+            }
+            let Some(job) = p.job.as_mut() else { break };
+            // Run the job at the time it asked to wake, not later: a job that
+            // slept through several ticks keeps its own timing.
+            let Some(wake) = job.next_wakeup().filter(|w| *w <= job_now) else {
+                break;
+            };
+            let events = job.poll(wake, 8);
+            if events.is_empty() {
+                break;
+            }
+            for e in events {
+                queue_event(&mut s.pool, *pid, p, e);
+            }
+            if p.finished {
+                break;
+            }
+        }
+        if drop_mode && (detached || s.pool.buffered(Some(*pid)) > limit) {
+            s.pool.drop_oldest(Some(*pid), limit);
+        }
+    }
+}
+
+fn queue_event(pool: &mut ServerPool, pid: Uuid, p: &mut Pipeline, e: JobEvent) {
+    match e {
+        JobEvent::Output(v) => pool.output(pid, &convert::to_ps(&v)),
+        JobEvent::Error(info) => pool.queue(
+            Some(pid),
+            MessageType::ErrorRecord,
+            &convert::error_record(&info),
+        ),
+        JobEvent::Warning(m) => pool.queue(
+            Some(pid),
+            MessageType::WarningRecord,
+            &convert::informational(InformationalKind::Warning, &m),
+        ),
+        JobEvent::Verbose(m) => pool.queue(
+            Some(pid),
+            MessageType::VerboseRecord,
+            &convert::informational(InformationalKind::Verbose, &m),
+        ),
+        JobEvent::Debug(m) => pool.queue(
+            Some(pid),
+            MessageType::DebugRecord,
+            &convert::informational(InformationalKind::Debug, &m),
+        ),
+        JobEvent::Information(i) => pool.queue(
+            Some(pid),
+            MessageType::InformationRecord,
+            &convert::information(&i),
+        ),
+        JobEvent::Progress(pr) => pool.queue(
+            Some(pid),
+            MessageType::ProgressRecord,
+            &convert::progress(&pr),
+        ),
+        JobEvent::HostCall(ScriptHostCall::ReadHost { prompt, as_secure }) => {
+            let call_id = p.next_call_id;
+            p.next_call_id += 1;
+            p.waiting_call = Some(call_id);
+            let (method_id, method_name) = if as_secure {
+                (
+                    HostCall::READ_LINE_AS_SECURE_STRING,
+                    "ReadLineAsSecureString",
+                )
+            } else {
+                (HostCall::READ_LINE, "ReadLine")
+            };
+            if let Some(text) = prompt {
+                // Read-Host writes its prompt before reading, as a void Write call.
+                let write = HostCall {
+                    call_id: -100,
+                    method_id: 14,
+                    method_name: "Write2".into(),
+                    params: vec![PsValue::str(format!("{text}: "))],
+                };
+                pool.host_call(pid, &write);
+            }
+            pool.host_call(
+                pid,
+                &HostCall {
+                    call_id,
+                    method_id,
+                    method_name: method_name.into(),
+                    params: Vec::new(),
+                },
+            );
+        }
+        JobEvent::Finished(outcome) => {
+            p.finished = true;
+            match outcome {
+                JobOutcome::Completed => pool.pipeline_state(pid, PipelineState::Completed, None),
+                JobOutcome::Stopped => {
+                    let mut r = ErrorRecord::new(
+                        "System.Management.Automation.PipelineStoppedException",
+                        "The pipeline has been stopped.",
+                        "PipelineStopped",
+                    );
+                    r.category.category = 14;
+                    pool.pipeline_state(pid, PipelineState::Stopped, Some(r.to_value()));
+                }
+                JobOutcome::Failed(info) => {
+                    pool.pipeline_state(
+                        pid,
+                        PipelineState::Failed,
+                        Some(convert::error_record(&info)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The PSVersionTable of an emulated Windows Server 2019 with PowerShell 5.1.
+pub fn ps_version_table() -> Vec<(String, PsValue)> {
+    let v = PsValue::version;
+    vec![
+        ("PSVersion".into(), v("5.1.17763.1432")),
+        ("PSEdition".into(), PsValue::str("Desktop")),
+        ("BuildVersion".into(), v("10.0.17763.1432")),
+        ("CLRVersion".into(), v("4.0.30319.42000")),
+        ("WSManStackVersion".into(), v("3.0")),
+        ("PSRemotingProtocolVersion".into(), v("2.3")),
+        ("SerializationVersion".into(), v("1.1.0.1")),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::psrp::client::{ClientEvent, ClientPool};
+    use crate::protocol::psrp::messages::{CreatePipeline, InitRunspacePool};
+
+    const TECH: &str = "Domain01\\User01";
+    const OTHER: &str = "Domain01\\User02";
+    const URI: &str = "http://schemas.microsoft.com/powershell/Microsoft.PowerShell";
+
+    fn computer() -> Computer {
+        let cfg = SessionConfiguration {
+            name: "Microsoft.PowerShell".into(),
+            resource_uri: URI.into(),
+            max_idle_timeout_ms: 43_200_000,
+            max_shells_per_user: 3,
+            permission: "Everyone AccessAllowed".into(),
+            ..SessionConfiguration::default()
+        };
+        let epoch = DateTime::parse_from_rfc3339("2026-11-22T09:00:00+01:00").unwrap();
+        let mut c = Computer::new("Srv1", vec![cfg], epoch);
+        c.administrators.push("Domain01\\Admin".into());
+        c
+    }
+
+    struct Client {
+        pool: ClientPool,
+        session: Uuid,
+    }
+
+    fn open(c: &mut Computer, user: &str, now: u64, name: &str) -> (Client, Uuid) {
+        let id = Uuid::new_v4();
+        let mut pool = ClientPool::new(id, 512_000).unwrap();
+        let payload = pool.creation_payload(&InitRunspacePool::default()).unwrap();
+        let session = Uuid::new_v4();
+        let info = c
+            .create(
+                now,
+                user,
+                session,
+                "10.0.0.5",
+                URI,
+                id,
+                Some(name.into()),
+                None,
+                false,
+                false,
+                "en-US",
+                "en-US",
+                &payload,
+            )
+            .unwrap();
+        assert_eq!(info.state, Some(ShellState::Connected));
+        let mut client = Client { pool, session };
+        let events = drain(c, &mut client, user, id, None, now);
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, ClientEvent::PoolState { .. }))
+        );
+        (client, id)
+    }
+
+    fn drain(
+        c: &mut Computer,
+        client: &mut Client,
+        user: &str,
+        id: Uuid,
+        cmd: Option<Uuid>,
+        now: u64,
+    ) -> Vec<ClientEvent> {
+        let r = c
+            .receive(now, user, client.session, id, cmd, 400_000)
+            .unwrap();
+        let mut out = Vec::new();
+        for f in r.fragments {
+            out.extend(client.pool.handle_stream(&f).unwrap());
+        }
+        out
+    }
+
+    fn start(
+        c: &mut Computer,
+        client: &mut Client,
+        user: &str,
+        id: Uuid,
+        script: &str,
+        now: u64,
+    ) -> Uuid {
+        let pid = Uuid::new_v4();
+        let payloads = client
+            .pool
+            .create_pipeline(pid, &CreatePipeline::script(script))
+            .unwrap();
+        c.command(now, user, client.session, id, pid, script, &payloads[0])
+            .unwrap();
+        for p in &payloads[1..] {
+            c.send(now, user, client.session, id, p).unwrap();
+        }
+        pid
+    }
+
+    fn outputs(events: &[ClientEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                ClientEvent::Output { value, .. } => {
+                    Some(crate::protocol::clixml::records::display(value))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hand_over_a_running_job_to_another_client() {
+        let mut c = computer();
+        let (mut tech, id) = open(&mut c, TECH, 0, "ITTask");
+        let pid = start(
+            &mut c,
+            &mut tech,
+            TECH,
+            id,
+            "1..5 | ForEach-Object { Start-Sleep -Milliseconds 1000; \"patch $_\" }",
+            0,
+        );
+        // The technician reads the first line, then disconnects for a day.
+        let first = outputs(&drain(&mut c, &mut tech, TECH, id, Some(pid), 1_000));
+        assert_eq!(first, vec!["patch 1"]);
+        c.disconnect(
+            1_000,
+            TECH,
+            tech.session,
+            id,
+            Some(86_400_000),
+            Some(BufferMode::Block),
+        )
+        .unwrap_err();
+        c.disconnect(
+            1_000,
+            TECH,
+            tech.session,
+            id,
+            Some(43_200_000),
+            Some(BufferMode::Block),
+        )
+        .unwrap();
+        // The job goes on while nobody is connected.
+        c.tick(10_000);
+        let listed = c.enumerate(10_000, TECH);
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].state, Some(ShellState::Disconnected));
+        assert_eq!(listed[0].idle_timeout_ms, Some(43_200_000));
+        assert_eq!(listed[0].name.as_deref(), Some("ITTask"));
+        assert_eq!(
+            c.commands(10_000, TECH, id).unwrap()[0].state,
+            CommandState::Done
+        );
+        // Another user does not see it; an administrator does.
+        assert!(c.enumerate(10_000, OTHER).is_empty());
+        assert_eq!(c.enumerate(10_000, "domain01\\admin").len(), 1);
+        // The manager connects with the technician's credentials from a new client.
+        let mut mgr = Client {
+            pool: ClientPool::new(id, 512_000).unwrap(),
+            session: Uuid::new_v4(),
+        };
+        let payload = mgr.pool.connect_payload().unwrap();
+        let resp = c.connect(10_000, TECH, mgr.session, id, &payload).unwrap();
+        mgr.pool.handle_connect_response(&resp).unwrap();
+        drain(&mut c, &mut mgr, TECH, id, None, 10_000);
+        c.connect_command(10_000, TECH, mgr.session, id, pid)
+            .unwrap();
+        let rest = drain(&mut c, &mut mgr, TECH, id, Some(pid), 10_000);
+        assert_eq!(
+            outputs(&rest),
+            vec!["patch 2", "patch 3", "patch 4", "patch 5"]
+        );
+        assert!(rest.iter().any(|e| matches!(
+            e,
+            ClientEvent::PipelineState {
+                state: PipelineState::Completed,
+                ..
+            }
+        )));
+        assert!(
+            c.receive(10_000, TECH, mgr.session, id, Some(pid), 400_000)
+                .unwrap()
+                .done
+        );
+        // Now the shell is Busy for the technician's old client.
+        assert_eq!(
+            c.reconnect(10_001, TECH, tech.session, id),
+            Err(LabError::ConnectedToDifferentClient)
+        );
+        assert_eq!(
+            c.connect(10_001, TECH, Uuid::new_v4(), id, &payload),
+            Err(LabError::ConnectedToDifferentClient)
+        );
+        c.delete(10_002, TECH, id).unwrap();
+        assert!(c.enumerate(10_002, TECH).is_empty());
+    }
+
+    #[test]
+    fn block_pauses_and_drop_discards_while_disconnected() {
+        for mode in [BufferMode::Block, BufferMode::Drop] {
+            let mut c = computer();
+            c.output_buffer_bytes = 4_000;
+            let (mut tech, id) = open(&mut c, TECH, 0, "Chatty");
+            let pid = start(
+                &mut c,
+                &mut tech,
+                TECH,
+                id,
+                "1..2000 | ForEach-Object { \"line $_\" }",
+                0,
+            );
+            c.disconnect(0, TECH, tech.session, id, None, Some(mode))
+                .unwrap();
+            for t in 1..200 {
+                c.tick(t * 10);
+            }
+            assert!(
+                c.buffered(id, pid) <= 4_000 + 2_000,
+                "{}",
+                c.buffered(id, pid)
+            );
+            c.reconnect(2_000, TECH, tech.session, id).unwrap();
+            let mut all = Vec::new();
+            for t in 0..2_000u64 {
+                let ev = drain(&mut c, &mut tech, TECH, id, Some(pid), 2_000 + t);
+                all.extend(outputs(&ev));
+                if ev
+                    .iter()
+                    .any(|e| matches!(e, ClientEvent::PipelineState { .. }))
+                {
+                    break;
+                }
+            }
+            match mode {
+                // Nothing lost: the pipeline waited.
+                BufferMode::Block => assert_eq!(all.len(), 2000),
+                // The oldest lines were discarded; the end arrived.
+                BufferMode::Drop => {
+                    assert!(all.len() < 2000, "{}", all.len());
+                    assert_eq!(all.last().map(String::as_str), Some("line 2000"));
+                    assert_ne!(all.first().map(String::as_str), Some("line 1"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quotas_bounds_expiry_and_auto_disconnect() {
+        let mut c = computer();
+        let (_a, id) = open(&mut c, TECH, 0, "A");
+        open(&mut c, TECH, 0, "B");
+        open(&mut c, TECH, 0, "C");
+        let mut pool = ClientPool::new(Uuid::new_v4(), 512_000).unwrap();
+        let payload = pool.creation_payload(&InitRunspacePool::default()).unwrap();
+        let err = c
+            .create(
+                0,
+                TECH,
+                Uuid::new_v4(),
+                "10.0.0.5",
+                URI,
+                pool.rpid(),
+                None,
+                None,
+                false,
+                false,
+                "en-US",
+                "en-US",
+                &payload,
+            )
+            .unwrap_err();
+        assert_eq!(err, LabError::TooManyShells { max: 3 });
+        let err = c
+            .create(
+                0,
+                OTHER,
+                Uuid::new_v4(),
+                "10.0.0.5",
+                URI,
+                pool.rpid(),
+                None,
+                Some(59_000),
+                false,
+                false,
+                "en-US",
+                "en-US",
+                &payload,
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            LabError::IdleTimeoutOutOfBounds {
+                requested_ms: 59_000,
+                ..
+            }
+        ));
+        // Nobody receives for a minute: the shell shows Disconnected by itself.
+        assert_eq!(
+            c.get(AUTO_DISCONNECT_MS - 1, TECH, id).unwrap().state,
+            Some(ShellState::Connected)
+        );
+        assert_eq!(
+            c.get(AUTO_DISCONNECT_MS, TECH, id).unwrap().state,
+            Some(ShellState::Disconnected)
+        );
+        // …and is deleted when its idle timeout (2 h) runs out.
+        c.tick(AUTO_DISCONNECT_MS + 7_200_000);
+        assert_eq!(c.shell_count(), 0);
+        assert!(matches!(
+            c.get(AUTO_DISCONNECT_MS + 7_200_000, TECH, id),
+            Err(LabError::ShellNotFound(_))
+        ));
+    }
+
+    #[test]
+    fn read_host_is_a_host_call_answered_by_the_client() {
+        let mut c = computer();
+        let (mut tech, id) = open(&mut c, TECH, 0, "Prompt");
+        let pid = start(
+            &mut c,
+            &mut tech,
+            TECH,
+            id,
+            "$n = Read-Host -Prompt 'Your name'; \"hello $n\"",
+            0,
+        );
+        let events = drain(&mut c, &mut tech, TECH, id, Some(pid), 1);
+        let call = events
+            .iter()
+            .find_map(|e| match e {
+                ClientEvent::HostCall { call, .. } if call.expects_answer() => Some(call.clone()),
+                _ => None,
+            })
+            .expect("a ReadLine host call");
+        let answer = crate::protocol::psrp::messages::HostResponse {
+            call_id: call.call_id,
+            method_id: call.method_id,
+            method_name: call.method_name.clone(),
+            result: Some(PsValue::str("Ada")),
+            error: None,
+        };
+        for p in tech.pool.host_response(pid, &answer).unwrap() {
+            c.send(2, TECH, tech.session, id, &p).unwrap();
+        }
+        let events = drain(&mut c, &mut tech, TECH, id, Some(pid), 3);
+        assert_eq!(outputs(&events), vec!["hello Ada"]);
+    }
+}

@@ -1,0 +1,241 @@
+//! What a lab contains: computers, users, session configurations and seeded
+//! sessions. Read from a TOML file, or the built-in demo scenario.
+
+use serde::Deserialize;
+
+use super::script::SessionConfiguration;
+
+/// The built-in demo scenario (see `assets/lab/demo.toml`).
+pub const DEMO_TOML: &str = include_str!("../../assets/lab/demo.toml");
+
+/// A lab: the whole emulated environment.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabConfig {
+    /// Lab time runs this many times faster than real time (idle timeouts of
+    /// hours can then be tested in seconds).
+    #[serde(default = "one")]
+    pub time_scale: f64,
+    /// Bytes of output a command may buffer while nobody receives it.
+    #[serde(default = "default_buffer")]
+    pub output_buffer_bytes: usize,
+    /// `Auth\Basic` on every computer (off, as on Windows).
+    #[serde(default)]
+    pub basic: bool,
+    /// `Service\AllowUnencrypted` on every computer (off, as on Windows).
+    #[serde(default)]
+    pub allow_unencrypted: bool,
+    pub users: Vec<UserConfig>,
+    pub computers: Vec<ComputerConfig>,
+    pub configurations: Vec<ConfigurationConfig>,
+    #[serde(default)]
+    pub sessions: Vec<SeedSession>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn default_buffer() -> usize {
+    super::computer::DEFAULT_OUTPUT_BUFFER_BYTES
+}
+
+/// A user account of the lab's domain.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// `DOMAIN\name`.
+    pub name: String,
+    pub password: String,
+    /// Administrators see and may use every user's shells.
+    #[serde(default)]
+    pub admin: bool,
+    /// A word for the README and `baton lab`'s listing (technician, manager…).
+    #[serde(default)]
+    pub role: String,
+}
+
+/// One emulated computer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputerConfig {
+    pub name: String,
+    /// A loopback address (127.0.0.0/8 on Linux gives each computer its own).
+    #[serde(default = "loopback")]
+    pub address: String,
+    #[serde(default = "http_port")]
+    pub port: u16,
+}
+
+fn loopback() -> String {
+    "127.0.0.1".into()
+}
+
+fn http_port() -> u16 {
+    5985
+}
+
+/// A session configuration (`Get-PSSessionConfiguration`), with its quotas.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationConfig {
+    pub name: String,
+    #[serde(default = "idle")]
+    pub idle_timeout_ms: i64,
+    #[serde(default = "max_idle")]
+    pub max_idle_timeout_ms: i64,
+    #[serde(default = "block")]
+    pub output_buffering_mode: String,
+    #[serde(default = "shells_per_user")]
+    pub max_shells_per_user: i64,
+    #[serde(default = "users")]
+    pub max_concurrent_users: i64,
+    /// Who may connect: `Everyone AccessAllowed`, or users/groups by name.
+    #[serde(default = "everyone")]
+    pub permission: String,
+}
+
+fn idle() -> i64 {
+    7_200_000
+}
+fn max_idle() -> i64 {
+    2_147_483_647
+}
+fn block() -> String {
+    "Block".into()
+}
+fn shells_per_user() -> i64 {
+    25
+}
+fn users() -> i64 {
+    5
+}
+fn everyone() -> String {
+    r"BUILTIN\Administrators AccessAllowed, BUILTIN\Remote Management Users AccessAllowed".into()
+}
+
+impl ConfigurationConfig {
+    /// As the lab's script interpreter and computer see it.
+    pub fn to_session_configuration(&self) -> SessionConfiguration {
+        SessionConfiguration {
+            name: self.name.clone(),
+            permission: self.permission.clone(),
+            idle_timeout_ms: self.idle_timeout_ms,
+            max_idle_timeout_ms: self.max_idle_timeout_ms,
+            output_buffering_mode: self.output_buffering_mode.clone(),
+            max_shells_per_user: self.max_shells_per_user,
+            max_concurrent_users: self.max_concurrent_users,
+            max_shells: self.max_shells_per_user.max(25),
+            resource_uri: format!("http://schemas.microsoft.com/powershell/{}", self.name),
+            ..SessionConfiguration::default()
+        }
+    }
+}
+
+/// A session that exists when the lab starts.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedSession {
+    pub computer: String,
+    pub owner: String,
+    pub name: String,
+    #[serde(default = "default_configuration")]
+    pub configuration: String,
+    /// A pipeline started in the session, if any.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// `disconnected` (connectable, Availability None), `busy` (attached to
+    /// another client), or `connected` (attached, and detached after a minute
+    /// without a Receive, as on Windows).
+    #[serde(default = "disconnected")]
+    pub state: String,
+    #[serde(default)]
+    pub idle_timeout_sec: Option<u64>,
+    #[serde(default)]
+    pub buffer_mode: Option<String>,
+    /// The address the session was created from (ClientIP).
+    #[serde(default = "client_ip")]
+    pub client_ip: String,
+}
+
+fn default_configuration() -> String {
+    "Microsoft.PowerShell".into()
+}
+fn disconnected() -> String {
+    "disconnected".into()
+}
+fn client_ip() -> String {
+    "10.0.0.21".into()
+}
+
+/// A clear error for a lab file that does not load.
+#[derive(Debug, thiserror::Error)]
+#[error("the lab file is not valid: {0}")]
+pub struct LabConfigError(pub String);
+
+impl LabConfig {
+    /// Parses a lab file.
+    pub fn from_toml(text: &str) -> Result<LabConfig, LabConfigError> {
+        let cfg: LabConfig = toml::from_str(text).map_err(|e| LabConfigError(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The built-in demo: Srv1, Srv2 and Srv30 with the technician's ITTask
+    /// sessions of the Disconnect-PSSession reference page.
+    pub fn demo() -> LabConfig {
+        // The demo file is part of the binary and tested; it always parses.
+        LabConfig::from_toml(DEMO_TOML).unwrap_or_else(|e| panic!("built-in demo lab: {e}"))
+    }
+
+    fn validate(&self) -> Result<(), LabConfigError> {
+        if self.computers.is_empty() {
+            return Err(LabConfigError("it has no computers".into()));
+        }
+        if self.configurations.is_empty() {
+            return Err(LabConfigError("it has no session configurations".into()));
+        }
+        for u in &self.users {
+            if !u.name.contains('\\') || u.password.is_empty() {
+                return Err(LabConfigError(format!(
+                    "user {:?} must be written DOMAIN\\name and have a password",
+                    u.name
+                )));
+            }
+        }
+        for s in &self.sessions {
+            if !self
+                .computers
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(&s.computer))
+            {
+                return Err(LabConfigError(format!(
+                    "session {} names an unknown computer {}",
+                    s.name, s.computer
+                )));
+            }
+            if !self
+                .users
+                .iter()
+                .any(|u| u.name.eq_ignore_ascii_case(&s.owner))
+            {
+                return Err(LabConfigError(format!(
+                    "session {} names an unknown owner {}",
+                    s.name, s.owner
+                )));
+            }
+            if !["disconnected", "busy", "connected"].contains(&s.state.as_str()) {
+                return Err(LabConfigError(format!(
+                    "session {} has state {:?}; use disconnected, busy or connected",
+                    s.name, s.state
+                )));
+            }
+        }
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
+            return Err(LabConfigError(
+                "time_scale must be a positive number".into(),
+            ));
+        }
+        Ok(())
+    }
+}

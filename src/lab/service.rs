@@ -1,0 +1,611 @@
+//! The WS-Management face of an emulated computer: parses each request as a
+//! Windows WinRM service would, calls the [`Computer`], and answers in the
+//! shape Windows sends (faults included).
+//!
+//! Receive is a long poll: with nothing to send, the request waits (woken by
+//! input or by the lab's clock) until its OperationTimeout and then answers
+//! `w:TimedOut`, which clients re-issue.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use uuid::Uuid;
+
+use super::computer::{Computer, LabError, Received};
+use super::listener::{Caller, WsmanService};
+use crate::protocol::http::{HttpRequest, HttpResponse};
+use crate::protocol::psrp::fragment::payload_budget;
+use crate::protocol::wsman::action::Action;
+use crate::protocol::wsman::envelope::{IdSource, ResponseIds};
+use crate::protocol::wsman::fault::{WsmanFault, codes};
+use crate::protocol::wsman::namespaces::{
+    RESOURCE_CONFIG, RESOURCE_POWERSHELL_PREFIX, RESOURCE_SHELL, RESOURCE_SHELL_COMMAND,
+};
+use crate::protocol::wsman::server::{self, RequestBody, WsmanRequest};
+use crate::protocol::wsman::shell::{
+    CommandState, CommandStateInfo, ConfigInfo, ConnectResponse, EnumItem, IdentifyInfo,
+    ReceiveResult, ResourceCreated, StreamData,
+};
+
+/// The lab's clock: real time since the lab started, times a scale factor
+/// (so idle timeouts of hours can be tested in seconds).
+#[derive(Clone, Debug)]
+pub struct LabClock {
+    start: Instant,
+    scale: f64,
+}
+
+impl LabClock {
+    /// A clock running `scale` times faster than real time.
+    pub fn new(scale: f64) -> Self {
+        LabClock {
+            start: Instant::now(),
+            scale: if scale.is_finite() && scale > 0.0 {
+                scale
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Lab milliseconds since the start.
+    pub fn now(&self) -> u64 {
+        (self.start.elapsed().as_secs_f64() * 1000.0 * self.scale) as u64
+    }
+
+    /// Real time until lab time `t`.
+    pub fn real_until(&self, t: u64) -> Duration {
+        let now = self.now();
+        Duration::from_secs_f64(t.saturating_sub(now) as f64 / 1000.0 / self.scale)
+    }
+
+    /// The scale factor.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+}
+
+/// One emulated computer's WinRM service.
+pub struct LabService {
+    computer: Mutex<Computer>,
+    clock: LabClock,
+    wake: tokio::sync::Notify,
+    /// The `OS: … Stack: 3.0` of Identify.
+    pub product_version: String,
+    /// Upper bound of a Receive's wait (Windows clamps OperationTimeout to MaxTimeoutms).
+    pub max_timeout_ms: u64,
+}
+
+struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn next_id(&mut self) -> Uuid {
+        Uuid::new_v4()
+    }
+}
+
+fn soap(status: u16, body: String) -> HttpResponse {
+    let mut r = HttpResponse::new(status, body.into_bytes());
+    r.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
+    r
+}
+
+impl LabService {
+    /// A service for `computer` on `clock`.
+    pub fn new(computer: Computer, clock: LabClock) -> Self {
+        LabService {
+            computer: Mutex::new(computer),
+            clock,
+            wake: tokio::sync::Notify::new(),
+            product_version: "OS: 10.0.17763 SP: 0.0 Stack: 3.0".into(),
+            max_timeout_ms: 60_000,
+        }
+    }
+
+    /// The computer, locked (for seeding and tests).
+    pub fn computer(&self) -> MutexGuard<'_, Computer> {
+        self.computer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The lab clock.
+    pub fn clock(&self) -> &LabClock {
+        &self.clock
+    }
+
+    /// Advances the computer's pipelines and timers (called by the lab's ticker).
+    pub fn tick(&self) {
+        let now = self.clock.now();
+        self.computer().tick(now);
+        self.wake.notify_waiters();
+    }
+
+    fn machine(&self) -> String {
+        self.computer().name.clone()
+    }
+
+    fn fault(&self, relates_to: &str, code: u32, message: Option<&str>) -> HttpResponse {
+        let ids = ResponseIds::new(relates_to, &mut RandomIds);
+        let f = WsmanFault::windows(code, message, &self.machine());
+        soap(500, server::fault_response(&ids, &f))
+    }
+
+    fn lab_fault(&self, relates_to: &str, e: &LabError) -> HttpResponse {
+        let (code, msg): (u32, String) = match e {
+            LabError::ShellNotFound(id) => (
+                codes::INVALID_SELECTORS,
+                format!(
+                    "The request for the Windows Remote Shell with ShellId {} failed because the shell was not found on the server. Possible causes are: the specified ShellId is incorrect or the shell no longer exists on the server. Provide the correct ShellId or create a new shell and retry the operation. ",
+                    id.to_string().to_uppercase()
+                ),
+            ),
+            LabError::CommandNotFound => (
+                codes::INVALID_SELECTORS,
+                "The Windows Remote Shell received a request to perform an operation on a command identifier that does not exist. Either the command has completed execution or the client specified an invalid command identifier. Provide the correct command identifier and try again. ".into(),
+            ),
+            LabError::AccessDenied => (codes::ACCESS_DENIED, "Access is denied. ".into()),
+            LabError::ShellDisconnected => (
+                codes::SHELL_DISCONNECTED,
+                "The WS-Management service cannot process the request because the WinRS shell instance is currently disconnected. ".into(),
+            ),
+            LabError::ConnectedToDifferentClient => (
+                codes::SHELL_CONNECTED_TO_DIFFERENT_CLIENT,
+                "The WinRM service cannot process the request. The WinRS shell instance is currently connected to a different client. ".into(),
+            ),
+            LabError::ClientSessionMismatch => (
+                codes::SHELL_CLIENTSESSIONID_MISMATCH,
+                "The WinRM service cannot process the request because the client session id does not match the session that disconnected the shell. Use Connect instead of Reconnect. ".into(),
+            ),
+            LabError::DisconnectNotValid => (
+                codes::SHELL_DISCONNECT_OPERATION_NOT_VALID,
+                "The WinRM service cannot process the request because the shell is not connected to this client. ".into(),
+            ),
+            LabError::IdleTimeoutOutOfBounds { requested_ms, max_ms } => (
+                codes::IDLETIMEOUT_OUTOFBOUNDS,
+                format!(
+                    "The WS-Management service cannot process the request. The requested IdleTimeout {} ms is outside the allowed range of 60000 to {max_ms} ms. ",
+                    requested_ms
+                ),
+            ),
+            LabError::TooManyShells { max } => (
+                codes::QUOTA_MAX_SHELLS_PPQ,
+                format!(
+                    "The WS-Management service cannot process the request. This user is allowed a maximum number of {max} concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. "
+                ),
+            ),
+            LabError::TooManyUsers { max } => (
+                codes::QUOTA_MAX_USERS_PPQ,
+                format!(
+                    "The WS-Management service cannot process the request. The maximum number of concurrent users for this plugin ({max}) has been exceeded. Close existing shells or raise the quota for this plugin. "
+                ),
+            ),
+            LabError::ShellIdConflict => (
+                codes::SHELL_CLIENTID_RESOURCE_CONFLICT,
+                "The WinRM service cannot process the request because a shell with the requested ShellId already exists. ".into(),
+            ),
+            LabError::CommandIdConflict => (
+                codes::SHELLCOMMAND_CLIENTID_RESOURCE_CONFLICT,
+                "The WinRM service cannot process the request because a command with the requested CommandId already exists. ".into(),
+            ),
+            LabError::UnknownConfiguration(uri) => (
+                codes::INVALID_SELECTORS,
+                format!("The WS-Management service cannot process the request. The resource URI ({uri}) was not found in the WS-Management catalog. "),
+            ),
+            LabError::Psrp(m) => (codes::INVALID_PARAMETER, m.clone()),
+            LabError::InvalidParameter(m) => (codes::INVALID_PARAMETER, m.clone()),
+        };
+        self.fault(relates_to, code, Some(&msg))
+    }
+
+    async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
+        let parsed = match server::parse_request(&request.body, server::DEFAULT_MAX_REQUEST) {
+            Ok(p) => p,
+            Err(e) => {
+                let relates = e.message_id.clone().unwrap_or_default();
+                let ids = ResponseIds::new(&relates, &mut RandomIds);
+                return soap(
+                    500,
+                    server::fault_response(&ids, &e.to_fault(&self.machine())),
+                );
+            }
+        };
+        let WsmanRequest {
+            action,
+            headers,
+            body,
+        } = parsed;
+        let mid = headers.message_id.clone();
+        let Some(action) = action else {
+            let info = IdentifyInfo {
+                protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
+                product_vendor: "Microsoft Corporation".into(),
+                product_version: self.product_version.clone(),
+                security_profiles: if caller.user.is_empty() {
+                    Vec::new()
+                } else {
+                    vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos".into()]
+                },
+            };
+            return soap(200, server::identify_response(&info));
+        };
+        if caller.user.is_empty() {
+            return self.fault(&mid, codes::ACCESS_DENIED, Some("Access is denied. "));
+        }
+        let ids = ResponseIds::new(&mid, &mut RandomIds);
+        let user = caller.user.as_str();
+        let session = headers
+            .session_id
+            .as_deref()
+            .and_then(|s| Uuid::parse_str(s.trim_start_matches("uuid:")).ok())
+            .unwrap_or_default();
+        let resource = headers.resource_uri.clone().unwrap_or_default();
+        let shell_id = headers.shell_id().and_then(|s| Uuid::parse_str(s).ok());
+        let now = self.clock.now();
+        let need_shell = || -> Result<Uuid, HttpResponse> {
+            shell_id.ok_or_else(|| {
+                self.fault(
+                    &mid,
+                    codes::INVALID_SELECTORS,
+                    Some("The WS-Management service cannot process the request because the ShellId selector is missing or not a GUID. "),
+                )
+            })
+        };
+        macro_rules! shell {
+            () => {
+                match need_shell() {
+                    Ok(id) => id,
+                    Err(r) => return r,
+                }
+            };
+        }
+        let result: Result<String, LabError> = match (action, body) {
+            (Action::Create, RequestBody::Create(c)) => {
+                if !resource
+                    .to_ascii_lowercase()
+                    .starts_with(RESOURCE_POWERSHELL_PREFIX)
+                {
+                    return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, Some("The lab endpoint emulates PowerShell session configurations only; cmd.exe shells are not available. "));
+                }
+                let Some(creation) = c.creation_xml else {
+                    return self.fault(
+                        &mid,
+                        codes::SCHEMA_VALIDATION_ERROR,
+                        Some("The creationXml element is missing. "),
+                    );
+                };
+                let id = c
+                    .shell_id
+                    .as_deref()
+                    .map(|s| Uuid::parse_str(s).map_err(|_| ()))
+                    .transpose();
+                let Ok(id) = id else {
+                    return self.fault(
+                        &mid,
+                        codes::SHELL_CLIENTID_NOT_VALID,
+                        Some("The ShellId is not a valid GUID. "),
+                    );
+                };
+                let id = id.unwrap_or_else(Uuid::new_v4);
+                let compression = headers
+                    .compression_type
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("xpress"));
+                let no_profile = headers
+                    .option("WINRS_NOPROFILE")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+                let r = self.computer().create(
+                    now,
+                    user,
+                    session,
+                    &caller.client_ip.to_string(),
+                    &resource,
+                    id,
+                    c.name,
+                    c.idle_timeout_ms,
+                    compression,
+                    no_profile,
+                    headers.locale.as_deref().unwrap_or("en-US"),
+                    headers.data_locale.as_deref().unwrap_or("en-US"),
+                    &creation,
+                );
+                r.map(|info| {
+                    let created = ResourceCreated {
+                        address: headers.to.clone().unwrap_or_default(),
+                        resource_uri: resource.clone(),
+                        selectors: vec![("ShellId".into(), info.shell_id.clone())],
+                    };
+                    server::create_response(&ids, &created, Some(&info))
+                })
+            }
+            (Action::Get, _) if resource.eq_ignore_ascii_case(RESOURCE_CONFIG) => {
+                let c = self.computer();
+                let cfg = c.configurations.first().cloned().unwrap_or_default();
+                drop(c);
+                let config = ConfigInfo {
+                    values: vec![
+                        ("MaxEnvelopeSizekb".into(), "500".into()),
+                        ("MaxTimeoutms".into(), self.max_timeout_ms.to_string()),
+                        ("MaxBatchItems".into(), "32000".into()),
+                        ("Service/AllowUnencrypted".into(), "false".into()),
+                        ("Winrs/IdleTimeout".into(), cfg.idle_timeout_ms.to_string()),
+                        ("Winrs/MaxShellsPerUser".into(), "2147483647".into()),
+                        ("Winrs/MaxConcurrentUsers".into(), "2147483647".into()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                };
+                Ok(server::get_config_response(&ids, &config))
+            }
+            (Action::Get, _) => {
+                let id = shell!();
+                self.computer()
+                    .get(now, user, id)
+                    .map(|info| server::get_shell_response(&ids, &info))
+            }
+            (
+                Action::Enumerate,
+                RequestBody::Enumerate {
+                    filter_shell_id, ..
+                },
+            ) => {
+                if resource.eq_ignore_ascii_case(RESOURCE_SHELL_COMMAND) {
+                    let Some(f) = filter_shell_id.and_then(|s| Uuid::parse_str(&s).ok()) else {
+                        return self.fault(
+                            &mid,
+                            codes::ENUMERATE_SHELLCOMMANDS_FILTER_EXPECTED,
+                            None,
+                        );
+                    };
+                    self.computer().commands(now, user, f).map(|cmds| {
+                        let items: Vec<EnumItem> =
+                            cmds.into_iter().map(EnumItem::Command).collect();
+                        server::enumerate_response(&ids, &items, None, true)
+                    })
+                } else if resource.eq_ignore_ascii_case(RESOURCE_SHELL) {
+                    let shells = self.computer().enumerate(now, user);
+                    let items: Vec<EnumItem> = shells.into_iter().map(EnumItem::Shell).collect();
+                    Ok(server::enumerate_response(&ids, &items, None, true))
+                } else {
+                    // [MS-WSMV] <114>: shells are enumerated only on …/windows/shell.
+                    return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, None);
+                }
+            }
+            (Action::Pull, _) => {
+                return self.fault(&mid, codes::INVALID_ENUMERATION_CONTEXT, None);
+            }
+            (
+                Action::Command,
+                RequestBody::Command {
+                    command_id,
+                    command,
+                    arguments,
+                },
+            ) => {
+                let id = shell!();
+                let pid = command_id
+                    .as_deref()
+                    .and_then(|c| Uuid::parse_str(c).ok())
+                    .unwrap_or_else(Uuid::new_v4);
+                let mut args = Vec::new();
+                for a in &arguments {
+                    match base64::engine::general_purpose::STANDARD.decode(a.trim()) {
+                        Ok(b) => args.extend(b),
+                        Err(_) => {
+                            return self.fault(
+                                &mid,
+                                codes::SCHEMA_VALIDATION_ERROR,
+                                Some("The Arguments element is not valid base64. "),
+                            );
+                        }
+                    }
+                }
+                let r = self
+                    .computer()
+                    .command(now, user, session, id, pid, &command, &args);
+                self.wake.notify_waiters();
+                r.map(|()| server::command_response(&ids, &pid.to_string().to_uppercase()))
+            }
+            (Action::Send, RequestBody::Send { streams }) => {
+                let id = shell!();
+                let mut result = Ok(());
+                for s in &streams {
+                    result = self.computer().send(now, user, session, id, &s.data);
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                self.wake.notify_waiters();
+                result.map(|()| server::send_response(&ids))
+            }
+            (Action::Receive, RequestBody::Receive { command_id, .. }) => {
+                let id = shell!();
+                let cmd = command_id.as_deref().and_then(|c| Uuid::parse_str(c).ok());
+                let budget = payload_budget(headers.max_envelope_size.unwrap_or(153_600) as usize);
+                let timeout = headers
+                    .operation_timeout_ms
+                    .unwrap_or(60_000)
+                    .min(self.max_timeout_ms);
+                match self.receive(user, session, id, cmd, budget, timeout).await {
+                    Ok(Some(r)) => {
+                        let result = ReceiveResult {
+                            streams: r
+                                .fragments
+                                .into_iter()
+                                .map(|data| StreamData {
+                                    name: "stdout".into(),
+                                    command_id: cmd.map(|c| c.to_string().to_uppercase()),
+                                    data,
+                                    end: false,
+                                })
+                                .collect(),
+                            command_state: r.done.then(|| CommandStateInfo {
+                                command_id: cmd.map(|c| c.to_string().to_uppercase()),
+                                state: CommandState::Done,
+                                exit_code: Some(0),
+                            }),
+                        };
+                        Ok(server::receive_response(&ids, &result))
+                    }
+                    Ok(None) => return self.fault(&mid, codes::TIMED_OUT, None),
+                    Err(e) => Err(e),
+                }
+            }
+            (Action::Signal, RequestBody::Signal { command_id, code }) => {
+                let id = shell!();
+                let Some(pid) = command_id.as_deref().and_then(|c| Uuid::parse_str(c).ok()) else {
+                    return self.lab_fault(&mid, &LabError::CommandNotFound);
+                };
+                let r = self.computer().signal(now, user, session, id, pid, &code);
+                self.wake.notify_waiters();
+                r.map(|()| server::signal_response(&ids))
+            }
+            (Action::Delete, _) => {
+                let id = shell!();
+                let r = self.computer().delete(now, user, id);
+                self.wake.notify_waiters();
+                r.map(|()| server::delete_response(&ids))
+            }
+            (
+                Action::Disconnect,
+                RequestBody::Disconnect {
+                    idle_timeout_ms,
+                    buffer_mode,
+                },
+            ) => {
+                let id = shell!();
+                let r = self.computer().disconnect(
+                    now,
+                    user,
+                    session,
+                    id,
+                    idle_timeout_ms,
+                    buffer_mode,
+                );
+                // Outstanding Receives return when the shell disconnects.
+                self.wake.notify_waiters();
+                r.map(|()| server::disconnect_response(&ids))
+            }
+            (Action::Reconnect, _) => {
+                // A command-level Reconnect needs nothing more here: the
+                // command's output stays queued until it is received.
+                let id = shell!();
+                self.computer()
+                    .reconnect(now, user, session, id)
+                    .map(|()| server::reconnect_response(&ids))
+            }
+            (
+                Action::Connect,
+                RequestBody::Connect {
+                    command_id: Some(c),
+                    ..
+                },
+            ) => {
+                let id = shell!();
+                let Ok(pid) = Uuid::parse_str(&c) else {
+                    return self.lab_fault(&mid, &LabError::CommandNotFound);
+                };
+                self.computer()
+                    .connect_command(now, user, session, id, pid)
+                    .map(|()| server::connect_response(&ids, &ConnectResponse::default()))
+            }
+            (Action::Connect, RequestBody::Connect { connect_xml, .. }) => {
+                let id = shell!();
+                let Some(payload) = connect_xml else {
+                    return self.fault(
+                        &mid,
+                        codes::SCHEMA_VALIDATION_ERROR,
+                        Some("The connectXml element is missing. "),
+                    );
+                };
+                self.computer()
+                    .connect(now, user, session, id, &payload)
+                    .map(|resp| {
+                        server::connect_response(
+                            &ids,
+                            &ConnectResponse {
+                                input_streams: Some("stdin pr".into()),
+                                output_streams: Some("stdout".into()),
+                                connect_response_xml: Some(resp),
+                            },
+                        )
+                    })
+            }
+            _ => return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, None),
+        };
+        match result {
+            Ok(xml) => soap(200, xml),
+            Err(e) => self.lab_fault(&mid, &e),
+        }
+    }
+
+    /// Waits for data on a stream until `timeout_ms` of real time.
+    async fn receive(
+        &self,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        cmd: Option<Uuid>,
+        budget: usize,
+        timeout_ms: u64,
+    ) -> Result<Option<Received>, LabError> {
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+        self.computer().receive_pending(id, true, self.clock.now());
+        let result = loop {
+            let notified = self.wake.notified();
+            let now = self.clock.now();
+            let (r, next) = {
+                let mut c = self.computer();
+                (
+                    c.receive(now, user, session, id, cmd, budget),
+                    c.next_deadline(now),
+                )
+            };
+            match r {
+                Ok(r) if !r.is_empty() => break Ok(Some(r)),
+                Ok(_) => {}
+                Err(e) => break Err(e),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break Ok(None);
+            }
+            let wait = next
+                .map(|t| self.clock.real_until(t))
+                .unwrap_or(left)
+                .min(left)
+                .max(Duration::from_millis(1))
+                .min(Duration::from_millis(250));
+            let _ = tokio::time::timeout(wait, notified).await;
+        };
+        self.computer().receive_pending(id, false, self.clock.now());
+        result
+    }
+}
+
+impl WsmanService for LabService {
+    fn handle<'a>(
+        &'a self,
+        caller: Caller,
+        request: HttpRequest,
+    ) -> Pin<Box<dyn Future<Output = HttpResponse> + Send + 'a>> {
+        Box::pin(self.dispatch(caller, request))
+    }
+}
+
+/// Runs `tick` on every service every `period` until the returned handle is aborted.
+pub fn spawn_ticker(
+    services: Vec<Arc<LabService>>,
+    period: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        loop {
+            interval.tick().await;
+            for s in &services {
+                s.tick();
+            }
+        }
+    })
+}
