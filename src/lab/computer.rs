@@ -443,6 +443,7 @@ impl Computer {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     /// `Command`: start a pipeline whose first CREATE_PIPELINE fragment is in `arguments`.
     pub fn command(
         &mut self,

@@ -365,7 +365,10 @@ impl LabService {
                     })
                 } else if resource.eq_ignore_ascii_case(RESOURCE_SHELL) {
                     let shells = self.computer().enumerate(now, user);
-                    let items: Vec<EnumItem> = shells.into_iter().map(EnumItem::Shell).collect();
+                    let items: Vec<EnumItem> = shells
+                        .into_iter()
+                        .map(|s| EnumItem::Shell(Box::new(s)))
+                        .collect();
                     Ok(server::enumerate_response(&ids, &items, None, true))
                 } else {
                     // [MS-WSMV] <114>: shells are enumerated only on …/windows/shell.
