@@ -14,7 +14,7 @@ use base64::Engine as _;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::escape::unescape;
+use super::escape::{unescape, unescape_owned};
 use super::value::{Container, Primitive, PsObject, PsValue};
 use crate::protocol::ProtocolError;
 
@@ -327,10 +327,10 @@ impl<'a> De<'a> {
     ) -> Result<Option<Primitive>, ProtocolError> {
         let _ = s;
         let p = match tag {
-            b"S" => Primitive::Str(unescape(&self.text(empty)?).into_owned()),
-            b"URI" => Primitive::Uri(unescape(&self.text(empty)?).into_owned()),
-            b"XD" => Primitive::XmlDoc(unescape(&self.text(empty)?).into_owned()),
-            b"SBK" => Primitive::ScriptBlock(unescape(&self.text(empty)?).into_owned()),
+            b"S" => Primitive::Str(unescape_owned(self.text(empty)?)),
+            b"URI" => Primitive::Uri(unescape_owned(self.text(empty)?)),
+            b"XD" => Primitive::XmlDoc(unescape_owned(self.text(empty)?)),
+            b"SBK" => Primitive::ScriptBlock(unescape_owned(self.text(empty)?)),
             b"Nil" => {
                 self.text(empty)?;
                 Primitive::Nil
@@ -344,9 +344,9 @@ impl<'a> De<'a> {
                     _ => return Err(invalid("B", &t)),
                 }
             }
-            b"DT" => Primitive::DateTime(self.text(empty)?.trim().to_owned()),
-            b"TS" => Primitive::Duration(self.text(empty)?.trim().to_owned()),
-            b"Version" => Primitive::Version(self.text(empty)?.trim().to_owned()),
+            b"DT" => Primitive::DateTime(trimmed(self.text(empty)?)),
+            b"TS" => Primitive::Duration(trimmed(self.text(empty)?)),
+            b"Version" => Primitive::Version(trimmed(self.text(empty)?)),
             b"By" => Primitive::U8(num(&self.text(empty)?, "By")?),
             b"SB" => Primitive::I8(num(&self.text(empty)?, "SB")?),
             b"U16" => Primitive::U16(num(&self.text(empty)?, "U16")?),
@@ -436,7 +436,7 @@ impl<'a> De<'a> {
                 Ok(())
             }
             b"ToString" => {
-                let t = unescape(&self.text(empty)?).into_owned();
+                let t = unescape_owned(self.text(empty)?);
                 self.top()?.to_string = Some(t);
                 Ok(())
             }
@@ -469,7 +469,7 @@ impl<'a> De<'a> {
                     Ev::End => break,
                     Ev::Eof => return Err(err("truncated <TN>")),
                     Ev::Start(t) if local(&t) == b"T" => {
-                        names.push(unescape(&self.text(false)?).into_owned())
+                        names.push(unescape_owned(self.text(false)?))
                     }
                     Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
                     Ev::Start(t) => self.skip(&t, false)?,
@@ -603,6 +603,15 @@ fn push_normalised(out: &mut String, s: &str) {
         } else {
             out.push(c);
         }
+    }
+}
+
+/// The string without surrounding whitespace, reusing it when there is none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_owned()
     }
 }
 
