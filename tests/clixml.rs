@@ -33,6 +33,8 @@ struct Extracted {
     messages: Vec<Message>,
     /// Fragments that are not whole messages (start/end flags not both set).
     partial_fragments: usize,
+    /// Messages split over several fragments (counted by their start fragment).
+    split_messages: usize,
 }
 
 fn collect_payloads<'e>(el: &'e Element, out: &mut Vec<&'e Element>) {
@@ -67,6 +69,7 @@ fn extract(where_: &str, soap: &str, out: &mut Extracted) {
             off += 21 + len;
             if flags & 3 != 3 {
                 out.partial_fragments += 1;
+                out.split_messages += usize::from(flags & 1 == 1);
                 continue;
             }
             let message_type = u32::from_le_bytes(blob[4..8].try_into().unwrap());
@@ -121,10 +124,12 @@ fn every_recorded_clixml_body_round_trips() {
     let mut identical = 0;
     let mut empty = 0;
     let mut partial = 0;
+    let mut split = 0;
     let mut different = Vec::new();
     for t in pypsrp_transcripts() {
         let ex = extract_transcript(&t);
         partial += ex.partial_fragments;
+        split += ex.split_messages;
         for m in &ex.messages {
             let body = body_text(m);
             if body.is_empty() {
@@ -156,7 +161,7 @@ fn every_recorded_clixml_body_round_trips() {
     }
     eprintln!(
         "clixml bodies: {decoded} decoded, {identical} byte-identical on re-serialisation, \
-         {empty} empty, {partial} multi-fragment parts skipped"
+         {empty} empty; skipped {split} multi-fragment messages ({partial} fragments)"
     );
     for d in different
         .iter()

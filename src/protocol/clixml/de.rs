@@ -14,7 +14,7 @@ use base64::Engine as _;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::escape::unescape;
+use super::escape::{unescape, unescape_owned};
 use super::value::{Container, Primitive, PsObject, PsValue};
 use crate::protocol::ProtocolError;
 
@@ -327,10 +327,10 @@ impl<'a> De<'a> {
     ) -> Result<Option<Primitive>, ProtocolError> {
         let _ = s;
         let p = match tag {
-            b"S" => Primitive::Str(unescape(&self.text(empty)?).into_owned()),
-            b"URI" => Primitive::Uri(unescape(&self.text(empty)?).into_owned()),
-            b"XD" => Primitive::XmlDoc(unescape(&self.text(empty)?).into_owned()),
-            b"SBK" => Primitive::ScriptBlock(unescape(&self.text(empty)?).into_owned()),
+            b"S" => Primitive::Str(unescape_owned(self.text(empty)?)),
+            b"URI" => Primitive::Uri(unescape_owned(self.text(empty)?)),
+            b"XD" => Primitive::XmlDoc(unescape_owned(self.text(empty)?)),
+            b"SBK" => Primitive::ScriptBlock(unescape_owned(self.text(empty)?)),
             b"Nil" => {
                 self.text(empty)?;
                 Primitive::Nil
@@ -344,9 +344,9 @@ impl<'a> De<'a> {
                     _ => return Err(invalid("B", &t)),
                 }
             }
-            b"DT" => Primitive::DateTime(self.text(empty)?.trim().to_owned()),
-            b"TS" => Primitive::Duration(self.text(empty)?.trim().to_owned()),
-            b"Version" => Primitive::Version(self.text(empty)?.trim().to_owned()),
+            b"DT" => Primitive::DateTime(trimmed(self.text(empty)?)),
+            b"TS" => Primitive::Duration(trimmed(self.text(empty)?)),
+            b"Version" => Primitive::Version(trimmed(self.text(empty)?)),
             b"By" => Primitive::U8(num(&self.text(empty)?, "By")?),
             b"SB" => Primitive::I8(num(&self.text(empty)?, "SB")?),
             b"U16" => Primitive::U16(num(&self.text(empty)?, "U16")?),
@@ -436,7 +436,7 @@ impl<'a> De<'a> {
                 Ok(())
             }
             b"ToString" => {
-                let t = unescape(&self.text(empty)?).into_owned();
+                let t = unescape_owned(self.text(empty)?);
                 self.top()?.to_string = Some(t);
                 Ok(())
             }
@@ -449,9 +449,14 @@ impl<'a> De<'a> {
             b"LST" | b"IE" | b"STK" | b"QUE" | b"DCT" => self.container(&s, empty, depth),
             _ => {
                 // A primitive (enum value), a nested base <Obj>/<Ref>, or
-                // unknown content (skipped by `value`).
+                // unknown content (skipped by `value`). PowerShell writes one;
+                // should there be more (pypsrp "property sets"), the first is
+                // kept and the others are read (RefIds stay known) and dropped.
                 if let Some((_, v)) = self.value(s, empty, depth)? {
-                    self.top()?.value = Some(v);
+                    let top = self.top()?;
+                    if top.value.is_none() {
+                        top.value = Some(v);
+                    }
                 }
                 Ok(())
             }
@@ -469,7 +474,7 @@ impl<'a> De<'a> {
                     Ev::End => break,
                     Ev::Eof => return Err(err("truncated <TN>")),
                     Ev::Start(t) if local(&t) == b"T" => {
-                        names.push(unescape(&self.text(false)?).into_owned())
+                        names.push(unescape_owned(self.text(false)?))
                     }
                     Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
                     Ev::Start(t) => self.skip(&t, false)?,
@@ -603,6 +608,15 @@ fn push_normalised(out: &mut String, s: &str) {
         } else {
             out.push(c);
         }
+    }
+}
+
+/// The string without surrounding whitespace, reusing it when there is none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_owned()
     }
 }
 
@@ -831,6 +845,79 @@ mod tests {
         let out = to_clixml(&v);
         assert!(out.contains("<Ref N=\"Base\" RefId=\"1\" />"), "{out}");
         assert_eq!(de(&out).unwrap(), v);
+    }
+
+    #[test]
+    fn pypsrp_serializer_vectors() {
+        // Containers as pypsrp's tests expect them (test_serializer.py).
+        let list = |c: Container, types: &[&str]| {
+            PsValue::from(PsObject::with_types(types).with_container(c))
+        };
+        let items = || vec![PsValue::str("0"), PsValue::str("1"), PsValue::str("2")];
+        let cases = [
+            (
+                list(
+                    Container::Queue(items()),
+                    &["System.Collections.Queue", "System.Object"],
+                ),
+                "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Collections.Queue</T><T>System.Object</T></TN><QUE><S>0</S><S>1</S><S>2</S></QUE></Obj>",
+            ),
+            (
+                list(
+                    Container::Stack(items().into_iter().rev().collect()),
+                    &["System.Collections.Stack", "System.Object"],
+                ),
+                "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Collections.Stack</T><T>System.Object</T></TN><STK><S>2</S><S>1</S><S>0</S></STK></Obj>",
+            ),
+            (
+                list(
+                    Container::List(items()),
+                    &["System.Object[]", "System.Array", "System.Object"],
+                ),
+                "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Object[]</T><T>System.Array</T><T>System.Object</T></TN><LST><S>0</S><S>1</S><S>2</S></LST></Obj>",
+            ),
+            (
+                list(
+                    Container::Enumerable(items()),
+                    &["System.Object[]", "System.Array", "System.Object"],
+                ),
+                "<Obj RefId=\"0\"><TN RefId=\"0\"><T>System.Object[]</T><T>System.Array</T><T>System.Object</T></TN><IE><S>0</S><S>1</S><S>2</S></IE></Obj>",
+            ),
+            (
+                PsObject::new().with_ms("key", "value").into(),
+                "<Obj RefId=\"0\"><MS><S N=\"key\">value</S></MS></Obj>",
+            ),
+            (PsValue::from(1), "<I32>1</I32>"),
+            (Primitive::F32(10.0323).into(), "<Sg>10.0323</Sg>"),
+            (Primitive::U32(1).into(), "<U32>1</U32>"),
+            (Primitive::Bytes(b"abc".to_vec()).into(), "<BA>YWJj</BA>"),
+        ];
+        for (v, xml) in cases {
+            assert_eq!(to_clixml(&v), xml);
+            assert_eq!(de(xml).unwrap(), v, "{xml}");
+        }
+        // Pretty-printed input (whitespace between elements).
+        let pretty = "<Obj N=\"Value\" RefId=\"14\">\n    <MS>\n        <S N=\"T\">System.Management.Automation.Host.Size</S>\n        <Obj N=\"V\" RefId=\"15\">\n            <MS>\n                <I32 N=\"height\">50</I32>\n                <I32 N=\"width\">60</I32>\n            </MS>\n        </Obj>\n    </MS>\n</Obj>";
+        let v = de(pretty).unwrap();
+        assert_eq!(v.path(&["V", "width"]).and_then(PsValue::as_i32), Some(60));
+        assert_eq!(
+            v.get("T").and_then(PsValue::as_str),
+            Some("System.Management.Automation.Host.Size")
+        );
+        // Exchange's self-referencing ADObjectId (pypsrp
+        // test_deserialize_circular_reference), and pypsrp's own form with
+        // two "property set" values.
+        let circular = "<Obj N=\"DomainId\" RefId=\"44\">\n    <TN RefId=\"6\">\n        <T>Microsoft.Exchange.Data.Directory.ADObjectId</T>\n        <T>Microsoft.Exchange.Data.ObjectId</T>\n        <T>System.Object</T>\n    </TN>\n    <ToString>com</ToString>\n    <Props>\n        <Nil N=\"OrgHierarchyToIgnore\"/>\n        <I32 N=\"Depth\">0</I32>\n        <Ref N=\"DomainId\" RefId=\"44\"/>\n        <S N=\"Name\">com</S>\n    </Props>\n</Obj>";
+        let v = de(circular).unwrap();
+        assert_eq!(v.enum_name(), Some("com"));
+        let inner = v.get("DomainId").unwrap();
+        assert_eq!(inner.enum_name(), Some("com"));
+        assert_eq!(inner.type_names(), v.type_names());
+        assert_eq!(v.type_names().len(), 3);
+        let sets = "<Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN><ToString>com</ToString><S>abc</S><Ref RefId=\"0\" /><Props><Ref N=\"DomainId\" RefId=\"0\" /></Props></Obj>";
+        let v = de(sets).unwrap();
+        assert_eq!(v.as_str(), Some("abc"));
+        assert_eq!(v.get("DomainId").and_then(PsValue::as_str), Some("abc"));
     }
 
     #[test]

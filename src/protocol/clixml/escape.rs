@@ -114,6 +114,15 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`unescape`] for an owned string: returns it unchanged (no copy) when it
+/// holds no escape.
+pub fn unescape_owned(s: String) -> String {
+    match unescape(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(o) => o,
+    }
+}
+
 fn flush_units(out: &mut String, units: &mut Vec<u16>) {
     if units.is_empty() {
         return;
