@@ -9,6 +9,7 @@ mod lab_pypsrp;
 mod lab_script;
 mod psrp_frames;
 mod pypsrp_transcripts;
+mod remote;
 mod store;
 mod transport;
 mod wsman;

@@ -1,1 +1,3 @@
 //! The background worker: a tokio runtime on a named thread that owns all I/O.
+
+pub mod remote;

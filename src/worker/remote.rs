@@ -1,0 +1,638 @@
+//! The client side of PowerShell remoting, as the worker uses it: one
+//! [`Remote`] per computer and credential, one [`Session`] per runspace pool
+//! this console holds.
+//!
+//! Each operation builds a WS-Management request with the protocol layer,
+//! posts it over the link (real HTTP with an authenticated connection, or the
+//! lab in process), and parses the answer. Concurrent operations use
+//! separate authenticated connections, as the Windows client does: a Receive
+//! long poll never blocks a Disconnect or a Signal.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::lab::listener::{Caller, WsmanService};
+use crate::lab::service::LabService;
+use crate::model::{AuthMechanism, ConnectionSpec, Credential};
+use crate::protocol::auth::{Credentials, Mechanism, UserTable};
+use crate::protocol::http::HttpRequest;
+use crate::protocol::psrp::client::{ClientEvent, ClientPool};
+use crate::protocol::psrp::messages::{CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState};
+use crate::protocol::wsman::envelope::{BuiltRequest, IdSource, RequestContext};
+use crate::protocol::wsman::fault::WsmanFault;
+use crate::protocol::wsman::shell::{
+    self, BufferMode, CommandInfo, CommandLine, CreateShell, IdentifyInfo, ReceiveResult, Request, ShellInfo, StreamData,
+};
+use crate::protocol::xml::Element;
+use crate::protocol::ProtocolError;
+use crate::transport::TransportError;
+use crate::transport::http::{ConnectOptions, Endpoint};
+use crate::transport::session::{AuthSettings, WsmanConnection};
+use crate::transport::tls::TlsOptions;
+
+/// Why a remote operation failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RemoteError {
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+    #[error("{0}")]
+    Fault(Box<WsmanFault>),
+    #[error("{0}")]
+    Protocol(ProtocolError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<ProtocolError> for RemoteError {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Fault(f) => RemoteError::Fault(f),
+            other => RemoteError::Protocol(other),
+        }
+    }
+}
+
+impl RemoteError {
+    /// The WSManFault code, when the server answered with a fault.
+    pub fn fault_code(&self) -> Option<u32> {
+        match self {
+            RemoteError::Fault(f) => f.wsman_code,
+            _ => None,
+        }
+    }
+
+    /// A Receive that ended at its OperationTimeout: normal, re-issue it.
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, RemoteError::Fault(f) if f.is_timed_out())
+    }
+}
+
+struct RandomIds;
+
+impl IdSource for RandomIds {
+    fn next_id(&mut self) -> Uuid {
+        Uuid::new_v4()
+    }
+}
+
+enum Link {
+    Http {
+        endpoint: Endpoint,
+        options: ConnectOptions,
+        auth: AuthSettings,
+        /// Authenticated connections not in use; each request takes one.
+        idle: Mutex<Vec<WsmanConnection>>,
+    },
+    InProcess {
+        service: Arc<LabService>,
+        caller: Caller,
+    },
+}
+
+/// One computer reached with one credential, as one client session
+/// (`wsmv:SessionId`).
+pub struct Remote {
+    /// The name the user gave (profile name or host).
+    pub name: String,
+    pub spec: ConnectionSpec,
+    /// The user the requests authenticate as.
+    pub user: String,
+    ctx: RequestContext,
+    link: Link,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote")
+            .field("name", &self.name)
+            .field("url", &self.spec.url())
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a Receive waits on the server before answering TimedOut.
+pub const RECEIVE_TIMEOUT_MS: u64 = 20_000;
+
+fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
+    match spec.authentication {
+        AuthMechanism::Default | AuthMechanism::Negotiate => Ok(Mechanism::Negotiate),
+        AuthMechanism::Basic => Ok(Mechanism::Basic),
+        AuthMechanism::Digest => Err(RemoteError::Refused(
+            "Digest authentication is not supported by WinRM; use Negotiate (the default), Basic over HTTPS, or Kerberos".into(),
+        )),
+        AuthMechanism::Kerberos | AuthMechanism::Credssp | AuthMechanism::NegotiateWithImplicitCredential => {
+            Err(RemoteError::Refused(format!(
+                "{} authentication is not available in this version of Baton; use Negotiate (NTLM) with -Credential",
+                spec.authentication.as_str()
+            )))
+        }
+    }
+}
+
+impl Remote {
+    fn context(spec: &ConnectionSpec, session_id: Uuid) -> RequestContext {
+        let mut ctx = RequestContext::new(spec.url(), session_id);
+        ctx.max_envelope_size = 512_000;
+        ctx.operation_timeout_ms = spec.operation_timeout_ms.min(60_000);
+        ctx.locale = spec.ui_culture.clone();
+        ctx.data_locale = spec.culture.clone();
+        ctx
+    }
+
+    /// A computer reached over HTTP(S), authenticating as `credential`.
+    pub fn http(name: &str, spec: ConnectionSpec, credential: &Credential, session_id: Uuid) -> Result<Remote, RemoteError> {
+        let mechanism = mechanism(&spec)?;
+        let endpoint = Endpoint::parse(&spec.url())?;
+        let credentials = Credentials::new(&credential.user, credential.password.expose())
+            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        let auth = AuthSettings {
+            mechanism,
+            credentials,
+            seal_over_http: !spec.no_encryption,
+            allow_unencrypted: spec.allow_unencrypted,
+            workstation: hostname(),
+        };
+        crate::protocol::auth::check_transport_security(mechanism, endpoint.https, spec.allow_unencrypted)
+            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        let options = ConnectOptions {
+            connect_timeout: Duration::from_millis(spec.open_timeout_ms.clamp(1_000, 180_000)),
+            max_response_bytes: 64 << 20,
+            tls: TlsOptions {
+                danger_skip_ca_check: spec.skip_ca_check,
+                danger_skip_cn_check: spec.skip_cn_check,
+                danger_skip_revocation_check: spec.skip_revocation_check,
+                extra_roots: Vec::new(),
+            },
+        };
+        Ok(Remote {
+            name: name.to_owned(),
+            ctx: Self::context(&spec, session_id),
+            user: credential.user.clone(),
+            spec,
+            link: Link::Http {
+                endpoint,
+                options,
+                auth,
+                idle: Mutex::new(Vec::new()),
+            },
+        })
+    }
+
+    /// A lab computer called in process (no sockets): the credential is
+    /// checked against the lab's users as its listener would.
+    pub fn in_process(
+        name: &str,
+        spec: ConnectionSpec,
+        service: Arc<LabService>,
+        users: &UserTable,
+        credential: &Credential,
+        session_id: Uuid,
+    ) -> Result<Remote, RemoteError> {
+        use base64::Engine as _;
+        let header = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", credential.user, credential.password.expose()))
+        );
+        let Some(user) = users.check_basic(&header) else {
+            return Err(RemoteError::Transport(TransportError::AccessDenied(format!(
+                "{} was refused by {name}",
+                credential.user
+            ))));
+        };
+        Ok(Remote {
+            name: name.to_owned(),
+            ctx: Self::context(&spec, session_id),
+            user: user.qualified(),
+            spec,
+            link: Link::InProcess {
+                service,
+                caller: Caller {
+                    user: user.qualified(),
+                    client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+                },
+            },
+        })
+    }
+
+    /// The client session id (`wsmv:SessionId`).
+    pub fn session_id(&self) -> Uuid {
+        self.ctx.session_id
+    }
+
+    /// The largest envelope this client sends and accepts.
+    pub fn max_envelope_size(&self) -> usize {
+        self.ctx.max_envelope_size as usize
+    }
+
+    async fn post_xml(&self, xml: &str, timeout: Duration, retry: bool) -> Result<(u16, Vec<u8>), RemoteError> {
+        match &self.link {
+            Link::Http {
+                endpoint,
+                options,
+                auth,
+                idle,
+            } => {
+                let conn = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let mut conn = match conn {
+                    Some(c) => c,
+                    None => WsmanConnection::new(endpoint.clone(), options.clone(), auth.clone())?,
+                };
+                let resp = conn.post(xml.as_bytes(), timeout, retry).await?;
+                idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+                Ok((resp.status, resp.body))
+            }
+            Link::InProcess { service, caller } => {
+                let mut req = HttpRequest::post("/wsman", xml.as_bytes().to_vec());
+                req.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
+                let resp = tokio::time::timeout(timeout, service.handle(caller.clone(), req))
+                    .await
+                    .map_err(|_| TransportError::ReadTimeout(timeout))?;
+                Ok((resp.status, resp.body))
+            }
+        }
+    }
+
+    async fn call_with(&self, ctx: &RequestContext, req: &Request, retry: bool) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
+        let built = req.build(ctx, &mut RandomIds);
+        // The HTTP read timeout outlives the WS-Management OperationTimeout.
+        let timeout = Duration::from_millis(ctx.operation_timeout_ms + 15_000);
+        let (status, body) = self.post_xml(&built.xml, timeout, retry).await?;
+        if status == 500 || status == 200 {
+            if status == 500 {
+                let env = Element::parse(&body).map_err(RemoteError::from)?;
+                if let Some(f) = WsmanFault::from_envelope(&env) {
+                    return Err(RemoteError::Fault(Box::new(f?)));
+                }
+            }
+            return Ok((built, body));
+        }
+        Err(RemoteError::Transport(TransportError::Http(format!("unexpected HTTP status {status}"))))
+    }
+
+    async fn call(&self, req: &Request, retry: bool) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
+        self.call_with(&self.ctx, req, retry).await
+    }
+
+    /// `Test-WSMan`: Identify.
+    pub async fn identify(&self) -> Result<IdentifyInfo, RemoteError> {
+        let built = shell::identify_request();
+        let timeout = Duration::from_millis(self.ctx.operation_timeout_ms + 15_000);
+        let (_, body) = self.post_xml(&built.xml, timeout, true).await?;
+        Ok(shell::parse_identify_response(&body)?)
+    }
+
+    /// The PowerShell shells of this user on the computer (Enumerate, then
+    /// Pull until the end of the sequence).
+    pub async fn enumerate_shells(&self) -> Result<Vec<ShellInfo>, RemoteError> {
+        let req = Request::EnumerateShells { max_elements: 32_000 };
+        let (built, body) = self.call(&req, true).await?;
+        let mut page = shell::parse_enumerate_response(&built, &body)?;
+        let mut shells: Vec<ShellInfo> = page.shells().cloned().collect();
+        let mut guard = 0;
+        while page.needs_pull() && guard < 1000 {
+            guard += 1;
+            let req = Request::Pull {
+                resource_uri: crate::protocol::wsman::namespaces::RESOURCE_SHELL.into(),
+                context: page.context.clone().unwrap_or_default(),
+                max_elements: 32_000,
+            };
+            let (built, body) = self.call(&req, true).await?;
+            page = shell::parse_pull_response(&built, &body)?;
+            shells.extend(page.shells().cloned());
+        }
+        shells.retain(|s| {
+            s.resource_uri
+                .as_deref()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with(crate::model::connection::SHELL_URI_PREFIX))
+        });
+        Ok(shells)
+    }
+
+    /// The commands that still exist in a shell.
+    pub async fn enumerate_commands(&self, shell_id: &str) -> Result<Vec<CommandInfo>, RemoteError> {
+        let req = Request::EnumerateCommands {
+            shell_id: shell_id.to_owned(),
+            max_elements: 32_000,
+        };
+        let (built, body) = self.call(&req, true).await?;
+        Ok(shell::parse_enumerate_response(&built, &body)?.commands().cloned().collect())
+    }
+
+    /// A Receive on a shell (pool stream when `command_id` is None). A
+    /// TimedOut fault comes back as an empty result.
+    pub async fn receive(&self, resource_uri: &str, shell_id: Uuid, command_id: Option<Uuid>) -> Result<ReceiveResult, RemoteError> {
+        let mut ctx = self.ctx.clone();
+        ctx.operation_timeout_ms = RECEIVE_TIMEOUT_MS.min(self.ctx.operation_timeout_ms.max(1_000));
+        let req = Request::Receive {
+            resource_uri: resource_uri.to_owned(),
+            shell_id: upper(shell_id),
+            command_id: command_id.map(upper),
+            streams: "stdout".into(),
+            keep_alive: true,
+        };
+        match self.call_with(&ctx, &req, true).await {
+            Ok((built, body)) => Ok(shell::parse_receive_response(&built, &body)?),
+            Err(e) if e.is_timed_out() => Ok(ReceiveResult::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes a shell (Remove-PSSession of a session not held here).
+    pub async fn delete(&self, resource_uri: &str, shell_id: Uuid) -> Result<(), RemoteError> {
+        let req = Request::Delete {
+            resource_uri: resource_uri.to_owned(),
+            shell_id: upper(shell_id),
+        };
+        let (built, body) = self.call(&req, false).await?;
+        Ok(shell::parse_empty_response(&built, &body)?)
+    }
+}
+
+fn upper(id: Uuid) -> String {
+    id.to_string().to_uppercase()
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "BATON".into())
+        .chars()
+        .take(15)
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// A runspace pool held by this console.
+pub struct Session {
+    pub remote: Arc<Remote>,
+    pub shell_id: Uuid,
+    pub resource_uri: String,
+    pub pool: ClientPool,
+    /// What the server last said about the shell.
+    pub info: ShellInfo,
+    /// True when this client disconnected it (so Reconnect, not Connect).
+    pub disconnected_by_me: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("computer", &self.remote.name)
+            .field("shell_id", &self.shell_id)
+            .field("state", &self.pool.state())
+            .finish()
+    }
+}
+
+/// Events from one Receive, and whether the command is done.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub events: Vec<ClientEvent>,
+    pub done: bool,
+}
+
+impl Session {
+    /// `New-PSSession`: creates a shell and opens its runspace pool.
+    pub async fn create(
+        remote: Arc<Remote>,
+        name: Option<&str>,
+        idle_timeout_ms: Option<u64>,
+    ) -> Result<Session, RemoteError> {
+        let shell_id = Uuid::new_v4();
+        let resource_uri = remote.spec.shell_uri();
+        let mut pool = ClientPool::new(shell_id, remote.max_envelope_size())?;
+        if let Some(limit) = remote.spec.maximum_received_object_size {
+            pool.set_max_received_object_size(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
+        let creation = pool.creation_payload(&InitRunspacePool::default())?;
+        let mut create = CreateShell::powershell(&resource_uri, &upper(shell_id), creation);
+        create.name = name.map(str::to_owned);
+        create.idle_timeout_ms = idle_timeout_ms.or(remote.spec.idle_timeout_ms);
+        create.no_profile = remote.spec.no_machine_profile;
+        let (built, body) = remote.call(&Request::Create(create), false).await?;
+        let created = shell::parse_create_response(&built, &body)?;
+        let info = created.shell.clone().unwrap_or_else(|| ShellInfo {
+            shell_id: upper(shell_id),
+            name: name.map(str::to_owned),
+            resource_uri: Some(resource_uri.clone()),
+            ..ShellInfo::default()
+        });
+        let mut session = Session {
+            remote,
+            shell_id,
+            resource_uri,
+            pool,
+            info,
+            disconnected_by_me: false,
+        };
+        session.wait_opened().await?;
+        Ok(session)
+    }
+
+    /// `Connect-PSSession` from a client that did not create or disconnect
+    /// the session ([MS-PSRP] §3.1.4.10): Connect with connectXml, then the
+    /// pool Receive.
+    pub async fn connect(remote: Arc<Remote>, info: ShellInfo) -> Result<Session, RemoteError> {
+        let shell_id = Uuid::parse_str(&info.shell_id)
+            .map_err(|_| RemoteError::Refused(format!("the shell id {} is not a GUID", info.shell_id)))?;
+        let resource_uri = info.resource_uri.clone().unwrap_or_else(|| remote.spec.shell_uri());
+        let mut pool = ClientPool::new(shell_id, remote.max_envelope_size())?;
+        let payload = pool.connect_payload()?;
+        let req = Request::ConnectShell {
+            resource_uri: resource_uri.clone(),
+            shell_id: upper(shell_id),
+            connect_xml: payload,
+            protocol_version: crate::protocol::psrp::messages::PROTOCOL_VERSION.into(),
+        };
+        let (built, body) = remote.call(&req, false).await?;
+        let resp = shell::parse_connect_response(&built, &body)?;
+        let xml = resp
+            .connect_response_xml
+            .ok_or_else(|| RemoteError::Protocol(ProtocolError::Missing("connectResponseXml".into())))?;
+        pool.handle_connect_response(&xml)?;
+        let mut session = Session {
+            remote,
+            shell_id,
+            resource_uri,
+            pool,
+            info,
+            disconnected_by_me: false,
+        };
+        // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
+        let r = session.receive(None).await?;
+        drop(r);
+        Ok(session)
+    }
+
+    async fn wait_opened(&mut self) -> Result<(), RemoteError> {
+        for _ in 0..30 {
+            let r = self.receive(None).await?;
+            for e in &r.events {
+                if let ClientEvent::PoolState { state, error } = e {
+                    match state {
+                        RunspacePoolState::Opened => return Ok(()),
+                        RunspacePoolState::Broken | RunspacePoolState::Closed => {
+                            let why = error
+                                .as_ref()
+                                .and_then(|e| crate::protocol::clixml::records::ErrorRecord::from_value(e).ok())
+                                .map(|r| r.message)
+                                .unwrap_or_else(|| "the remote runspace pool could not be opened".into());
+                            return Err(RemoteError::Refused(why));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if self.pool.state() == RunspacePoolState::Opened {
+                return Ok(());
+            }
+        }
+        Err(RemoteError::Refused("the runspace pool did not open".into()))
+    }
+
+    /// One Receive on the pool (`None`) or a command, handled by the pool.
+    pub async fn receive(&mut self, command_id: Option<Uuid>) -> Result<Received, RemoteError> {
+        let result = self.remote.receive(&self.resource_uri, self.shell_id, command_id).await?;
+        self.handle(&result)
+    }
+
+    /// Handles a ReceiveResponse obtained elsewhere (a long poll run without
+    /// holding this session).
+    pub fn handle(&mut self, result: &ReceiveResult) -> Result<Received, RemoteError> {
+        let mut out = Received {
+            events: Vec::new(),
+            done: result.is_done(),
+        };
+        for s in &result.streams {
+            out.events.extend(self.pool.handle_stream(&s.data)?);
+        }
+        Ok(out)
+    }
+
+    /// `Invoke-Command -Session`: starts a pipeline running `script`.
+    pub async fn start(&mut self, script: &str) -> Result<Uuid, RemoteError> {
+        let pid = Uuid::new_v4();
+        let pipeline = CreatePipeline::script(script);
+        let payloads = self.pool.create_pipeline(pid, &pipeline)?;
+        let mut iter = payloads.into_iter();
+        let first = iter
+            .next()
+            .ok_or_else(|| RemoteError::Protocol(ProtocolError::Psrp("empty CREATE_PIPELINE".into())))?;
+        let display: String = script.trim().chars().take(255).collect();
+        let cmd = CommandLine::psrp(&self.resource_uri, &upper(self.shell_id), &upper(pid), &display, &first);
+        let (built, body) = self.remote.call(&Request::Command(cmd), false).await?;
+        shell::parse_command_response(&built, &body)?;
+        for rest in iter {
+            self.send(Some(pid), "stdin", rest).await?;
+        }
+        Ok(pid)
+    }
+
+    async fn send(&mut self, command_id: Option<Uuid>, stream: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+        let req = Request::Send {
+            resource_uri: self.resource_uri.clone(),
+            shell_id: upper(self.shell_id),
+            stream: StreamData {
+                name: stream.into(),
+                command_id: command_id.map(upper),
+                data,
+                end: false,
+            },
+        };
+        let (built, body) = self.remote.call(&req, false).await?;
+        Ok(shell::parse_empty_response(&built, &body)?)
+    }
+
+    /// Answers a host call (Read-Host) on stream `pr`.
+    pub async fn answer(&mut self, pid: Uuid, response: &HostResponse) -> Result<(), RemoteError> {
+        for p in self.pool.host_response(pid, response)? {
+            self.send(Some(pid), "pr", p).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops a running pipeline (`powershell/signal/crtl_c`, the protocol's spelling).
+    pub async fn stop(&mut self, pid: Uuid) -> Result<(), RemoteError> {
+        self.signal(pid, shell::SIGNAL_PS_CRTL_C).await
+    }
+
+    /// Releases a finished pipeline on the server.
+    pub async fn terminate(&mut self, pid: Uuid) -> Result<(), RemoteError> {
+        self.signal(pid, shell::SIGNAL_TERMINATE).await
+    }
+
+    async fn signal(&mut self, pid: Uuid, code: &str) -> Result<(), RemoteError> {
+        let req = Request::Signal {
+            resource_uri: self.resource_uri.clone(),
+            shell_id: upper(self.shell_id),
+            command_id: upper(pid),
+            code: code.into(),
+        };
+        let (built, body) = self.remote.call(&req, false).await?;
+        Ok(shell::parse_empty_response(&built, &body)?)
+    }
+
+    /// `Disconnect-PSSession` ([MS-WSMV] §3.1.4.15).
+    pub async fn disconnect(&mut self, idle_timeout_ms: Option<u64>, buffer_mode: Option<BufferMode>) -> Result<(), RemoteError> {
+        if !self.pool.supports_disconnect() {
+            return Err(RemoteError::Refused(
+                "The disconnection operation is not supported on the remote computer. To support disconnecting, the remote computer must be running Windows PowerShell 3.0 or a later version of Windows PowerShell.".into(),
+            ));
+        }
+        let req = Request::Disconnect {
+            resource_uri: self.resource_uri.clone(),
+            shell_id: upper(self.shell_id),
+            idle_timeout_ms,
+            buffer_mode,
+        };
+        let (built, body) = self.remote.call(&req, false).await?;
+        shell::parse_empty_response(&built, &body)?;
+        self.pool.set_state(RunspacePoolState::Disconnected);
+        self.disconnected_by_me = true;
+        if let Some(ms) = idle_timeout_ms {
+            self.info.idle_timeout_ms = Some(ms);
+        }
+        if let Some(b) = buffer_mode {
+            self.info.buffer_mode = Some(b);
+        }
+        Ok(())
+    }
+
+    /// `Connect-PSSession` on a session this client disconnected ([MS-WSMV] §3.1.4.16).
+    pub async fn reconnect(&mut self) -> Result<(), RemoteError> {
+        let req = Request::Reconnect {
+            resource_uri: self.resource_uri.clone(),
+            shell_id: upper(self.shell_id),
+            command_id: None,
+        };
+        let (built, body) = self.remote.call(&req, false).await?;
+        shell::parse_empty_response(&built, &body)?;
+        self.pool.set_state(RunspacePoolState::Opened);
+        self.disconnected_by_me = false;
+        Ok(())
+    }
+
+    /// Attaches to a command that ran while disconnected, so its output can be received.
+    pub async fn connect_command(&mut self, pid: Uuid) -> Result<(), RemoteError> {
+        let req = Request::ConnectCommand {
+            resource_uri: self.resource_uri.clone(),
+            shell_id: upper(self.shell_id),
+            command_id: upper(pid),
+        };
+        let (built, body) = self.remote.call(&req, false).await?;
+        shell::parse_connect_response(&built, &body)?;
+        Ok(())
+    }
+
+    /// `Remove-PSSession`: deletes the shell.
+    pub async fn delete(&mut self) -> Result<(), RemoteError> {
+        self.remote.delete(&self.resource_uri, self.shell_id).await?;
+        self.pool.set_state(RunspacePoolState::Closed);
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! The worker's remoting client against the lab endpoint: over real loopback
+//! HTTP with NTLM sealing, and in process.
+
+use std::sync::Arc;
+
+use baton::lab::{self, LabConfig, Ports};
+use baton::model::{ConnectionSpec, Credential};
+use baton::protocol::clixml::records::display;
+use baton::protocol::psrp::client::ClientEvent;
+use baton::protocol::psrp::messages::PipelineState;
+use baton::protocol::wsman::shell::{BufferMode, ShellState};
+use baton::worker::remote::{Remote, RemoteError, Session};
+use uuid::Uuid;
+
+const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+
+fn spec_for(url: &str) -> ConnectionSpec {
+    ConnectionSpec {
+        connection_uri: Some(url.to_owned()),
+        ..ConnectionSpec::for_computer("127.0.0.1")
+    }
+}
+
+fn outputs(events: &[ClientEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Output { value, .. } => Some(display(value)),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn receive_all(s: &mut Session, pid: Uuid) -> (Vec<String>, Option<PipelineState>) {
+    let mut out = Vec::new();
+    let mut state = None;
+    for _ in 0..200 {
+        let r = s.receive(Some(pid)).await.unwrap();
+        out.extend(outputs(&r.events));
+        for e in &r.events {
+            if let ClientEvent::PipelineState { state: st, .. } = e {
+                state = Some(*st);
+            }
+        }
+        if r.done {
+            break;
+        }
+    }
+    (out, state)
+}
+
+async fn hand_over(tech: Arc<Remote>, manager: Arc<Remote>) {
+    // The technician opens ITTask, starts a job and disconnects for 12 hours.
+    let mut s = Session::create(tech.clone(), Some("ITTask"), None).await.unwrap();
+    let pid = s
+        .start("1..5 | ForEach-Object { Start-Sleep -Milliseconds 200; \"patch $_\" }")
+        .await
+        .unwrap();
+    let err = s.disconnect(Some(172_800_000), Some(BufferMode::Drop)).await.unwrap_err();
+    assert_eq!(err.fault_code(), Some(2150859250), "{err}");
+    s.disconnect(Some(43_200_000), Some(BufferMode::Block)).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    // The manager, another client with the technician's credentials, finds it…
+    let shells = manager.enumerate_shells().await.unwrap();
+    let found = shells.iter().find(|sh| sh.name.as_deref() == Some("ITTask")).expect("ITTask listed");
+    assert_eq!(found.state, Some(ShellState::Disconnected));
+    assert_eq!(found.idle_timeout_ms, Some(43_200_000));
+    assert_eq!(found.buffer_mode, Some(BufferMode::Block));
+    let cmds = manager.enumerate_commands(&found.shell_id).await.unwrap();
+    assert_eq!(cmds.len(), 1);
+    // …connects, and reads everything that piled up.
+    let mut m = Session::connect(manager.clone(), found.clone()).await.unwrap();
+    let pid2 = Uuid::parse_str(&cmds[0].command_id).unwrap();
+    assert_eq!(pid2, pid);
+    m.connect_command(pid).await.unwrap();
+    let (lines, state) = receive_all(&mut m, pid).await;
+    assert_eq!(lines, ["patch 1", "patch 2", "patch 3", "patch 4", "patch 5"]);
+    assert_eq!(state, Some(PipelineState::Completed));
+    // The technician's old client is now refused: the session is Busy.
+    let busy = s.reconnect().await.unwrap_err();
+    assert_eq!(busy.fault_code(), Some(2150859213), "{busy}");
+    // The manager runs something and removes the session.
+    let pid3 = m.start("whoami").await.unwrap();
+    let (who, _) = receive_all(&mut m, pid3).await;
+    assert_eq!(who.len(), 1);
+    m.delete().await.unwrap();
+    assert!(manager.enumerate_shells().await.unwrap().iter().all(|sh| sh.name.as_deref() != Some("ITTask")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_over_over_http_with_ntlm_sealing() {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let running = lab::start(&config, Ports::Ephemeral).await.unwrap();
+    let url = running.endpoints[0].1.clone();
+    let cred = Credential::new(TECH.0, TECH.1);
+    let tech = Arc::new(Remote::http("Srv1", spec_for(&url), &cred, Uuid::new_v4()).unwrap());
+    let mgr = Arc::new(Remote::http("Srv1", spec_for(&url), &cred, Uuid::new_v4()).unwrap());
+    let id = tech.identify().await.unwrap();
+    assert_eq!(id.product_vendor, "Microsoft Corporation");
+    hand_over(tech, mgr).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_over_in_process() {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let built = lab::build(&config).unwrap();
+    let svc = built.computers[0].service.clone();
+    let ticker = lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
+    let cred = Credential::new(TECH.0, TECH.1);
+    let spec = ConnectionSpec::for_computer("Srv1");
+    let tech = Arc::new(Remote::in_process("Srv1", spec.clone(), svc.clone(), &built.users, &cred, Uuid::new_v4()).unwrap());
+    let mgr = Arc::new(Remote::in_process("Srv1", spec.clone(), svc.clone(), &built.users, &cred, Uuid::new_v4()).unwrap());
+    hand_over(tech, mgr).await;
+    let wrong = Remote::in_process("Srv1", spec, svc, &built.users, &Credential::new(TECH.0, "nope"), Uuid::new_v4());
+    assert!(matches!(wrong, Err(RemoteError::Transport(_))));
+    ticker.abort();
+}
