@@ -429,8 +429,17 @@ fn read_body(
                         .collect()
                 })
                 .unwrap_or_default();
+            let shell_id = el.attr("ShellId").map(str::to_owned);
+            if let Some(id) = &shell_id
+                && !super::shell::is_guid(id)
+            {
+                return Err(RequestError::new(
+                    codes::SHELL_CLIENTID_NOT_VALID,
+                    format!("the ShellId {id:?} is not a GUID"),
+                ));
+            }
             RequestBody::Create(CreateBody {
-                shell_id: el.attr("ShellId").map(str::to_owned),
+                shell_id,
                 name,
                 idle_timeout_ms: ms_child(el, "IdleTimeOut")?,
                 input_streams: el.child_text(NS_SHELL, "InputStreams"),
@@ -579,6 +588,17 @@ fn read_body(
                 buffer_mode: buffer_child(el)?,
             }
         }
+    })
+}
+
+/// The lab's check of a requested IdleTimeOut against the shell's maximum:
+/// below 60 s or above `max_idle_ms` ⇒ ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS.
+pub fn check_idle_timeout(ms: u64, max_idle_ms: u64) -> Result<(), RequestError> {
+    super::shell::validate_idle_timeout(ms, Some(max_idle_ms)).map_err(|_| {
+        RequestError::new(
+            codes::IDLETIMEOUT_OUTOFBOUNDS,
+            "The WS-Management service cannot process the request. The requested IdleTimeout is outside the allowed range. ",
+        )
     })
 }
 

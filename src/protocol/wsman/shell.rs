@@ -33,6 +33,44 @@ pub const SIGNAL_WINRS_CTRL_C: &str =
 pub const SIGNAL_WINRS_CTRL_BREAK: &str =
     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_break";
 
+/// The smallest IdleTimeOut a shell accepts ([MS-WSMV] §2.2.4.22 Quotas:
+/// "The minimum value MUST be 60000").
+pub const MIN_IDLE_TIMEOUT_MS: u64 = 60_000;
+
+/// Checks a Disconnect/Create IdleTimeOut the way PowerShell does before
+/// sending (60 s ≤ value ≤ the shell's MaxIdleTimeOut, when known), so the
+/// user sees the problem instead of ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS.
+pub fn validate_idle_timeout(ms: u64, max_idle_ms: Option<u64>) -> Result<(), ProtocolError> {
+    let too_big = max_idle_ms.is_some_and(|max| ms > max);
+    if ms < MIN_IDLE_TIMEOUT_MS || too_big {
+        return Err(ProtocolError::InvalidValue {
+            what: format!(
+                "idle time-out (allowed {} s to {} s)",
+                MIN_IDLE_TIMEOUT_MS / 1000,
+                max_idle_ms.map_or_else(
+                    || "the server maximum".to_owned(),
+                    |m| (m / 1000).to_string()
+                )
+            ),
+            value: format!("{} s", ms / 1000),
+        });
+    }
+    Ok(())
+}
+
+/// True for an upper- or lower-case hyphenated GUID (ShellId, CommandId).
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
 /// HTTP header of an unauthenticated Identify ([MS-WSMV] §3.1.4.1.23):
 /// send it with no Authorization header.
 pub const IDENTIFY_UNAUTHENTICATED_HEADER: (&str, &str) = ("WSMANIDENTIFY", "unauthenticated");
