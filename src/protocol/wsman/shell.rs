@@ -113,6 +113,7 @@ pub enum ShellState {
     Connected,
     /// Not attached: connectable.
     Disconnected,
+    /// Any other value, kept verbatim.
     Other(String),
 }
 
@@ -139,9 +140,13 @@ impl ShellState {
 /// command enumeration).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommandState {
+    /// The command finished; last response for it.
     Done,
+    /// The command has not started.
     Pending,
+    /// The command is running.
     Running,
+    /// Any other value, kept verbatim.
     Other(String),
 }
 
@@ -181,29 +186,47 @@ impl CommandState {
 /// Durations are in milliseconds; fields Windows left out are `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShellInfo {
+    /// The ShellId (upper-case GUID).
     pub shell_id: String,
+    /// The friendly name.
     pub name: Option<String>,
+    /// The ResourceURI (session configuration).
     pub resource_uri: Option<String>,
+    /// `rsp:Owner` (`DOMAIN\\user` or `user`).
     pub owner: Option<String>,
+    /// `rsp:ClientIP`: the address of the client that created the shell.
     pub client_ip: Option<String>,
+    /// `rsp:ProcessId` of wsmprovhost.exe.
     pub process_id: Option<u32>,
+    /// IdleTimeOut in milliseconds.
     pub idle_timeout_ms: Option<u64>,
+    /// Input stream names (`stdin pr`).
     pub input_streams: Option<String>,
+    /// Output stream names (`stdout`).
     pub output_streams: Option<String>,
+    /// MaxIdleTimeOut in milliseconds.
     pub max_idle_timeout_ms: Option<u64>,
+    /// UI culture (`Locale`).
     pub locale: Option<String>,
+    /// Formatting culture (`DataLocale`).
     pub data_locale: Option<String>,
     /// `NoCompression` | `XpressCompression`.
     pub compression_mode: Option<String>,
+    /// `rsp:ProfileLoaded` (Yes = true).
     pub profile_loaded: Option<bool>,
     /// `UTF8` | `UTF16`.
     pub encoding: Option<String>,
+    /// `rsp:BufferMode` (Block or Drop).
     pub buffer_mode: Option<BufferMode>,
+    /// The state.
     pub state: Option<ShellState>,
+    /// ShellRunTime in milliseconds.
     pub shell_run_time_ms: Option<u64>,
+    /// ShellInactivity in milliseconds.
     pub shell_inactivity_ms: Option<u64>,
     /// e.g. `46MB`.
     pub memory_used: Option<String>,
+    /// `rsp:ChildProcesses`.
     pub child_processes: Option<u32>,
     /// WinRS only.
     pub working_directory: Option<String>,
@@ -378,7 +401,9 @@ impl ShellInfo {
 /// `x:ResourceCreated`: the endpoint reference of a new shell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceCreated {
+    /// `a:Address`: the endpoint URL.
     pub address: String,
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
     /// Selectors (name, value), normally just ShellId.
     pub selectors: Vec<(String, String)>,
@@ -441,6 +466,7 @@ pub fn read_selectors(set: &Element) -> Vec<(String, String)> {
 /// The result of Create.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateResponse {
+    /// `x:ResourceCreated`.
     pub resource_created: ResourceCreated,
     /// Absent from Windows Server 2008 R2 (WSMan 2.0) answers.
     pub shell: Option<ShellInfo>,
@@ -459,8 +485,11 @@ impl CreateResponse {
 /// A command of a shell, as command enumeration reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandInfo {
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: String,
+    /// `rsp:CommandLine`: what the creator put in `rsp:Command`.
     pub command_line: String,
+    /// The state.
     pub state: CommandState,
 }
 
@@ -487,7 +516,9 @@ impl CommandInfo {
 /// One enumerated item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnumItem {
+    /// A shell (`rsp:Shell`).
     Shell(Box<ShellInfo>),
+    /// Start a command.
     Command(CommandInfo),
     /// Any other item, kept as XML.
     Other(Element),
@@ -496,6 +527,7 @@ pub enum EnumItem {
 /// One page of an enumeration (EnumerateResponse or PullResponse).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnumerationPage {
+    /// The items, in server order.
     pub items: Vec<EnumItem>,
     /// The context for the next Pull (None or empty when finished).
     pub context: Option<String>,
@@ -559,7 +591,9 @@ impl EnumerationPage {
 /// One `rsp:Stream` of a ReceiveResponse (or Send request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamData {
+    /// The stream name (`stdout`, `stderr`, `stdin`, `pr`).
     pub name: String,
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: Option<String>,
     /// Decoded bytes.
     pub data: Vec<u8>,
@@ -603,8 +637,11 @@ impl StreamData {
 /// `rsp:CommandState` of a ReceiveResponse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandStateInfo {
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: Option<String>,
+    /// The state.
     pub state: CommandState,
+    /// `rsp:ExitCode`.
     pub exit_code: Option<i64>,
 }
 
@@ -613,6 +650,7 @@ pub struct CommandStateInfo {
 pub struct ReceiveResult {
     /// Streams in order; concatenate the data of one stream in order.
     pub streams: Vec<StreamData>,
+    /// `rsp:CommandState`, when the command reported one.
     pub command_state: Option<CommandStateInfo>,
 }
 
@@ -671,7 +709,9 @@ impl ReceiveResult {
 /// command connects are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectResponse {
+    /// Input stream names (`stdin pr`).
     pub input_streams: Option<String>,
+    /// Output stream names (`stdout`).
     pub output_streams: Option<String>,
     /// Decoded `connectResponseXml` (SESSION_CAPABILITY + RUNSPACEPOOL_INIT_DATA fragments).
     pub connect_response_xml: Option<Vec<u8>>,
@@ -720,10 +760,13 @@ pub fn encode_b64(data: &[u8]) -> String {
 /// The result of Identify.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdentifyInfo {
+    /// `wsmid:ProtocolVersion` (the WS-Management namespace URI).
     pub protocol_version: String,
+    /// `wsmid:ProductVendor`.
     pub product_vendor: String,
     /// e.g. `OS: 10.0.20348 SP: 0.0 Stack: 3.0`.
     pub product_version: String,
+    /// `wsmid:SecurityProfileName` values.
     pub security_profiles: Vec<String>,
 }
 
@@ -764,6 +807,7 @@ impl IdentifyInfo {
 /// e.g. `MaxEnvelopeSizekb`, `Service/Auth/Basic`, `Winrs/IdleTimeout`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConfigInfo {
+    /// Values by path.
     pub values: BTreeMap<String, String>,
 }
 
@@ -810,13 +854,17 @@ impl ConfigInfo {
 /// PowerShell runspace pool needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateShell {
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
     /// The ShellId attribute (= RPID, upper case); None lets the server pick.
     pub shell_id: Option<String>,
     /// The friendly name, sent as the `Name` attribute like the native client.
     pub name: Option<String>,
+    /// IdleTimeOut in milliseconds.
     pub idle_timeout_ms: Option<u64>,
+    /// Input stream names (`stdin pr`).
     pub input_streams: String,
+    /// Output stream names (`stdout`).
     pub output_streams: String,
     /// Raw bytes of creationXml (SESSION_CAPABILITY + INIT_RUNSPACEPOOL fragments).
     pub creation_xml: Option<Vec<u8>>,
@@ -934,7 +982,9 @@ impl CreateShell {
 /// Arguments (base64, see [`CommandLine::psrp`]); WinRS passes text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandLine {
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
+    /// The ShellId (upper-case GUID).
     pub shell_id: String,
     /// The CommandId attribute (= PSRP pipeline id, upper case).
     pub command_id: Option<String>,
@@ -993,77 +1043,116 @@ impl CommandLine {
 pub enum Request {
     /// Get a shell's state (`…/windows/shell` + ShellId).
     GetShell {
+        /// The ShellId (upper-case GUID).
         shell_id: String,
     },
     /// Get the WinRM configuration (admin only).
     GetConfig,
+    /// Create a shell.
     Create(CreateShell),
+    /// Delete (close) a shell.
     Delete {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
     },
     /// Enumerate shells (optimized, `MaxElements`).
     EnumerateShells {
+        /// MaxElements.
         max_elements: u32,
     },
     /// Enumerate the commands of a shell (SelectorFilter on ShellId).
     EnumerateCommands {
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// MaxElements.
         max_elements: u32,
     },
+    /// Pull the next page of an enumeration.
     Pull {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The enumeration context.
         context: String,
+        /// MaxElements.
         max_elements: u32,
     },
+    /// Start a command.
     Command(CommandLine),
+    /// Send stream data to a shell or command.
     Send {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
         /// `stdin` or `pr` (host responses), with optional CommandId.
         stream: StreamData,
     },
+    /// Receive output of the pool (no CommandId) or a command.
     Receive {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
         /// `stdout` for PowerShell, `stdout stderr` for WinRS.
         streams: String,
         /// `WSMAN_CMDSHELL_OPTION_KEEPALIVE` = True.
         keep_alive: bool,
     },
+    /// Signal a command.
     Signal {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: String,
         /// e.g. [`SIGNAL_PS_CRTL_C`], [`SIGNAL_TERMINATE`].
         code: String,
     },
+    /// Disconnect a shell.
     Disconnect {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// IdleTimeOut in milliseconds.
         idle_timeout_ms: Option<u64>,
+        /// `rsp:BufferMode` (Block or Drop).
         buffer_mode: Option<BufferMode>,
     },
     /// Reconnect a shell (empty body). With a CommandId the body is
     /// `<rsp:Reconnect CommandId=…/>`: that form is not documented nor
     /// recorded (protocol.md §2.11 VERIFY); prefer Connect(CommandId).
     Reconnect {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
     },
     /// Connect a pool (connectXml + protocolversion option).
     ConnectShell {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// Decoded `connectXml` (SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL).
         connect_xml: Vec<u8>,
+        /// The PSRP `protocolversion` option value.
         protocol_version: String,
     },
     /// Connect a command (`<rsp:Connect CommandId=…/>`).
     ConnectCommand {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: String,
     },
 }
@@ -1394,7 +1483,9 @@ pub fn parse_identify_response(bytes: &[u8]) -> Result<IdentifyInfo, ProtocolErr
 /// every request of a client session carries the same SessionId.
 #[derive(Clone, Debug)]
 pub struct WsmanClient<I: IdSource> {
+    /// Settings of every request.
     pub ctx: RequestContext,
+    /// Source of MessageIDs and GUIDs.
     pub ids: I,
 }
 
