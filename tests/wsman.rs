@@ -1436,3 +1436,23 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn idle_timeout_bounds_and_shell_ids() {
+    assert!(validate_idle_timeout(60_000, Some(2_147_483_647)).is_ok());
+    assert!(validate_idle_timeout(59_000, None).is_err());
+    assert!(validate_idle_timeout(7_200_001, Some(7_200_000)).is_err());
+    let e = server::check_idle_timeout(30_000, 7_200_000).unwrap_err();
+    assert_eq!(e.code, codes::IDLETIMEOUT_OUTOFBOUNDS);
+    assert!(e.to_fault("lab").is_idle_timeout_out_of_bounds());
+    assert!(server::check_idle_timeout(180_000, 7_200_000).is_ok());
+    // Create with a ShellId that is not a GUID.
+    let t = pypsrp_transcript("test_psrp_disconnect_runspaces");
+    let bad = t.messages[0].request.replace(SHELL_A, "not-a-guid");
+    let e = server::parse_request(bad.as_bytes(), BIG).unwrap_err();
+    assert_eq!(e.code, codes::SHELL_CLIENTID_NOT_VALID);
+    assert!(baton::protocol::wsman::shell::is_guid(SHELL_A));
+    assert!(!baton::protocol::wsman::shell::is_guid(
+        "B6631D8E-65A0-49F2-9053-A1B156C9577"
+    ));
+}

@@ -11,19 +11,33 @@ pub const FAULT_ADDRESSING: &str = "http://schemas.xmlsoap.org/ws/2004/08/addres
 /// A WS-Management operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// WS-Transfer Get: a shell's state or the service configuration.
     Get,
+    /// WS-Transfer Put (not used by shells).
     Put,
+    /// WS-Transfer Create: open a shell.
     Create,
+    /// WS-Transfer Delete: close a shell.
     Delete,
+    /// WS-Enumeration Enumerate: list shells or commands.
     Enumerate,
+    /// WS-Enumeration Pull: the next page of an enumeration.
     Pull,
+    /// WS-Enumeration Release: drop an enumeration context.
     Release,
+    /// Start a command (pipeline) in a shell.
     Command,
+    /// Send input to a shell or command.
     Send,
+    /// Receive output (long poll).
     Receive,
+    /// Signal a command (stop, terminate).
     Signal,
+    /// Disconnect a shell from this client.
     Disconnect,
+    /// Reconnect a shell this client session disconnected.
     Reconnect,
+    /// Connect to a disconnected shell or command from a new client.
     Connect,
 }
 

@@ -11,13 +11,21 @@ use crate::protocol::error::ProtocolError;
 /// A parsed xs:duration. Fractional seconds are kept to the nanosecond.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct XsDuration {
+    /// A leading minus sign.
     pub negative: bool,
+    /// Years.
     pub years: u64,
+    /// Months.
     pub months: u64,
+    /// Days.
     pub days: u64,
+    /// Hours.
     pub hours: u64,
+    /// Minutes.
     pub minutes: u64,
+    /// Whole seconds.
     pub seconds: u64,
+    /// Fraction of a second, in nanoseconds.
     pub nanos: u32,
 }
 

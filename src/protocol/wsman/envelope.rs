@@ -88,7 +88,9 @@ impl RequestContext {
 /// A `wsman:Option` of the OptionSet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsmanOption {
+    /// The option name, e.g. `protocolversion`.
     pub name: String,
+    /// The option value.
     pub value: String,
     /// `MustComply="true"` when set.
     pub must_comply: bool,
@@ -117,10 +119,13 @@ impl WsmanOption {
 /// options, extra headers and the body content.
 #[derive(Clone, Debug)]
 pub struct RequestSpec {
+    /// The operation.
     pub action: Action,
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
     /// `wsman:SelectorSet` entries (name, value), e.g. `("ShellId", …)`.
     pub selectors: Vec<(String, String)>,
+    /// `wsman:OptionSet` entries.
     pub options: Vec<WsmanOption>,
     /// Further header elements (e.g. `rsp:CompressionType`).
     pub extra_headers: Vec<Element>,
@@ -293,8 +298,11 @@ pub fn build_request(
 /// A response envelope whose Action and RelatesTo were checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResponseEnvelope {
+    /// The response Action URI.
     pub action: String,
+    /// `wsa:MessageID` (`uuid:…`).
     pub message_id: Option<String>,
+    /// `wsa:RelatesTo`.
     pub relates_to: Option<String>,
     /// `s:Body`.
     pub body: Element,

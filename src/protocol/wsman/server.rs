@@ -20,6 +20,7 @@ use crate::protocol::xml::Element;
 pub struct RequestError {
     /// A [`codes`] value, e.g. [`codes::ACTION_NOT_SUPPORTED`].
     pub code: u32,
+    /// What is wrong, for the fault message.
     pub message: String,
     /// The request's MessageID when it could be read (for `a:RelatesTo`).
     pub message_id: Option<String>,
@@ -49,17 +50,25 @@ impl std::fmt::Display for RequestError {
 /// Header values of a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestHeaders {
+    /// `wsa:MessageID` (`uuid:…`).
     pub message_id: String,
+    /// `wsa:To`.
     pub to: Option<String>,
+    /// The ResourceURI (session configuration).
     pub resource_uri: Option<String>,
     /// `wsmv:SessionId` (`uuid:…`).
     pub session_id: Option<String>,
+    /// SelectorSet entries (name, value).
     pub selectors: Vec<(String, String)>,
     /// Options (name, value, MustComply).
     pub options: Vec<(String, String, bool)>,
+    /// `wsman:OperationTimeout` in milliseconds.
     pub operation_timeout_ms: Option<u64>,
+    /// `wsman:MaxEnvelopeSize` in bytes.
     pub max_envelope_size: Option<u32>,
+    /// UI culture (`Locale`).
     pub locale: Option<String>,
+    /// Formatting culture (`DataLocale`).
     pub data_locale: Option<String>,
     /// `rsp:CompressionType` (Create).
     pub compression_type: Option<String>,
@@ -91,63 +100,102 @@ impl RequestHeaders {
 /// Body of a Create.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateBody {
+    /// The ShellId (upper-case GUID).
     pub shell_id: Option<String>,
     /// `Name` attribute, or (pypsrp WinRS) `rsp:Name` child.
     pub name: Option<String>,
+    /// IdleTimeOut in milliseconds.
     pub idle_timeout_ms: Option<u64>,
+    /// Input stream names (`stdin pr`).
     pub input_streams: Option<String>,
+    /// Output stream names (`stdout`).
     pub output_streams: Option<String>,
+    /// Decoded `creationXml` (SESSION_CAPABILITY + INIT_RUNSPACEPOOL).
     pub creation_xml: Option<Vec<u8>>,
+    /// WinRS working directory.
     pub working_directory: Option<String>,
+    /// WinRS Lifetime in milliseconds.
     pub lifetime_ms: Option<u64>,
+    /// Environment variables (name, value).
     pub environment: Vec<(String, String)>,
+    /// `rsp:BufferMode` (Block or Drop).
     pub buffer_mode: Option<BufferMode>,
 }
 
 /// Typed body of each operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RequestBody {
+    /// `wsmid:Identify` (no WS-Addressing headers).
     Identify,
     /// Get, Delete, Release and shell Reconnect have no body.
     Empty,
+    /// `rsp:Shell` of a Create.
     Create(CreateBody),
+    /// `wsen:Enumerate`.
     Enumerate {
+        /// `wsman:OptimizeEnumeration` present.
         optimize: bool,
+        /// MaxElements.
         max_elements: Option<u32>,
         /// ShellId of a SelectorFilter.
         filter_shell_id: Option<String>,
     },
+    /// `wsen:Pull`.
     Pull {
+        /// The enumeration context.
         context: String,
+        /// MaxElements.
         max_elements: Option<u32>,
     },
+    /// `rsp:CommandLine`.
     Command {
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// `rsp:Command` text.
         command: String,
+        /// `rsp:Arguments` texts (PowerShell: one base64 fragment).
         arguments: Vec<String>,
     },
+    /// `rsp:Send`.
     Send {
+        /// Stream names, or the streams.
         streams: Vec<StreamData>,
     },
+    /// `rsp:Receive`.
     Receive {
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// Stream names, or the streams.
         streams: String,
+        /// `SequenceId` attribute (reserved).
         sequence_id: Option<u64>,
     },
+    /// `rsp:Signal`.
     Signal {
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// The signal code URI (e.g. `powershell/signal/crtl_c`).
         code: String,
     },
+    /// `rsp:Disconnect` (or an empty body).
     Disconnect {
+        /// IdleTimeOut in milliseconds.
         idle_timeout_ms: Option<u64>,
+        /// `rsp:BufferMode` (Block or Drop).
         buffer_mode: Option<BufferMode>,
     },
+    /// Empty body, or `rsp:Reconnect CommandId`.
     Reconnect {
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
     },
+    /// `rsp:Connect` with connectXml (pool) or CommandId (command).
     Connect {
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// Decoded `connectXml` (SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL).
         connect_xml: Option<Vec<u8>>,
+        /// `rsp:BufferMode` (Block or Drop).
         buffer_mode: Option<BufferMode>,
     },
 }
@@ -155,8 +203,11 @@ pub enum RequestBody {
 /// A parsed request. `action` is None for Identify.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WsmanRequest {
+    /// The operation.
     pub action: Option<Action>,
+    /// Header values.
     pub headers: RequestHeaders,
+    /// The typed body.
     pub body: RequestBody,
 }
 
@@ -429,8 +480,17 @@ fn read_body(
                         .collect()
                 })
                 .unwrap_or_default();
+            let shell_id = el.attr("ShellId").map(str::to_owned);
+            if let Some(id) = &shell_id
+                && !super::shell::is_guid(id)
+            {
+                return Err(RequestError::new(
+                    codes::SHELL_CLIENTID_NOT_VALID,
+                    format!("the ShellId {id:?} is not a GUID"),
+                ));
+            }
             RequestBody::Create(CreateBody {
-                shell_id: el.attr("ShellId").map(str::to_owned),
+                shell_id,
                 name,
                 idle_timeout_ms: ms_child(el, "IdleTimeOut")?,
                 input_streams: el.child_text(NS_SHELL, "InputStreams"),
@@ -579,6 +639,17 @@ fn read_body(
                 buffer_mode: buffer_child(el)?,
             }
         }
+    })
+}
+
+/// The lab's check of a requested IdleTimeOut against the shell's maximum:
+/// below 60 s or above `max_idle_ms` ⇒ ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS.
+pub fn check_idle_timeout(ms: u64, max_idle_ms: u64) -> Result<(), RequestError> {
+    super::shell::validate_idle_timeout(ms, Some(max_idle_ms)).map_err(|_| {
+        RequestError::new(
+            codes::IDLETIMEOUT_OUTOFBOUNDS,
+            "The WS-Management service cannot process the request. The requested IdleTimeout is outside the allowed range. ",
+        )
     })
 }
 

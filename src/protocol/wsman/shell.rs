@@ -33,6 +33,44 @@ pub const SIGNAL_WINRS_CTRL_C: &str =
 pub const SIGNAL_WINRS_CTRL_BREAK: &str =
     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/ctrl_break";
 
+/// The smallest IdleTimeOut a shell accepts ([MS-WSMV] §2.2.4.22 Quotas:
+/// "The minimum value MUST be 60000").
+pub const MIN_IDLE_TIMEOUT_MS: u64 = 60_000;
+
+/// Checks a Disconnect/Create IdleTimeOut the way PowerShell does before
+/// sending (60 s ≤ value ≤ the shell's MaxIdleTimeOut, when known), so the
+/// user sees the problem instead of ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS.
+pub fn validate_idle_timeout(ms: u64, max_idle_ms: Option<u64>) -> Result<(), ProtocolError> {
+    let too_big = max_idle_ms.is_some_and(|max| ms > max);
+    if ms < MIN_IDLE_TIMEOUT_MS || too_big {
+        return Err(ProtocolError::InvalidValue {
+            what: format!(
+                "idle time-out (allowed {} s to {} s)",
+                MIN_IDLE_TIMEOUT_MS / 1000,
+                max_idle_ms.map_or_else(
+                    || "the server maximum".to_owned(),
+                    |m| (m / 1000).to_string()
+                )
+            ),
+            value: format!("{} s", ms / 1000),
+        });
+    }
+    Ok(())
+}
+
+/// True for an upper- or lower-case hyphenated GUID (ShellId, CommandId).
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
 /// HTTP header of an unauthenticated Identify ([MS-WSMV] §3.1.4.1.23):
 /// send it with no Authorization header.
 pub const IDENTIFY_UNAUTHENTICATED_HEADER: (&str, &str) = ("WSMANIDENTIFY", "unauthenticated");
@@ -75,6 +113,7 @@ pub enum ShellState {
     Connected,
     /// Not attached: connectable.
     Disconnected,
+    /// Any other value, kept verbatim.
     Other(String),
 }
 
@@ -101,9 +140,13 @@ impl ShellState {
 /// command enumeration).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CommandState {
+    /// The command finished; last response for it.
     Done,
+    /// The command has not started.
     Pending,
+    /// The command is running.
     Running,
+    /// Any other value, kept verbatim.
     Other(String),
 }
 
@@ -143,29 +186,47 @@ impl CommandState {
 /// Durations are in milliseconds; fields Windows left out are `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShellInfo {
+    /// The ShellId (upper-case GUID).
     pub shell_id: String,
+    /// The friendly name.
     pub name: Option<String>,
+    /// The ResourceURI (session configuration).
     pub resource_uri: Option<String>,
+    /// `rsp:Owner` (`DOMAIN\\user` or `user`).
     pub owner: Option<String>,
+    /// `rsp:ClientIP`: the address of the client that created the shell.
     pub client_ip: Option<String>,
+    /// `rsp:ProcessId` of wsmprovhost.exe.
     pub process_id: Option<u32>,
+    /// IdleTimeOut in milliseconds.
     pub idle_timeout_ms: Option<u64>,
+    /// Input stream names (`stdin pr`).
     pub input_streams: Option<String>,
+    /// Output stream names (`stdout`).
     pub output_streams: Option<String>,
+    /// MaxIdleTimeOut in milliseconds.
     pub max_idle_timeout_ms: Option<u64>,
+    /// UI culture (`Locale`).
     pub locale: Option<String>,
+    /// Formatting culture (`DataLocale`).
     pub data_locale: Option<String>,
     /// `NoCompression` | `XpressCompression`.
     pub compression_mode: Option<String>,
+    /// `rsp:ProfileLoaded` (Yes = true).
     pub profile_loaded: Option<bool>,
     /// `UTF8` | `UTF16`.
     pub encoding: Option<String>,
+    /// `rsp:BufferMode` (Block or Drop).
     pub buffer_mode: Option<BufferMode>,
+    /// The state.
     pub state: Option<ShellState>,
+    /// ShellRunTime in milliseconds.
     pub shell_run_time_ms: Option<u64>,
+    /// ShellInactivity in milliseconds.
     pub shell_inactivity_ms: Option<u64>,
     /// e.g. `46MB`.
     pub memory_used: Option<String>,
+    /// `rsp:ChildProcesses`.
     pub child_processes: Option<u32>,
     /// WinRS only.
     pub working_directory: Option<String>,
@@ -340,7 +401,9 @@ impl ShellInfo {
 /// `x:ResourceCreated`: the endpoint reference of a new shell.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResourceCreated {
+    /// `a:Address`: the endpoint URL.
     pub address: String,
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
     /// Selectors (name, value), normally just ShellId.
     pub selectors: Vec<(String, String)>,
@@ -403,6 +466,7 @@ pub fn read_selectors(set: &Element) -> Vec<(String, String)> {
 /// The result of Create.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateResponse {
+    /// `x:ResourceCreated`.
     pub resource_created: ResourceCreated,
     /// Absent from Windows Server 2008 R2 (WSMan 2.0) answers.
     pub shell: Option<ShellInfo>,
@@ -421,8 +485,11 @@ impl CreateResponse {
 /// A command of a shell, as command enumeration reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandInfo {
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: String,
+    /// `rsp:CommandLine`: what the creator put in `rsp:Command`.
     pub command_line: String,
+    /// The state.
     pub state: CommandState,
 }
 
@@ -449,7 +516,9 @@ impl CommandInfo {
 /// One enumerated item.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EnumItem {
+    /// A shell (`rsp:Shell`).
     Shell(Box<ShellInfo>),
+    /// Start a command.
     Command(CommandInfo),
     /// Any other item, kept as XML.
     Other(Element),
@@ -458,6 +527,7 @@ pub enum EnumItem {
 /// One page of an enumeration (EnumerateResponse or PullResponse).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnumerationPage {
+    /// The items, in server order.
     pub items: Vec<EnumItem>,
     /// The context for the next Pull (None or empty when finished).
     pub context: Option<String>,
@@ -521,7 +591,9 @@ impl EnumerationPage {
 /// One `rsp:Stream` of a ReceiveResponse (or Send request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamData {
+    /// The stream name (`stdout`, `stderr`, `stdin`, `pr`).
     pub name: String,
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: Option<String>,
     /// Decoded bytes.
     pub data: Vec<u8>,
@@ -565,8 +637,11 @@ impl StreamData {
 /// `rsp:CommandState` of a ReceiveResponse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandStateInfo {
+    /// The CommandId (upper-case GUID), when given.
     pub command_id: Option<String>,
+    /// The state.
     pub state: CommandState,
+    /// `rsp:ExitCode`.
     pub exit_code: Option<i64>,
 }
 
@@ -575,6 +650,7 @@ pub struct CommandStateInfo {
 pub struct ReceiveResult {
     /// Streams in order; concatenate the data of one stream in order.
     pub streams: Vec<StreamData>,
+    /// `rsp:CommandState`, when the command reported one.
     pub command_state: Option<CommandStateInfo>,
 }
 
@@ -633,7 +709,9 @@ impl ReceiveResult {
 /// command connects are empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectResponse {
+    /// Input stream names (`stdin pr`).
     pub input_streams: Option<String>,
+    /// Output stream names (`stdout`).
     pub output_streams: Option<String>,
     /// Decoded `connectResponseXml` (SESSION_CAPABILITY + RUNSPACEPOOL_INIT_DATA fragments).
     pub connect_response_xml: Option<Vec<u8>>,
@@ -682,10 +760,13 @@ pub fn encode_b64(data: &[u8]) -> String {
 /// The result of Identify.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdentifyInfo {
+    /// `wsmid:ProtocolVersion` (the WS-Management namespace URI).
     pub protocol_version: String,
+    /// `wsmid:ProductVendor`.
     pub product_vendor: String,
     /// e.g. `OS: 10.0.20348 SP: 0.0 Stack: 3.0`.
     pub product_version: String,
+    /// `wsmid:SecurityProfileName` values.
     pub security_profiles: Vec<String>,
 }
 
@@ -726,6 +807,7 @@ impl IdentifyInfo {
 /// e.g. `MaxEnvelopeSizekb`, `Service/Auth/Basic`, `Winrs/IdleTimeout`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConfigInfo {
+    /// Values by path.
     pub values: BTreeMap<String, String>,
 }
 
@@ -772,13 +854,17 @@ impl ConfigInfo {
 /// PowerShell runspace pool needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateShell {
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
     /// The ShellId attribute (= RPID, upper case); None lets the server pick.
     pub shell_id: Option<String>,
     /// The friendly name, sent as the `Name` attribute like the native client.
     pub name: Option<String>,
+    /// IdleTimeOut in milliseconds.
     pub idle_timeout_ms: Option<u64>,
+    /// Input stream names (`stdin pr`).
     pub input_streams: String,
+    /// Output stream names (`stdout`).
     pub output_streams: String,
     /// Raw bytes of creationXml (SESSION_CAPABILITY + INIT_RUNSPACEPOOL fragments).
     pub creation_xml: Option<Vec<u8>>,
@@ -896,7 +982,9 @@ impl CreateShell {
 /// Arguments (base64, see [`CommandLine::psrp`]); WinRS passes text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandLine {
+    /// The ResourceURI (session configuration).
     pub resource_uri: String,
+    /// The ShellId (upper-case GUID).
     pub shell_id: String,
     /// The CommandId attribute (= PSRP pipeline id, upper case).
     pub command_id: Option<String>,
@@ -955,77 +1043,116 @@ impl CommandLine {
 pub enum Request {
     /// Get a shell's state (`…/windows/shell` + ShellId).
     GetShell {
+        /// The ShellId (upper-case GUID).
         shell_id: String,
     },
     /// Get the WinRM configuration (admin only).
     GetConfig,
+    /// Create a shell.
     Create(CreateShell),
+    /// Delete (close) a shell.
     Delete {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
     },
     /// Enumerate shells (optimized, `MaxElements`).
     EnumerateShells {
+        /// MaxElements.
         max_elements: u32,
     },
     /// Enumerate the commands of a shell (SelectorFilter on ShellId).
     EnumerateCommands {
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// MaxElements.
         max_elements: u32,
     },
+    /// Pull the next page of an enumeration.
     Pull {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The enumeration context.
         context: String,
+        /// MaxElements.
         max_elements: u32,
     },
+    /// Start a command.
     Command(CommandLine),
+    /// Send stream data to a shell or command.
     Send {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
         /// `stdin` or `pr` (host responses), with optional CommandId.
         stream: StreamData,
     },
+    /// Receive output of the pool (no CommandId) or a command.
     Receive {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
         /// `stdout` for PowerShell, `stdout stderr` for WinRS.
         streams: String,
         /// `WSMAN_CMDSHELL_OPTION_KEEPALIVE` = True.
         keep_alive: bool,
     },
+    /// Signal a command.
     Signal {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: String,
         /// e.g. [`SIGNAL_PS_CRTL_C`], [`SIGNAL_TERMINATE`].
         code: String,
     },
+    /// Disconnect a shell.
     Disconnect {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// IdleTimeOut in milliseconds.
         idle_timeout_ms: Option<u64>,
+        /// `rsp:BufferMode` (Block or Drop).
         buffer_mode: Option<BufferMode>,
     },
     /// Reconnect a shell (empty body). With a CommandId the body is
     /// `<rsp:Reconnect CommandId=…/>`: that form is not documented nor
     /// recorded (protocol.md §2.11 VERIFY); prefer Connect(CommandId).
     Reconnect {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
     },
     /// Connect a pool (connectXml + protocolversion option).
     ConnectShell {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// Decoded `connectXml` (SESSION_CAPABILITY + CONNECT_RUNSPACEPOOL).
         connect_xml: Vec<u8>,
+        /// The PSRP `protocolversion` option value.
         protocol_version: String,
     },
     /// Connect a command (`<rsp:Connect CommandId=…/>`).
     ConnectCommand {
+        /// The ResourceURI (session configuration).
         resource_uri: String,
+        /// The ShellId (upper-case GUID).
         shell_id: String,
+        /// The CommandId (upper-case GUID), when given.
         command_id: String,
     },
 }
@@ -1356,7 +1483,9 @@ pub fn parse_identify_response(bytes: &[u8]) -> Result<IdentifyInfo, ProtocolErr
 /// every request of a client session carries the same SessionId.
 #[derive(Clone, Debug)]
 pub struct WsmanClient<I: IdSource> {
+    /// Settings of every request.
     pub ctx: RequestContext,
+    /// Source of MessageIDs and GUIDs.
     pub ids: I,
 }
 
