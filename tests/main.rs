@@ -2,3 +2,4 @@
 
 mod common;
 mod pypsrp_transcripts;
+mod ui_kittest;

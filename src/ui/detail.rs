@@ -66,8 +66,6 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
         return;
     };
     ui.heading(format!("{} on {}", s.name, c.name));
-    let color = badge_color(s.state, s.availability);
-    ui.label(RichText::new(format!("{} · {}", s.state, s.availability)).color(color));
     let d = &s.details;
     let expires = match s.expires_on {
         Some(t) => format!("{} ({})", time(Some(t)), countdown(t, now)),
@@ -151,7 +149,7 @@ fn connection_tab(ui: &mut Ui, state: &AppState) {
     if !unsafe_settings.is_empty() {
         ui.label(
             RichText::new(format!(
-                "⚠ Unsafe settings: {} — the server's identity or the traffic is not protected.",
+                "Warning: unsafe settings: {} — the server's identity or the traffic is not protected.",
                 unsafe_settings.join(", ")
             ))
             .color(ui.visuals().error_fg_color),
@@ -170,8 +168,7 @@ fn connection_tab(ui: &mut Ui, state: &AppState) {
                 };
                 if f.is_unsafe {
                     ui.label(RichText::new(value).color(ui.visuals().error_fg_color));
-                    ui.label(RichText::new("⚠ unsafe").color(ui.visuals().error_fg_color))
-                        .accessible_name(format!("{} is unsafe", f.name));
+                    ui.label(RichText::new("(!) unsafe").color(ui.visuals().error_fg_color));
                 } else {
                     ui.label(value);
                     ui.label("");
@@ -279,11 +276,10 @@ fn output_tab(ui: &mut Ui, state: &AppState) {
                 }
                 OutputItem::Error(e) => {
                     ui.label(
-                        RichText::new(&e.message)
+                        RichText::new(format!("ERROR: {}", e.message))
                             .monospace()
                             .color(visuals.error_fg_color),
-                    )
-                    .accessible_name(format!("Error: {}", e.message));
+                    );
                     egui::CollapsingHeader::new("Error details")
                         .id_salt(("err", cmd.command_id, i))
                         .show(ui, |ui| {
@@ -480,7 +476,7 @@ pub(crate) fn fleet(
             ui.horizontal(|ui| {
                 for c in FleetColumn::ALL {
                     let arrow = if c == col {
-                        if asc { " ▲" } else { " ▼" }
+                        if asc { " (asc)" } else { " (desc)" }
                     } else {
                         ""
                     };

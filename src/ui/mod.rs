@@ -185,11 +185,11 @@ impl BatonApp {
                 self.tree(ui, now, &mut actions);
             });
         egui::CentralPanel::default_margins().show(ui, |ui| {
+            self.tabs(ui, &mut actions);
+            ui.separator();
             if self.fleet {
                 detail::fleet(ui, &self.state, now, &mut self.fleet_sort, &mut actions);
             } else {
-                self.tabs(ui, &mut actions);
-                ui.separator();
                 detail::tab(ui, self.tab, &self.state, now, &mut actions);
             }
         });
@@ -296,7 +296,10 @@ impl BatonApp {
     fn tabs(&mut self, ui: &mut Ui, actions: &mut Vec<UiAction>) {
         ui.horizontal(|ui| {
             for t in Tab::ALL {
-                if ui.selectable_label(self.tab == t, t.label()).clicked() {
+                if ui
+                    .selectable_label(!self.fleet && self.tab == t, t.label())
+                    .clicked()
+                {
                     actions.push(UiAction::ShowTab(t));
                 }
             }

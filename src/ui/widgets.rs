@@ -81,9 +81,9 @@ pub(crate) fn tree_row(
             ui.add_space(22.0);
         } else {
             let (glyph, verb) = if row.expanded {
-                ("▼", "Collapse")
+                ("-", "Collapse")
             } else {
-                ("▶", "Expand")
+                ("+", "Expand")
             };
             let toggle = ui
                 .add_enabled(
@@ -121,21 +121,23 @@ pub(crate) fn tree_row(
             RowKind::Session(c, s) => {
                 let color = badge_color(s.state, s.availability);
                 ui.label(
-                    RichText::new(format!(" {} · {} ", s.state, s.availability))
+                    RichText::new(format!("{} · {}", s.state, s.availability))
                         .color(Color32::WHITE)
                         .background_color(color)
                         .small(),
                 )
-                .accessible_name(format!(
-                    "{} on {}: {}, {}",
-                    s.name, c.name, s.state, s.availability
+                .on_hover_text(format!(
+                    "State {} (this console's view), Availability {} (the server's)",
+                    s.state, s.availability
                 ));
                 if s.state == SessionState::Disconnected
                     && let Some(exp) = s.expires_on
                 {
-                    let text = countdown(exp, now);
-                    ui.label(RichText::new(&text).small().weak())
-                        .accessible_name(format!("{} on {} {text}", s.name, c.name));
+                    ui.label(RichText::new(countdown(exp, now)).small().weak())
+                        .on_hover_text(format!(
+                            "{} on {} is removed by the server when its idle timeout runs out",
+                            s.name, c.name
+                        ));
                 }
             }
             RowKind::Computer(c) => {

@@ -225,7 +225,7 @@ fn whatif_line(
         .idle_timeout_ms
         .map_or_else(|| "unknown".to_owned(), |ms| format!("{} s", ms / 1000));
     let idle_part = match idle {
-        Some(v) => format!("IdleTimeout {idle_now} → {v} s"),
+        Some(v) => format!("IdleTimeout {idle_now} -> {v} s"),
         None => format!("IdleTimeout {idle_now} (unchanged)"),
     };
     let mode_part = if mode == OutputBufferingMode::None {
@@ -234,10 +234,10 @@ fn whatif_line(
             s.output_buffering_mode
         )
     } else {
-        format!("OutputBufferingMode {} → {mode}", s.output_buffering_mode)
+        format!("OutputBufferingMode {} -> {mode}", s.output_buffering_mode)
     };
     format!(
-        "Performing the operation \"Disconnect-PSSession\" on target \"Name: {}, ComputerName: {computer}\": State {} → Disconnected; {idle_part}; {mode_part}",
+        "Performing the operation \"Disconnect-PSSession\" on target \"Name: {}, ComputerName: {computer}\": State {} -> Disconnected; {idle_part}; {mode_part}",
         s.name, s.state
     )
 }
