@@ -519,6 +519,7 @@ fn ten_thousand_sessions_on_a_thousand_computers_render() {
             let sessions = (0..10)
                 .map(|i| {
                     let mut s = info(&computer, i, SessionState::Disconnected, Availability::None);
+                    s.name = format!("Job{i}");
                     s.expires_on = Some(t0() + Duration::minutes(i64::from(i)));
                     s
                 })
@@ -528,7 +529,232 @@ fn ten_thousand_sessions_on_a_thousand_computers_render() {
     }
     h.run();
     assert_eq!(h.state().state.all_sessions(None).len(), 10_000);
+    // The arrow keys walk far down the tree and it scrolls along.
+    click(&mut h, "Group Site0");
+    assert!(
+        h.query_by_label("Session Job4 on Srv0-004").is_none(),
+        "below the fold"
+    );
+    for _ in 0..50 {
+        h.key_press(Key::ArrowDown);
+        h.run();
+    }
+    h.get_by_label("Session Job4 on Srv0-004");
+    assert_eq!(
+        h.state().state.focus,
+        Some(baton::ui::NodeKey::Session {
+            computer: "Srv0-004".into(),
+            instance_id: h.state().state.sessions_of("Srv0-004")[4].instance_id,
+        })
+    );
     h.get_by_label("1000 computers, 10000 sessions");
     click(&mut h, "Fleet");
     h.get_by_label("Fleet: 10000 sessions on every computer");
+}
+
+#[test]
+fn context_menu_run_receive_prompt_cancel_and_new_session() {
+    let Fx {
+        mut h,
+        worker,
+        s1,
+        s2,
+    } = fixture();
+
+    // Right-click: the same actions as the toolbar.
+    h.get_by_label("Session ITTask on Srv1").click_secondary();
+    h.run();
+    assert_eq!(
+        h.get_all_by_label("Run command…").count(),
+        2,
+        "toolbar + menu"
+    );
+    h.get_all_by_label("Run command…").last().unwrap().click();
+    h.run();
+    type_into(&mut h, "Script", "Start-Sleep 3600; Get-ChildItem C:\\Data");
+    click(&mut h, "Start in disconnected session");
+    let cmds = worker.commands();
+    let [
+        Command::Invoke {
+            session,
+            script,
+            in_disconnected_session,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one Invoke, got {cmds:?}");
+    };
+    assert_eq!(session.instance_id, s1.instance_id);
+    assert_eq!(script, "Start-Sleep 3600; Get-ChildItem C:\\Data");
+    assert!(*in_disconnected_session);
+
+    // Run command does not apply to a disconnected session; Receive does.
+    click(&mut h, "Session ITTask on Srv2");
+    assert!(is_disabled(&h, "Run command…"));
+    click(&mut h, "Receive output");
+    let cmds = worker.commands();
+    let [Command::Receive { op, session }] = cmds.as_slice() else {
+        panic!("expected one Receive, got {cmds:?}");
+    };
+    assert_eq!(session.instance_id, s2.instance_id);
+    let receive_op = *op;
+    h.get_by_label_contains("No output received from ITTask yet");
+
+    // The worker's command asks for input: answer it.
+    let command_id = Uuid::new_v4();
+    worker.push(Event::PromptRequested {
+        computer: "Srv2".into(),
+        instance_id: s2.instance_id,
+        command_id,
+        prompt: "Share name".into(),
+        secure: false,
+    });
+    h.run();
+    h.get_by_label("Share name");
+    type_into(&mut h, "Answer", "\\\\nas\\backup");
+    click(&mut h, "Send answer");
+    let cmds = worker.commands();
+    let [
+        Command::AnswerPrompt {
+            command_id: cid,
+            answer,
+            session,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one AnswerPrompt, got {cmds:?}");
+    };
+    assert_eq!((*cid, answer.as_str()), (command_id, "\\\\nas\\backup"));
+    assert_eq!(session.instance_id, s2.instance_id);
+    h.get_by_label("> Share name \\\\nas\\backup");
+
+    // Cancel the Receive still in flight.
+    click(&mut h, "Cancel Receive-PSSession ITTask on Srv2");
+    let cmds = worker.commands();
+    assert!(
+        matches!(cmds.as_slice(), [Command::Cancel { op }] if *op == receive_op),
+        "{cmds:?}"
+    );
+    h.get_by_label_contains("cancelling");
+
+    // New session on Srv2: too short an IdleTimeout is refused, then created.
+    click(&mut h, "Computer Srv2");
+    click(&mut h, "New session…");
+    type_into(&mut h, "Name", "Nightly");
+    type_into(&mut h, "IdleTimeout (ms)", "30000");
+    h.get_by_label_contains("below the minimum of 60000 ms");
+    assert!(is_disabled(&h, "Create session"));
+    type_into(&mut h, "IdleTimeout (ms)", "0");
+    click(&mut h, "Block");
+    click(&mut h, "Create session");
+    let cmds = worker.commands();
+    let [
+        Command::NewSession {
+            computer,
+            name,
+            idle_timeout_ms,
+            output_buffering_mode,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one NewSession, got {cmds:?}");
+    };
+    assert_eq!(computer.name, "Srv2");
+    assert_eq!(name.as_deref(), Some("Nightly"));
+    assert_eq!(*idle_timeout_ms, Some(300_000));
+    assert_eq!(*output_buffering_mode, OutputBufferingMode::Block);
+
+    // Test connection on a group tests each of its computers.
+    click(&mut h, "Group Servers");
+    click(&mut h, "Test connection");
+    let names: Vec<String> = worker
+        .commands()
+        .into_iter()
+        .map(|c| match c {
+            Command::TestConnection { computer, .. } => computer.name,
+            other => panic!("expected TestConnection, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["Srv1", "Srv2"]);
+    worker.push(Event::ComputerIdentified {
+        op: 50,
+        computer: "Srv1".into(),
+        product_vendor: "Microsoft Corporation".into(),
+        product_version: "OS: 10.0.20348 SP: 0.0 Stack: 3.0".into(),
+        protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
+    });
+    h.run();
+    h.get_by_label("Srv1 answers: WinRM is reachable");
+}
+
+#[test]
+fn connect_with_a_saved_credential_or_saving_a_new_one() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let (handle, worker) = WorkerHandle::fake();
+    let saved: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
+    let sink = saved.clone();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0))
+        .with_saved_credentials(vec![(
+            "baton/Domain01\\Admin".into(),
+            "Domain01\\Admin".into(),
+        )])
+        .with_credential_saver(Box::new(move |c| {
+            sink.borrow_mut()
+                .push((c.user.clone(), c.password.expose().to_owned()));
+        }));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    listed(&worker, "Srv2", vec![s2.clone()]);
+    h.run();
+
+    click(&mut h, "Session ITTask on Srv2");
+    h.key_press(Key::Enter);
+    h.run();
+    click(&mut h, "A saved credential");
+    click(&mut h, "Connect session");
+    let cmds = worker.commands();
+    let [Command::Connect { session, .. }] = cmds.as_slice() else {
+        panic!("expected Connect, got {cmds:?}");
+    };
+    assert_eq!(
+        session.computer.credential,
+        CredentialChoice::Saved {
+            entry_id: "baton/Domain01\\Admin".into(),
+            user: "Domain01\\Admin".into()
+        }
+    );
+    assert!(saved.borrow().is_empty());
+
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    type_into(&mut h, "User name", "Domain01\\User01");
+    type_into(&mut h, "Password", "S3cret!");
+    assert!(
+        !h.get_by_label("Password")
+            .value()
+            .unwrap_or_default()
+            .is_empty(),
+        "the field holds the typed (masked) password"
+    );
+    click(&mut h, "Save in keyring");
+    click(&mut h, "Connect session");
+    assert_eq!(
+        saved.borrow().as_slice(),
+        [("Domain01\\User01".to_owned(), "S3cret!".to_owned())]
+    );
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Connect { session, .. }]
+            if matches!(&session.computer.credential, CredentialChoice::Once(c) if c.user == "Domain01\\User01")
+    ));
+    // A fresh dialog never shows the last password.
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    assert_eq!(h.get_by_label("Password").value().unwrap_or_default(), "");
 }

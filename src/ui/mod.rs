@@ -101,6 +101,7 @@ pub struct BatonApp {
     dialog: Option<Dialog>,
     prompt_answer: zeroize::Zeroizing<String>,
     focus_filter: bool,
+    scroll_to_cursor: bool,
     credential_saver: Option<CredentialSaver>,
 }
 
@@ -120,6 +121,7 @@ impl BatonApp {
             dialog: None,
             prompt_answer: zeroize::Zeroizing::new(String::new()),
             focus_filter: false,
+            scroll_to_cursor: false,
             credential_saver: None,
         }
     }
@@ -276,6 +278,12 @@ impl BatonApp {
         ui.separator();
         let rows = self.state.tree_rows();
         let row_height = ui.spacing().interact_size.y + 2.0;
+        let cursor_index = if std::mem::take(&mut self.scroll_to_cursor) {
+            let focus = self.state.focus.clone();
+            rows.iter().position(|r| Some(r.key()) == focus)
+        } else {
+            None
+        };
         if rows.is_empty() {
             ui.label(if self.state.filter.trim().is_empty() {
                 "No computers yet: add a profile."
@@ -287,6 +295,17 @@ impl BatonApp {
             .id_salt("tree_scroll")
             .auto_shrink([false, false])
             .show_rows(ui, row_height, rows.len(), |ui, range| {
+                if let Some(i) = cursor_index {
+                    // Bring the cursor row into view, even when it is not laid out this frame.
+                    let step = row_height + ui.spacing().item_spacing.y;
+                    #[allow(clippy::cast_precision_loss)]
+                    let top = ui.cursor().top() + (i as f32 - range.start as f32) * step;
+                    let rect = egui::Rect::from_min_size(
+                        egui::pos2(ui.cursor().left(), top),
+                        egui::vec2(1.0, row_height),
+                    );
+                    ui.scroll_to_rect(rect, None);
+                }
                 for row in &rows[range] {
                     widgets::tree_row(ui, &self.state, row, now, actions);
                 }
@@ -341,7 +360,7 @@ impl BatonApp {
                 ui.label("Ready");
             }
             let computers = self.state.all_computers().len();
-            let sessions = self.state.all_sessions(None).len();
+            let sessions = self.state.session_count();
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("{computers} computers, {sessions} sessions"));
             });
@@ -433,7 +452,10 @@ impl BatonApp {
         match action {
             UiAction::Select { key, additive } => self.state.select(key, additive),
             UiAction::Expand { key, expanded } => self.state.set_expanded(&key, expanded),
-            UiAction::MoveCursor(d) => self.state.move_cursor(d),
+            UiAction::MoveCursor(d) => {
+                self.state.move_cursor(d);
+                self.scroll_to_cursor = true;
+            }
             UiAction::ShowTab(t) => {
                 self.tab = t;
                 self.fleet = false;
@@ -467,15 +489,14 @@ impl BatonApp {
     }
 
     fn send(&mut self, command: Command, what: &str, now: DateTime<Utc>) {
-        if let Some(op) = command.op()
-            && !matches!(command, Command::Cancel { .. })
-        {
+        let op = command.op().unwrap_or(0);
+        if !matches!(command, Command::Cancel { .. } | Command::Shutdown) {
             self.state.note_sent(op, what, now);
         }
         if !self.handle.send(command) {
             self.state.apply(
                 Event::OpFailed {
-                    op: 0,
+                    op,
                     error: crate::model::UserError {
                         summary: format!("{what} was not sent"),
                         detail: "the worker has stopped".into(),
@@ -497,15 +518,13 @@ impl BatonApp {
             {
                 self.dialog = Some(Dialog::connect(&self.state, &c.name, s.instance_id));
             } else {
-                self.state.apply(
-                    Event::OpFailed {
-                        op: 0,
-                        error: crate::model::UserError {
-                            summary: format!("{} is not available", action.label()),
-                            detail: why,
-                            advice: None,
-                            error_id: None,
-                        },
+                self.state.notify(
+                    ToastKind::Info,
+                    crate::model::UserError {
+                        summary: format!("{} is not available", action.label()),
+                        detail: why,
+                        advice: None,
+                        error_id: None,
                     },
                     now,
                 );

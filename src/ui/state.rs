@@ -436,6 +436,11 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    /// How many sessions are known, on every computer.
+    pub fn session_count(&self) -> usize {
+        self.sessions.values().map(Vec::len).sum()
+    }
+
     /// One session.
     pub fn session(&self, computer: &str, instance_id: Uuid) -> Option<&SessionInfo> {
         self.sessions_of(computer)
@@ -807,6 +812,11 @@ impl AppState {
     pub fn expire_toasts(&mut self, now: DateTime<Utc>, max_age_secs: i64) {
         self.toasts
             .retain(|t| t.kind == ToastKind::Error || (now - t.at).num_seconds() < max_age_secs);
+    }
+
+    /// Shows a notification made by the UI itself (e.g. why an action does not apply).
+    pub fn notify(&mut self, kind: ToastKind, message: UserError, now: DateTime<Utc>) {
+        self.toast(kind, message, now);
     }
 
     fn toast(&mut self, kind: ToastKind, error: UserError, now: DateTime<Utc>) {
