@@ -410,6 +410,42 @@ fn filter_hides_non_matching_computers_even_in_collapsed_groups() {
     assert!(h.query_by_label("Computer Srv1").is_none());
     assert!(h.query_by_label("Computer Srv2").is_none());
     assert!(h.query_by_label("Group Servers").is_none());
+    // Esc in the filter box shows everything again (Lab stays collapsed).
+    h.key_press(Key::Escape);
+    h.run();
+    h.get_by_label("Computer Srv1");
+    assert!(h.query_by_label("Computer Srv30").is_none());
+    // Double-click opens a collapsed group.
+    // (egui tells a double-click by the time between clicks: give it one.)
+    h.input_mut().time = Some(100.0);
+    h.get_by_label("Group Lab").click();
+    h.step();
+    h.input_mut().time = Some(100.1);
+    h.get_by_label("Group Lab").click();
+    h.run();
+    h.get_by_label("Computer Srv30");
+}
+
+#[test]
+fn shift_click_selects_a_range_and_the_preview_says_what_stays() {
+    let Fx { mut h, worker, .. } = fixture();
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("Session ITTask on Srv30")
+        .click_modifiers(Modifiers::SHIFT);
+    h.run();
+    click(&mut h, "Disconnect…");
+    h.get_by_label_contains("target \"Name: ITTask, ComputerName: Srv1\"");
+    h.get_by_label_contains("Not changed: ITTask on Srv2 — ITTask is Disconnected");
+    h.get_by_label_contains(
+        "Not changed: ITTask on Srv30 — ITTask is connected to another client (Busy)",
+    );
+    click(&mut h, "Confirm disconnect");
+    let cmds = worker.commands();
+    let [Command::Disconnect { sessions, .. }] = cmds.as_slice() else {
+        panic!("expected one Disconnect, got {cmds:?}");
+    };
+    assert_eq!(sessions.len(), 1, "only the open session changes");
+    assert_eq!(sessions[0].computer.name, "Srv1");
 }
 
 #[test]

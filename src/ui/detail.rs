@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use egui::{Color32, RichText, Ui};
 
-use super::state::{AppState, ComputerNode, countdown, ms_human};
+use super::state::{AppState, ComputerNode, cmp_ci, countdown, ms_human};
 use super::{Tab, UiAction, badge_color};
 use crate::model::{OutputItem, SessionInfo};
 
@@ -234,6 +234,9 @@ fn configuration_tab(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>)
     grid(ui, "quotas", rows);
 }
 
+/// Most output items laid out per command in one frame (the rest stay in memory).
+const MAX_SHOWN_ITEMS: usize = 2_000;
+
 fn output_tab(ui: &mut Ui, state: &AppState) {
     let Some((c, s)) = state.focused_session() else {
         nothing_selected(ui, "a session");
@@ -269,7 +272,17 @@ fn output_tab(ui: &mut Ui, state: &AppState) {
             ui.add(egui::ProgressBar::new(frac).text(text.clone()))
                 .accessible_name(format!("Progress {text}"));
         }
-        for (i, item) in cmd.items.iter().enumerate() {
+        let skip = cmd.items.len().saturating_sub(MAX_SHOWN_ITEMS);
+        if skip > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "(showing the last {MAX_SHOWN_ITEMS} of {} items)",
+                    cmd.items.len()
+                ))
+                .weak(),
+            );
+        }
+        for (i, item) in cmd.items.iter().enumerate().skip(skip) {
             match item {
                 OutputItem::Output(t) => {
                     ui.label(RichText::new(t).monospace());
@@ -360,7 +373,7 @@ fn activity_tab(ui: &mut Ui, state: &AppState) {
 }
 
 /// The fleet table's columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum FleetColumn {
     Computer,
     Name,
@@ -414,8 +427,8 @@ impl FleetColumn {
         let (ca, sa) = a;
         let (cb, sb) = b;
         match self {
-            FleetColumn::Computer => ca.name.to_lowercase().cmp(&cb.name.to_lowercase()),
-            FleetColumn::Name => sa.name.to_lowercase().cmp(&sb.name.to_lowercase()),
+            FleetColumn::Computer => cmp_ci(&ca.name, &cb.name),
+            FleetColumn::Name => cmp_ci(&sa.name, &sb.name),
             FleetColumn::State => sa.state.as_str().cmp(sb.state.as_str()),
             FleetColumn::Availability => sa.availability.as_str().cmp(sb.availability.as_str()),
             FleetColumn::Owner => sa.details.owner.cmp(&sb.details.owner),
@@ -451,23 +464,59 @@ impl FleetColumn {
 }
 
 /// Every session of every computer (or of the selected group), sortable by column.
+/// The fleet table's sorted order, kept until the sessions, the scope or the sort change.
+#[derive(Default)]
+pub(crate) struct FleetCache {
+    key: Option<(u64, Option<String>, FleetColumn, bool)>,
+    /// (computer name, index in that computer's session list).
+    order: Vec<(String, usize)>,
+}
+
+impl FleetCache {
+    fn refresh(&mut self, state: &AppState, group: Option<&str>, col: FleetColumn, asc: bool) {
+        let key = (state.generation(), group.map(str::to_owned), col, asc);
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        let mut rows: Vec<(&ComputerNode, usize, &SessionInfo)> = Vec::new();
+        for g in state.groups() {
+            if group.is_some_and(|name| name != g.name) {
+                continue;
+            }
+            for c in &g.computers {
+                for (i, s) in state.sessions_of(&c.name).iter().enumerate() {
+                    rows.push((c, i, s));
+                }
+            }
+        }
+        rows.sort_by(|a, b| {
+            let o = col.cmp(&(a.0, a.2), &(b.0, b.2));
+            if asc { o } else { o.reverse() }
+        });
+        self.order = rows
+            .into_iter()
+            .map(|(c, i, _)| (c.name.clone(), i))
+            .collect();
+        self.key = Some(key);
+    }
+}
+
+/// Every session of every computer (or of the selected group), sortable by column.
 pub(crate) fn fleet(
     ui: &mut Ui,
     state: &AppState,
     now: DateTime<Utc>,
     sort: &mut (FleetColumn, bool),
+    cache: &mut FleetCache,
     actions: &mut Vec<UiAction>,
 ) {
     let group = state.focused_group().map(|g| g.name.as_str());
-    let mut rows = state.all_sessions(group);
     let (col, asc) = *sort;
-    rows.sort_by(|a, b| {
-        let o = col.cmp(a, b);
-        if asc { o } else { o.reverse() }
-    });
+    cache.refresh(state, group, col, asc);
+    let order = &cache.order;
     ui.heading(match group {
-        Some(g) => format!("Fleet: {} sessions in {g}", rows.len()),
-        None => format!("Fleet: {} sessions on every computer", rows.len()),
+        Some(g) => format!("Fleet: {} sessions in {g}", order.len()),
+        None => format!("Fleet: {} sessions on every computer", order.len()),
     });
     let row_h = ui.spacing().interact_size.y;
     egui::ScrollArea::horizontal()
@@ -496,8 +545,13 @@ pub(crate) fn fleet(
             egui::ScrollArea::vertical()
                 .id_salt("fleet_v")
                 .auto_shrink([false, false])
-                .show_rows(ui, row_h, rows.len(), |ui, range| {
-                    for (c, s) in &rows[range] {
+                .show_rows(ui, row_h, order.len(), |ui, range| {
+                    for (name, i) in &order[range] {
+                        let (Some(c), Some(s)) =
+                            (state.computer(name), state.sessions_of(name).get(*i))
+                        else {
+                            continue;
+                        };
                         ui.horizontal(|ui| {
                             for column in FleetColumn::ALL {
                                 let text = column.cell(c, s, now);

@@ -68,6 +68,8 @@ impl Tab {
 pub enum UiAction {
     /// Select a node; `additive` toggles it in a multi-selection (Ctrl+click).
     Select { key: NodeKey, additive: bool },
+    /// Shift+click: select from the cursor to this node.
+    SelectRange(NodeKey),
     /// Expand or collapse a group or computer.
     Expand { key: NodeKey, expanded: bool },
     /// Run a toolbar/context-menu action on the selection.
@@ -98,6 +100,7 @@ pub struct BatonApp {
     tab: Tab,
     fleet: bool,
     fleet_sort: (detail::FleetColumn, bool),
+    fleet_cache: detail::FleetCache,
     dialog: Option<Dialog>,
     prompt_answer: zeroize::Zeroizing<String>,
     focus_filter: bool,
@@ -118,6 +121,7 @@ impl BatonApp {
             tab: Tab::Session,
             fleet: false,
             fleet_sort: (detail::FleetColumn::Computer, true),
+            fleet_cache: detail::FleetCache::default(),
             dialog: None,
             prompt_answer: zeroize::Zeroizing::new(String::new()),
             focus_filter: false,
@@ -190,7 +194,14 @@ impl BatonApp {
             self.tabs(ui, &mut actions);
             ui.separator();
             if self.fleet {
-                detail::fleet(ui, &self.state, now, &mut self.fleet_sort, &mut actions);
+                detail::fleet(
+                    ui,
+                    &self.state,
+                    now,
+                    &mut self.fleet_sort,
+                    &mut self.fleet_cache,
+                    &mut actions,
+                );
             } else {
                 detail::tab(ui, self.tab, &self.state, now, &mut actions);
             }
@@ -268,11 +279,23 @@ impl BatonApp {
                 .add(
                     egui::TextEdit::singleline(&mut self.state.filter)
                         .hint_text("group, computer or session (Ctrl+F)")
-                        .desired_width(f32::INFINITY),
+                        .desired_width(200.0),
                 )
                 .labelled_by(label.id);
             if std::mem::take(&mut self.focus_filter) {
                 resp.request_focus();
+            }
+            if (resp.has_focus() || resp.lost_focus()) && ui.input(|i| i.key_pressed(Key::Escape)) {
+                self.state.filter.clear();
+            }
+            if !self.state.filter.is_empty()
+                && ui
+                    .small_button("Clear")
+                    .on_hover_text("Show every group, computer and session again (Esc)")
+                    .accessible_name("Clear filter")
+                    .clicked()
+            {
+                self.state.filter.clear();
             }
         });
         ui.separator();
@@ -451,6 +474,7 @@ impl BatonApp {
         let now = (self.clock)();
         match action {
             UiAction::Select { key, additive } => self.state.select(key, additive),
+            UiAction::SelectRange(key) => self.state.select_range(key),
             UiAction::Expand { key, expanded } => self.state.set_expanded(&key, expanded),
             UiAction::MoveCursor(d) => {
                 self.state.move_cursor(d);

@@ -320,6 +320,8 @@ pub struct AppState {
     prompts: VecDeque<PendingPrompt>,
     /// Credentials saved in the keyring: (entry id, user).
     pub saved_credentials: Vec<(String, String)>,
+    /// Bumped whenever the inventory or a session list changes (for caches).
+    generation: u64,
 }
 
 impl Default for AppState {
@@ -348,7 +350,13 @@ impl AppState {
             identities: HashMap::new(),
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),
+            generation: 0,
         }
+    }
+
+    /// Changes whenever the inventory or any session changes; views cache on it.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     // ----- inventory -----
@@ -373,6 +381,7 @@ impl AppState {
     }
 
     fn reindex(&mut self) {
+        self.generation += 1;
         self.computer_index.clear();
         for (gi, g) in self.groups.iter().enumerate() {
             for (ci, c) in g.computers.iter().enumerate() {
@@ -485,7 +494,7 @@ impl AppState {
     pub fn tree_rows(&self) -> Vec<TreeRow<'_>> {
         let needle = self.filter.trim().to_lowercase();
         let filtering = !needle.is_empty();
-        let matches = |s: &str| s.to_lowercase().contains(&needle);
+        let matches = |s: &str| contains_ci(s, &needle);
         let mut rows = Vec::new();
         for g in &self.groups {
             let g_match = filtering && matches(&g.name);
@@ -547,6 +556,25 @@ impl AppState {
             self.selection.insert(key.clone());
         }
         self.focus = Some(key);
+    }
+
+    /// Shift+click: selects every visible row from the cursor to `key`
+    /// (added to the selection); the cursor moves to `key`.
+    pub fn select_range(&mut self, key: NodeKey) {
+        let keys: Vec<NodeKey> = self.tree_rows().iter().map(TreeRow::key).collect();
+        let to = keys.iter().position(|k| *k == key);
+        let from = self
+            .focus
+            .as_ref()
+            .and_then(|f| keys.iter().position(|k| k == f));
+        match (from, to) {
+            (Some(a), Some(b)) => {
+                let (lo, hi) = (a.min(b), a.max(b));
+                self.selection.extend(keys[lo..=hi].iter().cloned());
+                self.focus = Some(key);
+            }
+            _ => self.select(key, false),
+        }
     }
 
     /// Moves the cursor `delta` rows in the visible tree and selects that row.
@@ -955,6 +983,7 @@ impl AppState {
             } => {
                 let computer = self.canonical_computer(&computer);
                 self.sessions.insert(computer.clone(), sessions);
+                self.generation += 1;
                 self.prune_selection();
             }
             Event::SessionChanged(info) => {
@@ -964,6 +993,7 @@ impl AppState {
                     Some(s) => *s = info,
                     None => list.push(info),
                 }
+                self.generation += 1;
             }
             Event::SessionGone {
                 computer,
@@ -975,6 +1005,7 @@ impl AppState {
                 if let Some(list) = self.sessions.get_mut(&computer) {
                     list.retain(|s| s.instance_id != instance_id);
                 }
+                self.generation += 1;
                 self.prune_selection();
                 let entry = ActivityEntry {
                     computer,
@@ -1103,6 +1134,31 @@ fn push_item(out: &mut CommandOutput, item: OutputItem) {
         out.items.pop_front();
         out.dropped += 1;
     }
+}
+
+/// `hay` contains `needle_lower` (already lower case), ignoring case,
+/// without allocating for ASCII text.
+pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let n = needle_lower.len();
+        hay.len() >= n
+            && hay
+                .as_bytes()
+                .windows(n)
+                .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
+/// Compares two names ignoring case, without allocating.
+pub fn cmp_ci(a: &str, b: &str) -> std::cmp::Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
 }
 
 /// Why a session cannot be disconnected from here, or `None` when it can.
@@ -1601,6 +1657,36 @@ mod tests {
             "a group covers its computers"
         );
         assert!(st.can(Action::NewSession).is_err());
+    }
+
+    #[test]
+    fn shift_range_generation_and_case_insensitive_matching() {
+        let mut st = state();
+        let g0 = st.generation();
+        let a = session("Srv1", "A", SessionState::Opened, Availability::Available);
+        let b = session("Srv2", "B", SessionState::Opened, Availability::Available);
+        st.apply(Event::SessionChanged(a.clone()), now());
+        st.apply(Event::SessionChanged(b.clone()), now());
+        assert!(st.generation() > g0);
+        st.select(
+            NodeKey::Session {
+                computer: "Srv1".into(),
+                instance_id: a.instance_id,
+            },
+            false,
+        );
+        st.select_range(NodeKey::Session {
+            computer: "Srv2".into(),
+            instance_id: b.instance_id,
+        });
+        // A, Srv2, B
+        assert_eq!(st.selection.len(), 3);
+        assert_eq!(st.selected_sessions().len(), 2);
+        assert!(contains_ci("Srv30-ITTask", "ittask"));
+        assert!(!contains_ci("Srv30", "srv4"));
+        assert!(contains_ci("ÉTÉ", "été"));
+        assert_eq!(cmp_ci("srv1", "SRV1"), std::cmp::Ordering::Equal);
+        assert_eq!(cmp_ci("a", "B"), std::cmp::Ordering::Less);
     }
 
     #[test]

@@ -103,10 +103,24 @@ pub(crate) fn tree_row(
             resp = resp.highlight();
         }
         if resp.clicked() {
-            let additive = click_modifiers(ui).command;
-            actions.push(UiAction::Select {
-                key: key.clone(),
-                additive,
+            let m = click_modifiers(ui);
+            actions.push(if m.shift {
+                UiAction::SelectRange(key.clone())
+            } else {
+                UiAction::Select {
+                    key: key.clone(),
+                    additive: m.command,
+                }
+            });
+        }
+        if resp.double_clicked() {
+            // Double-click opens a group or computer, and connects to a session.
+            actions.push(match row.kind {
+                RowKind::Session(..) => UiAction::Run(Action::Connect),
+                _ => UiAction::Expand {
+                    key: key.clone(),
+                    expanded: !row.expanded,
+                },
             });
         }
         if resp.secondary_clicked() && !selected {
