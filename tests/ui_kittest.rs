@@ -794,3 +794,34 @@ fn connect_with_a_saved_credential_or_saving_a_new_one() {
     click(&mut h, "Another user's name and password");
     assert_eq!(h.get_by_label("Password").value().unwrap_or_default(), "");
 }
+
+#[test]
+fn connection_info_marks_unsafe_settings() {
+    let (handle, _worker) = WorkerHandle::fake();
+    let mut c = ComputerNode::new("Srv9");
+    c.spec.scheme = "https".into();
+    c.spec.port = 5986;
+    c.spec.skip_ca_check = true;
+    c.credential = CredentialChoice::Saved {
+        entry_id: "baton/Domain01\\Admin".into(),
+        user: "Domain01\\Admin".into(),
+    };
+    let groups = vec![GroupNode {
+        name: "DMZ".into(),
+        computers: vec![c, ComputerNode::new("Srv10")],
+    }];
+    let app = BatonApp::new(handle, groups, Box::new(t0));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    h.run();
+    click(&mut h, "Computer Srv9");
+    click(&mut h, "ConnectionInfo");
+    h.get_by_label("https://Srv9:5986/wsman");
+    h.get_by_label("Domain01\\Admin");
+    h.get_by_label_contains("Warning: unsafe settings: SkipCACheck");
+    assert_eq!(h.get_all_by_label("(!) unsafe").count(), 1);
+    click(&mut h, "Computer Srv10");
+    assert!(h.query_by_label("(!) unsafe").is_none());
+    h.get_by_label("http://Srv10:5985/wsman");
+}

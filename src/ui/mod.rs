@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The egui/eframe console.
 //!
 //! [`BatonApp`] never does I/O and never waits: each frame, `logic` drains the
@@ -35,10 +36,15 @@ pub type CredentialSaver = Box<dyn Fn(Credential)>;
 /// The detail tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
+    /// The PSSession's properties.
     Session,
+    /// `$s.Runspace.ConnectionInfo` of its computer.
     ConnectionInfo,
+    /// The session configuration's quotas.
     Configuration,
+    /// The streams of its commands.
     Output,
+    /// The audit trail.
     Activity,
 }
 
@@ -67,11 +73,21 @@ impl Tab {
 #[derive(Clone, Debug)]
 pub enum UiAction {
     /// Select a node; `additive` toggles it in a multi-selection (Ctrl+click).
-    Select { key: NodeKey, additive: bool },
+    Select {
+        /// The node.
+        key: NodeKey,
+        /// Toggle it in the selection instead of replacing the selection.
+        additive: bool,
+    },
     /// Shift+click: select from the cursor to this node.
     SelectRange(NodeKey),
     /// Expand or collapse a group or computer.
-    Expand { key: NodeKey, expanded: bool },
+    Expand {
+        /// The group or computer.
+        key: NodeKey,
+        /// Open (true) or closed.
+        expanded: bool,
+    },
     /// Run a toolbar/context-menu action on the selection.
     Run(Action),
     /// Move the tree cursor by rows.
@@ -80,7 +96,9 @@ pub enum UiAction {
     ShowTab(Tab),
     /// `Get-PSSessionConfiguration` for a computer.
     LoadConfiguration {
+        /// The computer's display name.
         computer: String,
+        /// The configuration name (`Microsoft.PowerShell`).
         configuration: String,
     },
     /// Cancel an action in flight.
@@ -88,7 +106,12 @@ pub enum UiAction {
     /// Dismiss a notification.
     DismissToast(u64),
     /// Send a command the UI already built; `what` is shown in the status bar.
-    Send { command: Box<Command>, what: String },
+    Send {
+        /// The command.
+        command: Box<Command>,
+        /// The status-bar text.
+        what: String,
+    },
 }
 
 /// The console application.

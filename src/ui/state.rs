@@ -30,7 +30,9 @@ pub const DISCOVERED_GROUP: &str = "Discovered";
 pub struct ComputerNode {
     /// Display name (`Srv1`), also the name the worker uses in events.
     pub name: String,
+    /// How to reach it (resolved `ConnectionInfo`).
     pub spec: ConnectionSpec,
+    /// Whose credentials to use by default.
     pub credential: CredentialChoice,
 }
 
@@ -62,33 +64,49 @@ impl ComputerNode {
 /// A profile group: a named list of computers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupNode {
+    /// The group's (profile's) name.
     pub name: String,
+    /// Its computers, in display order.
     pub computers: Vec<ComputerNode>,
 }
 
 /// One node of the tree, as selection and expansion remember it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeKey {
+    /// A profile group, by name.
     Group(String),
+    /// A computer, by display name.
     Computer(String),
-    Session { computer: String, instance_id: Uuid },
+    /// A session, by its computer's display name and InstanceId.
+    Session {
+        /// The computer's display name.
+        computer: String,
+        /// The session's InstanceId (= ShellId).
+        instance_id: Uuid,
+    },
 }
 
 /// What a visible tree row shows.
 #[derive(Clone, Copy, Debug)]
 pub enum RowKind<'a> {
+    /// A group row.
     Group(&'a GroupNode),
+    /// A computer row.
     Computer(&'a ComputerNode),
+    /// A session row, with its computer.
     Session(&'a ComputerNode, &'a SessionInfo),
 }
 
 /// A visible row of the tree, after filtering and expansion.
 #[derive(Clone, Copy, Debug)]
 pub struct TreeRow<'a> {
+    /// 0 for groups, 1 for computers, 2 for sessions.
     pub depth: u8,
+    /// What the row shows.
     pub kind: RowKind<'a>,
     /// Shown expanded (its children follow).
     pub expanded: bool,
+    /// Has anything to expand.
     pub has_children: bool,
 }
 
@@ -109,11 +127,17 @@ impl TreeRow<'_> {
 /// An action in flight, for the status bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingOp {
+    /// The action's id.
     pub op: OpId,
+    /// What the status bar says (`Disconnect-PSSession ITTask on Srv1`).
     pub what: String,
+    /// When it was sent.
     pub started: DateTime<Utc>,
+    /// Parts done of a bulk action.
     pub done: usize,
+    /// Parts in all (0 until the worker reports progress).
     pub total: usize,
+    /// The latest progress message.
     pub message: String,
     /// The worker has acknowledged it (`OpStarted`).
     pub started_by_worker: bool,
@@ -124,25 +148,35 @@ pub struct PendingOp {
 /// How a notification looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ToastKind {
+    /// Fades after a few seconds.
     Info,
+    /// Stays until dismissed.
     Error,
 }
 
 /// A notification: what happened, why, and what to do.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Toast {
+    /// Identifies it for dismissal.
     pub id: u64,
+    /// Info or error.
     pub kind: ToastKind,
+    /// What happened, in one line.
     pub summary: String,
+    /// Why.
     pub detail: String,
+    /// What to do about it.
     pub advice: Option<String>,
+    /// PowerShell's FullyQualifiedErrorId, when there is one.
     pub error_id: Option<String>,
+    /// When it was raised.
     pub at: DateTime<Utc>,
 }
 
 /// Output of one command of a session.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommandOutput {
+    /// The command (pipeline) id.
     pub command_id: Uuid,
     /// Output, error, warning, verbose, debug, information and host-prompt items, in order.
     pub items: VecDeque<OutputItem>,
@@ -157,6 +191,7 @@ pub struct CommandOutput {
 /// Output of the commands of one session, in arrival order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionOutput {
+    /// One entry per command, in the order their output arrived.
     pub commands: Vec<CommandOutput>,
 }
 
@@ -183,31 +218,47 @@ impl SessionOutput {
 /// A host prompt waiting for an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingPrompt {
+    /// The computer's display name.
     pub computer: String,
+    /// The session asking.
     pub instance_id: Uuid,
+    /// The command asking.
     pub command_id: Uuid,
+    /// The prompt text (`Read-Host -Prompt`).
     pub prompt: String,
+    /// `-AsSecureString`: the answer is masked.
     pub secure: bool,
 }
 
 /// What `Test-WSMan` said about a computer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ComputerIdentity {
+    /// `ProductVendor`.
     pub product_vendor: String,
+    /// `ProductVersion` (`OS: … SP: … Stack: 3.0`).
     pub product_version: String,
+    /// `ProtocolVersion` (the WS-Management schema URI).
     pub protocol_version: String,
 }
 
 /// The user-facing actions on the selection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// New-PSSession.
     NewSession,
+    /// Get-PSSession (F5).
     Refresh,
+    /// Disconnect-PSSession.
     Disconnect,
+    /// Connect-PSSession (Enter).
     Connect,
+    /// Receive-PSSession.
     Receive,
+    /// Invoke-Command -Session.
     RunCommand,
+    /// Remove-PSSession (Del).
     Remove,
+    /// Test-WSMan.
     TestConnection,
 }
 

@@ -14,8 +14,11 @@ use crate::ui::state::{AppState, connect_blocker};
 /// Whose credentials.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialKind {
+    /// The current user (single sign-on).
     Implicit,
+    /// One saved in the keyring.
     Saved,
+    /// Typed now.
     Other,
 }
 
@@ -23,11 +26,11 @@ pub enum CredentialKind {
 pub struct ConnectDialog {
     computer: String,
     instance_id: Uuid,
-    pub kind: CredentialKind,
-    pub saved_index: usize,
-    pub user: String,
+    kind: CredentialKind,
+    saved_index: usize,
+    user: String,
     password: Zeroizing<String>,
-    pub save_in_keyring: bool,
+    save_in_keyring: bool,
     error: Option<String>,
 }
 

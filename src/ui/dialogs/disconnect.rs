@@ -16,17 +16,21 @@ use crate::ui::state::{
 pub struct DisconnectDialog {
     targets: Vec<(String, Uuid)>,
     /// `-IdleTimeoutSec`; empty = the server's default.
-    pub idle_timeout_sec: String,
-    pub mode: OutputBufferingMode,
+    idle_timeout_sec: String,
+    mode: OutputBufferingMode,
     /// `-ThrottleLimit`.
-    pub throttle_limit: String,
+    throttle_limit: String,
 }
 
 /// A checked request: the sessions that will change and those that will not (with why).
 pub struct DisconnectPlan<'a> {
+    /// (computer, session) that will be disconnected.
     pub change: Vec<(&'a str, &'a SessionInfo)>,
+    /// (computer, session, why) that will not change.
     pub skip: Vec<(&'a str, &'a SessionInfo, String)>,
+    /// The checked `-IdleTimeoutSec`.
     pub idle_timeout_sec: Option<u32>,
+    /// The checked `-ThrottleLimit`.
     pub throttle_limit: u32,
 }
 

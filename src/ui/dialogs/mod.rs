@@ -25,17 +25,24 @@ pub enum Outcome {
     /// Send these commands (with the status-bar text of each) and close;
     /// `save` is a credential the user asked to keep in the keyring.
     Submit {
+        /// Each command with its status-bar text.
         sends: Vec<(Command, String)>,
+        /// A credential to keep in the keyring.
         save: Option<Credential>,
     },
 }
 
 /// The open dialog.
 pub enum Dialog {
+    /// Disconnect-PSSession.
     Disconnect(disconnect::DisconnectDialog),
+    /// Connect-PSSession.
     Connect(connect::ConnectDialog),
+    /// Invoke-Command.
     Run(run::RunDialog),
+    /// New-PSSession.
     NewSession(new_session::NewSessionDialog),
+    /// Remove-PSSession.
     Remove(remove::RemoveDialog),
 }
 

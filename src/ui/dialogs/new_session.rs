@@ -9,11 +9,11 @@ use crate::ui::state::AppState;
 
 /// The New session dialog's values.
 pub struct NewSessionDialog {
-    pub computer: String,
-    pub name: String,
+    computer: String,
+    name: String,
     /// Milliseconds; empty = the server's default.
-    pub idle_timeout_ms: String,
-    pub mode: OutputBufferingMode,
+    idle_timeout_ms: String,
+    mode: OutputBufferingMode,
 }
 
 impl NewSessionDialog {

@@ -11,7 +11,7 @@ use crate::ui::state::AppState;
 pub struct RunDialog {
     computer: String,
     instance_id: Uuid,
-    pub script: String,
+    script: String,
 }
 
 impl RunDialog {
