@@ -301,7 +301,7 @@ impl BatonApp {
             let resp = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.state.filter)
-                        .hint_text("group, computer or session (Ctrl+F)")
+                        .hint_text("name (Ctrl+F)")
                         .desired_width(200.0),
                 )
                 .labelled_by(label.id);

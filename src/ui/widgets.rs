@@ -136,9 +136,12 @@ pub(crate) fn tree_row(
                 let color = badge_color(s.state, s.availability);
                 ui.label(
                     RichText::new(format!("{} · {}", s.state, s.availability))
-                        .color(Color32::WHITE)
-                        .background_color(color)
-                        .small(),
+                        .color(if color.intensity() > 0.45 {
+                            Color32::BLACK
+                        } else {
+                            Color32::WHITE
+                        })
+                        .background_color(color),
                 )
                 .on_hover_text(format!(
                     "State {} (this console's view), Availability {} (the server's)",
