@@ -471,6 +471,21 @@ fn keyboard_refresh_arrows_and_configuration() {
     }
     h.get_by_label("7200000 ms (2h 0m)");
     assert!(!is_disabled(&h, "Disconnect…"));
+    // Left goes up to the computer, Left again closes it, Right opens it.
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    assert_eq!(
+        h.state().state.focus,
+        Some(baton::ui::NodeKey::Computer("Srv1".into()))
+    );
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    assert!(h.query_by_label("Session ITTask on Srv1").is_none());
+    h.key_press(Key::ArrowRight);
+    h.run();
+    h.get_by_label("Session ITTask on Srv1");
+    h.key_press(Key::ArrowDown);
+    h.run();
 
     // Configuration: Load sends Get-PSSessionConfiguration; quotas show with units.
     click(&mut h, "Configuration");

@@ -498,7 +498,19 @@ impl BatonApp {
         match action {
             UiAction::Select { key, additive } => self.state.select(key, additive),
             UiAction::SelectRange(key) => self.state.select_range(key),
-            UiAction::Expand { key, expanded } => self.state.set_expanded(&key, expanded),
+            UiAction::Expand { key, expanded } => {
+                // Left on a session, or on a closed node, goes to its parent (as tree views do).
+                let closed =
+                    matches!(key, NodeKey::Session { .. }) || self.state.collapsed.contains(&key);
+                if !expanded && closed {
+                    if let Some(parent) = self.state.parent_of(&key) {
+                        self.state.select(parent, false);
+                        self.scroll_to_cursor = true;
+                    }
+                } else {
+                    self.state.set_expanded(&key, expanded);
+                }
+            }
             UiAction::MoveCursor(d) => {
                 self.state.move_cursor(d);
                 self.scroll_to_cursor = true;

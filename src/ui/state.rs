@@ -649,6 +649,18 @@ impl AppState {
         self.select(keys[next].clone(), false);
     }
 
+    /// The group of a computer, or the computer of a session.
+    pub fn parent_of(&self, key: &NodeKey) -> Option<NodeKey> {
+        match key {
+            NodeKey::Group(_) => None,
+            NodeKey::Computer(c) => {
+                let (gi, _) = *self.computer_index.get(&c.to_lowercase())?;
+                Some(NodeKey::Group(self.groups.get(gi)?.name.clone()))
+            }
+            NodeKey::Session { computer, .. } => Some(NodeKey::Computer(computer.clone())),
+        }
+    }
+
     /// Expands or collapses a group or computer.
     pub fn set_expanded(&mut self, key: &NodeKey, expanded: bool) {
         if expanded {
@@ -974,7 +986,23 @@ impl AppState {
     // ----- events -----
 
     /// Folds one worker event into the state. `now` stamps notifications and
-    /// log lines made here.
+    /// log lines made here. Each variant has exactly one effect:
+    ///
+    /// - `OpStarted` / `OpProgress`: the status bar's action in flight;
+    /// - `OpFinished`: ends the action and logs it;
+    /// - `OpFailed`: ends the action (a bulk one continues until `OpFinished`
+    ///   or its last part), logs it and raises an error toast with summary,
+    ///   detail and advice;
+    /// - `SessionsListed`: replaces that computer's sessions;
+    /// - `SessionChanged` / `SessionGone`: updates or drops one session (gone ones are logged);
+    /// - `Output` / `CommandFinished`: the session's per-command output
+    ///   (progress records replace each other by activity id);
+    /// - `PromptRequested`: queues a host prompt for the prompt dialog;
+    /// - `ComputerIdentified`: remembers the Test-WSMan identity and says so;
+    /// - `Configuration`: the computer's quotas (also the Disconnect range);
+    /// - `Activity`: appends to the audit trail.
+    ///
+    /// Computers unknown to the inventory are added to [`DISCOVERED_GROUP`].
     pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
             Event::OpStarted { op, what } => {
@@ -1738,6 +1766,24 @@ mod tests {
         assert!(contains_ci("ÉTÉ", "été"));
         assert_eq!(cmp_ci("srv1", "SRV1"), std::cmp::Ordering::Equal);
         assert_eq!(cmp_ci("a", "B"), std::cmp::Ordering::Less);
+    }
+
+    #[test]
+    fn parents_of_nodes() {
+        let st = state();
+        assert_eq!(
+            st.parent_of(&NodeKey::Computer("srv30".into())),
+            Some(NodeKey::Group("Lab".into()))
+        );
+        let id = Uuid::new_v4();
+        assert_eq!(
+            st.parent_of(&NodeKey::Session {
+                computer: "Srv1".into(),
+                instance_id: id
+            }),
+            Some(NodeKey::Computer("Srv1".into()))
+        );
+        assert_eq!(st.parent_of(&NodeKey::Group("Lab".into())), None);
     }
 
     #[test]
