@@ -12,4 +12,5 @@ mod pypsrp_transcripts;
 mod remote;
 mod store;
 mod transport;
+mod ui_kittest;
 mod wsman;

@@ -1,1 +1,768 @@
+#![warn(missing_docs)]
 //! The egui/eframe console.
+//!
+//! [`BatonApp`] never does I/O and never waits: each frame, `logic` drains the
+//! worker's [`Event`]s into [`AppState`], `ui` lays out the panels and collects
+//! the user's intents as [`UiAction`]s, which are applied at one point at the
+//! end of the frame, turning into [`Command`]s sent through the
+//! [`WorkerHandle`].
+
+mod detail;
+pub mod dialogs;
+pub mod state;
+mod widgets;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, RichText, Ui};
+use uuid::Uuid;
+
+use crate::bridge::{Command, Event, OpId, WorkerHandle};
+use crate::model::{Credential, SessionState};
+
+use dialogs::{Dialog, Outcome};
+use state::{Action, ToastKind};
+pub use state::{AppState, ComputerNode, GroupNode, NodeKey};
+
+/// A clock, injected so tests fix time.
+pub type Clock = Box<dyn Fn() -> DateTime<Utc>>;
+
+/// Saves a credential in the OS keyring when the user ticks "Save in keyring".
+/// It must not block the UI: hand the work to another thread.
+pub type CredentialSaver = Box<dyn Fn(Credential)>;
+
+/// The detail tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    /// The PSSession's properties.
+    Session,
+    /// `$s.Runspace.ConnectionInfo` of its computer.
+    ConnectionInfo,
+    /// The session configuration's quotas.
+    Configuration,
+    /// The streams of its commands.
+    Output,
+    /// The audit trail.
+    Activity,
+}
+
+impl Tab {
+    const ALL: [Tab; 5] = [
+        Tab::Session,
+        Tab::ConnectionInfo,
+        Tab::Configuration,
+        Tab::Output,
+        Tab::Activity,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Session => "Session",
+            Tab::ConnectionInfo => "ConnectionInfo",
+            Tab::Configuration => "Configuration",
+            Tab::Output => "Output",
+            Tab::Activity => "Activity",
+        }
+    }
+}
+
+/// One user intent, collected while laying out and applied at the end of the frame.
+#[must_use]
+#[derive(Clone, Debug)]
+pub enum UiAction {
+    /// Select a node; `additive` toggles it in a multi-selection (Ctrl+click).
+    Select {
+        /// The node.
+        key: NodeKey,
+        /// Toggle it in the selection instead of replacing the selection.
+        additive: bool,
+    },
+    /// Shift+click: select from the cursor to this node.
+    SelectRange(NodeKey),
+    /// Expand or collapse a group or computer.
+    Expand {
+        /// The group or computer.
+        key: NodeKey,
+        /// Open (true) or closed.
+        expanded: bool,
+    },
+    /// Run a toolbar/context-menu action on the selection.
+    Run(Action),
+    /// Move the tree cursor by rows.
+    MoveCursor(i32),
+    /// Show a detail tab.
+    ShowTab(Tab),
+    /// `Get-PSSessionConfiguration` for a computer.
+    LoadConfiguration {
+        /// The computer's display name.
+        computer: String,
+        /// The configuration name (`Microsoft.PowerShell`).
+        configuration: String,
+    },
+    /// Cancel an action in flight.
+    Cancel(OpId),
+    /// Dismiss a notification.
+    DismissToast(u64),
+    /// Send a command the UI already built; `what` is shown in the status bar.
+    Send {
+        /// The command.
+        command: Box<Command>,
+        /// The status-bar text.
+        what: String,
+    },
+}
+
+/// The console application.
+pub struct BatonApp {
+    handle: WorkerHandle,
+    clock: Clock,
+    /// The whole state (public for tests and the lead's wiring).
+    pub state: AppState,
+    tab: Tab,
+    fleet: bool,
+    fleet_sort: (detail::FleetColumn, bool),
+    fleet_cache: detail::FleetCache,
+    dialog: Option<Dialog>,
+    prompt_answer: zeroize::Zeroizing<String>,
+    focus_filter: bool,
+    scroll_to_cursor: bool,
+    credential_saver: Option<CredentialSaver>,
+}
+
+impl BatonApp {
+    /// A console over `handle` showing `inventory`; `clock` gives the time
+    /// (fixed in tests).
+    pub fn new(handle: WorkerHandle, inventory: Vec<GroupNode>, clock: Clock) -> Self {
+        let mut state = AppState::new();
+        state.set_inventory(inventory);
+        BatonApp {
+            handle,
+            clock,
+            state,
+            tab: Tab::Session,
+            fleet: false,
+            fleet_sort: (detail::FleetColumn::Computer, true),
+            fleet_cache: detail::FleetCache::default(),
+            dialog: None,
+            prompt_answer: zeroize::Zeroizing::new(String::new()),
+            focus_filter: false,
+            scroll_to_cursor: false,
+            credential_saver: None,
+        }
+    }
+
+    /// Enables "Save in keyring" in the Connect dialog.
+    pub fn with_credential_saver(mut self, saver: CredentialSaver) -> Self {
+        self.credential_saver = Some(saver);
+        self
+    }
+
+    /// Credentials saved in the keyring, offered by the Connect dialog: (entry id, user).
+    pub fn with_saved_credentials(mut self, saved: Vec<(String, String)>) -> Self {
+        self.state.saved_credentials = saved;
+        self
+    }
+
+    /// Replaces the inventory (profile groups → computers).
+    pub fn set_inventory(&mut self, groups: Vec<GroupNode>) {
+        self.state.set_inventory(groups);
+    }
+
+    /// Folds every pending worker event into the state. Never waits.
+    pub fn drain_events(&mut self) {
+        let now = (self.clock)();
+        for ev in self.handle.drain() {
+            self.apply_event(ev, now);
+        }
+    }
+
+    fn apply_event(&mut self, ev: Event, now: DateTime<Utc>) {
+        self.state.apply(ev, now);
+    }
+
+    /// One whole frame as eframe runs it: drain events, then lay out.
+    /// Headless tests drive this through `egui_kittest::Harness::new_ui_state`.
+    pub fn frame(&mut self, ui: &mut Ui) {
+        self.drain_events();
+        self.show(ui);
+    }
+
+    /// Lays out the console and applies the collected intents.
+    pub fn show(&mut self, ui: &mut Ui) {
+        let ctx = ui.ctx().clone();
+        let now = (self.clock)();
+        self.state.expire_toasts(now, 8);
+        let mut actions: Vec<UiAction> = Vec::new();
+        let modal_open = self.dialog.is_some() || self.state.current_prompt().is_some();
+        if !modal_open {
+            self.shortcuts(&ctx, &mut actions);
+        }
+
+        egui::Panel::top("baton_toolbar").show(ui, |ui| {
+            self.toolbar(ui, &mut actions);
+        });
+        egui::Panel::bottom("baton_status").show(ui, |ui| {
+            self.status_bar(ui, &mut actions);
+        });
+        egui::Panel::left("baton_tree")
+            .resizable(true)
+            .default_size(330.0)
+            .min_size(220.0)
+            .show(ui, |ui| {
+                self.tree(ui, now, &mut actions);
+            });
+        egui::CentralPanel::default_margins().show(ui, |ui| {
+            self.tabs(ui, &mut actions);
+            ui.separator();
+            if self.fleet {
+                detail::fleet(
+                    ui,
+                    &self.state,
+                    now,
+                    &mut self.fleet_sort,
+                    &mut self.fleet_cache,
+                    &mut actions,
+                );
+            } else {
+                detail::tab(ui, self.tab, &self.state, now, &mut actions);
+            }
+        });
+
+        self.dialogs(&ctx, &mut actions);
+        self.toasts(&ctx, &mut actions);
+
+        for a in actions {
+            self.run(a);
+        }
+        // Countdowns, toasts fading and the spinner move with time.
+        ctx.request_repaint_after(Duration::from_millis(
+            if self.state.pending().next().is_some() {
+                100
+            } else {
+                1000
+            },
+        ));
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        let typing = ctx.text_edit_focused();
+        ctx.input_mut(|i| {
+            if i.consume_key(Modifiers::NONE, Key::F5) {
+                actions.push(UiAction::Run(Action::Refresh));
+            }
+            if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)) {
+                self.focus_filter = true;
+            }
+            if typing {
+                return;
+            }
+            if i.consume_key(Modifiers::NONE, Key::Enter) {
+                actions.push(UiAction::Run(Action::Connect));
+            }
+            if i.consume_key(Modifiers::NONE, Key::Delete) {
+                actions.push(UiAction::Run(Action::Remove));
+            }
+            if i.consume_key(Modifiers::NONE, Key::ArrowDown) {
+                actions.push(UiAction::MoveCursor(1));
+            }
+            if i.consume_key(Modifiers::NONE, Key::ArrowUp) {
+                actions.push(UiAction::MoveCursor(-1));
+            }
+            for (key, expanded) in [(Key::ArrowRight, true), (Key::ArrowLeft, false)] {
+                if i.consume_key(Modifiers::NONE, key)
+                    && let Some(k) = self.state.focus.clone()
+                {
+                    actions.push(UiAction::Expand { key: k, expanded });
+                }
+            }
+        });
+    }
+
+    fn toolbar(&mut self, ui: &mut Ui, actions: &mut Vec<UiAction>) {
+        ui.horizontal_wrapped(|ui| {
+            for action in Action::ALL {
+                widgets::action_button(ui, &self.state, action, actions);
+            }
+            ui.separator();
+            let fleet = ui.selectable_label(self.fleet, "Fleet").on_hover_text(
+                "One table of every session on every computer (or of the selected group)",
+            );
+            if fleet.clicked() {
+                self.fleet = !self.fleet;
+            }
+        });
+    }
+
+    fn tree(&mut self, ui: &mut Ui, now: DateTime<Utc>, actions: &mut Vec<UiAction>) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Filter");
+            let resp = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.state.filter)
+                        .hint_text("name (Ctrl+F)")
+                        .desired_width(200.0),
+                )
+                .labelled_by(label.id);
+            if std::mem::take(&mut self.focus_filter) {
+                resp.request_focus();
+            }
+            if (resp.has_focus() || resp.lost_focus()) && ui.input(|i| i.key_pressed(Key::Escape)) {
+                self.state.filter.clear();
+            }
+            if !self.state.filter.is_empty()
+                && ui
+                    .small_button("Clear")
+                    .on_hover_text("Show every group, computer and session again (Esc)")
+                    .accessible_name("Clear filter")
+                    .clicked()
+            {
+                self.state.filter.clear();
+            }
+        });
+        ui.separator();
+        let rows = self.state.tree_rows();
+        let row_height = ui.spacing().interact_size.y + 2.0;
+        let cursor_index = if std::mem::take(&mut self.scroll_to_cursor) {
+            let focus = self.state.focus.clone();
+            rows.iter().position(|r| Some(r.key()) == focus)
+        } else {
+            None
+        };
+        if rows.is_empty() {
+            ui.label(if self.state.filter.trim().is_empty() {
+                "No computers yet: add a profile."
+            } else {
+                "Nothing matches the filter."
+            });
+        }
+        egui::ScrollArea::vertical()
+            .id_salt("tree_scroll")
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, rows.len(), |ui, range| {
+                if let Some(i) = cursor_index {
+                    // Bring the cursor row into view, even when it is not laid out this frame.
+                    let step = row_height + ui.spacing().item_spacing.y;
+                    #[allow(clippy::cast_precision_loss)]
+                    let top = ui.cursor().top() + (i as f32 - range.start as f32) * step;
+                    let rect = egui::Rect::from_min_size(
+                        egui::pos2(ui.cursor().left(), top),
+                        egui::vec2(1.0, row_height),
+                    );
+                    ui.scroll_to_rect(rect, None);
+                }
+                for row in &rows[range] {
+                    widgets::tree_row(ui, &self.state, row, now, actions);
+                }
+            });
+    }
+
+    fn tabs(&mut self, ui: &mut Ui, actions: &mut Vec<UiAction>) {
+        ui.horizontal(|ui| {
+            for t in Tab::ALL {
+                if ui
+                    .selectable_label(!self.fleet && self.tab == t, t.label())
+                    .clicked()
+                {
+                    actions.push(UiAction::ShowTab(t));
+                }
+            }
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut Ui, actions: &mut Vec<UiAction>) {
+        ui.horizontal_wrapped(|ui| {
+            let mut any = false;
+            for p in self.state.pending() {
+                any = true;
+                widgets::spinner(ui);
+                let mut text = p.what.clone();
+                if p.total > 0 {
+                    text.push_str(&format!(" ({}/{})", p.done, p.total));
+                }
+                if !p.message.is_empty() {
+                    text.push_str(&format!(" — {}", p.message));
+                }
+                if p.cancelling {
+                    text.push_str(" — cancelling…");
+                }
+                ui.label(text);
+                if p.total > 0 {
+                    #[allow(clippy::cast_precision_loss)]
+                    let frac = p.done as f32 / p.total as f32;
+                    ui.add(egui::ProgressBar::new(frac).desired_width(80.0));
+                }
+                let cancel = ui
+                    .add_enabled(!p.cancelling, egui::Button::new("Cancel"))
+                    .accessible_name(format!("Cancel {}", p.what))
+                    .on_hover_text("Stop this action (the worker cancels what it can)");
+                if cancel.clicked() {
+                    actions.push(UiAction::Cancel(p.op));
+                }
+                ui.separator();
+            }
+            if !any {
+                ui.label("Ready");
+            }
+            let computers = self.state.all_computers().len();
+            let sessions = self.state.session_count();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                ui.label(format!("{computers} computers, {sessions} sessions"));
+            });
+        });
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        if let Some(dialog) = &mut self.dialog {
+            let handle = &self.handle;
+            let next_op = || handle.next_op();
+            match dialog.show(ctx, &self.state, &next_op, self.credential_saver.is_some()) {
+                Outcome::Open => {}
+                Outcome::Close => self.dialog = None,
+                Outcome::Submit { sends, save } => {
+                    if let (Some(saver), Some(cred)) = (&self.credential_saver, save) {
+                        saver(cred);
+                    }
+                    for (command, what) in sends {
+                        actions.push(UiAction::Send {
+                            command: Box::new(command),
+                            what,
+                        });
+                    }
+                    self.dialog = None;
+                }
+            }
+            return;
+        }
+        if let Some(p) = self.state.current_prompt().cloned() {
+            let answered = dialogs::prompt::show(ctx, &p, &mut self.prompt_answer);
+            if let Some(answer) = answered {
+                if let Some(session) = self.state.session_ref(&p.computer, p.instance_id) {
+                    let op = self.handle.next_op();
+                    actions.push(UiAction::Send {
+                        command: Box::new(Command::AnswerPrompt {
+                            op,
+                            session,
+                            command_id: p.command_id,
+                            answer: answer.to_string(),
+                        }),
+                        what: format!("Answer prompt on {}", p.computer),
+                    });
+                }
+                self.state.answered_prompt(&answer);
+            }
+        }
+    }
+
+    fn toasts(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        if self.state.toasts().is_empty() {
+            return;
+        }
+        egui::Area::new(Id::unique("baton_toasts"))
+            .anchor(Align2::RIGHT_BOTTOM, [-12.0, -36.0])
+            .order(egui::Order::Foreground)
+            .show(ctx, |ui| {
+                ui.set_max_width(420.0);
+                for t in self.state.toasts() {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        let color = match t.kind {
+                            ToastKind::Error => ui.visuals().error_fg_color,
+                            ToastKind::Info => ui.visuals().strong_text_color(),
+                        };
+                        ui.label(RichText::new(&t.summary).strong().color(color));
+                        if !t.detail.is_empty() {
+                            ui.label(&t.detail);
+                        }
+                        if let Some(a) = &t.advice {
+                            ui.label(format!("What to do: {a}"));
+                        }
+                        if let Some(id) = &t.error_id {
+                            ui.label(RichText::new(id).small().weak());
+                        }
+                        if ui
+                            .button("Dismiss")
+                            .accessible_name(format!("Dismiss: {}", t.summary))
+                            .clicked()
+                        {
+                            actions.push(UiAction::DismissToast(t.id));
+                        }
+                    });
+                }
+            });
+    }
+
+    /// Applies one intent.
+    pub fn run(&mut self, action: UiAction) {
+        let now = (self.clock)();
+        match action {
+            UiAction::Select { key, additive } => self.state.select(key, additive),
+            UiAction::SelectRange(key) => self.state.select_range(key),
+            UiAction::Expand { key, expanded } => {
+                // Left on a session, or on a closed node, goes to its parent (as tree views do).
+                let closed =
+                    matches!(key, NodeKey::Session { .. }) || self.state.collapsed.contains(&key);
+                if !expanded && closed {
+                    if let Some(parent) = self.state.parent_of(&key) {
+                        self.state.select(parent, false);
+                        self.scroll_to_cursor = true;
+                    }
+                } else {
+                    self.state.set_expanded(&key, expanded);
+                }
+            }
+            UiAction::MoveCursor(d) => {
+                self.state.move_cursor(d);
+                self.scroll_to_cursor = true;
+            }
+            UiAction::ShowTab(t) => {
+                self.tab = t;
+                self.fleet = false;
+            }
+            UiAction::DismissToast(id) => self.state.dismiss_toast(id),
+            UiAction::Cancel(op) => {
+                self.handle.send(Command::Cancel { op });
+                self.state.note_cancelling(op);
+            }
+            UiAction::LoadConfiguration {
+                computer,
+                configuration,
+            } => {
+                if let Some(c) = self.state.computer(&computer) {
+                    let op = self.handle.next_op();
+                    let command = Command::GetConfiguration {
+                        op,
+                        computer: c.computer_ref(),
+                        configuration_name: configuration.clone(),
+                    };
+                    self.send(
+                        command,
+                        &format!("Get-PSSessionConfiguration {configuration} on {computer}"),
+                        now,
+                    );
+                }
+            }
+            UiAction::Send { command, what } => self.send(*command, &what, now),
+            UiAction::Run(a) => self.run_action(a, now),
+        }
+    }
+
+    fn send(&mut self, command: Command, what: &str, now: DateTime<Utc>) {
+        let op = command.op().unwrap_or(0);
+        if !matches!(command, Command::Cancel { .. } | Command::Shutdown) {
+            self.state.note_sent(op, what, now);
+        }
+        if !self.handle.send(command) {
+            self.state.apply(
+                Event::OpFailed {
+                    op,
+                    error: crate::model::UserError {
+                        summary: format!("{what} was not sent"),
+                        detail: "the worker has stopped".into(),
+                        advice: Some("Restart Baton.".into()),
+                        error_id: None,
+                    },
+                },
+                now,
+            );
+        }
+    }
+
+    fn run_action(&mut self, action: Action, now: DateTime<Utc>) {
+        // Enter and Del on a non-applicable selection explain instead of acting.
+        if let Err(why) = self.state.can(action) {
+            if matches!(action, Action::Connect)
+                && let Some((c, s)) = self.state.selected_sessions().first()
+                && s.availability == crate::model::Availability::Busy
+            {
+                self.dialog = Some(Dialog::connect(&self.state, &c.name, s.instance_id));
+            } else {
+                self.state.notify(
+                    ToastKind::Info,
+                    crate::model::UserError {
+                        summary: format!("{} is not available", action.label()),
+                        detail: why,
+                        advice: None,
+                        error_id: None,
+                    },
+                    now,
+                );
+            }
+            return;
+        }
+        match action {
+            Action::Refresh => {
+                let mut computers: Vec<_> = self
+                    .state
+                    .selected_computers()
+                    .into_iter()
+                    .map(ComputerNode::computer_ref)
+                    .collect();
+                if computers.is_empty() {
+                    computers = self
+                        .state
+                        .all_computers()
+                        .into_iter()
+                        .map(ComputerNode::computer_ref)
+                        .collect();
+                }
+                if computers.is_empty() {
+                    return;
+                }
+                let what = if computers.len() == 1 {
+                    format!("Get-PSSession -ComputerName {}", computers[0].name)
+                } else {
+                    format!("Get-PSSession on {} computers", computers.len())
+                };
+                let op = self.handle.next_op();
+                self.send(
+                    Command::ListSessions {
+                        op,
+                        computers,
+                        names: Vec::new(),
+                        throttle_limit: 32,
+                    },
+                    &what,
+                    now,
+                );
+            }
+            Action::TestConnection => {
+                let computers: Vec<_> = self
+                    .state
+                    .selected_computers()
+                    .into_iter()
+                    .map(ComputerNode::computer_ref)
+                    .collect();
+                for computer in computers {
+                    let op = self.handle.next_op();
+                    let what = format!("Test-WSMan {}", computer.name);
+                    self.send(Command::TestConnection { op, computer }, &what, now);
+                }
+            }
+            Action::Receive => {
+                let Some((c, s)) = self.state.selected_sessions().first().copied() else {
+                    return;
+                };
+                let Some(session) = self.state.session_ref(&c.name, s.instance_id) else {
+                    return;
+                };
+                let what = format!("Receive-PSSession {} on {}", s.name, c.name);
+                let op = self.handle.next_op();
+                self.tab = Tab::Output;
+                self.fleet = false;
+                self.send(Command::Receive { op, session }, &what, now);
+            }
+            Action::NewSession => {
+                if let Some(c) = self.state.focused_computer() {
+                    self.dialog = Some(Dialog::new_session(&c.name));
+                }
+            }
+            Action::Disconnect => {
+                let targets = self.selected_targets();
+                self.dialog = Some(Dialog::disconnect(targets));
+            }
+            Action::Connect => {
+                if let Some((c, s)) = self.state.selected_sessions().first() {
+                    self.dialog = Some(Dialog::connect(&self.state, &c.name, s.instance_id));
+                }
+            }
+            Action::RunCommand => {
+                if let Some((c, s)) = self.state.selected_sessions().first() {
+                    self.dialog = Some(Dialog::run(&c.name, s.instance_id));
+                }
+            }
+            Action::Remove => {
+                let targets = self.selected_targets();
+                self.dialog = Some(Dialog::remove(targets));
+            }
+        }
+    }
+
+    fn selected_targets(&self) -> Vec<(String, Uuid)> {
+        self.state
+            .selected_sessions()
+            .iter()
+            .map(|(c, s)| (c.name.clone(), s.instance_id))
+            .collect()
+    }
+}
+
+impl eframe::App for BatonApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.drain_events();
+    }
+
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.handle.send(Command::Shutdown);
+    }
+}
+
+/// The colour of a session's State/Availability badge: Opened/Available
+/// green, Disconnected/None amber, Busy red, Broken/Closed grey.
+pub fn badge_color(state: SessionState, availability: crate::model::Availability) -> Color32 {
+    use crate::model::Availability;
+    if availability == Availability::Busy {
+        return Color32::from_rgb(0xd0, 0x3b, 0x3b);
+    }
+    match state {
+        SessionState::Opened => Color32::from_rgb(0x2e, 0x9d, 0x4f),
+        SessionState::Disconnected | SessionState::Opening => Color32::from_rgb(0xd9, 0x8e, 0x04),
+        SessionState::Broken | SessionState::Closed => Color32::from_gray(0x80),
+    }
+}
+
+/// A waker for [`WorkerHandle::pair`] that repaints `ctx`; pass the same
+/// context to [`run_native`] through [`RunOptions::egui_ctx`].
+pub fn waker_for(ctx: &egui::Context) -> Arc<dyn Fn() + Send + Sync> {
+    let ctx = ctx.clone();
+    Arc::new(move || ctx.request_repaint())
+}
+
+/// How [`run_native`] starts the console.
+#[derive(Default)]
+pub struct RunOptions {
+    /// The context the worker's waker repaints (see [`waker_for`]).
+    pub egui_ctx: Option<egui::Context>,
+    /// Credentials saved in the keyring: (entry id, user).
+    pub saved_credentials: Vec<(String, String)>,
+    /// Saves a credential when the user ticks "Save in keyring".
+    pub credential_saver: Option<CredentialSaver>,
+}
+
+/// Opens the console window ("Baton", app id `baton`) and runs until it closes.
+pub fn run_native(
+    handle: WorkerHandle,
+    inventory: Vec<GroupNode>,
+    options: RunOptions,
+) -> eframe::Result {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Baton")
+            .with_app_id("baton")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([800.0, 500.0]),
+        ..eframe::NativeOptions::default()
+    };
+    let RunOptions {
+        egui_ctx,
+        saved_credentials,
+        credential_saver,
+    } = options;
+    eframe::run_native_ext(
+        "baton",
+        native,
+        egui_ctx,
+        Box::new(move |_cc| {
+            let mut app = BatonApp::new(handle, inventory, Box::new(Utc::now))
+                .with_saved_credentials(saved_credentials);
+            if let Some(s) = credential_saver {
+                app = app.with_credential_saver(s);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}

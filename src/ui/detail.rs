@@ -1,0 +1,594 @@
+//! The central area: the detail tabs of the selection and the fleet table.
+
+use chrono::{DateTime, Utc};
+use egui::{Color32, RichText, Ui};
+
+use super::state::{AppState, ComputerNode, cmp_ci, countdown, ms_human};
+use super::{Tab, UiAction, badge_color};
+use crate::model::{OutputItem, SessionInfo};
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(|| "(unknown)".to_owned(), |v| v.to_string())
+}
+
+fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(
+        || "(none)".to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+/// A two-column property grid.
+fn grid(ui: &mut Ui, id: &str, rows: Vec<(String, String)>) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (k, v) in rows {
+                ui.label(RichText::new(k).strong());
+                ui.label(v);
+                ui.end_row();
+            }
+        });
+}
+
+/// The selected tab.
+pub(crate) fn tab(
+    ui: &mut Ui,
+    tab: Tab,
+    state: &AppState,
+    now: DateTime<Utc>,
+    actions: &mut Vec<UiAction>,
+) {
+    egui::ScrollArea::both()
+        .id_salt(("detail", tab.label()))
+        .auto_shrink([false, false])
+        .show(ui, |ui| match tab {
+            Tab::Session => session_tab(ui, state, now),
+            Tab::ConnectionInfo => connection_tab(ui, state),
+            Tab::Configuration => configuration_tab(ui, state, actions),
+            Tab::Output => output_tab(ui, state),
+            Tab::Activity => activity_tab(ui, state),
+        });
+}
+
+fn nothing_selected(ui: &mut Ui, what: &str) {
+    ui.label(format!("Select {what} in the tree."));
+}
+
+fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
+    let Some((c, s)) = state.focused_session() else {
+        if let Some(c) = state.focused_computer() {
+            computer_summary(ui, state, c);
+        } else {
+            nothing_selected(ui, "a session");
+        }
+        return;
+    };
+    ui.heading(format!("{} on {}", s.name, c.name));
+    let d = &s.details;
+    let expires = match s.expires_on {
+        Some(t) => format!("{} ({})", time(Some(t)), countdown(t, now)),
+        None => "(none)".into(),
+    };
+    let rows = vec![
+        ("Id".into(), s.id.to_string()),
+        ("Name".into(), s.name.clone()),
+        ("InstanceId".into(), s.instance_id.to_string()),
+        ("ComputerName".into(), s.computer_name.clone()),
+        ("State".into(), s.state.to_string()),
+        ("ConfigurationName".into(), s.configuration_name.clone()),
+        ("Availability".into(), s.availability.to_string()),
+        (
+            "IdleTimeout".into(),
+            s.idle_timeout_ms
+                .map_or_else(|| "(unknown)".into(), ms_human),
+        ),
+        (
+            "MaxIdleTimeout".into(),
+            s.max_idle_timeout_ms
+                .map_or_else(|| "(unknown)".into(), ms_human),
+        ),
+        (
+            "OutputBufferingMode".into(),
+            s.output_buffering_mode.to_string(),
+        ),
+        ("DisconnectedOn".into(), time(s.disconnected_on)),
+        ("ExpiresOn".into(), expires),
+        ("Owner".into(), opt(d.owner.as_ref())),
+        ("ClientIP".into(), opt(d.client_ip.as_ref())),
+        ("ProcessId".into(), opt(d.process_id)),
+        ("ShellRunTime".into(), opt(d.shell_run_time.as_ref())),
+        ("ShellInactivity".into(), opt(d.shell_inactivity.as_ref())),
+        ("MemoryUsed".into(), opt(d.memory_used.as_ref())),
+        ("CompressionMode".into(), opt(d.compression_mode.as_ref())),
+        ("ProtocolVersion".into(), opt(s.protocol_version.as_ref())),
+    ];
+    grid(ui, "session_props", rows);
+    ui.add_space(8.0);
+    ui.label(RichText::new("Running commands").strong());
+    if s.commands.is_empty() {
+        ui.label("(none reported)");
+    }
+    for cmd in &s.commands {
+        ui.label(format!(
+            "{} — {} ({})",
+            cmd.command_line, cmd.state, cmd.command_id
+        ));
+    }
+}
+
+fn computer_summary(ui: &mut Ui, state: &AppState, c: &ComputerNode) {
+    ui.heading(&c.name);
+    let sessions = state.sessions_of(&c.name);
+    ui.label(format!(
+        "{} sessions found ({})",
+        sessions.len(),
+        c.spec.url()
+    ));
+    if let Some(id) = state.identity(&c.name) {
+        grid(
+            ui,
+            "identity",
+            vec![
+                ("ProductVendor".into(), id.product_vendor.clone()),
+                ("ProductVersion".into(), id.product_version.clone()),
+                ("ProtocolVersion".into(), id.protocol_version.clone()),
+            ],
+        );
+    }
+}
+
+fn connection_tab(ui: &mut Ui, state: &AppState) {
+    let Some(c) = state.focused_computer() else {
+        nothing_selected(ui, "a computer or session");
+        return;
+    };
+    ui.heading(format!("ConnectionInfo of {}", c.name));
+    let unsafe_settings = c.spec.unsafe_settings();
+    if !unsafe_settings.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Warning: unsafe settings: {} — the server's identity or the traffic is not protected.",
+                unsafe_settings.join(", ")
+            ))
+            .color(ui.visuals().error_fg_color),
+        );
+    }
+    egui::Grid::new("connection_fields")
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            for f in c.spec.fields(c.credential_user()) {
+                ui.label(RichText::new(f.name).strong());
+                let value = if f.unit.is_empty() || f.value.is_empty() {
+                    f.value.clone()
+                } else {
+                    format!("{} {}", f.value, f.unit)
+                };
+                if f.is_unsafe {
+                    ui.label(RichText::new(value).color(ui.visuals().error_fg_color));
+                    ui.label(RichText::new("(!) unsafe").color(ui.visuals().error_fg_color));
+                } else {
+                    ui.label(value);
+                    ui.label("");
+                }
+                ui.end_row();
+            }
+        });
+}
+
+/// The quotas shown first, in this order.
+const KEY_QUOTAS: [&str; 8] = [
+    "IdleTimeoutms",
+    "MaxIdleTimeoutms",
+    "OutputBufferingMode",
+    "MaxShellsPerUser",
+    "MaxConcurrentUsers",
+    "MaxShellRunTime",
+    "MaxMemoryPerShellMB",
+    "MaxProcessesPerShell",
+];
+
+fn configuration_tab(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>) {
+    let Some(c) = state.focused_computer() else {
+        nothing_selected(ui, "a computer or session");
+        return;
+    };
+    let configuration = state.focused_session().map_or_else(
+        || c.spec.configuration_name.clone(),
+        |(_, s)| s.configuration_name.clone(),
+    );
+    ui.horizontal(|ui| {
+        ui.heading(format!("{configuration} on {}", c.name));
+        if ui
+            .button("Load")
+            .on_hover_text("Read the session configuration's quotas (Get-PSSessionConfiguration)")
+            .clicked()
+        {
+            actions.push(UiAction::LoadConfiguration {
+                computer: c.name.clone(),
+                configuration: configuration.clone(),
+            });
+        }
+    });
+    let Some(q) = state.quotas(&c.name) else {
+        ui.label("Not loaded yet: press Load.");
+        return;
+    };
+    let mut rows = Vec::new();
+    for k in KEY_QUOTAS {
+        if let Some(v) = q.get(k) {
+            let shown = match (k.ends_with("ms"), v.parse::<u64>()) {
+                (true, Ok(ms)) => ms_human(ms),
+                _ => v.to_owned(),
+            };
+            rows.push((k.to_owned(), shown));
+        }
+    }
+    for (k, v) in &q.properties {
+        if !KEY_QUOTAS.iter().any(|x| x.eq_ignore_ascii_case(k)) {
+            rows.push((k.clone(), v.clone()));
+        }
+    }
+    grid(ui, "quotas", rows);
+}
+
+/// Most output items laid out per command in one frame (the rest stay in memory).
+const MAX_SHOWN_ITEMS: usize = 2_000;
+
+fn output_tab(ui: &mut Ui, state: &AppState) {
+    let Some((c, s)) = state.focused_session() else {
+        nothing_selected(ui, "a session");
+        return;
+    };
+    let Some(out) = state.output(&c.name, s.instance_id) else {
+        ui.label(format!(
+            "No output received from {} yet: use Receive output to replay what piled up.",
+            s.name
+        ));
+        return;
+    };
+    let visuals = ui.visuals().clone();
+    let warn = Color32::from_rgb(0xd9, 0xa4, 0x04);
+    for (n, cmd) in out.commands.iter().enumerate() {
+        let status = cmd.finished.as_deref().unwrap_or("Running");
+        ui.label(RichText::new(format!("Command {} — {status}", n + 1)).strong())
+            .on_hover_text(cmd.command_id.to_string());
+        if cmd.dropped > 0 {
+            ui.label(RichText::new(format!("({} older items not kept)", cmd.dropped)).weak());
+        }
+        for p in cmd.progress.values() {
+            #[allow(clippy::cast_precision_loss)]
+            let frac = if p.percent_complete < 0 {
+                0.0
+            } else {
+                p.percent_complete.min(100) as f32 / 100.0
+            };
+            let mut text = format!("{}: {}", p.activity, p.status);
+            if let Some(op) = &p.current_operation {
+                text.push_str(&format!(" — {op}"));
+            }
+            ui.add(egui::ProgressBar::new(frac).text(text.clone()))
+                .accessible_name(format!("Progress {text}"));
+        }
+        let skip = cmd.items.len().saturating_sub(MAX_SHOWN_ITEMS);
+        if skip > 0 {
+            ui.label(
+                RichText::new(format!(
+                    "(showing the last {MAX_SHOWN_ITEMS} of {} items)",
+                    cmd.items.len()
+                ))
+                .weak(),
+            );
+        }
+        for (i, item) in cmd.items.iter().enumerate().skip(skip) {
+            match item {
+                OutputItem::Output(t) => {
+                    ui.label(RichText::new(t).monospace());
+                }
+                OutputItem::Error(e) => {
+                    ui.label(
+                        RichText::new(format!("ERROR: {}", e.message))
+                            .monospace()
+                            .color(visuals.error_fg_color),
+                    );
+                    egui::CollapsingHeader::new("Error details")
+                        .id_salt(("err", cmd.command_id, i))
+                        .show(ui, |ui| {
+                            let mut rows = vec![
+                                (
+                                    "FullyQualifiedErrorId".into(),
+                                    e.fully_qualified_error_id.clone(),
+                                ),
+                                ("CategoryInfo".into(), e.category.clone()),
+                            ];
+                            if let Some(t) = &e.target {
+                                rows.push(("TargetObject".into(), t.clone()));
+                            }
+                            if let Some(t) = &e.script_stack_trace {
+                                rows.push(("ScriptStackTrace".into(), t.clone()));
+                            }
+                            grid(ui, &format!("errgrid{}{i}", cmd.command_id), rows);
+                        });
+                }
+                OutputItem::Warning(t) => {
+                    ui.label(
+                        RichText::new(format!("WARNING: {t}"))
+                            .monospace()
+                            .color(warn),
+                    );
+                }
+                OutputItem::Verbose(t) => {
+                    ui.label(RichText::new(format!("VERBOSE: {t}")).monospace().weak());
+                }
+                OutputItem::Debug(t) => {
+                    ui.label(RichText::new(format!("DEBUG: {t}")).monospace().weak());
+                }
+                OutputItem::Information(t) => {
+                    ui.label(RichText::new(t).monospace().italics());
+                }
+                OutputItem::HostPrompt(t) => {
+                    ui.label(RichText::new(format!("> {t}")).monospace().strong());
+                }
+                OutputItem::Progress(_) => {}
+            }
+        }
+        ui.separator();
+    }
+}
+
+fn activity_tab(ui: &mut Ui, state: &AppState) {
+    let log = state.activity();
+    if log.is_empty() {
+        ui.label("No activity yet.");
+        return;
+    }
+    egui::Grid::new("activity")
+        .num_columns(7)
+        .striped(true)
+        .show(ui, |ui| {
+            for h in [
+                "Time", "User", "Computer", "Session", "Action", "Options", "Result",
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for e in log.iter().rev().take(500) {
+                ui.label(e.time.format("%H:%M:%S").to_string());
+                ui.label(&e.user);
+                ui.label(&e.computer);
+                ui.label(e.session.as_deref().unwrap_or(""));
+                ui.label(&e.action);
+                ui.label(&e.options);
+                let failed = e.result.starts_with("failed");
+                ui.label(if failed {
+                    RichText::new(&e.result).color(ui.visuals().error_fg_color)
+                } else {
+                    RichText::new(&e.result)
+                });
+                ui.end_row();
+            }
+        });
+}
+
+/// The fleet table's columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum FleetColumn {
+    Computer,
+    Name,
+    State,
+    Availability,
+    Owner,
+    IdleTimeout,
+    ExpiresOn,
+    OutputBufferingMode,
+}
+
+impl FleetColumn {
+    const ALL: [FleetColumn; 8] = [
+        FleetColumn::Computer,
+        FleetColumn::Name,
+        FleetColumn::State,
+        FleetColumn::Availability,
+        FleetColumn::Owner,
+        FleetColumn::IdleTimeout,
+        FleetColumn::ExpiresOn,
+        FleetColumn::OutputBufferingMode,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            FleetColumn::Computer => "Computer",
+            FleetColumn::Name => "Name",
+            FleetColumn::State => "State",
+            FleetColumn::Availability => "Availability",
+            FleetColumn::Owner => "Owner",
+            FleetColumn::IdleTimeout => "IdleTimeout",
+            FleetColumn::ExpiresOn => "ExpiresOn",
+            FleetColumn::OutputBufferingMode => "OutputBufferingMode",
+        }
+    }
+
+    fn width(self) -> f32 {
+        match self {
+            FleetColumn::Computer | FleetColumn::Name | FleetColumn::Owner => 130.0,
+            FleetColumn::ExpiresOn => 170.0,
+            FleetColumn::OutputBufferingMode => 150.0,
+            _ => 95.0,
+        }
+    }
+
+    fn cmp(
+        self,
+        a: &(&ComputerNode, &SessionInfo),
+        b: &(&ComputerNode, &SessionInfo),
+    ) -> std::cmp::Ordering {
+        let (ca, sa) = a;
+        let (cb, sb) = b;
+        match self {
+            FleetColumn::Computer => cmp_ci(&ca.name, &cb.name),
+            FleetColumn::Name => cmp_ci(&sa.name, &sb.name),
+            FleetColumn::State => sa.state.as_str().cmp(sb.state.as_str()),
+            FleetColumn::Availability => sa.availability.as_str().cmp(sb.availability.as_str()),
+            FleetColumn::Owner => sa.details.owner.cmp(&sb.details.owner),
+            FleetColumn::IdleTimeout => sa.idle_timeout_ms.cmp(&sb.idle_timeout_ms),
+            FleetColumn::ExpiresOn => sa.expires_on.cmp(&sb.expires_on),
+            FleetColumn::OutputBufferingMode => sa
+                .output_buffering_mode
+                .as_str()
+                .cmp(sb.output_buffering_mode.as_str()),
+        }
+    }
+
+    fn cell(self, c: &ComputerNode, s: &SessionInfo, now: DateTime<Utc>) -> String {
+        match self {
+            FleetColumn::Computer => c.name.clone(),
+            FleetColumn::Name => s.name.clone(),
+            FleetColumn::State => s.state.to_string(),
+            FleetColumn::Availability => s.availability.to_string(),
+            FleetColumn::Owner => s.details.owner.clone().unwrap_or_default(),
+            FleetColumn::IdleTimeout => s
+                .idle_timeout_ms
+                .map(|ms| {
+                    super::state::human_duration(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+                })
+                .unwrap_or_default(),
+            FleetColumn::ExpiresOn => s
+                .expires_on
+                .map(|t| format!("{} ({})", t.format("%m-%d %H:%M"), countdown(t, now)))
+                .unwrap_or_default(),
+            FleetColumn::OutputBufferingMode => s.output_buffering_mode.to_string(),
+        }
+    }
+}
+
+/// Every session of every computer (or of the selected group), sortable by column.
+/// The fleet table's sorted order, kept until the sessions, the scope or the sort change.
+#[derive(Default)]
+pub(crate) struct FleetCache {
+    key: Option<(u64, Option<String>, FleetColumn, bool)>,
+    /// (computer name, index in that computer's session list).
+    order: Vec<(String, usize)>,
+}
+
+impl FleetCache {
+    fn refresh(&mut self, state: &AppState, group: Option<&str>, col: FleetColumn, asc: bool) {
+        let key = (state.generation(), group.map(str::to_owned), col, asc);
+        if self.key.as_ref() == Some(&key) {
+            return;
+        }
+        let mut rows: Vec<(&ComputerNode, usize, &SessionInfo)> = Vec::new();
+        for g in state.groups() {
+            if group.is_some_and(|name| name != g.name) {
+                continue;
+            }
+            for c in &g.computers {
+                for (i, s) in state.sessions_of(&c.name).iter().enumerate() {
+                    rows.push((c, i, s));
+                }
+            }
+        }
+        rows.sort_by(|a, b| {
+            let o = col.cmp(&(a.0, a.2), &(b.0, b.2));
+            if asc { o } else { o.reverse() }
+        });
+        self.order = rows
+            .into_iter()
+            .map(|(c, i, _)| (c.name.clone(), i))
+            .collect();
+        self.key = Some(key);
+    }
+}
+
+/// Every session of every computer (or of the selected group), sortable by column.
+pub(crate) fn fleet(
+    ui: &mut Ui,
+    state: &AppState,
+    now: DateTime<Utc>,
+    sort: &mut (FleetColumn, bool),
+    cache: &mut FleetCache,
+    actions: &mut Vec<UiAction>,
+) {
+    let group = state.focused_group().map(|g| g.name.as_str());
+    let (col, asc) = *sort;
+    cache.refresh(state, group, col, asc);
+    let order = &cache.order;
+    ui.heading(match group {
+        Some(g) => format!("Fleet: {} sessions in {g}", order.len()),
+        None => format!("Fleet: {} sessions on every computer", order.len()),
+    });
+    let row_h = ui.spacing().interact_size.y;
+    egui::ScrollArea::horizontal()
+        .id_salt("fleet_h")
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for c in FleetColumn::ALL {
+                    let arrow = if c == col {
+                        if asc { " (asc)" } else { " (desc)" }
+                    } else {
+                        ""
+                    };
+                    let resp = ui
+                        .add_sized(
+                            [c.width(), row_h],
+                            egui::Button::new(
+                                RichText::new(format!("{}{arrow}", c.label())).strong(),
+                            ),
+                        )
+                        .accessible_name(format!("Sort by {}", c.label()));
+                    if resp.clicked() {
+                        *sort = if c == col { (c, !asc) } else { (c, true) };
+                    }
+                }
+            });
+            egui::ScrollArea::vertical()
+                .id_salt("fleet_v")
+                .auto_shrink([false, false])
+                .show_rows(ui, row_h, order.len(), |ui, range| {
+                    for (name, i) in &order[range] {
+                        let (Some(c), Some(s)) =
+                            (state.computer(name), state.sessions_of(name).get(*i))
+                        else {
+                            continue;
+                        };
+                        ui.horizontal(|ui| {
+                            for column in FleetColumn::ALL {
+                                let text = column.cell(c, s, now);
+                                let rich = if column == FleetColumn::State {
+                                    RichText::new(text).color(badge_color(s.state, s.availability))
+                                } else {
+                                    RichText::new(text)
+                                };
+                                if column == FleetColumn::Name {
+                                    let key = super::NodeKey::Session {
+                                        computer: c.name.clone(),
+                                        instance_id: s.instance_id,
+                                    };
+                                    let selected = state.selection.contains(&key);
+                                    let r =
+                                        ui.add_sized(
+                                            [column.width(), row_h],
+                                            egui::Button::selectable(selected, rich),
+                                        )
+                                        .accessible_name(
+                                            format!("Fleet row {} on {}", s.name, c.name),
+                                        );
+                                    if r.clicked() {
+                                        actions.push(UiAction::Select {
+                                            key,
+                                            additive: false,
+                                        });
+                                    }
+                                } else {
+                                    ui.add_sized(
+                                        [column.width(), row_h],
+                                        egui::Label::new(rich).truncate(),
+                                    );
+                                }
+                            }
+                        });
+                    }
+                });
+        });
+}

@@ -1,0 +1,143 @@
+//! Dialogs that teach: each explains what will happen, checks values before
+//! anything is sent, and returns the commands to send.
+
+pub mod connect;
+pub mod disconnect;
+pub mod new_session;
+pub mod prompt;
+pub mod remove;
+pub mod run;
+
+use egui::{Id, Response, Ui};
+use uuid::Uuid;
+
+use super::state::AppState;
+use crate::bridge::{Command, OpId};
+use crate::model::{Credential, OutputBufferingMode};
+
+/// What a dialog wants after a frame.
+#[must_use]
+pub enum Outcome {
+    /// Stay open.
+    Open,
+    /// Closed without sending anything.
+    Close,
+    /// Send these commands (with the status-bar text of each) and close;
+    /// `save` is a credential the user asked to keep in the keyring.
+    Submit {
+        /// Each command with its status-bar text.
+        sends: Vec<(Command, String)>,
+        /// A credential to keep in the keyring.
+        save: Option<Credential>,
+    },
+}
+
+/// The open dialog.
+pub enum Dialog {
+    /// Disconnect-PSSession.
+    Disconnect(disconnect::DisconnectDialog),
+    /// Connect-PSSession.
+    Connect(connect::ConnectDialog),
+    /// Invoke-Command.
+    Run(run::RunDialog),
+    /// New-PSSession.
+    NewSession(new_session::NewSessionDialog),
+    /// Remove-PSSession.
+    Remove(remove::RemoveDialog),
+}
+
+impl Dialog {
+    /// Disconnect these sessions (computer, instance id).
+    pub fn disconnect(targets: Vec<(String, Uuid)>) -> Self {
+        Dialog::Disconnect(disconnect::DisconnectDialog::new(targets))
+    }
+
+    /// Connect to one session.
+    pub fn connect(state: &AppState, computer: &str, instance_id: Uuid) -> Self {
+        Dialog::Connect(connect::ConnectDialog::new(state, computer, instance_id))
+    }
+
+    /// Run a script in one session.
+    pub fn run(computer: &str, instance_id: Uuid) -> Self {
+        Dialog::Run(run::RunDialog::new(computer, instance_id))
+    }
+
+    /// Create a session, starting on `computer`.
+    pub fn new_session(computer: &str) -> Self {
+        Dialog::NewSession(new_session::NewSessionDialog::new(computer))
+    }
+
+    /// Remove these sessions.
+    pub fn remove(targets: Vec<(String, Uuid)>) -> Self {
+        Dialog::Remove(remove::RemoveDialog::new(targets))
+    }
+
+    /// Shows the dialog for one frame.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        state: &AppState,
+        next_op: &dyn Fn() -> OpId,
+        can_save_credentials: bool,
+    ) -> Outcome {
+        let modal = egui::Modal::new(Id::unique("baton_dialog")).show(ctx, |ui| {
+            ui.set_max_width(640.0);
+            match self {
+                Dialog::Disconnect(d) => d.ui(ui, state, next_op),
+                Dialog::Connect(d) => d.ui(ui, state, next_op, can_save_credentials),
+                Dialog::Run(d) => d.ui(ui, state, next_op),
+                Dialog::NewSession(d) => d.ui(ui, state, next_op),
+                Dialog::Remove(d) => d.ui(ui, state, next_op),
+            }
+        });
+        match modal.inner {
+            Outcome::Open if modal.should_close() => Outcome::Close,
+            other => other,
+        }
+    }
+}
+
+/// A text field named by the label in front of it (for screen readers and tests).
+pub(crate) fn field(ui: &mut Ui, label: &str, edit: egui::TextEdit<'_>) -> Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(edit).labelled_by(l.id)
+    })
+    .inner
+}
+
+/// One plain sentence on what happens when a disconnected session's output buffer fills.
+pub fn buffering_sentence(mode: OutputBufferingMode) -> &'static str {
+    match mode {
+        OutputBufferingMode::Block => {
+            "Block: when the output buffer is full, the command pauses until someone connects and reads the output; nothing is lost."
+        }
+        OutputBufferingMode::Drop => {
+            "Drop: when the output buffer is full, the command keeps running and the oldest output is thrown away to make room."
+        }
+        OutputBufferingMode::None => {
+            "None: no mode is given here, so the session configuration's own setting applies (Block unless changed)."
+        }
+    }
+}
+
+/// Radio buttons Block/Drop/None, each with its sentence.
+pub(crate) fn buffering_radio(ui: &mut Ui, mode: &mut OutputBufferingMode) {
+    ui.label(egui::RichText::new("OutputBufferingMode").strong());
+    for m in [
+        OutputBufferingMode::Block,
+        OutputBufferingMode::Drop,
+        OutputBufferingMode::None,
+    ] {
+        ui.radio_value(mode, m, m.as_str());
+        ui.indent(("buffering", m.as_str()), |ui| {
+            ui.label(egui::RichText::new(buffering_sentence(m)).small());
+        });
+    }
+}
+
+/// A red message.
+pub(crate) fn error_text(ui: &mut Ui, text: &str) {
+    let color = ui.visuals().error_fg_color;
+    ui.label(egui::RichText::new(text).color(color));
+}

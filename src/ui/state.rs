@@ -1,0 +1,1808 @@
+//! The console's state, without egui: the inventory tree, the sessions found
+//! on each computer, the selection, the output of commands, the work in
+//! flight, notifications and the audit trail.
+//!
+//! Every worker [`Event`] is folded in by exactly one call, [`AppState::apply`].
+//! Nothing here does I/O or reads a clock: time is passed in.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::bridge::{ActivityEntry, ComputerRef, CredentialChoice, Event, OpId, SessionRef};
+use crate::model::{
+    Availability, ConfigurationQuotas, ConnectionSpec, OutputItem, ProgressView, SessionInfo,
+    SessionState, UserError,
+};
+
+/// Most output items kept per command; older ones are dropped first.
+pub const MAX_ITEMS_PER_COMMAND: usize = 50_000;
+/// Most audit-trail entries kept in memory.
+pub const MAX_ACTIVITY: usize = 10_000;
+/// Most notifications kept at once.
+pub const MAX_TOASTS: usize = 6;
+/// The group that collects computers reported by the worker but absent from the inventory.
+pub const DISCOVERED_GROUP: &str = "Discovered";
+
+/// A computer of the inventory: what the user sees and how to reach it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComputerNode {
+    /// Display name (`Srv1`), also the name the worker uses in events.
+    pub name: String,
+    /// How to reach it (resolved `ConnectionInfo`).
+    pub spec: ConnectionSpec,
+    /// Whose credentials to use by default.
+    pub credential: CredentialChoice,
+}
+
+impl ComputerNode {
+    /// A computer reached with PowerShell's defaults and the current user's credentials.
+    pub fn new(name: &str) -> Self {
+        ComputerNode {
+            name: name.to_owned(),
+            spec: ConnectionSpec::for_computer(name),
+            credential: CredentialChoice::Implicit,
+        }
+    }
+
+    /// The reference the worker needs.
+    pub fn computer_ref(&self) -> ComputerRef {
+        ComputerRef::new(&self.name, self.spec.clone(), self.credential.clone())
+    }
+
+    /// The user name shown in `ConnectionInfo.Credential`.
+    pub fn credential_user(&self) -> Option<&str> {
+        match &self.credential {
+            CredentialChoice::Implicit => None,
+            CredentialChoice::Saved { user, .. } => Some(user),
+            CredentialChoice::Once(c) => Some(&c.user),
+        }
+    }
+}
+
+/// A profile group: a named list of computers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupNode {
+    /// The group's (profile's) name.
+    pub name: String,
+    /// Its computers, in display order.
+    pub computers: Vec<ComputerNode>,
+}
+
+/// One node of the tree, as selection and expansion remember it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NodeKey {
+    /// A profile group, by name.
+    Group(String),
+    /// A computer, by display name.
+    Computer(String),
+    /// A session, by its computer's display name and InstanceId.
+    Session {
+        /// The computer's display name.
+        computer: String,
+        /// The session's InstanceId (= ShellId).
+        instance_id: Uuid,
+    },
+}
+
+/// What a visible tree row shows.
+#[derive(Clone, Copy, Debug)]
+pub enum RowKind<'a> {
+    /// A group row.
+    Group(&'a GroupNode),
+    /// A computer row.
+    Computer(&'a ComputerNode),
+    /// A session row, with its computer.
+    Session(&'a ComputerNode, &'a SessionInfo),
+}
+
+/// A visible row of the tree, after filtering and expansion.
+#[derive(Clone, Copy, Debug)]
+pub struct TreeRow<'a> {
+    /// 0 for groups, 1 for computers, 2 for sessions.
+    pub depth: u8,
+    /// What the row shows.
+    pub kind: RowKind<'a>,
+    /// Shown expanded (its children follow).
+    pub expanded: bool,
+    /// Has anything to expand.
+    pub has_children: bool,
+}
+
+impl TreeRow<'_> {
+    /// The key of the node this row shows.
+    pub fn key(&self) -> NodeKey {
+        match self.kind {
+            RowKind::Group(g) => NodeKey::Group(g.name.clone()),
+            RowKind::Computer(c) => NodeKey::Computer(c.name.clone()),
+            RowKind::Session(c, s) => NodeKey::Session {
+                computer: c.name.clone(),
+                instance_id: s.instance_id,
+            },
+        }
+    }
+}
+
+/// An action in flight, for the status bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingOp {
+    /// The action's id.
+    pub op: OpId,
+    /// What the status bar says (`Disconnect-PSSession ITTask on Srv1`).
+    pub what: String,
+    /// When it was sent.
+    pub started: DateTime<Utc>,
+    /// Parts done of a bulk action.
+    pub done: usize,
+    /// Parts in all (0 until the worker reports progress).
+    pub total: usize,
+    /// The latest progress message.
+    pub message: String,
+    /// The worker has acknowledged it (`OpStarted`).
+    pub started_by_worker: bool,
+    /// The user asked to cancel it.
+    pub cancelling: bool,
+}
+
+/// How a notification looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToastKind {
+    /// Fades after a few seconds.
+    Info,
+    /// Stays until dismissed.
+    Error,
+}
+
+/// A notification: what happened, why, and what to do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toast {
+    /// Identifies it for dismissal.
+    pub id: u64,
+    /// Info or error.
+    pub kind: ToastKind,
+    /// What happened, in one line.
+    pub summary: String,
+    /// Why.
+    pub detail: String,
+    /// What to do about it.
+    pub advice: Option<String>,
+    /// PowerShell's FullyQualifiedErrorId, when there is one.
+    pub error_id: Option<String>,
+    /// When it was raised.
+    pub at: DateTime<Utc>,
+}
+
+/// Output of one command of a session.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommandOutput {
+    /// The command (pipeline) id.
+    pub command_id: Uuid,
+    /// Output, error, warning, verbose, debug, information and host-prompt items, in order.
+    pub items: VecDeque<OutputItem>,
+    /// Items dropped because of [`MAX_ITEMS_PER_COMMAND`].
+    pub dropped: usize,
+    /// Current progress records by activity id (completed ones are removed).
+    pub progress: BTreeMap<i32, ProgressView>,
+    /// `Completed`, `Failed`, `Stopped` once finished.
+    pub finished: Option<String>,
+}
+
+/// Output of the commands of one session, in arrival order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionOutput {
+    /// One entry per command, in the order their output arrived.
+    pub commands: Vec<CommandOutput>,
+}
+
+impl SessionOutput {
+    fn command_mut(&mut self, command_id: Uuid) -> &mut CommandOutput {
+        let pos = match self
+            .commands
+            .iter()
+            .position(|c| c.command_id == command_id)
+        {
+            Some(p) => p,
+            None => {
+                self.commands.push(CommandOutput {
+                    command_id,
+                    ..CommandOutput::default()
+                });
+                self.commands.len() - 1
+            }
+        };
+        &mut self.commands[pos]
+    }
+}
+
+/// A host prompt waiting for an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingPrompt {
+    /// The computer's display name.
+    pub computer: String,
+    /// The session asking.
+    pub instance_id: Uuid,
+    /// The command asking.
+    pub command_id: Uuid,
+    /// The prompt text (`Read-Host -Prompt`).
+    pub prompt: String,
+    /// `-AsSecureString`: the answer is masked.
+    pub secure: bool,
+}
+
+/// What `Test-WSMan` said about a computer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ComputerIdentity {
+    /// `ProductVendor`.
+    pub product_vendor: String,
+    /// `ProductVersion` (`OS: … SP: … Stack: 3.0`).
+    pub product_version: String,
+    /// `ProtocolVersion` (the WS-Management schema URI).
+    pub protocol_version: String,
+}
+
+/// The user-facing actions on the selection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// New-PSSession.
+    NewSession,
+    /// Get-PSSession (F5).
+    Refresh,
+    /// Disconnect-PSSession.
+    Disconnect,
+    /// Connect-PSSession (Enter).
+    Connect,
+    /// Receive-PSSession.
+    Receive,
+    /// Invoke-Command -Session.
+    RunCommand,
+    /// Remove-PSSession (Del).
+    Remove,
+    /// Test-WSMan.
+    TestConnection,
+}
+
+impl Action {
+    /// Every action, in toolbar order.
+    pub const ALL: [Action; 8] = [
+        Action::NewSession,
+        Action::Refresh,
+        Action::Disconnect,
+        Action::Connect,
+        Action::Receive,
+        Action::RunCommand,
+        Action::Remove,
+        Action::TestConnection,
+    ];
+
+    /// The button text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::NewSession => "New session…",
+            Action::Refresh => "Refresh",
+            Action::Disconnect => "Disconnect…",
+            Action::Connect => "Connect",
+            Action::Receive => "Receive output",
+            Action::RunCommand => "Run command…",
+            Action::Remove => "Remove…",
+            Action::TestConnection => "Test connection",
+        }
+    }
+
+    /// What it does, with its cmdlet and shortcut, for the tooltip.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            Action::NewSession => "Create a session on the selected computer (New-PSSession)",
+            Action::Refresh => {
+                "List the sessions of the selected computers, or of all (Get-PSSession) — F5"
+            }
+            Action::Disconnect => {
+                "Disconnect the selected sessions; their commands keep running (Disconnect-PSSession)"
+            }
+            Action::Connect => {
+                "Connect to the selected disconnected session, as yourself or as its owner (Connect-PSSession) — Enter"
+            }
+            Action::Receive => {
+                "Connect if needed and show the output that piled up (Receive-PSSession)"
+            }
+            Action::RunCommand => "Run a script in the selected session (Invoke-Command -Session)",
+            Action::Remove => {
+                "Close the selected sessions on their computers (Remove-PSSession) — Del"
+            }
+            Action::TestConnection => {
+                "Check that WinRM answers on the selected computers (Test-WSMan)"
+            }
+        }
+    }
+}
+
+/// The explanation shown when connecting to a session another client holds.
+pub fn busy_connect_reason(name: &str) -> String {
+    format!(
+        "This session is connected to another client (Busy). Cannot connect the PSSession \
+         \"{name}\" because the session is not in the Disconnected state, or is not available \
+         for connection. Wait until that client disconnects it (Disconnect-PSSession), then connect."
+    )
+}
+
+/// The explanation shown when removing a session another client holds.
+pub fn busy_remove_reason(name: &str) -> String {
+    format!(
+        "{name} is connected to another client (Busy) and cannot be removed from here until \
+         that client disconnects it: Remove-PSSession must connect to a session before closing it."
+    )
+}
+
+/// PowerShell's refusal of an out-of-range `-IdleTimeoutSec`.
+pub fn idle_timeout_out_of_range(session: &str, value: u64, max_sec: u64) -> String {
+    format!(
+        "The session {session} cannot be disconnected because the specified idle timeout value \
+         {value}(seconds) is either greater than the server maximum allowed {max_sec} (seconds) \
+         or less than the minimum allowed {MIN_IDLE_TIMEOUT_SEC}(seconds). Choose an idle time \
+         out value that is within the allowed range and try again."
+    )
+}
+
+/// The smallest `-IdleTimeoutSec` PowerShell accepts.
+pub const MIN_IDLE_TIMEOUT_SEC: u64 = 60;
+
+/// The whole console state.
+pub struct AppState {
+    groups: Vec<GroupNode>,
+    /// Computer display name (lower case) → (group, computer) index.
+    computer_index: HashMap<String, (usize, usize)>,
+    /// Sessions by computer display name.
+    sessions: HashMap<String, Vec<SessionInfo>>,
+    /// Selected nodes.
+    pub selection: BTreeSet<NodeKey>,
+    /// The node the keyboard cursor is on, and whose details are shown.
+    pub focus: Option<NodeKey>,
+    /// Collapsed groups and computers.
+    pub collapsed: BTreeSet<NodeKey>,
+    /// The tree filter (case-insensitive substring of group, computer or session names).
+    pub filter: String,
+    outputs: HashMap<(String, Uuid), SessionOutput>,
+    pending: BTreeMap<OpId, PendingOp>,
+    toasts: Vec<Toast>,
+    next_toast: u64,
+    activity: VecDeque<ActivityEntry>,
+    quotas: HashMap<String, ConfigurationQuotas>,
+    identities: HashMap<String, ComputerIdentity>,
+    prompts: VecDeque<PendingPrompt>,
+    /// Credentials saved in the keyring: (entry id, user).
+    pub saved_credentials: Vec<(String, String)>,
+    /// Bumped whenever the inventory or a session list changes (for caches).
+    generation: u64,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+impl AppState {
+    /// An empty console.
+    pub fn new() -> Self {
+        AppState {
+            groups: Vec::new(),
+            computer_index: HashMap::new(),
+            sessions: HashMap::new(),
+            selection: BTreeSet::new(),
+            focus: None,
+            collapsed: BTreeSet::new(),
+            filter: String::new(),
+            outputs: HashMap::new(),
+            pending: BTreeMap::new(),
+            toasts: Vec::new(),
+            next_toast: 1,
+            activity: VecDeque::new(),
+            quotas: HashMap::new(),
+            identities: HashMap::new(),
+            prompts: VecDeque::new(),
+            saved_credentials: Vec::new(),
+            generation: 0,
+        }
+    }
+
+    /// Changes whenever the inventory or any session changes; views cache on it.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    // ----- inventory -----
+
+    /// Replaces the inventory (profile groups → computers). Sessions already
+    /// found are kept; selection of vanished nodes is dropped.
+    pub fn set_inventory(&mut self, groups: Vec<GroupNode>) {
+        self.groups = groups;
+        self.reindex();
+        let keep: Vec<NodeKey> = self
+            .selection
+            .iter()
+            .filter(|k| self.node_exists(k))
+            .cloned()
+            .collect();
+        self.selection = keep.into_iter().collect();
+        if let Some(f) = &self.focus
+            && !self.node_exists(f)
+        {
+            self.focus = None;
+        }
+    }
+
+    fn reindex(&mut self) {
+        self.generation += 1;
+        self.computer_index.clear();
+        for (gi, g) in self.groups.iter().enumerate() {
+            for (ci, c) in g.computers.iter().enumerate() {
+                self.computer_index
+                    .entry(c.name.to_lowercase())
+                    .or_insert((gi, ci));
+            }
+        }
+    }
+
+    /// The inventory groups.
+    pub fn groups(&self) -> &[GroupNode] {
+        &self.groups
+    }
+
+    /// A computer by name (case-insensitive, as Windows names are).
+    pub fn computer(&self, name: &str) -> Option<&ComputerNode> {
+        let (gi, ci) = *self.computer_index.get(&name.to_lowercase())?;
+        self.groups.get(gi)?.computers.get(ci)
+    }
+
+    /// The display name the inventory uses for `name`, adding the computer to
+    /// the [`DISCOVERED_GROUP`] when it is unknown.
+    fn canonical_computer(&mut self, name: &str) -> String {
+        if let Some(c) = self.computer(name) {
+            return c.name.clone();
+        }
+        let gi = match self.groups.iter().position(|g| g.name == DISCOVERED_GROUP) {
+            Some(i) => i,
+            None => {
+                self.groups.push(GroupNode {
+                    name: DISCOVERED_GROUP.into(),
+                    computers: Vec::new(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        self.groups[gi].computers.push(ComputerNode::new(name));
+        self.reindex();
+        name.to_owned()
+    }
+
+    fn node_exists(&self, key: &NodeKey) -> bool {
+        match key {
+            NodeKey::Group(g) => self.groups.iter().any(|x| &x.name == g),
+            NodeKey::Computer(c) => self.computer(c).is_some(),
+            NodeKey::Session {
+                computer,
+                instance_id,
+            } => self.session(computer, *instance_id).is_some(),
+        }
+    }
+
+    // ----- sessions -----
+
+    /// The sessions found on a computer.
+    pub fn sessions_of(&self, computer: &str) -> &[SessionInfo] {
+        self.sessions
+            .get(computer)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// How many sessions are known, on every computer.
+    pub fn session_count(&self) -> usize {
+        self.sessions.values().map(Vec::len).sum()
+    }
+
+    /// One session.
+    pub fn session(&self, computer: &str, instance_id: Uuid) -> Option<&SessionInfo> {
+        self.sessions_of(computer)
+            .iter()
+            .find(|s| s.instance_id == instance_id)
+    }
+
+    /// Every session with its computer, in tree order; limited to `group` when given.
+    pub fn all_sessions(&self, group: Option<&str>) -> Vec<(&ComputerNode, &SessionInfo)> {
+        let mut v = Vec::new();
+        for g in &self.groups {
+            if group.is_some_and(|name| name != g.name) {
+                continue;
+            }
+            for c in &g.computers {
+                for s in self.sessions_of(&c.name) {
+                    v.push((c, s));
+                }
+            }
+        }
+        v
+    }
+
+    /// The reference the worker needs for a session.
+    pub fn session_ref(&self, computer: &str, instance_id: Uuid) -> Option<SessionRef> {
+        let c = self.computer(computer)?;
+        let s = self.session(&c.name, instance_id)?;
+        Some(SessionRef {
+            computer: c.computer_ref(),
+            instance_id,
+            name: s.name.clone(),
+        })
+    }
+
+    // ----- tree -----
+
+    /// The visible rows: groups → computers → sessions, filtered and expanded.
+    ///
+    /// With a filter, a row is shown when its own name matches, when an
+    /// ancestor's name matches, or when a descendant's matches; collapsed
+    /// groups and computers are searched too (and shown open).
+    pub fn tree_rows(&self) -> Vec<TreeRow<'_>> {
+        let needle = self.filter.trim().to_lowercase();
+        let filtering = !needle.is_empty();
+        let matches = |s: &str| contains_ci(s, &needle);
+        let mut rows = Vec::new();
+        for g in &self.groups {
+            let g_match = filtering && matches(&g.name);
+            let mut g_rows: Vec<TreeRow<'_>> = Vec::new();
+            let g_expanded = filtering || !self.collapsed.contains(&NodeKey::Group(g.name.clone()));
+            for c in &g.computers {
+                let c_match = g_match || (filtering && matches(&c.name));
+                let sessions = self.sessions_of(&c.name);
+                let c_expanded =
+                    filtering || !self.collapsed.contains(&NodeKey::Computer(c.name.clone()));
+                let mut s_rows = Vec::new();
+                for s in sessions {
+                    if !filtering || c_match || matches(&s.name) {
+                        s_rows.push(TreeRow {
+                            depth: 2,
+                            kind: RowKind::Session(c, s),
+                            expanded: false,
+                            has_children: false,
+                        });
+                    }
+                }
+                if filtering && !c_match && s_rows.is_empty() {
+                    continue;
+                }
+                g_rows.push(TreeRow {
+                    depth: 1,
+                    kind: RowKind::Computer(c),
+                    expanded: c_expanded,
+                    has_children: !sessions.is_empty(),
+                });
+                if c_expanded {
+                    g_rows.extend(s_rows);
+                }
+            }
+            if filtering && !g_match && g_rows.is_empty() {
+                continue;
+            }
+            rows.push(TreeRow {
+                depth: 0,
+                kind: RowKind::Group(g),
+                expanded: g_expanded,
+                has_children: !g.computers.is_empty(),
+            });
+            if g_expanded {
+                rows.extend(g_rows);
+            }
+        }
+        rows
+    }
+
+    /// Selects one node (replacing the selection) or toggles it (`additive`).
+    pub fn select(&mut self, key: NodeKey, additive: bool) {
+        if additive {
+            if !self.selection.remove(&key) {
+                self.selection.insert(key.clone());
+            }
+        } else {
+            self.selection.clear();
+            self.selection.insert(key.clone());
+        }
+        self.focus = Some(key);
+    }
+
+    /// Shift+click: selects every visible row from the cursor to `key`
+    /// (added to the selection); the cursor moves to `key`.
+    pub fn select_range(&mut self, key: NodeKey) {
+        let keys: Vec<NodeKey> = self.tree_rows().iter().map(TreeRow::key).collect();
+        let to = keys.iter().position(|k| *k == key);
+        let from = self
+            .focus
+            .as_ref()
+            .and_then(|f| keys.iter().position(|k| k == f));
+        match (from, to) {
+            (Some(a), Some(b)) => {
+                let (lo, hi) = (a.min(b), a.max(b));
+                self.selection.extend(keys[lo..=hi].iter().cloned());
+                self.focus = Some(key);
+            }
+            _ => self.select(key, false),
+        }
+    }
+
+    /// Moves the cursor `delta` rows in the visible tree and selects that row.
+    pub fn move_cursor(&mut self, delta: i32) {
+        let keys: Vec<NodeKey> = self.tree_rows().iter().map(TreeRow::key).collect();
+        if keys.is_empty() {
+            return;
+        }
+        let cur = self
+            .focus
+            .as_ref()
+            .and_then(|f| keys.iter().position(|k| k == f));
+        let next = match cur {
+            None => 0,
+            Some(i) => {
+                let n = i64::try_from(i).unwrap_or(0) + i64::from(delta);
+                let max = i64::try_from(keys.len() - 1).unwrap_or(0);
+                usize::try_from(n.clamp(0, max)).unwrap_or(0)
+            }
+        };
+        self.select(keys[next].clone(), false);
+    }
+
+    /// The group of a computer, or the computer of a session.
+    pub fn parent_of(&self, key: &NodeKey) -> Option<NodeKey> {
+        match key {
+            NodeKey::Group(_) => None,
+            NodeKey::Computer(c) => {
+                let (gi, _) = *self.computer_index.get(&c.to_lowercase())?;
+                Some(NodeKey::Group(self.groups.get(gi)?.name.clone()))
+            }
+            NodeKey::Session { computer, .. } => Some(NodeKey::Computer(computer.clone())),
+        }
+    }
+
+    /// Expands or collapses a group or computer.
+    pub fn set_expanded(&mut self, key: &NodeKey, expanded: bool) {
+        if expanded {
+            self.collapsed.remove(key);
+        } else if !matches!(key, NodeKey::Session { .. }) {
+            self.collapsed.insert(key.clone());
+        }
+    }
+
+    // ----- selection views -----
+
+    /// The selected sessions, in tree order.
+    pub fn selected_sessions(&self) -> Vec<(&ComputerNode, &SessionInfo)> {
+        let mut v = Vec::new();
+        for k in &self.selection {
+            if let NodeKey::Session {
+                computer,
+                instance_id,
+            } = k
+                && let (Some(c), Some(s)) = (
+                    self.computer(computer),
+                    self.session(computer, *instance_id),
+                )
+            {
+                v.push((c, s));
+            }
+        }
+        v
+    }
+
+    /// The session under the cursor, if the cursor is on a session.
+    pub fn focused_session(&self) -> Option<(&ComputerNode, &SessionInfo)> {
+        match &self.focus {
+            Some(NodeKey::Session {
+                computer,
+                instance_id,
+            }) => Some((
+                self.computer(computer)?,
+                self.session(computer, *instance_id)?,
+            )),
+            _ => None,
+        }
+    }
+
+    /// The computer under the cursor (a session's computer counts).
+    pub fn focused_computer(&self) -> Option<&ComputerNode> {
+        match &self.focus {
+            Some(NodeKey::Computer(c)) | Some(NodeKey::Session { computer: c, .. }) => {
+                self.computer(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// The group under the cursor.
+    pub fn focused_group(&self) -> Option<&GroupNode> {
+        match &self.focus {
+            Some(NodeKey::Group(g)) => self.groups.iter().find(|x| &x.name == g),
+            _ => None,
+        }
+    }
+
+    /// The computers the selection covers (groups expand to their computers,
+    /// sessions to theirs), without duplicates, in tree order.
+    pub fn selected_computers(&self) -> Vec<&ComputerNode> {
+        let mut names = BTreeSet::new();
+        for k in &self.selection {
+            match k {
+                NodeKey::Group(g) => {
+                    if let Some(g) = self.groups.iter().find(|x| &x.name == g) {
+                        names.extend(g.computers.iter().map(|c| c.name.to_lowercase()));
+                    }
+                }
+                NodeKey::Computer(c) | NodeKey::Session { computer: c, .. } => {
+                    names.insert(c.to_lowercase());
+                }
+            }
+        }
+        self.groups
+            .iter()
+            .flat_map(|g| g.computers.iter())
+            .filter(|c| names.remove(&c.name.to_lowercase()))
+            .collect()
+    }
+
+    /// Every computer of the inventory.
+    pub fn all_computers(&self) -> Vec<&ComputerNode> {
+        self.groups
+            .iter()
+            .flat_map(|g| g.computers.iter())
+            .collect()
+    }
+
+    /// The server maximum idle timeout for a session, in seconds: the
+    /// session's own `MaxIdleTimeout`, else its computer's configuration quota.
+    pub fn max_idle_timeout_sec(&self, computer: &str, session: &SessionInfo) -> Option<u64> {
+        session
+            .max_idle_timeout_ms
+            .or_else(|| self.quotas.get(computer)?.max_idle_timeout_ms())
+            .map(|ms| ms / 1000)
+    }
+
+    /// Whether `action` applies to the selection; `Err` says why not.
+    pub fn can(&self, action: Action) -> Result<(), String> {
+        let sessions = self.selected_sessions();
+        match action {
+            Action::Refresh => Ok(()),
+            Action::NewSession => {
+                if self.focused_computer().is_some() {
+                    Ok(())
+                } else {
+                    Err(
+                        "Select a computer (or one of its sessions) to create a session on it."
+                            .into(),
+                    )
+                }
+            }
+            Action::TestConnection => {
+                if self.selected_computers().is_empty() {
+                    Err("Select one or more computers (or a group) to test.".into())
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Disconnect => {
+                if sessions.is_empty() {
+                    return Err("Select one or more sessions to disconnect.".into());
+                }
+                if sessions
+                    .iter()
+                    .any(|(_, s)| disconnect_blocker(s).is_none())
+                {
+                    Ok(())
+                } else {
+                    let (_, s) = sessions[0];
+                    Err(disconnect_blocker(s).unwrap_or_default())
+                }
+            }
+            Action::Connect => {
+                let [(_, s)] = sessions.as_slice() else {
+                    return Err(if sessions.is_empty() {
+                        "Select the disconnected session to connect to.".into()
+                    } else {
+                        "Select exactly one session to connect to.".into()
+                    });
+                };
+                connect_blocker(s).map_or(Ok(()), Err)
+            }
+            Action::Receive => {
+                let [(_, s)] = sessions.as_slice() else {
+                    return Err("Select exactly one session to receive its output.".into());
+                };
+                if s.availability == Availability::Busy && s.state != SessionState::Opened {
+                    Err(busy_connect_reason(&s.name))
+                } else if matches!(s.state, SessionState::Closed | SessionState::Broken) {
+                    Err(format!(
+                        "{} is {}: there is nothing left to receive.",
+                        s.name, s.state
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Action::RunCommand => {
+                let [(_, s)] = sessions.as_slice() else {
+                    return Err("Select exactly one open session to run a command in.".into());
+                };
+                if s.state == SessionState::Opened {
+                    Ok(())
+                } else if s.availability == Availability::Busy {
+                    Err(busy_connect_reason(&s.name))
+                } else {
+                    Err(format!(
+                        "{} is {}: connect to it first (Connect), then run commands in it.",
+                        s.name, s.state
+                    ))
+                }
+            }
+            Action::Remove => {
+                if sessions.is_empty() {
+                    return Err("Select one or more sessions to remove.".into());
+                }
+                if sessions.iter().any(|(_, s)| remove_blocker(s).is_none()) {
+                    Ok(())
+                } else {
+                    let (_, s) = sessions[0];
+                    Err(remove_blocker(s).unwrap_or_default())
+                }
+            }
+        }
+    }
+
+    // ----- output, ops, notifications -----
+
+    /// The output of a session's commands.
+    pub fn output(&self, computer: &str, instance_id: Uuid) -> Option<&SessionOutput> {
+        self.outputs.get(&(computer.to_owned(), instance_id))
+    }
+
+    /// The actions in flight, oldest first.
+    pub fn pending(&self) -> impl Iterator<Item = &PendingOp> {
+        self.pending.values()
+    }
+
+    /// Notes a command the UI just sent, so the status bar shows it at once.
+    pub fn note_sent(&mut self, op: OpId, what: &str, now: DateTime<Utc>) {
+        self.pending.insert(
+            op,
+            PendingOp {
+                op,
+                what: what.to_owned(),
+                started: now,
+                done: 0,
+                total: 0,
+                message: String::new(),
+                started_by_worker: false,
+                cancelling: false,
+            },
+        );
+    }
+
+    /// Marks an action as being cancelled.
+    pub fn note_cancelling(&mut self, op: OpId) {
+        if let Some(p) = self.pending.get_mut(&op) {
+            p.cancelling = true;
+        }
+    }
+
+    /// The notifications, oldest first.
+    pub fn toasts(&self) -> &[Toast] {
+        &self.toasts
+    }
+
+    /// Dismisses a notification.
+    pub fn dismiss_toast(&mut self, id: u64) {
+        self.toasts.retain(|t| t.id != id);
+    }
+
+    /// Drops information toasts older than `max_age_secs`; errors stay until dismissed.
+    pub fn expire_toasts(&mut self, now: DateTime<Utc>, max_age_secs: i64) {
+        self.toasts
+            .retain(|t| t.kind == ToastKind::Error || (now - t.at).num_seconds() < max_age_secs);
+    }
+
+    /// Shows a notification made by the UI itself (e.g. why an action does not apply).
+    pub fn notify(&mut self, kind: ToastKind, message: UserError, now: DateTime<Utc>) {
+        self.toast(kind, message, now);
+    }
+
+    fn toast(&mut self, kind: ToastKind, error: UserError, now: DateTime<Utc>) {
+        let id = self.next_toast;
+        self.next_toast += 1;
+        self.toasts.push(Toast {
+            id,
+            kind,
+            summary: error.summary,
+            detail: error.detail,
+            advice: error.advice,
+            error_id: error.error_id,
+            at: now,
+        });
+        while self.toasts.len() > MAX_TOASTS {
+            self.toasts.remove(0);
+        }
+    }
+
+    /// The audit trail, oldest first.
+    pub fn activity(&self) -> &VecDeque<ActivityEntry> {
+        &self.activity
+    }
+
+    fn log(&mut self, entry: ActivityEntry) {
+        self.activity.push_back(entry);
+        while self.activity.len() > MAX_ACTIVITY {
+            self.activity.pop_front();
+        }
+    }
+
+    fn local_entry(&self, now: DateTime<Utc>, action: &str, result: String) -> ActivityEntry {
+        ActivityEntry {
+            time: now,
+            user: String::new(),
+            computer: String::new(),
+            session: None,
+            action: action.to_owned(),
+            options: String::new(),
+            result,
+        }
+    }
+
+    /// The configuration quotas loaded for a computer.
+    pub fn quotas(&self, computer: &str) -> Option<&ConfigurationQuotas> {
+        self.quotas.get(computer)
+    }
+
+    /// What `Test-WSMan` reported for a computer.
+    pub fn identity(&self, computer: &str) -> Option<&ComputerIdentity> {
+        self.identities.get(computer)
+    }
+
+    /// The oldest unanswered host prompt.
+    pub fn current_prompt(&self) -> Option<&PendingPrompt> {
+        self.prompts.front()
+    }
+
+    /// Records the answer to the oldest prompt (masked when secure) and drops it.
+    pub fn answered_prompt(&mut self, answer: &str) -> Option<PendingPrompt> {
+        let p = self.prompts.pop_front()?;
+        let shown = if p.secure {
+            "********".to_owned()
+        } else {
+            answer.to_owned()
+        };
+        let out = self
+            .outputs
+            .entry((p.computer.clone(), p.instance_id))
+            .or_default()
+            .command_mut(p.command_id);
+        push_item(out, OutputItem::HostPrompt(format!("{} {shown}", p.prompt)));
+        Some(p)
+    }
+
+    // ----- events -----
+
+    /// Folds one worker event into the state. `now` stamps notifications and
+    /// log lines made here. Each variant has exactly one effect:
+    ///
+    /// - `OpStarted` / `OpProgress`: the status bar's action in flight;
+    /// - `OpFinished`: ends the action and logs it;
+    /// - `OpFailed`: ends the action (a bulk one continues until `OpFinished`
+    ///   or its last part), logs it and raises an error toast with summary,
+    ///   detail and advice;
+    /// - `SessionsListed`: replaces that computer's sessions;
+    /// - `SessionChanged` / `SessionGone`: updates or drops one session (gone ones are logged);
+    /// - `Output` / `CommandFinished`: the session's per-command output
+    ///   (progress records replace each other by activity id);
+    /// - `PromptRequested`: queues a host prompt for the prompt dialog;
+    /// - `ComputerIdentified`: remembers the Test-WSMan identity and says so;
+    /// - `Configuration`: the computer's quotas (also the Disconnect range);
+    /// - `Activity`: appends to the audit trail.
+    ///
+    /// Computers unknown to the inventory are added to [`DISCOVERED_GROUP`].
+    pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
+        match event {
+            Event::OpStarted { op, what } => {
+                let p = self.pending.entry(op).or_insert_with(|| PendingOp {
+                    op,
+                    what: what.clone(),
+                    started: now,
+                    done: 0,
+                    total: 0,
+                    message: String::new(),
+                    started_by_worker: true,
+                    cancelling: false,
+                });
+                p.what = what;
+                p.started_by_worker = true;
+            }
+            Event::OpProgress {
+                op,
+                done,
+                total,
+                message,
+            } => {
+                if let Some(p) = self.pending.get_mut(&op) {
+                    p.done = done;
+                    p.total = total;
+                    p.message = message;
+                }
+            }
+            Event::OpFinished { op, message } => {
+                let what = self
+                    .pending
+                    .remove(&op)
+                    .map(|p| p.what)
+                    .unwrap_or_else(|| format!("Action {op}"));
+                let entry = self.local_entry(now, &what, format!("ok: {message}"));
+                self.log(entry);
+            }
+            Event::OpFailed { op, error } => {
+                // A failed part of a bulk action leaves the action in flight
+                // until the worker finishes it.
+                let bulk_continues = self
+                    .pending
+                    .get(&op)
+                    .is_some_and(|p| p.total > 1 && p.done < p.total);
+                let what = if bulk_continues {
+                    self.pending.get(&op).map(|p| p.what.clone())
+                } else {
+                    self.pending.remove(&op).map(|p| p.what)
+                }
+                .unwrap_or_else(|| format!("Action {op}"));
+                let entry = self.local_entry(now, &what, format!("failed: {error}"));
+                self.log(entry);
+                self.toast(ToastKind::Error, error, now);
+            }
+            Event::SessionsListed {
+                computer, sessions, ..
+            } => {
+                let computer = self.canonical_computer(&computer);
+                self.sessions.insert(computer.clone(), sessions);
+                self.generation += 1;
+                self.prune_selection();
+            }
+            Event::SessionChanged(info) => {
+                let computer = self.canonical_computer(&info.computer_name);
+                let list = self.sessions.entry(computer).or_default();
+                match list.iter_mut().find(|s| s.instance_id == info.instance_id) {
+                    Some(s) => *s = info,
+                    None => list.push(info),
+                }
+                self.generation += 1;
+            }
+            Event::SessionGone {
+                computer,
+                instance_id,
+                reason,
+            } => {
+                let computer = self.canonical_computer(&computer);
+                let name = self.session(&computer, instance_id).map(|s| s.name.clone());
+                if let Some(list) = self.sessions.get_mut(&computer) {
+                    list.retain(|s| s.instance_id != instance_id);
+                }
+                self.generation += 1;
+                self.prune_selection();
+                let entry = ActivityEntry {
+                    computer,
+                    session: name,
+                    ..self.local_entry(now, "Session gone", reason)
+                };
+                self.log(entry);
+            }
+            Event::Output {
+                computer,
+                instance_id,
+                command_id,
+                items,
+            } => {
+                let computer = self.canonical_computer(&computer);
+                let out = self
+                    .outputs
+                    .entry((computer, instance_id))
+                    .or_default()
+                    .command_mut(command_id);
+                for item in items {
+                    match item {
+                        OutputItem::Progress(p) => {
+                            if p.completed {
+                                out.progress.remove(&p.activity_id);
+                            } else {
+                                out.progress.insert(p.activity_id, p);
+                            }
+                        }
+                        other => push_item(out, other),
+                    }
+                }
+            }
+            Event::CommandFinished {
+                computer,
+                instance_id,
+                command_id,
+                state,
+            } => {
+                let computer = self.canonical_computer(&computer);
+                let out = self
+                    .outputs
+                    .entry((computer, instance_id))
+                    .or_default()
+                    .command_mut(command_id);
+                out.progress.clear();
+                out.finished = Some(state);
+            }
+            Event::PromptRequested {
+                computer,
+                instance_id,
+                command_id,
+                prompt,
+                secure,
+            } => {
+                let computer = self.canonical_computer(&computer);
+                self.prompts.push_back(PendingPrompt {
+                    computer,
+                    instance_id,
+                    command_id,
+                    prompt,
+                    secure,
+                });
+            }
+            Event::ComputerIdentified {
+                computer,
+                product_vendor,
+                product_version,
+                protocol_version,
+                ..
+            } => {
+                let computer = self.canonical_computer(&computer);
+                let summary = format!("{computer} answers: WinRM is reachable");
+                self.toast(
+                    ToastKind::Info,
+                    UserError {
+                        summary,
+                        detail: format!(
+                            "{product_vendor} — {product_version}, protocol {protocol_version}"
+                        ),
+                        advice: None,
+                        error_id: None,
+                    },
+                    now,
+                );
+                self.identities.insert(
+                    computer,
+                    ComputerIdentity {
+                        product_vendor,
+                        product_version,
+                        protocol_version,
+                    },
+                );
+            }
+            Event::Configuration {
+                computer, quotas, ..
+            } => {
+                let computer = self.canonical_computer(&computer);
+                self.quotas.insert(computer, quotas);
+            }
+            Event::Activity(entry) => self.log(entry),
+        }
+    }
+
+    fn prune_selection(&mut self) {
+        let gone: Vec<NodeKey> = self
+            .selection
+            .iter()
+            .filter(|k| matches!(k, NodeKey::Session { .. }) && !self.node_exists(k))
+            .cloned()
+            .collect();
+        for k in gone {
+            self.selection.remove(&k);
+        }
+        if let Some(f @ NodeKey::Session { computer, .. }) = &self.focus
+            && !self.node_exists(f)
+        {
+            self.focus = Some(NodeKey::Computer(computer.clone()));
+        }
+    }
+}
+
+fn push_item(out: &mut CommandOutput, item: OutputItem) {
+    out.items.push_back(item);
+    while out.items.len() > MAX_ITEMS_PER_COMMAND {
+        out.items.pop_front();
+        out.dropped += 1;
+    }
+}
+
+/// `hay` contains `needle_lower` (already lower case), ignoring case,
+/// without allocating for ASCII text.
+pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let n = needle_lower.len();
+        hay.len() >= n
+            && hay
+                .as_bytes()
+                .windows(n)
+                .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
+/// Compares two names ignoring case, without allocating.
+pub fn cmp_ci(a: &str, b: &str) -> std::cmp::Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Why a session cannot be disconnected from here, or `None` when it can.
+pub fn disconnect_blocker(s: &SessionInfo) -> Option<String> {
+    if s.state == SessionState::Opened {
+        if s.supports_disconnect() {
+            None
+        } else {
+            Some(format!(
+                "{} cannot be disconnected: its computer runs a PowerShell remoting protocol \
+                 older than 2.2 (Windows PowerShell 2.0).",
+                s.name
+            ))
+        }
+    } else if s.availability == Availability::Busy {
+        Some(format!(
+            "{} is connected to another client (Busy): only that client can disconnect it.",
+            s.name
+        ))
+    } else {
+        Some(format!(
+            "{} is {}: only sessions open in this console (State Opened) can be disconnected.",
+            s.name, s.state
+        ))
+    }
+}
+
+/// Why this console cannot connect to a session, or `None` when it can.
+pub fn connect_blocker(s: &SessionInfo) -> Option<String> {
+    match (s.state, s.availability) {
+        (SessionState::Opened, _) => Some(format!("{} is already open in this console.", s.name)),
+        (_, Availability::Busy) => Some(busy_connect_reason(&s.name)),
+        (SessionState::Disconnected, _) => None,
+        (state, _) => Some(format!(
+            "{} is {state}: only disconnected sessions can be connected.",
+            s.name
+        )),
+    }
+}
+
+/// Why a session cannot be removed from here, or `None` when it can.
+pub fn remove_blocker(s: &SessionInfo) -> Option<String> {
+    if s.availability == Availability::Busy && s.state != SessionState::Opened {
+        Some(busy_remove_reason(&s.name))
+    } else if s.state == SessionState::Closed {
+        Some(format!("{} is already closed.", s.name))
+    } else {
+        None
+    }
+}
+
+/// A duration in words: `2d 3h`, `1h 23m`, `5m 10s`, `42s`.
+pub fn human_duration(total_secs: i64) -> String {
+    let s = total_secs.max(0);
+    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
+/// `7200000 ms (2h 0m)`.
+pub fn ms_human(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    format!("{ms} ms ({})", human_duration(secs))
+}
+
+/// `expires in 1h 23m`, or `expired 5m 0s ago`.
+pub fn countdown(expires_on: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (expires_on - now).num_seconds();
+    if secs >= 0 {
+        format!("expires in {}", human_duration(secs))
+    } else {
+        format!("expired {} ago", human_duration(-secs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ErrorView, OutputBufferingMode, ShellDetails};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+    }
+
+    fn session(computer: &str, name: &str, state: SessionState, av: Availability) -> SessionInfo {
+        SessionInfo {
+            id: 1,
+            name: name.into(),
+            instance_id: Uuid::new_v4(),
+            computer_name: computer.into(),
+            state,
+            configuration_name: "Microsoft.PowerShell".into(),
+            availability: av,
+            idle_timeout_ms: Some(7_200_000),
+            max_idle_timeout_ms: Some(43_200_000),
+            output_buffering_mode: OutputBufferingMode::Block,
+            disconnected_on: None,
+            expires_on: None,
+            details: ShellDetails::default(),
+            commands: Vec::new(),
+            protocol_version: None,
+        }
+    }
+
+    fn inventory() -> Vec<GroupNode> {
+        vec![
+            GroupNode {
+                name: "Servers".into(),
+                computers: vec![ComputerNode::new("Srv1"), ComputerNode::new("Srv2")],
+            },
+            GroupNode {
+                name: "Lab".into(),
+                computers: vec![ComputerNode::new("Srv30")],
+            },
+        ]
+    }
+
+    fn state() -> AppState {
+        let mut st = AppState::new();
+        st.set_inventory(inventory());
+        st
+    }
+
+    #[test]
+    fn sessions_listed_replaces_a_computers_sessions() {
+        let mut st = state();
+        let a = session(
+            "Srv1",
+            "ITTask",
+            SessionState::Disconnected,
+            Availability::None,
+        );
+        let b = session(
+            "Srv1",
+            "Other",
+            SessionState::Disconnected,
+            Availability::Busy,
+        );
+        st.apply(
+            Event::SessionsListed {
+                op: 1,
+                computer: "srv1".into(),
+                sessions: vec![a.clone(), b.clone()],
+            },
+            now(),
+        );
+        assert_eq!(
+            st.sessions_of("Srv1").len(),
+            2,
+            "case-insensitive computer names"
+        );
+        st.apply(
+            Event::SessionsListed {
+                op: 2,
+                computer: "Srv1".into(),
+                sessions: vec![b.clone()],
+            },
+            now(),
+        );
+        assert_eq!(st.sessions_of("Srv1"), &[b]);
+    }
+
+    #[test]
+    fn session_changed_upserts_and_gone_removes_and_logs() {
+        let mut st = state();
+        let mut a = session(
+            "Srv2",
+            "ITTask",
+            SessionState::Opened,
+            Availability::Available,
+        );
+        st.apply(Event::SessionChanged(a.clone()), now());
+        st.select(
+            NodeKey::Session {
+                computer: "Srv2".into(),
+                instance_id: a.instance_id,
+            },
+            false,
+        );
+        a.state = SessionState::Disconnected;
+        a.availability = Availability::None;
+        st.apply(Event::SessionChanged(a.clone()), now());
+        assert_eq!(st.sessions_of("Srv2").len(), 1);
+        assert_eq!(st.sessions_of("Srv2")[0].state, SessionState::Disconnected);
+        st.apply(
+            Event::SessionGone {
+                computer: "Srv2".into(),
+                instance_id: a.instance_id,
+                reason: "removed".into(),
+            },
+            now(),
+        );
+        assert!(st.sessions_of("Srv2").is_empty());
+        assert!(
+            st.selection.is_empty(),
+            "selection of a gone session is dropped"
+        );
+        assert_eq!(st.focus, Some(NodeKey::Computer("Srv2".into())));
+        let last = st.activity().back().unwrap();
+        assert_eq!(last.session.as_deref(), Some("ITTask"));
+        assert_eq!(last.result, "removed");
+    }
+
+    #[test]
+    fn unknown_computers_land_in_the_discovered_group() {
+        let mut st = state();
+        let s = session("Srv99", "X", SessionState::Disconnected, Availability::None);
+        st.apply(Event::SessionChanged(s), now());
+        let g = st.groups().last().unwrap();
+        assert_eq!(g.name, DISCOVERED_GROUP);
+        assert_eq!(g.computers[0].name, "Srv99");
+        assert_eq!(st.sessions_of("Srv99").len(), 1);
+    }
+
+    #[test]
+    fn output_progress_and_finish_fold_per_command() {
+        let mut st = state();
+        let (sid, cid) = (Uuid::new_v4(), Uuid::new_v4());
+        let prog = |pct, completed| {
+            OutputItem::Progress(ProgressView {
+                activity_id: 1,
+                activity: "Copy".into(),
+                percent_complete: pct,
+                completed,
+                ..ProgressView::default()
+            })
+        };
+        st.apply(
+            Event::Output {
+                computer: "Srv1".into(),
+                instance_id: sid,
+                command_id: cid,
+                items: vec![
+                    OutputItem::Output("a".into()),
+                    OutputItem::Error(ErrorView {
+                        message: "boom".into(),
+                        ..ErrorView::default()
+                    }),
+                    prog(10, false),
+                ],
+            },
+            now(),
+        );
+        st.apply(
+            Event::Output {
+                computer: "Srv1".into(),
+                instance_id: sid,
+                command_id: cid,
+                items: vec![prog(50, false)],
+            },
+            now(),
+        );
+        let out = &st.output("Srv1", sid).unwrap().commands[0];
+        assert_eq!(out.items.len(), 2);
+        assert_eq!(
+            out.progress[&1].percent_complete, 50,
+            "progress replaces by activity"
+        );
+        st.apply(
+            Event::CommandFinished {
+                computer: "Srv1".into(),
+                instance_id: sid,
+                command_id: cid,
+                state: "Completed".into(),
+            },
+            now(),
+        );
+        let out = &st.output("Srv1", sid).unwrap().commands[0];
+        assert!(out.progress.is_empty());
+        assert_eq!(out.finished.as_deref(), Some("Completed"));
+    }
+
+    #[test]
+    fn ops_flow_into_status_toasts_and_log() {
+        let mut st = state();
+        st.note_sent(7, "Disconnect-PSSession ITTask", now());
+        assert!(!st.pending().next().unwrap().started_by_worker);
+        st.apply(
+            Event::OpStarted {
+                op: 7,
+                what: "Disconnect-PSSession ITTask on Srv1".into(),
+            },
+            now(),
+        );
+        st.apply(
+            Event::OpProgress {
+                op: 7,
+                done: 1,
+                total: 3,
+                message: "Srv1".into(),
+            },
+            now(),
+        );
+        let p = st.pending().next().unwrap();
+        assert_eq!((p.done, p.total, p.started_by_worker), (1, 3, true));
+        let err = UserError {
+            summary: "Cannot disconnect ITTask on Srv2".into(),
+            detail: "access denied".into(),
+            advice: Some("Use the owner's credentials.".into()),
+            error_id: None,
+        };
+        st.apply(
+            Event::OpFailed {
+                op: 7,
+                error: err.clone(),
+            },
+            now(),
+        );
+        assert_eq!(
+            st.pending().count(),
+            1,
+            "a bulk action continues after a part fails"
+        );
+        assert_eq!(st.toasts().len(), 1);
+        assert_eq!(
+            st.toasts()[0].advice.as_deref(),
+            Some("Use the owner's credentials.")
+        );
+        assert_eq!(st.toasts()[0].kind, ToastKind::Error);
+        st.apply(
+            Event::OpFinished {
+                op: 7,
+                message: "2 of 3 disconnected".into(),
+            },
+            now(),
+        );
+        assert_eq!(st.pending().count(), 0);
+        let log: Vec<_> = st.activity().iter().map(|e| e.result.clone()).collect();
+        assert!(log[0].starts_with("failed: Cannot disconnect"), "{log:?}");
+        assert_eq!(log[1], "ok: 2 of 3 disconnected");
+        // A single action's failure ends it.
+        st.note_sent(8, "Connect", now());
+        st.apply(Event::OpFailed { op: 8, error: err }, now());
+        assert_eq!(st.pending().count(), 0);
+        let id = st.toasts()[0].id;
+        st.dismiss_toast(id);
+        assert_eq!(st.toasts().len(), 1);
+    }
+
+    #[test]
+    fn configuration_identity_activity_and_prompts() {
+        let mut st = state();
+        st.apply(
+            Event::Configuration {
+                op: 1,
+                computer: "Srv1".into(),
+                quotas: ConfigurationQuotas {
+                    name: "Microsoft.PowerShell".into(),
+                    properties: vec![("MaxIdleTimeoutms".into(), "43200000".into())],
+                },
+            },
+            now(),
+        );
+        let mut s = session(
+            "Srv1",
+            "ITTask",
+            SessionState::Opened,
+            Availability::Available,
+        );
+        s.max_idle_timeout_ms = None;
+        assert_eq!(st.max_idle_timeout_sec("Srv1", &s), Some(43_200));
+        st.apply(
+            Event::ComputerIdentified {
+                op: 2,
+                computer: "Srv1".into(),
+                product_vendor: "Microsoft Corporation".into(),
+                product_version: "OS: 0.0.0 SP: 0.0 Stack: 3.0".into(),
+                protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
+            },
+            now(),
+        );
+        assert_eq!(
+            st.identity("Srv1").unwrap().product_vendor,
+            "Microsoft Corporation"
+        );
+        assert_eq!(st.toasts()[0].kind, ToastKind::Info);
+        st.expire_toasts(now() + chrono::Duration::seconds(60), 8);
+        assert!(st.toasts().is_empty());
+        st.apply(
+            Event::Activity(ActivityEntry {
+                time: now(),
+                user: "Domain01\\User01".into(),
+                computer: "Srv1".into(),
+                session: Some("ITTask".into()),
+                action: "Disconnect-PSSession".into(),
+                options: "-IdleTimeoutSec 3600".into(),
+                result: "ok".into(),
+            }),
+            now(),
+        );
+        assert_eq!(st.activity().len(), 1);
+        let (sid, cid) = (Uuid::new_v4(), Uuid::new_v4());
+        st.apply(
+            Event::PromptRequested {
+                computer: "Srv1".into(),
+                instance_id: sid,
+                command_id: cid,
+                prompt: "Password".into(),
+                secure: true,
+            },
+            now(),
+        );
+        assert_eq!(st.current_prompt().unwrap().prompt, "Password");
+        let p = st.answered_prompt("hunter2").unwrap();
+        assert_eq!(p.command_id, cid);
+        let items = &st.output("Srv1", sid).unwrap().commands[0].items;
+        assert_eq!(items[0], OutputItem::HostPrompt("Password ********".into()));
+        assert!(st.current_prompt().is_none());
+    }
+
+    #[test]
+    fn filter_searches_collapsed_groups_and_hides_the_rest() {
+        let mut st = state();
+        let a = session(
+            "Srv30",
+            "ITTask",
+            SessionState::Disconnected,
+            Availability::None,
+        );
+        st.apply(Event::SessionChanged(a), now());
+        st.set_expanded(&NodeKey::Group("Lab".into()), false);
+        let names = |st: &AppState| -> Vec<String> {
+            st.tree_rows()
+                .iter()
+                .map(|r| match r.kind {
+                    RowKind::Group(g) => g.name.clone(),
+                    RowKind::Computer(c) => c.name.clone(),
+                    RowKind::Session(_, s) => s.name.clone(),
+                })
+                .collect()
+        };
+        assert_eq!(names(&st), ["Servers", "Srv1", "Srv2", "Lab"]);
+        st.filter = "srv3".into();
+        assert_eq!(names(&st), ["Lab", "Srv30", "ITTask"]);
+        st.filter = "ittask".into();
+        assert_eq!(names(&st), ["Lab", "Srv30", "ITTask"]);
+        st.filter = "servers".into();
+        assert_eq!(names(&st), ["Servers", "Srv1", "Srv2"]);
+        st.filter = "nothing".into();
+        assert!(names(&st).is_empty());
+    }
+
+    #[test]
+    fn cursor_moves_and_actions_explain_why_not() {
+        let mut st = state();
+        let busy = session(
+            "Srv1",
+            "ITTask",
+            SessionState::Disconnected,
+            Availability::Busy,
+        );
+        let disc = session(
+            "Srv1",
+            "Night",
+            SessionState::Disconnected,
+            Availability::None,
+        );
+        st.apply(Event::SessionChanged(busy.clone()), now());
+        st.apply(Event::SessionChanged(disc.clone()), now());
+        st.move_cursor(1);
+        assert_eq!(st.focus, Some(NodeKey::Group("Servers".into())));
+        st.move_cursor(2);
+        let key = st.focus.clone().unwrap();
+        assert_eq!(
+            key,
+            NodeKey::Session {
+                computer: "Srv1".into(),
+                instance_id: busy.instance_id
+            }
+        );
+        let why = st.can(Action::Connect).unwrap_err();
+        assert!(why.contains("connected to another client (Busy)"), "{why}");
+        assert!(
+            st.can(Action::Remove)
+                .unwrap_err()
+                .contains("cannot be removed")
+        );
+        assert!(st.can(Action::Disconnect).is_err());
+        st.move_cursor(1);
+        assert!(st.can(Action::Connect).is_ok());
+        assert!(st.can(Action::RunCommand).is_err());
+        assert!(st.can(Action::NewSession).is_ok());
+        st.move_cursor(-100);
+        assert_eq!(st.focus, Some(NodeKey::Group("Servers".into())));
+        assert_eq!(
+            st.selected_computers().len(),
+            2,
+            "a group covers its computers"
+        );
+        assert!(st.can(Action::NewSession).is_err());
+    }
+
+    #[test]
+    fn shift_range_generation_and_case_insensitive_matching() {
+        let mut st = state();
+        let g0 = st.generation();
+        let a = session("Srv1", "A", SessionState::Opened, Availability::Available);
+        let b = session("Srv2", "B", SessionState::Opened, Availability::Available);
+        st.apply(Event::SessionChanged(a.clone()), now());
+        st.apply(Event::SessionChanged(b.clone()), now());
+        assert!(st.generation() > g0);
+        st.select(
+            NodeKey::Session {
+                computer: "Srv1".into(),
+                instance_id: a.instance_id,
+            },
+            false,
+        );
+        st.select_range(NodeKey::Session {
+            computer: "Srv2".into(),
+            instance_id: b.instance_id,
+        });
+        // A, Srv2, B
+        assert_eq!(st.selection.len(), 3);
+        assert_eq!(st.selected_sessions().len(), 2);
+        assert!(contains_ci("Srv30-ITTask", "ittask"));
+        assert!(!contains_ci("Srv30", "srv4"));
+        assert!(contains_ci("ÉTÉ", "été"));
+        assert_eq!(cmp_ci("srv1", "SRV1"), std::cmp::Ordering::Equal);
+        assert_eq!(cmp_ci("a", "B"), std::cmp::Ordering::Less);
+    }
+
+    #[test]
+    fn parents_of_nodes() {
+        let st = state();
+        assert_eq!(
+            st.parent_of(&NodeKey::Computer("srv30".into())),
+            Some(NodeKey::Group("Lab".into()))
+        );
+        let id = Uuid::new_v4();
+        assert_eq!(
+            st.parent_of(&NodeKey::Session {
+                computer: "Srv1".into(),
+                instance_id: id
+            }),
+            Some(NodeKey::Computer("Srv1".into()))
+        );
+        assert_eq!(st.parent_of(&NodeKey::Group("Lab".into())), None);
+    }
+
+    #[test]
+    fn durations_read_as_words() {
+        assert_eq!(human_duration(5_000), "1h 23m");
+        assert_eq!(human_duration(42), "42s");
+        assert_eq!(human_duration(200_000), "2d 7h");
+        assert_eq!(ms_human(7_200_000), "7200000 ms (2h 0m)");
+        let t = now();
+        assert_eq!(
+            countdown(t + chrono::Duration::seconds(4_980), t),
+            "expires in 1h 23m"
+        );
+        assert_eq!(
+            countdown(t - chrono::Duration::seconds(300), t),
+            "expired 5m 0s ago"
+        );
+        assert!(idle_timeout_out_of_range("ITTask", 172_800, 43_200).starts_with(
+            "The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less than the minimum allowed 60(seconds)."
+        ));
+    }
+}

@@ -1,0 +1,842 @@
+//! The console, headless: egui_kittest drives `BatonApp` through AccessKit
+//! (by role and label) with a fake worker and a fixed clock. No network, no GPU.
+
+use baton::bridge::{Command, CredentialChoice, Event, FakeWorker, WorkerHandle};
+use baton::model::{
+    Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
+    SessionInfo, SessionState, ShellDetails, UserError,
+};
+use baton::ui::{BatonApp, ComputerNode, GroupNode};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use uuid::Uuid;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn inventory() -> Vec<GroupNode> {
+    vec![
+        GroupNode {
+            name: "Servers".into(),
+            computers: vec![ComputerNode::new("Srv1"), ComputerNode::new("Srv2")],
+        },
+        GroupNode {
+            name: "Lab".into(),
+            computers: vec![ComputerNode::new("Srv30")],
+        },
+    ]
+}
+
+fn info(computer: &str, id: u32, state: SessionState, av: Availability) -> SessionInfo {
+    SessionInfo {
+        id,
+        name: "ITTask".into(),
+        instance_id: Uuid::new_v4(),
+        computer_name: computer.into(),
+        state,
+        configuration_name: "Microsoft.PowerShell".into(),
+        availability: av,
+        idle_timeout_ms: Some(7_200_000),
+        max_idle_timeout_ms: Some(43_200_000),
+        output_buffering_mode: OutputBufferingMode::Block,
+        disconnected_on: None,
+        expires_on: None,
+        details: ShellDetails {
+            owner: Some("Domain01\\User01".into()),
+            ..ShellDetails::default()
+        },
+        commands: Vec::new(),
+        protocol_version: Some("2.3".into()),
+    }
+}
+
+struct Fx {
+    h: Harness<'static, BatonApp>,
+    worker: FakeWorker,
+    /// Srv1 ITTask (Opened) and Srv2 ITTask (Disconnected, expires); Srv30 ITTask is Busy.
+    s1: SessionInfo,
+    s2: SessionInfo,
+}
+
+fn app() -> (Harness<'static, BatonApp>, FakeWorker) {
+    let (handle, worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0));
+    let h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    (h, worker)
+}
+
+fn listed(worker: &FakeWorker, computer: &str, sessions: Vec<SessionInfo>) {
+    worker.push(Event::SessionsListed {
+        op: 1,
+        computer: computer.into(),
+        sessions,
+    });
+}
+
+fn fixture() -> Fx {
+    let (mut h, worker) = app();
+    let s1 = info("Srv1", 1, SessionState::Opened, Availability::Available);
+    let mut s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    s2.disconnected_on = Some(t0() - Duration::hours(1));
+    s2.expires_on = Some(t0() + Duration::seconds(4_980));
+    let s30 = info("Srv30", 3, SessionState::Disconnected, Availability::Busy);
+    listed(&worker, "Srv1", vec![s1.clone()]);
+    listed(&worker, "Srv2", vec![s2.clone()]);
+    listed(&worker, "Srv30", vec![s30.clone()]);
+    h.run();
+    Fx { h, worker, s1, s2 }
+}
+
+fn click(h: &mut Harness<'static, BatonApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut Harness<'static, BatonApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+fn is_disabled(h: &Harness<'static, BatonApp>, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+#[test]
+fn walkthrough_select_read_disconnect_connect_and_output() {
+    let Fx {
+        mut h,
+        worker,
+        s1,
+        s2,
+        ..
+    } = fixture();
+
+    // Select Srv1 -> ITTask and read it.
+    click(&mut h, "Computer Srv1");
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("Opened · Available");
+    assert_eq!(h.get_all_by_label("Disconnected · Busy").count(), 1);
+    h.get_by_label("IdleTimeout");
+    h.get_by_label("7200000 ms (2h 0m)");
+    h.get_by_label("OutputBufferingMode");
+    h.get_by_label("Block");
+    h.get_by_label(&s1.instance_id.to_string());
+    click(&mut h, "ConnectionInfo");
+    h.get_by_label("http://Srv1:5985/wsman");
+    h.get_by_label("60000 ms"); // CancelTimeout, with its unit
+    assert!(worker.commands().is_empty(), "reading sends nothing");
+
+    // Disconnect with an out-of-range IdleTimeoutSec: refused before sending.
+    click(&mut h, "Disconnect…");
+    h.get_by_label_contains("Allowed: 60 … 43200 seconds");
+    type_into(&mut h, "IdleTimeoutSec", "172800");
+    h.get_by_label(
+        "The session ITTask cannot be disconnected because the specified idle timeout value \
+         172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or \
+         less than the minimum allowed 60(seconds). Choose an idle time out value that is within \
+         the allowed range and try again.",
+    );
+    assert!(is_disabled(&h, "Confirm disconnect"));
+    click(&mut h, "Confirm disconnect");
+    assert!(
+        worker.commands().is_empty(),
+        "nothing sent for an out-of-range value"
+    );
+    click(&mut h, "Cancel");
+    assert!(
+        h.query_by_label("IdleTimeoutSec").is_none(),
+        "dialog closed"
+    );
+
+    // A valid value: exactly one Disconnect with the right fields.
+    click(&mut h, "Disconnect…");
+    type_into(&mut h, "IdleTimeoutSec", "3600");
+    click(&mut h, "Drop");
+    h.get_by_label_contains("IdleTimeout 7200 s -> 3600 s; OutputBufferingMode Block -> Drop");
+    click(&mut h, "Confirm disconnect");
+    let cmds = worker.commands();
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    match &cmds[0] {
+        Command::Disconnect {
+            sessions,
+            idle_timeout_sec,
+            output_buffering_mode,
+            throttle_limit,
+            ..
+        } => {
+            assert_eq!(sessions.len(), 1);
+            assert_eq!(sessions[0].instance_id, s1.instance_id);
+            assert_eq!(sessions[0].computer.name, "Srv1");
+            assert_eq!(*idle_timeout_sec, Some(3600));
+            assert_eq!(*output_buffering_mode, OutputBufferingMode::Drop);
+            assert_eq!(*throttle_limit, 32);
+        }
+        other => panic!("expected Disconnect, got {other:?}"),
+    }
+    // The status bar shows it in flight, with a Cancel.
+    h.get_by_label("Cancel Disconnect-PSSession ITTask on Srv1");
+
+    // The worker reports the session disconnected: badge and countdown.
+    let mut d1 = s1.clone();
+    d1.state = SessionState::Disconnected;
+    d1.availability = Availability::None;
+    d1.idle_timeout_ms = Some(3_600_000);
+    d1.output_buffering_mode = OutputBufferingMode::Drop;
+    d1.disconnected_on = Some(t0());
+    d1.expires_on = Some(t0() + Duration::hours(1));
+    worker.push(Event::SessionChanged(d1));
+    worker.push(Event::OpFinished {
+        op: 1,
+        message: "1 session disconnected".into(),
+    });
+    h.run();
+    assert_eq!(
+        h.get_all_by_label("Disconnected · None").count(),
+        2,
+        "Srv1's badge joins Srv2's"
+    );
+    assert!(h.query_by_label("Opened · Available").is_none());
+    h.get_by_label("expires in 1h 0m");
+    h.get_by_label("expires in 1h 23m");
+
+    // Connect as the technician.
+    click(&mut h, "Session ITTask on Srv2");
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    type_into(&mut h, "User name", "Domain01\\User01");
+    type_into(&mut h, "Password", "P@ssw0rd!");
+    click(&mut h, "Connect session");
+    let cmds = worker.commands();
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    match &cmds[0] {
+        Command::Connect { session, .. } => {
+            assert_eq!(session.instance_id, s2.instance_id);
+            match &session.computer.credential {
+                CredentialChoice::Once(c) => {
+                    assert_eq!(c.user, "Domain01\\User01");
+                    assert_eq!(c.password.expose(), "P@ssw0rd!");
+                }
+                other => panic!("expected a one-time credential, got {other:?}"),
+            }
+        }
+        other => panic!("expected Connect, got {other:?}"),
+    }
+    assert!(h.query_by_label("Password").is_none(), "dialog closed");
+
+    // Output piled up meanwhile: shown by stream.
+    let cmd_id = Uuid::new_v4();
+    worker.push(Event::Output {
+        computer: "Srv2".into(),
+        instance_id: s2.instance_id,
+        command_id: cmd_id,
+        items: vec![
+            OutputItem::Output("Backup of C:\\Data finished".into()),
+            OutputItem::Error(ErrorView {
+                message: "Cannot find path 'C:\\Missing' because it does not exist.".into(),
+                fully_qualified_error_id:
+                    "PathNotFound,Microsoft.PowerShell.Commands.GetChildItemCommand".into(),
+                category:
+                    "ObjectNotFound: (C:\\Missing:String) [Get-ChildItem], ItemNotFoundException"
+                        .into(),
+                target: Some("C:\\Missing".into()),
+                script_stack_trace: None,
+            }),
+            OutputItem::Warning("disk D: is 95% full".into()),
+            OutputItem::Verbose("copying 12 files".into()),
+            OutputItem::Progress(ProgressView {
+                activity_id: 1,
+                activity: "Copying".into(),
+                status: "12 of 40".into(),
+                percent_complete: 30,
+                ..ProgressView::default()
+            }),
+        ],
+    });
+    h.run();
+    click(&mut h, "Output");
+    h.get_by_label("Backup of C:\\Data finished");
+    h.get_by_label("ERROR: Cannot find path 'C:\\Missing' because it does not exist.");
+    h.get_by_label("WARNING: disk D: is 95% full");
+    h.get_by_label("VERBOSE: copying 12 files");
+    h.get_by_label("Progress Copying: 12 of 40");
+    click(&mut h, "Error details");
+    h.get_by_label("PathNotFound,Microsoft.PowerShell.Commands.GetChildItemCommand");
+}
+
+#[test]
+fn bulk_disconnect_previews_all_three_and_sends_one_command() {
+    let (mut h, worker) = app();
+    let ss: Vec<SessionInfo> = ["Srv1", "Srv2", "Srv30"]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            info(
+                c,
+                u32::try_from(i).unwrap() + 1,
+                SessionState::Opened,
+                Availability::Available,
+            )
+        })
+        .collect();
+    for s in &ss {
+        listed(&worker, &s.computer_name, vec![s.clone()]);
+    }
+    h.run();
+    click(&mut h, "Session ITTask on Srv1");
+    for c in ["Srv2", "Srv30"] {
+        h.get_by_label(&format!("Session ITTask on {c}"))
+            .click_modifiers(Modifiers::COMMAND);
+        h.run();
+    }
+    click(&mut h, "Disconnect…");
+    for c in ["Srv1", "Srv2", "Srv30"] {
+        h.get_by_label_contains(&format!(
+            "\"Disconnect-PSSession\" on target \"Name: ITTask, ComputerName: {c}\""
+        ));
+    }
+    type_into(&mut h, "ThrottleLimit", "0"); // "32" + "0" = 320
+    click(&mut h, "Confirm disconnect");
+    let cmds = worker.commands();
+    assert_eq!(cmds.len(), 1, "one bulk command: {cmds:?}");
+    let Command::Disconnect {
+        sessions,
+        throttle_limit,
+        idle_timeout_sec,
+        ..
+    } = &cmds[0]
+    else {
+        panic!("expected Disconnect, got {:?}", cmds[0]);
+    };
+    let mut got: Vec<Uuid> = sessions.iter().map(|s| s.instance_id).collect();
+    let mut want: Vec<Uuid> = ss.iter().map(|s| s.instance_id).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(*throttle_limit, 320);
+    assert_eq!(*idle_timeout_sec, None);
+    h.get_by_label("Cancel Disconnect-PSSession (3 sessions)");
+}
+
+#[test]
+fn remove_asks_to_confirm_and_busy_sessions_are_explained() {
+    let Fx {
+        mut h, worker, s2, ..
+    } = fixture();
+    // Busy: Remove is disabled, and Del explains instead of acting.
+    click(&mut h, "Session ITTask on Srv30");
+    assert!(is_disabled(&h, "Remove…"));
+    assert!(is_disabled(&h, "Connect"));
+    h.key_press(Key::Delete);
+    h.run();
+    h.get_by_label_contains("is connected to another client (Busy) and cannot be removed");
+    assert!(worker.commands().is_empty());
+    // Enter on a Busy session: the Connect dialog refuses with the reason.
+    h.key_press(Key::Enter);
+    h.run();
+    h.get_by_label_contains("This session is connected to another client (Busy)");
+    assert!(is_disabled(&h, "Connect session"));
+    click(&mut h, "Cancel");
+    assert!(worker.commands().is_empty());
+
+    // A disconnected one: Del -> confirm -> one Remove.
+    click(&mut h, "Session ITTask on Srv2");
+    h.key_press(Key::Delete);
+    h.run();
+    h.get_by_label("Will remove: ITTask on Srv2 (Disconnected)");
+    assert!(worker.commands().is_empty(), "nothing before confirming");
+    click(&mut h, "Confirm remove");
+    let cmds = worker.commands();
+    assert_eq!(cmds.len(), 1);
+    let Command::Remove { sessions, .. } = &cmds[0] else {
+        panic!("expected Remove, got {:?}", cmds[0]);
+    };
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].instance_id, s2.instance_id);
+}
+
+#[test]
+fn failures_become_messages_and_the_ui_keeps_working() {
+    let Fx { mut h, worker, .. } = fixture();
+    worker.push(Event::OpFailed {
+        op: 9,
+        error: UserError {
+            summary: "Cannot connect ITTask on Srv30".into(),
+            detail: "The WinRS shell instance is currently connected to a different client.".into(),
+            advice: Some("Wait until the other client disconnects, then try again.".into()),
+            error_id: Some("ERROR_WINRS_SHELL_CONNECTED_TO_DIFFERENT_CLIENT".into()),
+        },
+    });
+    h.run();
+    h.get_by_label("Cannot connect ITTask on Srv30");
+    h.get_by_label("The WinRS shell instance is currently connected to a different client.");
+    h.get_by_label("What to do: Wait until the other client disconnects, then try again.");
+    // Still responsive: the log has it, and the toast can be dismissed.
+    click(&mut h, "Activity");
+    h.get_by_label_contains("failed: Cannot connect ITTask on Srv30");
+    click(&mut h, "Dismiss: Cannot connect ITTask on Srv30");
+    assert!(
+        h.query_by_label("What to do: Wait until the other client disconnects, then try again.")
+            .is_none()
+    );
+    click(&mut h, "Computer Srv1");
+    h.key_press(Key::F5);
+    h.run();
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::ListSessions { .. }]
+    ));
+}
+
+#[test]
+fn filter_hides_non_matching_computers_even_in_collapsed_groups() {
+    let Fx { mut h, .. } = fixture();
+    click(&mut h, "Collapse Group Lab");
+    assert!(h.query_by_label("Computer Srv30").is_none(), "collapsed");
+    h.get_by_label("Computer Srv1");
+    // Ctrl+F focuses the filter.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::F);
+    h.run();
+    h.get_by_label("Filter").type_text("srv30");
+    h.run();
+    h.get_by_label("Computer Srv30");
+    h.get_by_label("Session ITTask on Srv30");
+    assert!(h.query_by_label("Computer Srv1").is_none());
+    assert!(h.query_by_label("Computer Srv2").is_none());
+    assert!(h.query_by_label("Group Servers").is_none());
+    // Esc in the filter box shows everything again (Lab stays collapsed).
+    h.key_press(Key::Escape);
+    h.run();
+    h.get_by_label("Computer Srv1");
+    assert!(h.query_by_label("Computer Srv30").is_none());
+    // Double-click opens a collapsed group.
+    // (egui tells a double-click by the time between clicks: give it one.)
+    h.input_mut().time = Some(100.0);
+    h.get_by_label("Group Lab").click();
+    h.step();
+    h.input_mut().time = Some(100.1);
+    h.get_by_label("Group Lab").click();
+    h.run();
+    h.get_by_label("Computer Srv30");
+}
+
+#[test]
+fn shift_click_selects_a_range_and_the_preview_says_what_stays() {
+    let Fx { mut h, worker, .. } = fixture();
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("Session ITTask on Srv30")
+        .click_modifiers(Modifiers::SHIFT);
+    h.run();
+    click(&mut h, "Disconnect…");
+    h.get_by_label_contains("target \"Name: ITTask, ComputerName: Srv1\"");
+    h.get_by_label_contains("Not changed: ITTask on Srv2 — ITTask is Disconnected");
+    h.get_by_label_contains(
+        "Not changed: ITTask on Srv30 — ITTask is connected to another client (Busy)",
+    );
+    click(&mut h, "Confirm disconnect");
+    let cmds = worker.commands();
+    let [Command::Disconnect { sessions, .. }] = cmds.as_slice() else {
+        panic!("expected one Disconnect, got {cmds:?}");
+    };
+    assert_eq!(sessions.len(), 1, "only the open session changes");
+    assert_eq!(sessions[0].computer.name, "Srv1");
+}
+
+#[test]
+fn keyboard_refresh_arrows_and_configuration() {
+    let Fx { mut h, worker, .. } = fixture();
+    h.key_press(Key::F5);
+    h.run();
+    let cmds = worker.commands();
+    let [Command::ListSessions { computers, .. }] = cmds.as_slice() else {
+        panic!("expected one ListSessions, got {cmds:?}");
+    };
+    let names: Vec<&str> = computers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Srv1", "Srv2", "Srv30"],
+        "nothing selected: every computer"
+    );
+
+    // Arrows walk the tree: Servers -> Srv1 -> ITTask on Srv1.
+    for _ in 0..3 {
+        h.key_press(Key::ArrowDown);
+        h.run();
+    }
+    h.get_by_label("7200000 ms (2h 0m)");
+    assert!(!is_disabled(&h, "Disconnect…"));
+    // Left goes up to the computer, Left again closes it, Right opens it.
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    assert_eq!(
+        h.state().state.focus,
+        Some(baton::ui::NodeKey::Computer("Srv1".into()))
+    );
+    h.key_press(Key::ArrowLeft);
+    h.run();
+    assert!(h.query_by_label("Session ITTask on Srv1").is_none());
+    h.key_press(Key::ArrowRight);
+    h.run();
+    h.get_by_label("Session ITTask on Srv1");
+    h.key_press(Key::ArrowDown);
+    h.run();
+
+    // Configuration: Load sends Get-PSSessionConfiguration; quotas show with units.
+    click(&mut h, "Configuration");
+    click(&mut h, "Load");
+    let cmds = worker.commands();
+    let [
+        Command::GetConfiguration {
+            computer,
+            configuration_name,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected GetConfiguration, got {cmds:?}");
+    };
+    assert_eq!(computer.name, "Srv1");
+    assert_eq!(configuration_name, "Microsoft.PowerShell");
+    worker.push(Event::Configuration {
+        op: 2,
+        computer: "Srv1".into(),
+        quotas: ConfigurationQuotas {
+            name: "Microsoft.PowerShell".into(),
+            properties: vec![
+                ("IdleTimeoutms".into(), "7200000".into()),
+                ("MaxIdleTimeoutms".into(), "43200000".into()),
+                ("MaxShellsPerUser".into(), "25".into()),
+            ],
+        },
+    });
+    h.run();
+    h.get_by_label("MaxIdleTimeoutms");
+    h.get_by_label("43200000 ms (12h 0m)");
+    h.get_by_label("25");
+}
+
+#[test]
+fn fleet_table_lists_every_session_and_sorts() {
+    let Fx { mut h, .. } = fixture();
+    click(&mut h, "Fleet");
+    for c in ["Srv1", "Srv2", "Srv30"] {
+        h.get_by_label(&format!("Fleet row ITTask on {c}"));
+    }
+    assert_eq!(
+        h.get_all_by_label("Domain01\\User01").count(),
+        3,
+        "Owner column"
+    );
+    click(&mut h, "Sort by ExpiresOn");
+    click(&mut h, "Sort by ExpiresOn");
+    // Descending by ExpiresOn: Srv2 (the only one expiring) first.
+    let first = h
+        .get_all_by_label_contains("Fleet row ITTask on")
+        .next()
+        .unwrap()
+        .accesskit_node()
+        .label()
+        .unwrap_or_default();
+    assert_eq!(first, "Fleet row ITTask on Srv2");
+    click(&mut h, "Fleet row ITTask on Srv30");
+    click(&mut h, "Session");
+    h.get_by_label("ITTask on Srv30");
+}
+
+#[test]
+fn ten_thousand_sessions_on_a_thousand_computers_render() {
+    let (handle, worker) = WorkerHandle::fake();
+    let groups: Vec<GroupNode> = (0..10)
+        .map(|g| GroupNode {
+            name: format!("Site{g}"),
+            computers: (0..100)
+                .map(|c| ComputerNode::new(&format!("Srv{g}-{c:03}")))
+                .collect(),
+        })
+        .collect();
+    let app = BatonApp::new(handle, groups, Box::new(t0));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    for g in 0..10 {
+        for c in 0..100 {
+            let computer = format!("Srv{g}-{c:03}");
+            let sessions = (0..10)
+                .map(|i| {
+                    let mut s = info(&computer, i, SessionState::Disconnected, Availability::None);
+                    s.name = format!("Job{i}");
+                    s.expires_on = Some(t0() + Duration::minutes(i64::from(i)));
+                    s
+                })
+                .collect();
+            listed(&worker, &computer, sessions);
+        }
+    }
+    h.run();
+    assert_eq!(h.state().state.all_sessions(None).len(), 10_000);
+    // The arrow keys walk far down the tree and it scrolls along.
+    click(&mut h, "Group Site0");
+    assert!(
+        h.query_by_label("Session Job4 on Srv0-004").is_none(),
+        "below the fold"
+    );
+    for _ in 0..50 {
+        h.key_press(Key::ArrowDown);
+        h.run();
+    }
+    h.get_by_label("Session Job4 on Srv0-004");
+    assert_eq!(
+        h.state().state.focus,
+        Some(baton::ui::NodeKey::Session {
+            computer: "Srv0-004".into(),
+            instance_id: h.state().state.sessions_of("Srv0-004")[4].instance_id,
+        })
+    );
+    h.get_by_label("1000 computers, 10000 sessions");
+    click(&mut h, "Fleet");
+    h.get_by_label("Fleet: 10000 sessions on every computer");
+}
+
+#[test]
+fn context_menu_run_receive_prompt_cancel_and_new_session() {
+    let Fx {
+        mut h,
+        worker,
+        s1,
+        s2,
+    } = fixture();
+
+    // Right-click: the same actions as the toolbar.
+    h.get_by_label("Session ITTask on Srv1").click_secondary();
+    h.run();
+    assert_eq!(
+        h.get_all_by_label("Run command…").count(),
+        2,
+        "toolbar + menu"
+    );
+    h.get_all_by_label("Run command…").last().unwrap().click();
+    h.run();
+    type_into(&mut h, "Script", "Start-Sleep 3600; Get-ChildItem C:\\Data");
+    click(&mut h, "Start in disconnected session");
+    let cmds = worker.commands();
+    let [
+        Command::Invoke {
+            session,
+            script,
+            in_disconnected_session,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one Invoke, got {cmds:?}");
+    };
+    assert_eq!(session.instance_id, s1.instance_id);
+    assert_eq!(script, "Start-Sleep 3600; Get-ChildItem C:\\Data");
+    assert!(*in_disconnected_session);
+
+    // Run command does not apply to a disconnected session; Receive does.
+    click(&mut h, "Session ITTask on Srv2");
+    assert!(is_disabled(&h, "Run command…"));
+    click(&mut h, "Receive output");
+    let cmds = worker.commands();
+    let [Command::Receive { op, session }] = cmds.as_slice() else {
+        panic!("expected one Receive, got {cmds:?}");
+    };
+    assert_eq!(session.instance_id, s2.instance_id);
+    let receive_op = *op;
+    h.get_by_label_contains("No output received from ITTask yet");
+
+    // The worker's command asks for input: answer it.
+    let command_id = Uuid::new_v4();
+    worker.push(Event::PromptRequested {
+        computer: "Srv2".into(),
+        instance_id: s2.instance_id,
+        command_id,
+        prompt: "Share name".into(),
+        secure: false,
+    });
+    h.run();
+    h.get_by_label("Share name");
+    type_into(&mut h, "Answer", "\\\\nas\\backup");
+    click(&mut h, "Send answer");
+    let cmds = worker.commands();
+    let [
+        Command::AnswerPrompt {
+            command_id: cid,
+            answer,
+            session,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one AnswerPrompt, got {cmds:?}");
+    };
+    assert_eq!((*cid, answer.as_str()), (command_id, "\\\\nas\\backup"));
+    assert_eq!(session.instance_id, s2.instance_id);
+    h.get_by_label("> Share name \\\\nas\\backup");
+
+    // Cancel the Receive still in flight.
+    click(&mut h, "Cancel Receive-PSSession ITTask on Srv2");
+    let cmds = worker.commands();
+    assert!(
+        matches!(cmds.as_slice(), [Command::Cancel { op }] if *op == receive_op),
+        "{cmds:?}"
+    );
+    h.get_by_label_contains("cancelling");
+
+    // New session on Srv2: too short an IdleTimeout is refused, then created.
+    click(&mut h, "Computer Srv2");
+    click(&mut h, "New session…");
+    type_into(&mut h, "Name", "Nightly");
+    type_into(&mut h, "IdleTimeout (ms)", "30000");
+    h.get_by_label_contains("below the minimum of 60000 ms");
+    assert!(is_disabled(&h, "Create session"));
+    type_into(&mut h, "IdleTimeout (ms)", "0");
+    click(&mut h, "Block");
+    click(&mut h, "Create session");
+    let cmds = worker.commands();
+    let [
+        Command::NewSession {
+            computer,
+            name,
+            idle_timeout_ms,
+            output_buffering_mode,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one NewSession, got {cmds:?}");
+    };
+    assert_eq!(computer.name, "Srv2");
+    assert_eq!(name.as_deref(), Some("Nightly"));
+    assert_eq!(*idle_timeout_ms, Some(300_000));
+    assert_eq!(*output_buffering_mode, OutputBufferingMode::Block);
+
+    // Test connection on a group tests each of its computers.
+    click(&mut h, "Group Servers");
+    click(&mut h, "Test connection");
+    let names: Vec<String> = worker
+        .commands()
+        .into_iter()
+        .map(|c| match c {
+            Command::TestConnection { computer, .. } => computer.name,
+            other => panic!("expected TestConnection, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["Srv1", "Srv2"]);
+    worker.push(Event::ComputerIdentified {
+        op: 50,
+        computer: "Srv1".into(),
+        product_vendor: "Microsoft Corporation".into(),
+        product_version: "OS: 10.0.20348 SP: 0.0 Stack: 3.0".into(),
+        protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
+    });
+    h.run();
+    h.get_by_label("Srv1 answers: WinRM is reachable");
+}
+
+#[test]
+fn connect_with_a_saved_credential_or_saving_a_new_one() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let (handle, worker) = WorkerHandle::fake();
+    let saved: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
+    let sink = saved.clone();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0))
+        .with_saved_credentials(vec![(
+            "baton/Domain01\\Admin".into(),
+            "Domain01\\Admin".into(),
+        )])
+        .with_credential_saver(Box::new(move |c| {
+            sink.borrow_mut()
+                .push((c.user.clone(), c.password.expose().to_owned()));
+        }));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    listed(&worker, "Srv2", vec![s2.clone()]);
+    h.run();
+
+    click(&mut h, "Session ITTask on Srv2");
+    h.key_press(Key::Enter);
+    h.run();
+    click(&mut h, "A saved credential");
+    click(&mut h, "Connect session");
+    let cmds = worker.commands();
+    let [Command::Connect { session, .. }] = cmds.as_slice() else {
+        panic!("expected Connect, got {cmds:?}");
+    };
+    assert_eq!(
+        session.computer.credential,
+        CredentialChoice::Saved {
+            entry_id: "baton/Domain01\\Admin".into(),
+            user: "Domain01\\Admin".into()
+        }
+    );
+    assert!(saved.borrow().is_empty());
+
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    type_into(&mut h, "User name", "Domain01\\User01");
+    type_into(&mut h, "Password", "S3cret!");
+    assert!(
+        !h.get_by_label("Password")
+            .value()
+            .unwrap_or_default()
+            .is_empty(),
+        "the field holds the typed (masked) password"
+    );
+    click(&mut h, "Save in keyring");
+    click(&mut h, "Connect session");
+    assert_eq!(
+        saved.borrow().as_slice(),
+        [("Domain01\\User01".to_owned(), "S3cret!".to_owned())]
+    );
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Connect { session, .. }]
+            if matches!(&session.computer.credential, CredentialChoice::Once(c) if c.user == "Domain01\\User01")
+    ));
+    // A fresh dialog never shows the last password.
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    assert_eq!(h.get_by_label("Password").value().unwrap_or_default(), "");
+}
+
+#[test]
+fn connection_info_marks_unsafe_settings() {
+    let (handle, _worker) = WorkerHandle::fake();
+    let mut c = ComputerNode::new("Srv9");
+    c.spec.scheme = "https".into();
+    c.spec.port = 5986;
+    c.spec.skip_ca_check = true;
+    c.credential = CredentialChoice::Saved {
+        entry_id: "baton/Domain01\\Admin".into(),
+        user: "Domain01\\Admin".into(),
+    };
+    let groups = vec![GroupNode {
+        name: "DMZ".into(),
+        computers: vec![c, ComputerNode::new("Srv10")],
+    }];
+    let app = BatonApp::new(handle, groups, Box::new(t0));
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    h.run();
+    click(&mut h, "Computer Srv9");
+    click(&mut h, "ConnectionInfo");
+    h.get_by_label("https://Srv9:5986/wsman");
+    h.get_by_label("Domain01\\Admin");
+    h.get_by_label_contains("Warning: unsafe settings: SkipCACheck");
+    assert_eq!(h.get_all_by_label("(!) unsafe").count(), 1);
+    click(&mut h, "Computer Srv10");
+    assert!(h.query_by_label("(!) unsafe").is_none());
+    h.get_by_label("http://Srv10:5985/wsman");
+}
