@@ -1031,3 +1031,36 @@ mod parser_props {
         }
     }
 }
+
+#[test]
+fn runaway_recursion_is_bounded() {
+    let ev = run("$sb = { & $sb }; & $sb; 'never'");
+    match outcome(&ev) {
+        JobOutcome::Failed(e) => {
+            assert_eq!(e.message, "The script failed due to call depth overflow.");
+            assert_eq!(e.fully_qualified_error_id, "CallDepthOverflow");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn runaway_strings_are_bounded() {
+    let ev = run("$s = 'ab'; foreach ($i in 1..30) { $s += $s }; $s.Length -le 16MB");
+    assert!(matches!(outcome(&ev), JobOutcome::Completed));
+    assert_eq!(errors(&ev)[0].fully_qualified_error_id, "StringTooLong");
+    assert_eq!(texts(&ev), vec!["True"]);
+}
+
+#[test]
+fn deep_parentheses_run() {
+    let depth = 20;
+    let script = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+    assert_eq!(out_of(&script), vec!["1"]);
+}
+
+#[test]
+fn deep_foreach_nesting_runs() {
+    let script = format!("{}'in'{}", "1 | % { ".repeat(12), " }".repeat(12));
+    assert_eq!(out_of(&script), vec!["in"]);
+}

@@ -962,7 +962,12 @@ impl Stage for Cmdlet {
         input: Option<Value>,
         out: &'a mut dyn Sink,
     ) -> Fut<'a, R<()>> {
-        Box::pin(async move { self.process_impl(rt, input, out).await })
+        match self.kind {
+            Kind::ForEachObject | Kind::WhereObject | Kind::Invoke => {
+                Box::pin(self.process_blocks(rt, input, out))
+            }
+            _ => Box::pin(self.process_impl(rt, input, out)),
+        }
     }
 
     fn end<'a>(&'a mut self, rt: &'a Rt, out: &'a mut dyn Sink) -> Fut<'a, R<()>> {
@@ -1316,70 +1321,8 @@ impl Cmdlet {
                     None => out.write(rt, Value::DateTime(date)).await,
                 }
             }
-            Kind::ForEachObject => {
-                let State::ForEach {
-                    process, member, ..
-                } = &self.state
-                else {
-                    return Ok(());
-                };
-                let process = process.clone();
-                let member = member.clone();
-                let item = input.clone();
-                if let Some(m) = member {
-                    if let Some(v) = item {
-                        match v.property(&m) {
-                            Some(p) => {
-                                for x in p.into_items() {
-                                    out.write(rt, x).await?;
-                                }
-                            }
-                            None => {
-                                if let Ok(r) = call_method(rt, v, &m, Vec::new()) {
-                                    out.write(rt, r).await?;
-                                }
-                            }
-                        }
-                    }
-                    return Ok(());
-                }
-                for sb in &process {
-                    rt.invoke_block(sb, Some(item.clone().unwrap_or(Value::Null)), out)
-                        .await?;
-                }
-                Ok(())
-            }
-            Kind::WhereObject => {
-                let Some(item) = input else { return Ok(()) };
-                let State::Where {
-                    filter,
-                    property,
-                    op,
-                    value,
-                } = &self.state
-                else {
-                    return Ok(());
-                };
-                let keep = match (filter, property) {
-                    (Some(sb), _) => {
-                        let sb = sb.clone();
-                        rt.invoke_block_value(&sb, Some(item.clone()))
-                            .await?
-                            .is_true()
-                    }
-                    (None, Some(prop)) => {
-                        let pv = prop_of(&item, prop);
-                        match op {
-                            None => pv.is_true(),
-                            Some(o) => where_compare(o, &pv, value),
-                        }
-                    }
-                    (None, None) => false,
-                };
-                if keep {
-                    out.write(rt, item).await?;
-                }
-                Ok(())
+            Kind::ForEachObject | Kind::WhereObject | Kind::Invoke => {
+                Box::pin(self.process_blocks(rt, input, out)).await
             }
             Kind::SelectObject => self.select_process(rt, input, out).await,
             Kind::SortObject | Kind::OutString => {
@@ -1704,6 +1647,78 @@ impl Cmdlet {
                 )
                 .await
             }
+        }
+    }
+
+    /// The commands that run script blocks, kept apart so that the stack frame of each
+    /// nesting level stays small.
+    async fn process_blocks(&mut self, rt: &Rt, input: Option<Value>, out: &mut dyn Sink) -> R<()> {
+        match self.kind {
+            Kind::ForEachObject => {
+                let State::ForEach {
+                    process, member, ..
+                } = &self.state
+                else {
+                    return Ok(());
+                };
+                let process = process.clone();
+                let member = member.clone();
+                let item = input.clone();
+                if let Some(m) = member {
+                    if let Some(v) = item {
+                        match v.property(&m) {
+                            Some(p) => {
+                                for x in p.into_items() {
+                                    out.write(rt, x).await?;
+                                }
+                            }
+                            None => {
+                                if let Ok(r) = call_method(rt, v, &m, Vec::new()) {
+                                    out.write(rt, r).await?;
+                                }
+                            }
+                        }
+                    }
+                    return Ok(());
+                }
+                for sb in &process {
+                    rt.invoke_block(sb, Some(item.clone().unwrap_or(Value::Null)), out)
+                        .await?;
+                }
+                Ok(())
+            }
+            Kind::WhereObject => {
+                let Some(item) = input else { return Ok(()) };
+                let State::Where {
+                    filter,
+                    property,
+                    op,
+                    value,
+                } = &self.state
+                else {
+                    return Ok(());
+                };
+                let keep = match (filter, property) {
+                    (Some(sb), _) => {
+                        let sb = sb.clone();
+                        rt.invoke_block_value(&sb, Some(item.clone()))
+                            .await?
+                            .is_true()
+                    }
+                    (None, Some(prop)) => {
+                        let pv = prop_of(&item, prop);
+                        match op {
+                            None => pv.is_true(),
+                            Some(o) => where_compare(o, &pv, value),
+                        }
+                    }
+                    (None, None) => false,
+                };
+                if keep {
+                    out.write(rt, item).await?;
+                }
+                Ok(())
+            }
             Kind::Invoke => {
                 let State::Invoke(sb) = &self.state else {
                     return Ok(());
@@ -1717,6 +1732,7 @@ impl Cmdlet {
                 rt.set_var("args", args)?;
                 rt.invoke_block(&sb, input, out).await
             }
+            _ => Ok(()),
         }
     }
 

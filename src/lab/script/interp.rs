@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -21,6 +21,11 @@ use super::{
 pub(crate) const STEP_BUDGET: u32 = 20_000;
 /// The most elements an expression may materialise into one array.
 pub(crate) const MAX_ARRAY: usize = 1_000_000;
+/// The longest string an operator may build, in bytes.
+pub(crate) const MAX_STRING: usize = 16 << 20;
+/// How deeply script blocks may invoke script blocks (PowerShell's own limit is higher, but
+/// every level here costs stack while the job is polled).
+pub(crate) const MAX_CALL_DEPTH: usize = 50;
 
 pub(crate) type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub(crate) type R<T> = Result<T, Flow>;
@@ -188,6 +193,7 @@ pub(crate) struct Rt {
     pub ctx: ScriptContext,
     io: Arc<Mutex<Io>>,
     tokens: AtomicU64,
+    depth: AtomicUsize,
 }
 
 /// The `foreach` loop variable's saved value.
@@ -205,6 +211,7 @@ impl Rt {
             ctx,
             io,
             tokens: AtomicU64::new(1),
+            depth: AtomicUsize::new(0),
         }
     }
 
@@ -1212,11 +1219,21 @@ impl Rt {
                     .map_err(|e| Flow::error(ErrorInfo::from_parse_error(&e)))?,
             ),
         };
+        if self.depth.fetch_add(1, AtomicOrdering::Relaxed) >= MAX_CALL_DEPTH {
+            self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
+            return Err(Flow::Terminate(Box::new(ErrorInfo::new(
+                "The script failed due to call depth overflow.",
+                "CallDepthOverflow",
+                ErrorCategory::InvalidOperation,
+                "System.Management.Automation.ScriptCallDepthException",
+            ))));
+        }
         let old = self.session().variable("_");
         if let Some(v) = dollar_under {
             self.session().set_variable("_", v);
         }
         let r = self.exec_block(&ast, out).await;
+        self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
         restore_var(self, "_", old);
         match r {
             Err(Flow::Return) => Ok(()),
@@ -1644,7 +1661,16 @@ fn arith_f(op: BinOp, x: f64, y: f64) -> R<Value> {
 pub(crate) fn binary(op: BinOp, a: Value, b: Value) -> R<Value> {
     match op {
         BinOp::Add => match (&a, &b) {
-            (Value::String(s), _) => Ok(Value::String(format!("{s}{}", b.to_ps_string()))),
+            (Value::String(s), _) => {
+                let tail = b.to_ps_string();
+                if s.len().saturating_add(tail.len()) > MAX_STRING {
+                    return Err(runtime_error(
+                        "The string is too long for the lab endpoint.".into(),
+                        "StringTooLong",
+                    ));
+                }
+                Ok(Value::String(format!("{s}{tail}")))
+            }
             (Value::Array(items), _) => {
                 let mut out = items.clone();
                 match b {
@@ -1691,7 +1717,7 @@ pub(crate) fn binary(op: BinOp, a: Value, b: Value) -> R<Value> {
                     .to_int()
                     .ok_or_else(|| Flow::error(invalid_cast(&b, "System.Int32")))?;
                 let n = usize::try_from(n).unwrap_or(0);
-                if s.len().saturating_mul(n) > 16 << 20 {
+                if s.len().saturating_mul(n) > MAX_STRING {
                     return Err(runtime_error(
                         "The string is too long for the lab endpoint.".into(),
                         "StringTooLong",

@@ -10,7 +10,7 @@ use super::value::Value;
 /// The largest script accepted, in characters.
 pub const MAX_SCRIPT_CHARS: usize = 1 << 20;
 /// The deepest nesting accepted (blocks, parentheses, unary chains).
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 100;
 
 /// A parse error, with PowerShell's error id and message and a 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq)]
