@@ -51,31 +51,46 @@ async fn receive_all(s: &mut Session, pid: Uuid) -> (Vec<String>, Option<Pipelin
 
 async fn hand_over(tech: Arc<Remote>, manager: Arc<Remote>) {
     // The technician opens ITTask, starts a job and disconnects for 12 hours.
-    let mut s = Session::create(tech.clone(), Some("ITTask"), None).await.unwrap();
+    let mut s = Session::create(tech.clone(), Some("ITTask"), None)
+        .await
+        .unwrap();
     let pid = s
         .start("1..5 | ForEach-Object { Start-Sleep -Milliseconds 200; \"patch $_\" }")
         .await
         .unwrap();
-    let err = s.disconnect(Some(172_800_000), Some(BufferMode::Drop)).await.unwrap_err();
+    let err = s
+        .disconnect(Some(172_800_000), Some(BufferMode::Drop))
+        .await
+        .unwrap_err();
     assert_eq!(err.fault_code(), Some(2150859250), "{err}");
-    s.disconnect(Some(43_200_000), Some(BufferMode::Block)).await.unwrap();
+    s.disconnect(Some(43_200_000), Some(BufferMode::Block))
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
 
     // The manager, another client with the technician's credentials, finds it…
     let shells = manager.enumerate_shells().await.unwrap();
-    let found = shells.iter().find(|sh| sh.name.as_deref() == Some("ITTask")).expect("ITTask listed");
+    let found = shells
+        .iter()
+        .find(|sh| sh.name.as_deref() == Some("ITTask"))
+        .expect("ITTask listed");
     assert_eq!(found.state, Some(ShellState::Disconnected));
     assert_eq!(found.idle_timeout_ms, Some(43_200_000));
     assert_eq!(found.buffer_mode, Some(BufferMode::Block));
     let cmds = manager.enumerate_commands(&found.shell_id).await.unwrap();
     assert_eq!(cmds.len(), 1);
     // …connects, and reads everything that piled up.
-    let mut m = Session::connect(manager.clone(), found.clone()).await.unwrap();
+    let mut m = Session::connect(manager.clone(), found.clone())
+        .await
+        .unwrap();
     let pid2 = Uuid::parse_str(&cmds[0].command_id).unwrap();
     assert_eq!(pid2, pid);
     m.connect_command(pid).await.unwrap();
     let (lines, state) = receive_all(&mut m, pid).await;
-    assert_eq!(lines, ["patch 1", "patch 2", "patch 3", "patch 4", "patch 5"]);
+    assert_eq!(
+        lines,
+        ["patch 1", "patch 2", "patch 3", "patch 4", "patch 5"]
+    );
     assert_eq!(state, Some(PipelineState::Completed));
     // The technician's old client is now refused: the session is Busy.
     let busy = s.reconnect().await.unwrap_err();
@@ -85,7 +100,14 @@ async fn hand_over(tech: Arc<Remote>, manager: Arc<Remote>) {
     let (who, _) = receive_all(&mut m, pid3).await;
     assert_eq!(who.len(), 1);
     m.delete().await.unwrap();
-    assert!(manager.enumerate_shells().await.unwrap().iter().all(|sh| sh.name.as_deref() != Some("ITTask")));
+    assert!(
+        manager
+            .enumerate_shells()
+            .await
+            .unwrap()
+            .iter()
+            .all(|sh| sh.name.as_deref() != Some("ITTask"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,13 +131,41 @@ async fn hand_over_in_process() {
     config.sessions.clear();
     let built = lab::build(&config).unwrap();
     let svc = built.computers[0].service.clone();
-    let ticker = lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
+    let ticker =
+        lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
     let cred = Credential::new(TECH.0, TECH.1);
     let spec = ConnectionSpec::for_computer("Srv1");
-    let tech = Arc::new(Remote::in_process("Srv1", spec.clone(), svc.clone(), &built.users, &cred, Uuid::new_v4()).unwrap());
-    let mgr = Arc::new(Remote::in_process("Srv1", spec.clone(), svc.clone(), &built.users, &cred, Uuid::new_v4()).unwrap());
+    let tech = Arc::new(
+        Remote::in_process(
+            "Srv1",
+            spec.clone(),
+            svc.clone(),
+            &built.users,
+            &cred,
+            Uuid::new_v4(),
+        )
+        .unwrap(),
+    );
+    let mgr = Arc::new(
+        Remote::in_process(
+            "Srv1",
+            spec.clone(),
+            svc.clone(),
+            &built.users,
+            &cred,
+            Uuid::new_v4(),
+        )
+        .unwrap(),
+    );
     hand_over(tech, mgr).await;
-    let wrong = Remote::in_process("Srv1", spec, svc, &built.users, &Credential::new(TECH.0, "nope"), Uuid::new_v4());
+    let wrong = Remote::in_process(
+        "Srv1",
+        spec,
+        svc,
+        &built.users,
+        &Credential::new(TECH.0, "nope"),
+        Uuid::new_v4(),
+    );
     assert!(matches!(wrong, Err(RemoteError::Transport(_))));
     ticker.abort();
 }

@@ -11,7 +11,7 @@ mod handle;
 
 pub use command::{Command, ComputerRef, CredentialChoice, SessionRef};
 pub use event::{ActivityEntry, Event};
-pub use handle::{FakeWorker, WorkerHandle, WorkerSide};
+pub use handle::{EventSender, FakeWorker, Waker, WorkerHandle, WorkerSide};
 
 /// Identifies one user action (a click, a CLI line) across commands and events.
 pub type OpId = u64;

@@ -15,6 +15,9 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::connection::{AuthMechanism, ProxyAccessType};
+pub use super::session::OutputBufferingMode;
+
 /// Stable identity of a group or computer (a UUID, written as text).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProfileId(pub uuid::Uuid);
@@ -61,37 +64,6 @@ impl<'de> Deserialize<'de> for ProfileId {
         ProfileId::parse(&s)
             .ok_or_else(|| serde::de::Error::custom(format!("invalid id {s:?}: expected a uuid")))
     }
-}
-
-/// `-Authentication` ([System.Management.Automation.Runspaces.AuthenticationMechanism]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AuthMechanism {
-    Default,
-    Basic,
-    Negotiate,
-    NegotiateWithImplicitCredential,
-    Kerberos,
-    Credssp,
-    Digest,
-}
-
-/// `-OutputBufferingMode`: what the server does when a disconnected
-/// session's output buffer is full.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OutputBufferingMode {
-    None,
-    Block,
-    Drop,
-}
-
-/// `-ProxyAccessType`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ProxyAccessType {
-    None,
-    IEConfig,
-    WinHttpConfig,
-    AutoDetect,
-    NoProxyServer,
 }
 
 /// A reference to a saved credential: the user name (`DOMAIN\user`,

@@ -10,3 +10,4 @@
 pub mod credentials;
 pub mod import;
 pub mod profiles;
+pub mod resolve;

@@ -1,3 +1,1414 @@
 //! The background worker: a tokio runtime on a named thread that owns all I/O.
+//!
+//! It receives [`Command`]s from the UI or the CLI, runs each as a task (so
+//! one slow computer never holds up another), and reports [`Event`]s. Each
+//! command variant has one handler here. Sessions this console opens keep a
+//! pool Receive outstanding, so the server keeps them Connected instead of
+//! flipping them to Disconnected after a minute.
 
+pub mod convert;
 pub mod remote;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::bridge::EventSender;
+use crate::bridge::{
+    ActivityEntry, Command, ComputerRef, CredentialChoice, Event, OpId, SessionRef, WorkerSide,
+};
+use crate::lab::service::LabService;
+use crate::model::{
+    Availability, ConfigurationQuotas, Credential, OutputBufferingMode, SessionInfo, SessionState,
+    UserError,
+};
+use crate::protocol::auth::UserTable;
+use crate::protocol::psrp::client::ClientEvent;
+use crate::protocol::psrp::messages::{HostCall, HostResponse, PipelineState};
+use crate::protocol::wsman::shell::ShellInfo;
+use crate::store::credentials::CredentialStore;
+use convert::{plain_error, user_error};
+use remote::{Remote, RemoteError, Session};
+
+/// A lab computer the worker reaches in process (tests, and the demo without sockets).
+#[derive(Clone)]
+pub struct InProcessComputer {
+    pub service: Arc<LabService>,
+    pub users: UserTable,
+}
+
+/// What the worker needs from the rest of the program.
+#[derive(Clone, Default)]
+pub struct WorkerConfig {
+    /// Saved credentials (`CredentialChoice::Saved`).
+    pub credentials: Option<Arc<dyn CredentialStore>>,
+    /// Computers served in process, by lower-case name.
+    pub in_process: HashMap<String, InProcessComputer>,
+}
+
+struct Held {
+    session: tokio::sync::Mutex<Session>,
+    local_id: u32,
+    computer: String,
+    name: String,
+    /// The pool Receive that keeps the session Connected.
+    keepalive: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+struct Worker {
+    config: WorkerConfig,
+    events: EventSender,
+    /// One client session per computer and user, as one PowerShell console.
+    remotes: Mutex<HashMap<(String, String), Arc<Remote>>>,
+    held: Mutex<HashMap<(String, Uuid), Arc<Held>>>,
+    local_ids: Mutex<HashMap<(String, Uuid), u32>>,
+    next_id: AtomicU32,
+    ops: Mutex<HashMap<OpId, tokio::task::AbortHandle>>,
+}
+
+/// Starts the worker on a named thread; it stops on `Command::Shutdown` or
+/// when the UI's end of the channel goes away.
+pub fn spawn(
+    side: WorkerSide,
+    config: WorkerConfig,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("baton-worker".into())
+        .spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("baton-io")
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    side.send(Event::OpFailed {
+                        op: 0,
+                        error: plain_error(
+                            "The background worker could not start",
+                            e.to_string(),
+                            None,
+                        ),
+                    });
+                    return;
+                }
+            };
+            rt.block_on(run(side, config));
+        })
+}
+
+async fn run(side: WorkerSide, config: WorkerConfig) {
+    let worker = Arc::new(Worker {
+        config,
+        events: side.sender(),
+        remotes: Mutex::new(HashMap::new()),
+        held: Mutex::new(HashMap::new()),
+        local_ids: Mutex::new(HashMap::new()),
+        next_id: AtomicU32::new(1),
+        ops: Mutex::new(HashMap::new()),
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let commands = side.commands;
+    // std's receiver blocks: read it on a blocking thread and forward.
+    tokio::task::spawn_blocking(move || {
+        while let Ok(c) = commands.recv() {
+            if tx.send(c).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(command) = rx.recv().await {
+        match command {
+            Command::Shutdown => break,
+            Command::Cancel { op } => {
+                let handle = lock(&worker.ops).remove(&op);
+                if let Some(h) = handle {
+                    h.abort();
+                    worker.events.send(Event::OpFailed {
+                        op,
+                        error: plain_error(
+                            "Cancelled",
+                            "the action was cancelled before it finished",
+                            None,
+                        ),
+                    });
+                }
+            }
+            other => {
+                let op = other.op().unwrap_or(0);
+                let w = worker.clone();
+                let task = tokio::spawn(async move {
+                    w.handle(other).await;
+                    lock(&w.ops).remove(&op);
+                });
+                lock(&worker.ops).insert(op, task.abort_handle());
+            }
+        }
+    }
+    let held: Vec<Arc<Held>> = lock(&worker.held).values().cloned().collect();
+    for h in held {
+        if let Some(k) = lock(&h.keepalive).take() {
+            k.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn key(computer: &str) -> String {
+    computer.to_ascii_lowercase()
+}
+
+fn throttle(limit: u32) -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(if limit == 0 { 32 } else { limit as usize }))
+}
+
+impl Worker {
+    fn send(&self, e: Event) {
+        self.events.send(e);
+    }
+
+    fn fail(&self, op: OpId, error: UserError) {
+        self.send(Event::OpFailed { op, error });
+    }
+
+    fn activity(
+        &self,
+        user: &str,
+        computer: &str,
+        session: Option<&str>,
+        action: &str,
+        options: String,
+        result: &str,
+    ) {
+        self.send(Event::Activity(ActivityEntry {
+            time: Utc::now(),
+            user: user.to_owned(),
+            computer: computer.to_owned(),
+            session: session.map(str::to_owned),
+            action: action.to_owned(),
+            options,
+            result: result.to_owned(),
+        }));
+    }
+
+    fn local_id(&self, computer: &str, id: Uuid) -> u32 {
+        *lock(&self.local_ids)
+            .entry((key(computer), id))
+            .or_insert_with(|| self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn credential(&self, computer: &ComputerRef) -> Result<Credential, UserError> {
+        match &computer.credential {
+            CredentialChoice::Once(c) => Ok(c.clone()),
+            CredentialChoice::Saved { entry_id, user } => {
+                let store = self.config.credentials.as_ref().ok_or_else(|| {
+                    plain_error(
+                        format!("No password for {user}"),
+                        "no credential store is available",
+                        Some("Enter the password for this action."),
+                    )
+                })?;
+                let stored = store.get(entry_id).map_err(|e| {
+                    plain_error(
+                        format!("The saved credential of {user} cannot be read"),
+                        e.to_string(),
+                        Some("Save the credential again, or enter the password for this action."),
+                    )
+                })?;
+                Ok(Credential::new(stored.user.clone(), stored.secret.expose()))
+            }
+            CredentialChoice::Implicit => Err(plain_error(
+                format!("No credential for {}", computer.name),
+                "signing in as the current user (single sign-on) is not available here",
+                Some(
+                    "Give a user name and password (-Credential DOMAIN\\user), or save one for this computer.",
+                ),
+            )),
+        }
+    }
+
+    fn remote(&self, computer: &ComputerRef) -> Result<Arc<Remote>, UserError> {
+        let cred = self.credential(computer)?;
+        let k = (key(&computer.name), cred.user.to_ascii_lowercase());
+        if let Some(r) = lock(&self.remotes).get(&k) {
+            return Ok(r.clone());
+        }
+        let session_id = Uuid::new_v4();
+        let r = match self.config.in_process.get(&key(&computer.name)) {
+            Some(lab) => Remote::in_process(
+                &computer.name,
+                computer.spec.clone(),
+                lab.service.clone(),
+                &lab.users,
+                &cred,
+                session_id,
+            ),
+            None => Remote::http(&computer.name, computer.spec.clone(), &cred, session_id),
+        }
+        .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
+        let r = Arc::new(r);
+        lock(&self.remotes).insert(k, r.clone());
+        Ok(r)
+    }
+
+    fn held(&self, computer: &str, id: Uuid) -> Option<Arc<Held>> {
+        lock(&self.held).get(&(key(computer), id)).cloned()
+    }
+
+    async fn info_of(&self, h: &Held) -> SessionInfo {
+        let s = h.session.lock().await;
+        let opened = s.pool.state() == crate::protocol::psrp::messages::RunspacePoolState::Opened;
+        let mut info = convert::session_info(
+            h.local_id,
+            &h.computer,
+            &s.info,
+            &[],
+            Some(opened),
+            Some(s.pool.protocol_version()),
+            Utc::now(),
+        );
+        if opened {
+            info.availability = Availability::Available;
+        } else {
+            info.availability = Availability::None;
+        }
+        info.name = h.name.clone();
+        info
+    }
+
+    /// Dispatches one command to its handler.
+    async fn handle(self: &Arc<Self>, command: Command) {
+        match command {
+            Command::ListSessions {
+                op,
+                computers,
+                names,
+                throttle_limit,
+            } => {
+                self.list_sessions(op, computers, names, throttle_limit)
+                    .await
+            }
+            Command::NewSession {
+                op,
+                computer,
+                name,
+                idle_timeout_ms,
+                output_buffering_mode,
+            } => {
+                self.new_session(op, computer, name, idle_timeout_ms, output_buffering_mode)
+                    .await
+            }
+            Command::Disconnect {
+                op,
+                sessions,
+                idle_timeout_sec,
+                output_buffering_mode,
+                throttle_limit,
+            } => {
+                self.disconnect(
+                    op,
+                    sessions,
+                    idle_timeout_sec,
+                    output_buffering_mode,
+                    throttle_limit,
+                )
+                .await
+            }
+            Command::Connect { op, session } => {
+                if self.connect(op, &session).await.is_ok() {
+                    self.send(Event::OpFinished {
+                        op,
+                        message: format!(
+                            "Connected to {} on {}",
+                            session.name, session.computer.name
+                        ),
+                    });
+                }
+            }
+            Command::Receive { op, session } => self.receive(op, session).await,
+            Command::Invoke {
+                op,
+                session,
+                script,
+                in_disconnected_session,
+            } => {
+                self.invoke(op, session, script, in_disconnected_session)
+                    .await
+            }
+            Command::StopCommand {
+                op,
+                session,
+                command_id,
+            } => self.stop(op, session, command_id).await,
+            Command::Remove { op, sessions } => self.remove(op, sessions).await,
+            Command::TestConnection { op, computer } => self.test(op, computer).await,
+            Command::GetConfiguration {
+                op,
+                computer,
+                configuration_name,
+            } => self.configuration(op, computer, configuration_name).await,
+            Command::AnswerPrompt {
+                op,
+                session,
+                command_id,
+                answer,
+            } => self.answer(op, session, command_id, answer).await,
+            Command::Cancel { .. } | Command::Shutdown => {}
+        }
+    }
+
+    async fn list_sessions(
+        self: &Arc<Self>,
+        op: OpId,
+        computers: Vec<ComputerRef>,
+        names: Vec<String>,
+        limit: u32,
+    ) {
+        let total = computers.len();
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Listing sessions on {total} computer(s)"),
+        });
+        let gate = throttle(limit);
+        let mut tasks = Vec::new();
+        for c in computers {
+            let w = self.clone();
+            let gate = gate.clone();
+            let names = names.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                w.list_one(op, &c, &names).await
+            }));
+        }
+        let mut failed = 0;
+        for (done, t) in tasks.into_iter().enumerate() {
+            if !matches!(t.await, Ok(true)) {
+                failed += 1;
+            }
+            self.send(Event::OpProgress {
+                op,
+                done: done + 1,
+                total,
+                message: String::new(),
+            });
+        }
+        if failed < total || total == 0 {
+            self.send(Event::OpFinished {
+                op,
+                message: format!(
+                    "Listed sessions on {} of {total} computer(s)",
+                    total - failed
+                ),
+            });
+        }
+    }
+
+    async fn list_one(&self, op: OpId, c: &ComputerRef, names: &[String]) -> bool {
+        let remote = match self.remote(c) {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(op, e);
+                return false;
+            }
+        };
+        let shells = match remote.enumerate_shells().await {
+            Ok(s) => s,
+            Err(e) => {
+                self.fail(
+                    op,
+                    user_error(format!("Cannot list the sessions of {}", c.name), &e),
+                );
+                return false;
+            }
+        };
+        let mut sessions = Vec::new();
+        for shell in shells {
+            let name = shell.name.clone().unwrap_or_default();
+            if !names.is_empty() && !names.iter().any(|p| convert::wildcard_match(p, &name)) {
+                continue;
+            }
+            let id = Uuid::parse_str(&shell.shell_id).unwrap_or_default();
+            let commands = remote
+                .enumerate_commands(&shell.shell_id)
+                .await
+                .unwrap_or_default();
+            let held = self.held(&c.name, id);
+            let mut info = match &held {
+                Some(h) => {
+                    let mut info = self.info_of(h).await;
+                    // The server's fresh view of the shell, our view of the state.
+                    let fresh = convert::session_info(
+                        h.local_id,
+                        &c.name,
+                        &shell,
+                        &commands,
+                        None,
+                        None,
+                        Utc::now(),
+                    );
+                    info.details = fresh.details;
+                    info.commands = fresh.commands;
+                    info.idle_timeout_ms = fresh.idle_timeout_ms;
+                    info.max_idle_timeout_ms = fresh.max_idle_timeout_ms;
+                    info.output_buffering_mode = fresh.output_buffering_mode;
+                    if info.state != SessionState::Opened {
+                        info.availability = fresh.availability;
+                        info.disconnected_on = fresh.disconnected_on;
+                        info.expires_on = fresh.expires_on;
+                    }
+                    info
+                }
+                None => convert::session_info(
+                    self.local_id(&c.name, id),
+                    &c.name,
+                    &shell,
+                    &commands,
+                    None,
+                    None,
+                    Utc::now(),
+                ),
+            };
+            if info.name.is_empty() {
+                info.name = format!("Session{}", info.id);
+            }
+            sessions.push(info);
+        }
+        sessions.sort_by_key(|s| s.id);
+        self.send(Event::SessionsListed {
+            op,
+            computer: c.name.clone(),
+            sessions,
+        });
+        true
+    }
+
+    fn start_keepalive(self: &Arc<Self>, h: &Arc<Held>) {
+        let w = self.clone();
+        let held = h.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let (remote, uri, id) = {
+                    let s = held.session.lock().await;
+                    (s.remote.clone(), s.resource_uri.clone(), s.shell_id)
+                };
+                match remote.receive(&uri, id, None).await {
+                    Ok(r) => {
+                        let mut s = held.session.lock().await;
+                        if let Ok(rec) = s.handle(&r) {
+                            for e in rec.events {
+                                if let ClientEvent::PoolState { state, .. } = e
+                                    && matches!(
+                                        state,
+                                        crate::protocol::psrp::messages::RunspacePoolState::Broken
+                                            | crate::protocol::psrp::messages::RunspacePoolState::Closed
+                                    )
+                                {
+                                    drop(s);
+                                    let mut info = w.info_of(&held).await;
+                                    info.state = SessionState::Broken;
+                                    w.send(Event::SessionChanged(info));
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        // The session was disconnected, removed or the network failed:
+                        // report the truth and stop holding it open.
+                        let mut info = w.info_of(&held).await;
+                        if e.fault_code().is_some() || matches!(e, RemoteError::Transport(_)) {
+                            info.state = SessionState::Disconnected;
+                            info.availability = Availability::None;
+                        }
+                        {
+                            let mut s = held.session.lock().await;
+                            if s.pool.state()
+                                == crate::protocol::psrp::messages::RunspacePoolState::Opened
+                            {
+                                s.pool.set_state(crate::protocol::psrp::messages::RunspacePoolState::Disconnected);
+                                s.disconnected_by_me = false;
+                            }
+                        }
+                        w.send(Event::SessionChanged(info));
+                        return;
+                    }
+                }
+            }
+        });
+        if let Some(old) = lock(&h.keepalive).replace(task) {
+            old.abort();
+        }
+    }
+
+    fn stop_keepalive(h: &Held) {
+        if let Some(k) = lock(&h.keepalive).take() {
+            k.abort();
+        }
+    }
+
+    fn hold(self: &Arc<Self>, computer: &str, name: &str, session: Session) -> Arc<Held> {
+        let id = session.shell_id;
+        let held = Arc::new(Held {
+            local_id: self.local_id(computer, id),
+            computer: computer.to_owned(),
+            name: name.to_owned(),
+            session: tokio::sync::Mutex::new(session),
+            keepalive: Mutex::new(None),
+        });
+        lock(&self.held).insert((key(computer), id), held.clone());
+        held
+    }
+
+    async fn new_session(
+        self: &Arc<Self>,
+        op: OpId,
+        computer: ComputerRef,
+        name: Option<String>,
+        idle_timeout_ms: Option<u64>,
+        mode: OutputBufferingMode,
+    ) {
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Creating a session on {}", computer.name),
+        });
+        let remote = match self.remote(&computer) {
+            Ok(r) => r,
+            Err(e) => return self.fail(op, e),
+        };
+        match Session::create(remote.clone(), name.as_deref(), idle_timeout_ms).await {
+            Ok(session) => {
+                let shown = session
+                    .info
+                    .name
+                    .clone()
+                    .or(name.clone())
+                    .unwrap_or_else(|| {
+                        format!("Session{}", self.local_id(&computer.name, session.shell_id))
+                    });
+                let held = self.hold(&computer.name, &shown, session);
+                self.start_keepalive(&held);
+                let mut info = self.info_of(&held).await;
+                if mode != OutputBufferingMode::None {
+                    info.output_buffering_mode = mode;
+                }
+                self.activity(
+                    &remote.user,
+                    &computer.name,
+                    Some(&shown),
+                    "New-PSSession",
+                    format!("-Name {shown}"),
+                    "ok",
+                );
+                self.send(Event::SessionChanged(info));
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!("Created {shown} on {}", computer.name),
+                });
+            }
+            Err(e) => {
+                self.activity(
+                    &remote.user,
+                    &computer.name,
+                    name.as_deref(),
+                    "New-PSSession",
+                    String::new(),
+                    &e.to_string(),
+                );
+                self.fail(
+                    op,
+                    user_error(format!("Cannot create a session on {}", computer.name), &e),
+                );
+            }
+        }
+    }
+
+    async fn disconnect(
+        self: &Arc<Self>,
+        op: OpId,
+        sessions: Vec<SessionRef>,
+        idle_timeout_sec: Option<u32>,
+        mode: OutputBufferingMode,
+        limit: u32,
+    ) {
+        let total = sessions.len();
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Disconnecting {total} session(s)"),
+        });
+        let gate = throttle(limit);
+        let mut tasks = Vec::new();
+        for s in sessions {
+            let w = self.clone();
+            let gate = gate.clone();
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                w.disconnect_one(op, &s, idle_timeout_sec, mode).await
+            }));
+        }
+        let mut ok = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            if matches!(t.await, Ok(true)) {
+                ok += 1;
+            }
+            self.send(Event::OpProgress {
+                op,
+                done: i + 1,
+                total,
+                message: String::new(),
+            });
+        }
+        if ok > 0 || total == 0 {
+            self.send(Event::OpFinished {
+                op,
+                message: format!("Disconnected {ok} of {total} session(s)"),
+            });
+        }
+    }
+
+    async fn disconnect_one(
+        self: &Arc<Self>,
+        op: OpId,
+        s: &SessionRef,
+        idle_sec: Option<u32>,
+        mode: OutputBufferingMode,
+    ) -> bool {
+        let options = format!(
+            "{}{}",
+            idle_sec
+                .map(|t| format!("-IdleTimeoutSec {t} "))
+                .unwrap_or_default(),
+            if mode == OutputBufferingMode::None {
+                String::new()
+            } else {
+                format!("-OutputBufferingMode {mode}")
+            }
+        );
+        let Some(h) = self.held(&s.computer.name, s.instance_id) else {
+            self.fail(
+                op,
+                plain_error(
+                    format!("Cannot disconnect {} on {}", s.name, s.computer.name),
+                    format!("Cannot disconnect PSSession \"{}\" because it is not in the Opened state.", s.name),
+                    Some("Only a session open in this console can be disconnected; connect to it first."),
+                ),
+            );
+            return false;
+        };
+        let mut session = h.session.lock().await;
+        if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
+            self.fail(
+                op,
+                plain_error(
+                    format!("Cannot disconnect {} on {}", s.name, s.computer.name),
+                    format!(
+                        "Cannot disconnect PSSession \"{}\" because it is not in the Opened state.",
+                        s.name
+                    ),
+                    None,
+                ),
+            );
+            return false;
+        }
+        let idle_ms = match idle_sec {
+            Some(sec) => {
+                if let Err(e) = convert::check_idle_timeout(
+                    &s.name,
+                    u64::from(sec),
+                    session.info.max_idle_timeout_ms,
+                ) {
+                    drop(session);
+                    self.fail(op, e);
+                    return false;
+                }
+                Some(u64::from(sec) * 1000)
+            }
+            None => None,
+        };
+        Self::stop_keepalive(&h);
+        let user = session.remote.user.clone();
+        match session
+            .disconnect(idle_ms, convert::wire_buffer_mode(mode))
+            .await
+        {
+            Ok(()) => {
+                drop(session);
+                let mut info = self.info_of(&h).await;
+                info.state = SessionState::Disconnected;
+                info.availability = Availability::None;
+                self.activity(
+                    &user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Disconnect-PSSession",
+                    options,
+                    "ok",
+                );
+                self.send(Event::SessionChanged(info));
+                true
+            }
+            Err(e) => {
+                drop(session);
+                self.start_keepalive(&h);
+                self.activity(
+                    &user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Disconnect-PSSession",
+                    options,
+                    &e.to_string(),
+                );
+                self.fail(
+                    op,
+                    user_error(
+                        format!("Cannot disconnect {} on {}", s.name, s.computer.name),
+                        &e,
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    async fn find_shell(
+        &self,
+        remote: &Remote,
+        id: Uuid,
+    ) -> Result<Option<ShellInfo>, RemoteError> {
+        Ok(remote
+            .enumerate_shells()
+            .await?
+            .into_iter()
+            .find(|s| Uuid::parse_str(&s.shell_id).ok() == Some(id)))
+    }
+
+    /// Connect-PSSession: Reconnect when this console disconnected the
+    /// session, otherwise Connect as a new client. Busy sessions are refused
+    /// with PowerShell's explanation before anything is sent.
+    async fn connect(self: &Arc<Self>, op: OpId, s: &SessionRef) -> Result<Arc<Held>, ()> {
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Connecting to {} on {}", s.name, s.computer.name),
+        });
+        let remote = match self.remote(&s.computer) {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(op, e);
+                return Err(());
+            }
+        };
+        let summary = format!("Cannot connect {} on {}", s.name, s.computer.name);
+        if let Some(h) = self.held(&s.computer.name, s.instance_id) {
+            let mut session = h.session.lock().await;
+            if session.pool.state() == crate::protocol::psrp::messages::RunspacePoolState::Opened {
+                drop(session);
+                return Ok(h);
+            }
+            if session.disconnected_by_me && Arc::ptr_eq(&session.remote, &remote) {
+                match session.reconnect().await {
+                    Ok(()) => {
+                        drop(session);
+                        self.start_keepalive(&h);
+                        let info = self.info_of(&h).await;
+                        self.activity(
+                            &remote.user,
+                            &s.computer.name,
+                            Some(&s.name),
+                            "Connect-PSSession",
+                            "reconnect".into(),
+                            "ok",
+                        );
+                        self.send(Event::SessionChanged(info));
+                        return Ok(h);
+                    }
+                    Err(e) => {
+                        self.fail(op, user_error(summary, &e));
+                        return Err(());
+                    }
+                }
+            }
+            drop(session);
+            lock(&self.held).remove(&(key(&s.computer.name), s.instance_id));
+        }
+        let shell = match self.find_shell(&remote, s.instance_id).await {
+            Ok(Some(shell)) => shell,
+            Ok(None) => {
+                self.fail(
+                    op,
+                    plain_error(
+                        summary,
+                        format!(
+                            "The session {} was not found on {} for {}: it was removed, its idle timeout expired, or it belongs to another user.",
+                            s.name, s.computer.name, remote.user
+                        ),
+                        Some("Connect with the credentials of the user who created the session."),
+                    ),
+                );
+                return Err(());
+            }
+            Err(e) => {
+                self.fail(op, user_error(summary, &e));
+                return Err(());
+            }
+        };
+        if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
+            self.fail(
+                op,
+                plain_error(
+                    summary,
+                    format!(
+                        "Cannot connect PSSession \"{}\", either because it is not in the Disconnected state, or it is not available for connection. The session is connected to another client (Availability Busy).",
+                        s.name
+                    ),
+                    Some("Ask the user who holds it to disconnect it (Disconnect-PSSession), then connect."),
+                ),
+            );
+            return Err(());
+        }
+        match Session::connect(remote.clone(), shell).await {
+            Ok(session) => {
+                let h = self.hold(&s.computer.name, &s.name, session);
+                self.start_keepalive(&h);
+                let info = self.info_of(&h).await;
+                self.activity(
+                    &remote.user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Connect-PSSession",
+                    String::new(),
+                    "ok",
+                );
+                self.send(Event::SessionChanged(info));
+                Ok(h)
+            }
+            Err(e) => {
+                self.activity(
+                    &remote.user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Connect-PSSession",
+                    String::new(),
+                    &e.to_string(),
+                );
+                self.fail(op, user_error(summary, &e));
+                Err(())
+            }
+        }
+    }
+
+    /// Receive-PSSession: connect if needed, attach to every command still on
+    /// the server and stream what it produced.
+    async fn receive(self: &Arc<Self>, op: OpId, s: SessionRef) {
+        let Ok(h) = self.connect(op, &s).await else {
+            return;
+        };
+        let (remote, id) = {
+            let session = h.session.lock().await;
+            (session.remote.clone(), session.shell_id)
+        };
+        let commands = match remote
+            .enumerate_commands(&id.to_string().to_uppercase())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return self.fail(
+                    op,
+                    user_error(format!("Cannot receive from {}", s.name), &e),
+                );
+            }
+        };
+        let mut count = 0;
+        for c in commands {
+            let Ok(pid) = Uuid::parse_str(&c.command_id) else {
+                continue;
+            };
+            {
+                let mut session = h.session.lock().await;
+                if let Err(e) = session.connect_command(pid).await {
+                    self.fail(
+                        op,
+                        user_error(format!("Cannot receive from {}", s.name), &e),
+                    );
+                    continue;
+                }
+            }
+            count += 1;
+            self.pump(&h, &s, pid).await;
+        }
+        self.activity(
+            &remote.user,
+            &s.computer.name,
+            Some(&s.name),
+            "Receive-PSSession",
+            String::new(),
+            "ok",
+        );
+        self.send(Event::OpFinished {
+            op,
+            message: format!("Received the output of {count} command(s) of {}", s.name),
+        });
+    }
+
+    /// Streams a command's output until it is done.
+    async fn pump(
+        self: &Arc<Self>,
+        h: &Arc<Held>,
+        s: &SessionRef,
+        pid: Uuid,
+    ) -> Option<PipelineState> {
+        let (remote, uri, id) = {
+            let session = h.session.lock().await;
+            (
+                session.remote.clone(),
+                session.resource_uri.clone(),
+                session.shell_id,
+            )
+        };
+        let mut last = None;
+        loop {
+            let r = match remote.receive(&uri, id, Some(pid)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    self.fail(
+                        0,
+                        user_error(format!("Receiving the output of {} stopped", s.name), &e),
+                    );
+                    return last;
+                }
+            };
+            let rec = {
+                let mut session = h.session.lock().await;
+                match session.handle(&r) {
+                    Ok(rec) => rec,
+                    Err(e) => {
+                        self.fail(
+                            0,
+                            user_error(format!("The output of {} could not be read", s.name), &e),
+                        );
+                        return last;
+                    }
+                }
+            };
+            let mut items = Vec::new();
+            for e in &rec.events {
+                if let Some(item) = convert::output_item(e) {
+                    items.push(item);
+                }
+                match e {
+                    ClientEvent::PipelineState { state, .. } => last = Some(*state),
+                    ClientEvent::HostCall { call, .. } if call.expects_answer() => {
+                        self.send(Event::PromptRequested {
+                            computer: s.computer.name.clone(),
+                            instance_id: s.instance_id,
+                            command_id: pid,
+                            prompt: call.prompt_text(),
+                            secure: call.method_id == HostCall::READ_LINE_AS_SECURE_STRING,
+                        });
+                        lock(&PENDING_CALLS).insert(pid, call.clone());
+                    }
+                    ClientEvent::HostCall { call, .. } => {
+                        let text = call.prompt_text();
+                        if !text.is_empty() {
+                            items.push(crate::model::OutputItem::HostPrompt(text));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if !items.is_empty() {
+                self.send(Event::Output {
+                    computer: s.computer.name.clone(),
+                    instance_id: s.instance_id,
+                    command_id: pid,
+                    items,
+                });
+            }
+            if rec.done || last.is_some_and(PipelineState::is_terminal) {
+                break;
+            }
+        }
+        self.send(Event::CommandFinished {
+            computer: s.computer.name.clone(),
+            instance_id: s.instance_id,
+            command_id: pid,
+            state: last
+                .map(PipelineState::as_str)
+                .unwrap_or("Completed")
+                .to_owned(),
+        });
+        let mut session = h.session.lock().await;
+        let _ = session.terminate(pid).await;
+        last
+    }
+
+    async fn invoke(
+        self: &Arc<Self>,
+        op: OpId,
+        s: SessionRef,
+        script: String,
+        in_disconnected: bool,
+    ) {
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Running a command in {} on {}", s.name, s.computer.name),
+        });
+        let Some(h) = self.held(&s.computer.name, s.instance_id) else {
+            return self.fail(
+                op,
+                plain_error(
+                    format!("Cannot run a command in {}", s.name),
+                    format!("The session {} is not open in this console.", s.name),
+                    Some("Connect to it first (Connect-PSSession)."),
+                ),
+            );
+        };
+        let started = {
+            let mut session = h.session.lock().await;
+            if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
+                Err(RemoteError::Refused(format!(
+                    "The session {} is in the Disconnected state; connect to it first.",
+                    s.name
+                )))
+            } else {
+                session.start(&script).await
+            }
+        };
+        let user = h.session.lock().await.remote.user.clone();
+        let pid = match started {
+            Ok(pid) => pid,
+            Err(e) => {
+                self.activity(
+                    &user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Invoke-Command",
+                    String::new(),
+                    &e.to_string(),
+                );
+                return self.fail(
+                    op,
+                    user_error(format!("Cannot run a command in {}", s.name), &e),
+                );
+            }
+        };
+        self.activity(
+            &user,
+            &s.computer.name,
+            Some(&s.name),
+            "Invoke-Command",
+            if in_disconnected {
+                "-InDisconnectedSession".into()
+            } else {
+                String::new()
+            },
+            "started",
+        );
+        if in_disconnected {
+            self.disconnect_one(op, &s, None, OutputBufferingMode::None)
+                .await;
+            self.send(Event::OpFinished {
+                op,
+                message: format!("Started the command in {} and disconnected", s.name),
+            });
+            return;
+        }
+        let state = self.pump(&h, &s, pid).await;
+        self.send(Event::OpFinished {
+            op,
+            message: format!(
+                "The command in {} ended: {}",
+                s.name,
+                state.map(PipelineState::as_str).unwrap_or("Completed")
+            ),
+        });
+    }
+
+    async fn stop(self: &Arc<Self>, op: OpId, s: SessionRef, pid: Uuid) {
+        let Some(h) = self.held(&s.computer.name, s.instance_id) else {
+            return self.fail(
+                op,
+                plain_error(
+                    format!("Cannot stop the command in {}", s.name),
+                    "the session is not open here",
+                    None,
+                ),
+            );
+        };
+        let r = h.session.lock().await.stop(pid).await;
+        match r {
+            Ok(()) => self.send(Event::OpFinished {
+                op,
+                message: format!("Stopping the command in {}", s.name),
+            }),
+            Err(e) => self.fail(
+                op,
+                user_error(format!("Cannot stop the command in {}", s.name), &e),
+            ),
+        }
+    }
+
+    async fn answer(self: &Arc<Self>, op: OpId, s: SessionRef, pid: Uuid, answer: String) {
+        let call = lock(&PENDING_CALLS).remove(&pid);
+        let (Some(h), Some(call)) = (self.held(&s.computer.name, s.instance_id), call) else {
+            return self.fail(
+                op,
+                plain_error(
+                    "Nothing to answer",
+                    "the command is not waiting for input",
+                    None,
+                ),
+            );
+        };
+        let response = HostResponse {
+            call_id: call.call_id,
+            method_id: call.method_id,
+            method_name: call.method_name.clone(),
+            result: Some(crate::protocol::clixml::PsValue::str(answer)),
+            error: None,
+        };
+        let r = h.session.lock().await.answer(pid, &response).await;
+        match r {
+            Ok(()) => self.send(Event::OpFinished {
+                op,
+                message: "Answer sent".into(),
+            }),
+            Err(e) => self.fail(op, user_error("The answer could not be sent".into(), &e)),
+        }
+    }
+
+    async fn remove(self: &Arc<Self>, op: OpId, sessions: Vec<SessionRef>) {
+        let total = sessions.len();
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Removing {total} session(s)"),
+        });
+        let mut ok = 0;
+        for (i, s) in sessions.iter().enumerate() {
+            if self.remove_one(op, s).await {
+                ok += 1;
+            }
+            self.send(Event::OpProgress {
+                op,
+                done: i + 1,
+                total,
+                message: String::new(),
+            });
+        }
+        if ok > 0 || total == 0 {
+            self.send(Event::OpFinished {
+                op,
+                message: format!("Removed {ok} of {total} session(s)"),
+            });
+        }
+    }
+
+    async fn remove_one(self: &Arc<Self>, op: OpId, s: &SessionRef) -> bool {
+        let summary = format!("Cannot remove {} on {}", s.name, s.computer.name);
+        let remote = match self.remote(&s.computer) {
+            Ok(r) => r,
+            Err(e) => {
+                self.fail(op, e);
+                return false;
+            }
+        };
+        let result = if let Some(h) = self.held(&s.computer.name, s.instance_id) {
+            Self::stop_keepalive(&h);
+            let r = h.session.lock().await.delete().await;
+            if r.is_ok() {
+                lock(&self.held).remove(&(key(&s.computer.name), s.instance_id));
+            }
+            r
+        } else {
+            match self.find_shell(&remote, s.instance_id).await {
+                Ok(Some(shell))
+                    if shell.state
+                        == Some(crate::protocol::wsman::shell::ShellState::Connected) =>
+                {
+                    self.fail(
+                        op,
+                        plain_error(
+                            summary,
+                            format!(
+                                "The session {} is connected to another client (Availability Busy) and cannot be removed from here.",
+                                s.name
+                            ),
+                            Some("Ask the user who holds it to disconnect or remove it."),
+                        ),
+                    );
+                    return false;
+                }
+                Ok(Some(shell)) => {
+                    let uri = shell
+                        .resource_uri
+                        .clone()
+                        .unwrap_or_else(|| remote.spec.shell_uri());
+                    remote.delete(&uri, s.instance_id).await
+                }
+                Ok(None) => Err(RemoteError::Refused(format!(
+                    "The session {} no longer exists.",
+                    s.name
+                ))),
+                Err(e) => Err(e),
+            }
+        };
+        match result {
+            Ok(()) => {
+                self.activity(
+                    &remote.user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Remove-PSSession",
+                    String::new(),
+                    "ok",
+                );
+                self.send(Event::SessionGone {
+                    computer: s.computer.name.clone(),
+                    instance_id: s.instance_id,
+                    reason: "removed".into(),
+                });
+                true
+            }
+            Err(e) => {
+                self.activity(
+                    &remote.user,
+                    &s.computer.name,
+                    Some(&s.name),
+                    "Remove-PSSession",
+                    String::new(),
+                    &e.to_string(),
+                );
+                self.fail(op, user_error(summary, &e));
+                false
+            }
+        }
+    }
+
+    async fn test(self: &Arc<Self>, op: OpId, computer: ComputerRef) {
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Testing {}", computer.name),
+        });
+        let remote = match self.remote(&computer) {
+            Ok(r) => r,
+            Err(e) => return self.fail(op, e),
+        };
+        match remote.identify().await {
+            Ok(info) => {
+                self.send(Event::ComputerIdentified {
+                    op,
+                    computer: computer.name.clone(),
+                    product_vendor: info.product_vendor.clone(),
+                    product_version: info.product_version.clone(),
+                    protocol_version: info.protocol_version.clone(),
+                });
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!("{} answers: {}", computer.name, info.product_version),
+                });
+            }
+            Err(e) => self.fail(
+                op,
+                user_error(
+                    format!("{} does not answer WS-Management", computer.name),
+                    &e,
+                ),
+            ),
+        }
+    }
+
+    /// Get-PSSessionConfiguration, run in a short-lived session.
+    async fn configuration(self: &Arc<Self>, op: OpId, computer: ComputerRef, name: String) {
+        self.send(Event::OpStarted {
+            op,
+            what: format!(
+                "Reading the session configuration {name} of {}",
+                computer.name
+            ),
+        });
+        let remote = match self.remote(&computer) {
+            Ok(r) => r,
+            Err(e) => return self.fail(op, e),
+        };
+        let summary = format!("Cannot read the session configuration of {}", computer.name);
+        let mut session = match Session::create(remote, None, None).await {
+            Ok(s) => s,
+            Err(e) => return self.fail(op, user_error(summary, &e)),
+        };
+        let script = format!(
+            "Get-PSSessionConfiguration -Name '{}'",
+            name.replace('\'', "''")
+        );
+        let result = async {
+            let pid = session.start(&script).await?;
+            let mut props = Vec::new();
+            let mut error = None;
+            for _ in 0..100 {
+                let r = session.receive(Some(pid)).await?;
+                for e in &r.events {
+                    match e {
+                        ClientEvent::Output { value, .. } => {
+                            if let Some(o) = value.as_object() {
+                                props = o
+                                    .properties()
+                                    .map(|(k, v)| {
+                                        (k.to_owned(), crate::protocol::clixml::records::display(v))
+                                    })
+                                    .collect();
+                            }
+                        }
+                        ClientEvent::Record { value, .. }
+                        | ClientEvent::PipelineState {
+                            error: Some(value), ..
+                        } => {
+                            error.get_or_insert_with(|| convert::error_view(value).message);
+                        }
+                        _ => {}
+                    }
+                }
+                if r.done {
+                    break;
+                }
+            }
+            Ok::<_, RemoteError>((props, error))
+        }
+        .await;
+        let _ = session.delete().await;
+        match result {
+            Ok((props, _)) if !props.is_empty() => {
+                self.send(Event::Configuration {
+                    op,
+                    computer: computer.name.clone(),
+                    quotas: ConfigurationQuotas {
+                        name,
+                        properties: props,
+                    },
+                });
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!("Read the session configuration of {}", computer.name),
+                });
+            }
+            Ok((_, error)) => self.fail(
+                op,
+                plain_error(
+                    summary,
+                    error.unwrap_or_else(|| "the configuration was not found".into()),
+                    Some("Reading session configurations needs an administrator of that computer."),
+                ),
+            ),
+            Err(e) => self.fail(op, user_error(summary, &e)),
+        }
+    }
+}
+
+/// Host calls waiting for an answer, by command.
+static PENDING_CALLS: std::sync::LazyLock<Mutex<HashMap<Uuid, HostCall>>> =
+    std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));

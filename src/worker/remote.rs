@@ -16,17 +16,20 @@ use uuid::Uuid;
 use crate::lab::listener::{Caller, WsmanService};
 use crate::lab::service::LabService;
 use crate::model::{AuthMechanism, ConnectionSpec, Credential};
+use crate::protocol::ProtocolError;
 use crate::protocol::auth::{Credentials, Mechanism, UserTable};
 use crate::protocol::http::HttpRequest;
 use crate::protocol::psrp::client::{ClientEvent, ClientPool};
-use crate::protocol::psrp::messages::{CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState};
+use crate::protocol::psrp::messages::{
+    CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState,
+};
 use crate::protocol::wsman::envelope::{BuiltRequest, IdSource, RequestContext};
 use crate::protocol::wsman::fault::WsmanFault;
 use crate::protocol::wsman::shell::{
-    self, BufferMode, CommandInfo, CommandLine, CreateShell, IdentifyInfo, ReceiveResult, Request, ShellInfo, StreamData,
+    self, BufferMode, CommandInfo, CommandLine, CreateShell, IdentifyInfo, ReceiveResult, Request,
+    ShellInfo, StreamData,
 };
 use crate::protocol::xml::Element;
-use crate::protocol::ProtocolError;
 use crate::transport::TransportError;
 use crate::transport::http::{ConnectOptions, Endpoint};
 use crate::transport::session::{AuthSettings, WsmanConnection};
@@ -143,7 +146,12 @@ impl Remote {
     }
 
     /// A computer reached over HTTP(S), authenticating as `credential`.
-    pub fn http(name: &str, spec: ConnectionSpec, credential: &Credential, session_id: Uuid) -> Result<Remote, RemoteError> {
+    pub fn http(
+        name: &str,
+        spec: ConnectionSpec,
+        credential: &Credential,
+        session_id: Uuid,
+    ) -> Result<Remote, RemoteError> {
         let mechanism = mechanism(&spec)?;
         let endpoint = Endpoint::parse(&spec.url())?;
         let credentials = Credentials::new(&credential.user, credential.password.expose())
@@ -155,8 +163,12 @@ impl Remote {
             allow_unencrypted: spec.allow_unencrypted,
             workstation: hostname(),
         };
-        crate::protocol::auth::check_transport_security(mechanism, endpoint.https, spec.allow_unencrypted)
-            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        crate::protocol::auth::check_transport_security(
+            mechanism,
+            endpoint.https,
+            spec.allow_unencrypted,
+        )
+        .map_err(|e| RemoteError::Refused(e.to_string()))?;
         let options = ConnectOptions {
             connect_timeout: Duration::from_millis(spec.open_timeout_ms.clamp(1_000, 180_000)),
             max_response_bytes: 64 << 20,
@@ -194,14 +206,16 @@ impl Remote {
         use base64::Engine as _;
         let header = format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD
-                .encode(format!("{}:{}", credential.user, credential.password.expose()))
+            base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                credential.user,
+                credential.password.expose()
+            ))
         );
         let Some(user) = users.check_basic(&header) else {
-            return Err(RemoteError::Transport(TransportError::AccessDenied(format!(
-                "{} was refused by {name}",
-                credential.user
-            ))));
+            return Err(RemoteError::Transport(TransportError::AccessDenied(
+                format!("{} was refused by {name}", credential.user),
+            )));
         };
         Ok(Remote {
             name: name.to_owned(),
@@ -228,7 +242,12 @@ impl Remote {
         self.ctx.max_envelope_size as usize
     }
 
-    async fn post_xml(&self, xml: &str, timeout: Duration, retry: bool) -> Result<(u16, Vec<u8>), RemoteError> {
+    async fn post_xml(
+        &self,
+        xml: &str,
+        timeout: Duration,
+        retry: bool,
+    ) -> Result<(u16, Vec<u8>), RemoteError> {
         match &self.link {
             Link::Http {
                 endpoint,
@@ -256,7 +275,12 @@ impl Remote {
         }
     }
 
-    async fn call_with(&self, ctx: &RequestContext, req: &Request, retry: bool) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
+    async fn call_with(
+        &self,
+        ctx: &RequestContext,
+        req: &Request,
+        retry: bool,
+    ) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
         let built = req.build(ctx, &mut RandomIds);
         // The HTTP read timeout outlives the WS-Management OperationTimeout.
         let timeout = Duration::from_millis(ctx.operation_timeout_ms + 15_000);
@@ -270,10 +294,16 @@ impl Remote {
             }
             return Ok((built, body));
         }
-        Err(RemoteError::Transport(TransportError::Http(format!("unexpected HTTP status {status}"))))
+        Err(RemoteError::Transport(TransportError::Http(format!(
+            "unexpected HTTP status {status}"
+        ))))
     }
 
-    async fn call(&self, req: &Request, retry: bool) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
+    async fn call(
+        &self,
+        req: &Request,
+        retry: bool,
+    ) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
         self.call_with(&self.ctx, req, retry).await
     }
 
@@ -288,7 +318,9 @@ impl Remote {
     /// The PowerShell shells of this user on the computer (Enumerate, then
     /// Pull until the end of the sequence).
     pub async fn enumerate_shells(&self) -> Result<Vec<ShellInfo>, RemoteError> {
-        let req = Request::EnumerateShells { max_elements: 32_000 };
+        let req = Request::EnumerateShells {
+            max_elements: 32_000,
+        };
         let (built, body) = self.call(&req, true).await?;
         let mut page = shell::parse_enumerate_response(&built, &body)?;
         let mut shells: Vec<ShellInfo> = page.shells().cloned().collect();
@@ -305,26 +337,38 @@ impl Remote {
             shells.extend(page.shells().cloned());
         }
         shells.retain(|s| {
-            s.resource_uri
-                .as_deref()
-                .is_some_and(|u| u.to_ascii_lowercase().starts_with(crate::model::connection::SHELL_URI_PREFIX))
+            s.resource_uri.as_deref().is_some_and(|u| {
+                u.to_ascii_lowercase()
+                    .starts_with(crate::model::connection::SHELL_URI_PREFIX)
+            })
         });
         Ok(shells)
     }
 
     /// The commands that still exist in a shell.
-    pub async fn enumerate_commands(&self, shell_id: &str) -> Result<Vec<CommandInfo>, RemoteError> {
+    pub async fn enumerate_commands(
+        &self,
+        shell_id: &str,
+    ) -> Result<Vec<CommandInfo>, RemoteError> {
         let req = Request::EnumerateCommands {
             shell_id: shell_id.to_owned(),
             max_elements: 32_000,
         };
         let (built, body) = self.call(&req, true).await?;
-        Ok(shell::parse_enumerate_response(&built, &body)?.commands().cloned().collect())
+        Ok(shell::parse_enumerate_response(&built, &body)?
+            .commands()
+            .cloned()
+            .collect())
     }
 
     /// A Receive on a shell (pool stream when `command_id` is None). A
     /// TimedOut fault comes back as an empty result.
-    pub async fn receive(&self, resource_uri: &str, shell_id: Uuid, command_id: Option<Uuid>) -> Result<ReceiveResult, RemoteError> {
+    pub async fn receive(
+        &self,
+        resource_uri: &str,
+        shell_id: Uuid,
+        command_id: Option<Uuid>,
+    ) -> Result<ReceiveResult, RemoteError> {
         let mut ctx = self.ctx.clone();
         ctx.operation_timeout_ms = RECEIVE_TIMEOUT_MS.min(self.ctx.operation_timeout_ms.max(1_000));
         let req = Request::Receive {
@@ -438,9 +482,13 @@ impl Session {
     /// the session ([MS-PSRP] §3.1.4.10): Connect with connectXml, then the
     /// pool Receive.
     pub async fn connect(remote: Arc<Remote>, info: ShellInfo) -> Result<Session, RemoteError> {
-        let shell_id = Uuid::parse_str(&info.shell_id)
-            .map_err(|_| RemoteError::Refused(format!("the shell id {} is not a GUID", info.shell_id)))?;
-        let resource_uri = info.resource_uri.clone().unwrap_or_else(|| remote.spec.shell_uri());
+        let shell_id = Uuid::parse_str(&info.shell_id).map_err(|_| {
+            RemoteError::Refused(format!("the shell id {} is not a GUID", info.shell_id))
+        })?;
+        let resource_uri = info
+            .resource_uri
+            .clone()
+            .unwrap_or_else(|| remote.spec.shell_uri());
         let mut pool = ClientPool::new(shell_id, remote.max_envelope_size())?;
         let payload = pool.connect_payload()?;
         let req = Request::ConnectShell {
@@ -451,9 +499,9 @@ impl Session {
         };
         let (built, body) = remote.call(&req, false).await?;
         let resp = shell::parse_connect_response(&built, &body)?;
-        let xml = resp
-            .connect_response_xml
-            .ok_or_else(|| RemoteError::Protocol(ProtocolError::Missing("connectResponseXml".into())))?;
+        let xml = resp.connect_response_xml.ok_or_else(|| {
+            RemoteError::Protocol(ProtocolError::Missing("connectResponseXml".into()))
+        })?;
         pool.handle_connect_response(&xml)?;
         let mut session = Session {
             remote,
@@ -479,9 +527,14 @@ impl Session {
                         RunspacePoolState::Broken | RunspacePoolState::Closed => {
                             let why = error
                                 .as_ref()
-                                .and_then(|e| crate::protocol::clixml::records::ErrorRecord::from_value(e).ok())
+                                .and_then(|e| {
+                                    crate::protocol::clixml::records::ErrorRecord::from_value(e)
+                                        .ok()
+                                })
                                 .map(|r| r.message)
-                                .unwrap_or_else(|| "the remote runspace pool could not be opened".into());
+                                .unwrap_or_else(|| {
+                                    "the remote runspace pool could not be opened".into()
+                                });
                             return Err(RemoteError::Refused(why));
                         }
                         _ => {}
@@ -492,12 +545,17 @@ impl Session {
                 return Ok(());
             }
         }
-        Err(RemoteError::Refused("the runspace pool did not open".into()))
+        Err(RemoteError::Refused(
+            "the runspace pool did not open".into(),
+        ))
     }
 
     /// One Receive on the pool (`None`) or a command, handled by the pool.
     pub async fn receive(&mut self, command_id: Option<Uuid>) -> Result<Received, RemoteError> {
-        let result = self.remote.receive(&self.resource_uri, self.shell_id, command_id).await?;
+        let result = self
+            .remote
+            .receive(&self.resource_uri, self.shell_id, command_id)
+            .await?;
         self.handle(&result)
     }
 
@@ -520,11 +578,17 @@ impl Session {
         let pipeline = CreatePipeline::script(script);
         let payloads = self.pool.create_pipeline(pid, &pipeline)?;
         let mut iter = payloads.into_iter();
-        let first = iter
-            .next()
-            .ok_or_else(|| RemoteError::Protocol(ProtocolError::Psrp("empty CREATE_PIPELINE".into())))?;
+        let first = iter.next().ok_or_else(|| {
+            RemoteError::Protocol(ProtocolError::Psrp("empty CREATE_PIPELINE".into()))
+        })?;
         let display: String = script.trim().chars().take(255).collect();
-        let cmd = CommandLine::psrp(&self.resource_uri, &upper(self.shell_id), &upper(pid), &display, &first);
+        let cmd = CommandLine::psrp(
+            &self.resource_uri,
+            &upper(self.shell_id),
+            &upper(pid),
+            &display,
+            &first,
+        );
         let (built, body) = self.remote.call(&Request::Command(cmd), false).await?;
         shell::parse_command_response(&built, &body)?;
         for rest in iter {
@@ -533,7 +597,12 @@ impl Session {
         Ok(pid)
     }
 
-    async fn send(&mut self, command_id: Option<Uuid>, stream: &str, data: Vec<u8>) -> Result<(), RemoteError> {
+    async fn send(
+        &mut self,
+        command_id: Option<Uuid>,
+        stream: &str,
+        data: Vec<u8>,
+    ) -> Result<(), RemoteError> {
         let req = Request::Send {
             resource_uri: self.resource_uri.clone(),
             shell_id: upper(self.shell_id),
@@ -578,7 +647,11 @@ impl Session {
     }
 
     /// `Disconnect-PSSession` ([MS-WSMV] §3.1.4.15).
-    pub async fn disconnect(&mut self, idle_timeout_ms: Option<u64>, buffer_mode: Option<BufferMode>) -> Result<(), RemoteError> {
+    pub async fn disconnect(
+        &mut self,
+        idle_timeout_ms: Option<u64>,
+        buffer_mode: Option<BufferMode>,
+    ) -> Result<(), RemoteError> {
         if !self.pool.supports_disconnect() {
             return Err(RemoteError::Refused(
                 "The disconnection operation is not supported on the remote computer. To support disconnecting, the remote computer must be running Windows PowerShell 3.0 or a later version of Windows PowerShell.".into(),
@@ -631,7 +704,9 @@ impl Session {
 
     /// `Remove-PSSession`: deletes the shell.
     pub async fn delete(&mut self) -> Result<(), RemoteError> {
-        self.remote.delete(&self.resource_uri, self.shell_id).await?;
+        self.remote
+            .delete(&self.resource_uri, self.shell_id)
+            .await?;
         self.pool.set_state(RunspacePoolState::Closed);
         Ok(())
     }
