@@ -1064,3 +1064,67 @@ fn deep_foreach_nesting_runs() {
     let script = format!("{}'in'{}", "1 | % { ".repeat(12), " }".repeat(12));
     assert_eq!(out_of(&script), vec!["in"]);
 }
+
+#[test]
+fn create_pipeline_commands() {
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![
+        PipelineCommand {
+            name: "Get-Service".into(),
+            is_script: false,
+            args: vec![(Some("Name".into()), Value::str("Win*"))],
+        },
+        PipelineCommand {
+            name: "Select-Object".into(),
+            is_script: false,
+            args: vec![(Some("-ExpandProperty".into()), Value::str("Name"))],
+        },
+    ];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), vec!["WinDefend", "Winmgmt", "WinRM"]);
+    let cmds = vec![
+        PipelineCommand {
+            name: "1..3 | % { Start-Sleep -Milliseconds 10; $_ }".into(),
+            is_script: true,
+            args: vec![],
+        },
+        PipelineCommand {
+            name: "Out-Default".into(),
+            is_script: false,
+            args: vec![],
+        },
+    ];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let timed = run_timed(&mut job);
+    let at: Vec<u128> = timed
+        .iter()
+        .filter(|(_, e)| matches!(e, JobEvent::Output(_)))
+        .map(|(t, _)| t.as_millis())
+        .collect();
+    assert_eq!(at, vec![10, 20, 30]);
+    let cmds = vec![PipelineCommand {
+        name: "Get-Nothing".into(),
+        is_script: false,
+        args: vec![],
+    }];
+    let ev: Vec<JobEvent> = run_timed(&mut Job::start_commands(&cmds, ctx()).expect("builds"))
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "CommandNotFoundException"
+    );
+    assert!(
+        Job::start_commands(
+            &[PipelineCommand {
+                name: "'open".into(),
+                is_script: true,
+                args: vec![]
+            }],
+            ctx()
+        )
+        .is_err()
+    );
+}

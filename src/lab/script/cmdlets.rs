@@ -43,6 +43,7 @@ enum Kind {
     GetVariable,
     SetVariable,
     OutNull,
+    OutDefault,
     OutString,
     Hostname,
     Whoami,
@@ -103,6 +104,8 @@ const COMMANDS: &[(&str, &str, Kind)] = &[
     ("Get-Variable", "GetVariableCommand", Kind::GetVariable),
     ("Set-Variable", "SetVariableCommand", Kind::SetVariable),
     ("Out-Null", "OutNullCommand", Kind::OutNull),
+    ("Out-Default", "OutDefaultCommand", Kind::OutDefault),
+    ("Out-Host", "OutHostCommand", Kind::OutDefault),
     ("Out-String", "OutStringCommand", Kind::OutString),
     ("hostname", "", Kind::Hostname),
     ("whoami", "", Kind::Whoami),
@@ -425,6 +428,7 @@ fn specs(kind: Kind) -> Vec<Spec> {
             p("Description", None),
         ],
         Kind::OutNull => vec![p("InputObject", None)],
+        Kind::OutDefault => vec![p("InputObject", None), sw("Paging"), sw("Transcript")],
         Kind::OutString => vec![sw("Stream"), p("Width", None), p("InputObject", None)],
         Kind::Hostname | Kind::Whoami => vec![rest("Arguments", &[])],
         Kind::Invoke => vec![rest("Arguments", &[])],
@@ -1634,6 +1638,11 @@ impl Cmdlet {
                 Ok(())
             }
             Kind::OutNull => Ok(()),
+            // The lab leaves formatting to the client: objects pass through unchanged.
+            Kind::OutDefault => match input {
+                Some(v) => out.write(rt, v).await,
+                None => Ok(()),
+            },
             Kind::Hostname => {
                 out.write(rt, Value::String(rt.ctx.computer_name.to_ascii_uppercase()))
                     .await

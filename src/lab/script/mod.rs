@@ -458,6 +458,18 @@ impl ScriptContext {
     }
 }
 
+/// One command of a CREATE_PIPELINE message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineCommand {
+    /// The command name, or the script text when `is_script`.
+    pub name: String,
+    /// `IsScript`.
+    pub is_script: bool,
+    /// Arguments: `(Some(name), value)` for `-name value` (a switch takes `Value::Bool`),
+    /// `(None, value)` for a positional argument.
+    pub args: Vec<(Option<String>, Value)>,
+}
+
 /// The most events a single poll returns when the caller passes 0.
 const MIN_EVENTS: usize = 1;
 
@@ -505,6 +517,72 @@ impl Job {
     /// Parses `script` and prepares a job; nothing runs until [`Job::poll`].
     pub fn start(script: &str, ctx: ScriptContext) -> Result<Job, ParseError> {
         let block = parser::parse_script(script)?;
+        Ok(Job::from_block(block, ctx))
+    }
+
+    /// Prepares a job from the commands of a CREATE_PIPELINE message ([MS-PSRP] §2.2.3.11
+    /// `Cmds`): each is a script (`IsScript` true: `name` is script text, run as `& { … }`)
+    /// or a command name with its arguments as values (`None` name = positional). The
+    /// commands form one pipeline, in order.
+    pub fn start_commands(
+        commands: &[PipelineCommand],
+        ctx: ScriptContext,
+    ) -> Result<Job, ParseError> {
+        let mut elements = Vec::new();
+        for c in commands {
+            let pos = ast::Pos {
+                line: 1,
+                column: 1,
+                offset: 0,
+            };
+            let mut args = Vec::new();
+            let name = if c.is_script {
+                let block = parser::parse_script(&c.name)?;
+                args.push(ast::CmdArg::Value(ast::Expr::ScriptBlock(
+                    Arc::new(block),
+                    c.name.clone(),
+                )));
+                "&".to_string()
+            } else {
+                c.name.clone()
+            };
+            for (n, v) in &c.args {
+                match n {
+                    Some(n) => {
+                        let n = n.trim_start_matches('-').to_string();
+                        args.push(ast::CmdArg::Param {
+                            name: n,
+                            value: Some(ast::Expr::Const(v.clone())),
+                        });
+                    }
+                    None => args.push(ast::CmdArg::Value(ast::Expr::Const(v.clone()))),
+                }
+            }
+            elements.push(ast::PipeElem::Command(ast::Command {
+                name,
+                args,
+                pos,
+                text: c.name.clone(),
+            }));
+        }
+        let block = ast::Block {
+            statements: if elements.is_empty() {
+                Vec::new()
+            } else {
+                vec![ast::Stmt::Pipeline(ast::Pipeline {
+                    elements,
+                    pos: ast::Pos {
+                        line: 1,
+                        column: 1,
+                        offset: 0,
+                    },
+                })]
+            },
+        };
+        Ok(Job::from_block(block, ctx))
+    }
+
+    fn from_block(block: ast::Block, ctx: ScriptContext) -> Job {
         let io = Arc::new(Mutex::new(Io {
             now: Duration::ZERO,
             events: Vec::new(),
@@ -520,11 +598,11 @@ impl Job {
             let block = block;
             rt.run_script(&block).await
         });
-        Ok(Job {
+        Job {
             fut: Some(fut),
             io,
             stop_requested: false,
-        })
+        }
     }
 
     /// Runs the job at time `now` (time since the job started, from the caller's clock)
