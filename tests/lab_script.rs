@@ -1128,3 +1128,42 @@ fn create_pipeline_commands() {
         .is_err()
     );
 }
+
+#[test]
+fn jobs_and_sessions_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send::<Job>();
+    assert_send_sync::<SharedSession>();
+    assert_send_sync::<ScriptContext>();
+    // A job started on one thread finishes on another.
+    let mut job = Job::start("Start-Sleep -Milliseconds 5; 'moved'", ctx()).expect("parses");
+    assert!(job.poll(Duration::ZERO, 10).is_empty());
+    let ev = std::thread::spawn(move || job.poll(Duration::from_millis(5), 10))
+        .join()
+        .expect("thread");
+    assert_eq!(texts(&ev), vec!["moved"]);
+}
+
+#[test]
+fn get_child_item_lists_and_recurses() {
+    let session = SessionState::shared("alice");
+    let script = r"New-Item -ItemType Directory C:\Data\Logs | Out-Null; Set-Content C:\Data\Logs\a.log 'x'; Set-Content C:\Data\b.txt 'yy'
+Get-ChildItem C:\Data | ForEach-Object { $_.Mode + ' ' + $_.Name }
+(Get-ChildItem C:\Data -Recurse -File).FullName
+(Get-ChildItem C:\Data\*.txt).Length
+Get-ChildItem C:\Data -Recurse -Name";
+    assert_eq!(
+        texts(&run_ctx(script, ctx_with(session))),
+        vec![
+            "d----- Logs",
+            "-a---- b.txt",
+            r"C:\Data\Logs\a.log",
+            r"C:\Data\b.txt",
+            "4",
+            "Logs",
+            r"Logs\a.log",
+            "b.txt"
+        ]
+    );
+}
