@@ -1155,15 +1155,16 @@ Get-ChildItem C:\Data | ForEach-Object { $_.Mode + ' ' + $_.Name }
 Get-ChildItem C:\Data -Recurse -Name";
     assert_eq!(
         texts(&run_ctx(script, ctx_with(session))),
+        // Like PowerShell: a directory's own items first, then each subdirectory's.
         vec![
             "d----- Logs",
             "-a---- b.txt",
-            r"C:\Data\Logs\a.log",
             r"C:\Data\b.txt",
+            r"C:\Data\Logs\a.log",
             "4",
             "Logs",
+            "b.txt",
             r"Logs\a.log",
-            "b.txt"
         ]
     );
 }
