@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use data::{FileSystem, SessionConfiguration};
+pub use data::{FileSystem, FsEntry, MAX_FS_ENTRIES, SessionConfiguration};
 pub use parser::{MAX_DEPTH, MAX_SCRIPT_CHARS, ParseError};
 pub use value::{ScriptBlock, Value, format_datetime, format_double, wildcard_match};
 
