@@ -1168,3 +1168,40 @@ Get-ChildItem C:\Data -Recurse -Name";
         ]
     );
 }
+
+#[test]
+fn try_catch_finally() {
+    assert_eq!(
+        out_of(
+            "try { 'a'; throw 'oops'; 'never' } catch { \"caught: $($_.Exception.Message)\" } finally { 'cleanup' }; 'next'"
+        ),
+        vec!["a", "caught: oops", "cleanup", "next"]
+    );
+    assert_eq!(
+        out_of(
+            r"try { Get-ChildItem C:\nope -ErrorAction Stop } catch [System.Management.Automation.ItemNotFoundException] { 'not found: ' + $_.TargetObject } catch { 'other' }"
+        ),
+        vec![r"not found: C:\nope"]
+    );
+    assert_eq!(
+        out_of("try { 1 / 0 } catch { $_.FullyQualifiedErrorId }"),
+        vec!["RuntimeException"]
+    );
+    assert_eq!(
+        out_of(
+            "try { Get-Nope } catch [System.Management.Automation.CommandNotFoundException] { 'cnf' }"
+        ),
+        vec!["cnf"]
+    );
+    // Non-terminating errors are not caught.
+    let ev = run("try { Write-Error 'soft'; 'after' } catch { 'caught' }");
+    assert_eq!(texts(&ev), vec!["after"]);
+    assert_eq!(errors(&ev)[0].message, "soft");
+    // An unmatched catch lets the error terminate the pipeline; finally still runs.
+    let ev =
+        run("try { throw 'x' } catch [System.IO.IOException] { 'io' } finally { 'fin' }; 'never'");
+    assert_eq!(texts(&ev), vec!["fin"]);
+    assert!(matches!(outcome(&ev), JobOutcome::Failed(e) if e.message == "x"));
+    let e = Job::start("try { 1 }", ctx()).unwrap_err();
+    assert_eq!(e.error_id, "MissingCatchOrFinally");
+}

@@ -41,6 +41,12 @@ pub enum Stmt {
     Break,
     Continue,
     Throw(Option<Pipeline>, Pos),
+    /// `try { } catch [T1], [T2] { } catch { } finally { }`.
+    Try {
+        body: Block,
+        catches: Vec<(Vec<String>, Block)>,
+        finally: Option<Block>,
+    },
     Return(Option<Pipeline>),
 }
 

@@ -194,6 +194,8 @@ pub(crate) struct Rt {
     io: Arc<Mutex<Io>>,
     tokens: AtomicU64,
     depth: AtomicUsize,
+    /// How many `try` blocks enclose the running statement (errors then propagate to them).
+    try_depth: AtomicUsize,
 }
 
 /// The `foreach` loop variable's saved value.
@@ -212,6 +214,7 @@ impl Rt {
             io,
             tokens: AtomicU64::new(1),
             depth: AtomicUsize::new(0),
+            try_depth: AtomicUsize::new(0),
         }
     }
 
@@ -534,7 +537,7 @@ impl Rt {
             for stmt in &block.statements {
                 match self.exec_stmt(stmt, &mut *out).await {
                     Ok(()) => {}
-                    Err(Flow::Error(e)) => {
+                    Err(Flow::Error(e)) if self.try_depth.load(AtomicOrdering::Relaxed) == 0 => {
                         self.record_error(&e);
                         self.emit(JobEvent::Error(*e)).await;
                     }
@@ -628,6 +631,38 @@ impl Rt {
                         }
                     }
                     Ok(())
+                }
+                Stmt::Try {
+                    body,
+                    catches,
+                    finally,
+                } => {
+                    self.try_depth.fetch_add(1, AtomicOrdering::Relaxed);
+                    let r = self.exec_block(body, &mut *out).await;
+                    self.try_depth.fetch_sub(1, AtomicOrdering::Relaxed);
+                    let r = match r {
+                        Err(Flow::Error(e)) | Err(Flow::Terminate(e)) => {
+                            let handler = catches.iter().find(|(types, _)| {
+                                types.is_empty() || types.iter().any(|t| catches_type(t, &e))
+                            });
+                            match handler {
+                                Some((_, block)) => {
+                                    self.record_error(&e);
+                                    let old = self.session().variable("_");
+                                    self.session().set_variable("_", error_value(&e));
+                                    let r2 = self.exec_block(block, &mut *out).await;
+                                    restore_var(self, "_", old);
+                                    r2
+                                }
+                                None => Err(Flow::Terminate(e)),
+                            }
+                        }
+                        other => other,
+                    };
+                    if let Some(f) = finally {
+                        self.exec_block(f, &mut *out).await?;
+                    }
+                    r
                 }
                 Stmt::Break => Err(Flow::Break),
                 Stmt::Continue => Err(Flow::Continue),
@@ -1314,6 +1349,21 @@ pub(crate) fn error_value(e: &ErrorInfo) -> Value {
         ],
         to_string: Some(e.message.clone()),
     }
+}
+
+/// Whether `catch [t]` handles an error with this exception type.
+fn catches_type(t: &str, e: &ErrorInfo) -> bool {
+    let t = t.trim();
+    let full = e.exception_type.as_str();
+    let short = full.rsplit('.').next().unwrap_or(full);
+    let tl = t.to_ascii_lowercase();
+    let tl = tl.trim_start_matches("system.");
+    tl == "exception"
+        || full.eq_ignore_ascii_case(t)
+        || short.eq_ignore_ascii_case(t)
+        || ((tl == "management.automation.runtimeexception" || tl == "runtimeexception")
+            && full.starts_with("System.Management.Automation."))
+        || ((tl == "io.ioexception" || tl == "ioexception") && full.starts_with("System.IO."))
 }
 
 fn throw_error(value: Value, pos: Pos) -> ErrorInfo {

@@ -339,6 +339,9 @@ impl Parser {
             };
             return Ok(Stmt::Throw(value, pos));
         }
+        if self.at_keyword("try") {
+            return self.try_statement();
+        }
         if self.at_keyword("return") {
             self.i += 6;
             self.skip_ws();
@@ -350,7 +353,7 @@ impl Parser {
             return Ok(Stmt::Return(value));
         }
         for kw in [
-            "function", "filter", "workflow", "class", "enum", "trap", "try", "switch", "do",
+            "function", "filter", "workflow", "class", "enum", "trap", "switch", "do",
         ] {
             if self.at_keyword(kw) {
                 return Err(self.error(
@@ -448,6 +451,72 @@ impl Parser {
         Ok(Stmt::If {
             clauses,
             else_block,
+        })
+    }
+
+    fn try_statement(&mut self) -> PResult<Stmt> {
+        self.i += 3;
+        self.skip_ws_nl();
+        if !self.at('{') {
+            return Err(self.error(
+                "MissingTryStatementBlock",
+                "The Try statement is missing its statement block.",
+            ));
+        }
+        let body = self.braced_block()?;
+        let mut catches = Vec::new();
+        let mut finally = None;
+        loop {
+            let save = self.i;
+            self.skip_ws_nl();
+            if self.at_keyword("catch") {
+                self.i += 5;
+                let mut types = Vec::new();
+                loop {
+                    self.skip_ws_nl();
+                    if self.at('[') {
+                        types.push(self.type_name()?);
+                        self.skip_ws_nl();
+                        if self.at(',') {
+                            self.i += 1;
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                if !self.at('{') {
+                    return Err(self.error(
+                        "MissingCatchHandlerBlock",
+                        "The Catch block is missing its statement block.",
+                    ));
+                }
+                catches.push((types, self.braced_block()?));
+            } else if self.at_keyword("finally") {
+                self.i += 7;
+                self.skip_ws_nl();
+                if !self.at('{') {
+                    return Err(self.error(
+                        "MissingFinallyStatementBlock",
+                        "The Finally block is missing its statement block.",
+                    ));
+                }
+                finally = Some(self.braced_block()?);
+                break;
+            } else {
+                self.i = save;
+                break;
+            }
+        }
+        if catches.is_empty() && finally.is_none() {
+            return Err(self.error(
+                "MissingCatchOrFinally",
+                "The Try statement is missing its Catch or Finally block.",
+            ));
+        }
+        Ok(Stmt::Try {
+            body,
+            catches,
+            finally,
         })
     }
 
