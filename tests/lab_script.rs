@@ -1205,3 +1205,56 @@ fn try_catch_finally() {
     let e = Job::start("try { 1 }", ctx()).unwrap_err();
     assert_eq!(e.error_id, "MissingCatchOrFinally");
 }
+
+#[test]
+fn functions_with_parameters_and_scopes() {
+    let script = r#"
+function Get-PatchStatus {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$ComputerName,
+        [int]$Count = 2,
+        [switch]$Detailed
+    )
+    $local = "only here"
+    foreach ($i in 1..$Count) {
+        if ($Detailed) { "${ComputerName}: KB50$i (detailed)" } else { "${ComputerName}: KB50$i" }
+    }
+}
+function Add($a, $b) { return $a + $b; 'never' }
+Get-PatchStatus -ComputerName SRV01
+Get-PatchStatus SRV02 1 -Detailed
+Add 2 3
+"[$local]"
+function Sum { ($input | Measure-Object -Sum).Sum }
+1..4 | Sum
+"#;
+    assert_eq!(
+        out_of(script),
+        vec![
+            "SRV01: KB501",
+            "SRV01: KB502",
+            "SRV02: KB501 (detailed)",
+            "5",
+            "[]",
+            "10"
+        ]
+    );
+    // Functions persist in the runspace; unknown parameters are reported like PowerShell.
+    let session = SessionState::shared("alice");
+    run_ctx(
+        "function Hello($Name = 'world') { \"hello $Name\" }",
+        ctx_with(session.clone()),
+    );
+    let ev = run_ctx("Hello; Hello -Name you; Hello -Bogus 1", ctx_with(session));
+    assert_eq!(texts(&ev), vec!["hello world", "hello you"]);
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "NamedParameterNotFound,Hello"
+    );
+    let ev = run("function F([int]$n) { $n }; F abc");
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "ParameterArgumentTransformationError,F"
+    );
+}

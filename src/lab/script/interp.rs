@@ -194,6 +194,8 @@ pub(crate) struct Rt {
     io: Arc<Mutex<Io>>,
     tokens: AtomicU64,
     depth: AtomicUsize,
+    /// Local scopes of running functions (innermost last); the session holds the global one.
+    frames: Mutex<Vec<Vec<(String, Value)>>>,
     /// How many `try` blocks enclose the running statement (errors then propagate to them).
     try_depth: AtomicUsize,
 }
@@ -215,6 +217,7 @@ impl Rt {
             tokens: AtomicU64::new(1),
             depth: AtomicUsize::new(0),
             try_depth: AtomicUsize::new(0),
+            frames: Mutex::new(Vec::new()),
         }
     }
 
@@ -340,6 +343,14 @@ impl Rt {
             }
             _ => {}
         }
+        if !lname.starts_with("global:") && !lname.starts_with("script:") {
+            let frames = lock(&self.frames);
+            for f in frames.iter().rev() {
+                if let Some((_, v)) = f.iter().find(|(k, _)| k.eq_ignore_ascii_case(bare)) {
+                    return v.clone();
+                }
+            }
+        }
         self.session().variable(bare).unwrap_or(Value::Null)
     }
 
@@ -391,6 +402,16 @@ impl Rt {
             }));
         }
         let name = if lb == "psitem" { "_" } else { bare };
+        if !lname.starts_with("global:") && !lname.starts_with("script:") && name != "_" {
+            let mut frames = lock(&self.frames);
+            if let Some(top) = frames.last_mut() {
+                match top.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    Some(slot) => slot.1 = v,
+                    None => top.push((name.to_string(), v)),
+                }
+                return Ok(());
+            }
+        }
         self.session().set_variable(name, v);
         Ok(())
     }
@@ -663,6 +684,15 @@ impl Rt {
                         self.exec_block(f, &mut *out).await?;
                     }
                     r
+                }
+                Stmt::Function(def) => {
+                    let mut s = self.session();
+                    s.functions
+                        .retain(|f| !f.name.eq_ignore_ascii_case(&def.name));
+                    if s.functions.len() < 1000 {
+                        s.functions.push(def.clone());
+                    }
+                    Ok(())
                 }
                 Stmt::Break => Err(Flow::Break),
                 Stmt::Continue => Err(Flow::Continue),
@@ -1274,6 +1304,58 @@ impl Rt {
             Err(Flow::Return) => Ok(()),
             other => other,
         }
+    }
+
+    /// Runs a function in a new local scope with its parameters bound.
+    pub(crate) async fn call_function(
+        &self,
+        def: &FunctionDef,
+        locals: Vec<(String, Value)>,
+        out: &mut dyn Sink,
+    ) -> R<()> {
+        if self.depth.fetch_add(1, AtomicOrdering::Relaxed) >= MAX_CALL_DEPTH {
+            self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
+            return Err(Flow::Terminate(Box::new(ErrorInfo::new(
+                "The script failed due to call depth overflow.",
+                "CallDepthOverflow",
+                ErrorCategory::InvalidOperation,
+                "System.Management.Automation.ScriptCallDepthException",
+            ))));
+        }
+        lock(&self.frames).push(Vec::new());
+        // Defaults are evaluated inside the new scope, after the bound parameters.
+        let mut r = Ok(());
+        for (k, v) in locals {
+            let _ = self.set_var(&k, v);
+        }
+        for p in &def.params {
+            let bound = lock(&self.frames)
+                .last()
+                .is_some_and(|f| f.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)));
+            if !bound {
+                let v = match (&p.default, p.is_switch()) {
+                    (Some(e), _) => match self.eval(e).await {
+                        Ok(v) => v,
+                        Err(e) => {
+                            r = Err(e);
+                            break;
+                        }
+                    },
+                    (None, true) => Value::Bool(false),
+                    (None, false) => Value::Null,
+                };
+                let _ = self.set_var(&p.name, v);
+            }
+        }
+        if r.is_ok() {
+            r = match self.exec_block(&def.body, out).await {
+                Err(Flow::Return) => Ok(()),
+                other => other,
+            };
+        }
+        lock(&self.frames).pop();
+        self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
+        r
     }
 
     /// A script block's output as one value.

@@ -331,6 +331,7 @@ pub struct SessionState {
     /// The in-memory file system (`C:` drive) of this runspace.
     pub fs: FileSystem,
     pub(crate) initialized: bool,
+    pub(crate) functions: Vec<Arc<ast::FunctionDef>>,
 }
 
 /// A session state shared by the pipelines of one runspace.
@@ -346,6 +347,7 @@ impl SessionState {
             location: format!(r"{home}\Documents"),
             fs: FileSystem::new(user_name),
             initialized: false,
+            functions: Vec::new(),
         }
     }
 
