@@ -11,6 +11,24 @@
 //! polling (a full output buffer in Block mode) pauses the pipeline, and ranges and
 //! `ForEach-Object` stream lazily (`1..1000000000 | Select-Object -First 3` finishes at once).
 //!
+//! Language: statements (`;`/newlines), pipelines, commands with named/positional/switch
+//! parameters (unique prefixes, `-Name:value`, common parameters), literals, expandable
+//! strings and here-strings, variables (`$env:`, `$global:`), member access and method calls,
+//! indexing, ranges, arithmetic, comparison (`-eq -ne -gt -lt -ge -le -like -match -contains
+//! -in`, case-sensitive `c` forms), `-and -or -not -f -join -split -replace -is -as`, arrays,
+//! hashtables, casts (`[int]`, `[pscustomobject]`...), script blocks, `&`, `if/elseif/else`,
+//! `foreach`, `while`, `for`, `break`, `continue`, `return`, `throw`, `try/catch/finally`,
+//! functions with `param(...)`. Not supported (a parse error says so): `switch`, `do`,
+//! `trap`, `class`, `enum`, `filter`, `workflow`, redirections.
+//!
+//! Commands: Write-Output/Host/Error/Warning/Verbose/Debug/Information/Progress,
+//! Start-Sleep, Get-Date, ForEach-Object, Where-Object, Select-Object, Sort-Object,
+//! Measure-Object, Get-Process, Get-Service, Get-PSSessionConfiguration, Read-Host,
+//! Get-ChildItem, New-Item, mkdir, Test-Path, Get-/Set-/Add-Content, Remove-Item,
+//! Get-/Set-Location, Get-/Set-Variable, Out-Null, Out-String, Out-Default/Out-Host (pass
+//! objects through: formatting is left to the client), `hostname`, `whoami`, and their usual
+//! aliases. Anything else fails with PowerShell's CommandNotFoundException text.
+//!
 //! Internally the interpreter is written as `async` Rust and driven by a no-op waker:
 //! every place where PowerShell would block (sleep, host call, a full buffer, a spent step
 //! budget) is a future that returns `Pending`, so a job is resumable at any point.
