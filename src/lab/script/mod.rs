@@ -5,7 +5,7 @@
 //! [`Job::poll`], passing the time elapsed since the job started. The job never sleeps
 //! and never reads a clock: `Start-Sleep` only completes when a later `poll` passes a
 //! time at or after its deadline ([`Job::next_wakeup`] says when), `Get-Date` returns
-//! [`ScriptContext::clock`] plus the time passed in, and `Read-Host` pauses the job with
+//! the `clock` of [`ScriptContext`] plus the time passed in, and `Read-Host` pauses the job with
 //! a [`JobEvent::HostCall`] until [`Job::answer_host_call`]. Each `poll` does a bounded
 //! amount of work and returns at most about `max_events` events, so a caller that stops
 //! polling (a full output buffer in Block mode) pauses the pipeline, and ranges and
