@@ -1064,3 +1064,197 @@ fn deep_foreach_nesting_runs() {
     let script = format!("{}'in'{}", "1 | % { ".repeat(12), " }".repeat(12));
     assert_eq!(out_of(&script), vec!["in"]);
 }
+
+#[test]
+fn create_pipeline_commands() {
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![
+        PipelineCommand {
+            name: "Get-Service".into(),
+            is_script: false,
+            args: vec![(Some("Name".into()), Value::str("Win*"))],
+        },
+        PipelineCommand {
+            name: "Select-Object".into(),
+            is_script: false,
+            args: vec![(Some("-ExpandProperty".into()), Value::str("Name"))],
+        },
+    ];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), vec!["WinDefend", "Winmgmt", "WinRM"]);
+    let cmds = vec![
+        PipelineCommand {
+            name: "1..3 | % { Start-Sleep -Milliseconds 10; $_ }".into(),
+            is_script: true,
+            args: vec![],
+        },
+        PipelineCommand {
+            name: "Out-Default".into(),
+            is_script: false,
+            args: vec![],
+        },
+    ];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let timed = run_timed(&mut job);
+    let at: Vec<u128> = timed
+        .iter()
+        .filter(|(_, e)| matches!(e, JobEvent::Output(_)))
+        .map(|(t, _)| t.as_millis())
+        .collect();
+    assert_eq!(at, vec![10, 20, 30]);
+    let cmds = vec![PipelineCommand {
+        name: "Get-Nothing".into(),
+        is_script: false,
+        args: vec![],
+    }];
+    let ev: Vec<JobEvent> = run_timed(&mut Job::start_commands(&cmds, ctx()).expect("builds"))
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "CommandNotFoundException"
+    );
+    assert!(
+        Job::start_commands(
+            &[PipelineCommand {
+                name: "'open".into(),
+                is_script: true,
+                args: vec![]
+            }],
+            ctx()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn jobs_and_sessions_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send::<Job>();
+    assert_send_sync::<SharedSession>();
+    assert_send_sync::<ScriptContext>();
+    // A job started on one thread finishes on another.
+    let mut job = Job::start("Start-Sleep -Milliseconds 5; 'moved'", ctx()).expect("parses");
+    assert!(job.poll(Duration::ZERO, 10).is_empty());
+    let ev = std::thread::spawn(move || job.poll(Duration::from_millis(5), 10))
+        .join()
+        .expect("thread");
+    assert_eq!(texts(&ev), vec!["moved"]);
+}
+
+#[test]
+fn get_child_item_lists_and_recurses() {
+    let session = SessionState::shared("alice");
+    let script = r"New-Item -ItemType Directory C:\Data\Logs | Out-Null; Set-Content C:\Data\Logs\a.log 'x'; Set-Content C:\Data\b.txt 'yy'
+Get-ChildItem C:\Data | ForEach-Object { $_.Mode + ' ' + $_.Name }
+(Get-ChildItem C:\Data -Recurse -File).FullName
+(Get-ChildItem C:\Data\*.txt).Length
+Get-ChildItem C:\Data -Recurse -Name";
+    assert_eq!(
+        texts(&run_ctx(script, ctx_with(session))),
+        // Like PowerShell: a directory's own items first, then each subdirectory's.
+        vec![
+            "d----- Logs",
+            "-a---- b.txt",
+            r"C:\Data\b.txt",
+            r"C:\Data\Logs\a.log",
+            "4",
+            "Logs",
+            "b.txt",
+            r"Logs\a.log",
+        ]
+    );
+}
+
+#[test]
+fn try_catch_finally() {
+    assert_eq!(
+        out_of(
+            "try { 'a'; throw 'oops'; 'never' } catch { \"caught: $($_.Exception.Message)\" } finally { 'cleanup' }; 'next'"
+        ),
+        vec!["a", "caught: oops", "cleanup", "next"]
+    );
+    assert_eq!(
+        out_of(
+            r"try { Get-ChildItem C:\nope -ErrorAction Stop } catch [System.Management.Automation.ItemNotFoundException] { 'not found: ' + $_.TargetObject } catch { 'other' }"
+        ),
+        vec![r"not found: C:\nope"]
+    );
+    assert_eq!(
+        out_of("try { 1 / 0 } catch { $_.FullyQualifiedErrorId }"),
+        vec!["RuntimeException"]
+    );
+    assert_eq!(
+        out_of(
+            "try { Get-Nope } catch [System.Management.Automation.CommandNotFoundException] { 'cnf' }"
+        ),
+        vec!["cnf"]
+    );
+    // Non-terminating errors are not caught.
+    let ev = run("try { Write-Error 'soft'; 'after' } catch { 'caught' }");
+    assert_eq!(texts(&ev), vec!["after"]);
+    assert_eq!(errors(&ev)[0].message, "soft");
+    // An unmatched catch lets the error terminate the pipeline; finally still runs.
+    let ev =
+        run("try { throw 'x' } catch [System.IO.IOException] { 'io' } finally { 'fin' }; 'never'");
+    assert_eq!(texts(&ev), vec!["fin"]);
+    assert!(matches!(outcome(&ev), JobOutcome::Failed(e) if e.message == "x"));
+    let e = Job::start("try { 1 }", ctx()).unwrap_err();
+    assert_eq!(e.error_id, "MissingCatchOrFinally");
+}
+
+#[test]
+fn functions_with_parameters_and_scopes() {
+    let script = r#"
+function Get-PatchStatus {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)][string]$ComputerName,
+        [int]$Count = 2,
+        [switch]$Detailed
+    )
+    $local = "only here"
+    foreach ($i in 1..$Count) {
+        if ($Detailed) { "${ComputerName}: KB50$i (detailed)" } else { "${ComputerName}: KB50$i" }
+    }
+}
+function Add($a, $b) { return $a + $b; 'never' }
+Get-PatchStatus -ComputerName SRV01
+Get-PatchStatus SRV02 1 -Detailed
+Add 2 3
+"[$local]"
+function Sum { ($input | Measure-Object -Sum).Sum }
+1..4 | Sum
+"#;
+    assert_eq!(
+        out_of(script),
+        vec![
+            "SRV01: KB501",
+            "SRV01: KB502",
+            "SRV02: KB501 (detailed)",
+            "5",
+            "[]",
+            "10"
+        ]
+    );
+    // Functions persist in the runspace; unknown parameters are reported like PowerShell.
+    let session = SessionState::shared("alice");
+    run_ctx(
+        "function Hello($Name = 'world') { \"hello $Name\" }",
+        ctx_with(session.clone()),
+    );
+    let ev = run_ctx("Hello; Hello -Name you; Hello -Bogus 1", ctx_with(session));
+    assert_eq!(texts(&ev), vec!["hello world", "hello you"]);
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "NamedParameterNotFound,Hello"
+    );
+    let ev = run("function F([int]$n) { $n }; F abc");
+    assert_eq!(
+        errors(&ev)[0].fully_qualified_error_id,
+        "ParameterArgumentTransformationError,F"
+    );
+}

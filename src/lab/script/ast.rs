@@ -41,6 +41,14 @@ pub enum Stmt {
     Break,
     Continue,
     Throw(Option<Pipeline>, Pos),
+    /// `function Name { param(...) body }` / `function Name($a, $b) { body }`.
+    Function(Arc<FunctionDef>),
+    /// `try { } catch [T1], [T2] { } catch { } finally { }`.
+    Try {
+        body: Block,
+        catches: Vec<(Vec<String>, Block)>,
+        finally: Option<Block>,
+    },
     Return(Option<Pipeline>),
 }
 
@@ -178,4 +186,30 @@ pub enum Expr {
         delta: i64,
         prefix: bool,
     },
+}
+
+/// A function definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDef {
+    pub name: String,
+    pub params: Vec<ParamDef>,
+    pub body: Block,
+}
+
+/// One parameter of a function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    pub name: String,
+    pub ty: Option<String>,
+    pub default: Option<Expr>,
+}
+
+impl ParamDef {
+    /// `[switch]` parameters take no argument.
+    pub fn is_switch(&self) -> bool {
+        self.ty.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case("switch")
+                || t.eq_ignore_ascii_case("System.Management.Automation.SwitchParameter")
+        })
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::ast::{CmdArg, Command};
+use super::ast::{CmdArg, Command, FunctionDef, ParamDef};
 use super::data::{self, FsEntry};
 use super::interp::{Flow, Fut, R, Rt, Sink, Stage, format_op};
 use super::value::{self, ScriptBlock, Value};
@@ -43,6 +43,7 @@ enum Kind {
     GetVariable,
     SetVariable,
     OutNull,
+    OutDefault,
     OutString,
     Hostname,
     Whoami,
@@ -103,6 +104,8 @@ const COMMANDS: &[(&str, &str, Kind)] = &[
     ("Get-Variable", "GetVariableCommand", Kind::GetVariable),
     ("Set-Variable", "SetVariableCommand", Kind::SetVariable),
     ("Out-Null", "OutNullCommand", Kind::OutNull),
+    ("Out-Default", "OutDefaultCommand", Kind::OutDefault),
+    ("Out-Host", "OutHostCommand", Kind::OutDefault),
     ("Out-String", "OutStringCommand", Kind::OutString),
     ("hostname", "", Kind::Hostname),
     ("whoami", "", Kind::Whoami),
@@ -425,6 +428,7 @@ fn specs(kind: Kind) -> Vec<Spec> {
             p("Description", None),
         ],
         Kind::OutNull => vec![p("InputObject", None)],
+        Kind::OutDefault => vec![p("InputObject", None), sw("Paging"), sw("Transcript")],
         Kind::OutString => vec![sw("Stream"), p("Width", None), p("InputObject", None)],
         Kind::Hostname | Kind::Whoami => vec![rest("Arguments", &[])],
         Kind::Invoke => vec![rest("Arguments", &[])],
@@ -719,6 +723,22 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
             }
         }
     } else {
+        let func = {
+            let sess = rt.session();
+            sess.functions
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&c.name))
+                .cloned()
+        };
+        if let Some(def) = func {
+            let locals = bind_function(&def, args, pos)?;
+            return Ok(Box::new(FunctionStage {
+                token: rt.next_token(),
+                def,
+                locals,
+                input: Vec::new(),
+            }));
+        }
         match lookup(&c.name) {
             Some(x) => x,
             None => return Err(Flow::error(command_not_found(&c.name, pos))),
@@ -728,6 +748,196 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
     let bound = bind(&info, kind, args)?;
     let state = init_state(rt, &info, kind, &bound)?;
     Ok(Box::new(Cmdlet::new(rt, info, kind, bound, state)))
+}
+
+/// Binds a function call's arguments to its parameters (unbound ones get their defaults
+/// when the function starts). Extra positional arguments go to `$args`.
+fn bind_function(
+    def: &FunctionDef,
+    args: Vec<Arg>,
+    pos: (usize, usize),
+) -> R<Vec<(String, Value)>> {
+    let err = |msg: String, id: &str| -> Flow {
+        let mut e = ErrorInfo::new(
+            msg,
+            format!("{id},{}", def.name),
+            ErrorCategory::InvalidArgument,
+            "System.Management.Automation.ParameterBindingException",
+        );
+        e.activity = def.name.clone();
+        e.command_name = Some(def.name.clone());
+        e.position = Some(pos);
+        Flow::error(e)
+    };
+    let mut locals: Vec<(String, Value)> = Vec::new();
+    let mut positional = Vec::new();
+    let mut it = args.into_iter().peekable();
+    while let Some(a) = it.next() {
+        match a {
+            Arg::Pos(v) => positional.push(v),
+            Arg::Named(name, colon) => {
+                let exact: Vec<&ParamDef> = def
+                    .params
+                    .iter()
+                    .filter(|p| p.name.eq_ignore_ascii_case(&name))
+                    .collect();
+                let matches: Vec<&ParamDef> = if exact.is_empty() {
+                    def.params
+                        .iter()
+                        .filter(|p| {
+                            p.name.len() >= name.len()
+                                && p.name
+                                    .get(..name.len())
+                                    .is_some_and(|x| x.eq_ignore_ascii_case(&name))
+                        })
+                        .collect()
+                } else {
+                    exact
+                };
+                let p = match matches.as_slice() {
+                    [one] => *one,
+                    [] => {
+                        if COMMON.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+                            if !COMMON
+                                .iter()
+                                .any(|c| c.switch && c.name.eq_ignore_ascii_case(&name))
+                                && colon.is_none()
+                            {
+                                it.next();
+                            }
+                            continue;
+                        }
+                        return Err(err(
+                            format!(
+                                "A parameter cannot be found that matches parameter name '{name}'."
+                            ),
+                            "NamedParameterNotFound",
+                        ));
+                    }
+                    many => {
+                        let list: Vec<String> =
+                            many.iter().map(|p| format!("-{}", p.name)).collect();
+                        return Err(err(
+                            format!(
+                                "Parameter cannot be processed because the parameter name '{name}' is ambiguous. Possible matches include: {}.",
+                                list.join(" ")
+                            ),
+                            "AmbiguousParameter",
+                        ));
+                    }
+                };
+                let v = if p.is_switch() {
+                    colon
+                        .map(|v| Value::Bool(v.is_true()))
+                        .unwrap_or(Value::Bool(true))
+                } else if let Some(v) = colon {
+                    v
+                } else if matches!(it.peek(), Some(Arg::Pos(_))) {
+                    match it.next() {
+                        Some(Arg::Pos(v)) => v,
+                        _ => Value::Null,
+                    }
+                } else {
+                    return Err(err(
+                        format!(
+                            "Missing an argument for parameter '{}'. Specify a parameter of type '{}' and try again.",
+                            p.name,
+                            p.ty.clone().unwrap_or_else(|| "System.Object".into())
+                        ),
+                        "MissingArgument",
+                    ));
+                };
+                locals.push((p.name.clone(), v));
+            }
+        }
+    }
+    let mut extra = Vec::new();
+    let mut queue = positional.into_iter();
+    for p in &def.params {
+        if p.is_switch() || locals.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)) {
+            continue;
+        }
+        match queue.next() {
+            Some(v) => locals.push((p.name.clone(), v)),
+            None => break,
+        }
+    }
+    extra.extend(queue);
+    // Typed parameters convert their arguments.
+    for (k, v) in locals.iter_mut() {
+        if let Some(ty) = def
+            .params
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(k))
+            .and_then(|p| p.ty.clone())
+        {
+            if def
+                .params
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case(k) && p.is_switch())
+            {
+                continue;
+            }
+            match super::interp::cast(v, &ty) {
+                Ok(c) => *v = c,
+                Err(e) if e.fully_qualified_error_id == "TypeNotFound" => {}
+                Err(e) => {
+                    return Err(err(
+                        format!(
+                            "Cannot process argument transformation on parameter '{k}'. {}",
+                            e.message
+                        ),
+                        "ParameterArgumentTransformationError",
+                    ));
+                }
+            }
+        }
+    }
+    locals.push(("args".into(), Value::Array(extra)));
+    Ok(locals)
+}
+
+/// A call to a script function: collects pipeline input (`$input`), runs the body at the end.
+struct FunctionStage {
+    token: u64,
+    def: std::sync::Arc<FunctionDef>,
+    locals: Vec<(String, Value)>,
+    input: Vec<Value>,
+}
+
+impl Stage for FunctionStage {
+    fn token(&self) -> u64 {
+        self.token
+    }
+
+    fn process<'a>(
+        &'a mut self,
+        rt: &'a Rt,
+        input: Option<Value>,
+        _out: &'a mut dyn Sink,
+    ) -> Fut<'a, R<()>> {
+        Box::pin(async move {
+            if let Some(v) = input {
+                if self.input.len() >= super::interp::MAX_ARRAY {
+                    return Err(Flow::error(rt.too_large()));
+                }
+                self.input.push(v);
+            }
+            Ok(())
+        })
+    }
+
+    fn end<'a>(&'a mut self, rt: &'a Rt, out: &'a mut dyn Sink) -> Fut<'a, R<()>> {
+        Box::pin(async move {
+            let mut locals = std::mem::take(&mut self.locals);
+            locals.push((
+                "input".into(),
+                Value::Array(std::mem::take(&mut self.input)),
+            ));
+            let def = self.def.clone();
+            rt.call_function(&def, locals, out).await
+        })
+    }
 }
 
 /// Per-command running state.
@@ -1634,6 +1844,11 @@ impl Cmdlet {
                 Ok(())
             }
             Kind::OutNull => Ok(()),
+            // The lab leaves formatting to the client: objects pass through unchanged.
+            Kind::OutDefault => match input {
+                Some(v) => out.write(rt, v).await,
+                None => Ok(()),
+            },
             Kind::Hostname => {
                 out.write(rt, Value::String(rt.ctx.computer_name.to_ascii_uppercase()))
                     .await

@@ -194,6 +194,10 @@ pub(crate) struct Rt {
     io: Arc<Mutex<Io>>,
     tokens: AtomicU64,
     depth: AtomicUsize,
+    /// Local scopes of running functions (innermost last); the session holds the global one.
+    frames: Mutex<Vec<Vec<(String, Value)>>>,
+    /// How many `try` blocks enclose the running statement (errors then propagate to them).
+    try_depth: AtomicUsize,
 }
 
 /// The `foreach` loop variable's saved value.
@@ -212,6 +216,8 @@ impl Rt {
             io,
             tokens: AtomicU64::new(1),
             depth: AtomicUsize::new(0),
+            try_depth: AtomicUsize::new(0),
+            frames: Mutex::new(Vec::new()),
         }
     }
 
@@ -337,6 +343,14 @@ impl Rt {
             }
             _ => {}
         }
+        if !lname.starts_with("global:") && !lname.starts_with("script:") {
+            let frames = lock(&self.frames);
+            for f in frames.iter().rev() {
+                if let Some((_, v)) = f.iter().find(|(k, _)| k.eq_ignore_ascii_case(bare)) {
+                    return v.clone();
+                }
+            }
+        }
         self.session().variable(bare).unwrap_or(Value::Null)
     }
 
@@ -388,6 +402,16 @@ impl Rt {
             }));
         }
         let name = if lb == "psitem" { "_" } else { bare };
+        if !lname.starts_with("global:") && !lname.starts_with("script:") && name != "_" {
+            let mut frames = lock(&self.frames);
+            if let Some(top) = frames.last_mut() {
+                match top.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    Some(slot) => slot.1 = v,
+                    None => top.push((name.to_string(), v)),
+                }
+                return Ok(());
+            }
+        }
         self.session().set_variable(name, v);
         Ok(())
     }
@@ -534,7 +558,7 @@ impl Rt {
             for stmt in &block.statements {
                 match self.exec_stmt(stmt, &mut *out).await {
                     Ok(()) => {}
-                    Err(Flow::Error(e)) => {
+                    Err(Flow::Error(e)) if self.try_depth.load(AtomicOrdering::Relaxed) == 0 => {
                         self.record_error(&e);
                         self.emit(JobEvent::Error(*e)).await;
                     }
@@ -626,6 +650,47 @@ impl Rt {
                         if let Some(s) = step {
                             self.exec_stmt(s, &mut Discard).await?;
                         }
+                    }
+                    Ok(())
+                }
+                Stmt::Try {
+                    body,
+                    catches,
+                    finally,
+                } => {
+                    self.try_depth.fetch_add(1, AtomicOrdering::Relaxed);
+                    let r = self.exec_block(body, &mut *out).await;
+                    self.try_depth.fetch_sub(1, AtomicOrdering::Relaxed);
+                    let r = match r {
+                        Err(Flow::Error(e)) | Err(Flow::Terminate(e)) => {
+                            let handler = catches.iter().find(|(types, _)| {
+                                types.is_empty() || types.iter().any(|t| catches_type(t, &e))
+                            });
+                            match handler {
+                                Some((_, block)) => {
+                                    self.record_error(&e);
+                                    let old = self.session().variable("_");
+                                    self.session().set_variable("_", error_value(&e));
+                                    let r2 = self.exec_block(block, &mut *out).await;
+                                    restore_var(self, "_", old);
+                                    r2
+                                }
+                                None => Err(Flow::Terminate(e)),
+                            }
+                        }
+                        other => other,
+                    };
+                    if let Some(f) = finally {
+                        self.exec_block(f, &mut *out).await?;
+                    }
+                    r
+                }
+                Stmt::Function(def) => {
+                    let mut s = self.session();
+                    s.functions
+                        .retain(|f| !f.name.eq_ignore_ascii_case(&def.name));
+                    if s.functions.len() < 1000 {
+                        s.functions.push(def.clone());
                     }
                     Ok(())
                 }
@@ -1241,6 +1306,58 @@ impl Rt {
         }
     }
 
+    /// Runs a function in a new local scope with its parameters bound.
+    pub(crate) async fn call_function(
+        &self,
+        def: &FunctionDef,
+        locals: Vec<(String, Value)>,
+        out: &mut dyn Sink,
+    ) -> R<()> {
+        if self.depth.fetch_add(1, AtomicOrdering::Relaxed) >= MAX_CALL_DEPTH {
+            self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
+            return Err(Flow::Terminate(Box::new(ErrorInfo::new(
+                "The script failed due to call depth overflow.",
+                "CallDepthOverflow",
+                ErrorCategory::InvalidOperation,
+                "System.Management.Automation.ScriptCallDepthException",
+            ))));
+        }
+        lock(&self.frames).push(Vec::new());
+        // Defaults are evaluated inside the new scope, after the bound parameters.
+        let mut r = Ok(());
+        for (k, v) in locals {
+            let _ = self.set_var(&k, v);
+        }
+        for p in &def.params {
+            let bound = lock(&self.frames)
+                .last()
+                .is_some_and(|f| f.iter().any(|(k, _)| k.eq_ignore_ascii_case(&p.name)));
+            if !bound {
+                let v = match (&p.default, p.is_switch()) {
+                    (Some(e), _) => match self.eval(e).await {
+                        Ok(v) => v,
+                        Err(e) => {
+                            r = Err(e);
+                            break;
+                        }
+                    },
+                    (None, true) => Value::Bool(false),
+                    (None, false) => Value::Null,
+                };
+                let _ = self.set_var(&p.name, v);
+            }
+        }
+        if r.is_ok() {
+            r = match self.exec_block(&def.body, out).await {
+                Err(Flow::Return) => Ok(()),
+                other => other,
+            };
+        }
+        lock(&self.frames).pop();
+        self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
+        r
+    }
+
     /// A script block's output as one value.
     pub(crate) async fn invoke_block_value(
         &self,
@@ -1314,6 +1431,21 @@ pub(crate) fn error_value(e: &ErrorInfo) -> Value {
         ],
         to_string: Some(e.message.clone()),
     }
+}
+
+/// Whether `catch [t]` handles an error with this exception type.
+fn catches_type(t: &str, e: &ErrorInfo) -> bool {
+    let t = t.trim();
+    let full = e.exception_type.as_str();
+    let short = full.rsplit('.').next().unwrap_or(full);
+    let tl = t.to_ascii_lowercase();
+    let tl = tl.trim_start_matches("system.");
+    tl == "exception"
+        || full.eq_ignore_ascii_case(t)
+        || short.eq_ignore_ascii_case(t)
+        || ((tl == "management.automation.runtimeexception" || tl == "runtimeexception")
+            && full.starts_with("System.Management.Automation."))
+        || ((tl == "io.ioexception" || tl == "ioexception") && full.starts_with("System.IO."))
 }
 
 fn throw_error(value: Value, pos: Pos) -> ErrorInfo {

@@ -5,11 +5,29 @@
 //! [`Job::poll`], passing the time elapsed since the job started. The job never sleeps
 //! and never reads a clock: `Start-Sleep` only completes when a later `poll` passes a
 //! time at or after its deadline ([`Job::next_wakeup`] says when), `Get-Date` returns
-//! [`ScriptContext::clock`] plus the time passed in, and `Read-Host` pauses the job with
+//! the `clock` of [`ScriptContext`] plus the time passed in, and `Read-Host` pauses the job with
 //! a [`JobEvent::HostCall`] until [`Job::answer_host_call`]. Each `poll` does a bounded
 //! amount of work and returns at most about `max_events` events, so a caller that stops
 //! polling (a full output buffer in Block mode) pauses the pipeline, and ranges and
 //! `ForEach-Object` stream lazily (`1..1000000000 | Select-Object -First 3` finishes at once).
+//!
+//! Language: statements (`;`/newlines), pipelines, commands with named/positional/switch
+//! parameters (unique prefixes, `-Name:value`, common parameters), literals, expandable
+//! strings and here-strings, variables (`$env:`, `$global:`), member access and method calls,
+//! indexing, ranges, arithmetic, comparison (`-eq -ne -gt -lt -ge -le -like -match -contains
+//! -in`, case-sensitive `c` forms), `-and -or -not -f -join -split -replace -is -as`, arrays,
+//! hashtables, casts (`[int]`, `[pscustomobject]`...), script blocks, `&`, `if/elseif/else`,
+//! `foreach`, `while`, `for`, `break`, `continue`, `return`, `throw`, `try/catch/finally`,
+//! functions with `param(...)`. Not supported (a parse error says so): `switch`, `do`,
+//! `trap`, `class`, `enum`, `filter`, `workflow`, redirections.
+//!
+//! Commands: Write-Output/Host/Error/Warning/Verbose/Debug/Information/Progress,
+//! Start-Sleep, Get-Date, ForEach-Object, Where-Object, Select-Object, Sort-Object,
+//! Measure-Object, Get-Process, Get-Service, Get-PSSessionConfiguration, Read-Host,
+//! Get-ChildItem, New-Item, mkdir, Test-Path, Get-/Set-/Add-Content, Remove-Item,
+//! Get-/Set-Location, Get-/Set-Variable, Out-Null, Out-String, Out-Default/Out-Host (pass
+//! objects through: formatting is left to the client), `hostname`, `whoami`, and their usual
+//! aliases. Anything else fails with PowerShell's CommandNotFoundException text.
 //!
 //! Internally the interpreter is written as `async` Rust and driven by a no-op waker:
 //! every place where PowerShell would block (sleep, host call, a full buffer, a spent step
@@ -30,7 +48,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-pub use data::{FileSystem, SessionConfiguration};
+pub use data::{FileSystem, FsEntry, MAX_FS_ENTRIES, SessionConfiguration};
 pub use parser::{MAX_DEPTH, MAX_SCRIPT_CHARS, ParseError};
 pub use value::{ScriptBlock, Value, format_datetime, format_double, wildcard_match};
 
@@ -331,6 +349,7 @@ pub struct SessionState {
     /// The in-memory file system (`C:` drive) of this runspace.
     pub fs: FileSystem,
     pub(crate) initialized: bool,
+    pub(crate) functions: Vec<Arc<ast::FunctionDef>>,
 }
 
 /// A session state shared by the pipelines of one runspace.
@@ -346,6 +365,7 @@ impl SessionState {
             location: format!(r"{home}\Documents"),
             fs: FileSystem::new(user_name),
             initialized: false,
+            functions: Vec::new(),
         }
     }
 
@@ -458,6 +478,18 @@ impl ScriptContext {
     }
 }
 
+/// One command of a CREATE_PIPELINE message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineCommand {
+    /// The command name, or the script text when `is_script`.
+    pub name: String,
+    /// `IsScript`.
+    pub is_script: bool,
+    /// Arguments: `(Some(name), value)` for `-name value` (a switch takes `Value::Bool`),
+    /// `(None, value)` for a positional argument.
+    pub args: Vec<(Option<String>, Value)>,
+}
+
 /// The most events a single poll returns when the caller passes 0.
 const MIN_EVENTS: usize = 1;
 
@@ -505,6 +537,72 @@ impl Job {
     /// Parses `script` and prepares a job; nothing runs until [`Job::poll`].
     pub fn start(script: &str, ctx: ScriptContext) -> Result<Job, ParseError> {
         let block = parser::parse_script(script)?;
+        Ok(Job::from_block(block, ctx))
+    }
+
+    /// Prepares a job from the commands of a CREATE_PIPELINE message ([MS-PSRP] §2.2.3.11
+    /// `Cmds`): each is a script (`IsScript` true: `name` is script text, run as `& { … }`)
+    /// or a command name with its arguments as values (`None` name = positional). The
+    /// commands form one pipeline, in order.
+    pub fn start_commands(
+        commands: &[PipelineCommand],
+        ctx: ScriptContext,
+    ) -> Result<Job, ParseError> {
+        let mut elements = Vec::new();
+        for c in commands {
+            let pos = ast::Pos {
+                line: 1,
+                column: 1,
+                offset: 0,
+            };
+            let mut args = Vec::new();
+            let name = if c.is_script {
+                let block = parser::parse_script(&c.name)?;
+                args.push(ast::CmdArg::Value(ast::Expr::ScriptBlock(
+                    Arc::new(block),
+                    c.name.clone(),
+                )));
+                "&".to_string()
+            } else {
+                c.name.clone()
+            };
+            for (n, v) in &c.args {
+                match n {
+                    Some(n) => {
+                        let n = n.trim_start_matches('-').to_string();
+                        args.push(ast::CmdArg::Param {
+                            name: n,
+                            value: Some(ast::Expr::Const(v.clone())),
+                        });
+                    }
+                    None => args.push(ast::CmdArg::Value(ast::Expr::Const(v.clone()))),
+                }
+            }
+            elements.push(ast::PipeElem::Command(ast::Command {
+                name,
+                args,
+                pos,
+                text: c.name.clone(),
+            }));
+        }
+        let block = ast::Block {
+            statements: if elements.is_empty() {
+                Vec::new()
+            } else {
+                vec![ast::Stmt::Pipeline(ast::Pipeline {
+                    elements,
+                    pos: ast::Pos {
+                        line: 1,
+                        column: 1,
+                        offset: 0,
+                    },
+                })]
+            },
+        };
+        Ok(Job::from_block(block, ctx))
+    }
+
+    fn from_block(block: ast::Block, ctx: ScriptContext) -> Job {
         let io = Arc::new(Mutex::new(Io {
             now: Duration::ZERO,
             events: Vec::new(),
@@ -520,11 +618,11 @@ impl Job {
             let block = block;
             rt.run_script(&block).await
         });
-        Ok(Job {
+        Job {
             fut: Some(fut),
             io,
             stop_requested: false,
-        })
+        }
     }
 
     /// Runs the job at time `now` (time since the job started, from the caller's clock)

@@ -339,6 +339,12 @@ impl Parser {
             };
             return Ok(Stmt::Throw(value, pos));
         }
+        if self.at_keyword("function") {
+            return self.function_statement();
+        }
+        if self.at_keyword("try") {
+            return self.try_statement();
+        }
         if self.at_keyword("return") {
             self.i += 6;
             self.skip_ws();
@@ -350,7 +356,7 @@ impl Parser {
             return Ok(Stmt::Return(value));
         }
         for kw in [
-            "function", "filter", "workflow", "class", "enum", "trap", "try", "switch", "do",
+            "filter", "workflow", "class", "enum", "trap", "switch", "do",
         ] {
             if self.at_keyword(kw) {
                 return Err(self.error(
@@ -448,6 +454,189 @@ impl Parser {
         Ok(Stmt::If {
             clauses,
             else_block,
+        })
+    }
+
+    fn function_statement(&mut self) -> PResult<Stmt> {
+        self.i += 8;
+        self.skip_ws();
+        let mut name = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() || "(){};|".contains(c) {
+                break;
+            }
+            name.push(c);
+            self.i += 1;
+        }
+        if name.is_empty() {
+            return Err(self.error(
+                "MissingNameAfterKeyword",
+                "Missing name after function keyword.",
+            ));
+        }
+        self.skip_ws();
+        let mut params = Vec::new();
+        if self.at('(') {
+            params = self.param_list()?;
+        }
+        self.skip_ws_nl();
+        if !self.at('{') {
+            return Err(self.error(
+                "MissingFunctionBody",
+                "Missing function body in function declaration.",
+            ));
+        }
+        self.i += 1;
+        // Attributes such as [CmdletBinding()] and a param(...) block open the body.
+        loop {
+            self.skip_ws_nl();
+            if self.at('[') {
+                self.type_name()?;
+                continue;
+            }
+            break;
+        }
+        if self.at_keyword("param") {
+            self.i += 5;
+            self.skip_ws_nl();
+            if !self.at('(') {
+                return Err(self.error(
+                    "ParamBlockMissingParenthesis",
+                    "Missing '(' in param block.",
+                ));
+            }
+            params = self.param_list()?;
+        }
+        let body = self.statements(Some('}'))?;
+        self.i += 1;
+        Ok(Stmt::Function(Arc::new(FunctionDef { name, params, body })))
+    }
+
+    /// `( [attr][type]$name = default, ... )`, cursor on '('.
+    fn param_list(&mut self) -> PResult<Vec<ParamDef>> {
+        let open = self.i;
+        self.i += 1;
+        let mut params = Vec::new();
+        loop {
+            self.skip_ws_nl();
+            if self.at(')') {
+                self.i += 1;
+                return Ok(params);
+            }
+            let mut ty = None;
+            while self.at('[') {
+                let t = self.type_name()?;
+                if !t.contains('(') {
+                    ty = Some(t);
+                }
+                self.skip_ws_nl();
+            }
+            if !self.at('$') {
+                if self.peek().is_none() {
+                    return Err(self.error_at(
+                        open,
+                        "MissingEndParenthesisInFunctionParameterList",
+                        "Missing ')' in function parameter list.",
+                    ));
+                }
+                return Err(self.unexpected());
+            }
+            let name = match self.variable()? {
+                Expr::Var(v) => v,
+                _ => return Err(self.unexpected()),
+            };
+            self.skip_ws_nl();
+            let default = if self.at('=') {
+                self.i += 1;
+                self.skip_ws_nl();
+                let save_nc = self.no_comma;
+                self.no_comma = true;
+                let e = self.expression();
+                self.no_comma = save_nc;
+                Some(e?)
+            } else {
+                None
+            };
+            params.push(ParamDef { name, ty, default });
+            self.skip_ws_nl();
+            if self.at(',') {
+                self.i += 1;
+            } else if !self.at(')') {
+                if self.peek().is_none() {
+                    return Err(self.error_at(
+                        open,
+                        "MissingEndParenthesisInFunctionParameterList",
+                        "Missing ')' in function parameter list.",
+                    ));
+                }
+                return Err(self.unexpected());
+            }
+        }
+    }
+
+    fn try_statement(&mut self) -> PResult<Stmt> {
+        self.i += 3;
+        self.skip_ws_nl();
+        if !self.at('{') {
+            return Err(self.error(
+                "MissingTryStatementBlock",
+                "The Try statement is missing its statement block.",
+            ));
+        }
+        let body = self.braced_block()?;
+        let mut catches = Vec::new();
+        let mut finally = None;
+        loop {
+            let save = self.i;
+            self.skip_ws_nl();
+            if self.at_keyword("catch") {
+                self.i += 5;
+                let mut types = Vec::new();
+                loop {
+                    self.skip_ws_nl();
+                    if self.at('[') {
+                        types.push(self.type_name()?);
+                        self.skip_ws_nl();
+                        if self.at(',') {
+                            self.i += 1;
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                if !self.at('{') {
+                    return Err(self.error(
+                        "MissingCatchHandlerBlock",
+                        "The Catch block is missing its statement block.",
+                    ));
+                }
+                catches.push((types, self.braced_block()?));
+            } else if self.at_keyword("finally") {
+                self.i += 7;
+                self.skip_ws_nl();
+                if !self.at('{') {
+                    return Err(self.error(
+                        "MissingFinallyStatementBlock",
+                        "The Finally block is missing its statement block.",
+                    ));
+                }
+                finally = Some(self.braced_block()?);
+                break;
+            } else {
+                self.i = save;
+                break;
+            }
+        }
+        if catches.is_empty() && finally.is_none() {
+            return Err(self.error(
+                "MissingCatchOrFinally",
+                "The Try statement is missing its Catch or Finally block.",
+            ));
+        }
+        Ok(Stmt::Try {
+            body,
+            catches,
+            finally,
         })
     }
 
