@@ -20,6 +20,7 @@
 //! `store` and the lab's listener touch sockets or files; secrets live in the
 //! OS keyring, never in profile files or logs.
 
+pub mod app;
 pub mod bridge;
 pub mod cli;
 pub mod lab;

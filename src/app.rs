@@ -1,0 +1,168 @@
+//! Start-up pieces shared by the executable's modes: where the profile file
+//! is, what the console shows on first run, and `baton lab`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::bridge::CredentialChoice;
+use crate::lab::{self, LabConfig, Ports};
+use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
+use crate::model::{ConnectionSpec, Credential};
+use crate::store::profiles::{ProfileStore, StoreError};
+use crate::store::resolve;
+use crate::ui::state::{ComputerNode, GroupNode};
+
+/// The profile file: `BATON_PROFILES` when set, else the platform's
+/// config directory (or beside the executable in portable mode).
+pub fn profile_store() -> Result<ProfileStore, StoreError> {
+    match std::env::var_os("BATON_PROFILES") {
+        Some(p) if !p.is_empty() => Ok(ProfileStore::new(PathBuf::from(p))),
+        _ => ProfileStore::open_default(),
+    }
+}
+
+/// Loads the profiles; a missing file is an empty tree. A file that does not
+/// load is reported (with its line) and left untouched.
+pub fn load_profiles() -> (ProfileTree, Option<String>) {
+    match profile_store().and_then(|s| s.load()) {
+        Ok(l) => (l.tree, None),
+        Err(e) => (ProfileTree::default(), Some(e.to_string())),
+    }
+}
+
+/// The console's tree: one group per profile group path.
+pub fn inventory(tree: &ProfileTree) -> Vec<GroupNode> {
+    let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
+    for c in resolve::all(tree) {
+        let credential = match &c.credential {
+            Some(CredentialRef { user, entry: Some(id) }) => CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            },
+            _ => CredentialChoice::Implicit,
+        };
+        let group = if c.group_path.is_empty() {
+            "Computers".to_owned()
+        } else {
+            c.group_path.clone()
+        };
+        groups.entry(group).or_default().push(ComputerNode {
+            name: c.name,
+            spec: c.spec,
+            credential,
+        });
+    }
+    groups
+        .into_iter()
+        .map(|(name, computers)| GroupNode { name, computers })
+        .collect()
+}
+
+/// The first-run demo: the lab's computers, reached as the technician.
+pub fn demo_inventory(running: &lab::RunningLab) -> Vec<GroupNode> {
+    let tech = running
+        .built
+        .config
+        .users
+        .iter()
+        .find(|u| u.role == "technician")
+        .or(running.built.config.users.first());
+    let credential = tech
+        .map(|u| CredentialChoice::Once(Credential::new(u.name.clone(), u.password.clone())))
+        .unwrap_or_default();
+    vec![GroupNode {
+        name: "Lab (demo)".into(),
+        computers: running
+            .endpoints
+            .iter()
+            .map(|(name, url)| ComputerNode {
+                name: name.clone(),
+                spec: ConnectionSpec {
+                    connection_uri: Some(url.clone()),
+                    ..ConnectionSpec::for_computer(name)
+                },
+                credential: credential.clone(),
+            })
+            .collect(),
+    }]
+}
+
+/// Puts the running lab's computers in the profile file as the group `Lab`
+/// (replacing an older `Lab` group, keeping everything else).
+pub fn write_lab_profiles(store: &ProfileStore, running: &lab::RunningLab) -> Result<(), StoreError> {
+    let mut tree = match store.load() {
+        Ok(l) => l.tree,
+        Err(e) => return Err(e),
+    };
+    tree.root.groups.retain(|g| g.name != "Lab");
+    let mut group = Group::new("Lab");
+    group.description = Some("Computers emulated by `baton lab` on loopback".into());
+    let tech = running.built.config.users.iter().find(|u| u.role == "technician");
+    if let Some(t) = tech {
+        group.settings.credential = Some(CredentialRef {
+            user: t.name.clone(),
+            entry: None,
+        });
+    }
+    for (name, url) in &running.endpoints {
+        let mut c = Computer::new(name);
+        if let Ok(ep) = crate::transport::http::Endpoint::parse(url) {
+            c.settings.host = Some(ep.host.clone());
+            c.settings.port = Some(ep.port);
+        }
+        group.computers.push(c);
+    }
+    tree.root.groups.push(group);
+    store.save(&tree)
+}
+
+/// `baton lab`: runs until Ctrl+C or SIGTERM.
+pub async fn run_lab(config: LabConfig, ports: Ports, profiles: Option<ProfileStore>) -> Result<(), String> {
+    let running = lab::start(&config, ports).await?;
+    println!("Baton lab endpoint: {} emulated Windows computer(s)", running.endpoints.len());
+    for (name, url) in &running.endpoints {
+        println!("{name} {url}");
+    }
+    println!("Users (lab accounts only):");
+    for u in &config.users {
+        let role = if u.role.is_empty() { String::new() } else { format!("  ({})", u.role) };
+        println!("  {} / {}{role}", u.name, u.password);
+    }
+    println!(
+        "Authentication: Negotiate/NTLM with message encryption{}{}",
+        if config.basic { ", Basic" } else { "" },
+        if config.allow_unencrypted { ", unencrypted allowed" } else { "" }
+    );
+    if let Some(store) = profiles {
+        match write_lab_profiles(&store, &running) {
+            Ok(()) => println!("Profiles: group Lab written to {}", store.path().display()),
+            Err(e) => eprintln!("The lab's profiles were not written: {e}"),
+        }
+    }
+    println!("Press Ctrl+C to stop.");
+    wait_for_stop().await;
+    running.stop().await;
+    println!("Lab stopped.");
+    Ok(())
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
