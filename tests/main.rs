@@ -13,4 +13,5 @@ mod remote;
 mod store;
 mod transport;
 mod ui_kittest;
+mod ui_lab;
 mod wsman;
