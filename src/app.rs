@@ -35,7 +35,10 @@ pub fn inventory(tree: &ProfileTree) -> Vec<GroupNode> {
     let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
     for c in resolve::all(tree) {
         let credential = match &c.credential {
-            Some(CredentialRef { user, entry: Some(id) }) => CredentialChoice::Saved {
+            Some(CredentialRef {
+                user,
+                entry: Some(id),
+            }) => CredentialChoice::Saved {
                 entry_id: id.clone(),
                 user: user.clone(),
             },
@@ -89,7 +92,10 @@ pub fn demo_inventory(running: &lab::RunningLab) -> Vec<GroupNode> {
 
 /// Puts the running lab's computers in the profile file as the group `Lab`
 /// (replacing an older `Lab` group, keeping everything else).
-pub fn write_lab_profiles(store: &ProfileStore, running: &lab::RunningLab) -> Result<(), StoreError> {
+pub fn write_lab_profiles(
+    store: &ProfileStore,
+    running: &lab::RunningLab,
+) -> Result<(), StoreError> {
     let mut tree = match store.load() {
         Ok(l) => l.tree,
         Err(e) => return Err(e),
@@ -97,7 +103,12 @@ pub fn write_lab_profiles(store: &ProfileStore, running: &lab::RunningLab) -> Re
     tree.root.groups.retain(|g| g.name != "Lab");
     let mut group = Group::new("Lab");
     group.description = Some("Computers emulated by `baton lab` on loopback".into());
-    let tech = running.built.config.users.iter().find(|u| u.role == "technician");
+    let tech = running
+        .built
+        .config
+        .users
+        .iter()
+        .find(|u| u.role == "technician");
     if let Some(t) = tech {
         group.settings.credential = Some(CredentialRef {
             user: t.name.clone(),
@@ -117,21 +128,36 @@ pub fn write_lab_profiles(store: &ProfileStore, running: &lab::RunningLab) -> Re
 }
 
 /// `baton lab`: runs until Ctrl+C or SIGTERM.
-pub async fn run_lab(config: LabConfig, ports: Ports, profiles: Option<ProfileStore>) -> Result<(), String> {
+pub async fn run_lab(
+    config: LabConfig,
+    ports: Ports,
+    profiles: Option<ProfileStore>,
+) -> Result<(), String> {
     let running = lab::start(&config, ports).await?;
-    println!("Baton lab endpoint: {} emulated Windows computer(s)", running.endpoints.len());
+    println!(
+        "Baton lab endpoint: {} emulated Windows computer(s)",
+        running.endpoints.len()
+    );
     for (name, url) in &running.endpoints {
         println!("{name} {url}");
     }
     println!("Users (lab accounts only):");
     for u in &config.users {
-        let role = if u.role.is_empty() { String::new() } else { format!("  ({})", u.role) };
+        let role = if u.role.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", u.role)
+        };
         println!("  {} / {}{role}", u.name, u.password);
     }
     println!(
         "Authentication: Negotiate/NTLM with message encryption{}{}",
         if config.basic { ", Basic" } else { "" },
-        if config.allow_unencrypted { ", unencrypted allowed" } else { "" }
+        if config.allow_unencrypted {
+            ", unencrypted allowed"
+        } else {
+            ""
+        }
     );
     if let Some(store) = profiles {
         match write_lab_profiles(&store, &running) {
@@ -149,13 +175,14 @@ pub async fn run_lab(config: LabConfig, ports: Ports, profiles: Option<ProfileSt
 async fn wait_for_stop() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
