@@ -31,8 +31,10 @@ fn lab() -> Lab {
     cfg.time_scale = 20.0;
     let built = lab::build(&cfg).unwrap();
     let services: Vec<_> = built.computers.iter().map(|c| c.service.clone()).collect();
-    let ticker =
-        rt.block_on(async { lab::service::spawn_ticker(services, Duration::from_millis(20)) });
+    let ticker = {
+        let _in_runtime = rt.enter();
+        lab::service::spawn_ticker(services, Duration::from_millis(20))
+    };
     let computers = built
         .computers
         .iter()
