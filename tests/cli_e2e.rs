@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use baton::bridge::WorkerHandle;
-use baton::cli::exec::{Passwords, Shell, load_profiles};
+use baton::cli::exec::{Passwords, Shell, load_profiles, profiles_path};
 use baton::lab::{self, BuiltLab, LabConfig, Ports};
 use baton::model::profile::{Computer, Group, ProfileTree};
 use baton::worker::{self, InProcessComputer, WorkerConfig};
@@ -116,73 +116,459 @@ fn without_ids(table: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn explore() {
-    let lab = InProcessLab::new(false);
-    let mut tech = lab.shell();
-    run(
-        &mut tech,
+const HEADER: [&str; 2] = [
+    "Id Name            ComputerName    State         ConfigurationName     Availability",
+    "-- ----            ------------    -----         -----------------     ------------",
+];
+
+fn table(rows: &[&str]) -> Vec<String> {
+    HEADER
+        .iter()
+        .chain(rows.iter())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// The technician starts a job on Srv1 in a disconnected session; a manager
+/// on another console finds the session, connects with the technician's
+/// credentials, reads everything that piled up and removes it
+/// (Disconnect-PSSession example 3, Connect-PSSession examples).
+fn hand_over(tech: &mut Shell, mgr: &mut Shell) {
+    let (ok, out, err) = run(
+        tech,
         "$s = New-PSSession -ComputerName Srv1, Srv2, Srv30 -Name ITTask -Credential Domain01\\User01",
     );
-    run(&mut tech, "$s");
-    run(
-        &mut tech,
+    assert!(ok && out.is_empty() && err.is_empty(), "{err}");
+    let (ok, out, _) = run(tech, "$s");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv30           Opened        Microsoft.PowerShell     Available",
+        ])
+    );
+    let (ok, out, err) = run(
+        tech,
         "Invoke-Command $s[0] { 1..5 | ForEach-Object { Start-Sleep -Milliseconds 200; \"patch $_\" } } -InDisconnectedSession",
     );
-    run(
-        &mut tech,
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (ok, out, err) = run(
+        tech,
         "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name ITTask -Credential Domain01\\User01",
     );
-    run(
-        &mut tech,
-        "$Timeout = New-PSSessionOption -IdleTimeout 172800000",
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv30           Opened        Microsoft.PowerShell     Available",
+        ])
     );
-    run(
-        &mut tech,
-        "$t = New-PSSession -ComputerName Srv2 -Name Long -SessionOption $Timeout -Credential Domain01\\User01",
-    );
-    run(
-        &mut tech,
-        "$t = New-PSSession -ComputerName Srv2 -Name Long -Credential Domain01\\User01",
-    );
-    run(
-        &mut tech,
-        "Disconnect-PSSession -Session $t -IdleTimeoutSec 172800",
-    );
-    run(
-        &mut tech,
-        "Disconnect-PSSession -Session $t -IdleTimeoutSec 43200 -WhatIf",
-    );
-    run(
-        &mut tech,
-        "Disconnect-PSSession -Session $t -IdleTimeoutSec 43200",
-    );
-    run(&mut tech, "$t.Runspace.ConnectionInfo");
-    run(
-        &mut tech,
-        "Invoke-Command -ComputerName Srv2 {Get-PSSessionConfiguration Microsoft.PowerShell} -Credential Domain01\\Admin | Format-List -Property *",
-    );
-    run(
-        &mut tech,
-        "Test-WSMan -ComputerName Srv2 -Credential Domain01\\User01",
-    );
-    run(&mut tech, "$t | Format-List -Property *");
-    run(&mut tech, "Disconnect-PSSession -Session $t");
-    run(&mut tech, "$t.Runspace.ConnectionInfo.IdleTimeout");
-    let mut mgr = lab.shell();
-    run(
-        &mut mgr,
+
+    // The manager's console: another client.
+    let (ok, out, err) = run(
+        mgr,
         "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
     );
-    run(
-        &mut mgr,
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (ok, out, err) = run(
+        mgr,
         "$s = Connect-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
     );
-    run(&mut mgr, "Receive-PSSession -Session $s");
-    run(&mut mgr, "Remove-PSSession $s");
-    run(&mut mgr, "Get-PSSession");
-    let _ = without_ids("");
-    let _ = load_profiles;
-    let _ = (Computer::new("x"), Group::new("y"), Ports::Ephemeral);
-    panic!("show");
+    assert!(ok && out.is_empty(), "{err}");
+    let (ok, out, _) = run(mgr, "$s");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+    let (ok, out, err) = run(mgr, "Receive-PSSession -Session $s");
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["patch 1", "patch 2", "patch 3", "patch 4", "patch 5"]
+    );
+    let (ok, _, err) = run(mgr, "Remove-PSSession $s");
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        mgr,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty(), "{out}{err}");
+    // The technician cleans up the other two.
+    let (ok, _, err) = run(
+        tech,
+        "Get-PSSession -Name ITTask -State Opened | Remove-PSSession",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(tech, "Get-PSSession -State Opened");
+    assert!(ok && out.is_empty(), "{out}");
+}
+
+#[test]
+fn hand_over_in_process() {
+    let lab = InProcessLab::new(false);
+    let mut tech = lab.shell();
+    let mut mgr = lab.shell();
+    hand_over(&mut tech, &mut mgr);
+    tech.shutdown();
+    mgr.shutdown();
+}
+
+#[test]
+fn hand_over_over_http_with_profiles() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let running = rt
+        .block_on(lab::start(&config, Ports::Ephemeral))
+        .expect("lab listens");
+    // A profile file mapping the lab's computers to their loopback URLs.
+    let mut group = Group::new("Lab");
+    for (name, url) in &running.endpoints {
+        let mut c = Computer::new(name);
+        c.settings.connection_uri = Some(url.clone());
+        group.computers.push(c);
+    }
+    let mut root = Group::new("");
+    root.groups.push(group);
+    let tree = ProfileTree { root };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profiles.toml");
+    baton::store::profiles::ProfileStore::new(&path)
+        .save(&tree)
+        .expect("profiles saved");
+    let located = profiles_path(Some(path.clone().into_os_string()));
+    assert_eq!(located.as_deref(), Some(path.as_path()));
+    let mut err = Vec::new();
+    let loaded = load_profiles(located, &mut err);
+    assert!(err.is_empty());
+    assert_eq!(loaded.computers().len(), 3);
+    let mut tech = shell_with(WorkerConfig::default(), loaded.clone());
+    let mut mgr = shell_with(WorkerConfig::default(), loaded);
+    hand_over(&mut tech, &mut mgr);
+    let (ok, out, err) = run(
+        &mut tech,
+        "Test-WSMan -ComputerName Srv30 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| !l.is_empty()).collect::<Vec<_>>(),
+        [
+            "wsmid           : http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
+            "ProtocolVersion : http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
+            "ProductVendor   : Microsoft Corporation",
+            "ProductVersion  : OS: 10.0.17763 SP: 0.0 Stack: 3.0",
+        ]
+    );
+    tech.shutdown();
+    mgr.shutdown();
+    rt.block_on(running.stop());
+}
+
+#[test]
+fn a_corrupt_profile_file_is_reported_and_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profiles.toml");
+    std::fs::write(&path, "this is [not toml").expect("written");
+    let mut err = Vec::new();
+    let tree = load_profiles(Some(path), &mut err);
+    assert!(tree.computers().is_empty());
+    let err = String::from_utf8(err).expect("utf-8");
+    assert!(err.contains("the profile file cannot be used"), "{err}");
+    let mut err = Vec::new();
+    let missing = load_profiles(Some(dir.path().join("none.toml")), &mut err);
+    assert!(missing.computers().is_empty() && err.is_empty());
+}
+
+/// Disconnect-PSSession example 4: the idle timeout is checked against the
+/// server's maximum before anything is sent.
+#[test]
+fn idle_timeout_out_of_range_is_refused_before_sending() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, _) = run(
+        &mut sh,
+        "$Timeout = New-PSSessionOption -IdleTimeout 172800000",
+    );
+    assert!(ok);
+    let (ok, out, _) = run(&mut sh, "$Timeout.IdleTimeout");
+    assert!(ok);
+    assert_eq!(out, "2.00:00:00\n");
+    // The lab refuses such a session at creation (MaxIdleTimeoutms 43200000).
+    let (ok, _, err) = run(
+        &mut sh,
+        "$t = New-PSSession -ComputerName Srv1 -Name Long -SessionOption $Timeout -Credential Domain01\\User01",
+    );
+    assert!(!ok && err.contains("43200000"), "{err}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 172800",
+    );
+    assert!(!ok && out.is_empty());
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "Disconnect-PSSession : The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less that the minimum allowed60(seconds).  Choose an idle time out value that is within the allowed range and try again.",
+            "    + CategoryInfo          : InvalidArgument: (ITTask:PSSession) [Disconnect-PSSession], RuntimeException",
+            "    + FullyQualifiedErrorId : CannotDisconnectSessionWithInvalidIdleTimeout,Microsoft.PowerShell.Commands.DisconnectPSSessionCommand",
+        ]
+    );
+    let (ok, _, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 59",
+    );
+    assert!(
+        !ok && err.contains("less that the minimum allowed60(seconds)"),
+        "{err}"
+    );
+    // Nothing was sent: the session is still open.
+    let (_, out, _) = run(&mut sh, "$s.State");
+    assert_eq!(out, "Opened\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 43200",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (_, out, _) = run(&mut sh, "$s.Runspace.ConnectionInfo.IdleTimeout");
+    assert_eq!(out, "43200000\n");
+    // The server agrees, as another console sees it.
+    let mut other = lab.shell();
+    other.json = true;
+    let (ok, out, err) = run(
+        &mut other,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON document");
+    assert_eq!(v["IdleTimeout"], 43_200_000);
+    assert_eq!(v["State"], "Disconnected");
+}
+
+/// A session held by another client is refused with PowerShell's explanation.
+#[test]
+fn busy_sessions_are_refused() {
+    let lab = InProcessLab::new(true);
+    let mut sh = lab.shell();
+    let (ok, out, err) = run(
+        &mut sh,
+        "Connect-PSSession -ComputerName Srv2 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(!ok && out.is_empty());
+    assert!(
+        err.starts_with("Connect-PSSession : Cannot connect PSSession \"ITTask\", either because it is not in the Disconnected state, or it is not available for connection."),
+        "{err}"
+    );
+    assert!(err.contains("FullyQualifiedErrorId"), "{err}");
+}
+
+/// Wildcards and ThrottleLimit across the three computers, as a table and as JSON.
+#[test]
+fn wildcards_throttle_limit_and_json() {
+    let lab = InProcessLab::new(true);
+    let mut sh = lab.shell();
+    let line = "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name IT* -Credential Domain01\\User01 -ThrottleLimit 1";
+    let (ok, out, err) = run(&mut sh, line);
+    assert!(ok, "{err}");
+    let rows = without_ids(&out);
+    assert_eq!(rows.len(), 5, "{out}");
+    assert_eq!(rows[..2], table(&[])[..]);
+    for (row, computer) in rows[2..].iter().zip(["Srv1", "Srv2", "Srv30"]) {
+        assert!(
+            row.starts_with(&format!("## ITTask          {computer} ")),
+            "{row}"
+        );
+    }
+    assert!(
+        rows[2].ends_with("Disconnected  Microsoft.PowerShell          None"),
+        "{}",
+        rows[2]
+    );
+    let (ok, out, _) = run(
+        &mut sh,
+        "Get-PSSession -ComputerName Srv1 -Name Back* -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty(), "{out}");
+
+    sh.json = true;
+    let (ok, out, err) = run(&mut sh, line);
+    assert!(ok, "{err}");
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON document per line"))
+        .collect();
+    assert_eq!(docs.len(), 3);
+    for (d, computer) in docs.iter().zip(["Srv1", "Srv2", "Srv30"]) {
+        for key in [
+            "Id",
+            "Name",
+            "InstanceId",
+            "ComputerName",
+            "State",
+            "ConfigurationName",
+            "Availability",
+            "IdleTimeout",
+            "OutputBufferingMode",
+        ] {
+            assert!(d.get(key).is_some(), "{key} missing in {d}");
+        }
+        assert_eq!(d["ComputerName"], computer);
+        assert_eq!(d["Name"], "ITTask");
+    }
+    assert_eq!(docs[0]["Availability"], "None");
+}
+
+/// `Get-PSSession … | Disconnect-PSSession`, with -WhatIf first (nothing sent).
+#[test]
+fn piped_disconnect_and_what_if() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1, Srv2 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Get-PSSession -Name ITTask -ComputerName Srv1 -Credential Domain01\\User01 | Disconnect-PSSession -WhatIf",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "What if: Performing the operation \"Disconnect-PSSession\" on target \"Name: ITTask, ComputerName: Srv1\".\n"
+    );
+    let (_, out, _) = run(&mut sh, "Get-PSSession -State Opened");
+    assert_eq!(without_ids(&out).len(), 4, "{out}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01 | Disconnect-PSSession -IdleTimeoutSec 86400",
+    );
+    assert!(!ok && err.contains("86400(seconds)"), "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Get-PSSession -Name ITTask -ComputerName Srv1 -Credential Domain01\\User01 | Disconnect-PSSession -OutputBufferingMode Drop",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (_, out, _) = run(&mut sh, "Get-PSSession");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+        ])
+    );
+    // Reconnect from the same console, run something, and clean up.
+    let (ok, out, err) = run(&mut sh, "Connect-PSSession -Session $s[0]");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Opened        Microsoft.PowerShell     Available"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { \"hello\" }");
+    assert!(ok, "{err}");
+    assert_eq!(out, "hello\nhello\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    let (_, out, _) = run(&mut sh, "$s[1].State");
+    assert_eq!(out, "Closed\n");
+}
+
+/// `Invoke-Command -ComputerName … {Get-PSSessionConfiguration …} | Format-List -Property *`
+/// prints the configuration's quotas (Disconnect-PSSession example 4).
+#[test]
+fn session_configuration_quotas() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 {Get-PSSessionConfiguration Microsoft.PowerShell} -Credential Domain01\\Admin | Format-List -Property *",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\nMaxIdleTimeoutms              : 43200000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nIdleTimeoutms                 : 7200000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nPSComputerName                : Srv1\n"),
+        "{out}"
+    );
+    let (ok, out, _) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 { \"one\"; \"two\" } -Credential Domain01\\User01",
+    );
+    assert!(ok);
+    assert_eq!(out, "one\ntwo\n");
+}
+
+/// Connect-WSMan / Disconnect-WSMan keep a per-console set of computers.
+#[test]
+fn wsman_connections() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(!ok && err.starts_with("Disconnect-WSMan : "), "{err}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "Connect-WSMan -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(ok, "{err}");
+    let (ok, _, _) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(!ok);
+}
+
+#[test]
+fn a_user_without_password_gets_a_clear_error() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "New-PSSession -ComputerName Srv1 -Credential Domain01\\Manager01",
+    );
+    assert!(!ok);
+    assert!(err.contains("BATON_PASSWORD"), "{err}");
+    assert!(!err.contains("P@ss"), "{err}");
 }

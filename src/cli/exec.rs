@@ -1068,21 +1068,13 @@ impl Shell {
 
     fn report(&mut self, command: &str, failures: &[UserError], err: &mut dyn Write) {
         for f in failures {
-            let target = f
-                .summary
-                .split_whitespace()
-                .nth(2)
-                .unwrap_or_default()
-                .to_owned();
-            let e = CmdError::from_user(
-                command,
-                if f.summary.starts_with("Cannot ") {
-                    &target
-                } else {
-                    ""
-                },
-                f,
-            );
+            // "Cannot <verb> <session> on <computer>" names the session.
+            let words: Vec<&str> = f.summary.split_whitespace().collect();
+            let target = match words.as_slice() {
+                ["Cannot", _, name, "on", _] => *name,
+                _ => "",
+            };
+            let e = CmdError::from_user(command, target, f);
             self.print_error(&e, err);
         }
     }
@@ -2133,9 +2125,8 @@ fn apply_options(spec: &mut ConnectionSpec, o: &SessionOptions) {
     if let Some(v) = pos(o.operation_timeout_ms) {
         spec.operation_timeout_ms = v;
     }
-    if let Some(v) = pos(o.idle_timeout_ms) {
-        spec.idle_timeout_ms = Some(v);
-    }
+    // The idle timeout goes with each New-PSSession (the worker keeps one
+    // connection per computer and user, so it must not stick to the spec).
     if let Some(a) = o.proxy_access_type {
         spec.proxy_access_type = match a {
             cmdlets::ProxyAccessType::None => crate::model::ProxyAccessType::None,
