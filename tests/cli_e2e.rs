@@ -572,3 +572,38 @@ fn a_user_without_password_gets_a_clear_error() {
     assert!(err.contains("BATON_PASSWORD"), "{err}");
     assert!(!err.contains("P@ss"), "{err}");
 }
+
+/// `Invoke-Command -ComputerName … -InDisconnectedSession` creates the
+/// sessions, starts the script and disconnects; another console receives.
+#[test]
+fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
+    let lab = InProcessLab::new(false);
+    let mut tech = lab.shell();
+    let (ok, out, err) = run(
+        &mut tech,
+        "Invoke-Command -ComputerName Srv1, Srv30 -SessionName Night -Credential Domain01\\User01 { \"done on night shift\" } -InDisconnectedSession",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## Night           Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## Night           Srv30           Disconnected  Microsoft.PowerShell          None",
+        ])
+    );
+    let mut mgr = lab.shell();
+    let (ok, out, err) = run(
+        &mut mgr,
+        "Receive-PSSession -ComputerName Srv30 -Name Night -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "done on night shift\n");
+    let (ok, out, _) = run(&mut mgr, "Get-PSSession -Name Night | Format-Table");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## Night           Srv30           Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+}

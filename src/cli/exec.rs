@@ -2785,3 +2785,183 @@ pub fn main_cli(json: bool, command: Option<String>, shell: bool) -> i32 {
     let _ = thread.join();
     i32::from(!ok)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bridge::FakeWorker;
+
+    fn shell() -> (Shell, FakeWorker) {
+        let (h, fake) = WorkerHandle::fake();
+        let mut sh = Shell::new(
+            h,
+            ProfileTree::default(),
+            Passwords::Given(vec![("Domain01\\User01".into(), "pw".into())]),
+        );
+        // Nothing answers: bound every wait.
+        sh.silence_limit = Duration::from_millis(50);
+        (sh, fake)
+    }
+
+    fn opened(sh: &mut Shell, name: &str, computer: &str, max_ms: Option<u64>) -> Uuid {
+        let id = Uuid::new_v4();
+        let info = SessionInfo {
+            id: u32::try_from(sh.repo.len() + 1).unwrap_or(0),
+            name: name.into(),
+            instance_id: id,
+            computer_name: computer.into(),
+            state: SessionState::Opened,
+            configuration_name: "Microsoft.PowerShell".into(),
+            availability: Availability::Available,
+            idle_timeout_ms: Some(7_200_000),
+            max_idle_timeout_ms: max_ms,
+            output_buffering_mode: OutputBufferingMode::Block,
+            disconnected_on: None,
+            expires_on: None,
+            details: Default::default(),
+            commands: Vec::new(),
+            protocol_version: Some("2.3".into()),
+        };
+        sh.repo.push(LocalSession {
+            info,
+            computer: ComputerRef::new(
+                computer,
+                ConnectionSpec::for_computer(computer),
+                CredentialChoice::Implicit,
+            ),
+        });
+        id
+    }
+
+    fn run(sh: &mut Shell, line: &str) -> (bool, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let ok = sh.run_line(line, &mut out, &mut err);
+        (
+            ok,
+            String::from_utf8(out).unwrap_or_default(),
+            String::from_utf8(err).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn what_if_and_invalid_idle_timeouts_send_nothing() {
+        let (mut sh, fake) = shell();
+        opened(&mut sh, "ITTask", "Srv1", Some(43_200_000));
+        let (ok, out, _) = run(&mut sh, "Disconnect-PSSession -Name ITTask -WhatIf");
+        assert!(ok);
+        assert_eq!(
+            out,
+            "What if: Performing the operation \"Disconnect-PSSession\" on target \"Name: ITTask, ComputerName: Srv1\".\n"
+        );
+        let (ok, _, err) = run(
+            &mut sh,
+            "Disconnect-PSSession -Name ITTask -IdleTimeoutSec 86400",
+        );
+        assert!(!ok && err.contains("86400(seconds)"), "{err}");
+        let (ok, _, _) = run(&mut sh, "Remove-PSSession -Name IT* -WhatIf");
+        assert!(ok);
+        assert!(fake.commands().is_empty());
+    }
+
+    #[test]
+    fn disconnect_sends_the_options_and_throttle_limit() {
+        let (mut sh, fake) = shell();
+        let a = opened(&mut sh, "ITTask", "Srv1", Some(43_200_000));
+        let b = opened(&mut sh, "ITTask", "Srv2", Some(43_200_000));
+        let (ok, _, err) = run(
+            &mut sh,
+            "Get-PSSession -Name ITTask | Disconnect-PSSession -IdleTimeoutSec 43200 -OutputBufferingMode Drop -ThrottleLimit 1",
+        );
+        // Nobody answers, so the line fails after the silence limit.
+        assert!(!ok && err.contains("reported nothing"), "{err}");
+        let cmds = fake.commands();
+        match cmds.first() {
+            Some(Command::Disconnect {
+                sessions,
+                idle_timeout_sec,
+                output_buffering_mode,
+                throttle_limit,
+                ..
+            }) => {
+                let ids: Vec<Uuid> = sessions.iter().map(|s| s.instance_id).collect();
+                assert_eq!(ids, [a, b]);
+                assert_eq!(*idle_timeout_sec, Some(43_200));
+                assert_eq!(*output_buffering_mode, OutputBufferingMode::Drop);
+                assert_eq!(*throttle_limit, 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(cmds.get(1), Some(Command::Cancel { .. })));
+    }
+
+    #[test]
+    fn remote_listing_carries_names_credentials_and_throttle_limit() {
+        let (mut sh, fake) = shell();
+        let (ok, _, _) = run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name IT* -Credential Domain01\\User01 -ThrottleLimit 1",
+        );
+        assert!(!ok);
+        match fake.commands().first() {
+            Some(Command::ListSessions {
+                computers,
+                names,
+                throttle_limit,
+                ..
+            }) => {
+                let n: Vec<&str> = computers.iter().map(|c| c.name.as_str()).collect();
+                assert_eq!(n, ["Srv1", "Srv2", "Srv30"]);
+                assert_eq!(names, &["IT*".to_owned()]);
+                assert_eq!(*throttle_limit, 1);
+                assert!(computers.iter().all(|c| matches!(
+                    &c.credential,
+                    CredentialChoice::Once(cr) if cr.user == "Domain01\\User01"
+                )));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn session_options_become_connection_settings() {
+        let (mut sh, fake) = shell();
+        run(
+            &mut sh,
+            "$o = New-PSSessionOption -IdleTimeout 600000 -SkipCACheck -OperationTimeout 5000",
+        );
+        run(
+            &mut sh,
+            "New-PSSession -ComputerName Srv1 -Port 15985 -UseSSL -ConfigurationName ITTasks -SessionOption $o -Credential Domain01\\User01 -Name Job",
+        );
+        match fake.commands().first() {
+            Some(Command::NewSession {
+                computer,
+                name,
+                idle_timeout_ms,
+                ..
+            }) => {
+                assert_eq!(computer.spec.url(), "https://Srv1:15985/wsman");
+                assert_eq!(computer.spec.configuration_name, "ITTasks");
+                assert!(computer.spec.skip_ca_check);
+                assert_eq!(computer.spec.operation_timeout_ms, 5000);
+                assert_eq!(name.as_deref(), Some("Job"));
+                assert_eq!(*idle_timeout_ms, Some(600_000));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn uri_hosts_and_timespans() {
+        assert_eq!(uri_host("http://srv1:5985/wsman").as_deref(), Some("srv1"));
+        assert_eq!(uri_host("https://[::1]:5986/wsman").as_deref(), Some("::1"));
+        assert_eq!(ms_span(Some(172_800_000), 0), "2.00:00:00");
+        assert_eq!(ms_span(None, 180_000), "00:03:00");
+        assert_eq!(
+            configuration_query("Get-PSSessionConfiguration Microsoft.PowerShell").as_deref(),
+            Some("Microsoft.PowerShell")
+        );
+        assert_eq!(configuration_query("Get-Process"), None);
+    }
+}
