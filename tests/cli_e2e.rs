@@ -8,7 +8,8 @@ use std::sync::Arc;
 use baton::bridge::WorkerHandle;
 use baton::cli::exec::{Passwords, Shell, load_profiles, profiles_path};
 use baton::lab::{self, BuiltLab, LabConfig, Ports};
-use baton::model::profile::{Computer, Group, ProfileTree};
+use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
+use baton::store::credentials::CredentialStore;
 use baton::worker::{self, InProcessComputer, WorkerConfig};
 
 const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
@@ -74,16 +75,24 @@ impl Drop for InProcessLab {
 }
 
 fn shell_with(config: WorkerConfig, profiles: ProfileTree) -> Shell {
-    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
-    worker::spawn(side, config).expect("worker starts");
-    let mut sh = Shell::new(
-        handle,
+    shell_with_passwords(
+        config,
         profiles,
-        Passwords::Given(vec![
+        vec![
             (TECH.0.into(), TECH.1.into()),
             ("Domain01\\Admin".into(), "Admin-P@ss1".into()),
-        ]),
-    );
+        ],
+    )
+}
+
+fn shell_with_passwords(
+    config: WorkerConfig,
+    profiles: ProfileTree,
+    passwords: Vec<(String, String)>,
+) -> Shell {
+    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
+    worker::spawn(side, config).expect("worker starts");
+    let mut sh = Shell::new(handle, profiles, Passwords::Given(passwords));
     sh.silence_limit = std::time::Duration::from_secs(60);
     sh
 }
@@ -244,8 +253,23 @@ fn hand_over_over_http_with_profiles() {
     let running = rt
         .block_on(lab::start(&config, Ports::Ephemeral))
         .expect("lab listens");
-    // A profile file mapping the lab's computers to their loopback URLs.
+    // A profile file mapping the lab's computers to their loopback URLs;
+    // the group names the technician's credential, saved in the store.
+    let store = baton::store::credentials::MemoryStore::new();
+    let entry = baton::store::credentials::new_entry_id();
+    store
+        .set(
+            &entry,
+            TECH.0,
+            &baton::store::credentials::Secret::new(TECH.1.to_owned()),
+        )
+        .expect("saved");
+    let store: Arc<dyn CredentialStore> = Arc::new(store);
     let mut group = Group::new("Lab");
+    group.settings.credential = Some(CredentialRef {
+        user: TECH.0.to_owned(),
+        entry: Some(entry),
+    });
     for (name, url) in &running.endpoints {
         let mut c = Computer::new(name);
         c.settings.connection_uri = Some(url.clone());
@@ -265,8 +289,13 @@ fn hand_over_over_http_with_profiles() {
     let loaded = load_profiles(located, &mut err);
     assert!(err.is_empty());
     assert_eq!(loaded.computers().len(), 3);
-    let mut tech = shell_with(WorkerConfig::default(), loaded.clone());
-    let mut mgr = shell_with(WorkerConfig::default(), loaded);
+    // No password is given to these consoles: it comes from the store.
+    let http = || WorkerConfig {
+        credentials: Some(store.clone()),
+        in_process: HashMap::new(),
+    };
+    let mut tech = shell_with_passwords(http(), loaded.clone(), Vec::new());
+    let mut mgr = shell_with_passwords(http(), loaded, Vec::new());
     hand_over(&mut tech, &mut mgr);
     let (ok, out, err) = run(
         &mut tech,

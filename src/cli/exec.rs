@@ -2953,6 +2953,71 @@ mod tests {
     }
 
     #[test]
+    fn a_session_idle_timeout_above_the_maximum_is_refused_without_idle_timeout_sec() {
+        // Example 4: the session was created with New-PSSessionOption -IdleTimeout 172800000.
+        let (mut sh, fake) = shell();
+        opened(&mut sh, "ITTask", "Server01", Some(43_200_000));
+        if let Some(s) = sh.repo.first_mut() {
+            s.info.idle_timeout_ms = Some(172_800_000);
+        }
+        let (ok, out, err) = run(&mut sh, "Disconnect-PSSession -Name ITTask");
+        assert!(!ok && out.is_empty());
+        assert!(err.starts_with("Disconnect-PSSession : The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less that the minimum allowed60(seconds).  Choose an idle time out value that is within the allowed range and try again.\n"), "{err}");
+        assert!(fake.commands().is_empty());
+    }
+
+    #[test]
+    fn saved_profile_credentials_are_used_for_their_user_only() {
+        use crate::model::profile::{Computer, CredentialRef, Group};
+        let (h, fake) = WorkerHandle::fake();
+        let mut srv1 = Computer::new("Srv1");
+        srv1.settings.credential = Some(CredentialRef {
+            user: "Domain01\\User01".into(),
+            entry: Some("entry-1".into()),
+        });
+        let mut root = Group::new("");
+        root.computers.push(srv1);
+        let mut sh = Shell::new(
+            h,
+            ProfileTree { root },
+            Passwords::Given(vec![("Domain01\\Manager01".into(), "pw".into())]),
+        );
+        sh.silence_limit = Duration::from_millis(20);
+        let credential_of = |fake: &FakeWorker| match fake.commands().first() {
+            Some(Command::ListSessions { computers, .. }) => {
+                computers.first().map(|c| c.credential.clone())
+            }
+            _ => None,
+        };
+        run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv1 -Credential domain01\\user01",
+        );
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Saved { entry_id, .. }) if entry_id == "entry-1"
+        ));
+        run(&mut sh, "Get-PSSession -ComputerName Srv1");
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Saved { .. })
+        ));
+        run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv1 -Credential Domain01\\Manager01",
+        );
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Once(c)) if c.user == "Domain01\\Manager01"
+        ));
+        run(&mut sh, "Get-PSSession -ComputerName Srv2");
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Implicit)
+        ));
+    }
+
+    #[test]
     fn uri_hosts_and_timespans() {
         assert_eq!(uri_host("http://srv1:5985/wsman").as_deref(), Some("srv1"));
         assert_eq!(uri_host("https://[::1]:5986/wsman").as_deref(), Some("::1"));
