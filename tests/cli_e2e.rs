@@ -636,3 +636,36 @@ fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
         ])
     );
 }
+
+/// A remote Read-Host is answered from the console's answers, or stopped
+/// when nobody can answer.
+#[test]
+fn remote_read_host() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    sh.set_host_answers(vec!["Manager01".into()]);
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { $n = Read-Host -Prompt 'Your name'; \"hello $n\" }",
+    );
+    assert!(ok, "{err}");
+    assert!(out.ends_with("hello Manager01\n"), "{out}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { $n = Read-Host -Prompt 'Your name'; \"hello $n\" }",
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("asked for input, but baton is not reading from a terminal"),
+        "{err}"
+    );
+    assert!(!out.contains("hello"), "{out}");
+    let (ok, out, _) = run(&mut sh, "Invoke-Command -Session $s { \"still usable\" }");
+    assert!(ok);
+    assert_eq!(out, "still usable\n");
+}

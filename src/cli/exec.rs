@@ -181,6 +181,11 @@ pub struct Shell {
     repo: Vec<LocalSession>,
     wsman: BTreeSet<String>,
     prompted: HashMap<String, Credential>,
+    /// Answers for Read-Host in remote commands given in advance (None: ask the terminal when there is one).
+    host_answers: Option<std::collections::VecDeque<String>>,
+    /// Commands stopped while waiting for input: once the stop is through,
+    /// an empty answer wakes them so they can end.
+    stopping: HashMap<OpId, (SessionRef, Uuid)>,
     line: String,
     failed: bool,
 }
@@ -199,9 +204,18 @@ impl Shell {
             repo: Vec::new(),
             wsman: BTreeSet::new(),
             prompted: HashMap::new(),
+            host_answers: None,
+            stopping: HashMap::new(),
             line: String::new(),
             failed: false,
         }
+    }
+
+    /// Answers to give, in order, when remote commands ask for input
+    /// (`Read-Host`), instead of asking the terminal; when they run out, a
+    /// command that asks is stopped.
+    pub fn set_host_answers(&mut self, answers: Vec<String>) {
+        self.host_answers = Some(answers.into());
     }
 
     /// Asks the worker to stop (its connections close).
@@ -325,6 +339,15 @@ impl Shell {
             match ev {
                 Event::OpFinished { op, .. } => {
                     open.remove(&op);
+                    if let Some((session, command_id)) = self.stopping.remove(&op) {
+                        let op = self.worker.next_op();
+                        self.worker.send(Command::AnswerPrompt {
+                            op,
+                            session,
+                            command_id,
+                            answer: String::new(),
+                        });
+                    }
                 }
                 Event::OpFailed { op, error } => {
                     if let Some((ends, failed)) = open.get_mut(&op) {
@@ -378,6 +401,19 @@ impl Shell {
                     computer,
                     quotas,
                 } if open.contains_key(&op) => c.quotas.push((computer, quotas)),
+                Event::PromptRequested {
+                    computer,
+                    instance_id,
+                    command_id,
+                    prompt,
+                    secure,
+                } => {
+                    if let Some(f) =
+                        self.answer_prompt(&computer, instance_id, command_id, &prompt, secure)
+                    {
+                        c.failures.push(f);
+                    }
+                }
                 Event::Output {
                     computer, items, ..
                 } => {
@@ -393,6 +429,59 @@ impl Shell {
             }
         }
         c
+    }
+
+    /// Answers a remote `Read-Host` from the given answers or the terminal;
+    /// without either, stops the command and says why.
+    fn answer_prompt(
+        &mut self,
+        computer: &str,
+        instance_id: Uuid,
+        command_id: Uuid,
+        prompt: &str,
+        secure: bool,
+    ) -> Option<UserError> {
+        let k = (computer.to_ascii_lowercase(), instance_id);
+        let session = self.repo.iter().find(|s| s.key() == k)?.session_ref();
+        let answer = match &mut self.host_answers {
+            Some(q) => q.pop_front(),
+            None if matches!(self.passwords, Passwords::Environment) => read_host(prompt, secure),
+            None => None,
+        };
+        let op = self.worker.next_op();
+        match answer {
+            Some(answer) => {
+                self.worker.send(Command::AnswerPrompt {
+                    op,
+                    session,
+                    command_id,
+                    answer,
+                });
+                None
+            }
+            None => {
+                let name = session.name.clone();
+                self.stopping.insert(op, (session.clone(), command_id));
+                self.worker.send(Command::StopCommand {
+                    op,
+                    session,
+                    command_id,
+                });
+                let asked = if prompt.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({prompt})")
+                };
+                Some(UserError {
+                    summary: format!("The command in {name} was stopped"),
+                    detail: format!(
+                        "The command in {name} on {computer} asked for input{asked}, but baton is not reading from a terminal, so it was stopped."
+                    ),
+                    advice: None,
+                    error_id: Some("HostInputUnavailable".into()),
+                })
+            }
+        }
     }
 
     /// Prints one item of a remote command's output; true for an error record.
@@ -2645,6 +2734,27 @@ fn prompt_password(user: &str) -> Option<String> {
     read.ok()?;
     let pw = line.trim_end_matches(['\r', '\n']).to_owned();
     (!pw.is_empty()).then_some(pw)
+}
+
+/// Reads one line for a remote `Read-Host` from the terminal (without echo
+/// for secure strings); None when stdin is not a terminal.
+fn read_host(prompt: &str, secure: bool) -> Option<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return None;
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(err, "{prompt}: ");
+    let _ = err.flush();
+    let echo_off = secure && set_echo(false);
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if echo_off {
+        set_echo(true);
+        let _ = writeln!(err);
+    }
+    read.ok()?;
+    Some(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Turns terminal echo off or on; false when that is not possible here.
