@@ -311,6 +311,38 @@ fn hand_over_over_http_with_profiles() {
             "ProductVersion  : OS: 10.0.17763 SP: 0.0 Stack: 3.0",
         ]
     );
+    // -ConnectionUri reaches a computer without a profile (a password is given here).
+    let url = running.endpoints[1].1.clone();
+    let mut other = shell_with(
+        WorkerConfig {
+            credentials: None,
+            in_process: HashMap::new(),
+        },
+        ProfileTree::default(),
+    );
+    let (ok, _, err) = run(
+        &mut other,
+        &format!(
+            "$u = New-PSSession -ConnectionUri {url} -Name ByUri -Credential Domain01\\User01"
+        ),
+    );
+    assert!(ok, "{err}");
+    other.json = true;
+    let (ok, out, err) = run(
+        &mut other,
+        &format!(
+            "Get-PSSession -ConnectionUri {url} -Name By* -Credential Domain01\\User01 | Format-List -Property Name, State, ComputerName"
+        ),
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(v["Name"], "ByUri");
+    assert_eq!(v["State"], "Opened");
+    assert_eq!(v["ComputerName"], "127.0.0.1");
+    assert_eq!(v.as_object().map(|o| o.len()), Some(3));
+    let (ok, _, err) = run(&mut other, "Remove-PSSession -Session $u");
+    assert!(ok, "{err}");
+    other.shutdown();
     tech.shutdown();
     mgr.shutdown();
     rt.block_on(running.stop());

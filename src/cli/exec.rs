@@ -1220,6 +1220,15 @@ impl Shell {
                     Err(e)
                 }
             }
+            // With --json, formatting selects properties and stays data.
+            Invocation::FormatList { property } | Invocation::FormatTable { property, .. }
+                if self.json =>
+            {
+                Ok(input
+                    .iter()
+                    .map(|o| Obj::Record(select(obj_properties(o), property.as_deref())))
+                    .collect())
+            }
             Invocation::FormatList { property } => {
                 Ok(format_list_objs(&input, property.as_deref()))
             }
