@@ -701,3 +701,23 @@ fn remote_read_host() {
     assert!(ok);
     assert_eq!(out, "still usable\n");
 }
+
+/// The executable's entry point: exit code 0 when the line succeeds, 1 when
+/// it fails, 2 without anything to run.
+#[test]
+fn main_cli_exit_codes() {
+    use baton::cli::exec::main_cli;
+    assert_eq!(
+        main_cli(
+            false,
+            Some("$o = New-PSSessionOption -IdleTimeout 60000".into()),
+            false
+        ),
+        0
+    );
+    assert_eq!(
+        main_cli(true, Some("Get-PSSession -Bogus".into()), false),
+        1
+    );
+    assert_eq!(main_cli(false, None, false), 2);
+}
