@@ -186,7 +186,8 @@ pub struct Shell {
     /// Commands stopped while waiting for input: once the stop is through,
     /// an empty answer wakes them so they can end.
     stopping: HashMap<OpId, (SessionRef, Uuid)>,
-    line: String,
+    /// Answers in flight, with how often each was tried.
+    answering: HashMap<OpId, (SessionRef, Uuid, String, u32)>,
     failed: bool,
 }
 
@@ -206,7 +207,7 @@ impl Shell {
             prompted: HashMap::new(),
             host_answers: None,
             stopping: HashMap::new(),
-            line: String::new(),
+            answering: HashMap::new(),
             failed: false,
         }
     }
@@ -229,15 +230,27 @@ impl Shell {
     pub fn run_line(&mut self, line: &str, out: &mut dyn Write, err: &mut dyn Write) -> bool {
         self.drain_events();
         self.failed = false;
-        self.line = line.to_owned();
-        let statements = match super::parse_line(line) {
+        // A syntax error stops the whole line; binding happens per statement
+        // when it is reached, as in PowerShell.
+        let statements = match super::syntax::parse(line) {
             Ok(s) => s,
             Err(e) => {
+                let e = LineError::Parse(e);
                 let _ = err.write_all(super::render_line_error(line, &e).as_bytes());
                 return false;
             }
         };
-        for st in &statements {
+        for parsed in &statements {
+            let st = match super::bind_statement(parsed) {
+                Ok(st) => st,
+                Err(e) => {
+                    let e = LineError::Bind(e);
+                    let _ = err.write_all(super::render_line_error(line, &e).as_bytes());
+                    self.failed = true;
+                    continue;
+                }
+            };
+            let st = &st;
             match self.run_statement(st, out, err) {
                 Ok(objs) => match &st.assign_to {
                     Some(var) => {
@@ -339,17 +352,23 @@ impl Shell {
             match ev {
                 Event::OpFinished { op, .. } => {
                     open.remove(&op);
+                    self.answering.remove(&op);
                     if let Some((session, command_id)) = self.stopping.remove(&op) {
-                        let op = self.worker.next_op();
-                        self.worker.send(Command::AnswerPrompt {
-                            op,
-                            session,
-                            command_id,
-                            answer: String::new(),
-                        });
+                        self.send_answer(session, command_id, String::new(), 0);
                     }
                 }
                 Event::OpFailed { op, error } => {
+                    // The worker may report a prompt a moment before it can take
+                    // the answer ("Nothing to answer"): try again shortly.
+                    if let Some((session, command_id, answer, tries)) = self.answering.remove(&op) {
+                        if tries < 100 {
+                            std::thread::sleep(Duration::from_millis(10));
+                            self.send_answer(session, command_id, answer, tries + 1);
+                        } else {
+                            c.failures.push(error);
+                        }
+                        continue;
+                    }
                     if let Some((ends, failed)) = open.get_mut(&op) {
                         *failed += 1;
                         let done = match *ends {
@@ -448,18 +467,13 @@ impl Shell {
             None if matches!(self.passwords, Passwords::Environment) => read_host(prompt, secure),
             None => None,
         };
-        let op = self.worker.next_op();
         match answer {
             Some(answer) => {
-                self.worker.send(Command::AnswerPrompt {
-                    op,
-                    session,
-                    command_id,
-                    answer,
-                });
+                self.send_answer(session, command_id, answer, 0);
                 None
             }
             None => {
+                let op = self.worker.next_op();
                 let name = session.name.clone();
                 self.stopping.insert(op, (session.clone(), command_id));
                 self.worker.send(Command::StopCommand {
@@ -482,6 +496,18 @@ impl Shell {
                 })
             }
         }
+    }
+
+    fn send_answer(&mut self, session: SessionRef, command_id: Uuid, answer: String, tries: u32) {
+        let op = self.worker.next_op();
+        self.answering
+            .insert(op, (session.clone(), command_id, answer.clone(), tries));
+        self.worker.send(Command::AnswerPrompt {
+            op,
+            session,
+            command_id,
+            answer,
+        });
     }
 
     /// Prints one item of a remote command's output; true for an error record.
@@ -2981,6 +3007,14 @@ mod tests {
         let (ok, _, _) = run(&mut sh, "Remove-PSSession -Name IT* -WhatIf");
         assert!(ok);
         assert!(fake.commands().is_empty());
+        // Each statement is bound when reached: the first one runs.
+        let (ok, out, err) = run(
+            &mut sh,
+            "Remove-PSSession -Name ITTask -WhatIf; Get-PSSession -Bogus",
+        );
+        assert!(!ok);
+        assert!(out.starts_with("What if: "), "{out}");
+        assert!(err.contains("'Bogus'"), "{err}");
     }
 
     #[test]
