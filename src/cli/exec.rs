@@ -7,6 +7,15 @@
 //! profiles (so `-ComputerName Srv1` finds its connection settings), and a
 //! source of passwords. [`main_cli`] is the `baton` executable's entry point.
 //!
+//! Cmdlets: New-PSSession, Get-PSSession (this console's sessions, or
+//! `-ComputerName`/`-ConnectionUri` enumeration), Disconnect-PSSession,
+//! Connect-PSSession, Receive-PSSession, Invoke-Command (`-Session`,
+//! `-ComputerName` with temporary sessions, `-InDisconnectedSession`,
+//! `{Get-PSSessionConfiguration …}`), Remove-PSSession, New-PSSessionOption,
+//! Test-WSMan, Connect-WSMan, Disconnect-WSMan, Format-List, Format-Table.
+//! Not supported: background jobs (`-AsJob`, `-OutTarget Job`) and
+//! `-Confirm` prompts (ShouldProcess runs as confirmed; `-WhatIf` works).
+//!
 //! Passwords never come from arguments: `-Credential DOMAIN\user` takes the
 //! secret from the saved credential store when the computer's profile names
 //! that user with a saved entry, else from the `BATON_PASSWORD` environment
@@ -1718,6 +1727,12 @@ impl Shell {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Vec<Obj>, CmdError> {
+        if r.out_target == Some(cmdlets::OutTarget::Job) || r.job_name.is_some() {
+            return Err(CmdError::new(
+                cmdlet,
+                "baton does not run background jobs (-OutTarget Job, -JobName): the output is written to the console.",
+            ));
+        }
         let sessions = self.selected(cmdlet, &r.selection, input, 0, out, err)?;
         if r.what_if {
             for s in &sessions {
@@ -1832,6 +1847,12 @@ impl Shell {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Vec<Obj>, CmdError> {
+        if i.as_job {
+            return Err(CmdError::new(
+                cmdlet,
+                "baton does not run background jobs (-AsJob): use -InDisconnectedSession, then Receive-PSSession.",
+            ));
+        }
         let script = self.script_text(cmdlet, &i.script, out, err)?;
         match &i.target {
             InvokeTarget::Local => {
