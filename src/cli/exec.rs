@@ -30,6 +30,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
@@ -197,6 +198,8 @@ pub struct Shell {
     stopping: HashMap<OpId, (SessionRef, Uuid)>,
     /// Answers in flight, with how often each was tried.
     answering: HashMap<OpId, (SessionRef, Uuid, String, u32)>,
+    /// Set by a Ctrl+C handler: the action being waited on is stopped.
+    interrupt: Option<Arc<AtomicBool>>,
     failed: bool,
 }
 
@@ -217,6 +220,7 @@ impl Shell {
             host_answers: None,
             stopping: HashMap::new(),
             answering: HashMap::new(),
+            interrupt: None,
             failed: false,
         }
     }
@@ -226,6 +230,12 @@ impl Shell {
     /// command that asks is stopped.
     pub fn set_host_answers(&mut self, answers: Vec<String>) {
         self.host_answers = Some(answers.into());
+    }
+
+    /// A flag a Ctrl+C handler sets: the remote commands being waited on are
+    /// stopped, the actions cancelled, and the line returns (failed).
+    pub fn set_interrupt_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
     }
 
     /// Asks the worker to stop (its connections close).
@@ -339,9 +349,39 @@ impl Shell {
         let mut open: HashMap<OpId, (Ends, usize)> =
             ops.iter().map(|(op, e)| (*op, (*e, 0usize))).collect();
         let mut last = Instant::now();
+        // Commands that produced output and have not finished (for Ctrl+C).
+        let mut running: HashMap<Uuid, (String, Uuid)> = HashMap::new();
         while !open.is_empty() {
             let left = self.silence_limit.saturating_sub(last.elapsed());
-            let Some(ev) = self.worker.recv_timeout(left) else {
+            let slice = left.min(Duration::from_millis(200));
+            let got = self.worker.recv_timeout(slice);
+            if self
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.swap(false, Ordering::SeqCst))
+            {
+                // Ctrl+C: stop the remote commands, cancel the actions, return.
+                for (command_id, (computer, instance_id)) in &running {
+                    let k = (computer.to_ascii_lowercase(), *instance_id);
+                    if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
+                        let op = self.worker.next_op();
+                        self.worker.send(Command::StopCommand {
+                            op,
+                            session: s.session_ref(),
+                            command_id: *command_id,
+                        });
+                    }
+                }
+                for op in open.keys() {
+                    self.worker.send(Command::Cancel { op: *op });
+                }
+                self.failed = true;
+                break;
+            }
+            let Some(ev) = got else {
+                if !left.is_zero() && slice < left {
+                    continue;
+                }
                 c.failures.push(UserError {
                     summary: "No answer".into(),
                     detail: format!(
@@ -442,9 +482,16 @@ impl Shell {
                         c.failures.push(f);
                     }
                 }
+                Event::CommandFinished { command_id, .. } => {
+                    running.remove(&command_id);
+                }
                 Event::Output {
-                    computer, items, ..
+                    computer,
+                    instance_id,
+                    command_id,
+                    items,
                 } => {
+                    running.insert(command_id, (computer.clone(), instance_id));
                     if let Some((out, err)) = stream.as_mut() {
                         for item in &items {
                             if self.print_item(&computer, item, &mut **out, &mut **err) {
@@ -2828,6 +2875,31 @@ fn set_echo(_on: bool) -> bool {
     false
 }
 
+/// A flag set on Ctrl+C; a second Ctrl+C before the first was handled
+/// ends the process (exit code 130).
+fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    let _ = std::thread::Builder::new()
+        .name("baton-ctrl-c".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                while tokio::signal::ctrl_c().await.is_ok() {
+                    if f.swap(true, Ordering::SeqCst) {
+                        std::process::exit(130);
+                    }
+                }
+            });
+        });
+    flag
+}
+
 /// Where the profiles are read from: `BATON_PROFILES` when set, else the
 /// default profile file.
 pub fn profiles_path(env_value: Option<std::ffi::OsString>) -> Option<PathBuf> {
@@ -2896,6 +2968,7 @@ pub fn main_cli(json: bool, command: Option<String>, shell: bool) -> i32 {
     };
     let mut sh = Shell::new(handle, tree, Passwords::Environment);
     sh.json = json;
+    sh.set_interrupt_flag(ctrl_c_flag());
     let mut stdout = std::io::stdout();
     let mut ok = true;
     if let Some(line) = command {
@@ -3189,6 +3262,26 @@ mod tests {
             credential_of(&fake),
             Some(CredentialChoice::Implicit)
         ));
+    }
+
+    #[test]
+    fn ctrl_c_cancels_the_action_being_waited_on() {
+        let (mut sh, fake) = shell();
+        sh.silence_limit = Duration::from_secs(600);
+        let flag = Arc::new(AtomicBool::new(true));
+        sh.set_interrupt_flag(flag.clone());
+        let (ok, _, _) = run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+        );
+        assert!(!ok);
+        assert!(!flag.load(Ordering::SeqCst));
+        let cmds = fake.commands();
+        let listed = match cmds.first() {
+            Some(Command::ListSessions { op, .. }) => *op,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(cmds.get(1), Some(Command::Cancel { op }) if *op == listed));
     }
 
     #[test]
