@@ -721,3 +721,57 @@ fn main_cli_exit_codes() {
     );
     assert_eq!(main_cli(false, None, false), 2);
 }
+
+/// Sets a flag when a given text has been written (a user pressing Ctrl+C
+/// after seeing it).
+struct PressCtrlCAfter {
+    text: &'static str,
+    seen: Vec<u8>,
+    flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::io::Write for PressCtrlCAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.seen.extend_from_slice(buf);
+        if String::from_utf8_lossy(&self.seen).contains(self.text) {
+            self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Ctrl+C while a remote command runs stops it; the session stays usable.
+#[test]
+fn ctrl_c_stops_a_running_command() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    sh.set_interrupt_flag(flag.clone());
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let mut out = PressCtrlCAfter {
+        text: "first",
+        seen: Vec::new(),
+        flag: flag.clone(),
+    };
+    let mut err = Vec::new();
+    let ok = sh.run_line(
+        "Invoke-Command -Session $s { \"first\"; Start-Sleep -Seconds 600; \"never\" }",
+        &mut out,
+        &mut err,
+    );
+    assert!(!ok);
+    assert_eq!(String::from_utf8_lossy(&out.seen), "first\n");
+    let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { \"after\" }");
+    assert!(ok, "{err}");
+    assert_eq!(out, "after\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession $s");
+    assert!(ok, "{err}");
+}
