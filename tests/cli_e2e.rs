@@ -775,3 +775,45 @@ fn ctrl_c_stops_a_running_command() {
     let (ok, _, err) = run(&mut sh, "Remove-PSSession $s");
     assert!(ok, "{err}");
 }
+
+/// Warnings and errors of remote commands print as PowerShell prints them.
+#[test]
+fn remote_streams_print_like_powershell() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { \"out 1\"; Write-Warning \"KB5010 needs a reboot\"; Write-Error \"Cannot find path 'C:\\x' because it does not exist.\"; \"out 2\" }",
+    );
+    assert!(
+        !ok,
+        "an error record makes the line fail, as $? in PowerShell"
+    );
+    assert_eq!(out, "out 1\nout 2\n");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"WARNING: KB5010 needs a reboot"),
+        "{err}"
+    );
+    assert_eq!(
+        lines.get(1),
+        Some(&"Cannot find path 'C:\\x' because it does not exist."),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("    + CategoryInfo          : ")),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&"    + PSComputerName        : Srv1"),
+        "{err}"
+    );
+}
