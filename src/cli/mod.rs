@@ -7,8 +7,11 @@
 //! [`parse_line`] chains the first two for one input line.
 
 pub mod cmdlets;
+pub mod exec;
 pub mod format;
 pub mod syntax;
+
+pub use exec::{Passwords, Shell, main_cli};
 
 use cmdlets::{BindError, BoundCommand};
 use syntax::{ParseError, PipelineElement, Statement, Value};

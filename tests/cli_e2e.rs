@@ -1,0 +1,819 @@
+//! The `baton` command line's executor end to end: `Shell` lines against the
+//! lab endpoint, in process and over loopback HTTP, following the
+//! Disconnect-PSSession / Connect-PSSession reference pages.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use baton::bridge::WorkerHandle;
+use baton::cli::exec::{Passwords, Shell, load_profiles, profiles_path};
+use baton::lab::{self, BuiltLab, LabConfig, Ports};
+use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
+use baton::store::credentials::CredentialStore;
+use baton::worker::{self, InProcessComputer, WorkerConfig};
+
+const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+
+/// A lab served in process, with its ticker on a runtime of its own.
+struct InProcessLab {
+    rt: tokio::runtime::Runtime,
+    built: BuiltLab,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl InProcessLab {
+    fn new(seeded: bool) -> Self {
+        let mut config = LabConfig::demo();
+        if !seeded {
+            config.sessions.clear();
+        }
+        let built = lab::build(&config).expect("lab builds");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let services = built.computers.iter().map(|c| c.service.clone()).collect();
+        let ticker = {
+            let _g = rt.enter();
+            lab::service::spawn_ticker(services, std::time::Duration::from_millis(20))
+        };
+        InProcessLab { rt, built, ticker }
+    }
+
+    /// A new console (a new worker: another client).
+    fn shell(&self) -> Shell {
+        let in_process: HashMap<String, InProcessComputer> = self
+            .built
+            .computers
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_ascii_lowercase(),
+                    InProcessComputer {
+                        service: c.service.clone(),
+                        users: self.built.users.clone(),
+                    },
+                )
+            })
+            .collect();
+        shell_with(
+            WorkerConfig {
+                credentials: None,
+                in_process,
+            },
+            ProfileTree::default(),
+        )
+    }
+}
+
+impl Drop for InProcessLab {
+    fn drop(&mut self) {
+        self.ticker.abort();
+        let _ = &self.rt;
+    }
+}
+
+fn shell_with(config: WorkerConfig, profiles: ProfileTree) -> Shell {
+    shell_with_passwords(
+        config,
+        profiles,
+        vec![
+            (TECH.0.into(), TECH.1.into()),
+            ("Domain01\\Admin".into(), "Admin-P@ss1".into()),
+        ],
+    )
+}
+
+fn shell_with_passwords(
+    config: WorkerConfig,
+    profiles: ProfileTree,
+    passwords: Vec<(String, String)>,
+) -> Shell {
+    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
+    worker::spawn(side, config).expect("worker starts");
+    let mut sh = Shell::new(handle, profiles, Passwords::Given(passwords));
+    sh.silence_limit = std::time::Duration::from_secs(60);
+    sh
+}
+
+/// Runs a line; (succeeded, stdout, stderr).
+fn run(sh: &mut Shell, line: &str) -> (bool, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let ok = sh.run_line(line, &mut out, &mut err);
+    let out = String::from_utf8(out).expect("utf-8");
+    let err = String::from_utf8(err).expect("utf-8");
+    eprintln!("PS> {line}\n{out}{err}");
+    (ok, out, err)
+}
+
+/// A table's lines with the Id column blanked (ids are per console).
+fn without_ids(table: &str) -> Vec<String> {
+    table
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let trimmed = l.trim_start();
+            match trimmed.split_once(' ') {
+                Some((id, rest)) if id.chars().all(|c| c.is_ascii_digit()) => {
+                    format!("## {}", rest)
+                }
+                _ => l.to_owned(),
+            }
+        })
+        .collect()
+}
+
+const HEADER: [&str; 2] = [
+    "Id Name            ComputerName    State         ConfigurationName     Availability",
+    "-- ----            ------------    -----         -----------------     ------------",
+];
+
+fn table(rows: &[&str]) -> Vec<String> {
+    HEADER
+        .iter()
+        .chain(rows.iter())
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// The technician starts a job on Srv1 in a disconnected session; a manager
+/// on another console finds the session, connects with the technician's
+/// credentials, reads everything that piled up and removes it
+/// (Disconnect-PSSession example 3, Connect-PSSession examples).
+fn hand_over(tech: &mut Shell, mgr: &mut Shell) {
+    let (ok, out, err) = run(
+        tech,
+        "$s = New-PSSession -ComputerName Srv1, Srv2, Srv30 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty() && err.is_empty(), "{err}");
+    let (ok, out, _) = run(tech, "$s");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv30           Opened        Microsoft.PowerShell     Available",
+        ])
+    );
+    let (ok, out, err) = run(
+        tech,
+        "Invoke-Command $s[0] { 1..5 | ForEach-Object { Start-Sleep -Milliseconds 200; \"patch $_\" } } -InDisconnectedSession",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (ok, out, err) = run(
+        tech,
+        "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+            "## ITTask          Srv30           Opened        Microsoft.PowerShell     Available",
+        ])
+    );
+
+    // The manager's console: another client.
+    let (ok, out, err) = run(
+        mgr,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (ok, out, err) = run(
+        mgr,
+        "$s = Connect-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty(), "{err}");
+    let (ok, out, _) = run(mgr, "$s");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+    let (ok, out, err) = run(mgr, "Receive-PSSession -Session $s");
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["patch 1", "patch 2", "patch 3", "patch 4", "patch 5"]
+    );
+    let (ok, _, err) = run(mgr, "Remove-PSSession $s");
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        mgr,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty(), "{out}{err}");
+    // The technician cleans up the other two.
+    let (ok, _, err) = run(
+        tech,
+        "Get-PSSession -Name ITTask -State Opened | Remove-PSSession",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(tech, "Get-PSSession -State Opened");
+    assert!(ok && out.is_empty(), "{out}");
+}
+
+#[test]
+fn hand_over_in_process() {
+    let lab = InProcessLab::new(false);
+    let mut tech = lab.shell();
+    let mut mgr = lab.shell();
+    hand_over(&mut tech, &mut mgr);
+    tech.shutdown();
+    mgr.shutdown();
+}
+
+#[test]
+fn hand_over_over_http_with_profiles() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let running = rt
+        .block_on(lab::start(&config, Ports::Ephemeral))
+        .expect("lab listens");
+    // A profile file mapping the lab's computers to their loopback URLs;
+    // the group names the technician's credential, saved in the store.
+    let store = baton::store::credentials::MemoryStore::new();
+    let entry = baton::store::credentials::new_entry_id();
+    store
+        .set(
+            &entry,
+            TECH.0,
+            &baton::store::credentials::Secret::new(TECH.1.to_owned()),
+        )
+        .expect("saved");
+    let store: Arc<dyn CredentialStore> = Arc::new(store);
+    let mut group = Group::new("Lab");
+    group.settings.credential = Some(CredentialRef {
+        user: TECH.0.to_owned(),
+        entry: Some(entry),
+    });
+    for (name, url) in &running.endpoints {
+        let mut c = Computer::new(name);
+        c.settings.connection_uri = Some(url.clone());
+        group.computers.push(c);
+    }
+    let mut root = Group::new("");
+    root.groups.push(group);
+    let tree = ProfileTree { root };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profiles.toml");
+    baton::store::profiles::ProfileStore::new(&path)
+        .save(&tree)
+        .expect("profiles saved");
+    let located = profiles_path(Some(path.clone().into_os_string()));
+    assert_eq!(located.as_deref(), Some(path.as_path()));
+    let mut err = Vec::new();
+    let loaded = load_profiles(located, &mut err);
+    assert!(err.is_empty());
+    assert_eq!(loaded.computers().len(), 3);
+    // No password is given to these consoles: it comes from the store.
+    let http = || WorkerConfig {
+        credentials: Some(store.clone()),
+        in_process: HashMap::new(),
+    };
+    let mut tech = shell_with_passwords(http(), loaded.clone(), Vec::new());
+    let mut mgr = shell_with_passwords(http(), loaded, Vec::new());
+    hand_over(&mut tech, &mut mgr);
+    let (ok, out, err) = run(
+        &mut tech,
+        "Test-WSMan -ComputerName Srv30 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| !l.is_empty()).collect::<Vec<_>>(),
+        [
+            "wsmid           : http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd",
+            "ProtocolVersion : http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd",
+            "ProductVendor   : Microsoft Corporation",
+            "ProductVersion  : OS: 10.0.17763 SP: 0.0 Stack: 3.0",
+        ]
+    );
+    // -ConnectionUri reaches a computer without a profile (a password is given here).
+    let url = running.endpoints[1].1.clone();
+    let mut other = shell_with(
+        WorkerConfig {
+            credentials: None,
+            in_process: HashMap::new(),
+        },
+        ProfileTree::default(),
+    );
+    let (ok, _, err) = run(
+        &mut other,
+        &format!(
+            "$u = New-PSSession -ConnectionUri {url} -Name ByUri -Credential Domain01\\User01"
+        ),
+    );
+    assert!(ok, "{err}");
+    other.json = true;
+    let (ok, out, err) = run(
+        &mut other,
+        &format!(
+            "Get-PSSession -ConnectionUri {url} -Name By* -Credential Domain01\\User01 | Format-List -Property Name, State, ComputerName"
+        ),
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    assert_eq!(v["Name"], "ByUri");
+    assert_eq!(v["State"], "Opened");
+    assert_eq!(v["ComputerName"], "127.0.0.1");
+    assert_eq!(v.as_object().map(|o| o.len()), Some(3));
+    let (ok, _, err) = run(&mut other, "Remove-PSSession -Session $u");
+    assert!(ok, "{err}");
+    other.shutdown();
+    tech.shutdown();
+    mgr.shutdown();
+    rt.block_on(running.stop());
+}
+
+#[test]
+fn a_corrupt_profile_file_is_reported_and_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profiles.toml");
+    std::fs::write(&path, "this is [not toml").expect("written");
+    let mut err = Vec::new();
+    let tree = load_profiles(Some(path), &mut err);
+    assert!(tree.computers().is_empty());
+    let err = String::from_utf8(err).expect("utf-8");
+    assert!(err.contains("the profile file cannot be used"), "{err}");
+    let mut err = Vec::new();
+    let missing = load_profiles(Some(dir.path().join("none.toml")), &mut err);
+    assert!(missing.computers().is_empty() && err.is_empty());
+}
+
+/// Disconnect-PSSession example 4: the idle timeout is checked against the
+/// server's maximum before anything is sent.
+#[test]
+fn idle_timeout_out_of_range_is_refused_before_sending() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, _) = run(
+        &mut sh,
+        "$Timeout = New-PSSessionOption -IdleTimeout 172800000",
+    );
+    assert!(ok);
+    let (ok, out, _) = run(&mut sh, "$Timeout.IdleTimeout");
+    assert!(ok);
+    assert_eq!(out, "2.00:00:00\n");
+    // The lab refuses such a session at creation (MaxIdleTimeoutms 43200000).
+    let (ok, _, err) = run(
+        &mut sh,
+        "$t = New-PSSession -ComputerName Srv1 -Name Long -SessionOption $Timeout -Credential Domain01\\User01",
+    );
+    assert!(!ok && err.contains("43200000"), "{err}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 172800",
+    );
+    assert!(!ok && out.is_empty());
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "Disconnect-PSSession : The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less that the minimum allowed60(seconds).  Choose an idle time out value that is within the allowed range and try again.",
+            "    + CategoryInfo          : InvalidArgument: (ITTask:PSSession) [Disconnect-PSSession], RuntimeException",
+            "    + FullyQualifiedErrorId : CannotDisconnectSessionWithInvalidIdleTimeout,Microsoft.PowerShell.Commands.DisconnectPSSessionCommand",
+        ]
+    );
+    let (ok, _, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 59",
+    );
+    assert!(
+        !ok && err.contains("less that the minimum allowed60(seconds)"),
+        "{err}"
+    );
+    // Nothing was sent: the session is still open.
+    let (_, out, _) = run(&mut sh, "$s.State");
+    assert_eq!(out, "Opened\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Disconnect-PSSession -Session $s -IdleTimeoutSec 43200",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (_, out, _) = run(&mut sh, "$s.Runspace.ConnectionInfo.IdleTimeout");
+    assert_eq!(out, "43200000\n");
+    // The server agrees, as another console sees it.
+    let mut other = lab.shell();
+    other.json = true;
+    let (ok, out, err) = run(
+        &mut other,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON document");
+    assert_eq!(v["IdleTimeout"], 43_200_000);
+    assert_eq!(v["State"], "Disconnected");
+}
+
+/// A session held by another client is refused with PowerShell's explanation.
+#[test]
+fn busy_sessions_are_refused() {
+    let lab = InProcessLab::new(true);
+    let mut sh = lab.shell();
+    let (ok, out, err) = run(
+        &mut sh,
+        "Connect-PSSession -ComputerName Srv2 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(!ok && out.is_empty());
+    assert!(
+        err.starts_with("Connect-PSSession : Cannot connect PSSession \"ITTask\", either because it is not in the Disconnected state, or it is not available for connection."),
+        "{err}"
+    );
+    assert!(err.contains("FullyQualifiedErrorId"), "{err}");
+}
+
+/// Wildcards and ThrottleLimit across the three computers, as a table and as JSON.
+#[test]
+fn wildcards_throttle_limit_and_json() {
+    let lab = InProcessLab::new(true);
+    let mut sh = lab.shell();
+    let line = "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name IT* -Credential Domain01\\User01 -ThrottleLimit 1";
+    let (ok, out, err) = run(&mut sh, line);
+    assert!(ok, "{err}");
+    let rows = without_ids(&out);
+    assert_eq!(rows.len(), 5, "{out}");
+    assert_eq!(rows[..2], table(&[])[..]);
+    for (row, computer) in rows[2..].iter().zip(["Srv1", "Srv2", "Srv30"]) {
+        assert!(
+            row.starts_with(&format!("## ITTask          {computer} ")),
+            "{row}"
+        );
+    }
+    assert!(
+        rows[2].ends_with("Disconnected  Microsoft.PowerShell          None"),
+        "{}",
+        rows[2]
+    );
+    let (ok, out, _) = run(
+        &mut sh,
+        "Get-PSSession -ComputerName Srv1 -Name Back* -Credential Domain01\\User01",
+    );
+    assert!(ok && out.is_empty(), "{out}");
+
+    sh.json = true;
+    let (ok, out, err) = run(&mut sh, line);
+    assert!(ok, "{err}");
+    let docs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON document per line"))
+        .collect();
+    assert_eq!(docs.len(), 3);
+    for (d, computer) in docs.iter().zip(["Srv1", "Srv2", "Srv30"]) {
+        for key in [
+            "Id",
+            "Name",
+            "InstanceId",
+            "ComputerName",
+            "State",
+            "ConfigurationName",
+            "Availability",
+            "IdleTimeout",
+            "OutputBufferingMode",
+        ] {
+            assert!(d.get(key).is_some(), "{key} missing in {d}");
+        }
+        assert_eq!(d["ComputerName"], computer);
+        assert_eq!(d["Name"], "ITTask");
+    }
+    assert_eq!(docs[0]["Availability"], "None");
+}
+
+/// `Get-PSSession … | Disconnect-PSSession`, with -WhatIf first (nothing sent).
+#[test]
+fn piped_disconnect_and_what_if() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1, Srv2 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Get-PSSession -Name ITTask -ComputerName Srv1 -Credential Domain01\\User01 | Disconnect-PSSession -WhatIf",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "What if: Performing the operation \"Disconnect-PSSession\" on target \"Name: ITTask, ComputerName: Srv1\".\n"
+    );
+    let (_, out, _) = run(&mut sh, "Get-PSSession -State Opened");
+    assert_eq!(without_ids(&out).len(), 4, "{out}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01 | Disconnect-PSSession -IdleTimeoutSec 86400",
+    );
+    assert!(!ok && err.contains("86400(seconds)"), "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Get-PSSession -Name ITTask -ComputerName Srv1 -Credential Domain01\\User01 | Disconnect-PSSession -OutputBufferingMode Drop",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let (_, out, _) = run(&mut sh, "Get-PSSession");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## ITTask          Srv2            Opened        Microsoft.PowerShell     Available",
+        ])
+    );
+    // Reconnect from the same console, run something, and clean up.
+    let (ok, out, err) = run(&mut sh, "Connect-PSSession -Session $s[0]");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Opened        Microsoft.PowerShell     Available"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { \"hello\" }");
+    assert!(ok, "{err}");
+    assert_eq!(out, "hello\nhello\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    let (_, out, _) = run(&mut sh, "$s[1].State");
+    assert_eq!(out, "Closed\n");
+}
+
+/// `Invoke-Command -ComputerName … {Get-PSSessionConfiguration …} | Format-List -Property *`
+/// prints the configuration's quotas (Disconnect-PSSession example 4).
+#[test]
+fn session_configuration_quotas() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 {Get-PSSessionConfiguration Microsoft.PowerShell} -Credential Domain01\\Admin | Format-List -Property *",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\nMaxIdleTimeoutms              : 43200000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nIdleTimeoutms                 : 7200000\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nPSComputerName                : Srv1\n"),
+        "{out}"
+    );
+    let (ok, out, _) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 { \"one\"; \"two\" } -Credential Domain01\\User01",
+    );
+    assert!(ok);
+    assert_eq!(out, "one\ntwo\n");
+}
+
+/// Connect-WSMan / Disconnect-WSMan keep a per-console set of computers.
+#[test]
+fn wsman_connections() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(!ok && err.starts_with("Disconnect-WSMan : "), "{err}");
+    let (ok, _, err) = run(
+        &mut sh,
+        "Connect-WSMan -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(ok, "{err}");
+    let (ok, _, _) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
+    assert!(!ok);
+}
+
+#[test]
+fn a_user_without_password_gets_a_clear_error() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "New-PSSession -ComputerName Srv1 -Credential Domain01\\Manager01",
+    );
+    assert!(!ok);
+    assert!(err.contains("BATON_PASSWORD"), "{err}");
+    assert!(!err.contains("P@ss"), "{err}");
+}
+
+/// `Invoke-Command -ComputerName … -InDisconnectedSession` creates the
+/// sessions, starts the script and disconnects; another console receives.
+#[test]
+fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
+    let lab = InProcessLab::new(false);
+    let mut tech = lab.shell();
+    let (ok, out, err) = run(
+        &mut tech,
+        "Invoke-Command -ComputerName Srv1, Srv30 -SessionName Night -Credential Domain01\\User01 { \"done on night shift\" } -InDisconnectedSession",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## Night           Srv1            Disconnected  Microsoft.PowerShell          None",
+            "## Night           Srv30           Disconnected  Microsoft.PowerShell          None",
+        ])
+    );
+    let mut mgr = lab.shell();
+    let (ok, out, err) = run(
+        &mut mgr,
+        "Receive-PSSession -ComputerName Srv30 -Name Night -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "done on night shift\n");
+    let (ok, out, _) = run(&mut mgr, "Get-PSSession -Name Night | Format-Table");
+    assert!(ok);
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## Night           Srv30           Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+}
+
+/// A remote Read-Host is answered from the console's answers, or stopped
+/// when nobody can answer.
+#[test]
+fn remote_read_host() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    sh.set_host_answers(vec!["Manager01".into()]);
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { $n = Read-Host -Prompt 'Your name'; \"hello $n\" }",
+    );
+    assert!(ok, "{err}");
+    assert!(out.ends_with("hello Manager01\n"), "{out}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { $n = Read-Host -Prompt 'Your name'; \"hello $n\" }",
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("asked for input, but baton is not reading from a terminal"),
+        "{err}"
+    );
+    assert!(!out.contains("hello"), "{out}");
+    let (ok, out, _) = run(&mut sh, "Invoke-Command -Session $s { \"still usable\" }");
+    assert!(ok);
+    assert_eq!(out, "still usable\n");
+}
+
+/// The executable's entry point: exit code 0 when the line succeeds, 1 when
+/// it fails, 2 without anything to run.
+#[test]
+fn main_cli_exit_codes() {
+    use baton::cli::exec::main_cli;
+    assert_eq!(
+        main_cli(
+            false,
+            Some("$o = New-PSSessionOption -IdleTimeout 60000".into()),
+            false
+        ),
+        0
+    );
+    assert_eq!(
+        main_cli(true, Some("Get-PSSession -Bogus".into()), false),
+        1
+    );
+    assert_eq!(main_cli(false, None, false), 2);
+}
+
+/// Sets a flag when a given text has been written (a user pressing Ctrl+C
+/// after seeing it).
+struct PressCtrlCAfter {
+    text: &'static str,
+    seen: Vec<u8>,
+    flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::io::Write for PressCtrlCAfter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.seen.extend_from_slice(buf);
+        if String::from_utf8_lossy(&self.seen).contains(self.text) {
+            self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Ctrl+C while a remote command runs stops it; the session stays usable.
+#[test]
+fn ctrl_c_stops_a_running_command() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    sh.set_interrupt_flag(flag.clone());
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let mut out = PressCtrlCAfter {
+        text: "first",
+        seen: Vec::new(),
+        flag: flag.clone(),
+    };
+    let mut err = Vec::new();
+    let ok = sh.run_line(
+        "Invoke-Command -Session $s { \"first\"; Start-Sleep -Seconds 600; \"never\" }",
+        &mut out,
+        &mut err,
+    );
+    assert!(!ok);
+    assert_eq!(String::from_utf8_lossy(&out.seen), "first\n");
+    let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { \"after\" }");
+    assert!(ok, "{err}");
+    assert_eq!(out, "after\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession $s");
+    assert!(ok, "{err}");
+}
+
+/// Warnings and errors of remote commands print as PowerShell prints them.
+#[test]
+fn remote_streams_print_like_powershell() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { \"out 1\"; Write-Warning \"KB5010 needs a reboot\"; Write-Error \"Cannot find path 'C:\\x' because it does not exist.\"; \"out 2\" }",
+    );
+    assert!(
+        !ok,
+        "an error record makes the line fail, as $? in PowerShell"
+    );
+    assert_eq!(out, "out 1\nout 2\n");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines.first(),
+        Some(&"WARNING: KB5010 needs a reboot"),
+        "{err}"
+    );
+    assert_eq!(
+        lines.get(1),
+        Some(&"Cannot find path 'C:\\x' because it does not exist."),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("    + CategoryInfo          : ")),
+        "{err}"
+    );
+    assert!(
+        lines.contains(&"    + PSComputerName        : Srv1"),
+        "{err}"
+    );
+}
