@@ -1,5 +1,293 @@
-//! The `baton` executable.
+//! The `baton` executable: the console (default), the cmdlet-syntax command
+//! line (`-c`, `shell`), and the lab endpoint (`lab`).
 
-fn main() {
-    println!("baton {}", env!("CARGO_PKG_VERSION"));
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use baton::app;
+use baton::bridge::WorkerHandle;
+use baton::lab::{LabConfig, Ports};
+use baton::worker::{self, WorkerConfig};
+
+/// A console for PowerShell remote sessions on Windows computers.
+#[derive(Parser, Debug)]
+#[command(name = "baton", version, about)]
+struct Cli {
+    /// Print each result object as JSON, one document per line.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Run one line of PowerShell cmdlet syntax and exit.
+    #[arg(short = 'c', value_name = "LINE")]
+    command: Option<String>,
+    /// Open the console on the lab endpoint's demo computers, whatever the profiles.
+    #[arg(long)]
+    demo: bool,
+    #[command(subcommand)]
+    mode: Option<Mode>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Mode {
+    /// Read cmdlet lines from standard input, keeping sessions and variables like a PowerShell console.
+    Shell,
+    /// Run the lab endpoint: emulated Windows computers on loopback.
+    Lab {
+        /// A lab file (TOML); default: the built-in demo (Srv1, Srv2, Srv30).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Users file: lines `DOMAIN\name:password` (replaces the lab file's users).
+        #[arg(long, value_name = "FILE")]
+        users: Option<PathBuf>,
+        /// Add a user, `DOMAIN\name:password` (repeatable).
+        #[arg(long, value_name = "DOMAIN\\NAME:PASSWORD")]
+        user: Vec<String>,
+        /// Listen on 127.0.0.1 with free ports instead of the lab file's addresses.
+        #[arg(long)]
+        ephemeral_ports: bool,
+        /// Accept Basic authentication (off by default, as on Windows).
+        #[arg(long)]
+        basic: bool,
+        /// Accept unencrypted HTTP bodies (AllowUnencrypted; off by default, as on Windows).
+        #[arg(long)]
+        allow_unencrypted: bool,
+        /// Run the lab clock this many times faster (idle timeouts in seconds).
+        #[arg(long, value_name = "FACTOR")]
+        time_scale: Option<f64>,
+        /// Do not write the lab's computers into the profile file.
+        #[arg(long)]
+        no_profiles: bool,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,baton::store::credentials=error")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.mode {
+        Some(Mode::Lab {
+            config,
+            users,
+            user,
+            ephemeral_ports,
+            basic,
+            allow_unencrypted,
+            time_scale,
+            no_profiles,
+        }) => lab_mode(
+            config,
+            users,
+            user,
+            ephemeral_ports,
+            basic,
+            allow_unencrypted,
+            time_scale,
+            no_profiles,
+        ),
+        Some(Mode::Shell) => ExitCode::from(exit(baton::cli::exec::main_cli(cli.json, None, true))),
+        None if cli.command.is_some() => ExitCode::from(exit(baton::cli::exec::main_cli(
+            cli.json,
+            cli.command,
+            false,
+        ))),
+        None => gui(cli.demo),
+    }
+}
+
+fn exit(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lab_mode(
+    config: Option<PathBuf>,
+    users: Option<PathBuf>,
+    user: Vec<String>,
+    ephemeral: bool,
+    basic: bool,
+    allow_unencrypted: bool,
+    time_scale: Option<f64>,
+    no_profiles: bool,
+) -> ExitCode {
+    let fail = |msg: String| {
+        eprintln!("baton lab: {msg}");
+        ExitCode::from(2)
+    };
+    let mut cfg = match config {
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(text) => match LabConfig::from_toml(&text) {
+                Ok(c) => c,
+                Err(e) => return fail(format!("{}: {e}", path.display())),
+            },
+            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+        },
+        None => LabConfig::demo(),
+    };
+    let mut extra = Vec::new();
+    if let Some(path) = users {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                cfg.users.clear();
+                extra.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(str::to_owned),
+                );
+            }
+            Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    extra.extend(user);
+    for u in extra {
+        let Some((name, password)) = u.split_once(':') else {
+            return fail(format!("user {u:?} must be written DOMAIN\\name:password"));
+        };
+        if !name.contains('\\') || password.is_empty() {
+            return fail(format!(
+                "user {name:?} must be written DOMAIN\\name:password"
+            ));
+        }
+        cfg.users.push(baton::lab::config::UserConfig {
+            name: name.to_owned(),
+            password: password.to_owned(),
+            admin: false,
+            role: String::new(),
+        });
+    }
+    cfg.basic |= basic;
+    cfg.allow_unencrypted |= allow_unencrypted;
+    if let Some(t) = time_scale {
+        if !(t.is_finite() && t > 0.0) {
+            return fail("--time-scale must be a positive number".into());
+        }
+        cfg.time_scale = t;
+    }
+    let profiles = if no_profiles {
+        None
+    } else {
+        match app::profile_store() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!(
+                    "baton lab: the profile file is not available ({e}); continuing without it"
+                );
+                None
+            }
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(e.to_string()),
+    };
+    let ports = if ephemeral {
+        Ports::Ephemeral
+    } else {
+        Ports::Configured
+    };
+    match rt.block_on(app::run_lab(cfg, ports, profiles)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn gui(demo: bool) -> ExitCode {
+    let (tree, profile_error) = app::load_profiles();
+    if let Some(e) = &profile_error {
+        eprintln!("baton: the profile file could not be read ({e}); it was left untouched");
+    }
+    let mut inventory = app::inventory(&tree);
+    // First run (no profiles) or --demo: the lab's demo computers, in process
+    // but over real loopback HTTP with NTLM, exactly as a Windows server.
+    let lab_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("baton-lab")
+        .enable_all()
+        .build();
+    let mut _lab = None;
+    if demo || inventory.is_empty() {
+        match &lab_rt {
+            Ok(rt) => match rt.block_on(baton::lab::start(&LabConfig::demo(), Ports::Ephemeral)) {
+                Ok(running) => {
+                    inventory = app::demo_inventory(&running);
+                    _lab = Some(running);
+                }
+                Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
+            },
+            Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
+        }
+    }
+    let ctx = egui::Context::default();
+    let (handle, side) = WorkerHandle::pair(baton::ui::waker_for(&ctx));
+    let chosen = baton::store::credentials::choose_store();
+    if let Some(u) = &chosen.unavailable {
+        eprintln!("baton: {u}");
+    }
+    let saved = chosen
+        .store
+        .list()
+        .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
+        .unwrap_or_default();
+    let config = WorkerConfig {
+        credentials: Some(Arc::clone(&chosen.store)),
+        ..WorkerConfig::default()
+    };
+    if let Err(e) = worker::spawn(side, config) {
+        eprintln!("baton: the background worker could not start: {e}");
+        return ExitCode::from(1);
+    }
+    // Open on the truth: list every computer's sessions at once.
+    let computers: Vec<_> = inventory
+        .iter()
+        .flat_map(|g| g.computers.iter().map(|c| c.computer_ref()))
+        .collect();
+    if !computers.is_empty() {
+        handle.send(baton::bridge::Command::ListSessions {
+            op: handle.next_op(),
+            computers,
+            names: Vec::new(),
+            throttle_limit: 32,
+        });
+    }
+    let store = chosen.store.clone();
+    let options = baton::ui::RunOptions {
+        egui_ctx: Some(ctx),
+        saved_credentials: saved,
+        credential_saver: Some(Box::new(move |cred: baton::model::Credential| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let id = baton::store::credentials::new_entry_id();
+                let secret =
+                    baton::store::credentials::Secret::new(cred.password.expose().to_owned());
+                if let Err(e) = store.set(&id, &cred.user, &secret) {
+                    eprintln!("baton: the credential of {} was not saved: {e}", cred.user);
+                }
+            });
+        })),
+    };
+    match baton::ui::run_native(handle, inventory, options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("baton: the window could not open: {e}");
+            eprintln!(
+                "Run installer/run-lab.sh to install the window-system libraries, or use the command line: baton -c \"Get-PSSession -ComputerName Srv1\""
+            );
+            ExitCode::from(1)
+        }
+    }
 }

@@ -77,6 +77,8 @@ pub struct LabService {
     pub product_version: String,
     /// Upper bound of a Receive's wait (Windows clamps OperationTimeout to MaxTimeoutms).
     pub max_timeout_ms: u64,
+    /// WS-Management requests served (for benchmarks and diagnostics).
+    requests: std::sync::atomic::AtomicU64,
 }
 
 struct RandomIds;
@@ -102,6 +104,7 @@ impl LabService {
             wake: tokio::sync::Notify::new(),
             product_version: "OS: 10.0.17763 SP: 0.0 Stack: 3.0".into(),
             max_timeout_ms: 60_000,
+            requests: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -199,7 +202,14 @@ impl LabService {
         self.fault(relates_to, code, Some(&msg))
     }
 
+    /// How many WS-Management requests this computer has served.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let parsed = match server::parse_request(&request.body, server::DEFAULT_MAX_REQUEST) {
             Ok(p) => p,
             Err(e) => {
