@@ -53,6 +53,9 @@ enum Mode {
         /// Accept unencrypted HTTP bodies (AllowUnencrypted; off by default, as on Windows).
         #[arg(long)]
         allow_unencrypted: bool,
+        /// Listen with HTTPS and a self-signed certificate (clients need SkipCACheck or to trust it).
+        #[arg(long)]
+        https: bool,
         /// Run the lab clock this many times faster (idle timeouts in seconds).
         #[arg(long, value_name = "FACTOR")]
         time_scale: Option<f64>,
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
             ephemeral_ports,
             basic,
             allow_unencrypted,
+            https,
             time_scale,
             no_profiles,
         }) => lab_mode(
@@ -90,8 +94,7 @@ fn main() -> ExitCode {
             users,
             user,
             ephemeral_ports,
-            basic,
-            allow_unencrypted,
+            (basic, allow_unencrypted, https),
             time_scale,
             no_profiles,
         ),
@@ -115,8 +118,7 @@ fn lab_mode(
     users: Option<PathBuf>,
     user: Vec<String>,
     ephemeral: bool,
-    basic: bool,
-    allow_unencrypted: bool,
+    (basic, allow_unencrypted, https): (bool, bool, bool),
     time_scale: Option<f64>,
     no_profiles: bool,
 ) -> ExitCode {
@@ -168,6 +170,7 @@ fn lab_mode(
     }
     cfg.basic |= basic;
     cfg.allow_unencrypted |= allow_unencrypted;
+    cfg.https |= https;
     if let Some(t) = time_scale {
         if !(t.is_finite() && t > 0.0) {
             return fail("--time-scale must be a positive number".into());

@@ -169,3 +169,46 @@ async fn hand_over_in_process() {
     assert!(matches!(wrong, Err(RemoteError::Transport(_))));
     ticker.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_with_a_self_signed_certificate_needs_skip_ca_check() {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    config.https = true;
+    let running = lab::start(&config, Ports::Ephemeral).await.unwrap();
+    let url = running.endpoints[0].1.clone();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let cred = Credential::new(TECH.0, TECH.1);
+
+    // By default the certificate is refused, with the reason and the way out.
+    let strict = Remote::http("Srv1", spec_for(&url), &cred, Uuid::new_v4()).unwrap();
+    let err = strict.identify().await.unwrap_err().to_string();
+    assert!(
+        err.contains("not issued by a trusted certification authority"),
+        "{err}"
+    );
+    assert!(err.contains("SkipCACheck"), "{err}");
+
+    // With SkipCACheck it works, and the setting is shown as unsafe.
+    let mut spec = spec_for(&url);
+    spec.skip_ca_check = true;
+    assert_eq!(spec.unsafe_settings(), ["SkipCACheck"]);
+    assert!(
+        spec.fields(None)
+            .iter()
+            .any(|f| f.name == "SkipCACheck" && f.is_unsafe)
+    );
+    let lenient = Arc::new(Remote::http("Srv1", spec, &cred, Uuid::new_v4()).unwrap());
+    assert_eq!(
+        lenient.identify().await.unwrap().product_vendor,
+        "Microsoft Corporation"
+    );
+    let mut s = Session::create(lenient.clone(), Some("OverTls"), None)
+        .await
+        .unwrap();
+    let pid = s.start("'over tls'").await.unwrap();
+    let (out, _) = receive_all(&mut s, pid).await;
+    assert_eq!(out, ["over tls"]);
+    s.delete().await.unwrap();
+    running.stop().await;
+}

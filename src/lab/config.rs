@@ -25,6 +25,9 @@ pub struct LabConfig {
     /// `Service\AllowUnencrypted` on every computer (off, as on Windows).
     #[serde(default)]
     pub allow_unencrypted: bool,
+    /// HTTPS listeners with a self-signed certificate generated at start.
+    #[serde(default)]
+    pub https: bool,
     pub users: Vec<UserConfig>,
     pub computers: Vec<ComputerConfig>,
     pub configurations: Vec<ConfigurationConfig>,

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod listener;
 pub mod script;
 pub mod service;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -221,12 +222,22 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
                 .map_err(|_| format!("{}: {}:{} is not an address", c.name, c.address, c.port))?,
             Ports::Ephemeral => "127.0.0.1:0".parse().map_err(|_| "loopback".to_string())?,
         };
-        let handle = listener::serve_http(addr, settings.clone(), computer.service.clone())
-            .await
-            .map_err(|e| format!("{} cannot listen on {addr}: {e}", c.name))?;
+        let handle = if config.https {
+            let names = vec![
+                "localhost".to_owned(),
+                addr.ip().to_string(),
+                c.name.clone(),
+            ];
+            let (tls, _cert) = tls::self_signed(&names)?;
+            listener::serve_https(addr, settings.clone(), computer.service.clone(), tls).await
+        } else {
+            listener::serve_http(addr, settings.clone(), computer.service.clone()).await
+        }
+        .map_err(|e| format!("{} cannot listen on {addr}: {e}", c.name))?;
+        let scheme = if config.https { "https" } else { "http" };
         endpoints.push((
             c.name.clone(),
-            format!("http://{}/wsman", handle.local_addr),
+            format!("{scheme}://{}/wsman", handle.local_addr),
         ));
         listeners.push(handle);
     }

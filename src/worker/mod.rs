@@ -1005,6 +1005,8 @@ impl Worker {
                 match e {
                     ClientEvent::PipelineState { state, .. } => last = Some(*state),
                     ClientEvent::HostCall { call, .. } if call.expects_answer() => {
+                        // Register the call before anyone can answer it.
+                        lock(&PENDING_CALLS).insert(pid, call.clone());
                         self.send(Event::PromptRequested {
                             computer: s.computer.name.clone(),
                             instance_id: s.instance_id,
@@ -1012,7 +1014,6 @@ impl Worker {
                             prompt: call.prompt_text(),
                             secure: call.method_id == HostCall::READ_LINE_AS_SECURE_STRING,
                         });
-                        lock(&PENDING_CALLS).insert(pid, call.clone());
                     }
                     ClientEvent::HostCall { call, .. } => {
                         let text = call.prompt_text();
