@@ -30,7 +30,78 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+enum ProfileCmd {
+    /// List the saved computers with their effective connection.
+    List,
+    /// Add a computer.
+    Add {
+        /// The name you type (`-ComputerName NAME`) and see.
+        name: String,
+        /// Group path, e.g. `Datacenter/Web` (created when missing).
+        #[arg(long)]
+        group: Option<String>,
+        /// Host name or address (default: the name).
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        /// HTTPS (port 5986 unless --port).
+        #[arg(long)]
+        use_ssl: bool,
+        /// Session configuration (default Microsoft.PowerShell).
+        #[arg(long)]
+        configuration: Option<String>,
+        /// Default, Basic, Negotiate, Kerberos, …
+        #[arg(long)]
+        authentication: Option<String>,
+        /// The user to connect as, DOMAIN\user (save its password with `baton credential add`).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Remove every computer with this name.
+    Remove { name: String },
+    /// Import computers: a Baton export, mRemoteNG confCons.xml, RDCMan .rdg, Royal TS RoyalJSON, or a host list.
+    Import {
+        file: PathBuf,
+        /// baton, mremoteng, rdcman, royaljson or hosts (guessed when absent).
+        #[arg(long)]
+        format: Option<String>,
+        /// Group name for imports that have none (host lists, RoyalJSON).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Export the whole tree, or one group, to a file.
+    Export {
+        file: PathBuf,
+        #[arg(long)]
+        group: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CredentialCmd {
+    /// Save a password in the OS keyring (read from a prompt or from standard input, never an argument).
+    Add {
+        /// DOMAIN\user or user@domain.
+        user: String,
+        /// Use it for this computer of the profiles.
+        #[arg(long)]
+        computer: Option<String>,
+    },
+    /// Remove a saved credential, by entry id or user name.
+    Remove { which: String },
+    /// List saved credentials (user names and entry ids only).
+    List,
+}
+
+#[derive(Subcommand, Debug)]
 enum Mode {
+    /// Manage connection profiles.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Manage saved credentials.
+    #[command(subcommand)]
+    Credential(CredentialCmd),
     /// Read cmdlet lines from standard input, keeping sessions and variables like a PowerShell console.
     Shell,
     /// Run the lab endpoint: emulated Windows computers on loopback.
@@ -98,6 +169,8 @@ fn main() -> ExitCode {
             time_scale,
             no_profiles,
         ),
+        Some(Mode::Profile(cmd)) => profile_mode(cmd),
+        Some(Mode::Credential(cmd)) => credential_mode(cmd),
         Some(Mode::Shell) => ExitCode::from(exit(baton::cli::exec::main_cli(cli.json, None, true))),
         None if cli.command.is_some() => ExitCode::from(exit(baton::cli::exec::main_cli(
             cli.json,
@@ -106,6 +179,96 @@ fn main() -> ExitCode {
         ))),
         None => gui(cli.demo),
     }
+}
+
+fn report(r: Result<String, String>) -> ExitCode {
+    match r {
+        Ok(msg) => {
+            if !msg.is_empty() {
+                println!("{msg}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("baton: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn profile_mode(cmd: ProfileCmd) -> ExitCode {
+    use baton::cli::admin;
+    let store = match app::profile_store() {
+        Ok(s) => s,
+        Err(e) => return report(Err(e.to_string())),
+    };
+    report(match cmd {
+        ProfileCmd::List => {
+            admin::profile_list(&store, &mut std::io::stdout()).map(|()| String::new())
+        }
+        ProfileCmd::Add {
+            name,
+            group,
+            host,
+            port,
+            use_ssl,
+            configuration,
+            authentication,
+            user,
+        } => admin::profile_add(
+            &store,
+            &admin::NewComputer {
+                name,
+                group,
+                host,
+                port,
+                use_ssl,
+                configuration,
+                authentication,
+                user,
+            },
+        ),
+        ProfileCmd::Remove { name } => admin::profile_remove(&store, &name),
+        ProfileCmd::Import {
+            file,
+            format,
+            group,
+        } => admin::profile_import(&store, &file, format.as_deref(), group.as_deref()),
+        ProfileCmd::Export { file, group } => {
+            admin::profile_export(&store, &file, group.as_deref())
+        }
+    })
+}
+
+fn credential_mode(cmd: CredentialCmd) -> ExitCode {
+    use baton::cli::admin;
+    let chosen = baton::store::credentials::choose_store();
+    if let Some(u) = &chosen.unavailable {
+        eprintln!("baton: {u}");
+        if !matches!(cmd, CredentialCmd::List) {
+            return report(Err(
+                "nothing was saved: without an OS keyring Baton keeps passwords in memory only, never in a file".into(),
+            ));
+        }
+    }
+    let store = chosen.store.as_ref();
+    report(match cmd {
+        CredentialCmd::List => {
+            admin::credential_list(store, &mut std::io::stdout()).map(|()| String::new())
+        }
+        CredentialCmd::Remove { which } => admin::credential_remove(store, &which),
+        CredentialCmd::Add { user, computer } => {
+            match admin::read_secret(&format!("Password for {user}")) {
+                Ok(secret) => match app::profile_store() {
+                    Ok(profiles) => {
+                        admin::credential_add(store, &profiles, &user, &secret, computer.as_deref())
+                    }
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e),
+            }
+        }
+    })
 }
 
 fn exit(code: i32) -> u8 {

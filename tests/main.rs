@@ -2,6 +2,7 @@
 
 mod architecture;
 mod auth;
+mod cli_admin;
 mod cli_e2e;
 mod cli_syntax;
 mod clixml;

@@ -6,6 +6,7 @@
 //! and [`format`] renders results like the PowerShell console does.
 //! [`parse_line`] chains the first two for one input line.
 
+pub mod admin;
 pub mod cmdlets;
 pub mod exec;
 pub mod format;

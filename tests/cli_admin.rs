@@ -1,0 +1,84 @@
+//! `baton profile …` and `baton credential …` on a temporary profile file
+//! and an in-memory credential store.
+
+use baton::cli::admin::{self, NewComputer};
+use baton::store::credentials::{CredentialStore, MemoryStore, Secret};
+use baton::store::profiles::ProfileStore;
+
+#[test]
+fn profiles_add_import_export_remove_and_credentials_link_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let msg = admin::profile_add(
+        &store,
+        &NewComputer {
+            name: "Web01".into(),
+            group: Some("Datacenter/Web".into()),
+            host: Some("web01.corp.example".into()),
+            use_ssl: true,
+            user: Some("CORP\\helpdesk1".into()),
+            ..NewComputer::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(msg, "Added Web01 (https://web01.corp.example:5986/wsman)");
+    assert!(
+        admin::profile_add(
+            &store,
+            &NewComputer {
+                name: "web01".into(),
+                ..NewComputer::default()
+            }
+        )
+        .is_err()
+    );
+
+    let hosts = dir.path().join("hosts.txt");
+    std::fs::write(&hosts, "srv[01-03].corp.example\nbad host!\n").unwrap();
+    let msg = admin::profile_import(&store, &hosts, None, Some("Branch")).unwrap();
+    assert!(msg.contains("3 computer(s) added"), "{msg}");
+    assert!(msg.contains("line 2"), "{msg}");
+
+    let mut listing = Vec::new();
+    admin::profile_list(&store, &mut listing).unwrap();
+    let listing = String::from_utf8(listing).unwrap();
+    assert!(
+        listing.contains("Branch") && listing.contains("srv02.corp.example"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("Datacenter/Web") && listing.contains("CORP\\helpdesk1"),
+        "{listing}"
+    );
+
+    let creds = MemoryStore::default();
+    let secret = Secret::new("Sup3r-s3cret!".to_owned());
+    let msg =
+        admin::credential_add(&creds, &store, "CORP\\helpdesk1", &secret, Some("Web01")).unwrap();
+    assert!(msg.contains("Web01 now uses it"), "{msg}");
+    assert_eq!(creds.list().unwrap().len(), 1);
+
+    let exported = dir.path().join("export.toml");
+    admin::profile_export(&store, &exported, Some("Datacenter")).unwrap();
+    for f in [store.path().to_path_buf(), exported.clone()] {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            !text.contains("Sup3r-s3cret!"),
+            "a secret leaked into {}",
+            f.display()
+        );
+    }
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains("Web01")
+    );
+
+    assert_eq!(
+        admin::profile_remove(&store, "web01").unwrap(),
+        "Removed 1 computer(s) named web01"
+    );
+    assert!(admin::profile_remove(&store, "web01").is_err());
+    assert!(admin::credential_remove(&creds, "CORP\\helpdesk1").is_ok());
+    assert!(creds.list().unwrap().is_empty());
+}
