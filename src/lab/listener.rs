@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -215,12 +215,22 @@ async fn handle<S: WsmanService>(
             )
         })
         .collect();
-    let body = match Limited::new(body, settings.max_request_bytes)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes().to_vec(),
-        Err(_) => return respond(HttpResponse::new(413, Vec::new())),
+    let body = match read_body(body, settings.max_request_bytes).await {
+        Body::Read(b) => b,
+        Body::TooLarge => {
+            // The body was dropped unread, sealed with the connection's next
+            // sequence number: the seal state is out of step, so the
+            // connection ends here (as HTTP.sys ends it) and the client
+            // authenticates again on a new one.
+            let mut r = HttpResponse::new(413, Vec::new());
+            r.headers.push(("Connection".into(), "close".into()));
+            return respond(r);
+        }
+        Body::Broken => {
+            let mut r = HttpResponse::new(400, Vec::new());
+            r.headers.push(("Connection".into(), "close".into()));
+            return respond(r);
+        }
     };
     let request = HttpRequest {
         method: parts.method.as_str().to_owned(),
@@ -244,7 +254,13 @@ async fn handle<S: WsmanService>(
             user: String::new(),
             client_ip,
         };
-        return respond(service.handle(caller, request).await);
+        let resp = service.handle(caller, request).await;
+        // Anything but Identify needs credentials: the service says 401 and
+        // the client gets the usual challenges.
+        if resp.status == 401 {
+            return respond(challenge(settings, https));
+        }
+        return respond(resp);
     }
     let authorization = request.header("authorization").map(str::to_owned);
     // Step the handshake, or identify a Basic caller.
@@ -334,4 +350,50 @@ async fn handle<S: WsmanService>(
         }
     }
     respond(resp)
+}
+
+/// How much of an over-long body is read and dropped so that the client,
+/// still sending, reads the 413 instead of a reset connection.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+enum Body {
+    Read(Vec<u8>),
+    /// Longer than the limit.
+    TooLarge,
+    /// The body could not be read (bad framing, connection lost).
+    Broken,
+}
+
+/// Reads a request body of at most `limit` bytes. A longer one is read on
+/// (up to [`DRAIN_LIMIT`]) and dropped, so the client, still sending, sees
+/// the 413 rather than a reset connection.
+async fn read_body(mut body: hyper::body::Incoming, limit: usize) -> Body {
+    let mut data = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return if seen > limit {
+                Body::TooLarge
+            } else {
+                Body::Broken
+            };
+        };
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit {
+            data.extend_from_slice(&chunk);
+        } else {
+            data = Vec::new();
+            if seen > DRAIN_LIMIT {
+                return Body::TooLarge;
+            }
+        }
+    }
+    if seen > limit {
+        Body::TooLarge
+    } else {
+        Body::Read(data)
+    }
 }

@@ -210,9 +210,19 @@ impl LabService {
     async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // An envelope over MaxEnvelopeSizekb is refused at the HTTP level
+        // (ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS = HTTP 413), before any parsing.
+        if request.body.len() > server::DEFAULT_MAX_REQUEST {
+            return HttpResponse::new(413, Vec::new());
+        }
         let parsed = match server::parse_request(&request.body, server::DEFAULT_MAX_REQUEST) {
             Ok(p) => p,
-            Err(e) => {
+            Err(mut e) => {
+                // Within the size limit, the only "limit" left is the XML
+                // nesting depth: a document the parser refuses, like bad XML.
+                if e.code == codes::REQUEST_TOO_LARGE {
+                    e.code = codes::SCHEMA_VALIDATION_ERROR;
+                }
                 let relates = e.message_id.clone().unwrap_or_default();
                 let ids = ResponseIds::new(&relates, &mut RandomIds);
                 return soap(
@@ -241,7 +251,9 @@ impl LabService {
             return soap(200, server::identify_response(&info));
         };
         if caller.user.is_empty() {
-            return self.fault(&mid, codes::ACCESS_DENIED, Some("Access is denied. "));
+            // Only Identify may be anonymous ([MS-WSMV] §3.1.4.1.23): the
+            // listener turns this into its authentication challenge.
+            return HttpResponse::new(401, Vec::new());
         }
         let ids = ResponseIds::new(&mid, &mut RandomIds);
         let user = caller.user.as_str();
