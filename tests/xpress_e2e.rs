@@ -174,6 +174,13 @@ async fn xpress_session_is_handed_over_with_every_line_over_http_ntlm() {
     let after = drain(&mut m, pid2).await;
     assert_eq!(after.lines, ["after 1", "after 2", "after 3"]);
 
+    // A script too large for the Command's Arguments goes on in Sends,
+    // compressed; the lab decompresses and runs it.
+    let big = format!("$a = '{}'; $a.Length", "q".repeat(300_000));
+    let pid3 = m.start(&big).await.unwrap();
+    let sent = drain(&mut m, pid3).await;
+    assert_eq!(sent.lines, ["300000"]);
+
     // A corrupted compressed element is an error, not a panic.
     let mut bad = Vec::new();
     bad.extend_from_slice(&999u16.to_le_bytes());
