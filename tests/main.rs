@@ -18,3 +18,4 @@ mod transport;
 mod ui_kittest;
 mod ui_lab;
 mod wsman;
+mod xpress_e2e;

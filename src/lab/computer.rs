@@ -16,7 +16,14 @@
 //!   `Block` pauses the pipeline when the buffer is full, `Drop` discards the
 //!   oldest output;
 //! - quotas: MaxShellsPerUser (disconnected shells count), MaxConcurrentUsers,
-//!   and the idle-timeout range 60 s … MaxIdleTimeoutms.
+//!   and the idle-timeout range 60 s … MaxIdleTimeoutms;
+//! - a shell created with `rsp:CompressionType xpress` (what Windows
+//!   PowerShell sends) compresses the data of every `rsp:Stream` of its
+//!   ReceiveResponses and expects the data of every `rsp:Stream` of a Send
+//!   compressed ([MS-WSMV] §3.1.4.1.31.6, §3.2.4.1.19). The unit is one
+//!   `rsp:Stream` element: its bytes form one complete sequence of Xpress
+//!   blocks (the <134> framing restarts with every element). Command
+//!   `rsp:Arguments` are not Send data and stay uncompressed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -31,6 +38,7 @@ use super::script::{
 };
 use crate::protocol::clixml::records::InformationalKind;
 use crate::protocol::clixml::{PsValue, records::ErrorRecord};
+use crate::protocol::compression::CompressionMode;
 use crate::protocol::psrp::message::MessageType;
 use crate::protocol::psrp::messages::{HostCall, PipelineState};
 use crate::protocol::psrp::server::{ServerEvent, ServerPool};
@@ -43,6 +51,8 @@ pub const AUTO_DISCONNECT_MS: u64 = 60_000;
 pub const MIN_IDLE_TIMEOUT_MS: u64 = 60_000;
 /// Bytes of output a pipeline may hold while nobody receives it.
 pub const DEFAULT_OUTPUT_BUFFER_BYTES: usize = 256 * 1024;
+/// The most bytes one compressed `rsp:Stream` of a Send may expand to.
+pub const MAX_SEND_STREAM_BYTES: usize = 16 * 1024 * 1024;
 
 /// A failure Windows reports as a SOAP fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -488,7 +498,26 @@ impl Computer {
         self.tick(now);
         let s = self.attached_shell(id, user, session)?;
         s.last_activity_ms = now;
+        if s.compression {
+            // [MS-WSMV] §3.2.4.1.19: the client MUST compress Send data of
+            // a shell created with compression.
+            let plain = CompressionMode::XpressCompression
+                .decode(data, MAX_SEND_STREAM_BYTES)
+                .map_err(|e| LabError::Psrp(format!("compressed Send data: {e}")))?;
+            return self.input(now, id, &plain);
+        }
         self.input(now, id, data)
+    }
+
+    /// The compression of a shell's stream data (`None`: no such shell).
+    pub fn compression(&self, id: Uuid) -> Option<CompressionMode> {
+        self.shells.get(&id).map(|s| {
+            if s.compression {
+                CompressionMode::XpressCompression
+            } else {
+                CompressionMode::NoCompression
+            }
+        })
     }
 
     fn input(&mut self, now: u64, id: Uuid, data: &[u8]) -> Result<(), LabError> {
@@ -585,7 +614,23 @@ impl Computer {
         {
             return Err(LabError::CommandNotFound);
         }
-        let fragments = s.pool.take(command_id, budget);
+        // A stored Xpress block adds 4 bytes per element and per 64 KiB; a
+        // PSRP fragment is at least 22 bytes, so keeping a fifth of the
+        // budget free bounds the worst case (18.2 %) of compressed data.
+        let budget = if s.compression {
+            budget - budget / 5
+        } else {
+            budget
+        };
+        let mut fragments = s.pool.take(command_id, budget);
+        if s.compression {
+            // [MS-WSMV] §3.1.4.1.31.6: the service MUST compress all
+            // ReceiveResponse data of such a shell; one sequence of blocks
+            // per `rsp:Stream` element.
+            for f in &mut fragments {
+                *f = CompressionMode::XpressCompression.encode(f);
+            }
+        }
         let done = match command_id {
             Some(pid) => {
                 let finished = s.pipelines.get(&pid).is_some_and(|p| p.finished);

@@ -159,6 +159,11 @@ pub struct SeedSession {
     /// The address the session was created from (ClientIP).
     #[serde(default = "client_ip")]
     pub client_ip: String,
+    /// Created as Windows PowerShell creates shells: with
+    /// `rsp:CompressionType xpress`, so its stream data is Xpress
+    /// compressed (`CompressionMode=XpressCompression`).
+    #[serde(default)]
+    pub compression: bool,
 }
 
 fn default_configuration() -> String {

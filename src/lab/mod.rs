@@ -23,6 +23,7 @@ use uuid::Uuid;
 pub use config::LabConfig;
 
 use crate::protocol::auth::server::UserTable;
+use crate::protocol::compression::CompressionMode;
 use crate::protocol::psrp::client::ClientPool;
 use crate::protocol::psrp::messages::{CreatePipeline, InitRunspacePool};
 use crate::protocol::wsman::shell::BufferMode;
@@ -122,7 +123,7 @@ fn seed(computer: &mut Computer, s: &config::SeedSession, now: u64) -> Result<()
             id,
             Some(s.name.clone()),
             None,
-            false,
+            s.compression,
             false,
             "en-US",
             "en-US",
@@ -133,7 +134,14 @@ fn seed(computer: &mut Computer, s: &config::SeedSession, now: u64) -> Result<()
     let opened = computer
         .receive(now, &s.owner, session, id, None, 1 << 20)
         .map_err(|e| format!("{e:?}"))?;
+    // The owner's client speaks the shell's compression, as Windows does.
+    let mode = if s.compression {
+        CompressionMode::XpressCompression
+    } else {
+        CompressionMode::NoCompression
+    };
     for f in opened.fragments {
+        let f = mode.decode(&f, 1 << 24).map_err(|e| e.to_string())?;
         pool.handle_stream(&f).map_err(|e| e.to_string())?;
     }
     if let Some(script) = &s.script {
@@ -147,7 +155,7 @@ fn seed(computer: &mut Computer, s: &config::SeedSession, now: u64) -> Result<()
             .map_err(|e| format!("{e:?}"))?;
         for p in &payloads[1..] {
             computer
-                .send(now, &s.owner, session, id, p)
+                .send(now, &s.owner, session, id, &mode.encode(p))
                 .map_err(|e| format!("{e:?}"))?;
         }
     }

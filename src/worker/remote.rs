@@ -18,6 +18,7 @@ use crate::lab::service::LabService;
 use crate::model::{AuthMechanism, ConnectionSpec, Credential};
 use crate::protocol::ProtocolError;
 use crate::protocol::auth::{Credentials, Mechanism, UserTable};
+use crate::protocol::compression::CompressionMode;
 use crate::protocol::http::HttpRequest;
 use crate::protocol::psrp::client::{ClientEvent, ClientPool};
 use crate::protocol::psrp::messages::{
@@ -421,6 +422,10 @@ pub struct Session {
     pub info: ShellInfo,
     /// True when this client disconnected it (so Reconnect, not Connect).
     pub disconnected_by_me: bool,
+    /// How the shell's stream data travels: Xpress for shells created with
+    /// `rsp:CompressionType xpress` (Windows PowerShell's default). Each
+    /// `rsp:Stream` element's data is one complete sequence of Xpress blocks.
+    pub compression: CompressionMode,
 }
 
 impl std::fmt::Debug for Session {
@@ -440,12 +445,52 @@ pub struct Received {
     pub done: bool,
 }
 
+/// The compression a shell reports (`CompressionMode` of Create/Enumerate);
+/// a shell that reports nothing, or a value we do not know, is taken as
+/// uncompressed (what every WinRM before compression did).
+pub fn shell_compression(info: &ShellInfo) -> CompressionMode {
+    info.compression_mode
+        .as_deref()
+        .and_then(|m| CompressionMode::parse(m).ok())
+        .unwrap_or_default()
+}
+
+/// The most bytes one received `rsp:Stream` element may expand to: the
+/// `MaximumReceivedObjectSize` of the connection (a Receive never carries
+/// more than one object's worth per element), at least 1 MiB.
+fn stream_limit(spec: &ConnectionSpec) -> usize {
+    spec.maximum_received_object_size
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(crate::protocol::psrp::fragment::DEFAULT_MAX_OBJECT_SIZE)
+        .max(1 << 20)
+}
+
 impl Session {
-    /// `New-PSSession`: creates a shell and opens its runspace pool.
+    /// `New-PSSession`: creates a shell and opens its runspace pool. Baton's
+    /// own shells are uncompressed; see [`Session::create_with_compression`].
     pub async fn create(
         remote: Arc<Remote>,
         name: Option<&str>,
         idle_timeout_ms: Option<u64>,
+    ) -> Result<Session, RemoteError> {
+        Self::create_with_compression(
+            remote,
+            name,
+            idle_timeout_ms,
+            CompressionMode::NoCompression,
+        )
+        .await
+    }
+
+    /// `New-PSSession` asking for `compression` at Create
+    /// (`rsp:CompressionType xpress`, as Windows PowerShell does). The
+    /// shell's mode is what the server then reports, or what we asked for
+    /// when the CreateResponse carries no `rsp:Shell`.
+    pub async fn create_with_compression(
+        remote: Arc<Remote>,
+        name: Option<&str>,
+        idle_timeout_ms: Option<u64>,
+        compression: CompressionMode,
     ) -> Result<Session, RemoteError> {
         let shell_id = Uuid::new_v4();
         let resource_uri = remote.spec.shell_uri();
@@ -458,14 +503,21 @@ impl Session {
         create.name = name.map(str::to_owned);
         create.idle_timeout_ms = idle_timeout_ms.or(remote.spec.idle_timeout_ms);
         create.no_profile = remote.spec.no_machine_profile;
+        create.compression_xpress = compression == CompressionMode::XpressCompression;
         let (built, body) = remote.call(&Request::Create(create), false).await?;
         let created = shell::parse_create_response(&built, &body)?;
         let info = created.shell.clone().unwrap_or_else(|| ShellInfo {
             shell_id: upper(shell_id),
             name: name.map(str::to_owned),
             resource_uri: Some(resource_uri.clone()),
+            compression_mode: Some(compression.as_str().into()),
             ..ShellInfo::default()
         });
+        let compression = info
+            .compression_mode
+            .as_deref()
+            .and_then(|m| CompressionMode::parse(m).ok())
+            .unwrap_or(compression);
         let mut session = Session {
             remote,
             shell_id,
@@ -473,6 +525,7 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            compression,
         };
         session.wait_opened().await?;
         Ok(session)
@@ -490,6 +543,12 @@ impl Session {
             .clone()
             .unwrap_or_else(|| remote.spec.shell_uri());
         let mut pool = ClientPool::new(shell_id, remote.max_envelope_size())?;
+        if let Some(limit) = remote.spec.maximum_received_object_size {
+            pool.set_max_received_object_size(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
+        // Compression is a property of the shell (Connect carries no flag):
+        // the mode Enumerate reported decides how its streams are read.
+        let compression = shell_compression(&info);
         let payload = pool.connect_payload()?;
         let req = Request::ConnectShell {
             resource_uri: resource_uri.clone(),
@@ -510,6 +569,7 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            compression,
         };
         // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
         let r = session.receive(None).await?;
@@ -566,8 +626,12 @@ impl Session {
             events: Vec::new(),
             done: result.is_done(),
         };
+        let limit = stream_limit(&self.remote.spec);
         for s in &result.streams {
-            out.events.extend(self.pool.handle_stream(&s.data)?);
+            // [MS-WSMV] §3.1.4.1.31.6: a compressed shell's ReceiveResponse
+            // data is compressed, element by element.
+            let data = self.compression.decode(&s.data, limit)?;
+            out.events.extend(self.pool.handle_stream(&data)?);
         }
         Ok(out)
     }
@@ -609,7 +673,9 @@ impl Session {
             stream: StreamData {
                 name: stream.into(),
                 command_id: command_id.map(upper),
-                data,
+                // [MS-WSMV] §3.2.4.1.19: Send data of a compressed shell
+                // MUST be compressed.
+                data: self.compression.encode(&data),
                 end: false,
             },
         };
