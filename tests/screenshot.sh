@@ -109,7 +109,7 @@ click 92 115           # Session ITTask on Srv1
 click 410 12 3         # Receive output (switches to the Output tab); let the output pile in
 click 672 43 1         # the Output tab
 # Let the output that piled up in the disconnected session stream in.
-sleep "${BATON_SHOT_WAIT:-9}"
+sleep "${BATON_SHOT_WAIT:-18}"
 xdotool mousemove --sync 1270 700
 
 mkdir -p "$(dirname "$out")"
