@@ -179,6 +179,37 @@ impl Worker {
         self.send(Event::OpFailed { op, error });
     }
 
+    /// Waits for the parts of a bulk action, reporting progress, then ends the
+    /// action with "`verb` N of M `what`" when at least one part succeeded
+    /// (each failed part already reported its own OpFailed).
+    async fn settle(
+        &self,
+        op: OpId,
+        tasks: Vec<tokio::task::JoinHandle<bool>>,
+        verb: &str,
+        what: &str,
+    ) {
+        let total = tasks.len();
+        let mut ok = 0;
+        for (i, t) in tasks.into_iter().enumerate() {
+            if matches!(t.await, Ok(true)) {
+                ok += 1;
+            }
+            self.send(Event::OpProgress {
+                op,
+                done: i + 1,
+                total,
+                message: String::new(),
+            });
+        }
+        if ok > 0 || total == 0 {
+            self.send(Event::OpFinished {
+                op,
+                message: format!("{verb} {ok} of {total} {what}"),
+            });
+        }
+    }
+
     fn activity(
         &self,
         user: &str,
@@ -388,27 +419,8 @@ impl Worker {
                 w.list_one(op, &c, &names).await
             }));
         }
-        let mut failed = 0;
-        for (done, t) in tasks.into_iter().enumerate() {
-            if !matches!(t.await, Ok(true)) {
-                failed += 1;
-            }
-            self.send(Event::OpProgress {
-                op,
-                done: done + 1,
-                total,
-                message: String::new(),
-            });
-        }
-        if failed < total || total == 0 {
-            self.send(Event::OpFinished {
-                op,
-                message: format!(
-                    "Listed sessions on {} of {total} computer(s)",
-                    total - failed
-                ),
-            });
-        }
+        self.settle(op, tasks, "Listed sessions on", "computer(s)")
+            .await;
     }
 
     async fn list_one(&self, op: OpId, c: &ComputerRef, names: &[String]) -> bool {
@@ -653,24 +665,7 @@ impl Worker {
                 w.disconnect_one(op, &s, idle_timeout_sec, mode).await
             }));
         }
-        let mut ok = 0;
-        for (i, t) in tasks.into_iter().enumerate() {
-            if matches!(t.await, Ok(true)) {
-                ok += 1;
-            }
-            self.send(Event::OpProgress {
-                op,
-                done: i + 1,
-                total,
-                message: String::new(),
-            });
-        }
-        if ok > 0 || total == 0 {
-            self.send(Event::OpFinished {
-                op,
-                message: format!("Disconnected {ok} of {total} session(s)"),
-            });
-        }
+        self.settle(op, tasks, "Disconnected", "session(s)").await;
     }
 
     async fn disconnect_one(
@@ -1191,24 +1186,19 @@ impl Worker {
             op,
             what: format!("Removing {total} session(s)"),
         });
-        let mut ok = 0;
-        for (i, s) in sessions.iter().enumerate() {
-            if self.remove_one(op, s).await {
-                ok += 1;
-            }
-            self.send(Event::OpProgress {
-                op,
-                done: i + 1,
-                total,
-                message: String::new(),
-            });
-        }
-        if ok > 0 || total == 0 {
-            self.send(Event::OpFinished {
-                op,
-                message: format!("Removed {ok} of {total} session(s)"),
-            });
-        }
+        let gate = throttle(0);
+        let tasks = sessions
+            .into_iter()
+            .map(|s| {
+                let w = self.clone();
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    let _permit = gate.acquire_owned().await;
+                    w.remove_one(op, &s).await
+                })
+            })
+            .collect();
+        self.settle(op, tasks, "Removed", "session(s)").await;
     }
 
     async fn remove_one(self: &Arc<Self>, op: OpId, s: &SessionRef) -> bool {
