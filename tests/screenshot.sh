@@ -52,9 +52,10 @@ echo "== Xvfb on $display"
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xvfb_pid=$!
 export DISPLAY="$display"
-for _ in $(seq 1 50); do
+for _ in $(seq 1 100); do
+  # The server is ready once its socket exists (xdpyinfo may not be installed).
+  [ -S "/tmp/.X11-unix/X${display#:}" ] && { sleep 0.3; break; }
   xdpyinfo >/dev/null 2>&1 && break
-  xwininfo -root >/dev/null 2>&1 && break
   kill -0 "$xvfb_pid" 2>/dev/null || { echo "screenshot: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
   sleep 0.1
 done

@@ -904,6 +904,10 @@ impl Worker {
         let Ok(h) = self.connect(op, &s).await else {
             return;
         };
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Receiving the output of {} on {}", s.name, s.computer.name),
+        });
         let (remote, id) = {
             let session = h.session.lock().await;
             (session.remote.clone(), session.shell_id)
