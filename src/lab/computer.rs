@@ -538,9 +538,8 @@ impl Computer {
                     let Some(p) = s.pipelines.get_mut(&pid) else {
                         return Err(LabError::CommandNotFound);
                     };
-                    let script_text = pipeline_script(&pipeline);
                     if p.command_line.is_empty() {
-                        p.command_line = script_text.chars().take(255).collect();
+                        p.command_line = pipeline.display_text().chars().take(255).collect();
                     }
                     let mut ctx = ScriptContext::new(
                         &computer_name,
@@ -550,7 +549,22 @@ impl Computer {
                     );
                     ctx.session_configurations = configurations.clone();
                     ctx.process_id = s.process_id;
-                    match Job::start(&script_text, ctx) {
+                    // The interpreter runs the commands with their typed arguments,
+                    // as PowerShell binds them; no round trip through text.
+                    let commands: Vec<script::PipelineCommand> = pipeline
+                        .commands
+                        .iter()
+                        .map(|c| script::PipelineCommand {
+                            name: c.cmd.clone(),
+                            is_script: c.is_script,
+                            args: c
+                                .args
+                                .iter()
+                                .map(|(n, v)| (n.clone(), convert::from_ps(v)))
+                                .collect(),
+                        })
+                        .collect();
+                    match Job::start_commands(&commands, ctx) {
                         Ok(job) => p.job = Some(job),
                         Err(parse) => {
                             let info = script::ErrorInfo::from_parse_error(&parse);
@@ -864,34 +878,6 @@ impl Computer {
             .get(&id)
             .map_or(0, |s| s.pool.buffered(Some(command_id)))
     }
-}
-
-/// The text of the script a CREATE_PIPELINE runs: a script command as is,
-/// otherwise the commands and arguments as a pipeline line.
-fn pipeline_script(p: &crate::protocol::psrp::messages::CreatePipeline) -> String {
-    p.commands
-        .iter()
-        .map(|c| {
-            if c.is_script {
-                return c.cmd.clone();
-            }
-            let mut s = c.cmd.clone();
-            for (name, v) in &c.args {
-                if let Some(n) = name {
-                    s.push_str(&format!(" -{n}"));
-                }
-                if !v.is_nil() {
-                    let text = v
-                        .as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| crate::protocol::clixml::records::display(v));
-                    s.push_str(&format!(" '{}'", text.replace('\'', "''")));
-                }
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join(" | ")
 }
 
 fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {

@@ -29,12 +29,10 @@ pub fn to_ps(value: &Value) -> PsValue {
                 .into()
         }
         Value::Object {
-            type_names,
-            props,
-            to_string,
+            type_names, props, ..
         } => {
-            let mut o = PsObject::with_types(type_names);
-            o.to_string = Some(value.to_ps_string()).or_else(|| to_string.clone());
+            // The value's ToString follows PowerShell's rules (its own text, or the type name).
+            let mut o = PsObject::with_types(type_names).with_to_string(value.to_ps_string());
             for (k, v) in props {
                 o = o.with_prop(k.clone(), to_ps(v));
             }

@@ -56,8 +56,7 @@ pub struct BuiltLab {
 /// Builds the computers of `config` and seeds their sessions.
 pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
     let clock = LabClock::new(config.time_scale);
-    let offset = FixedOffset::east_opt(0).unwrap_or_else(|| Utc::now().fixed_offset().timezone());
-    let epoch: DateTime<FixedOffset> = Utc::now().with_timezone(&offset);
+    let epoch: DateTime<FixedOffset> = Utc::now().fixed_offset();
     let configurations: Vec<_> = config
         .configurations
         .iter()

@@ -68,6 +68,8 @@ struct Worker {
     local_ids: Mutex<HashMap<(String, Uuid), u32>>,
     next_id: AtomicU32,
     ops: Mutex<HashMap<OpId, tokio::task::AbortHandle>>,
+    /// Host calls (Read-Host) waiting for an answer, by command.
+    pending_calls: Mutex<HashMap<Uuid, HostCall>>,
 }
 
 /// Starts the worker on a named thread; it stops on `Command::Shutdown` or
@@ -111,6 +113,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         local_ids: Mutex::new(HashMap::new()),
         next_id: AtomicU32::new(1),
         ops: Mutex::new(HashMap::new()),
+        pending_calls: Mutex::new(HashMap::new()),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let commands = side.commands;
@@ -1005,7 +1008,7 @@ impl Worker {
                     ClientEvent::PipelineState { state, .. } => last = Some(*state),
                     ClientEvent::HostCall { call, .. } if call.expects_answer() => {
                         // Register the call before anyone can answer it.
-                        lock(&PENDING_CALLS).insert(pid, call.clone());
+                        lock(&self.pending_calls).insert(pid, call.clone());
                         self.send(Event::PromptRequested {
                             computer: s.computer.name.clone(),
                             instance_id: s.instance_id,
@@ -1156,7 +1159,7 @@ impl Worker {
     }
 
     async fn answer(self: &Arc<Self>, op: OpId, s: SessionRef, pid: Uuid, answer: String) {
-        let call = lock(&PENDING_CALLS).remove(&pid);
+        let call = lock(&self.pending_calls).remove(&pid);
         let (Some(h), Some(call)) = (self.held(&s.computer.name, s.instance_id), call) else {
             return self.fail(
                 op,
@@ -1403,7 +1406,3 @@ impl Worker {
         }
     }
 }
-
-/// Host calls waiting for an answer, by command.
-static PENDING_CALLS: std::sync::LazyLock<Mutex<HashMap<Uuid, HostCall>>> =
-    std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
