@@ -59,6 +59,9 @@ use crate::worker::convert::{check_idle_timeout, wildcard_match};
 const WSMID: &str = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
 /// The largest script file `Invoke-Command -FilePath` reads.
 const MAX_SCRIPT_FILE: u64 = 1024 * 1024;
+/// How long Ctrl+C waits for the stopped remote commands to end before the
+/// shell gives them up and returns to the prompt.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Where passwords for `-Credential DOMAIN\user` come from (after the saved
 /// credential store).
@@ -351,7 +354,29 @@ impl Shell {
         let mut last = Instant::now();
         // Commands that produced output and have not finished (for Ctrl+C).
         let mut running: HashMap<Uuid, (String, Uuid)> = HashMap::new();
+        // Set by Ctrl+C: until then, the stopped commands are drained (their
+        // "pipeline has been stopped" endings are not news to the user, and
+        // must not leak into the next line's output).
+        let mut stopping_until: Option<Instant> = None;
         while !open.is_empty() {
+            if let Some(until) = stopping_until {
+                if Instant::now() >= until {
+                    for op in open.keys() {
+                        self.worker.send(Command::Cancel { op: *op });
+                    }
+                    break;
+                }
+                if let Some(ev) = self.worker.recv_timeout(Duration::from_millis(50)) {
+                    self.absorb(&ev);
+                    match ev {
+                        Event::OpFinished { op, .. } | Event::OpFailed { op, .. } => {
+                            open.remove(&op);
+                        }
+                        _ => {}
+                    }
+                }
+                continue;
+            }
             let left = self.silence_limit.saturating_sub(last.elapsed());
             let slice = left.min(Duration::from_millis(200));
             let got = self.worker.recv_timeout(slice);
@@ -360,22 +385,27 @@ impl Shell {
                 .as_ref()
                 .is_some_and(|f| f.swap(false, Ordering::SeqCst))
             {
-                // Ctrl+C: stop the remote commands, cancel the actions, return.
-                for (command_id, (computer, instance_id)) in &running {
-                    let k = (computer.to_ascii_lowercase(), *instance_id);
-                    if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
-                        let op = self.worker.next_op();
-                        self.worker.send(Command::StopCommand {
-                            op,
-                            session: s.session_ref(),
-                            command_id: *command_id,
-                        });
+                // Ctrl+C: stop the remote commands and wait (briefly) for them
+                // to end; actions with nothing running are cancelled at once.
+                self.failed = true;
+                if !running.is_empty() {
+                    stopping_until = Some(Instant::now() + STOP_GRACE);
+                    for (command_id, (computer, instance_id)) in &running {
+                        let k = (computer.to_ascii_lowercase(), *instance_id);
+                        if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
+                            let op = self.worker.next_op();
+                            self.worker.send(Command::StopCommand {
+                                op,
+                                session: s.session_ref(),
+                                command_id: *command_id,
+                            });
+                        }
                     }
+                    continue;
                 }
                 for op in open.keys() {
                     self.worker.send(Command::Cancel { op: *op });
                 }
-                self.failed = true;
                 break;
             }
             let Some(ev) = got else {
