@@ -457,3 +457,138 @@ fn gui(demo: bool) -> ExitCode {
         }
     }
 }
+
+/// The manual pages in `installer/linux/man/` are generated from this clap
+/// definition; this test fails when they drift from it. Regenerate them with
+/// `BATON_WRITE_MAN=1 cargo test --bin baton man_pages`.
+#[cfg(test)]
+mod man_pages {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use clap::CommandFactory;
+
+    const METAINFO: &str = "installer/linux/org.batonconsole.Baton.metainfo.xml";
+
+    /// The newest `<release version=… date=…>` of the AppStream metadata.
+    fn newest_release(metainfo: &str) -> (String, String) {
+        let start = metainfo.find("<release ").expect("a <release> element");
+        let tag = &metainfo[start..];
+        let tag = &tag[..tag.find('>').expect("end of <release>")];
+        let attr = |name: &str| {
+            let at = tag.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+            tag[at..at + tag[at..].find('"').expect("closing quote")].to_owned()
+        };
+        (attr("version"), attr("date"))
+    }
+
+    /// Every page clap_mangen writes for the command and its visible subcommands.
+    fn render(date: &str) -> BTreeMap<String, String> {
+        fn walk(cmd: &clap::Command, date: &str, pages: &mut BTreeMap<String, String>) {
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                walk(sub, date, pages);
+            }
+            let man = clap_mangen::Man::new(cmd.clone())
+                .date(date)
+                .source(format!("baton {}", env!("CARGO_PKG_VERSION")))
+                .manual("User Commands");
+            let mut text = Vec::new();
+            man.render(&mut text).expect("render a page");
+            pages.insert(
+                man.get_filename(),
+                String::from_utf8(text).expect("UTF-8 page"),
+            );
+        }
+        let mut cmd = super::Cli::command().disable_help_subcommand(true);
+        cmd.build();
+        let mut pages = BTreeMap::new();
+        walk(&cmd, date, &mut pages);
+        pages
+    }
+
+    fn pages_in(dir: &Path) -> BTreeMap<String, String> {
+        let mut pages = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|x| x == "1") {
+                let name = path
+                    .file_name()
+                    .expect("file name")
+                    .to_string_lossy()
+                    .into_owned();
+                let text = std::fs::read_to_string(&path).expect("man page text");
+                pages.insert(name, text);
+            }
+        }
+        pages
+    }
+
+    #[test]
+    fn metainfo_names_this_release() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let metainfo = std::fs::read_to_string(root.join(METAINFO)).expect("metainfo");
+        let (version, date) = newest_release(&metainfo);
+        assert_eq!(
+            version,
+            env!("CARGO_PKG_VERSION"),
+            "the newest <release> of {METAINFO} is not the crate's version"
+        );
+        assert!(
+            date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+            "release date {date:?} is not YYYY-MM-DD"
+        );
+    }
+
+    #[test]
+    fn man_pages_match_the_cli() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let committed_dir = root.join("installer/linux/man");
+        let metainfo = std::fs::read_to_string(root.join(METAINFO)).expect("metainfo");
+        let (_, date) = newest_release(&metainfo);
+        let generated = render(&date);
+        for page in [
+            "baton.1",
+            "baton-shell.1",
+            "baton-lab.1",
+            "baton-profile-add.1",
+            "baton-credential-add.1",
+        ] {
+            assert!(
+                generated.contains_key(page),
+                "no {page} in {:?}",
+                generated.keys()
+            );
+        }
+        let top = &generated["baton.1"];
+        for option in [
+            "\\-c",
+            "\\-\\-json",
+            "\\-\\-demo",
+            "\\-\\-version",
+            "baton\\-lab(1)",
+        ] {
+            assert!(top.contains(option), "baton.1 does not mention {option}");
+        }
+        if std::env::var_os("BATON_WRITE_MAN").is_some() {
+            std::fs::create_dir_all(&committed_dir).expect("man directory");
+            for old in pages_in(&committed_dir).keys() {
+                std::fs::remove_file(committed_dir.join(old)).expect("remove an old page");
+            }
+            for (name, text) in &generated {
+                std::fs::write(committed_dir.join(name), text).expect("write a page");
+            }
+        }
+        let committed = pages_in(&committed_dir);
+        assert_eq!(
+            committed.keys().collect::<Vec<_>>(),
+            generated.keys().collect::<Vec<_>>(),
+            "installer/linux/man/ has other pages than the CLI; regenerate them with BATON_WRITE_MAN=1 cargo test --bin baton man_pages"
+        );
+        for (name, text) in &generated {
+            assert!(
+                committed.get(name) == Some(text),
+                "installer/linux/man/{name} differs from the CLI; regenerate it with BATON_WRITE_MAN=1 cargo test --bin baton man_pages"
+            );
+        }
+    }
+}

@@ -25,5 +25,6 @@ dbus-run-session -- bash -c '
   echo -n baton-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test --locked --all-targets
 '
+tests/package.sh
 echo "== benchmarks build"
 cargo bench --locked --no-run
