@@ -519,3 +519,85 @@ fn bulk_disconnect_with_a_whatif_preview_then_remove_and_expiry() {
         h.query_by_label("Session Bulk on Srv30").is_none() && shown(h, "3 computers, 4 sessions")
     });
 }
+
+/// A computer reached over real HTTP at `url`.
+fn remote_node(name: &str, url: String) -> ComputerNode {
+    ComputerNode {
+        name: name.into(),
+        spec: ConnectionSpec {
+            connection_uri: Some(url),
+            ..ConnectionSpec::for_computer(name)
+        },
+        credential: CredentialChoice::Once(Credential::new(TECH, TECH_PW)),
+    }
+}
+
+#[test]
+fn network_failures_are_messages_and_the_console_keeps_working() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    // Srv9: nothing listens on its port (connection refused). Srv10: a
+    // listener that accepts and never answers (a hung computer).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    let cred = CredentialChoice::Once(Credential::new(TECH, TECH_PW));
+    let inventory = vec![
+        GroupNode {
+            name: "Lab".into(),
+            computers: vec![lab_node("Srv1", &cred)],
+        },
+        GroupNode {
+            name: "Branch".into(),
+            computers: vec![
+                remote_node("Srv9", format!("http://127.0.0.1:{closed}/wsman")),
+                remote_node("Srv10", format!("http://127.0.0.1:{hung_port}/wsman")),
+            ],
+        },
+    ];
+    let mut h = console_over(&lab, inventory);
+    click(&mut h, "Refresh");
+
+    // Srv9's failure is a message with its cause and what to do.
+    wait_for(&mut h, "Cannot list the sessions of Srv9", 60);
+    h.get_by_label_contains("What to do: Check that the computer is on, that WinRM listens");
+    h.get_by_label("WinRMTransportError");
+    // Srv1 answered meanwhile; Srv10 still hangs and the status bar says so.
+    wait_for(&mut h, "Session ITTask on Srv1", 30);
+    assert!(shown(&h, "Cancel Listing sessions on 3 computer(s)"));
+
+    // The console keeps rendering and responding while Srv10 hangs: select
+    // and read a session, filter the tree, test another computer.
+    let frames_before = h.ctx.cumulative_pass_nr();
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("ITTask on Srv1");
+    assert_eq!(count(&h, "43200000 ms (12h 0m)"), 2);
+    type_into(&mut h, "Filter", "srv1");
+    assert!(h.query_by_label("Computer Srv9").is_none());
+    click(&mut h, "Clear filter");
+    h.get_by_label("Computer Srv9");
+    click(&mut h, "Computer Srv1");
+    click(&mut h, "Test connection");
+    wait_for(&mut h, "Srv1 answers: WinRM is reachable", 30);
+    assert!(h.ctx.cumulative_pass_nr() > frames_before + 10);
+    assert!(
+        shown(&h, "Cancel Listing sessions on 3 computer(s)"),
+        "Srv10 still hangs"
+    );
+
+    // The hung refresh can be cancelled.
+    h.get_by_label_contains("Cancel Listing sessions on 3 computer(s)")
+        .click();
+    h.run_steps(4);
+    wait_until(&mut h, 30, "the refresh cancelled", |h| {
+        !shown(h, "Cancel Listing sessions")
+    });
+    h.get_by_label("Cancelled");
+    click(&mut h, "Activity");
+    h.get_by_label_contains("failed: Cancelled");
+    h.get_by_label_contains("failed: Cannot list the sessions of Srv9");
+    drop(hung);
+}
