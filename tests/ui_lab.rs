@@ -2,17 +2,23 @@
 //! hand-over as a helpdesk user clicks it, by accessible label.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton::bridge::{CredentialChoice, WorkerHandle};
+use baton::lab::service::LabService;
 use baton::lab::{self, LabConfig};
 use baton::model::{ConnectionSpec, Credential};
+use baton::protocol::wsman::shell::{ShellInfo, ShellState};
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 use baton::worker::{self, InProcessComputer, WorkerConfig};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 const ONE: &str = "Disconnected · None";
+const TECH: &str = "Domain01\\User01";
+const TECH_PW: &str = "Tech-P@ss1";
+const ADMIN: &str = "Domain01\\Admin";
 
 struct Lab {
     rt: tokio::runtime::Runtime,
@@ -21,6 +27,11 @@ struct Lab {
 }
 
 fn lab() -> Lab {
+    lab_at(20.0)
+}
+
+/// The demo lab in process, its clock `time_scale` times faster than real time.
+fn lab_at(time_scale: f64) -> Lab {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -28,7 +39,7 @@ fn lab() -> Lab {
         .unwrap();
     let mut cfg = LabConfig::demo();
     // Faster patches for the test: the seeded job runs 1.5 s per line otherwise.
-    cfg.time_scale = 20.0;
+    cfg.time_scale = time_scale;
     let built = lab::build(&cfg).unwrap();
     let services: Vec<_> = built.computers.iter().map(|c| c.service.clone()).collect();
     let ticker = {
@@ -55,7 +66,44 @@ fn lab() -> Lab {
     }
 }
 
+impl Lab {
+    fn service(&self, computer: &str) -> &Arc<LabService> {
+        &self.computers[&computer.to_ascii_lowercase()].service
+    }
+
+    /// The lab's own view of a shell, by name (as an administrator sees it).
+    fn shell(&self, computer: &str, name: &str) -> Option<ShellInfo> {
+        let svc = self.service(computer);
+        let now = svc.clock().now();
+        svc.computer()
+            .enumerate(now, ADMIN)
+            .into_iter()
+            .find(|s| s.name.as_deref() == Some(name))
+    }
+}
+
+fn lab_node(name: &str, cred: &CredentialChoice) -> ComputerNode {
+    ComputerNode {
+        name: name.into(),
+        spec: ConnectionSpec::for_computer(name),
+        credential: cred.clone(),
+    }
+}
+
 fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> {
+    let cred = CredentialChoice::Once(Credential::new(user, password));
+    let inventory = vec![GroupNode {
+        name: "Lab".into(),
+        computers: ["Srv1", "Srv2", "Srv30"]
+            .iter()
+            .map(|n| lab_node(n, &cred))
+            .collect(),
+    }];
+    console_over(lab, inventory)
+}
+
+/// A console with its own real worker (another client of the lab).
+fn console_over(lab: &Lab, inventory: Vec<GroupNode>) -> Harness<'static, BatonApp> {
     let (handle, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
     worker::spawn(
         side,
@@ -65,18 +113,6 @@ fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> 
         },
     )
     .unwrap();
-    let cred = CredentialChoice::Once(Credential::new(user, password));
-    let inventory = vec![GroupNode {
-        name: "Lab".into(),
-        computers: ["Srv1", "Srv2", "Srv30"]
-            .iter()
-            .map(|n| ComputerNode {
-                name: (*n).into(),
-                spec: ConnectionSpec::for_computer(n),
-                credential: cred.clone(),
-            })
-            .collect(),
-    }];
     let app = BatonApp::new(handle, inventory, Box::new(chrono::Utc::now));
     Harness::builder()
         .with_size([1500.0, 950.0])
@@ -85,24 +121,62 @@ fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> 
 
 /// Steps frames until `label` (a substring) is shown, or fails after `secs`.
 fn wait_for(h: &mut Harness<'static, BatonApp>, label: &str, secs: u64) {
+    wait_until(h, secs, &format!("{label:?} shown"), |h| {
+        h.query_all_by_label_contains(label).next().is_some()
+    });
+}
+
+/// Steps frames until `cond` holds, or fails after `secs` saying `what`.
+fn wait_until(
+    h: &mut Harness<'static, BatonApp>,
+    secs: u64,
+    what: &str,
+    mut cond: impl FnMut(&Harness<'static, BatonApp>) -> bool,
+) {
     let end = Instant::now() + Duration::from_secs(secs);
     loop {
         // Real events keep arriving: step frames rather than wait to settle.
         h.run_steps(2);
-        if h.query_all_by_label_contains(label).next().is_some() {
+        if cond(h) {
             return;
         }
-        assert!(
-            Instant::now() < end,
-            "{label:?} did not appear within {secs} s"
-        );
+        assert!(Instant::now() < end, "not within {secs} s: {what}");
         std::thread::sleep(Duration::from_millis(30));
     }
 }
 
+/// Waits for a lab-side condition (the lab runs on its own threads).
+fn wait_lab(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(Instant::now() < end, "not within {secs} s: {what}");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// Clicks by label; a few frames follow (a dialog's first frame only sizes it).
 fn click(h: &mut Harness<'static, BatonApp>, label: &str) {
     h.get_by_label(label).click();
+    h.run_steps(4);
+}
+
+fn type_into(h: &mut Harness<'static, BatonApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
     h.run_steps(2);
+    h.get_by_label(label).type_text(text);
+    h.run_steps(4);
+}
+
+fn is_disabled(h: &Harness<'static, BatonApp>, label: &str) -> bool {
+    h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn count(h: &Harness<'static, BatonApp>, label: &str) -> usize {
+    h.query_all_by_label(label).count()
+}
+
+fn shown(h: &Harness<'static, BatonApp>, label_part: &str) -> bool {
+    h.query_all_by_label_contains(label_part).next().is_some()
 }
 
 #[test]
@@ -173,4 +247,357 @@ fn a_wrong_password_is_a_message_not_a_freeze() {
     h.run_steps(2);
     assert!(h.query_by_label("Computer Srv1").is_none());
     h.get_by_label("Computer Srv2");
+}
+
+/// Runs `attempt` (which must not send anything to `computer`) and checks on
+/// the lab side that no request arrived meanwhile. The console's own held
+/// sessions keep one long-poll Receive outstanding that is re-issued every
+/// 20 s; a window that happens to contain such a re-issue is tried again, so
+/// a request the attempt itself sends fails every try.
+fn nothing_sent(
+    lab: &Lab,
+    computer: &str,
+    h: &mut Harness<'static, BatonApp>,
+    mut attempt: impl FnMut(&mut Harness<'static, BatonApp>),
+) {
+    let svc = lab.service(computer).clone();
+    for _ in 0..3 {
+        let before = svc.requests();
+        attempt(h);
+        if svc.requests() == before {
+            return;
+        }
+    }
+    panic!("{computer} received requests during each of three attempts that must send nothing");
+}
+
+#[test]
+fn helpdesk_reads_disconnects_and_a_second_console_receives_the_output() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let mut tech = console(&lab, TECH, TECH_PW);
+    click(&mut tech, "Refresh");
+    wait_for(&mut tech, "3 computers, 4 sessions", 30);
+
+    // Select Srv1 → ITTask and read it: IdleTimeout, OutputBufferingMode, ConnectionInfo.
+    click(&mut tech, "Computer Srv1");
+    click(&mut tech, "Session ITTask on Srv1");
+    tech.get_by_label("ITTask on Srv1");
+    tech.get_by_label("IdleTimeout");
+    // IdleTimeout (set at disconnect) and MaxIdleTimeout are both 12 hours.
+    assert_eq!(count(&tech, "43200000 ms (12h 0m)"), 2);
+    tech.get_by_label("OutputBufferingMode");
+    tech.get_by_label("Block");
+    tech.get_by_label("XpressCompression");
+    click(&mut tech, "ConnectionInfo");
+    tech.get_by_label("ConnectionInfo of Srv1");
+    tech.get_by_label("http://Srv1:5985/wsman");
+    tech.get_by_label(TECH);
+    tech.get_by_label("OperationTimeout");
+    assert_eq!(
+        count(&tech, "180000 ms"),
+        2,
+        "OpenTimeout and OperationTimeout"
+    );
+    click(&mut tech, "Session");
+
+    // Connect (as the technician, typing the password) so it can be disconnected.
+    click(&mut tech, "Connect");
+    assert_eq!(
+        tech.get_by_label("User name").value().as_deref(),
+        Some(TECH)
+    );
+    type_into(&mut tech, "Password", TECH_PW);
+    click(&mut tech, "Connect session");
+    wait_for(&mut tech, "Opened · Available", 30);
+    let shell = lab.shell("Srv1", "ITTask").expect("Srv1 ITTask on the lab");
+    assert_eq!(shell.state, Some(ShellState::Connected));
+    let id = shell.shell_id.clone();
+
+    // Out of range: the message is PowerShell's and nothing reaches the computer.
+    click(&mut tech, "Disconnect…");
+    tech.get_by_label_contains("Allowed: 60 … 43200 seconds");
+    nothing_sent(&lab, "Srv1", &mut tech, |h| {
+        if h.query_by_label("IdleTimeoutSec").is_none() {
+            click(h, "Disconnect…");
+        }
+        type_into(h, "IdleTimeoutSec", "172800");
+        h.get_by_label(
+            "The session ITTask cannot be disconnected because the specified idle timeout value \
+             172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or \
+             less than the minimum allowed 60(seconds). Choose an idle time out value that is \
+             within the allowed range and try again.",
+        );
+        assert!(is_disabled(h, "Confirm disconnect"));
+        click(h, "Confirm disconnect");
+        click(h, "Cancel");
+    });
+    assert!(
+        tech.query_by_label("IdleTimeoutSec").is_none(),
+        "dialog closed"
+    );
+    let shell = lab.shell("Srv1", "ITTask").unwrap();
+    assert_eq!(
+        (shell.state, shell.idle_timeout_ms, shell.shell_id),
+        (Some(ShellState::Connected), Some(43_200_000), id.clone()),
+        "the lab's shell is untouched"
+    );
+    tech.get_by_label("Opened · Available");
+
+    // A valid value: Disconnected, with its countdown.
+    click(&mut tech, "Disconnect…");
+    type_into(&mut tech, "IdleTimeoutSec", "3600");
+    tech.get_by_label_contains(
+        "\"Disconnect-PSSession\" on target \"Name: ITTask, ComputerName: Srv1\": \
+         State Opened -> Disconnected; IdleTimeout 43200 s -> 3600 s",
+    );
+    click(&mut tech, "Confirm disconnect");
+    wait_until(&mut tech, 30, "Srv1 ITTask disconnected", |h| {
+        h.query_by_label("Opened · Available").is_none() && count(h, ONE) == 2
+    });
+    wait_until(&mut tech, 10, "a countdown of about an hour", |h| {
+        shown(h, "expires in 59m") || shown(h, "expires in 1h 0m")
+    });
+    tech.get_by_label("3600000 ms (1h 0m)");
+    let shell = lab.shell("Srv1", "ITTask").unwrap();
+    assert_eq!(
+        (shell.state, shell.idle_timeout_ms),
+        (Some(ShellState::Disconnected), Some(3_600_000))
+    );
+    click(&mut tech, "Activity");
+    tech.get_by_label("Disconnect-PSSession");
+    tech.get_by_label_contains("-IdleTimeoutSec 3600");
+
+    // A second console, with the technician's credentials typed in the
+    // Connect dialog, connects and reads the output that piled up.
+    let mut manager = console(&lab, TECH, TECH_PW);
+    click(&mut manager, "Refresh");
+    wait_for(&mut manager, "3 computers, 4 sessions", 30);
+    click(&mut manager, "Session ITTask on Srv1");
+    manager.get_by_label("3600000 ms (1h 0m)");
+    click(&mut manager, "Connect");
+    type_into(&mut manager, "Password", TECH_PW);
+    click(&mut manager, "Connect session");
+    wait_for(&mut manager, "Opened · Available", 30);
+    click(&mut manager, "Receive output");
+    wait_for(&mut manager, "Patch 40 of 40: KB5040 installed", 60);
+    manager.get_by_label("Patch 1 of 40: KB501 installed");
+    manager.get_by_label("WARNING: KB5010 needs a reboot");
+    wait_for(
+        &mut manager,
+        "ERROR: Cannot find path 'C:\\Users\\User01\\Scripts\\PatchStatusOutput'",
+        30,
+    );
+    let shell = lab.shell("Srv1", "ITTask").unwrap();
+    assert_eq!(shell.shell_id, id, "the same session changed hands");
+    assert_eq!(shell.state, Some(ShellState::Connected));
+
+    // The first console now sees it held by another client.
+    click(&mut tech, "Refresh");
+    wait_until(
+        &mut tech,
+        30,
+        "Srv1 ITTask Busy for the first console",
+        |h| count(h, "Disconnected · Busy") == 3,
+    );
+}
+
+/// Opens a session named `name` on `computer` through the New session dialog.
+fn new_session(h: &mut Harness<'static, BatonApp>, computer: &str, name: &str) {
+    click(h, &format!("Computer {computer}"));
+    click(h, "New session…");
+    type_into(h, "Name", name);
+    click(h, "Create session");
+    wait_for(h, &format!("Session {name} on {computer}"), 30);
+}
+
+#[test]
+fn bulk_disconnect_with_a_whatif_preview_then_remove_and_expiry() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let mut h = console(&lab, TECH, TECH_PW);
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "3 computers, 4 sessions", 30);
+    let computers = ["Srv1", "Srv2", "Srv30"];
+    for c in computers {
+        new_session(&mut h, c, "Bulk");
+    }
+    wait_until(&mut h, 30, "three open sessions", |h| {
+        count(h, "Opened · Available") == 3
+    });
+    for c in computers {
+        assert_eq!(
+            lab.shell(c, "Bulk").and_then(|s| s.state),
+            Some(ShellState::Connected)
+        );
+    }
+
+    // Select the three (click, then Ctrl+click) and preview.
+    click(&mut h, "Session Bulk on Srv1");
+    for c in ["Srv2", "Srv30"] {
+        h.get_by_label(&format!("Session Bulk on {c}"))
+            .click_modifiers(egui::Modifiers::COMMAND);
+        h.run_steps(4);
+    }
+    click(&mut h, "Disconnect…");
+    type_into(&mut h, "IdleTimeoutSec", "900");
+    click(&mut h, "Drop");
+    for c in computers {
+        h.get_by_label_contains(&format!(
+            "\"Disconnect-PSSession\" on target \"Name: Bulk, ComputerName: {c}\": State Opened \
+             -> Disconnected; IdleTimeout 7200 s -> 900 s; OutputBufferingMode Block -> Drop"
+        ));
+        // The preview changed nothing.
+        let s = lab.shell(c, "Bulk").unwrap();
+        assert_eq!(
+            (s.state, s.idle_timeout_ms),
+            (Some(ShellState::Connected), Some(7_200_000))
+        );
+    }
+    click(&mut h, "Confirm disconnect");
+    wait_until(&mut h, 60, "the three disconnected", |h| {
+        h.query_by_label("Opened · Available").is_none()
+    });
+    for c in computers {
+        let s = lab.shell(c, "Bulk").unwrap();
+        assert_eq!(
+            (s.state, s.idle_timeout_ms),
+            (Some(ShellState::Disconnected), Some(900_000)),
+            "{c}"
+        );
+    }
+    click(&mut h, "Activity");
+    wait_for(&mut h, "ok: Disconnected 3 of 3 session(s)", 30);
+    assert_eq!(
+        count(&h, "-IdleTimeoutSec 900 -OutputBufferingMode Drop"),
+        3
+    );
+
+    // Remove two of them: confirmed, then gone here and on the computers.
+    click(&mut h, "Session Bulk on Srv1");
+    h.get_by_label("Session Bulk on Srv2")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run_steps(4);
+    click(&mut h, "Remove…");
+    h.get_by_label("Will remove: Bulk on Srv1 (Disconnected)");
+    h.get_by_label("Will remove: Bulk on Srv2 (Disconnected)");
+    assert!(
+        lab.shell("Srv1", "Bulk").is_some(),
+        "nothing before confirming"
+    );
+    click(&mut h, "Confirm remove");
+    wait_until(&mut h, 30, "two sessions removed", |h| {
+        h.query_by_label("Session Bulk on Srv1").is_none()
+            && h.query_by_label("Session Bulk on Srv2").is_none()
+    });
+    assert!(lab.shell("Srv1", "Bulk").is_none());
+    assert!(lab.shell("Srv2", "Bulk").is_none());
+    wait_for(&mut h, "ok: Removed 2 of 2 session(s)", 30);
+    h.get_by_label("Session Bulk on Srv30");
+
+    // The third expires by itself: the lab's clock runs 20 times faster, so
+    // the 60-second idle timeout set now runs out in about 3 s.
+    click(&mut h, "Session Bulk on Srv30");
+    click(&mut h, "Connect");
+    click(&mut h, "Connect session");
+    wait_for(&mut h, "Opened · Available", 30);
+    click(&mut h, "Disconnect…");
+    type_into(&mut h, "IdleTimeoutSec", "60");
+    click(&mut h, "Confirm disconnect");
+    wait_until(&mut h, 30, "Bulk on Srv30 disconnected", |h| {
+        h.query_by_label("Opened · Available").is_none()
+    });
+    // The Session tab (the Activity grid has a Session column too).
+    h.get_all_by_label("Session").next().unwrap().click();
+    h.run_steps(4);
+    h.get_by_label("60000 ms (1m 0s)");
+    wait_lab(60, "the lab expires Bulk on Srv30", || {
+        lab.shell("Srv30", "Bulk").is_none()
+    });
+    click(&mut h, "Refresh");
+    wait_until(&mut h, 30, "Bulk on Srv30 gone after a refresh", |h| {
+        h.query_by_label("Session Bulk on Srv30").is_none() && shown(h, "3 computers, 4 sessions")
+    });
+}
+
+/// A computer reached over real HTTP at `url`.
+fn remote_node(name: &str, url: String) -> ComputerNode {
+    ComputerNode {
+        name: name.into(),
+        spec: ConnectionSpec {
+            connection_uri: Some(url),
+            ..ConnectionSpec::for_computer(name)
+        },
+        credential: CredentialChoice::Once(Credential::new(TECH, TECH_PW)),
+    }
+}
+
+#[test]
+fn network_failures_are_messages_and_the_console_keeps_working() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    // Srv9: nothing listens on its port (connection refused). Srv10: a
+    // listener that accepts and never answers (a hung computer).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    let cred = CredentialChoice::Once(Credential::new(TECH, TECH_PW));
+    let inventory = vec![
+        GroupNode {
+            name: "Lab".into(),
+            computers: vec![lab_node("Srv1", &cred)],
+        },
+        GroupNode {
+            name: "Branch".into(),
+            computers: vec![
+                remote_node("Srv9", format!("http://127.0.0.1:{closed}/wsman")),
+                remote_node("Srv10", format!("http://127.0.0.1:{hung_port}/wsman")),
+            ],
+        },
+    ];
+    let mut h = console_over(&lab, inventory);
+    click(&mut h, "Refresh");
+
+    // Srv9's failure is a message with its cause and what to do.
+    wait_for(&mut h, "Cannot list the sessions of Srv9", 60);
+    h.get_by_label_contains("What to do: Check that the computer is on, that WinRM listens");
+    h.get_by_label("WinRMTransportError");
+    // Srv1 answered meanwhile; Srv10 still hangs and the status bar says so.
+    wait_for(&mut h, "Session ITTask on Srv1", 30);
+    assert!(shown(&h, "Cancel Listing sessions on 3 computer(s)"));
+
+    // The console keeps rendering and responding while Srv10 hangs: select
+    // and read a session, filter the tree, test another computer.
+    let frames_before = h.ctx.cumulative_pass_nr();
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("ITTask on Srv1");
+    assert_eq!(count(&h, "43200000 ms (12h 0m)"), 2);
+    type_into(&mut h, "Filter", "srv1");
+    assert!(h.query_by_label("Computer Srv9").is_none());
+    click(&mut h, "Clear filter");
+    h.get_by_label("Computer Srv9");
+    click(&mut h, "Computer Srv1");
+    click(&mut h, "Test connection");
+    wait_for(&mut h, "Srv1 answers: WinRM is reachable", 30);
+    assert!(h.ctx.cumulative_pass_nr() > frames_before + 10);
+    assert!(
+        shown(&h, "Cancel Listing sessions on 3 computer(s)"),
+        "Srv10 still hangs"
+    );
+
+    // The hung refresh can be cancelled.
+    h.get_by_label_contains("Cancel Listing sessions on 3 computer(s)")
+        .click();
+    h.run_steps(4);
+    wait_until(&mut h, 30, "the refresh cancelled", |h| {
+        !shown(h, "Cancel Listing sessions")
+    });
+    h.get_by_label("Cancelled");
+    click(&mut h, "Activity");
+    h.get_by_label_contains("failed: Cancelled");
+    h.get_by_label_contains("failed: Cannot list the sessions of Srv9");
+    drop(hung);
 }

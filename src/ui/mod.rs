@@ -549,10 +549,22 @@ impl BatonApp {
 
     fn send(&mut self, command: Command, what: &str, now: DateTime<Utc>) {
         let op = command.op().unwrap_or(0);
-        if !matches!(command, Command::Cancel { .. } | Command::Shutdown) {
-            self.state.note_sent(op, what, now);
+        let parts = match &command {
+            Command::ListSessions { computers, .. } => computers.len(),
+            Command::Disconnect { sessions, .. } | Command::Remove { sessions, .. } => {
+                sessions.len()
+            }
+            _ => 1,
+        };
+        let tracked = !matches!(command, Command::Cancel { .. } | Command::Shutdown);
+        if tracked {
+            self.state.note_sent(op, what, parts, now);
         }
         if !self.handle.send(command) {
+            if tracked {
+                // Not sent at all: one failure ends it, whatever its parts.
+                self.state.note_sent(op, what, 1, now);
+            }
             self.state.apply(
                 Event::OpFailed {
                     op,

@@ -143,6 +143,10 @@ pub struct PendingOp {
     pub started_by_worker: bool,
     /// The user asked to cancel it.
     pub cancelling: bool,
+    /// Parts it has: computers or sessions of a bulk action, else 1.
+    pub parts: usize,
+    /// Parts reported failed so far.
+    pub failed: usize,
 }
 
 /// How a notification looks.
@@ -865,8 +869,9 @@ impl AppState {
         self.pending.values()
     }
 
-    /// Notes a command the UI just sent, so the status bar shows it at once.
-    pub fn note_sent(&mut self, op: OpId, what: &str, now: DateTime<Utc>) {
+    /// Notes a command the UI just sent, so the status bar shows it at once;
+    /// `parts` is how many computers or sessions a bulk action covers (else 1).
+    pub fn note_sent(&mut self, op: OpId, what: &str, parts: usize, now: DateTime<Utc>) {
         self.pending.insert(
             op,
             PendingOp {
@@ -878,6 +883,8 @@ impl AppState {
                 message: String::new(),
                 started_by_worker: false,
                 cancelling: false,
+                parts: parts.max(1),
+                failed: 0,
             },
         );
     }
@@ -1015,6 +1022,8 @@ impl AppState {
                     message: String::new(),
                     started_by_worker: true,
                     cancelling: false,
+                    parts: 1,
+                    failed: 0,
                 });
                 p.what = what;
                 p.started_by_worker = true;
@@ -1029,6 +1038,10 @@ impl AppState {
                     p.done = done;
                     p.total = total;
                     p.message = message;
+                    // Every part settled and every one failed: no OpFinished follows.
+                    if total > 0 && done >= total && p.failed >= total {
+                        self.pending.remove(&op);
+                    }
                 }
             }
             Event::OpFinished { op, message } => {
@@ -1042,11 +1055,16 @@ impl AppState {
             }
             Event::OpFailed { op, error } => {
                 // A failed part of a bulk action leaves the action in flight
-                // until the worker finishes it.
-                let bulk_continues = self
-                    .pending
-                    .get(&op)
-                    .is_some_and(|p| p.total > 1 && p.done < p.total);
+                // until the worker finishes it (or every part has failed); a
+                // failure after Cancel ends it.
+                let bulk_continues = match self.pending.get_mut(&op) {
+                    Some(p) => {
+                        p.failed += 1;
+                        let parts = p.parts.max(p.total);
+                        !p.cancelling && parts > 1 && p.failed < parts && p.done < parts
+                    }
+                    None => false,
+                };
                 let what = if bulk_continues {
                     self.pending.get(&op).map(|p| p.what.clone())
                 } else {
@@ -1521,7 +1539,7 @@ mod tests {
     #[test]
     fn ops_flow_into_status_toasts_and_log() {
         let mut st = state();
-        st.note_sent(7, "Disconnect-PSSession ITTask", now());
+        st.note_sent(7, "Disconnect-PSSession ITTask", 3, now());
         assert!(!st.pending().next().unwrap().started_by_worker);
         st.apply(
             Event::OpStarted {
@@ -1577,12 +1595,64 @@ mod tests {
         assert!(log[0].starts_with("failed: Cannot disconnect"), "{log:?}");
         assert_eq!(log[1], "ok: 2 of 3 disconnected");
         // A single action's failure ends it.
-        st.note_sent(8, "Connect", now());
+        st.note_sent(8, "Connect", 1, now());
         st.apply(Event::OpFailed { op: 8, error: err }, now());
         assert_eq!(st.pending().count(), 0);
         let id = st.toasts()[0].id;
         st.dismiss_toast(id);
         assert_eq!(st.toasts().len(), 1);
+    }
+
+    #[test]
+    fn bulk_ops_end_when_finished_all_failed_or_cancelled() {
+        let mut st = state();
+        let err = |what: &str| UserError {
+            summary: format!("Cannot list the sessions of {what}"),
+            detail: "connection refused".into(),
+            advice: None,
+            error_id: None,
+        };
+        // A part fails before any progress: the other parts are still running.
+        st.note_sent(1, "Get-PSSession on 3 computers", 3, now());
+        st.apply(
+            Event::OpFailed {
+                op: 1,
+                error: err("Srv9"),
+            },
+            now(),
+        );
+        assert_eq!(st.pending().count(), 1, "two parts still running");
+        // Every part fails: the last progress ends it (no OpFinished comes).
+        st.note_sent(2, "Get-PSSession on 2 computers", 2, now());
+        for (i, c) in ["Srv9", "Srv10"].into_iter().enumerate() {
+            st.apply(
+                Event::OpFailed {
+                    op: 2,
+                    error: err(c),
+                },
+                now(),
+            );
+            st.apply(
+                Event::OpProgress {
+                    op: 2,
+                    done: i + 1,
+                    total: 2,
+                    message: String::new(),
+                },
+                now(),
+            );
+        }
+        assert!(st.pending().all(|p| p.op != 2), "all parts failed");
+        // Cancelled: the worker's Cancelled failure ends it.
+        st.note_cancelling(1);
+        st.apply(
+            Event::OpFailed {
+                op: 1,
+                error: err("cancelled"),
+            },
+            now(),
+        );
+        assert_eq!(st.pending().count(), 0);
     }
 
     #[test]
