@@ -94,6 +94,19 @@ pub enum Command {
     Remove { op: OpId, sessions: Vec<SessionRef> },
     /// `Test-WSMan`.
     TestConnection { op: OpId, computer: ComputerRef },
+    /// `Connect-WSMan`: open an authenticated connection to the computer's
+    /// WinRM service (an Identify over it) and keep it for later requests.
+    ConnectWsman { op: OpId, computer: ComputerRef },
+    /// `Disconnect-WSMan`: close this client's connections to the
+    /// computer's WinRM service and forget its client sessions (for every
+    /// user). Sessions stay on the server; sessions open in this console
+    /// keep their own client session and open a new connection when they
+    /// next need one.
+    DisconnectWsman {
+        op: OpId,
+        /// The computer's name as given to Connect-WSMan (case-insensitive).
+        computer: String,
+    },
     /// `Get-PSSessionConfiguration`, run remotely, for the quotas.
     GetConfiguration {
         op: OpId,
@@ -126,6 +139,8 @@ impl Command {
             | Command::StopCommand { op, .. }
             | Command::Remove { op, .. }
             | Command::TestConnection { op, .. }
+            | Command::ConnectWsman { op, .. }
+            | Command::DisconnectWsman { op, .. }
             | Command::GetConfiguration { op, .. }
             | Command::AnswerPrompt { op, .. }
             | Command::Cancel { op } => Some(*op),

@@ -26,7 +26,7 @@
 // boxing it would only add noise at every construction site.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -192,7 +192,9 @@ pub struct Shell {
     pub silence_limit: Duration,
     vars: HashMap<String, Vec<Obj>>,
     repo: Vec<LocalSession>,
-    wsman: BTreeSet<String>,
+    /// Computers connected with Connect-WSMan: the name given (lower
+    /// case) → the worker's computer name.
+    wsman: BTreeMap<String, String>,
     prompted: HashMap<String, Credential>,
     /// Answers for Read-Host in remote commands given in advance (None: ask the terminal when there is one).
     host_answers: Option<std::collections::VecDeque<String>>,
@@ -218,7 +220,7 @@ impl Shell {
             silence_limit: Duration::from_secs(600),
             vars: HashMap::new(),
             repo: Vec::new(),
-            wsman: BTreeSet::new(),
+            wsman: BTreeMap::new(),
             prompted: HashMap::new(),
             host_answers: None,
             stopping: HashMap::new(),
@@ -1317,7 +1319,13 @@ impl Shell {
                         err,
                     )?
                     .unwrap_or_else(|| "localhost".into());
-                if self.wsman.remove(&name.to_ascii_lowercase()) {
+                if let Some(computer) = self.wsman.remove(&name.to_ascii_lowercase()) {
+                    // Every name that led to the same computer goes with it.
+                    self.wsman.retain(|_, c| !c.eq_ignore_ascii_case(&computer));
+                    let op = self.worker.next_op();
+                    self.worker.send(Command::DisconnectWsman { op, computer });
+                    let got = self.wait(&[(op, Ends::Single)], None);
+                    self.report(cmdlet, &got.failures, err);
                     Ok(Vec::new())
                 } else {
                     let mut e = CmdError::new(
@@ -2189,9 +2197,16 @@ impl Shell {
             .unwrap_or_else(|| "localhost".into());
         let c = self.computer_ref(cmdlet, &target, uri.as_deref(), &p)?;
         let op = self.worker.next_op();
-        self.worker.send(Command::TestConnection {
-            op,
-            computer: c.clone(),
+        self.worker.send(if remember {
+            Command::ConnectWsman {
+                op,
+                computer: c.clone(),
+            }
+        } else {
+            Command::TestConnection {
+                op,
+                computer: c.clone(),
+            }
         });
         let got = self.wait(&[(op, Ends::Single)], None);
         if let Some(f) = got.failures.first() {
@@ -2202,8 +2217,10 @@ impl Shell {
             return Err(e);
         }
         if remember {
-            self.wsman.insert(target.to_ascii_lowercase());
-            self.wsman.insert(c.name.to_ascii_lowercase());
+            self.wsman
+                .insert(target.to_ascii_lowercase(), c.name.clone());
+            self.wsman
+                .insert(c.name.to_ascii_lowercase(), c.name.clone());
             return Ok(Vec::new());
         }
         Ok(got

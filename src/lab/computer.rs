@@ -276,8 +276,13 @@ impl Computer {
         }
         let cfg = &self.configurations[config];
         let max_idle = u64::try_from(cfg.max_idle_timeout_ms).unwrap_or(u64::MAX);
+        // Windows takes an IdleTimeOut above MaxIdleTimeoutms at Create and
+        // reports it back unchanged; the quota bites only when the shell is
+        // disconnected (Disconnect-PSSession example 4: New-PSSession with
+        // 172800000 succeeds, ConnectionInfo.IdleTimeout reads 172800000,
+        // Disconnect-PSSession then fails). Below the 60 s minimum is refused.
         let idle = match idle_timeout_ms {
-            Some(ms) if ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle => {
+            Some(ms) if ms < MIN_IDLE_TIMEOUT_MS => {
                 return Err(LabError::IdleTimeoutOutOfBounds {
                     requested_ms: ms,
                     max_ms: max_idle,
@@ -731,11 +736,12 @@ impl Computer {
             Some(_) => return Err(LabError::ConnectedToDifferentClient),
             None => return Err(LabError::DisconnectNotValid),
         }
-        if let Some(ms) = idle_timeout_ms
-            && (ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle)
-        {
+        // The idle timeout that will run while disconnected: the one asked
+        // for now, else the shell's own (which Create let exceed the maximum).
+        let effective = idle_timeout_ms.unwrap_or(s.idle_timeout_ms);
+        if !(MIN_IDLE_TIMEOUT_MS..=max_idle).contains(&effective) {
             return Err(LabError::IdleTimeoutOutOfBounds {
-                requested_ms: ms,
+                requested_ms: effective,
                 max_ms: max_idle,
             });
         }
@@ -818,6 +824,30 @@ impl Computer {
     ) -> Result<(), LabError> {
         self.tick(now);
         let s = self.attached_shell(id, user, session)?;
+        if !s.pipelines.contains_key(&command_id) {
+            return Err(LabError::CommandNotFound);
+        }
+        s.last_activity_ms = now;
+        Ok(())
+    }
+
+    /// `Reconnect` of one command, by the client session that reconnected
+    /// its shell: the shell must be attached to that client again first.
+    pub fn reconnect_command(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Uuid,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.shell_mut(id, user)?;
+        match s.attached {
+            Some(a) if a == session => {}
+            Some(_) => return Err(LabError::ConnectedToDifferentClient),
+            None => return Err(LabError::ShellDisconnected),
+        }
         if !s.pipelines.contains_key(&command_id) {
             return Err(LabError::CommandNotFound);
         }
