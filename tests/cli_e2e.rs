@@ -992,3 +992,51 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
     sh.shutdown();
     rt.block_on(running.stop());
 }
+
+/// Objects piped into Invoke-Command, or given with -InputObject, go to the
+/// remote pipeline as PIPELINE_INPUT, and the script reads them as `$input`.
+#[test]
+fn pipeline_input_reaches_the_remote_script() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Name Input -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "1..3 | Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_ * 2 } }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "2\n4\n6\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "'Srv1', 'Srv2' | Invoke-Command -Session $s { $input -join '+' }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "Srv1+Srv2\n");
+    // -InputObject with a list is one input object: the list.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_.Count } } -InputObject 'a', 'b', 'c'",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "3\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_ + 1 } } -InputObject 41",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "42\n");
+    // Without input nothing waits for any: the script runs at once.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { \"none: $(@($input).Count)\" }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "none: 0\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    sh.shutdown();
+}

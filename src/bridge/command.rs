@@ -84,6 +84,17 @@ pub enum Command {
         script: String,
         in_disconnected_session: bool,
     },
+    /// `Invoke-Command -Session … -InputObject …` or objects piped into
+    /// Invoke-Command: the script runs with these input objects, sent as
+    /// PIPELINE_INPUT messages and ended with END_OF_PIPELINE_INPUT (the
+    /// script reads them as `$input`).
+    InvokeWithInput {
+        op: OpId,
+        session: SessionRef,
+        script: String,
+        input: Vec<crate::protocol::clixml::PsValue>,
+        in_disconnected_session: bool,
+    },
     /// Stop a running command (Ctrl+C).
     StopCommand {
         op: OpId,
@@ -136,6 +147,7 @@ impl Command {
             | Command::Connect { op, .. }
             | Command::Receive { op, .. }
             | Command::Invoke { op, .. }
+            | Command::InvokeWithInput { op, .. }
             | Command::StopCommand { op, .. }
             | Command::Remove { op, .. }
             | Command::TestConnection { op, .. }

@@ -115,6 +115,44 @@ struct Pipeline {
     next_call_id: i64,
     waiting_call: Option<i64>,
     stopped: bool,
+    /// A pipeline created with `NoInput` false: its commands wait here for
+    /// PIPELINE_INPUT objects until END_OF_PIPELINE_INPUT, then run with them.
+    awaiting_input: Option<AwaitingInput>,
+}
+
+/// The most PIPELINE_INPUT objects one pipeline takes.
+pub const MAX_PIPELINE_INPUT: usize = 100_000;
+
+#[derive(Debug)]
+struct AwaitingInput {
+    commands: Vec<script::PipelineCommand>,
+    ctx: ScriptContext,
+    input: Vec<script::Value>,
+}
+
+/// Starts a pipeline's job, or records why it could not start.
+fn start_job(
+    pool: &mut ServerPool,
+    pid: Uuid,
+    p: &mut Pipeline,
+    commands: &[script::PipelineCommand],
+    input: Option<Vec<script::Value>>,
+    ctx: ScriptContext,
+    now: u64,
+) {
+    match Job::start_commands_with_input(commands, input, ctx) {
+        Ok(job) => p.job = Some(job),
+        Err(parse) => {
+            let info = script::ErrorInfo::from_parse_error(&parse);
+            pool.pipeline_state(
+                pid,
+                PipelineState::Failed,
+                Some(convert::error_record(&info)),
+            );
+            p.finished = true;
+        }
+    }
+    p.started_ms = now;
 }
 
 #[derive(Debug)]
@@ -486,6 +524,7 @@ impl Computer {
                 next_call_id: 1,
                 waiting_call: None,
                 stopped: false,
+                awaiting_input: None,
             },
         );
         self.input(now, id, arguments)
@@ -569,19 +608,40 @@ impl Computer {
                                 .collect(),
                         })
                         .collect();
-                    match Job::start_commands(&commands, ctx) {
-                        Ok(job) => p.job = Some(job),
-                        Err(parse) => {
-                            let info = script::ErrorInfo::from_parse_error(&parse);
-                            s.pool.pipeline_state(
-                                pid,
-                                PipelineState::Failed,
-                                Some(convert::error_record(&info)),
-                            );
-                            p.finished = true;
-                        }
+                    if pipeline.no_input {
+                        start_job(&mut s.pool, pid, p, &commands, None, ctx, now);
+                    } else {
+                        p.awaiting_input = Some(AwaitingInput {
+                            commands,
+                            ctx,
+                            input: Vec::new(),
+                        });
                     }
-                    p.started_ms = now;
+                }
+                ServerEvent::Input { pid, value } => {
+                    let Some(w) = s
+                        .pipelines
+                        .get_mut(&pid)
+                        .and_then(|p| p.awaiting_input.as_mut())
+                    else {
+                        return Err(LabError::Psrp(
+                            "PIPELINE_INPUT for a pipeline that takes no input".into(),
+                        ));
+                    };
+                    if w.input.len() >= MAX_PIPELINE_INPUT {
+                        return Err(LabError::Psrp(format!(
+                            "a pipeline takes at most {MAX_PIPELINE_INPUT} input objects"
+                        )));
+                    }
+                    w.input.push(convert::from_ps(&value));
+                }
+                ServerEvent::EndOfInput { pid } => {
+                    let Some(p) = s.pipelines.get_mut(&pid) else {
+                        return Err(LabError::CommandNotFound);
+                    };
+                    if let Some(w) = p.awaiting_input.take() {
+                        start_job(&mut s.pool, pid, p, &w.commands, Some(w.input), w.ctx, now);
+                    }
                 }
                 ServerEvent::HostResponse { pid, response } => {
                     if let Some(p) = s.pipelines.get_mut(&pid)
@@ -597,10 +657,7 @@ impl Computer {
                         p.waiting_call = None;
                     }
                 }
-                // Pipelines here take no input objects; input is accepted and ignored.
-                ServerEvent::Input { .. }
-                | ServerEvent::EndOfInput { .. }
-                | ServerEvent::Init(_) => {}
+                ServerEvent::Init(_) => {}
                 ServerEvent::Other { .. } => {}
             }
         }
@@ -696,6 +753,15 @@ impl Computer {
         if code == "powershell/signal/crtl_c" {
             if let Some(job) = p.job.as_mut() {
                 job.stop();
+            }
+            if p.awaiting_input.take().is_some() && !p.finished {
+                // Stopped before its input ended: it never ran.
+                queue_event(
+                    &mut s.pool,
+                    command_id,
+                    p,
+                    JobEvent::Finished(JobOutcome::Stopped),
+                );
             }
             p.stopped = true;
         } else {

@@ -374,7 +374,17 @@ impl Worker {
                 script,
                 in_disconnected_session,
             } => {
-                self.invoke(op, session, script, in_disconnected_session)
+                self.invoke(op, session, script, in_disconnected_session, None)
+                    .await
+            }
+            Command::InvokeWithInput {
+                op,
+                session,
+                script,
+                input,
+                in_disconnected_session,
+            } => {
+                self.invoke(op, session, script, in_disconnected_session, Some(input))
                     .await
             }
             Command::StopCommand {
@@ -1063,6 +1073,7 @@ impl Worker {
         s: SessionRef,
         script: String,
         in_disconnected: bool,
+        input: Option<Vec<crate::protocol::clixml::PsValue>>,
     ) {
         self.send(Event::OpStarted {
             op,
@@ -1086,7 +1097,7 @@ impl Worker {
                     s.name
                 )))
             } else {
-                session.start(&script).await
+                session.start_with_input(&script, input.as_deref()).await
             }
         };
         let user = h.session.lock().await.remote.user.clone();

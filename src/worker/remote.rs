@@ -662,8 +662,21 @@ impl Session {
 
     /// `Invoke-Command -Session`: starts a pipeline running `script`.
     pub async fn start(&mut self, script: &str) -> Result<Uuid, RemoteError> {
+        self.start_with_input(script, None).await
+    }
+
+    /// Starts a pipeline running `script`; with `input`, the pipeline is
+    /// created with `NoInput` false and the objects follow on `stdin` as
+    /// PIPELINE_INPUT messages, then END_OF_PIPELINE_INPUT ([MS-PSRP]
+    /// §3.1.4.5), as Invoke-Command sends its `-InputObject`.
+    pub async fn start_with_input(
+        &mut self,
+        script: &str,
+        input: Option<&[crate::protocol::clixml::PsValue]>,
+    ) -> Result<Uuid, RemoteError> {
         let pid = Uuid::new_v4();
-        let pipeline = CreatePipeline::script(script);
+        let mut pipeline = CreatePipeline::script(script);
+        pipeline.no_input = input.is_none();
         let payloads = self.pool.create_pipeline(pid, &pipeline)?;
         let mut iter = payloads.into_iter();
         let first = iter.next().ok_or_else(|| {
@@ -682,6 +695,11 @@ impl Session {
         self.started.insert(pid);
         for rest in iter {
             self.send(Some(pid), "stdin", rest).await?;
+        }
+        if let Some(values) = input {
+            for chunk in self.pool.pipeline_input(pid, values, true)? {
+                self.send(Some(pid), "stdin", chunk).await?;
+            }
         }
         Ok(pid)
     }
