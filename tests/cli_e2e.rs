@@ -377,17 +377,22 @@ fn idle_timeout_out_of_range_is_refused_before_sending() {
     let (ok, out, _) = run(&mut sh, "$Timeout.IdleTimeout");
     assert!(ok);
     assert_eq!(out, "2.00:00:00\n");
-    // The lab refuses such a session at creation (MaxIdleTimeoutms 43200000).
+    // As on Windows (example 4), the session is created with the idle
+    // timeout asked for, above the configuration's MaxIdleTimeoutms
+    // (43200000): the violation goes unnoticed until it is disconnected.
     let (ok, _, err) = run(
         &mut sh,
-        "$t = New-PSSession -ComputerName Srv1 -Name Long -SessionOption $Timeout -Credential Domain01\\User01",
-    );
-    assert!(!ok && err.contains("43200000"), "{err}");
-    let (ok, _, err) = run(
-        &mut sh,
-        "$s = New-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+        "$s = New-PSSession -ComputerName Srv1 -Name ITTask -SessionOption $Timeout -Credential Domain01\\User01",
     );
     assert!(ok, "{err}");
+    let (_, out, _) = run(&mut sh, "$s.Runspace.ConnectionInfo.IdleTimeout");
+    assert_eq!(out, "172800000\n");
+    let (ok, out, err) = run(&mut sh, "Disconnect-PSSession -Session $s");
+    assert!(!ok && out.is_empty());
+    assert!(
+        err.starts_with("Disconnect-PSSession : The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less that the minimum allowed60(seconds)."),
+        "{err}"
+    );
     let (ok, out, err) = run(
         &mut sh,
         "Disconnect-PSSession -Session $s -IdleTimeoutSec 172800",
@@ -816,4 +821,222 @@ fn remote_streams_print_like_powershell() {
         lines.contains(&"    + PSComputerName        : Srv1"),
         "{err}"
     );
+}
+
+/// Waits (up to a generous deadline) until `cond` holds.
+fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Connect-PSSession on a session this console disconnected sends Reconnect
+/// (same client session), not Connect; Receive-PSSession then reconnects the
+/// command that kept running with a command-level Reconnect and receives
+/// everything it produced while nobody was connected.
+#[test]
+fn reconnect_from_the_same_console_uses_reconnect_on_the_wire() {
+    use baton::protocol::wsman::action::Action;
+    use baton::protocol::wsman::shell::CommandState;
+    let lab = InProcessLab::new(false);
+    let svc = lab
+        .built
+        .computers
+        .iter()
+        .find(|c| c.name == "Srv1")
+        .expect("Srv1")
+        .service
+        .clone();
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command $s { 1..3 | ForEach-Object { Start-Sleep -Milliseconds 50; \"line $_\" } } -InDisconnectedSession",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Disconnected  Microsoft.PowerShell          None"
+        ])
+    );
+    let shell = svc.computer().shell_ids()[0];
+    let command = || {
+        let now = svc.clock().now();
+        svc.computer()
+            .commands(now, TECH.0, shell)
+            .expect("the shell is there")
+            .remove(0)
+    };
+    // The command ends while the session is disconnected: its output waits.
+    wait_until("the command to end", || {
+        command().state == CommandState::Done
+    });
+    let cid = uuid::Uuid::parse_str(&command().command_id).expect("a GUID");
+    let before = svc.wire_log().len();
+    let (ok, out, err) = run(&mut sh, "Connect-PSSession -Session $s");
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## ITTask          Srv1            Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+    let (ok, out, err) = run(&mut sh, "Receive-PSSession -Session $s");
+    assert!(ok, "{err}");
+    assert_eq!(out, "line 1\nline 2\nline 3\n");
+    let log: Vec<_> = svc.wire_log().split_off(before);
+    let shell_reconnect = log
+        .iter()
+        .position(|r| {
+            r.action == Action::Reconnect && r.shell_id == Some(shell) && r.command_id.is_none()
+        })
+        .expect("a shell Reconnect");
+    let command_reconnect = log
+        .iter()
+        .position(|r| r.action == Action::Reconnect && r.command_id == Some(cid))
+        .expect("a command Reconnect");
+    assert!(shell_reconnect < command_reconnect, "{log:?}");
+    let first_receive = log
+        .iter()
+        .position(|r| r.action == Action::Receive && r.command_id == Some(cid))
+        .expect("the command's output received");
+    assert!(command_reconnect < first_receive, "{log:?}");
+    assert!(
+        !log.iter().any(|r| r.action == Action::Connect),
+        "the same client never Connects: {log:?}"
+    );
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    sh.shutdown();
+}
+
+/// Connect-WSMan opens and authenticates a connection to the computer's
+/// WinRM service, which the lab's listener sees; Disconnect-WSMan closes it
+/// without touching the server's sessions.
+#[test]
+fn connect_and_disconnect_wsman_open_and_close_the_connection() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let running = rt
+        .block_on(lab::start(&config, Ports::Ephemeral))
+        .expect("lab listens");
+    let url = running.endpoints[0].1.clone();
+    let count = running
+        .connections(&running.endpoints[0].0)
+        .expect("a listener");
+    let mut sh = shell_with(
+        WorkerConfig {
+            credentials: None,
+            in_process: HashMap::new(),
+        },
+        ProfileTree::default(),
+    );
+    assert_eq!((count.accepted(), count.open()), (0, 0));
+    let (ok, out, err) = run(
+        &mut sh,
+        &format!("Connect-WSMan -ConnectionURI {url} -Credential Domain01\\User01"),
+    );
+    assert!(ok && out.is_empty(), "{err}");
+    assert_eq!((count.accepted(), count.open()), (1, 1));
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName 127.0.0.1");
+    assert!(ok, "{err}");
+    wait_until("the lab to see the connection closed", || count.open() == 0);
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName 127.0.0.1");
+    assert!(
+        !ok && err.contains("The client is not connected to the computer 127.0.0.1"),
+        "{err}"
+    );
+    // Another user of the same computer gets a connection of their own.
+    let (ok, _, err) = run(
+        &mut sh,
+        &format!("Connect-WSMan -ConnectionURI {url} -Credential Domain01\\Admin"),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(count.accepted(), 2);
+    // Sessions stay on the server and keep working across Disconnect-WSMan.
+    let (ok, _, err) = run(
+        &mut sh,
+        &format!("$s = New-PSSession -ConnectionUri {url} -Name Kept -Credential Domain01\\User01"),
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName 127.0.0.1");
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { 'still here' }");
+    assert!(ok, "{err}");
+    assert_eq!(out, "still here\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        &format!("Get-PSSession -ConnectionUri {url} -Credential Domain01\\User01"),
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        without_ids(&out),
+        table(&[
+            "## Kept            127.0.0.1       Opened        Microsoft.PowerShell     Available"
+        ])
+    );
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    sh.shutdown();
+    rt.block_on(running.stop());
+}
+
+/// Objects piped into Invoke-Command, or given with -InputObject, go to the
+/// remote pipeline as PIPELINE_INPUT, and the script reads them as `$input`.
+#[test]
+fn pipeline_input_reaches_the_remote_script() {
+    let lab = InProcessLab::new(false);
+    let mut sh = lab.shell();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Name Input -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "1..3 | Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_ * 2 } }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "2\n4\n6\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "'Srv1', 'Srv2' | Invoke-Command -Session $s { $input -join '+' }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "Srv1+Srv2\n");
+    // -InputObject with a list is one input object: the list.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_.Count } } -InputObject 'a', 'b', 'c'",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "3\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s -ScriptBlock { $input | ForEach-Object { $_ + 1 } } -InputObject 41",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "42\n");
+    // Without input nothing waits for any: the script runs at once.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { \"none: $(@($input).Count)\" }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "none: 0\n");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
+    assert!(ok, "{err}");
+    sh.shutdown();
 }

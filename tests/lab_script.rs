@@ -1258,3 +1258,56 @@ function Sum { ($input | Measure-Object -Sum).Sum }
         "ParameterArgumentTransformationError,F"
     );
 }
+
+/// Pipeline input (PIPELINE_INPUT objects) flows into the first command; a
+/// script block run as a command sees it as `$input`, once, at its end (it
+/// has no named blocks), and still runs when the input is empty.
+#[test]
+fn pipeline_input_reaches_scripts_as_dollar_input() {
+    use baton::lab::script::PipelineCommand;
+    let script = |text: &str| {
+        vec![PipelineCommand {
+            name: text.into(),
+            is_script: true,
+            args: vec![],
+        }]
+    };
+    let run_with = |cmds: &[PipelineCommand], input: Vec<Value>| {
+        let mut job = Job::start_commands_with_input(cmds, Some(input), ctx()).expect("builds");
+        let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+        assert_eq!(outcome(&ev), JobOutcome::Completed, "{ev:?}");
+        texts(&ev)
+    };
+    let ints = || vec![Value::Int(1), Value::Int(2), Value::Int(3)];
+    assert_eq!(
+        run_with(&script("$input | ForEach-Object { $_ * 10 }"), ints()),
+        ["10", "20", "30"]
+    );
+    assert_eq!(
+        run_with(&script("\"got $(@($input).Count)\"; 'once'"), ints()),
+        ["got 3", "once"]
+    );
+    assert_eq!(
+        run_with(
+            &script("function Sum { ($input | Measure-Object -Sum).Sum }; $input | Sum"),
+            ints()
+        ),
+        ["6"]
+    );
+    assert_eq!(
+        run_with(&script("\"got $(@($input).Count)\""), Vec::new()),
+        ["got 0"]
+    );
+    // A command (not a script) takes the input by value.
+    let cmds = vec![PipelineCommand {
+        name: "Select-Object".into(),
+        is_script: false,
+        args: vec![(Some("-Last".into()), Value::Int(1))],
+    }];
+    assert_eq!(run_with(&cmds, ints()), ["3"]);
+    // Inside a script, a piped script block also gets `$input`.
+    assert_eq!(
+        out_of("1..3 | & { $input | Measure-Object | ForEach-Object { $_.Count } }"),
+        ["3"]
+    );
+}

@@ -212,3 +212,70 @@ async fn https_with_a_self_signed_certificate_needs_skip_ca_check() {
     s.delete().await.unwrap();
     running.stop().await;
 }
+
+/// A lab computer served in process, with its ticker.
+fn in_process_remote() -> (
+    Arc<Remote>,
+    Arc<baton::lab::service::LabService>,
+    tokio::task::JoinHandle<()>,
+) {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    let built = lab::build(&config).unwrap();
+    let svc = built.computers[0].service.clone();
+    let ticker =
+        lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
+    let remote = Remote::in_process(
+        "Srv1",
+        ConnectionSpec::for_computer("Srv1"),
+        svc.clone(),
+        &built.users,
+        &Credential::new(TECH.0, TECH.1),
+        Uuid::new_v4(),
+    )
+    .unwrap();
+    (Arc::new(remote), svc, ticker)
+}
+
+/// Disconnect-PSSession example 4 on the wire: Windows creates a shell whose
+/// IdleTimeOut is above the configuration's MaxIdleTimeoutms and reports it
+/// back unchanged; a Disconnect that would keep it (no IdleTimeOut) gets
+/// ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS with Windows' text, as does one
+/// asking for too much; within range it works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_timeout_above_the_maximum_is_kept_at_create_and_refused_at_disconnect() {
+    let (remote, _svc, ticker) = in_process_remote();
+    let mut s = Session::create(remote.clone(), Some("ITTask"), Some(172_800_000))
+        .await
+        .unwrap();
+    assert_eq!(s.info.idle_timeout_ms, Some(172_800_000));
+    assert_eq!(s.info.max_idle_timeout_ms, Some(43_200_000));
+    for asked in [None, Some(172_800_000), Some(59_000)] {
+        let err = s.disconnect(asked, None).await.unwrap_err();
+        let RemoteError::Fault(f) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(f.wsman_code, Some(2_150_859_250), "{asked:?}");
+        assert_eq!(
+            f.message.as_deref(),
+            Some(
+                "The WS-Management service cannot process the request. The requested IdleTimeout is outside the allowed range. "
+            )
+        );
+    }
+    // The refused Disconnects changed nothing: the shell is still attached.
+    let listed = remote.enumerate_shells().await.unwrap();
+    assert_eq!(listed[0].state, Some(ShellState::Connected));
+    assert_eq!(listed[0].idle_timeout_ms, Some(172_800_000));
+    s.disconnect(Some(43_200_000), None).await.unwrap();
+    let listed = remote.enumerate_shells().await.unwrap();
+    assert_eq!(listed[0].state, Some(ShellState::Disconnected));
+    assert_eq!(listed[0].idle_timeout_ms, Some(43_200_000));
+    // Below the 60 s minimum even Create is refused.
+    let err = Session::create(remote.clone(), Some("Short"), Some(59_000))
+        .await
+        .unwrap_err();
+    assert_eq!(err.fault_code(), Some(2_150_859_250), "{err}");
+    s.delete().await.unwrap();
+    ticker.abort();
+}

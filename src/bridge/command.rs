@@ -84,6 +84,17 @@ pub enum Command {
         script: String,
         in_disconnected_session: bool,
     },
+    /// `Invoke-Command -Session … -InputObject …` or objects piped into
+    /// Invoke-Command: the script runs with these input objects, sent as
+    /// PIPELINE_INPUT messages and ended with END_OF_PIPELINE_INPUT (the
+    /// script reads them as `$input`).
+    InvokeWithInput {
+        op: OpId,
+        session: SessionRef,
+        script: String,
+        input: Vec<crate::protocol::clixml::PsValue>,
+        in_disconnected_session: bool,
+    },
     /// Stop a running command (Ctrl+C).
     StopCommand {
         op: OpId,
@@ -94,6 +105,19 @@ pub enum Command {
     Remove { op: OpId, sessions: Vec<SessionRef> },
     /// `Test-WSMan`.
     TestConnection { op: OpId, computer: ComputerRef },
+    /// `Connect-WSMan`: open an authenticated connection to the computer's
+    /// WinRM service (an Identify over it) and keep it for later requests.
+    ConnectWsman { op: OpId, computer: ComputerRef },
+    /// `Disconnect-WSMan`: close this client's connections to the
+    /// computer's WinRM service and forget its client sessions (for every
+    /// user). Sessions stay on the server; sessions open in this console
+    /// keep their own client session and open a new connection when they
+    /// next need one.
+    DisconnectWsman {
+        op: OpId,
+        /// The computer's name as given to Connect-WSMan (case-insensitive).
+        computer: String,
+    },
     /// `Get-PSSessionConfiguration`, run remotely, for the quotas.
     GetConfiguration {
         op: OpId,
@@ -123,9 +147,12 @@ impl Command {
             | Command::Connect { op, .. }
             | Command::Receive { op, .. }
             | Command::Invoke { op, .. }
+            | Command::InvokeWithInput { op, .. }
             | Command::StopCommand { op, .. }
             | Command::Remove { op, .. }
             | Command::TestConnection { op, .. }
+            | Command::ConnectWsman { op, .. }
+            | Command::DisconnectWsman { op, .. }
             | Command::GetConfiguration { op, .. }
             | Command::AnswerPrompt { op, .. }
             | Command::Cancel { op } => Some(*op),

@@ -26,7 +26,7 @@
 // boxing it would only add noise at every construction site.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,6 +52,7 @@ use crate::model::{
     AuthMechanism, Availability, ConnectionSpec, Credential, OutputBufferingMode, OutputItem,
     SessionInfo, SessionState, UserError,
 };
+use crate::protocol::clixml::{Container, PsObject, PsValue};
 use crate::store;
 use crate::worker::convert::{check_idle_timeout, wildcard_match};
 
@@ -192,7 +193,9 @@ pub struct Shell {
     pub silence_limit: Duration,
     vars: HashMap<String, Vec<Obj>>,
     repo: Vec<LocalSession>,
-    wsman: BTreeSet<String>,
+    /// Computers connected with Connect-WSMan: the name given (lower
+    /// case) → the worker's computer name.
+    wsman: BTreeMap<String, String>,
     prompted: HashMap<String, Credential>,
     /// Answers for Read-Host in remote commands given in advance (None: ask the terminal when there is one).
     host_answers: Option<std::collections::VecDeque<String>>,
@@ -218,7 +221,7 @@ impl Shell {
             silence_limit: Duration::from_secs(600),
             vars: HashMap::new(),
             repo: Vec::new(),
-            wsman: BTreeSet::new(),
+            wsman: BTreeMap::new(),
             prompted: HashMap::new(),
             host_answers: None,
             stopping: HashMap::new(),
@@ -1317,7 +1320,13 @@ impl Shell {
                         err,
                     )?
                     .unwrap_or_else(|| "localhost".into());
-                if self.wsman.remove(&name.to_ascii_lowercase()) {
+                if let Some(computer) = self.wsman.remove(&name.to_ascii_lowercase()) {
+                    // Every name that led to the same computer goes with it.
+                    self.wsman.retain(|_, c| !c.eq_ignore_ascii_case(&computer));
+                    let op = self.worker.next_op();
+                    self.worker.send(Command::DisconnectWsman { op, computer });
+                    let got = self.wait(&[(op, Ends::Single)], None);
+                    self.report(cmdlet, &got.failures, err);
                     Ok(Vec::new())
                 } else {
                     let mut e = CmdError::new(
@@ -1886,6 +1895,7 @@ impl Shell {
         cmdlet: &str,
         sessions: &[LocalSession],
         script: &str,
+        input: Option<&[PsValue]>,
         disconnected: bool,
         throttle: u32,
         out: &mut dyn Write,
@@ -1897,11 +1907,20 @@ impl Shell {
             let mut ops = Vec::new();
             for s in chunk {
                 let op = self.worker.next_op();
-                self.worker.send(Command::Invoke {
-                    op,
-                    session: s.session_ref(),
-                    script: script.to_owned(),
-                    in_disconnected_session: disconnected,
+                self.worker.send(match input {
+                    Some(values) => Command::InvokeWithInput {
+                        op,
+                        session: s.session_ref(),
+                        script: script.to_owned(),
+                        input: values.to_vec(),
+                        in_disconnected_session: disconnected,
+                    },
+                    None => Command::Invoke {
+                        op,
+                        session: s.session_ref(),
+                        script: script.to_owned(),
+                        in_disconnected_session: disconnected,
+                    },
                 });
                 ops.push((op, Ends::Single));
             }
@@ -1931,11 +1950,30 @@ impl Shell {
             ));
         }
         let script = self.script_text(cmdlet, &i.script, out, err)?;
+        // Input objects for the remote pipeline: -InputObject (one object,
+        // an array when given a list, as PowerShell binds it), or what was
+        // piped in when it binds to InputObject.
+        let values: Option<Vec<PsValue>> = match &i.input_object {
+            Some(v) => {
+                let objs = self.eval(v, out, err)?;
+                Some(vec![if matches!(v, Value::List(_)) || objs.len() > 1 {
+                    PsValue::from(
+                        PsObject::new()
+                            .with_container(Container::List(objs.iter().map(obj_to_ps).collect())),
+                    )
+                } else {
+                    objs.first().map(obj_to_ps).unwrap_or(PsValue::NIL)
+                }])
+            }
+            None if i.input_from_pipeline => Some(input.iter().map(obj_to_ps).collect()),
+            None => None,
+        };
+        let values = values.as_deref();
         match &i.target {
             InvokeTarget::Local => {
                 if input.iter().any(|o| matches!(o, Obj::Session(_))) && !i.input_from_pipeline {
                     let sessions = to_sessions(cmdlet, input)?;
-                    return self.invoke_sessions(cmdlet, i, &sessions, &script, out, err);
+                    return self.invoke_sessions(cmdlet, i, &sessions, &script, None, out, err);
                 }
                 Err(CmdError::new(
                     cmdlet,
@@ -1944,7 +1982,7 @@ impl Shell {
             }
             InvokeTarget::Sessions(v) => {
                 let sessions = self.sessions_of(cmdlet, v, out, err)?;
-                self.invoke_sessions(cmdlet, i, &sessions, &script, out, err)
+                self.invoke_sessions(cmdlet, i, &sessions, &script, values, out, err)
             }
             InvokeTarget::Remote(conn) => {
                 // `Invoke-Command $s {…} -InDisconnectedSession`: PSSession
@@ -1957,7 +1995,8 @@ impl Shell {
                     let objs = self.eval(v, out, err)?;
                     if !objs.is_empty() && objs.iter().all(|o| matches!(o, Obj::Session(_))) {
                         let sessions = to_sessions(cmdlet, objs)?;
-                        return self.invoke_sessions(cmdlet, i, &sessions, &script, out, err);
+                        return self
+                            .invoke_sessions(cmdlet, i, &sessions, &script, values, out, err);
                     }
                 }
                 let (computers, p) = self.computers(cmdlet, conn, out, err)?;
@@ -1995,12 +2034,13 @@ impl Shell {
                 let sessions =
                     self.create_sessions(cmdlet, items, idle, mode, i.throttle_limit, err)?;
                 if i.in_disconnected_session {
-                    return self.invoke_sessions(cmdlet, i, &sessions, &script, out, err);
+                    return self.invoke_sessions(cmdlet, i, &sessions, &script, values, out, err);
                 }
                 self.run_in(
                     cmdlet,
                     &sessions,
                     &script,
+                    values,
                     false,
                     i.throttle_limit,
                     out,
@@ -2019,12 +2059,14 @@ impl Shell {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn invoke_sessions(
         &mut self,
         cmdlet: &str,
         i: &InvokeCommand,
         sessions: &[LocalSession],
         script: &str,
+        input: Option<&[PsValue]>,
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Vec<Obj>, CmdError> {
@@ -2032,6 +2074,7 @@ impl Shell {
             cmdlet,
             sessions,
             script,
+            input,
             i.in_disconnected_session,
             i.throttle_limit,
             out,
@@ -2189,9 +2232,16 @@ impl Shell {
             .unwrap_or_else(|| "localhost".into());
         let c = self.computer_ref(cmdlet, &target, uri.as_deref(), &p)?;
         let op = self.worker.next_op();
-        self.worker.send(Command::TestConnection {
-            op,
-            computer: c.clone(),
+        self.worker.send(if remember {
+            Command::ConnectWsman {
+                op,
+                computer: c.clone(),
+            }
+        } else {
+            Command::TestConnection {
+                op,
+                computer: c.clone(),
+            }
         });
         let got = self.wait(&[(op, Ends::Single)], None);
         if let Some(f) = got.failures.first() {
@@ -2202,8 +2252,10 @@ impl Shell {
             return Err(e);
         }
         if remember {
-            self.wsman.insert(target.to_ascii_lowercase());
-            self.wsman.insert(c.name.to_ascii_lowercase());
+            self.wsman
+                .insert(target.to_ascii_lowercase(), c.name.clone());
+            self.wsman
+                .insert(c.name.to_ascii_lowercase(), c.name.clone());
             return Ok(Vec::new());
         }
         Ok(got
@@ -2629,6 +2681,27 @@ fn property(o: &Obj, name: &str) -> Option<Obj> {
             .map(|(_, v)| Obj::Text(v)),
         Obj::Text(s) if n == "length" => Some(Obj::Int(s.chars().count() as i64)),
         _ => None,
+    }
+}
+
+/// An object as it travels to a remote pipeline (PIPELINE_INPUT): numbers
+/// as Int32 when they fit, text as strings, property bags as
+/// PSCustomObjects, anything else as its text.
+fn obj_to_ps(o: &Obj) -> PsValue {
+    match o {
+        Obj::Int(i) => i32::try_from(*i).map_or(PsValue::from(*i), PsValue::from),
+        Obj::Text(s) | Obj::Formatted(s) => PsValue::str(s.clone()),
+        Obj::Record(r) => {
+            let mut obj = PsObject::with_types(&[
+                "System.Management.Automation.PSCustomObject",
+                "System.Object",
+            ]);
+            for (k, v) in r {
+                obj = obj.with_ms(k.clone(), PsValue::str(v.clone()));
+            }
+            PsValue::from(obj)
+        }
+        other => PsValue::str(obj_text(other)),
     }
 }
 

@@ -115,6 +115,44 @@ struct Pipeline {
     next_call_id: i64,
     waiting_call: Option<i64>,
     stopped: bool,
+    /// A pipeline created with `NoInput` false: its commands wait here for
+    /// PIPELINE_INPUT objects until END_OF_PIPELINE_INPUT, then run with them.
+    awaiting_input: Option<AwaitingInput>,
+}
+
+/// The most PIPELINE_INPUT objects one pipeline takes.
+pub const MAX_PIPELINE_INPUT: usize = 100_000;
+
+#[derive(Debug)]
+struct AwaitingInput {
+    commands: Vec<script::PipelineCommand>,
+    ctx: ScriptContext,
+    input: Vec<script::Value>,
+}
+
+/// Starts a pipeline's job, or records why it could not start.
+fn start_job(
+    pool: &mut ServerPool,
+    pid: Uuid,
+    p: &mut Pipeline,
+    commands: &[script::PipelineCommand],
+    input: Option<Vec<script::Value>>,
+    ctx: ScriptContext,
+    now: u64,
+) {
+    match Job::start_commands_with_input(commands, input, ctx) {
+        Ok(job) => p.job = Some(job),
+        Err(parse) => {
+            let info = script::ErrorInfo::from_parse_error(&parse);
+            pool.pipeline_state(
+                pid,
+                PipelineState::Failed,
+                Some(convert::error_record(&info)),
+            );
+            p.finished = true;
+        }
+    }
+    p.started_ms = now;
 }
 
 #[derive(Debug)]
@@ -276,8 +314,13 @@ impl Computer {
         }
         let cfg = &self.configurations[config];
         let max_idle = u64::try_from(cfg.max_idle_timeout_ms).unwrap_or(u64::MAX);
+        // Windows takes an IdleTimeOut above MaxIdleTimeoutms at Create and
+        // reports it back unchanged; the quota bites only when the shell is
+        // disconnected (Disconnect-PSSession example 4: New-PSSession with
+        // 172800000 succeeds, ConnectionInfo.IdleTimeout reads 172800000,
+        // Disconnect-PSSession then fails). Below the 60 s minimum is refused.
         let idle = match idle_timeout_ms {
-            Some(ms) if ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle => {
+            Some(ms) if ms < MIN_IDLE_TIMEOUT_MS => {
                 return Err(LabError::IdleTimeoutOutOfBounds {
                     requested_ms: ms,
                     max_ms: max_idle,
@@ -481,6 +524,7 @@ impl Computer {
                 next_call_id: 1,
                 waiting_call: None,
                 stopped: false,
+                awaiting_input: None,
             },
         );
         self.input(now, id, arguments)
@@ -564,19 +608,40 @@ impl Computer {
                                 .collect(),
                         })
                         .collect();
-                    match Job::start_commands(&commands, ctx) {
-                        Ok(job) => p.job = Some(job),
-                        Err(parse) => {
-                            let info = script::ErrorInfo::from_parse_error(&parse);
-                            s.pool.pipeline_state(
-                                pid,
-                                PipelineState::Failed,
-                                Some(convert::error_record(&info)),
-                            );
-                            p.finished = true;
-                        }
+                    if pipeline.no_input {
+                        start_job(&mut s.pool, pid, p, &commands, None, ctx, now);
+                    } else {
+                        p.awaiting_input = Some(AwaitingInput {
+                            commands,
+                            ctx,
+                            input: Vec::new(),
+                        });
                     }
-                    p.started_ms = now;
+                }
+                ServerEvent::Input { pid, value } => {
+                    let Some(w) = s
+                        .pipelines
+                        .get_mut(&pid)
+                        .and_then(|p| p.awaiting_input.as_mut())
+                    else {
+                        return Err(LabError::Psrp(
+                            "PIPELINE_INPUT for a pipeline that takes no input".into(),
+                        ));
+                    };
+                    if w.input.len() >= MAX_PIPELINE_INPUT {
+                        return Err(LabError::Psrp(format!(
+                            "a pipeline takes at most {MAX_PIPELINE_INPUT} input objects"
+                        )));
+                    }
+                    w.input.push(convert::from_ps(&value));
+                }
+                ServerEvent::EndOfInput { pid } => {
+                    let Some(p) = s.pipelines.get_mut(&pid) else {
+                        return Err(LabError::CommandNotFound);
+                    };
+                    if let Some(w) = p.awaiting_input.take() {
+                        start_job(&mut s.pool, pid, p, &w.commands, Some(w.input), w.ctx, now);
+                    }
                 }
                 ServerEvent::HostResponse { pid, response } => {
                     if let Some(p) = s.pipelines.get_mut(&pid)
@@ -592,10 +657,7 @@ impl Computer {
                         p.waiting_call = None;
                     }
                 }
-                // Pipelines here take no input objects; input is accepted and ignored.
-                ServerEvent::Input { .. }
-                | ServerEvent::EndOfInput { .. }
-                | ServerEvent::Init(_) => {}
+                ServerEvent::Init(_) => {}
                 ServerEvent::Other { .. } => {}
             }
         }
@@ -692,6 +754,15 @@ impl Computer {
             if let Some(job) = p.job.as_mut() {
                 job.stop();
             }
+            if p.awaiting_input.take().is_some() && !p.finished {
+                // Stopped before its input ended: it never ran.
+                queue_event(
+                    &mut s.pool,
+                    command_id,
+                    p,
+                    JobEvent::Finished(JobOutcome::Stopped),
+                );
+            }
             p.stopped = true;
         } else {
             s.pipelines.remove(&command_id);
@@ -731,11 +802,12 @@ impl Computer {
             Some(_) => return Err(LabError::ConnectedToDifferentClient),
             None => return Err(LabError::DisconnectNotValid),
         }
-        if let Some(ms) = idle_timeout_ms
-            && (ms < MIN_IDLE_TIMEOUT_MS || ms > max_idle)
-        {
+        // The idle timeout that will run while disconnected: the one asked
+        // for now, else the shell's own (which Create let exceed the maximum).
+        let effective = idle_timeout_ms.unwrap_or(s.idle_timeout_ms);
+        if !(MIN_IDLE_TIMEOUT_MS..=max_idle).contains(&effective) {
             return Err(LabError::IdleTimeoutOutOfBounds {
-                requested_ms: ms,
+                requested_ms: effective,
                 max_ms: max_idle,
             });
         }
@@ -818,6 +890,30 @@ impl Computer {
     ) -> Result<(), LabError> {
         self.tick(now);
         let s = self.attached_shell(id, user, session)?;
+        if !s.pipelines.contains_key(&command_id) {
+            return Err(LabError::CommandNotFound);
+        }
+        s.last_activity_ms = now;
+        Ok(())
+    }
+
+    /// `Reconnect` of one command, by the client session that reconnected
+    /// its shell: the shell must be attached to that client again first.
+    pub fn reconnect_command(
+        &mut self,
+        now: u64,
+        user: &str,
+        session: Uuid,
+        id: Uuid,
+        command_id: Uuid,
+    ) -> Result<(), LabError> {
+        self.tick(now);
+        let s = self.shell_mut(id, user)?;
+        match s.attached {
+            Some(a) if a == session => {}
+            Some(_) => return Err(LabError::ConnectedToDifferentClient),
+            None => return Err(LabError::ShellDisconnected),
+        }
         if !s.pipelines.contains_key(&command_id) {
             return Err(LabError::CommandNotFound);
         }

@@ -76,9 +76,51 @@ struct ConnState {
     user: Option<String>,
 }
 
+/// The TCP connections a listener has accepted, and how many are still open.
+#[derive(Debug, Default)]
+pub struct ConnectionCount {
+    accepted: std::sync::atomic::AtomicU64,
+    open: std::sync::atomic::AtomicU64,
+}
+
+impl ConnectionCount {
+    /// Connections accepted since the listener started.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections open now (the server has not seen them close).
+    pub fn open(&self) -> u64 {
+        self.open.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Counts one open connection while it lives.
+struct OpenConnection(Arc<ConnectionCount>);
+
+impl OpenConnection {
+    fn new(count: Arc<ConnectionCount>) -> Self {
+        count
+            .accepted
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        count.open.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        OpenConnection(count)
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0
+            .open
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 /// A running listener; dropping the handle does not stop it, [`ListenerHandle::stop`] does.
 pub struct ListenerHandle {
     pub local_addr: SocketAddr,
+    /// The connections it accepted (tests see clients open and close them).
+    pub connections: Arc<ConnectionCount>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -122,6 +164,8 @@ async fn serve<S: WsmanService>(
     let settings = Arc::new(settings);
     let https = tls.is_some();
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let connections = Arc::new(ConnectionCount::default());
+    let count = connections.clone();
     let task = tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -133,7 +177,9 @@ async fn serve<S: WsmanService>(
             let settings = settings.clone();
             let acceptor = acceptor.clone();
             let mut conn_stop = stop_rx.clone();
+            let counted = OpenConnection::new(count.clone());
             tokio::spawn(async move {
+                let _counted = counted;
                 let state = Arc::new(Mutex::new(ConnState {
                     acceptor: ServerAcceptor::new(settings.users.clone()),
                     user: None,
@@ -173,6 +219,7 @@ async fn serve<S: WsmanService>(
     });
     Ok(ListenerHandle {
         local_addr,
+        connections,
         stop: stop_tx,
         task,
     })

@@ -201,6 +201,16 @@ impl RunningLab {
         }
     }
 
+    /// The connections a computer's listener accepted, by computer name.
+    pub fn connections(&self, name: &str) -> Option<Arc<listener::ConnectionCount>> {
+        self.built
+            .computers
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+            .and_then(|i| self.listeners.get(i))
+            .map(|l| l.connections.clone())
+    }
+
     /// The service of a computer, by name.
     pub fn service(&self, name: &str) -> Option<&Arc<LabService>> {
         self.built

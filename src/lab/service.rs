@@ -79,6 +79,22 @@ pub struct LabService {
     pub max_timeout_ms: u64,
     /// WS-Management requests served (for benchmarks and diagnostics).
     requests: std::sync::atomic::AtomicU64,
+    /// The latest requests, oldest first (at most [`WIRE_LOG_LEN`]).
+    wire_log: Mutex<std::collections::VecDeque<WireRequest>>,
+}
+
+/// How many requests [`LabService::wire_log`] keeps.
+pub const WIRE_LOG_LEN: usize = 4096;
+
+/// One WS-Management request as the lab received it, after parsing: which
+/// operation on which shell and command (tests check what went on the wire).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireRequest {
+    pub action: Action,
+    /// The ShellId selector, when it is a GUID.
+    pub shell_id: Option<Uuid>,
+    /// The CommandId of the body (Command, Receive, Signal, Reconnect, Connect).
+    pub command_id: Option<Uuid>,
 }
 
 struct RandomIds;
@@ -105,7 +121,39 @@ impl LabService {
             product_version: "OS: 10.0.17763 SP: 0.0 Stack: 3.0".into(),
             max_timeout_ms: 60_000,
             requests: std::sync::atomic::AtomicU64::new(0),
+            wire_log: Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// The latest requests this computer parsed, oldest first.
+    pub fn wire_log(&self) -> Vec<WireRequest> {
+        self.wire_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    fn log_request(&self, action: Action, shell_id: Option<Uuid>, body: &RequestBody) {
+        let command_id = match body {
+            RequestBody::Command { command_id, .. }
+            | RequestBody::Receive { command_id, .. }
+            | RequestBody::Signal { command_id, .. }
+            | RequestBody::Reconnect { command_id }
+            | RequestBody::Connect { command_id, .. } => command_id.as_deref(),
+            _ => None,
+        }
+        .and_then(|c| Uuid::parse_str(c).ok());
+        let mut log = self.wire_log.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() >= WIRE_LOG_LEN {
+            log.pop_front();
+        }
+        log.push_back(WireRequest {
+            action,
+            shell_id,
+            command_id,
+        });
     }
 
     /// The computer, locked (for seeding and tests).
@@ -165,12 +213,11 @@ impl LabService {
                 codes::SHELL_DISCONNECT_OPERATION_NOT_VALID,
                 "The WinRM service cannot process the request because the shell is not connected to this client. ".into(),
             ),
-            LabError::IdleTimeoutOutOfBounds { requested_ms, max_ms } => (
+            // ERROR_WINRS_IDLETIMEOUT_OUTOFBOUNDS carries Windows' fixed text
+            // ([wsmerror]); the requested and allowed values are not in it.
+            LabError::IdleTimeoutOutOfBounds { .. } => (
                 codes::IDLETIMEOUT_OUTOFBOUNDS,
-                format!(
-                    "The WS-Management service cannot process the request. The requested IdleTimeout {} ms is outside the allowed range of 60000 to {max_ms} ms. ",
-                    requested_ms
-                ),
+                "The WS-Management service cannot process the request. The requested IdleTimeout is outside the allowed range. ".into(),
             ),
             LabError::TooManyShells { max } => (
                 codes::QUOTA_MAX_SHELLS_PPQ,
@@ -264,6 +311,7 @@ impl LabService {
             .unwrap_or_default();
         let resource = headers.resource_uri.clone().unwrap_or_default();
         let shell_id = headers.shell_id().and_then(|s| Uuid::parse_str(s).ok());
+        self.log_request(action, shell_id, &body);
         let now = self.clock.now();
         let need_shell = || -> Result<Uuid, HttpResponse> {
             shell_id.ok_or_else(|| {
@@ -512,9 +560,23 @@ impl LabService {
                 self.wake.notify_waiters();
                 r.map(|()| server::disconnect_response(&ids))
             }
+            (
+                Action::Reconnect,
+                RequestBody::Reconnect {
+                    command_id: Some(c),
+                },
+            ) => {
+                // [MS-PSRP] §3.1.5.3.18: a command is reconnected by a second
+                // Reconnect, once its shell is; its output stayed queued.
+                let id = shell!();
+                let Ok(pid) = Uuid::parse_str(&c) else {
+                    return self.lab_fault(&mid, &LabError::CommandNotFound);
+                };
+                self.computer()
+                    .reconnect_command(now, user, session, id, pid)
+                    .map(|()| server::reconnect_response(&ids))
+            }
             (Action::Reconnect, _) => {
-                // A command-level Reconnect needs nothing more here: the
-                // command's output stays queued until it is received.
                 let id = shell!();
                 self.computer()
                     .reconnect(now, user, session, id)

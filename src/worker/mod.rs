@@ -374,7 +374,17 @@ impl Worker {
                 script,
                 in_disconnected_session,
             } => {
-                self.invoke(op, session, script, in_disconnected_session)
+                self.invoke(op, session, script, in_disconnected_session, None)
+                    .await
+            }
+            Command::InvokeWithInput {
+                op,
+                session,
+                script,
+                input,
+                in_disconnected_session,
+            } => {
+                self.invoke(op, session, script, in_disconnected_session, Some(input))
                     .await
             }
             Command::StopCommand {
@@ -384,6 +394,8 @@ impl Worker {
             } => self.stop(op, session, command_id).await,
             Command::Remove { op, sessions } => self.remove(op, sessions).await,
             Command::TestConnection { op, computer } => self.test(op, computer).await,
+            Command::ConnectWsman { op, computer } => self.connect_wsman(op, computer).await,
+            Command::DisconnectWsman { op, computer } => self.disconnect_wsman(op, &computer),
             Command::GetConfiguration {
                 op,
                 computer,
@@ -809,7 +821,10 @@ impl Worker {
                 drop(session);
                 return Ok(h);
             }
-            if session.disconnected_by_me && Arc::ptr_eq(&session.remote, &remote) {
+            // The client session that disconnected it reconnects (its own
+            // SessionId), even when Disconnect-WSMan dropped it from the cache.
+            if session.disconnected_by_me && session.remote.user.eq_ignore_ascii_case(&remote.user)
+            {
                 match session.reconnect().await {
                     Ok(()) => {
                         drop(session);
@@ -934,7 +949,7 @@ impl Worker {
             };
             {
                 let mut session = h.session.lock().await;
-                if let Err(e) = session.connect_command(pid).await {
+                if let Err(e) = session.attach_command(pid).await {
                     self.fail(
                         op,
                         user_error(format!("Cannot receive from {}", s.name), &e),
@@ -1058,6 +1073,7 @@ impl Worker {
         s: SessionRef,
         script: String,
         in_disconnected: bool,
+        input: Option<Vec<crate::protocol::clixml::PsValue>>,
     ) {
         self.send(Event::OpStarted {
             op,
@@ -1081,7 +1097,7 @@ impl Worker {
                     s.name
                 )))
             } else {
-                session.start(&script).await
+                session.start_with_input(&script, input.as_deref()).await
             }
         };
         let user = h.session.lock().await.remote.user.clone();
@@ -1320,6 +1336,79 @@ impl Worker {
                 ),
             ),
         }
+    }
+
+    /// Connect-WSMan: an Identify over an authenticated connection of this
+    /// computer's client session, which keeps the connection for later requests.
+    async fn connect_wsman(self: &Arc<Self>, op: OpId, computer: ComputerRef) {
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Connecting to the WinRM service of {}", computer.name),
+        });
+        let remote = match self.remote(&computer) {
+            Ok(r) => r,
+            Err(e) => return self.fail(op, e),
+        };
+        match remote.identify().await {
+            Ok(info) => {
+                self.activity(
+                    &remote.user,
+                    &computer.name,
+                    None,
+                    "Connect-WSMan",
+                    String::new(),
+                    "ok",
+                );
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!(
+                        "Connected to the WinRM service of {} ({})",
+                        computer.name, info.product_version
+                    ),
+                });
+            }
+            Err(e) => {
+                // A client session that never worked is not kept.
+                lock(&self.remotes).retain(|_, r| !Arc::ptr_eq(r, &remote));
+                self.fail(
+                    op,
+                    user_error(
+                        format!("Cannot connect to the WinRM service of {}", computer.name),
+                        &e,
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Disconnect-WSMan: forgets the computer's client sessions and closes
+    /// their idle connections. Nothing is sent: the server keeps its shells.
+    fn disconnect_wsman(self: &Arc<Self>, op: OpId, computer: &str) {
+        let k = key(computer);
+        let dropped: Vec<Arc<Remote>> = {
+            let mut remotes = lock(&self.remotes);
+            let keys: Vec<(String, String)> =
+                remotes.keys().filter(|(c, _)| *c == k).cloned().collect();
+            keys.iter().filter_map(|kk| remotes.remove(kk)).collect()
+        };
+        let mut closed = 0;
+        for r in &dropped {
+            closed += r.close_connections();
+            self.activity(
+                &r.user,
+                &r.name,
+                None,
+                "Disconnect-WSMan",
+                String::new(),
+                "ok",
+            );
+        }
+        self.send(Event::OpFinished {
+            op,
+            message: format!(
+                "Disconnected from the WinRM service of {computer} ({closed} connection(s) closed)"
+            ),
+        });
     }
 
     /// Get-PSSessionConfiguration, run in a short-lived session.

@@ -238,6 +238,21 @@ impl Remote {
         self.ctx.session_id
     }
 
+    /// Closes the authenticated connections not in use (Disconnect-WSMan):
+    /// dropping one ends its TCP connection. Returns how many were closed.
+    /// A request still in flight keeps its connection until it ends; a later
+    /// request opens and authenticates a new one.
+    pub fn close_connections(&self) -> usize {
+        match &self.link {
+            Link::Http { idle, .. } => {
+                let closed: Vec<WsmanConnection> =
+                    std::mem::take(&mut *idle.lock().unwrap_or_else(|p| p.into_inner()));
+                closed.len()
+            }
+            Link::InProcess { .. } => 0,
+        }
+    }
+
     /// The largest envelope this client sends and accepts.
     pub fn max_envelope_size(&self) -> usize {
         self.ctx.max_envelope_size as usize
@@ -422,6 +437,11 @@ pub struct Session {
     pub info: ShellInfo,
     /// True when this client disconnected it (so Reconnect, not Connect).
     pub disconnected_by_me: bool,
+    /// Pipelines this client started and has not released yet.
+    started: std::collections::HashSet<Uuid>,
+    /// Pipelines that were running here when this client disconnected: after
+    /// the shell's Reconnect each needs its own command-level Reconnect.
+    to_reconnect: std::collections::HashSet<Uuid>,
     /// How the shell's stream data travels: Xpress for shells created with
     /// `rsp:CompressionType xpress` (Windows PowerShell's default). Each
     /// `rsp:Stream` element's data is one complete sequence of Xpress blocks.
@@ -525,6 +545,8 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            started: Default::default(),
+            to_reconnect: Default::default(),
             compression,
         };
         session.wait_opened().await?;
@@ -569,6 +591,8 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            started: Default::default(),
+            to_reconnect: Default::default(),
             compression,
         };
         // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
@@ -638,8 +662,21 @@ impl Session {
 
     /// `Invoke-Command -Session`: starts a pipeline running `script`.
     pub async fn start(&mut self, script: &str) -> Result<Uuid, RemoteError> {
+        self.start_with_input(script, None).await
+    }
+
+    /// Starts a pipeline running `script`; with `input`, the pipeline is
+    /// created with `NoInput` false and the objects follow on `stdin` as
+    /// PIPELINE_INPUT messages, then END_OF_PIPELINE_INPUT ([MS-PSRP]
+    /// §3.1.4.5), as Invoke-Command sends its `-InputObject`.
+    pub async fn start_with_input(
+        &mut self,
+        script: &str,
+        input: Option<&[crate::protocol::clixml::PsValue]>,
+    ) -> Result<Uuid, RemoteError> {
         let pid = Uuid::new_v4();
-        let pipeline = CreatePipeline::script(script);
+        let mut pipeline = CreatePipeline::script(script);
+        pipeline.no_input = input.is_none();
         let payloads = self.pool.create_pipeline(pid, &pipeline)?;
         let mut iter = payloads.into_iter();
         let first = iter.next().ok_or_else(|| {
@@ -655,8 +692,14 @@ impl Session {
         );
         let (built, body) = self.remote.call(&Request::Command(cmd), false).await?;
         shell::parse_command_response(&built, &body)?;
+        self.started.insert(pid);
         for rest in iter {
             self.send(Some(pid), "stdin", rest).await?;
+        }
+        if let Some(values) = input {
+            for chunk in self.pool.pipeline_input(pid, values, true)? {
+                self.send(Some(pid), "stdin", chunk).await?;
+            }
         }
         Ok(pid)
     }
@@ -698,6 +741,8 @@ impl Session {
 
     /// Releases a finished pipeline on the server.
     pub async fn terminate(&mut self, pid: Uuid) -> Result<(), RemoteError> {
+        self.started.remove(&pid);
+        self.to_reconnect.remove(&pid);
         self.signal(pid, shell::SIGNAL_TERMINATE).await
     }
 
@@ -733,6 +778,7 @@ impl Session {
         shell::parse_empty_response(&built, &body)?;
         self.pool.set_state(RunspacePoolState::Disconnected);
         self.disconnected_by_me = true;
+        self.to_reconnect = self.started.clone();
         if let Some(ms) = idle_timeout_ms {
             self.info.idle_timeout_ms = Some(ms);
         }
@@ -754,6 +800,26 @@ impl Session {
         self.pool.set_state(RunspacePoolState::Opened);
         self.disconnected_by_me = false;
         Ok(())
+    }
+
+    /// Attaches to a command that ran while disconnected, so its output can
+    /// be received: a command-level Reconnect for one this client started
+    /// before it disconnected (after the shell's own Reconnect, [MS-PSRP]
+    /// §3.1.5.3.18), Connect(CommandId) for any other. Returns the action sent.
+    pub async fn attach_command(&mut self, pid: Uuid) -> Result<&'static str, RemoteError> {
+        if self.to_reconnect.contains(&pid) && !self.disconnected_by_me {
+            let req = Request::Reconnect {
+                resource_uri: self.resource_uri.clone(),
+                shell_id: upper(self.shell_id),
+                command_id: Some(upper(pid)),
+            };
+            let (built, body) = self.remote.call(&req, false).await?;
+            shell::parse_empty_response(&built, &body)?;
+            self.to_reconnect.remove(&pid);
+            return Ok("Reconnect");
+        }
+        self.connect_command(pid).await?;
+        Ok("Connect")
     }
 
     /// Attaches to a command that ran while disconnected, so its output can be received.

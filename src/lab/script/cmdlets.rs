@@ -710,7 +710,11 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
                     Bound {
                         values: vec![("Arguments", Value::Array(rest))],
                     },
-                    State::Invoke(sb),
+                    State::Invoke {
+                        block: sb,
+                        input: Vec::new(),
+                        ran: false,
+                    },
                 )));
             }
             other => {
@@ -967,7 +971,14 @@ enum State {
         values: Vec<f64>,
         missing_prop: bool,
     },
-    Invoke(ScriptBlock),
+    /// `& { … }`: a script block run as a command. Without named blocks its
+    /// body is an end block: with upstream input it runs once, at the end,
+    /// with `$input` holding what came in; first in a pipeline it runs at once.
+    Invoke {
+        block: ScriptBlock,
+        input: Vec<Value>,
+        ran: bool,
+    },
     Content(Vec<String>),
 }
 
@@ -1935,23 +1946,63 @@ impl Cmdlet {
                 Ok(())
             }
             Kind::Invoke => {
-                let State::Invoke(sb) = &self.state else {
+                let State::Invoke {
+                    block,
+                    input: collected,
+                    ran,
+                } = &mut self.state
+                else {
                     return Ok(());
                 };
-                let sb = sb.clone();
-                let args = self
-                    .b
-                    .get("Arguments")
-                    .cloned()
-                    .unwrap_or(Value::Array(Vec::new()));
-                rt.set_var("args", args)?;
-                rt.invoke_block(&sb, input, out).await
+                match input {
+                    Some(v) => {
+                        if collected.len() >= super::interp::MAX_ARRAY {
+                            return Err(Flow::error(rt.too_large()));
+                        }
+                        collected.push(v);
+                        Ok(())
+                    }
+                    None => {
+                        *ran = true;
+                        let sb = block.clone();
+                        self.run_invoke(rt, &sb, Vec::new(), out).await
+                    }
+                }
             }
             _ => Ok(()),
         }
     }
 
+    /// Runs an invoked script block with `$args` and `$input` set.
+    async fn run_invoke(
+        &self,
+        rt: &Rt,
+        sb: &ScriptBlock,
+        input: Vec<Value>,
+        out: &mut dyn Sink,
+    ) -> R<()> {
+        let args = self
+            .b
+            .get("Arguments")
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        rt.set_var("args", args)?;
+        rt.set_var("input", Value::Array(input))?;
+        rt.invoke_block(sb, None, out).await
+    }
+
     async fn end_impl(&mut self, rt: &Rt, out: &mut dyn Sink) -> R<()> {
+        if let State::Invoke {
+            block,
+            input,
+            ran: ran @ false,
+        } = &mut self.state
+        {
+            *ran = true;
+            let sb = block.clone();
+            let items = std::mem::take(input);
+            return self.run_invoke(rt, &sb, items, out).await;
+        }
         match self.kind {
             Kind::ForEachObject => {
                 if let State::ForEach { end: Some(sb), .. } = &self.state {

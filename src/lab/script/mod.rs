@@ -548,7 +548,21 @@ impl Job {
         commands: &[PipelineCommand],
         ctx: ScriptContext,
     ) -> Result<Job, ParseError> {
+        Self::start_commands_with_input(commands, None, ctx)
+    }
+
+    /// [`Job::start_commands`] with pipeline input (PIPELINE_INPUT objects):
+    /// `input` flows into the first command, one object at a time, as
+    /// `$values | <commands>` would (a script gets it as `$input`).
+    pub fn start_commands_with_input(
+        commands: &[PipelineCommand],
+        input: Option<Vec<Value>>,
+        ctx: ScriptContext,
+    ) -> Result<Job, ParseError> {
         let mut elements = Vec::new();
+        if let Some(values) = input {
+            elements.push(ast::PipeElem::Expr(ast::Expr::Const(Value::Array(values))));
+        }
         for c in commands {
             let pos = ast::Pos {
                 line: 1,
