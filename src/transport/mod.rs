@@ -2,8 +2,11 @@
 //! context, and an in-process transport to the lab endpoint.
 
 pub mod http;
+pub mod proxy;
+pub mod redirect;
 pub mod session;
 pub mod tls;
+pub mod trace;
 
 use std::time::Duration;
 
@@ -38,4 +41,17 @@ pub enum TransportError {
     AccessDenied(String),
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// The proxy server could not be reached or would not carry the request.
+    #[error("proxy server {proxy}: {reason}")]
+    Proxy { proxy: String, reason: String },
+    /// The proxy server answered 407 Proxy Authentication Required.
+    #[error("the proxy server {proxy} refused {detail} (HTTP 407 Proxy Authentication Required)")]
+    ProxyAuthentication { proxy: String, detail: String },
+    /// The WinRM service redirected and the redirect may not be followed.
+    #[error("{0}")]
+    Redirect(String),
+    /// A client quota (`MaximumReceivedDataSizePerCommand`,
+    /// `MaximumReceivedObjectSize`) was exceeded; PowerShell's text.
+    #[error("{0}")]
+    Quota(String),
 }
