@@ -157,6 +157,9 @@ pub struct HttpConnection {
     absolute_form: bool,
     /// `Proxy-Authorization` sent with every request (Basic, absolute form).
     proxy_authorization: Option<zeroize::Zeroizing<String>>,
+    /// The last response said the connection closes after it (`Connection:
+    /// close`, or HTTP/1.0 without keep-alive), as some proxies do.
+    closing: bool,
 }
 
 impl HttpConnection {
@@ -228,6 +231,7 @@ impl HttpConnection {
             absolute_form: route.is_some() && !endpoint.https,
             proxy: route,
             proxy_authorization,
+            closing: false,
         })
     }
 
@@ -243,7 +247,12 @@ impl HttpConnection {
 
     /// True once the server or the network closed the connection.
     pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+        self.closing || self.sender.is_closed()
+    }
+
+    /// True when this connection goes through a proxy.
+    pub fn via_proxy(&self) -> bool {
+        self.proxy.is_some()
     }
 
     /// Sends one request and reads the whole response, within `timeout`.
@@ -255,7 +264,7 @@ impl HttpConnection {
         request: HttpRequest,
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
-        if self.sender.is_closed() {
+        if self.is_closed() {
             return Err(TransportError::ConnectionClosed);
         }
         self.sender
@@ -335,6 +344,17 @@ impl HttpConnection {
                 .await
                 .map_err(|e| classify_hyper_error(&e))?;
             let (parts, body) = resp.into_parts();
+            let connection_says = |want: &str| {
+                ["connection", "proxy-connection"].iter().any(|name| {
+                    parts.headers.get_all(*name).iter().any(|v| {
+                        v.to_str().is_ok_and(|v| {
+                            v.split(',').any(|t| t.trim().eq_ignore_ascii_case(want))
+                        })
+                    })
+                })
+            };
+            let closing = connection_says("close")
+                || (parts.version == hyper::Version::HTTP_10 && !connection_says("keep-alive"));
             let body = Limited::new(body, max)
                 .collect()
                 .await
@@ -356,15 +376,19 @@ impl HttpConnection {
                     )
                 })
                 .collect();
-            Ok::<_, TransportError>(HttpResponse {
-                status: parts.status.as_u16(),
-                headers,
-                body: body.to_vec(),
-            })
+            Ok::<_, TransportError>((
+                HttpResponse {
+                    status: parts.status.as_u16(),
+                    headers,
+                    body: body.to_vec(),
+                },
+                closing,
+            ))
         };
-        let resp = tokio::time::timeout(timeout, fut)
+        let (resp, closing) = tokio::time::timeout(timeout, fut)
             .await
             .map_err(|_| TransportError::ReadTimeout(timeout))??;
+        self.closing = closing;
         super::trace::log_response(
             &url,
             resp.status,
@@ -381,6 +405,7 @@ impl HttpConnection {
                 .collect();
             return Err(super::proxy::proxy_auth_error(
                 route,
+                407,
                 &offered,
                 self.proxy_authorization.is_some(),
             ));

@@ -44,9 +44,15 @@ pub enum TransportError {
     /// The proxy server could not be reached or would not carry the request.
     #[error("proxy server {proxy}: {reason}")]
     Proxy { proxy: String, reason: String },
-    /// The proxy server answered 407 Proxy Authentication Required.
-    #[error("the proxy server {proxy} refused {detail} (HTTP 407 Proxy Authentication Required)")]
-    ProxyAuthentication { proxy: String, detail: String },
+    /// The proxy server demanded or refused proxy authentication: 407 Proxy
+    /// Authentication Required (or 401 to a `CONNECT`, which tinyproxy
+    /// before 1.11.2 answers to a wrong proxy credential).
+    #[error("the proxy server {proxy} refused {detail} (HTTP {status} {})", if *status == 407 { "Proxy Authentication Required" } else { "Unauthorized" })]
+    ProxyAuthentication {
+        proxy: String,
+        status: u16,
+        detail: String,
+    },
     /// The WinRM service redirected and the redirect may not be followed.
     #[error("{0}")]
     Redirect(String),

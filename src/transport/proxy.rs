@@ -425,6 +425,7 @@ pub(crate) async fn open(
 /// The error for a 407 answer: no credential, or a refused one.
 pub(crate) fn proxy_auth_error(
     route: &ProxyRoute,
+    status: u16,
     offered: &[String],
     credential_sent: bool,
 ) -> TransportError {
@@ -449,6 +450,7 @@ pub(crate) fn proxy_auth_error(
     };
     TransportError::ProxyAuthentication {
         proxy: route.server.authority(),
+        status,
         detail,
     }
 }
@@ -467,13 +469,23 @@ async fn authenticate(
     for _ in 0..8 {
         let req = request(authorization.as_deref().map(String::as_str));
         let head = exchange(stream, route, req.as_bytes(), connect, timeout).await?;
-        if head.status != 407 {
+        // The answer to a CONNECT is the proxy's own: a 401 there is the
+        // proxy refusing the credential (tinyproxy before 1.11.2 does so).
+        if head.status != 407 && !(connect && head.status == 401) {
             return Ok(head);
         }
-        let offered = head.all("proxy-authenticate");
+        let mut offered = head.all("proxy-authenticate");
+        if head.status == 401 {
+            offered.extend(head.all("www-authenticate"));
+        }
         let (ProxyAuthScheme::Negotiate, Some(credentials)) = (route.auth, &route.credentials)
         else {
-            return Err(proxy_auth_error(route, &offered, authorization.is_some()));
+            return Err(proxy_auth_error(
+                route,
+                head.status,
+                &offered,
+                authorization.is_some(),
+            ));
         };
         let next = match authenticator.as_mut() {
             None => {
@@ -491,6 +503,7 @@ async fn authenticate(
                 } else {
                     return Err(TransportError::ProxyAuthentication {
                         proxy: route.server.authority(),
+                        status: head.status,
                         detail: format!(
                             "Negotiate authentication: it offers only {}; use -ProxyAuthentication Basic",
                             offered.join(", ")
@@ -505,6 +518,7 @@ async fn authenticate(
                 );
                 let first = a.start().map_err(|e| TransportError::ProxyAuthentication {
                     proxy: route.server.authority(),
+                    status: head.status,
                     detail: e.to_string(),
                 })?;
                 authenticator = Some(a);
@@ -513,7 +527,7 @@ async fn authenticate(
             Some(a) => match a.on_response(401, offered.iter().map(String::as_str)) {
                 Ok(ClientStep::Send(h)) => Zeroizing::new(h),
                 Ok(ClientStep::Done) | Err(_) => {
-                    return Err(proxy_auth_error(route, &offered, true));
+                    return Err(proxy_auth_error(route, head.status, &offered, true));
                 }
             },
         };

@@ -169,7 +169,16 @@ impl WsmanConnection {
             }
             let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
             match authenticator.on_response(resp.status, www) {
-                Ok(ClientStep::Send(next)) => header = next,
+                Ok(ClientStep::Send(next)) => {
+                    if http.is_closed() {
+                        return Err(Flow::Error(TransportError::Auth(if http.via_proxy() {
+                            "the proxy server closed the connection in the middle of the authentication handshake: it closes its connections after each request, so NTLM/Negotiate cannot reach the service through it over http; use https (the proxy tunnels it) or Basic".into()
+                        } else {
+                            "the service closed the connection in the middle of the authentication handshake".into()
+                        })));
+                    }
+                    header = next
+                }
                 Ok(ClientStep::Done) => {
                     self.live = Some(Live {
                         http,
