@@ -7,7 +7,7 @@ set -euo pipefail
 mode=${1:-run}
 pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
 if [ "$mode" = test ]; then
-  pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool)
+  pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool tinyproxy-bin)
   pkgs+=(desktop-file-utils appstream mandoc libxml2-utils dpkg-dev binutils)
 fi
 missing=()

@@ -18,6 +18,8 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 
 use super::TransportError;
+use super::proxy::{ProxyRoute, ProxySettings};
+use super::redirect::RedirectPolicy;
 use super::tls::TlsOptions;
 use crate::protocol::http::{HttpRequest, HttpResponse};
 
@@ -96,6 +98,15 @@ impl Endpoint {
         }
     }
 
+    /// `host:port` with the port always present (a `CONNECT` target).
+    pub fn host_header_with_port(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
     /// The URL again, normalised.
     pub fn url(&self) -> String {
         format!(
@@ -114,6 +125,10 @@ pub struct ConnectOptions {
     /// The largest response body accepted.
     pub max_response_bytes: usize,
     pub tls: TlsOptions,
+    /// The proxy to go through, if any ([`super::proxy`]).
+    pub proxy: ProxySettings,
+    /// Whether the authenticated connection follows HTTP redirects.
+    pub redirect: RedirectPolicy,
 }
 
 impl Default for ConnectOptions {
@@ -122,6 +137,8 @@ impl Default for ConnectOptions {
             connect_timeout: Duration::from_secs(30),
             max_response_bytes: 64 << 20,
             tls: TlsOptions::default(),
+            proxy: ProxySettings::default(),
+            redirect: RedirectPolicy::default(),
         }
     }
 }
@@ -134,28 +151,50 @@ pub struct HttpConnection {
     peer_certificate: Option<CertificateDer<'static>>,
     /// Cookies the server set (`MS-WSMAN` affinity), sent back on this connection.
     cookies: Vec<(String, String)>,
+    /// The proxy this connection goes through, if any.
+    proxy: Option<ProxyRoute>,
+    /// Requests go to a proxy in absolute form (plain HTTP through a proxy).
+    absolute_form: bool,
+    /// `Proxy-Authorization` sent with every request (Basic, absolute form).
+    proxy_authorization: Option<zeroize::Zeroizing<String>>,
+    /// The last response said the connection closes after it (`Connection:
+    /// close`, or HTTP/1.0 without keep-alive), as some proxies do.
+    closing: bool,
 }
 
 impl HttpConnection {
-    /// Dials `endpoint` (TLS when https) and performs the HTTP/1.1 handshake.
+    /// Dials `endpoint` (TLS when https), through the proxy the options
+    /// choose for it, and performs the HTTP/1.1 handshake.
     pub async fn connect(
         endpoint: &Endpoint,
         options: &ConnectOptions,
     ) -> Result<HttpConnection, TransportError> {
-        let addr = (endpoint.host.as_str(), endpoint.port);
-        let tcp = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
-            .await
-            .map_err(|_| TransportError::ConnectTimeout {
-                host: endpoint.host.clone(),
-                port: endpoint.port,
-                after: options.connect_timeout,
-            })?
-            .map_err(|e| TransportError::Connect {
-                host: endpoint.host.clone(),
-                port: endpoint.port,
-                reason: e.to_string(),
-            })?;
-        let _ = tcp.set_nodelay(true);
+        let route = options.proxy.route(endpoint)?;
+        let mut proxy_authorization = None;
+        let tcp = match &route {
+            Some(route) => {
+                let proxied = super::proxy::open(route, endpoint, options.connect_timeout).await?;
+                proxy_authorization = proxied.per_request_authorization;
+                proxied.stream
+            }
+            None => {
+                let addr = (endpoint.host.as_str(), endpoint.port);
+                let tcp = tokio::time::timeout(options.connect_timeout, TcpStream::connect(addr))
+                    .await
+                    .map_err(|_| TransportError::ConnectTimeout {
+                        host: endpoint.host.clone(),
+                        port: endpoint.port,
+                        after: options.connect_timeout,
+                    })?
+                    .map_err(|e| TransportError::Connect {
+                        host: endpoint.host.clone(),
+                        port: endpoint.port,
+                        reason: e.to_string(),
+                    })?;
+                let _ = tcp.set_nodelay(true);
+                tcp
+            }
+        };
         let (sender, peer_certificate) = if endpoint.https {
             let config = super::tls::client_config(&options.tls)?;
             let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
@@ -189,6 +228,10 @@ impl HttpConnection {
             max_response_bytes: options.max_response_bytes,
             peer_certificate,
             cookies: Vec::new(),
+            absolute_form: route.is_some() && !endpoint.https,
+            proxy: route,
+            proxy_authorization,
+            closing: false,
         })
     }
 
@@ -204,7 +247,12 @@ impl HttpConnection {
 
     /// True once the server or the network closed the connection.
     pub fn is_closed(&self) -> bool {
-        self.sender.is_closed()
+        self.closing || self.sender.is_closed()
+    }
+
+    /// True when this connection goes through a proxy.
+    pub fn via_proxy(&self) -> bool {
+        self.proxy.is_some()
     }
 
     /// Sends one request and reads the whole response, within `timeout`.
@@ -216,16 +264,21 @@ impl HttpConnection {
         request: HttpRequest,
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
-        if self.sender.is_closed() {
+        if self.is_closed() {
             return Err(TransportError::ConnectionClosed);
         }
         self.sender
             .ready()
             .await
             .map_err(|_| TransportError::ConnectionClosed)?;
+        let target = if self.absolute_form {
+            format!("http://{}{}", self.endpoint.host_header(), request.path)
+        } else {
+            request.path.clone()
+        };
         let mut builder = hyper::Request::builder()
             .method(request.method.as_str())
-            .uri(request.path.as_str())
+            .uri(target.as_str())
             .header(hyper::header::HOST, self.endpoint.host_header())
             .header(hyper::header::CONTENT_LENGTH, request.body.len())
             .header(hyper::header::ACCEPT_ENCODING, "identity")
@@ -251,9 +304,38 @@ impl HttpConnection {
                 .collect();
             builder = builder.header(hyper::header::COOKIE, c.join("; "));
         }
+        if let Some(a) = &self.proxy_authorization {
+            builder = builder.header(hyper::header::PROXY_AUTHORIZATION, a.as_str());
+        }
+        let body = Bytes::from(request.body);
         let req = builder
-            .body(Full::new(Bytes::from(request.body)))
+            .body(Full::new(body.clone()))
             .map_err(|e| TransportError::Http(e.to_string()))?;
+        let url = if self.absolute_form {
+            target.clone()
+        } else {
+            format!(
+                "{}://{}{}",
+                if self.endpoint.https { "https" } else { "http" },
+                self.endpoint.host_header(),
+                request.path
+            )
+        };
+        if super::trace::enabled() {
+            let ct = req
+                .headers()
+                .get(hyper::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            super::trace::log_request(
+                req.method().as_str(),
+                &url,
+                req.headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("<binary>"))),
+                ct,
+                &body,
+            );
+        }
         let max = self.max_response_bytes;
         let fut = async {
             let resp = self
@@ -262,6 +344,17 @@ impl HttpConnection {
                 .await
                 .map_err(|e| classify_hyper_error(&e))?;
             let (parts, body) = resp.into_parts();
+            let connection_says = |want: &str| {
+                ["connection", "proxy-connection"].iter().any(|name| {
+                    parts.headers.get_all(*name).iter().any(|v| {
+                        v.to_str().is_ok_and(|v| {
+                            v.split(',').any(|t| t.trim().eq_ignore_ascii_case(want))
+                        })
+                    })
+                })
+            };
+            let closing = connection_says("close")
+                || (parts.version == hyper::Version::HTTP_10 && !connection_says("keep-alive"));
             let body = Limited::new(body, max)
                 .collect()
                 .await
@@ -283,15 +376,40 @@ impl HttpConnection {
                     )
                 })
                 .collect();
-            Ok::<_, TransportError>(HttpResponse {
-                status: parts.status.as_u16(),
-                headers,
-                body: body.to_vec(),
-            })
+            Ok::<_, TransportError>((
+                HttpResponse {
+                    status: parts.status.as_u16(),
+                    headers,
+                    body: body.to_vec(),
+                },
+                closing,
+            ))
         };
-        let resp = tokio::time::timeout(timeout, fut)
+        let (resp, closing) = tokio::time::timeout(timeout, fut)
             .await
             .map_err(|_| TransportError::ReadTimeout(timeout))??;
+        self.closing = closing;
+        super::trace::log_response(
+            &url,
+            resp.status,
+            resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            resp.header("content-type"),
+            &resp.body,
+        );
+        if resp.status == 407
+            && let Some(route) = &self.proxy
+        {
+            let offered: Vec<String> = resp
+                .headers_named("proxy-authenticate")
+                .map(str::to_owned)
+                .collect();
+            return Err(super::proxy::proxy_auth_error(
+                route,
+                407,
+                &offered,
+                self.proxy_authorization.is_some(),
+            ));
+        }
         for v in resp.headers_named("set-cookie") {
             if let Some((kv, _)) = v.split_once(';').or(Some((v, "")))
                 && let Some((k, val)) = kv.split_once('=')

@@ -2,8 +2,11 @@
 //! context, and an in-process transport to the lab endpoint.
 
 pub mod http;
+pub mod proxy;
+pub mod redirect;
 pub mod session;
 pub mod tls;
+pub mod trace;
 
 use std::time::Duration;
 
@@ -38,4 +41,23 @@ pub enum TransportError {
     AccessDenied(String),
     #[error("authentication failed: {0}")]
     Auth(String),
+    /// The proxy server could not be reached or would not carry the request.
+    #[error("proxy server {proxy}: {reason}")]
+    Proxy { proxy: String, reason: String },
+    /// The proxy server demanded or refused proxy authentication: 407 Proxy
+    /// Authentication Required (or 401 to a `CONNECT`, which tinyproxy
+    /// before 1.11.2 answers to a wrong proxy credential).
+    #[error("the proxy server {proxy} refused {detail} (HTTP {status} {})", if *status == 407 { "Proxy Authentication Required" } else { "Unauthorized" })]
+    ProxyAuthentication {
+        proxy: String,
+        status: u16,
+        detail: String,
+    },
+    /// The WinRM service redirected and the redirect may not be followed.
+    #[error("{0}")]
+    Redirect(String),
+    /// A client quota (`MaximumReceivedDataSizePerCommand`,
+    /// `MaximumReceivedObjectSize`) was exceeded; PowerShell's text.
+    #[error("{0}")]
+    Quota(String),
 }

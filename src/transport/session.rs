@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::TransportError;
 use super::http::{ConnectOptions, Endpoint, HttpConnection};
+use super::redirect;
 use crate::protocol::auth::client::{ClientAuthenticator, ClientStep};
 use crate::protocol::auth::{self, Credentials, Mechanism};
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -40,6 +41,30 @@ pub struct WsmanConnection {
     live: Option<Live>,
     /// Number of times this connection has authenticated (for diagnostics and tests).
     handshakes: u32,
+    /// Redirects followed so far (against `MaximumConnectionRedirectionCount`).
+    redirects: u32,
+}
+
+/// Why a request did not come back: an error, or a redirect to follow.
+enum Flow {
+    Error(TransportError),
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+}
+
+impl From<TransportError> for Flow {
+    fn from(e: TransportError) -> Self {
+        Flow::Error(e)
+    }
+}
+
+fn redirect_of(resp: &HttpResponse) -> Option<Flow> {
+    redirect::is_redirect(resp.status).then(|| Flow::Redirect {
+        status: resp.status,
+        location: resp.header("location").map(str::to_owned),
+    })
 }
 
 struct Live {
@@ -74,6 +99,7 @@ impl WsmanConnection {
             auth,
             live: None,
             handshakes: 0,
+            redirects: 0,
         })
     }
 
@@ -87,6 +113,11 @@ impl WsmanConnection {
         self.handshakes
     }
 
+    /// How many redirects this connection followed.
+    pub fn redirects(&self) -> u32 {
+        self.redirects
+    }
+
     /// Drops the socket; the next request dials and authenticates again.
     pub fn reset(&mut self) {
         self.live = None;
@@ -96,7 +127,7 @@ impl WsmanConnection {
         self.auth.mechanism.seals() && !self.endpoint.https && self.auth.seal_over_http
     }
 
-    async fn establish(&mut self, timeout: Duration) -> Result<(), TransportError> {
+    async fn establish(&mut self, timeout: Duration) -> Result<(), Flow> {
         if let Some(live) = &self.live
             && !live.http.is_closed()
         {
@@ -133,9 +164,21 @@ impl WsmanConnection {
             req.set_header("Authorization", header.clone());
             req.set_header("Content-Type", SOAP_CONTENT_TYPE);
             let resp = http.send(req, timeout).await?;
+            if let Some(flow) = redirect_of(&resp) {
+                return Err(flow);
+            }
             let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
             match authenticator.on_response(resp.status, www) {
-                Ok(ClientStep::Send(next)) => header = next,
+                Ok(ClientStep::Send(next)) => {
+                    if http.is_closed() {
+                        return Err(Flow::Error(TransportError::Auth(if http.via_proxy() {
+                            "the proxy server closed the connection in the middle of the authentication handshake: it closes its connections after each request, so NTLM/Negotiate cannot reach the service through it over http; use https (the proxy tunnels it) or Basic".into()
+                        } else {
+                            "the service closed the connection in the middle of the authentication handshake".into()
+                        })));
+                    }
+                    header = next
+                }
                 Ok(ClientStep::Done) => {
                     self.live = Some(Live {
                         http,
@@ -144,7 +187,7 @@ impl WsmanConnection {
                     return Ok(());
                 }
                 Err(e) => {
-                    return Err(if resp.status == 401 {
+                    return Err(Flow::Error(if resp.status == 401 {
                         TransportError::AccessDenied(format!(
                             "{} was refused by {}: {e}",
                             self.auth.credentials.user(),
@@ -152,13 +195,13 @@ impl WsmanConnection {
                         ))
                     } else {
                         TransportError::Auth(e.to_string())
-                    });
+                    }));
                 }
             }
         }
-        Err(TransportError::Auth(
+        Err(Flow::Error(TransportError::Auth(
             "the authentication handshake did not finish".into(),
-        ))
+        )))
     }
 
     /// Posts one SOAP envelope and returns the (unsealed) response. When
@@ -171,20 +214,49 @@ impl WsmanConnection {
         timeout: Duration,
         retry_on_lost_connection: bool,
     ) -> Result<HttpResponse, TransportError> {
-        match self.post_once(soap, timeout).await {
-            Err(TransportError::ConnectionClosed) if retry_on_lost_connection => {
-                self.live = None;
-                self.post_once(soap, timeout).await
+        let mut retried = false;
+        loop {
+            match self.post_once(soap, timeout).await {
+                Ok(resp) => return Ok(resp),
+                Err(Flow::Redirect { status, location }) => {
+                    self.live = None;
+                    let next = redirect::next_endpoint(
+                        self.options.redirect,
+                        self.redirects,
+                        &self.endpoint,
+                        status,
+                        location.as_deref(),
+                    )?;
+                    auth::check_transport_security(
+                        self.auth.mechanism,
+                        next.https,
+                        self.auth.allow_unencrypted,
+                    )
+                    .map_err(|e| {
+                        TransportError::Redirect(format!(
+                            "the redirect to {} was not followed: {e}",
+                            next.url()
+                        ))
+                    })?;
+                    tracing::warn!(
+                        "Your connection has been redirected to the following URI: \"{}\"",
+                        next.url()
+                    );
+                    self.redirects += 1;
+                    self.endpoint = next;
+                }
+                Err(Flow::Error(TransportError::ConnectionClosed))
+                    if retry_on_lost_connection && !retried =>
+                {
+                    retried = true;
+                    self.live = None;
+                }
+                Err(Flow::Error(e)) => return Err(e),
             }
-            other => other,
         }
     }
 
-    async fn post_once(
-        &mut self,
-        soap: &[u8],
-        timeout: Duration,
-    ) -> Result<HttpResponse, TransportError> {
+    async fn post_once(&mut self, soap: &[u8], timeout: Duration) -> Result<HttpResponse, Flow> {
         self.establish(timeout).await?;
         let seals = self.seals();
         let path = self.endpoint.path.clone();
@@ -192,6 +264,7 @@ impl WsmanConnection {
             .then(|| auth::basic_authorization(&self.auth.credentials));
         let live = self.live.as_mut().ok_or(TransportError::ConnectionClosed)?;
         let mut req = if seals {
+            super::trace::log_unsealed("> POST", &self.endpoint.url(), soap);
             let authenticator = live
                 .authenticator
                 .as_mut()
@@ -217,7 +290,7 @@ impl WsmanConnection {
                 // A request that failed midway leaves the connection unusable:
                 // a late answer must not be read as the next one's.
                 self.live = None;
-                return Err(e);
+                return Err(Flow::Error(e));
             }
         };
         let content_type = resp.header("content-type").unwrap_or("").to_owned();
@@ -229,30 +302,38 @@ impl WsmanConnection {
                 .unwrap(&resp.body, &content_type)
                 .map_err(|e| TransportError::Auth(e.to_string()))?;
             resp.set_header("Content-Type", SOAP_CONTENT_TYPE);
+            super::trace::log_unsealed(
+                &format!("< {}", resp.status),
+                &self.endpoint.url(),
+                &resp.body,
+            );
+        }
+        if let Some(flow) = redirect_of(&resp) {
+            return Err(flow);
         }
         match resp.status {
             200 | 500 => Ok(resp),
             401 => {
                 self.live = None;
-                Err(TransportError::AccessDenied(format!(
+                Err(Flow::Error(TransportError::AccessDenied(format!(
                     "{} is not allowed on {} (HTTP 401)",
                     self.auth.credentials.user(),
                     self.endpoint.host
-                )))
+                ))))
             }
             400 => {
                 self.live = None;
-                Err(TransportError::Http(
+                Err(Flow::Error(TransportError::Http(
                     "the service refused the request (HTTP 400); the connection was reset and will authenticate again".into(),
-                ))
+                )))
             }
-            413 => Err(TransportError::Http(
+            413 => Err(Flow::Error(TransportError::Http(
                 "the request was larger than the service's MaxEnvelopeSizekb (HTTP 413)".into(),
-            )),
-            other => Err(TransportError::Http(format!(
+            ))),
+            other => Err(Flow::Error(TransportError::Http(format!(
                 "unexpected HTTP status {other} from {}",
                 self.endpoint.host
-            ))),
+            )))),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! separate authenticated connections, as the Windows client does: a Receive
 //! long poll never blocks a Disconnect or a Signal.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 use crate::lab::listener::{Caller, WsmanService};
 use crate::lab::service::LabService;
-use crate::model::{AuthMechanism, ConnectionSpec, Credential};
+use crate::model::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType};
 use crate::protocol::ProtocolError;
 use crate::protocol::auth::{Credentials, Mechanism, UserTable};
 use crate::protocol::compression::CompressionMode;
@@ -33,6 +34,8 @@ use crate::protocol::wsman::shell::{
 use crate::protocol::xml::Element;
 use crate::transport::TransportError;
 use crate::transport::http::{ConnectOptions, Endpoint};
+use crate::transport::proxy::{ProxyAuthScheme, ProxyMode, ProxySettings, SystemProxy};
+use crate::transport::redirect::RedirectPolicy;
 use crate::transport::session::{AuthSettings, WsmanConnection};
 use crate::transport::tls::TlsOptions;
 
@@ -84,7 +87,7 @@ impl IdSource for RandomIds {
 enum Link {
     Http {
         endpoint: Endpoint,
-        options: ConnectOptions,
+        options: Box<ConnectOptions>,
         auth: AuthSettings,
         /// Authenticated connections not in use; each request takes one.
         idle: Mutex<Vec<WsmanConnection>>,
@@ -136,6 +139,79 @@ fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
     }
 }
 
+/// What an HTTP(S) remote needs beyond its [`ConnectionSpec`] and user
+/// credential: the proxy credential (its secret is not in the spec) and the
+/// system proxy settings.
+#[derive(Clone, Debug, Default)]
+pub struct HttpExtras {
+    /// `-ProxyCredential`.
+    pub proxy_credential: Option<Credential>,
+    /// The environment's proxy variables, used by the system access types.
+    pub system_proxy: SystemProxy,
+}
+
+impl HttpExtras {
+    /// No proxy credential; the system proxy from this process's environment.
+    pub fn from_env() -> Self {
+        HttpExtras {
+            proxy_credential: None,
+            system_proxy: SystemProxy::from_env(),
+        }
+    }
+}
+
+/// The proxy settings of `spec`, checked as `New-PSSessionOption` checks them.
+fn proxy_settings(
+    spec: &ConnectionSpec,
+    extras: &HttpExtras,
+) -> Result<ProxySettings, RemoteError> {
+    let mode = match spec.proxy_access_type {
+        ProxyAccessType::None => ProxyMode::None,
+        ProxyAccessType::NoProxyServer => ProxyMode::NoProxyServer,
+        ProxyAccessType::IEConfig
+        | ProxyAccessType::WinHttpConfig
+        | ProxyAccessType::AutoDetect => ProxyMode::System(extras.system_proxy.clone()),
+    };
+    if extras.proxy_credential.is_some()
+        && matches!(
+            spec.proxy_access_type,
+            ProxyAccessType::None | ProxyAccessType::NoProxyServer
+        )
+    {
+        return Err(RemoteError::Refused(format!(
+            "Proxy credentials cannot be specified when using the following proxy access type: {}. Either specify a different access type, or do not specify proxy credentials.",
+            spec.proxy_access_type.as_str()
+        )));
+    }
+    let auth = match spec.proxy_authentication {
+        AuthMechanism::Basic => ProxyAuthScheme::Basic,
+        AuthMechanism::Negotiate | AuthMechanism::Default => ProxyAuthScheme::Negotiate,
+        AuthMechanism::Digest => {
+            return Err(RemoteError::Refused(
+                "Digest proxy authentication is not supported by Baton; use -ProxyAuthentication Basic (over a proxy you trust) or Negotiate".into(),
+            ));
+        }
+        other => {
+            return Err(RemoteError::Refused(format!(
+                "{} cannot be specified as a proxy authentication mechanism. Only Basic,Digest or Negotiate are supported for proxy authentication.",
+                other.as_str()
+            )));
+        }
+    };
+    let credentials = extras
+        .proxy_credential
+        .as_ref()
+        .map(|c| Credentials::new(&c.user, c.password.expose()))
+        .transpose()
+        .map_err(|e| RemoteError::Refused(format!("the proxy credential: {e}")))?;
+    Ok(ProxySettings {
+        mode,
+        auth,
+        credentials,
+        workstation: hostname(),
+    })
+}
+
 impl Remote {
     fn context(spec: &ConnectionSpec, session_id: Uuid) -> RequestContext {
         let mut ctx = RequestContext::new(spec.url(), session_id);
@@ -146,12 +222,25 @@ impl Remote {
         ctx
     }
 
-    /// A computer reached over HTTP(S), authenticating as `credential`.
+    /// A computer reached over HTTP(S), authenticating as `credential`, with
+    /// the system proxy settings of this process's environment.
     pub fn http(
         name: &str,
         spec: ConnectionSpec,
         credential: &Credential,
         session_id: Uuid,
+    ) -> Result<Remote, RemoteError> {
+        Self::http_with(name, spec, credential, session_id, &HttpExtras::from_env())
+    }
+
+    /// A computer reached over HTTP(S) with a proxy credential and system
+    /// proxy settings given by the caller.
+    pub fn http_with(
+        name: &str,
+        spec: ConnectionSpec,
+        credential: &Credential,
+        session_id: Uuid,
+        extras: &HttpExtras,
     ) -> Result<Remote, RemoteError> {
         let mechanism = mechanism(&spec)?;
         let endpoint = Endpoint::parse(&spec.url())?;
@@ -179,6 +268,11 @@ impl Remote {
                 danger_skip_revocation_check: spec.skip_revocation_check,
                 extra_roots: Vec::new(),
             },
+            proxy: proxy_settings(&spec, extras)?,
+            redirect: RedirectPolicy {
+                allow: spec.allow_redirection,
+                max: spec.maximum_connection_redirection_count,
+            },
         };
         Ok(Remote {
             name: name.to_owned(),
@@ -187,7 +281,7 @@ impl Remote {
             spec,
             link: Link::Http {
                 endpoint,
-                options,
+                options: Box::new(options),
                 auth,
                 idle: Mutex::new(Vec::new()),
             },
@@ -274,7 +368,9 @@ impl Remote {
                 let conn = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
                 let mut conn = match conn {
                     Some(c) => c,
-                    None => WsmanConnection::new(endpoint.clone(), options.clone(), auth.clone())?,
+                    None => {
+                        WsmanConnection::new(endpoint.clone(), (**options).clone(), auth.clone())?
+                    }
                 };
                 let resp = conn.post(xml.as_bytes(), timeout, retry).await?;
                 idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
@@ -446,6 +542,70 @@ pub struct Session {
     /// `rsp:CompressionType xpress` (Windows PowerShell's default). Each
     /// `rsp:Stream` element's data is one complete sequence of Xpress blocks.
     pub compression: CompressionMode,
+    /// What was received so far, against the connection's client quotas.
+    quota: ReceiveQuota,
+}
+
+/// PowerShell's client-side receive quotas: `MaximumReceivedDataSizePerCommand`
+/// (all data received for one command) and `MaximumReceivedObjectSize` (one
+/// reassembled PSRP object).
+#[derive(Debug, Default)]
+struct ReceiveQuota {
+    per_command: HashMap<Uuid, u64>,
+    /// Sizes of objects still being reassembled, by ObjectId.
+    objects: HashMap<u64, u64>,
+}
+
+impl ReceiveQuota {
+    fn check(
+        &mut self,
+        spec: &ConnectionSpec,
+        command_id: Option<&str>,
+        data: &[u8],
+    ) -> Result<(), RemoteError> {
+        let exceeded = |text: String| RemoteError::Transport(TransportError::Quota(text));
+        if let (Some(max), Some(pid)) = (
+            spec.maximum_received_data_size_per_command,
+            command_id.and_then(|c| Uuid::parse_str(c).ok()),
+        ) {
+            let total = self.per_command.entry(pid).or_insert(0);
+            *total = total.saturating_add(data.len() as u64);
+            if *total > max {
+                return Err(exceeded(format!(
+                    "The total data received from the remote server exceeded the allowed maximum. The allowed maximum is {max}."
+                )));
+            }
+        }
+        if let Some(max) = spec.maximum_received_object_size {
+            // Malformed fragments are the pool's to report.
+            let Ok(fragments) = crate::protocol::psrp::fragment::Fragment::decode_all(data) else {
+                return Ok(());
+            };
+            for f in fragments {
+                let size = if f.start {
+                    f.data.len() as u64
+                } else {
+                    self.objects
+                        .get(&f.object_id)
+                        .copied()
+                        .unwrap_or(0)
+                        .saturating_add(f.data.len() as u64)
+                };
+                if size > max {
+                    self.objects.remove(&f.object_id);
+                    return Err(exceeded(format!(
+                        "The current deserialized object size of the data received from the remote server exceeded the allowed maximum object size. The current deserialized object size is {size}. The allowed maximum object size is {max}."
+                    )));
+                }
+                if f.end {
+                    self.objects.remove(&f.object_id);
+                } else {
+                    self.objects.insert(f.object_id, size);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -548,6 +708,7 @@ impl Session {
             started: Default::default(),
             to_reconnect: Default::default(),
             compression,
+            quota: ReceiveQuota::default(),
         };
         session.wait_opened().await?;
         Ok(session)
@@ -594,6 +755,7 @@ impl Session {
             started: Default::default(),
             to_reconnect: Default::default(),
             compression,
+            quota: ReceiveQuota::default(),
         };
         // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
         let r = session.receive(None).await?;
@@ -655,6 +817,8 @@ impl Session {
             // [MS-WSMV] §3.1.4.1.31.6: a compressed shell's ReceiveResponse
             // data is compressed, element by element.
             let data = self.compression.decode(&s.data, limit)?;
+            self.quota
+                .check(&self.remote.spec, s.command_id.as_deref(), &data)?;
             out.events.extend(self.pool.handle_stream(&data)?);
         }
         Ok(out)

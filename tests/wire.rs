@@ -1,0 +1,536 @@
+//! The rest of the HTTP(S) transport against the lab endpoint: sessions
+//! through a real HTTP proxy (tinyproxy, started here on an ephemeral
+//! loopback port), redirects as PowerShell allows them, the client's receive
+//! quotas, and the redacted `baton::wire` trace.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use baton::lab::{self, LabConfig, Ports};
+use baton::model::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType};
+use baton::protocol::clixml::records::display;
+use baton::protocol::psrp::client::ClientEvent;
+use baton::transport::TransportError;
+use baton::transport::proxy::SystemProxy;
+use baton::worker::remote::{HttpExtras, Remote, RemoteError, Session};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+const PROXY_USER: &str = "proxyuser";
+const PROXY_PASSWORD: &str = "ProxyPass42";
+
+fn spec_for(url: &str) -> ConnectionSpec {
+    ConnectionSpec {
+        connection_uri: Some(url.to_owned()),
+        skip_ca_check: url.starts_with("https"),
+        ..ConnectionSpec::for_computer("127.0.0.1")
+    }
+}
+
+fn tech() -> Credential {
+    Credential::new(TECH.0, TECH.1)
+}
+
+/// Runs `script` in a new session and returns its output lines (or the
+/// first error), then removes the session.
+async fn run(remote: Arc<Remote>, script: &str) -> Result<Vec<String>, RemoteError> {
+    let mut s = Session::create(remote, None, None).await?;
+    let result = async {
+        let pid = s.start(script).await?;
+        let mut out = Vec::new();
+        for _ in 0..500 {
+            let r = s.receive(Some(pid)).await?;
+            for e in &r.events {
+                if let ClientEvent::Output { value, .. } = e {
+                    out.push(display(value));
+                }
+            }
+            if r.done {
+                return Ok(out);
+            }
+        }
+        panic!("the command did not finish");
+    }
+    .await;
+    let _ = s.delete().await;
+    result
+}
+
+async fn lab_with(configure: impl FnOnce(&mut LabConfig)) -> (lab::RunningLab, String) {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    configure(&mut config);
+    let running = lab::start(&config, Ports::Ephemeral).await.unwrap();
+    let url = running.endpoints[0].1.clone();
+    (running, url)
+}
+
+// ---------------------------------------------------------------- tinyproxy
+
+/// A tinyproxy with `BasicAuth`, on an ephemeral loopback port, logging to a
+/// file the test reads.
+struct Tinyproxy {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn tinyproxy_binary() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/bin".into(), "/usr/sbin".into()])
+        .map(|d| d.join("tinyproxy"))
+        .find(|p| p.is_file())
+        .expect("tinyproxy is not installed: run `installer/debian-deps.sh test`")
+}
+
+impl Tinyproxy {
+    fn start() -> Tinyproxy {
+        let binary = tinyproxy_binary();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("tinyproxy.log");
+        // tinyproxy cannot listen on port 0: take a free port and retry if
+        // someone else grabs it first.
+        for _ in 0..20 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let conf = dir.path().join("tinyproxy.conf");
+            let mut f = std::fs::File::create(&conf).unwrap();
+            write!(
+                f,
+                "Port {port}\nListen 127.0.0.1\nTimeout 120\nLogFile \"{}\"\nLogLevel Connect\nMaxClients 100\nBasicAuth {PROXY_USER} {PROXY_PASSWORD}\n",
+                log.display()
+            )
+            .unwrap();
+            drop(f);
+            let mut child = Command::new(&binary)
+                .arg("-d")
+                .arg("-c")
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("tinyproxy starts");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Tinyproxy {
+                        child,
+                        port,
+                        log,
+                        _dir: dir,
+                    };
+                }
+                if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!("tinyproxy did not start");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Lines of its log containing `needle`.
+    fn log_lines(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn via(proxy: &Tinyproxy, password: Option<&str>) -> HttpExtras {
+    HttpExtras {
+        proxy_credential: password.map(|p| Credential::new(PROXY_USER, p)),
+        system_proxy: SystemProxy {
+            https: Some(proxy.url()),
+            http: Some(proxy.url()),
+            no_proxy: None,
+        },
+    }
+}
+
+fn remote_with(spec: ConnectionSpec, extras: &HttpExtras) -> Result<Arc<Remote>, RemoteError> {
+    Remote::http_with("Srv1", spec, &tech(), Uuid::new_v4(), extras).map(Arc::new)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_session_through_tinyproxy_and_its_refusals() {
+    let proxy = Tinyproxy::start();
+    let (running, url) = lab_with(|c| c.https = true).await;
+    let lab_port = url
+        .trim_start_matches("https://127.0.0.1:")
+        .trim_end_matches("/wsman")
+        .to_owned();
+    let mut spec = spec_for(&url);
+    spec.proxy_access_type = ProxyAccessType::IEConfig;
+    spec.proxy_authentication = AuthMechanism::Basic;
+
+    // Through the CONNECT tunnel, NTLM end to end over TLS: a session works.
+    let remote = remote_with(spec.clone(), &via(&proxy, Some(PROXY_PASSWORD))).unwrap();
+    let out = run(remote, "'through the proxy'").await.unwrap();
+    assert_eq!(out, ["through the proxy"]);
+    let tunnels = proxy.log_lines(&format!("CONNECT 127.0.0.1:{lab_port}"));
+    assert!(tunnels >= 1, "tinyproxy logged no CONNECT to the lab");
+
+    // A wrong proxy password: the proxy's refusal, naming the proxy user.
+    // (tinyproxy 1.11.1 answers 401 to a CONNECT with a wrong credential.)
+    let wrong = remote_with(spec.clone(), &via(&proxy, Some("wrong-password"))).unwrap();
+    let err = Session::create(wrong, None, None).await.unwrap_err();
+    match &err {
+        RemoteError::Transport(TransportError::ProxyAuthentication { status, .. }) => {
+            assert!(matches!(status, 401 | 407), "{err}")
+        }
+        other => panic!("not a proxy authentication error: {other}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("proxy credential of proxyuser") && text.contains(&proxy.url()[7..]),
+        "{text}"
+    );
+    assert!(!text.contains("wrong-password"), "{text}");
+
+    // No proxy credential at all: 407 Proxy Authentication Required.
+    let none = remote_with(spec.clone(), &via(&proxy, None)).unwrap();
+    let err = Session::create(none, None, None).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RemoteError::Transport(TransportError::ProxyAuthentication { status: 407, .. })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("HTTP 407 Proxy Authentication Required"),
+        "{err}"
+    );
+
+    // NoProxyServer bypasses the proxy the system settings name.
+    let before = proxy.log_lines("CONNECT 127.0.0.1");
+    let mut direct = spec.clone();
+    direct.proxy_access_type = ProxyAccessType::NoProxyServer;
+    let remote = remote_with(direct.clone(), &via(&proxy, None)).unwrap();
+    assert_eq!(run(remote, "'direct'").await.unwrap(), ["direct"]);
+    // So does NO_PROXY for the system kinds.
+    let mut extras = via(&proxy, None);
+    extras.system_proxy.no_proxy = Some("localhost,127.0.0.1".into());
+    let remote = remote_with(spec.clone(), &extras).unwrap();
+    assert_eq!(run(remote, "'not proxied'").await.unwrap(), ["not proxied"]);
+    assert_eq!(proxy.log_lines("CONNECT 127.0.0.1"), before);
+
+    // PowerShell refuses a proxy credential without a proxy access type.
+    let e = remote_with(direct, &via(&proxy, Some(PROXY_PASSWORD))).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "Proxy credentials cannot be specified when using the following proxy access type: NoProxyServer"
+        ),
+        "{e}"
+    );
+    let mut digest = spec;
+    digest.proxy_authentication = AuthMechanism::Digest;
+    let e = remote_with(digest, &via(&proxy, Some(PROXY_PASSWORD))).unwrap_err();
+    assert!(e.to_string().contains("Digest proxy authentication"), "{e}");
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_session_through_tinyproxy_in_absolute_form() {
+    let proxy = Tinyproxy::start();
+    let (running, url) = lab_with(|c| {
+        c.basic = true;
+        c.allow_unencrypted = true;
+    })
+    .await;
+    let mut spec = spec_for(&url);
+    spec.authentication = AuthMechanism::Basic;
+    spec.allow_unencrypted = true;
+    spec.proxy_access_type = ProxyAccessType::WinHttpConfig;
+    spec.proxy_authentication = AuthMechanism::Basic;
+    let remote = remote_with(spec.clone(), &via(&proxy, Some(PROXY_PASSWORD))).unwrap();
+    assert_eq!(
+        remote.identify().await.unwrap().product_vendor,
+        "Microsoft Corporation"
+    );
+    assert_eq!(run(remote, "'plain http'").await.unwrap(), ["plain http"]);
+    assert!(proxy.log_lines(&format!("POST {url}")) >= 2);
+
+    // tinyproxy closes its connection after each request, so an NTLM
+    // handshake cannot continue through it over plain http: said plainly.
+    spec.authentication = AuthMechanism::Negotiate;
+    let remote = remote_with(spec, &via(&proxy, Some(PROXY_PASSWORD))).unwrap();
+    let err = run(remote, "'x'").await.unwrap_err().to_string();
+    assert!(
+        err.contains("closes its connections after each request"),
+        "{err}"
+    );
+    running.stop().await;
+}
+
+// ---------------------------------------------------------------- redirects
+
+/// A listener that answers every request with `status` and `Location`.
+async fn redirector(status: u16, location: String) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/wsman", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let counter = counter.clone();
+            let location = location.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                loop {
+                    let mut chunk = [0u8; 4096];
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if buf.len() < end + 4 + len {
+                        continue;
+                    }
+                    buf.drain(..end + 4 + len);
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let answer = format!(
+                        "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
+                    );
+                    if sock.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_followed_only_when_allowed_and_up_to_the_count() {
+    let (running, lab_url) = lab_with(|_| {}).await;
+    let (second, _) = redirector(307, lab_url.clone()).await;
+    let (first, hits) = redirector(302, second.clone()).await;
+
+    // Not allowed: PowerShell's text, and nothing reaches the lab.
+    let remote = remote_with(spec_for(&first), &HttpExtras::default()).unwrap();
+    let err = run(remote, "'x'").await.unwrap_err().to_string();
+    assert!(
+        err.contains("The WinRM client received an HTTP status code of 302 from the remote WS-Management service."),
+        "{err}"
+    );
+    assert!(
+        err.contains("verify the \"MaximumConnectionRedirectionCount\" property of the session preference variable \"PSSessionOption\", and use the \"AllowRedirection\" parameter"),
+        "{err}"
+    );
+    assert!(err.contains(&second), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+    // Allowed with room for two hops: the session reaches the lab.
+    let mut spec = spec_for(&first);
+    spec.allow_redirection = true;
+    spec.maximum_connection_redirection_count = 2;
+    let remote = remote_with(spec.clone(), &HttpExtras::default()).unwrap();
+    assert_eq!(run(remote, "'redirected'").await.unwrap(), ["redirected"]);
+
+    // Allowed, but only one hop: the second redirect is refused.
+    spec.maximum_connection_redirection_count = 1;
+    let remote = remote_with(spec, &HttpExtras::default()).unwrap();
+    let err = run(remote, "'x'").await.unwrap_err().to_string();
+    assert!(err.contains("status code of 307"), "{err}");
+    assert!(err.contains("MaximumConnectionRedirectionCount"), "{err}");
+    running.stop().await;
+}
+
+// ---------------------------------------------------------------- quotas
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receive_quotas_stop_a_command_with_powershells_errors() {
+    let (running, url) = lab_with(|_| {}).await;
+
+    // Enough output for a small command is fine…
+    let mut spec = spec_for(&url);
+    spec.maximum_received_data_size_per_command = Some(20_000);
+    let remote = remote_with(spec.clone(), &HttpExtras::default()).unwrap();
+    assert_eq!(run(remote.clone(), "1..3").await.unwrap(), ["1", "2", "3"]);
+    // …too much is refused.
+    let err = run(
+        remote,
+        "1..2000 | ForEach-Object { \"line $_ of a long listing\" }",
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, RemoteError::Transport(TransportError::Quota(_))),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "The total data received from the remote server exceeded the allowed maximum. The allowed maximum is 20000."
+    );
+
+    // One object larger than MaximumReceivedObjectSize.
+    let mut spec = spec_for(&url);
+    spec.maximum_received_object_size = Some(20_000);
+    let remote = remote_with(spec, &HttpExtras::default()).unwrap();
+    assert_eq!(run(remote.clone(), "'small'").await.unwrap(), ["small"]);
+    let err = run(remote, "'x' * 30000").await.unwrap_err().to_string();
+    assert!(
+        err.starts_with("The current deserialized object size of the data received from the remote server exceeded the allowed maximum object size. The current deserialized object size is "),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("The allowed maximum object size is 20000."),
+        "{err}"
+    );
+    running.stop().await;
+}
+
+// ---------------------------------------------------------------- trace
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `body` on a current-thread runtime with a subscriber capturing the
+/// `baton::wire` trace, and returns the trace.
+fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> String {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("baton::wire=trace"))
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(subscriber, || rt.block_on(body()));
+    let bytes = captured.0.lock().unwrap().clone();
+    String::from_utf8(bytes).unwrap()
+}
+
+/// Every `scheme ` in the trace is followed by `<redacted>`.
+fn tokens_redacted(trace: &str, scheme: &str) {
+    let needle = format!("{scheme} ");
+    for (i, _) in trace.match_indices(&needle) {
+        let after = &trace[i + needle.len()..];
+        let next = after.split_whitespace().next().unwrap_or("");
+        // Prose such as "Basic authentication" is not a header value.
+        if next.starts_with(|c: char| c.is_ascii_lowercase()) {
+            continue;
+        }
+        assert!(
+            next.starts_with("<redacted>"),
+            "{scheme} token in the trace: {}",
+            &after[..after.len().min(80)]
+        );
+    }
+}
+
+fn assert_no_secrets(trace: &str) {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", TECH.0, TECH.1));
+    assert!(!trace.contains(TECH.1), "the password is in the trace");
+    assert!(
+        !trace.contains(&basic),
+        "the Basic credential is in the trace"
+    );
+    assert!(!trace.contains("TlRMTVNT"), "an NTLM token is in the trace");
+    tokens_redacted(trace, "Basic");
+    tokens_redacted(trace, "Negotiate");
+}
+
+#[test]
+fn wire_trace_shows_exchanges_without_secrets_over_basic_and_ntlm() {
+    let basic = traced(|| async {
+        let (running, url) = lab_with(|c| {
+            c.basic = true;
+            c.allow_unencrypted = true;
+        })
+        .await;
+        let mut spec = spec_for(&url);
+        spec.authentication = AuthMechanism::Basic;
+        spec.allow_unencrypted = true;
+        let remote = remote_with(spec, &HttpExtras::default()).unwrap();
+        assert_eq!(run(remote, "'traced'").await.unwrap(), ["traced"]);
+        running.stop().await;
+    });
+    assert!(basic.contains("> POST http://127.0.0.1:"), "{basic}");
+    assert!(basic.contains("authorization: Basic <redacted>"), "{basic}");
+    assert!(basic.contains("< 200 from http://127.0.0.1:"), "{basic}");
+    assert!(
+        basic.contains("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"),
+        "the SOAP body is not in the trace"
+    );
+    assert_no_secrets(&basic);
+
+    let ntlm = traced(|| async {
+        let (running, url) = lab_with(|_| {}).await;
+        let remote = remote_with(spec_for(&url), &HttpExtras::default()).unwrap();
+        assert_eq!(run(remote, "'sealed'").await.unwrap(), ["sealed"]);
+        running.stop().await;
+    });
+    assert!(
+        ntlm.contains("authorization: Negotiate <redacted>"),
+        "{ntlm}"
+    );
+    assert!(
+        ntlm.contains("www-authenticate: Negotiate <redacted>"),
+        "{ntlm}"
+    );
+    assert!(ntlm.contains("(sealed; plaintext)"), "{ntlm}");
+    assert!(
+        ntlm.contains("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"),
+        "the unsealed SOAP body is not in the trace"
+    );
+    assert_no_secrets(&ntlm);
+}
