@@ -60,10 +60,10 @@ enum ProfileCmd {
     },
     /// Remove every computer with this name.
     Remove { name: String },
-    /// Import computers: a Baton export, mRemoteNG confCons.xml, RDCMan .rdg, Royal TS RoyalJSON, or a host list.
+    /// Import computers: a Baton export, mRemoteNG confCons.xml, RDCMan .rdg, Remote Desktop Manager .rdm, Royal TS RoyalJSON, or a host list.
     Import {
         file: PathBuf,
-        /// baton, mremoteng, rdcman, royaljson or hosts (guessed when absent).
+        /// baton, mremoteng, rdcman, rdm, royaljson or hosts (guessed from the extension and content when absent).
         #[arg(long)]
         format: Option<String>,
         /// Group name for imports that have none (host lists, RoyalJSON).

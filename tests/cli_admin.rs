@@ -82,3 +82,52 @@ fn profiles_add_import_export_remove_and_credentials_link_without_secrets() {
     assert!(admin::credential_remove(&creds, "CORP\\helpdesk1").is_ok());
     assert!(creds.list().unwrap().is_empty());
 }
+
+#[test]
+fn rdm_export_is_detected_by_extension_and_content_and_imported() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store");
+    let rdm = std::fs::read(data.join("export.rdm")).unwrap();
+    assert_eq!(
+        admin::detect_import_format(std::path::Path::new("x.rdm"), b""),
+        "rdm"
+    );
+    assert_eq!(
+        admin::detect_import_format(std::path::Path::new("export.xml"), &rdm),
+        "rdm",
+        "an RDM export saved as .xml is still RDM, not mRemoteNG"
+    );
+    let mrng = std::fs::read(data.join("confCons.xml")).unwrap();
+    assert_eq!(
+        admin::detect_import_format(std::path::Path::new("confCons.xml"), &mrng),
+        "mremoteng"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, &rdm).unwrap();
+    let msg = admin::profile_import(&store, &file, None, Some("FromRDM")).unwrap();
+    assert!(msg.contains("4 computer(s) added"), "{msg}");
+    assert!(msg.contains("local PowerShell console"), "{msg}");
+    assert!(
+        msg.contains("passwords not transferred") && msg.contains("Datacenter/Web/Web02"),
+        "{msg}"
+    );
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(text.contains("web01.corp.example"), "{text}");
+    assert!(!text.contains("UFMtRW50cnktQ2lwaGVydGV4dC00Mg=="), "{text}");
+    let mut listing = Vec::new();
+    admin::profile_list(&store, &mut listing).unwrap();
+    let listing = String::from_utf8(listing).unwrap();
+    assert!(
+        listing.contains("FromRDM/Datacenter/Web")
+            && listing.contains("https://web01.corp.example:5986/wsman")
+            && listing.contains("JEA-Web"),
+        "{listing}"
+    );
+    let xxe = dir.path().join("evil.rdm");
+    std::fs::copy(data.join("export-xxe.rdm"), &xxe).unwrap();
+    let e = admin::profile_import(&store, &xxe, None, None).unwrap_err();
+    assert!(e.contains("DTD"), "{e}");
+    assert_eq!(std::fs::read_to_string(store.path()).unwrap(), text);
+}

@@ -19,6 +19,7 @@ use baton::store::import::{
     hostlist::import_host_list,
     mremoteng::{import_mremoteng, import_mremoteng_with_passwords},
     rdcman::import_rdcman,
+    rdm::import_rdm,
     royaljson::import_royal_json,
 };
 use baton::store::profiles::{
@@ -625,6 +626,234 @@ fn rdcman_import() {
     )
     .unwrap_err();
     assert!(matches!(bad, ImportError::Malformed { .. }), "{bad}");
+}
+
+/// The ciphertexts of the `SafePassword` elements of `export.rdm`.
+const RDM_SAFE_PASSWORDS: [&str; 4] = [
+    "Q3JlZC1FbnRyeS1DaXBoZXJ0ZXh0LTk5",
+    "UFMtRW50cnktQ2lwaGVydGV4dC00Mg==",
+    "UkRQLUVudHJ5LUNpcGhlcnRleHQtMDc=",
+    "U1NILUVudHJ5LUNpcGhlcnRleHQtMTM=",
+];
+
+#[test]
+fn rdm_import() {
+    let imp = import_rdm(
+        &std::fs::read(data("export.rdm")).unwrap(),
+        "RDM",
+        "export.rdm",
+    )
+    .unwrap();
+    let g = &imp.group;
+    assert_eq!(g.name, "RDM");
+    let names: Vec<&str> = g.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["Datacenter", "Branch"]);
+    let dc = &g.groups[0];
+    assert_eq!(
+        dc.id,
+        ProfileId::parse("6b1c0c8e-2f0a-4c55-9e0c-0d2a6b9f1a01").unwrap()
+    );
+    assert_eq!(dc.description.as_deref(), Some("Main site"));
+    assert_eq!(
+        dc.settings.credential,
+        Some(CredentialRef {
+            user: "CORP\\helpdesk1".into(),
+            entry: None
+        })
+    );
+    assert!(
+        dc.computers.is_empty(),
+        "the local console is not a computer"
+    );
+
+    // Datacenter\Web: a PowerShell entry with its own section and a credential entry.
+    let web = &dc.groups[0];
+    assert_eq!(web.name, "Web");
+    let web01 = &web.computers[0];
+    assert_eq!(web01.name, "Web01");
+    assert_eq!(
+        web01.id,
+        ProfileId::parse("6b1c0c8e-2f0a-4c55-9e0c-0d2a6b9f1b01").unwrap()
+    );
+    assert_eq!(web01.description.as_deref(), Some("IIS front end"));
+    assert_eq!(web01.settings.host.as_deref(), Some("web01.corp.example"));
+    assert_eq!(web01.settings.port, Some(5986));
+    assert_eq!(web01.settings.use_ssl, Some(true));
+    assert_eq!(
+        web01.settings.configuration_name.as_deref(),
+        Some("JEA-Web")
+    );
+    assert_eq!(
+        web01.settings.credential.as_ref().map(|c| c.user.as_str()),
+        Some("CORP\\webadmin"),
+        "named by CredentialConnectionID"
+    );
+    assert_eq!(web01.settings.credential.as_ref().unwrap().entry, None);
+    // A connection URI in Url.
+    let web02 = &web.computers[1];
+    assert_eq!(
+        web02.settings.connection_uri.as_deref(),
+        Some("https://web02.corp.example:5986/wsman")
+    );
+    assert_eq!(web02.settings.host.as_deref(), Some("web02.corp.example"));
+    assert_eq!(
+        web02.settings.credential.as_ref().unwrap().user,
+        "CORP\\ops2"
+    );
+    assert_eq!(web.computers.len(), 2, "the SSH entry is skipped");
+
+    // Datacenter\Databases\SQL exists only as the path of an RDP entry.
+    let sql = &dc.groups[1].groups[0];
+    assert_eq!(
+        (dc.groups[1].name.as_str(), sql.name.as_str()),
+        ("Databases", "SQL")
+    );
+    let sql01 = &sql.computers[0];
+    assert_eq!(sql01.settings.host.as_deref(), Some("sql01.corp.example"));
+    assert_eq!(sql01.settings.port, None, "3390 is RDP's port, not WinRM's");
+    assert_eq!(
+        sql01.settings.credential.as_ref().unwrap().user,
+        "CORP\\dba"
+    );
+
+    let branch = &g.groups[1];
+    assert_eq!(branch.computers[0].name, "Kiosk");
+    assert_eq!(
+        branch.computers[0].settings.host.as_deref(),
+        Some("10.20.0.15")
+    );
+    assert_eq!(branch.computers[0].settings.credential, None);
+    assert_eq!(g.computer_count(), 4);
+
+    let skipped = |needle: &str| {
+        imp.report
+            .skipped
+            .iter()
+            .find(|s| s.item.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} not reported: {:?}", imp.report.skipped))
+    };
+    assert!(
+        skipped("Local console")
+            .reason
+            .contains("local PowerShell console")
+    );
+    assert!(skipped("SSHShell").reason.contains("an SSH connection"));
+    assert!(skipped("WebBrowser").reason.contains("a web page"));
+    assert!(skipped("VNC").reason.contains("a VNC connection"));
+    assert_eq!(skipped("No type").reason, "no ConnectionType");
+    assert!(
+        skipped("credentials of Branch/Kiosk")
+            .reason
+            .contains("9a9a9a9a-1111-2222-3333-444455556666")
+    );
+    assert_eq!(imp.report.skipped.len(), 6, "{:?}", imp.report.skipped);
+    assert_eq!(
+        imp.report.passwords_not_transferred,
+        [
+            "Datacenter/Web/Web02",
+            "Datacenter/Databases/SQL/Sql01",
+            "Datacenter/Web/lb01"
+        ]
+    );
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("not transferred"))
+    );
+    assert!(
+        imp.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("Sql01") && w.contains("RDP port"))
+    );
+
+    // No ciphertext reaches the profile file.
+    let mut tree = ProfileTree::default();
+    let mut outer = Group::new("");
+    outer.groups.push(imp.group.clone());
+    merge_into(&mut tree, None, &outer, MergeMode::KeepExisting).unwrap();
+    let text = to_toml(&tree).unwrap();
+    for c in RDM_SAFE_PASSWORDS {
+        assert!(!text.contains(c), "{c} leaked into the profile file");
+    }
+    assert!(
+        text.contains("JEA-Web") && text.contains("webadmin"),
+        "{text}"
+    );
+}
+
+#[test]
+fn rdm_refusals_and_other_roots() {
+    // A DTD is refused before anything is read; nothing is fetched.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let xxe = read("export-xxe.rdm").replace(
+        "http://attacker.example/evil.dtd",
+        &format!("http://127.0.0.1:{port}/evil.dtd"),
+    );
+    assert!(xxe.contains(&port.to_string()));
+    for bytes in [
+        std::fs::read(data("export-xxe.rdm")).unwrap(),
+        xxe.into_bytes(),
+    ] {
+        let e = import_rdm(&bytes, "RDM", "xxe.rdm").unwrap_err();
+        assert!(matches!(e, ImportError::Refused { .. }), "{e}");
+        assert!(e.to_string().contains("DTD"), "{e}");
+        assert!(
+            !e.to_string().contains("root:"),
+            "no entity was expanded: {e}"
+        );
+    }
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the importer connected to the DTD's URL"
+    );
+
+    let bad = import_rdm(
+        &std::fs::read(data("export-malformed.rdm")).unwrap(),
+        "RDM",
+        "bad.rdm",
+    )
+    .unwrap_err();
+    assert!(matches!(bad, ImportError::Malformed { .. }), "{bad}");
+    assert!(bad.to_string().contains("bad.rdm"), "{bad}");
+
+    let wrong = import_rdm(b"<RDCMan><file/></RDCMan>", "RDM", "x.rdm").unwrap_err();
+    assert!(wrong.to_string().contains("not RDMExport"), "{wrong}");
+    let mrng = import_rdm(
+        br#"<Connections><Node Name="a" Type="Connection" Hostname="a"/></Connections>"#,
+        "RDM",
+        "m.rdm",
+    )
+    .unwrap_err();
+    assert!(mrng.to_string().contains("mRemoteNG"), "{mrng}");
+
+    // Older exports: a bare ArrayOfConnection; a folder given by parent path + name.
+    let old = import_rdm(
+        br#"<?xml version="1.0"?>
+<ArrayOfConnection>
+  <Connection><ConnectionType>Group</ConnectionType><Group>Sites</Group><Name>Paris</Name></Connection>
+  <Connection><ConnectionType>PowerShell</ConnectionType><Group>Sites\Paris</Group><Name>PAR-DC</Name>
+    <Host>par-dc.corp.example:15985</Host><UseSSL>maybe</UseSSL></Connection>
+</ArrayOfConnection>"#,
+        "Old",
+        "old.rdm",
+    )
+    .unwrap();
+    let paris = &old.group.groups[0].groups[0];
+    assert_eq!(paris.name, "Paris");
+    assert_eq!(paris.computers[0].settings.port, Some(15985));
+    assert_eq!(paris.computers[0].settings.use_ssl, None);
+    assert!(
+        old.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("UseSSL \"maybe\""))
+    );
+    let empty = import_rdm(b"<RDMExport/>", "E", "e.rdm").unwrap();
+    assert_eq!(empty.group.computer_count(), 0);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use crate::store::credentials::{CredentialStore, Secret, new_entry_id};
-use crate::store::import::{ImportReport, hostlist, mremoteng, rdcman, royaljson};
+use crate::store::import::{ImportReport, hostlist, mremoteng, rdcman, rdm, royaljson};
 use crate::store::profiles::{MergeMode, ProfileStore, export, import_baton, merge_into};
 use crate::store::resolve;
 
@@ -138,8 +138,44 @@ pub fn profile_remove(store: &ProfileStore, name: &str) -> Result<String, String
     Ok(format!("Removed {n} computer(s) named {name}"))
 }
 
+/// Guesses the format of a file to import from its extension, then its
+/// content: `baton`, `mremoteng`, `rdcman`, `rdm`, `royaljson` or `hosts`.
+pub fn detect_import_format(file: &Path, bytes: &[u8]) -> &'static str {
+    let ext = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "rdm" => return "rdm",
+        "rdg" => return "rdcman",
+        "toml" => return "baton",
+        "json" => return "royaljson",
+        _ => {}
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    // RDM entries are elements (<ConnectionType>), mRemoteNG's are attributes.
+    if t.contains("<RDMExport")
+        || t.contains("<ArrayOfConnection")
+        || t.contains("<ConnectionType>")
+    {
+        "rdm"
+    } else if t.contains("<mrng:Connections") || t.contains("<Connections") {
+        "mremoteng"
+    } else if t.contains("<RDCMan") {
+        "rdcman"
+    } else if t.starts_with('{') || t.starts_with('[') {
+        "royaljson"
+    } else if t.contains("schema_version") {
+        "baton"
+    } else {
+        "hosts"
+    }
+}
+
 /// Imports a file into the profiles; `format` is `baton`, `mremoteng`,
-/// `rdcman`, `royaljson` or `hosts` (guessed from the content when None).
+/// `rdcman`, `rdm`, `royaljson` or `hosts` (see [`detect_import_format`]
+/// when None).
 pub fn profile_import(
     store: &ProfileStore,
     file: &Path,
@@ -149,20 +185,9 @@ pub fn profile_import(
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let origin = file.display().to_string();
     let text = String::from_utf8_lossy(&bytes);
-    let format = format.map(str::to_ascii_lowercase).unwrap_or_else(|| {
-        let t = text.trim_start();
-        if t.contains("<mrng:Connections") || t.contains("<Connections") {
-            "mremoteng".into()
-        } else if t.contains("<RDCMan") {
-            "rdcman".into()
-        } else if t.starts_with('{') || t.starts_with('[') {
-            "royaljson".into()
-        } else if t.contains("schema_version") {
-            "baton".into()
-        } else {
-            "hosts".into()
-        }
-    });
+    let format = format
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| detect_import_format(file, &bytes).to_owned());
     let mut tree = store.load().map_err(|e| e.to_string())?.tree;
     let group_name = group.unwrap_or("Imported");
     let mut lines = Vec::new();
@@ -182,11 +207,12 @@ pub fn profile_import(
             let imported = match other {
                 "mremoteng" => mremoteng::import_mremoteng(&bytes, &origin),
                 "rdcman" => rdcman::import_rdcman(&bytes, &origin),
+                "rdm" => rdm::import_rdm(&bytes, group_name, &origin),
                 "royaljson" => royaljson::import_royal_json(&bytes, group_name, &origin),
                 "hosts" => hostlist::import_host_list(&text, group_name, &origin),
                 _ => {
                     return Err(format!(
-                        "unknown format {other:?}; use baton, mremoteng, rdcman, royaljson or hosts"
+                        "unknown format {other:?}; use baton, mremoteng, rdcman, rdm, royaljson or hosts"
                     ));
                 }
             }

@@ -1,5 +1,6 @@
 //! Importers of foreign connection lists: a plain host list, mRemoteNG's
-//! `confCons.xml`, RDCMan's `.rdg` and Royal TS's RoyalJSON.
+//! `confCons.xml`, RDCMan's `.rdg`, Royal TS's RoyalJSON and Devolutions
+//! Remote Desktop Manager's `.rdm` export.
 //!
 //! Every importer returns a new [`Group`] plus a report of what it skipped
 //! and why; it never touches the existing tree. Merge the group with
@@ -12,6 +13,7 @@
 pub mod hostlist;
 pub mod mremoteng;
 pub mod rdcman;
+pub mod rdm;
 pub mod royaljson;
 
 use crate::model::profile::Group;
@@ -83,8 +85,9 @@ pub(crate) fn parse_foreign_xml(
         return Err(ImportError::Refused {
             origin: origin.to_owned(),
             reason: "the file declares a DTD (<!DOCTYPE or <!ENTITY): Baton never reads DTDs, \
-                     which can expand entities or fetch external files (XXE); neither \
-                     mRemoteNG nor RDCMan writes one, so this file was altered"
+                     which can expand entities or fetch external files (XXE); none of \
+                     mRemoteNG, RDCMan or Remote Desktop Manager writes one, so this file \
+                     was altered"
                 .to_owned(),
         });
     }
