@@ -279,10 +279,10 @@ fn client_against_pyspnego_tls(
     server_cert: Option<&[u8]>,
     client_cert: Option<&[u8]>,
 ) -> (ClientAuthenticator, Peer, Result<String, String>) {
-    let protocol = if mech == Mechanism::Ntlm {
-        "ntlm"
-    } else {
-        "negotiate"
+    let protocol = match mech {
+        Mechanism::Ntlm => "ntlm",
+        Mechanism::CredSsp => "credssp",
+        _ => "negotiate",
     };
     let cert_arg = server_cert.map(b64);
     let mut args = vec!["accept", protocol];
@@ -294,7 +294,7 @@ fn client_against_pyspnego_tls(
         client = client.with_server_certificate(cert).unwrap();
     }
     let mut header = client.start().unwrap().to_string();
-    for _ in 0..5 {
+    for _ in 0..8 {
         let reply = peer.ask(&["TOKEN", &b64(&token_of(&header))]);
         match reply[0].as_str() {
             "TOKEN" => {
@@ -359,6 +359,87 @@ fn our_client_against_pyspnego_acceptor() {
         let ct = String::from_utf8(unb64(&reply[2])).unwrap();
         assert!(client.unwrap(&body, &ct).is_err());
     }
+}
+
+/// CredSSP against pyspnego's CredSSP acceptor: TLS inside the tokens,
+/// SPNEGO/NTLM inside TLS, the public-key binding, the delegated
+/// TSCredentials, then TLS-record sealing in both directions, including
+/// bodies over 16 KiB (`multipart/x-multi-encrypted`, one part per 16 KiB).
+#[test]
+fn our_credssp_client_against_pyspnego_acceptor() {
+    let (mut client, mut peer, who) =
+        client_against_pyspnego(Mechanism::CredSsp, "LAB\\alice", "Alice-Pa55");
+    who.unwrap_or_else(|e| panic!("CredSSP: {e}"));
+    assert!(client.is_complete());
+    // The server received the delegated user name and password.
+    let cred = peer.ask(&["CRED"]);
+    assert_eq!(cred[0], "CRED", "{cred:?}");
+    assert_eq!(unb64(&cred[1]), b"LAB");
+    assert_eq!(unb64(&cred[2]), b"alice");
+    assert_eq!(unb64(&cred[3]), b"Alice-Pa55");
+    for (i, len) in [10usize, 5_000, 16 * 1024, 16 * 1024 + 1, 40_000]
+        .into_iter()
+        .enumerate()
+    {
+        let req = format!("<s:Envelope>{i}{}</s:Envelope>", "q".repeat(len));
+        let (body, ct) = client.wrap(req.as_bytes()).unwrap();
+        let multi = req.len() > 16 * 1024;
+        assert_eq!(
+            ct.starts_with("multipart/x-multi-encrypted;"),
+            multi,
+            "{len}: {ct}"
+        );
+        assert!(ct.contains("protocol=\"application/HTTP-CredSSP-session-encrypted\""));
+        assert!(!body.windows(40).any(|w| w == [b'q'; 40]), "body is sealed");
+        let parts = body
+            .windows(b"OriginalContent".len())
+            .filter(|w| w == b"OriginalContent")
+            .count();
+        assert_eq!(parts, req.len().div_ceil(16 * 1024), "{len}");
+        let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+        assert_eq!(reply[0], "PLAIN", "{len}: {reply:?}");
+        assert_eq!(unb64(&reply[1]), req.as_bytes());
+        let resp = format!("<s:Envelope>r{i}{}</s:Envelope>", "é".repeat(len / 2));
+        let reply = peer.ask(&["WRAP", &b64(resp.as_bytes())]);
+        assert_eq!(reply[0], "BODY", "{reply:?}");
+        let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+        assert_eq!(
+            client.unwrap(&unb64(&reply[1]), &ct).unwrap(),
+            resp.as_bytes()
+        );
+    }
+    // A tampered record is refused in both directions (a TLS failure ends
+    // the channel, so each direction gets its own connection).
+    let reply = peer.ask(&["WRAP", &b64(b"<s:Envelope>tamper back</s:Envelope>")]);
+    let mut body = unb64(&reply[1]);
+    let n = body.len();
+    body[n - 30] ^= 0x20;
+    let ct = String::from_utf8(unb64(&reply[2])).unwrap();
+    assert!(client.unwrap(&body, &ct).is_err());
+    let (mut client, mut peer, who) =
+        client_against_pyspnego(Mechanism::CredSsp, "LAB\\bob", "B0b-secret");
+    who.unwrap_or_else(|e| panic!("CredSSP: {e}"));
+    let (mut body, ct) = client.wrap(b"<s:Envelope>tamper</s:Envelope>").unwrap();
+    let n = body.len();
+    body[n - 30] ^= 0x20;
+    let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+    assert!(!Peer::error_text(&reply).is_empty());
+}
+
+#[test]
+fn pyspnego_credssp_acceptor_refuses_our_wrong_password() {
+    let (client, _, who) =
+        client_against_pyspnego(Mechanism::CredSsp, "LAB\\alice", "not-the-password");
+    assert!(who.is_err(), "CredSSP accepted a wrong password");
+    assert!(!client.is_complete());
+}
+
+#[test]
+fn digest_is_refused_as_not_supported_by_winrm() {
+    let err = Mechanism::parse("Digest").unwrap_err().to_string();
+    assert!(err.contains("not supported by WinRM"), "{err}");
+    assert_eq!(Mechanism::parse("credssp").unwrap(), Mechanism::CredSsp);
+    assert_eq!(Mechanism::CredSsp.scheme(), "CredSSP");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 Line protocol over stdin/stdout, every payload base64 ("-" = none):
 
-  acceptor mode: ntlm_acceptor.py accept <ntlm|negotiate> [<b64 server certificate DER>]
+  acceptor mode: ntlm_acceptor.py accept <ntlm|negotiate|credssp> [<b64 server certificate DER>]
       (credentials from NTLM_USER_FILE, lines DOMAIN:USER:PASSWORD; with a
       certificate the acceptor demands tls-server-end-point channel bindings,
       hashed by pypsrp's own _get_certificate_hash)
@@ -15,6 +15,10 @@ Line protocol over stdin/stdout, every payload base64 ("-" = none):
     in  FINAL <b64|->          -> out DONE - -      (feeds the acceptor's last token)
   cbt mode:      ntlm_acceptor.py cbt <b64 certificate DER>
     out CBT <b64 application data>   (pypsrp's tls-server-end-point value)
+  credssp acceptor, after completion (pyspnego's CredSSP acceptor, with its
+  own TLS and NTLM-in-SPNEGO acceptor inside):
+    in  CRED                   -> out CRED <b64 domain> <b64 user> <b64 password>
+                                  (the TSPasswordCreds the client delegated)
   both modes, after completion (framing by pypsrp's own WinRMEncryption,
   sealing by pyspnego's wrap_winrm/unwrap_winrm):
     in  WRAP <b64 plaintext>   -> out BODY <b64 body> <b64 content-type>
@@ -72,7 +76,8 @@ def main():
             user, password, hostname="lab.example", service="http", protocol=protocol, channel_bindings=cbt
         )
         say("TOKEN", b64(ctx.step()))
-    enc = WinRMEncryption(ctx, WinRMEncryption.SPNEGO)
+    seal = WinRMEncryption.CREDSSP if protocol == "credssp" else WinRMEncryption.SPNEGO
+    enc = WinRMEncryption(ctx, seal)
 
     for line in sys.stdin:
         words = line.split()
@@ -94,12 +99,20 @@ def main():
                 say("DONE", "-", "-")
             elif cmd == "WRAP":
                 ctype, body = enc.wrap_message(unb64(words[1]))
-                full = f'{ctype};protocol="{WinRMEncryption.SPNEGO}";boundary="Encrypted Boundary"'
+                full = f'{ctype};protocol="{seal}";boundary="Encrypted Boundary"'
                 say("BODY", b64(body), b64(full.encode()))
             elif cmd == "UNWRAP":
                 body, ctype = unb64(words[1]), unb64(words[2]).decode()
                 m = re.search(r'boundary="?([^";]+)"?', ctype)
                 say("PLAIN", b64(enc.unwrap_message(body, m.group(1))))
+            elif cmd == "CRED":
+                cred = ctx.get_extra_info("client_credential")
+                say(
+                    "CRED",
+                    b64((cred.domain_name or "").encode()),
+                    b64((cred.username or "").encode()),
+                    b64((cred.password or "").encode()),
+                )
             elif cmd == "QUIT":
                 return
             else:

@@ -10,7 +10,8 @@
 
 use zeroize::Zeroizing;
 
-use super::sealing::{self, SealProtocol};
+use super::credssp::{CredSspSession, CredSspStep};
+use super::sealing::{self, SealingContext};
 use super::sspi_glue::{SspiContext, identity};
 use super::{Credentials, Mechanism, basic_authorization, parse_challenges, token_header};
 use crate::protocol::ProtocolError;
@@ -49,6 +50,9 @@ pub struct ClientAuthenticator {
     mechanism: Mechanism,
     credentials: Credentials,
     context: Option<SspiContext>,
+    /// The CredSSP client (TLS channel and TSRequest machine), for CredSSP.
+    credssp: Option<Box<CredSspSession>>,
+    host: String,
     channel_bindings: Option<Vec<u8>>,
     target: String,
     workstation: String,
@@ -82,6 +86,8 @@ impl ClientAuthenticator {
             mechanism,
             credentials,
             context: None,
+            credssp: None,
+            host: host.to_owned(),
             channel_bindings: None,
             target: format!("HTTP/{host}"),
             workstation: workstation.to_owned(),
@@ -119,6 +125,21 @@ impl ClientAuthenticator {
         self.state = State::InProgress;
         match self.mechanism {
             Mechanism::Basic => Ok(basic_authorization(&self.credentials)),
+            Mechanism::CredSsp => {
+                let id = identity(self.credentials.user(), self.credentials.password())?;
+                let mut session = Box::new(
+                    CredSspSession::new(id, &self.host, &self.workstation)
+                        .inspect_err(|_| self.state = State::Failed)?,
+                );
+                let token = session
+                    .start()
+                    .inspect_err(|_| self.state = State::Failed)?;
+                self.credssp = Some(session);
+                Ok(Zeroizing::new(token_header(
+                    self.mechanism.scheme(),
+                    &token,
+                )))
+            }
             Mechanism::Negotiate | Mechanism::Ntlm => {
                 let id = identity(self.credentials.user(), self.credentials.password())?;
                 let mut ctx = SspiContext::new_client(
@@ -172,6 +193,12 @@ impl ClientAuthenticator {
             .into_iter()
             .filter(|c| c.scheme.eq_ignore_ascii_case(scheme))
             .find_map(|c| c.token);
+        if let Some(session) = self.credssp.as_mut() {
+            return match session.on_response(status, token.as_deref())? {
+                CredSspStep::Send(out) => Ok(ClientStep::Send(token_header(scheme, &out))),
+                CredSspStep::Done => Ok(ClientStep::Done),
+            };
+        }
         if self.mechanism == Mechanism::Basic {
             return if status == 401 {
                 Err(ProtocolError::Auth(
@@ -228,20 +255,25 @@ impl ClientAuthenticator {
         Ok(ClientStep::Done)
     }
 
-    fn sealer(&mut self) -> Result<&mut SspiContext, ProtocolError> {
+    fn sealer(&mut self) -> Result<&mut dyn SealingContext, ProtocolError> {
         if self.state != State::Complete {
             return Err(ProtocolError::Auth("connection not authenticated".into()));
         }
+        if let Some(session) = self.credssp.as_mut() {
+            return Ok(session.as_mut());
+        }
         self.context
             .as_mut()
+            .map(|c| c as &mut dyn SealingContext)
             .ok_or_else(|| ProtocolError::Auth("this mechanism does not seal messages".into()))
     }
 
     /// Seals a SOAP request: returns the body and the `Content-Type` value
     /// ([MS-WSMV] §2.2.9.1.1).
     pub fn wrap(&mut self, plaintext: &[u8]) -> Result<(Vec<u8>, String), ProtocolError> {
+        let protocol = self.mechanism.seal_protocol();
         let ctx = self.sealer()?;
-        sealing::wrap_body(ctx, SealProtocol::Spnego, plaintext)
+        sealing::wrap_body(ctx, protocol, plaintext)
     }
 
     /// Unseals a response body given its `Content-Type` value.

@@ -17,6 +17,7 @@
 //! [MS-WSMV]: https://learn.microsoft.com/openspecs/windows_protocols/ms-wsmv
 
 pub mod client;
+pub mod credssp;
 pub mod sealing;
 pub mod server;
 mod sspi_glue;
@@ -87,6 +88,9 @@ pub enum Mechanism {
     Negotiate,
     /// Raw NTLM, HTTP scheme `NTLM`.
     Ntlm,
+    /// CredSSP ([MS-CSSP]): TLS inside the tokens, SPNEGO/NTLM inside TLS,
+    /// then the user's name and password delegated to the server.
+    CredSsp,
 }
 
 impl Mechanism {
@@ -96,19 +100,25 @@ impl Mechanism {
             Mechanism::Basic => "Basic",
             Mechanism::Negotiate => "Negotiate",
             Mechanism::Ntlm => "NTLM",
+            Mechanism::CredSsp => "CredSSP",
         }
     }
 
     /// Parses a PowerShell mechanism name (case-insensitive); `Default` maps
-    /// to Negotiate. Kerberos and CredSSP are refused as unsupported.
+    /// to Negotiate. Digest is refused (WinRM does not implement it), as are
+    /// Kerberos and implicit credentials.
     pub fn parse(name: &str) -> Result<Self, ProtocolError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "basic" => Ok(Mechanism::Basic),
             "negotiate" | "default" => Ok(Mechanism::Negotiate),
             "ntlm" => Ok(Mechanism::Ntlm),
-            "kerberos" | "credssp" | "negotiatewithimplicitcredential" | "digest" => Err(
-                ProtocolError::Auth(format!("authentication mechanism {name} is not supported")),
-            ),
+            "credssp" => Ok(Mechanism::CredSsp),
+            "digest" => Err(ProtocolError::Auth(
+                "Digest authentication is not supported by WinRM; use Negotiate, Kerberos, CredSSP, or Basic over HTTPS".into(),
+            )),
+            "kerberos" | "negotiatewithimplicitcredential" => Err(ProtocolError::Auth(format!(
+                "authentication mechanism {name} is not supported"
+            ))),
             _ => Err(ProtocolError::InvalidValue {
                 what: "authentication mechanism".into(),
                 value: name.chars().take(40).collect(),
@@ -119,6 +129,14 @@ impl Mechanism {
     /// Whether message bodies are sealed over plain HTTP with this mechanism.
     pub fn seals(self) -> bool {
         !matches!(self, Mechanism::Basic)
+    }
+
+    /// The session-encryption protocol of sealed bodies.
+    pub fn seal_protocol(self) -> SealProtocol {
+        match self {
+            Mechanism::CredSsp => SealProtocol::CredSsp,
+            _ => SealProtocol::Spnego,
+        }
     }
 }
 

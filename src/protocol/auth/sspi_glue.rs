@@ -234,7 +234,7 @@ impl SspiContext {
 /// Runs an sspi call, turning a panic inside sspi or its ASN.1 parsers
 /// (picky-krb 0.13 unwraps on some malformed SPNEGO tokens) into an error.
 /// The caller drops the context after any error.
-fn guarded<T>(f: impl FnOnce() -> Result<T, ProtocolError>) -> Result<T, ProtocolError> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, ProtocolError>) -> Result<T, ProtocolError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(ProtocolError::Auth(
             "malformed authentication token (the security package failed on it)".into(),
