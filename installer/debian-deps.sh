@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Baton needs on this machine, and nothing twice.
 #   installer/debian-deps.sh run    packages to open the window (X11/Wayland/GL are loaded at run time)
-#   installer/debian-deps.sh test   packages the test suite uses as well (Xvfb, a Secret Service, D-Bus)
+#   installer/debian-deps.sh test   packages the test suite uses as well (Xvfb, a Secret Service, D-Bus,
+#                                   an MIT Kerberos KDC and the headers python-gssapi builds against)
 set -euo pipefail
 mode=${1:-run}
 pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
 if [ "$mode" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool)
+  # tests/kerberos.rs: a throwaway realm (kdb5_util, kadmin.local, krb5kdc) and
+  # the pyspnego acceptor over python-gssapi (built from source: gcc, headers).
+  pkgs+=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc python3-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

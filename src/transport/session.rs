@@ -123,9 +123,15 @@ impl WsmanConnection {
                 .with_server_certificate(cert.as_ref())
                 .map_err(|e| TransportError::Auth(e.to_string()))?;
         }
+        let (authenticator_kdc, mut kdc) =
+            super::kdc::prepare(self.auth.mechanism, self.auth.credentials.user(), timeout).await?;
+        if let Some((realm, address)) = authenticator_kdc {
+            authenticator = authenticator.with_kdc(&realm, address);
+        }
         let first = authenticator
-            .start()
-            .map_err(|e| TransportError::Auth(e.to_string()))?;
+            .start_with(&mut kdc)
+            .await
+            .map_err(|e| super::kdc::auth_error(e, self.auth.credentials.user()))?;
         let mut header = first.to_string();
         // A handshake takes two or three legs; more means a confused peer.
         for _ in 0..6 {
@@ -134,7 +140,10 @@ impl WsmanConnection {
             req.set_header("Content-Type", SOAP_CONTENT_TYPE);
             let resp = http.send(req, timeout).await?;
             let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
-            match authenticator.on_response(resp.status, www) {
+            match authenticator
+                .on_response_with(resp.status, www, &mut kdc)
+                .await
+            {
                 Ok(ClientStep::Send(next)) => header = next,
                 Ok(ClientStep::Done) => {
                     self.live = Some(Live {

@@ -8,8 +8,10 @@
 //!   or inside SPNEGO) and Basic against a [`server::UserTable`].
 //! * [`sealing`]: the `multipart/encrypted` framing over a [`sealing::SealingContext`].
 //!
-//! NTLM and SPNEGO come from the `sspi` crate. Kerberos is not offered: its
-//! client needs KDC traffic, which would be I/O inside this layer.
+//! NTLM, Kerberos and SPNEGO come from the `sspi` crate. The Kerberos
+//! client's KDC traffic is not done here: [`kerberos::KdcExchange`] is the
+//! transport's part ([`kerberos`] locates KDCs from krb5.conf text and DNS
+//! SRV answers).
 //!
 //! Secrets (passwords, session state) live in zeroizing types and never appear
 //! in `Debug` output or error messages.
@@ -17,6 +19,7 @@
 //! [MS-WSMV]: https://learn.microsoft.com/openspecs/windows_protocols/ms-wsmv
 
 pub mod client;
+pub mod kerberos;
 pub mod sealing;
 pub mod server;
 mod sspi_glue;
@@ -87,6 +90,9 @@ pub enum Mechanism {
     Negotiate,
     /// Raw NTLM, HTTP scheme `NTLM`.
     Ntlm,
+    /// Raw Kerberos (RFC 4121 tokens), HTTP scheme `Kerberos`; bodies sealed
+    /// as `application/HTTP-Kerberos-session-encrypted`.
+    Kerberos,
 }
 
 impl Mechanism {
@@ -96,19 +102,22 @@ impl Mechanism {
             Mechanism::Basic => "Basic",
             Mechanism::Negotiate => "Negotiate",
             Mechanism::Ntlm => "NTLM",
+            Mechanism::Kerberos => "Kerberos",
         }
     }
 
     /// Parses a PowerShell mechanism name (case-insensitive); `Default` maps
-    /// to Negotiate. Kerberos and CredSSP are refused as unsupported.
+    /// to Negotiate. CredSSP, Digest and implicit credentials are refused as
+    /// unsupported.
     pub fn parse(name: &str) -> Result<Self, ProtocolError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "basic" => Ok(Mechanism::Basic),
             "negotiate" | "default" => Ok(Mechanism::Negotiate),
             "ntlm" => Ok(Mechanism::Ntlm),
-            "kerberos" | "credssp" | "negotiatewithimplicitcredential" | "digest" => Err(
-                ProtocolError::Auth(format!("authentication mechanism {name} is not supported")),
-            ),
+            "kerberos" => Ok(Mechanism::Kerberos),
+            "credssp" | "negotiatewithimplicitcredential" | "digest" => Err(ProtocolError::Auth(
+                format!("authentication mechanism {name} is not supported"),
+            )),
             _ => Err(ProtocolError::InvalidValue {
                 what: "authentication mechanism".into(),
                 value: name.chars().take(40).collect(),
