@@ -137,6 +137,11 @@ impl Realm {
         }
     }
 
+    /// The KDC's UDP port (it listens on both; read from the socket table).
+    fn udp_port(&self) -> u16 {
+        listening_port_in(self.kdc.id(), "udp", "07").expect("krb5kdc listens on UDP")
+    }
+
     fn conf(&self) -> Krb5Conf {
         let mut c = Krb5Conf::default();
         c.merge_text(&std::fs::read_to_string(self.dir.path().join("krb5.conf")).unwrap());
@@ -166,6 +171,12 @@ impl Drop for Realm {
 /// The loopback TCP port a process listens on, from /proc (its socket
 /// inodes matched against /proc/net/tcp rows in LISTEN state).
 fn listening_port(pid: u32) -> Option<u16> {
+    listening_port_in(pid, "tcp", "0A")
+}
+
+/// As [`listening_port`] for `table` (tcp or udp) and the socket state
+/// (0A = LISTEN for TCP, 07 = unconnected UDP).
+fn listening_port_in(pid: u32, table: &str, state: &str) -> Option<u16> {
     let mut inodes = Vec::new();
     for fd in std::fs::read_dir(format!("/proc/{pid}/fd")).ok()? {
         let link = std::fs::read_link(fd.ok()?.path()).ok()?;
@@ -177,10 +188,10 @@ fn listening_port(pid: u32) -> Option<u16> {
             inodes.push(i.to_owned());
         }
     }
-    let table = std::fs::read_to_string(format!("/proc/{pid}/net/tcp")).ok()?;
-    for row in table.lines().skip(1) {
+    let rows = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).ok()?;
+    for row in rows.lines().skip(1) {
         let cols: Vec<&str> = row.split_whitespace().collect();
-        if cols.len() > 9 && cols[3] == "0A" && inodes.iter().any(|i| i == cols[9]) {
+        if cols.len() > 9 && cols[3] == state && inodes.iter().any(|i| i == cols[9]) {
             let port = cols[1].split(':').nth(1)?;
             return u16::from_str_radix(port, 16).ok();
         }
@@ -288,15 +299,34 @@ async fn authenticate(
     mech: Mechanism,
     user: &str,
 ) -> (ClientAuthenticator, Acceptor, String) {
-    let protocol = if mech == Mechanism::Kerberos {
+    let client =
+        ClientAuthenticator::new(mech, Credentials::new(user, PASSWORD).unwrap(), HOST, "WS1")
+            .with_kdc(REALM, realm.kdc_address());
+    let acceptor = Acceptor::spawn(realm, protocol_of(mech));
+    let (client, acceptor, who) = handshake(realm, mech, client, acceptor).await;
+    (
+        client,
+        acceptor,
+        who.unwrap_or_else(|e| panic!("{mech:?}: acceptor refused: {e}")),
+    )
+}
+
+fn protocol_of(mech: Mechanism) -> &'static str {
+    if mech == Mechanism::Kerberos {
         "kerberos"
     } else {
         "negotiate"
-    };
-    let mut acceptor = Acceptor::spawn(realm, protocol);
-    let mut client =
-        ClientAuthenticator::new(mech, Credentials::new(user, PASSWORD).unwrap(), HOST, "WS1")
-            .with_kdc(REALM, realm.kdc_address());
+    }
+}
+
+/// Runs the handshake of `client` with `acceptor`; the principal the
+/// acceptor saw, or its refusal.
+async fn handshake(
+    realm: &Realm,
+    mech: Mechanism,
+    mut client: ClientAuthenticator,
+    mut acceptor: Acceptor,
+) -> (ClientAuthenticator, Acceptor, Result<String, String>) {
     let mut kdc = NetworkKdc::new(Duration::from_secs(30));
     let mut header = client
         .start_with(&mut kdc)
@@ -336,12 +366,12 @@ async fn authenticate(
                     Some("kerberos"),
                     "{reply:?}"
                 );
-                return (client, acceptor, who);
+                return (client, acceptor, Ok(who));
             }
-            _ => panic!(
-                "{mech:?}: acceptor refused: {}",
-                Acceptor::error_text(&reply)
-            ),
+            _ => {
+                let e = Acceptor::error_text(&reply);
+                return (client, acceptor, Err(e));
+            }
         }
     }
     panic!("the handshake did not finish");
@@ -551,4 +581,30 @@ async fn unknown_realm_and_dead_kdc_are_clear_errors() {
     let token = token_of(&header);
     // NTLMSSP inside the SPNEGO init.
     assert!(token.windows(8).any(|w| w == b"NTLMSSP\0"));
+}
+
+#[tokio::test]
+async fn tickets_over_udp_kdc() {
+    let realm = Realm::start();
+    // The KDC's UDP port, as krb5.conf would say `kdc = udp/127.0.0.1:<port>`.
+    let udp = KdcAddress::parse(&format!("udp/127.0.0.1:{}", realm.udp_port())).unwrap();
+    assert_eq!(udp.protocol, KdcProtocol::Udp);
+    for mech in [Mechanism::Kerberos, Mechanism::Negotiate] {
+        let client = ClientAuthenticator::new(
+            mech,
+            Credentials::new(&format!("{USER}@{REALM}"), PASSWORD).unwrap(),
+            HOST,
+            "WS1",
+        )
+        .with_kdc(REALM, udp.clone());
+        let acceptor = Acceptor::spawn(&realm, protocol_of(mech));
+        let (mut ours, mut acceptor, who) = handshake(&realm, mech, client, acceptor).await;
+        let who = who.unwrap_or_else(|e| panic!("{mech:?} over UDP: {e}"));
+        assert_eq!(who, format!("{USER}@{REALM}"));
+        let (body, ct) = ours.wrap(b"<s:Envelope/>").unwrap();
+        let reply = acceptor.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
+        assert_eq!(unb64(&reply[1]), b"<s:Envelope/>");
+    }
+    let log = realm.kdc_log();
+    assert!(log.contains("AS_REQ") && log.contains("TGS_REQ"), "{log}");
 }
