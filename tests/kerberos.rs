@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use baton::protocol::auth::kerberos::{KdcAddress, KdcProtocol, Krb5Conf};
 use baton::protocol::auth::{ClientAuthenticator, ClientStep, Credentials, Mechanism};
-use baton::transport::kdc::{NetworkKdc, locate_kdc_with};
+use baton::transport::kdc::{NetworkKdc, locate_kdc_via, locate_kdc_with};
 
 const REALM: &str = "BATON.TEST";
 const HOST: &str = "srv1.baton.test";
@@ -607,4 +607,89 @@ async fn tickets_over_udp_kdc() {
     }
     let log = realm.kdc_log();
     assert!(log.contains("AS_REQ") && log.contains("TGS_REQ"), "{log}");
+}
+
+/// A one-question DNS responder on loopback (test scaffolding standing in for
+/// the site's DNS): answers SRV queries for `name` with `127.0.0.1:port`
+/// (target `localhost`-style name `127.0.0.1`), NXDOMAIN for anything else.
+async fn fake_dns(
+    name: &'static str,
+    port: u16,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut buf = vec![0u8; 1500];
+        while let Ok((n, from)) = sock.recv_from(&mut buf).await {
+            let q = &buf[..n];
+            // The question name, as labels, to compare.
+            let mut pos = 12;
+            let mut labels = Vec::new();
+            while pos < q.len() && q[pos] != 0 {
+                let l = q[pos] as usize;
+                labels.push(String::from_utf8_lossy(&q[pos + 1..pos + 1 + l]).into_owned());
+                pos += 1 + l;
+            }
+            let question_end = pos + 5;
+            let asked = labels.join(".");
+            let mut r = q[..question_end].to_vec();
+            r[2] = 0x81;
+            if asked.eq_ignore_ascii_case(name) {
+                r[3] = 0x80;
+                r[7] = 1;
+                r.extend_from_slice(&[0xc0, 12, 0, 33, 0, 1, 0, 0, 0, 60]);
+                let mut rdata = vec![0, 0, 0, 0];
+                rdata.extend_from_slice(&port.to_be_bytes());
+                for label in ["127", "0", "0", "1"] {
+                    rdata.push(label.len() as u8);
+                    rdata.extend_from_slice(label.as_bytes());
+                }
+                rdata.push(0);
+                r.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+                r.extend_from_slice(&rdata);
+            } else {
+                r[3] = 0x83;
+            }
+            let _ = sock.send_to(&r, from).await;
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn kdc_found_by_dns_srv() {
+    let realm = Realm::start();
+    // krb5.conf knows the realm's name but not its KDC: DNS must say.
+    let mut conf = Krb5Conf::default();
+    conf.merge_text(&format!("[libdefaults]\n default_realm = {REALM}\n"));
+    let (dns, task) = fake_dns("_kerberos._tcp.BATON.TEST", realm.tcp_port).await;
+    let found = locate_kdc_via(&conf, &format!("{USER}@baton.test"), None, &[dns])
+        .await
+        .unwrap();
+    assert_eq!(found.realm, REALM);
+    assert_eq!(found.kdcs[0], realm.kdc_address());
+    // The located KDC issues the tickets.
+    let client = ClientAuthenticator::new(
+        Mechanism::Kerberos,
+        Credentials::new(&format!("{USER}@{REALM}"), PASSWORD).unwrap(),
+        HOST,
+        "WS1",
+    )
+    .with_kdc(&found.realm, found.kdcs[0].clone());
+    let acceptor = Acceptor::spawn(&realm, "kerberos");
+    let (_, _, who) = handshake(&realm, Mechanism::Kerberos, client, acceptor).await;
+    assert_eq!(who.unwrap(), format!("{USER}@{REALM}"));
+    // krb5.conf's dns_lookup_kdc = false keeps DNS out; so does Some(false).
+    conf.merge_text("[libdefaults]\n dns_lookup_kdc = false\n");
+    let err = locate_kdc_via(&conf, &format!("{USER}@{REALM}"), None, &[dns])
+        .await
+        .unwrap_err();
+    assert!(err.contains("no KDC found"), "{err}");
+    // A realm DNS does not know: an error naming the SRV name.
+    let conf = Krb5Conf::default();
+    let err = locate_kdc_via(&conf, "x@OTHER.TEST", Some(true), &[dns])
+        .await
+        .unwrap_err();
+    assert!(err.contains("_kerberos._tcp.OTHER.TEST"), "{err}");
+    task.abort();
 }

@@ -73,6 +73,24 @@ pub async fn locate_kdc_with(
     user: &str,
     dns: Option<bool>,
 ) -> Result<LocatedKdc, String> {
+    let text = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let servers: Vec<SocketAddr> = kerberos::resolv_conf_nameservers(&text)
+        .iter()
+        .filter_map(|s| s.parse::<std::net::IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .take(3)
+        .collect();
+    locate_kdc_via(conf, user, dns, &servers).await
+}
+
+/// [`locate_kdc_with`] asking the given DNS servers (instead of
+/// /etc/resolv.conf's) for SRV records.
+pub async fn locate_kdc_via(
+    conf: &Krb5Conf,
+    user: &str,
+    dns: Option<bool>,
+    nameservers: &[SocketAddr],
+) -> Result<LocatedKdc, String> {
     let realm = kerberos::user_realm(user, conf).ok_or_else(|| {
         "the user name names no realm (use user@REALM) and krb5.conf has no default_realm"
             .to_owned()
@@ -91,7 +109,7 @@ pub async fn locate_kdc_with(
         let mut kdcs = Vec::new();
         for (proto, label) in [(KdcProtocol::Tcp, "_tcp"), (KdcProtocol::Udp, "_udp")] {
             let name = format!("_kerberos.{label}.{realm}");
-            if let Ok(records) = srv_lookup(&name).await {
+            if let Ok(records) = srv_lookup(nameservers, &name).await {
                 kdcs.extend(records.into_iter().map(|r| KdcAddress {
                     protocol: proto,
                     host: r.target,
@@ -190,22 +208,19 @@ pub fn auth_error(e: ProtocolError, user: &str) -> TransportError {
     }
 }
 
-/// Asks the resolv.conf nameservers for the SRV records of `name`.
-async fn srv_lookup(name: &str) -> Result<Vec<kerberos::SrvRecord>, String> {
-    let text = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let servers = kerberos::resolv_conf_nameservers(&text);
+/// Asks the nameservers in turn for the SRV records of `name`.
+async fn srv_lookup(
+    nameservers: &[SocketAddr],
+    name: &str,
+) -> Result<Vec<kerberos::SrvRecord>, String> {
     let mut last = "no nameserver in /etc/resolv.conf".to_owned();
-    for server in servers.iter().take(3) {
-        let Ok(ip) = server.parse::<std::net::IpAddr>() else {
-            continue;
-        };
+    for &addr in nameservers {
         let id: u16 = rand_id();
         let query = kerberos::srv_query(id, name).map_err(|e| e.to_string())?;
-        let addr = SocketAddr::new(ip, 53);
-        let bind: SocketAddr = if ip.is_ipv4() {
-            "0.0.0.0:0".parse().map_err(|_| "bind address".to_owned())?
+        let bind: SocketAddr = if addr.is_ipv4() {
+            SocketAddr::from(([0, 0, 0, 0], 0))
         } else {
-            "[::]:0".parse().map_err(|_| "bind address".to_owned())?
+            SocketAddr::from(([0u16; 8], 0))
         };
         let attempt = async {
             let sock = tokio::net::UdpSocket::bind(bind)
@@ -224,8 +239,8 @@ async fn srv_lookup(name: &str) -> Result<Vec<kerberos::SrvRecord>, String> {
         };
         match tokio::time::timeout(DNS_TIMEOUT, attempt).await {
             Ok(Ok(records)) => return Ok(records),
-            Ok(Err(e)) => last = format!("{server}: {e}"),
-            Err(_) => last = format!("{server}: no answer within {DNS_TIMEOUT:?}"),
+            Ok(Err(e)) => last = format!("{addr}: {e}"),
+            Err(_) => last = format!("{addr}: no answer within {DNS_TIMEOUT:?}"),
         }
     }
     Err(last)
