@@ -88,6 +88,17 @@ impl Realm {
         run("kadmin.local", &["-r", REALM, "-q", &spn]);
         let ktadd = format!("ktadd -k {} HTTP/{HOST}", d.join("http.keytab").display());
         run("kadmin.local", &["-r", REALM, "-q", &ktadd]);
+        // The SPN of the loopback HTTP service (tests/peers/krb_http_server.py): a
+        // name, as Negotiate uses NTLM for an IP address (as Windows does).
+        run(
+            "kadmin.local",
+            &["-r", REALM, "-q", "addprinc -randkey HTTP/localhost"],
+        );
+        let ktadd = format!(
+            "ktadd -k {} HTTP/localhost",
+            d.join("http.keytab").display()
+        );
+        run("kadmin.local", &["-r", REALM, "-q", &ktadd]);
         let kdc = Command::new(mit_tool("krb5kdc"))
             .args(["-n", "-r", REALM])
             .env("KRB5_CONFIG", d.join("krb5-kdc.conf"))
@@ -692,4 +703,104 @@ async fn kdc_found_by_dns_srv() {
         .unwrap_err();
     assert!(err.contains("_kerberos._tcp.OTHER.TEST"), "{err}");
     task.abort();
+}
+
+/// tests/peers/krb_http_server.py: a WinRM-shaped HTTP service whose
+/// authentication and sealing are pyspnego/MIT GSSAPI and pypsrp's.
+struct HttpService {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    port: u16,
+}
+
+impl HttpService {
+    fn start(realm: &Realm) -> HttpService {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/krb_http_server.py");
+        let d = realm.dir.path();
+        let mut child = Command::new(crate::common::peer_python())
+            .arg(script)
+            .arg("localhost")
+            .env("KRB5_CONFIG", d.join("krb5.conf"))
+            .env(
+                "KRB5_KTNAME",
+                format!("FILE:{}", d.join("http.keytab").display()),
+            )
+            .env("KRB5RCACHETYPE", "none")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the Kerberos HTTP service");
+        let stdin = child.stdin.take();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("PORT ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("the Kerberos HTTP service did not start: {line:?}"));
+        HttpService { child, stdin, port }
+    }
+}
+
+impl Drop for HttpService {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn wsman_connection_authenticates_and_seals_with_kerberos() {
+    use baton::transport::TransportError;
+    use baton::transport::http::{ConnectOptions, Endpoint};
+    use baton::transport::session::{AuthSettings, WsmanConnection};
+    let realm = Realm::start();
+    let service = HttpService::start(&realm);
+    let endpoint = Endpoint::parse(&format!("http://localhost:{}/wsman", service.port)).unwrap();
+    // The service has no NTLM user file: pyspnego can only accept Kerberos,
+    // so Negotiate succeeding means SPNEGO chose Kerberos.
+    for mech in [Mechanism::Kerberos, Mechanism::Negotiate] {
+        let auth = AuthSettings {
+            mechanism: mech,
+            credentials: Credentials::new(&format!("{USER}@{REALM}"), PASSWORD).unwrap(),
+            seal_over_http: true,
+            allow_unencrypted: false,
+            workstation: "WS1".into(),
+        };
+        let mut conn = WsmanConnection::new(endpoint.clone(), ConnectOptions::default(), auth)
+            .unwrap()
+            .with_kdc(REALM, vec![realm.kdc_address()]);
+        for i in 0..3 {
+            let soap = format!("<s:Envelope>{mech:?} {i}</s:Envelope>");
+            let resp = conn
+                .post(soap.as_bytes(), Duration::from_secs(60), false)
+                .await
+                .unwrap_or_else(|e| panic!("{mech:?}: {e}\nKDC log:\n{}", realm.kdc_log()));
+            assert_eq!(resp.status, 200);
+            assert_eq!(resp.body, format!("echo:{soap}").as_bytes());
+        }
+        assert_eq!(
+            conn.handshakes(),
+            1,
+            "{mech:?}: one handshake per connection"
+        );
+    }
+    // A refused password is access denied, not a generic failure.
+    let auth = AuthSettings {
+        mechanism: Mechanism::Kerberos,
+        credentials: Credentials::new(&format!("{USER}@{REALM}"), "wrong-password").unwrap(),
+        seal_over_http: true,
+        allow_unencrypted: false,
+        workstation: "WS1".into(),
+    };
+    let mut conn = WsmanConnection::new(endpoint, ConnectOptions::default(), auth)
+        .unwrap()
+        .with_kdc(REALM, vec![realm.kdc_address()]);
+    let err = conn
+        .post(b"<s:Envelope/>", Duration::from_secs(60), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::AccessDenied(_)), "{err:?}");
+    assert!(err.to_string().contains("logon failure"), "{err}");
 }

@@ -143,12 +143,28 @@ pub async fn locate_kdc_via(
 /// authenticator (none for mechanisms without Kerberos, or for Negotiate when
 /// no KDC is configured, which then uses NTLM) and the link to carry KDC
 /// messages. Kerberos without a KDC is an error naming where it looked.
+///
+/// `known`: the realm and KDCs to use instead of looking them up.
 pub async fn prepare(
     mechanism: Mechanism,
     user: &str,
     timeout: Duration,
+    known: Option<&LocatedKdc>,
 ) -> Result<(Option<(String, KdcAddress)>, NetworkKdc), TransportError> {
     let link = NetworkKdc::new(timeout.min(MAX_KDC_WAIT));
+    if let Some(found) = known {
+        return Ok(match mechanism {
+            Mechanism::Kerberos | Mechanism::Negotiate => {
+                let first = found
+                    .kdcs
+                    .first()
+                    .cloned()
+                    .map(|k| (found.realm.clone(), k));
+                (first, link.with_alternates(found.kdcs.clone()))
+            }
+            Mechanism::Basic | Mechanism::Ntlm => (None, link),
+        });
+    }
     match mechanism {
         Mechanism::Kerberos => {
             let found = locate_kdc(user, None).await.map_err(TransportError::Auth)?;

@@ -40,6 +40,8 @@ pub struct WsmanConnection {
     live: Option<Live>,
     /// Number of times this connection has authenticated (for diagnostics and tests).
     handshakes: u32,
+    /// The realm and KDCs Kerberos uses, when given rather than looked up.
+    kdc: Option<super::kdc::LocatedKdc>,
 }
 
 struct Live {
@@ -74,7 +76,22 @@ impl WsmanConnection {
             auth,
             live: None,
             handshakes: 0,
+            kdc: None,
         })
+    }
+
+    /// Uses these KDCs of `realm` for Kerberos (and Negotiate) instead of
+    /// looking them up in krb5.conf and DNS.
+    pub fn with_kdc(
+        mut self,
+        realm: &str,
+        kdcs: Vec<crate::protocol::auth::kerberos::KdcAddress>,
+    ) -> Self {
+        self.kdc = Some(super::kdc::LocatedKdc {
+            realm: realm.to_owned(),
+            kdcs,
+        });
+        self
     }
 
     /// The endpoint.
@@ -123,8 +140,13 @@ impl WsmanConnection {
                 .with_server_certificate(cert.as_ref())
                 .map_err(|e| TransportError::Auth(e.to_string()))?;
         }
-        let (authenticator_kdc, mut kdc) =
-            super::kdc::prepare(self.auth.mechanism, self.auth.credentials.user(), timeout).await?;
+        let (authenticator_kdc, mut kdc) = super::kdc::prepare(
+            self.auth.mechanism,
+            self.auth.credentials.user(),
+            timeout,
+            self.kdc.as_ref(),
+        )
+        .await?;
         if let Some((realm, address)) = authenticator_kdc {
             authenticator = authenticator.with_kdc(&realm, address);
         }
