@@ -399,6 +399,24 @@ fn seal_both_ways(client: &mut ClientAuthenticator, acceptor: &mut Acceptor, pro
             !body.windows(10).any(|w| w == &req.as_bytes()[..10]),
             "the body is sealed"
         );
+        // The part carries the RFC 4121 wrap token's leading 60 bytes (16-byte
+        // header, then with RRC 28: confounder, encrypted header copy, HMAC;
+        // AES, EC 0) as the header and the ciphertext as the rest, as Windows
+        // and pyspnego's wrap_winrm lay it out; Length= is the plaintext length.
+        let marker = b"\tContent-Type: application/octet-stream\r\n";
+        let at = body
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .unwrap()
+            + marker.len();
+        let header_len = u32::from_le_bytes(body[at..at + 4].try_into().unwrap()) as usize;
+        assert_eq!(header_len, 60);
+        let rest = body.len() - (at + 4 + header_len) - b"--Encrypted Boundary--\r\n".len();
+        assert_eq!(rest, req.len());
+        assert!(
+            String::from_utf8_lossy(&body).contains(&format!("Length={}\r\n", req.len())),
+            "OriginalContent Length"
+        );
         let reply = acceptor.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
         assert_eq!(
             reply[0],
