@@ -10,7 +10,7 @@ if [ "$mode" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool)
   # tests/kerberos.rs: a throwaway realm (kdb5_util, kadmin.local, krb5kdc) and
   # the pyspnego acceptor over python-gssapi (built from source: gcc, headers).
-  pkgs+=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc python3-dev)
+  pkgs+=(krb5-kdc krb5-admin-server libkrb5-dev gcc python3-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
