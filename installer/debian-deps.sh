@@ -2,13 +2,17 @@
 # Installs the Debian packages Baton needs on this machine, and nothing twice.
 #   installer/debian-deps.sh run    packages to open the window (X11/Wayland/GL are loaded at run time)
 #   installer/debian-deps.sh test   packages the test suite uses as well (Xvfb, a Secret Service, D-Bus,
-#                                   and the validators tests/package.sh runs on the .deb)
+#                                   the validators tests/package.sh runs on the .deb, an MIT Kerberos KDC
+#                                   and the headers python-gssapi builds against)
 set -euo pipefail
 mode=${1:-run}
 pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
 if [ "$mode" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool tinyproxy-bin)
   pkgs+=(desktop-file-utils appstream mandoc libxml2-utils dpkg-dev binutils)
+  # tests/kerberos.rs: a throwaway realm (kdb5_util, kadmin.local, krb5kdc) and
+  # the pyspnego acceptor over python-gssapi (built from source: gcc, headers).
+  pkgs+=(krb5-kdc krb5-admin-server libkrb5-dev gcc python3-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -973,7 +973,9 @@ fn offered_schemes() {
     assert!(server_offers(www, Mechanism::Negotiate).unwrap());
     assert!(server_offers(www, Mechanism::Basic).unwrap());
     assert!(!server_offers(www, Mechanism::Ntlm).unwrap());
-    assert!(Mechanism::parse("Kerberos").is_err());
+    assert!(server_offers(www, Mechanism::Kerberos).unwrap());
+    assert_eq!(Mechanism::parse("Kerberos").unwrap(), Mechanism::Kerberos);
+    assert!(Mechanism::parse("Digest").is_err());
     assert_eq!(Mechanism::parse("default").unwrap(), Mechanism::Negotiate);
 }
 

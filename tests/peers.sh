@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests use into .peers/ (git ignores it):
-#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients and NTLM acceptor no one here wrote)
+#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients and NTLM acceptor no one here wrote),
+#     and python-gssapi + python-krb5 so pyspnego accepts Kerberos with MIT GSSAPI (tests/kerberos.rs;
+#     building it needs libkrb5-dev from installer/debian-deps.sh test)
 #   - the pypsrp 0.9.1 source distribution, whose tests/tests_pypsrp/responses/*.yml are
 #     recorded exchanges with real Windows servers
 # Prints the environment variables the tests read.
@@ -13,6 +15,10 @@ if [ ! -x "$peers/venv/bin/python" ]; then
 fi
 if ! "$peers/venv/bin/python" -c 'import pypsrp, spnego' 2>/dev/null; then
   "$peers/venv/bin/pip" install -q --disable-pip-version-check 'pypsrp==0.9.1' 'pyspnego>=0.11'
+fi
+if ! "$peers/venv/bin/python" -c 'import gssapi, krb5' 2>/dev/null; then
+  # pyspnego's GSSAPI provider needs both (built from source against libkrb5-dev)
+  "$peers/venv/bin/pip" install -q --disable-pip-version-check 'gssapi==1.12.0' 'krb5==0.9.0'
 fi
 if [ ! -d "$peers/pypsrp-0.9.1/tests/tests_pypsrp/responses" ]; then
   tmp=$(mktemp -d)

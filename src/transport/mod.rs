@@ -2,6 +2,7 @@
 //! context, and an in-process transport to the lab endpoint.
 
 pub mod http;
+pub mod kdc;
 pub mod proxy;
 pub mod redirect;
 pub mod session;

@@ -43,6 +43,8 @@ pub struct WsmanConnection {
     handshakes: u32,
     /// Redirects followed so far (against `MaximumConnectionRedirectionCount`).
     redirects: u32,
+    /// The realm and KDCs Kerberos uses, when given rather than looked up.
+    kdc: Option<super::kdc::LocatedKdc>,
 }
 
 /// Why a request did not come back: an error, or a redirect to follow.
@@ -100,7 +102,22 @@ impl WsmanConnection {
             live: None,
             handshakes: 0,
             redirects: 0,
+            kdc: None,
         })
+    }
+
+    /// Uses these KDCs of `realm` for Kerberos (and Negotiate) instead of
+    /// looking them up in krb5.conf and DNS.
+    pub fn with_kdc(
+        mut self,
+        realm: &str,
+        kdcs: Vec<crate::protocol::auth::kerberos::KdcAddress>,
+    ) -> Self {
+        self.kdc = Some(super::kdc::LocatedKdc {
+            realm: realm.to_owned(),
+            kdcs,
+        });
+        self
     }
 
     /// The endpoint.
@@ -154,9 +171,20 @@ impl WsmanConnection {
                 .with_server_certificate(cert.as_ref())
                 .map_err(|e| TransportError::Auth(e.to_string()))?;
         }
+        let (authenticator_kdc, mut kdc) = super::kdc::prepare(
+            self.auth.mechanism,
+            self.auth.credentials.user(),
+            timeout,
+            self.kdc.as_ref(),
+        )
+        .await?;
+        if let Some((realm, address)) = authenticator_kdc {
+            authenticator = authenticator.with_kdc(&realm, address);
+        }
         let first = authenticator
-            .start()
-            .map_err(|e| TransportError::Auth(e.to_string()))?;
+            .start_with(&mut kdc)
+            .await
+            .map_err(|e| super::kdc::auth_error(e, self.auth.credentials.user()))?;
         let mut header = first.to_string();
         // A handshake takes two or three legs; more means a confused peer.
         for _ in 0..6 {
@@ -168,7 +196,10 @@ impl WsmanConnection {
                 return Err(flow);
             }
             let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
-            match authenticator.on_response(resp.status, www) {
+            match authenticator
+                .on_response_with(resp.status, www, &mut kdc)
+                .await
+            {
                 Ok(ClientStep::Send(next)) => {
                     if http.is_closed() {
                         return Err(Flow::Error(TransportError::Auth(if http.via_proxy() {

@@ -127,10 +127,11 @@ fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
     match spec.authentication {
         AuthMechanism::Default | AuthMechanism::Negotiate => Ok(Mechanism::Negotiate),
         AuthMechanism::Basic => Ok(Mechanism::Basic),
+        AuthMechanism::Kerberos => Ok(Mechanism::Kerberos),
         AuthMechanism::Digest => Err(RemoteError::Refused(
             "Digest authentication is not supported by WinRM; use Negotiate (the default), Basic over HTTPS, or Kerberos".into(),
         )),
-        AuthMechanism::Kerberos | AuthMechanism::Credssp | AuthMechanism::NegotiateWithImplicitCredential => {
+        AuthMechanism::Credssp | AuthMechanism::NegotiateWithImplicitCredential => {
             Err(RemoteError::Refused(format!(
                 "{} authentication is not available in this version of Baton; use Negotiate (NTLM) with -Credential",
                 spec.authentication.as_str()

@@ -7,10 +7,17 @@
 //! [`ClientAuthenticator::on_response`], and sends the returned header until
 //! it answers [`ClientStep::Done`]. The final 200 may carry the acceptor's
 //! last SPNEGO token (mechListMIC), which must be fed in before sealing.
+//!
+//! Kerberos (raw, or chosen by Negotiate when [`ClientAuthenticator::with_kdc`]
+//! names the realm's KDC) talks to the KDC during the first step: the
+//! transport uses [`ClientAuthenticator::start_with`] and
+//! [`ClientAuthenticator::on_response_with`], handing in a [`KdcExchange`].
+//! The plain `start`/`on_response` serve mechanisms that never need it.
 
 use zeroize::Zeroizing;
 
 use super::credssp::{CredSspSession, CredSspStep};
+use super::kerberos::{KdcAddress, KdcExchange, NoKdc};
 use super::sealing::{self, SealingContext};
 use super::sspi_glue::{SspiContext, identity};
 use super::{Credentials, Mechanism, basic_authorization, parse_challenges, token_header};
@@ -60,6 +67,8 @@ pub struct ClientAuthenticator {
     /// Whether sspi reported its context complete (it may still take a final
     /// server token).
     sspi_done: bool,
+    /// The user's realm and its KDC, for Kerberos (and Negotiate preferring it).
+    kdc: Option<(String, KdcAddress)>,
 }
 
 impl std::fmt::Debug for ClientAuthenticator {
@@ -93,7 +102,21 @@ impl ClientAuthenticator {
             workstation: workstation.to_owned(),
             state: State::Initial,
             sspi_done: false,
+            kdc: None,
         }
+    }
+
+    /// Sets the user's realm and its KDC: Kerberos uses them, and Negotiate
+    /// then offers Kerberos first (falling back to NTLM when the KDC cannot be
+    /// reached or does not know the user).
+    pub fn with_kdc(mut self, realm: &str, kdc: KdcAddress) -> Self {
+        self.kdc = Some((realm.to_owned(), kdc));
+        self
+    }
+
+    /// Whether the established (or attempted) mechanism is Kerberos.
+    pub fn uses_kerberos(&self) -> bool {
+        self.context.as_ref().is_some_and(SspiContext::is_kerberos)
     }
 
     /// Adds TLS channel bindings (`tls-server-end-point`) from the server's
@@ -117,8 +140,18 @@ impl ClientAuthenticator {
         self.state == State::Complete
     }
 
-    /// The `Authorization` value of the first request.
+    /// The `Authorization` value of the first request, for mechanisms that
+    /// need no KDC (Basic, NTLM, Negotiate without [`Self::with_kdc`]).
     pub fn start(&mut self) -> Result<Zeroizing<String>, ProtocolError> {
+        ready_now(self.start_with(&mut NoKdc))?
+    }
+
+    /// The `Authorization` value of the first request; Kerberos sends its
+    /// AS and TGS requests through `kdc` first.
+    pub async fn start_with(
+        &mut self,
+        kdc: &mut dyn KdcExchange,
+    ) -> Result<Zeroizing<String>, ProtocolError> {
         if self.state != State::Initial {
             return Err(ProtocolError::Auth("authentication already started".into()));
         }
@@ -140,16 +173,28 @@ impl ClientAuthenticator {
                     &token,
                 )))
             }
-            Mechanism::Negotiate | Mechanism::Ntlm => {
-                let id = identity(self.credentials.user(), self.credentials.password())?;
-                let mut ctx = SspiContext::new_client(
-                    self.mechanism == Mechanism::Negotiate,
-                    &id,
-                    &self.workstation,
-                )
-                .inspect_err(|_| self.state = State::Failed)?;
+            Mechanism::Negotiate | Mechanism::Ntlm | Mechanism::Kerberos => {
+                let id = identity(self.credentials.user(), self.credentials.password())
+                    .inspect_err(|_| self.state = State::Failed)?;
+                let negotiate = self.mechanism == Mechanism::Negotiate;
+                let ctx = match (&self.kdc, self.mechanism) {
+                    (None, Mechanism::Kerberos) => Err(ProtocolError::Auth(
+                        "kerberos needs the KDC of the user's realm, and none was found".into(),
+                    )),
+                    (Some((realm, kdc)), Mechanism::Negotiate | Mechanism::Kerberos) => identity(
+                        &kerberos_principal(self.credentials.user(), realm),
+                        self.credentials.password(),
+                    )
+                    .and_then(|kid| {
+                        SspiContext::new_kerberos_client(negotiate, &kid, &self.workstation, kdc)
+                    }),
+                    _ => SspiContext::new_client(negotiate, &id, &self.workstation),
+                };
+                let mut ctx = ctx.inspect_err(|_| self.state = State::Failed)?;
+                let cb = self.channel_bindings.clone();
                 let (_, token) = ctx
-                    .initialize(None, None, &self.target)
+                    .initialize(None, cb.as_deref(), &self.target, kdc)
+                    .await
                     .inspect_err(|_| self.state = State::Failed)?;
                 self.context = Some(ctx);
                 Ok(Zeroizing::new(token_header(
@@ -168,12 +213,27 @@ impl ClientAuthenticator {
         status: u16,
         www_authenticate: impl IntoIterator<Item = &'a str>,
     ) -> Result<ClientStep, ProtocolError> {
+        ready_now(self.on_response_with(status, www_authenticate, &mut NoKdc))?
+    }
+
+    /// As [`Self::on_response`], with a KDC connection for mechanisms that
+    /// may need one.
+    pub async fn on_response_with<'a>(
+        &mut self,
+        status: u16,
+        www_authenticate: impl IntoIterator<Item = &'a str>,
+        kdc: &mut dyn KdcExchange,
+    ) -> Result<ClientStep, ProtocolError> {
         if self.state != State::InProgress {
             return Err(ProtocolError::Auth(
                 "authentication response outside a handshake".into(),
             ));
         }
-        let result = self.on_response_inner(status, www_authenticate);
+        let challenges = parse_challenges(www_authenticate);
+        let result = match challenges {
+            Ok(c) => self.on_response_inner(status, c, kdc).await,
+            Err(e) => Err(e),
+        };
         match &result {
             Ok(ClientStep::Done) => self.state = State::Complete,
             Ok(ClientStep::Send(_)) => {}
@@ -182,13 +242,13 @@ impl ClientAuthenticator {
         result
     }
 
-    fn on_response_inner<'a>(
+    async fn on_response_inner(
         &mut self,
         status: u16,
-        www_authenticate: impl IntoIterator<Item = &'a str>,
+        challenges: Vec<super::Challenge>,
+        kdc: &mut dyn KdcExchange,
     ) -> Result<ClientStep, ProtocolError> {
         let scheme = self.mechanism.scheme();
-        let challenges = parse_challenges(www_authenticate)?;
         let token = challenges
             .into_iter()
             .filter(|c| c.scheme.eq_ignore_ascii_case(scheme))
@@ -223,8 +283,14 @@ impl ClientAuthenticator {
                     "access denied: the server rejected the completed authentication".into(),
                 ));
             }
-            let (status, out) =
-                ctx.initialize(Some(&token), self.channel_bindings.as_deref(), &self.target)?;
+            let (status, out) = ctx
+                .initialize(
+                    Some(&token),
+                    self.channel_bindings.as_deref(),
+                    &self.target,
+                    kdc,
+                )
+                .await?;
             self.sspi_done = status != sspi::SecurityStatus::ContinueNeeded;
             if out.is_empty() {
                 return Err(ProtocolError::Auth(
@@ -243,11 +309,17 @@ impl ClientAuthenticator {
         if let Some(token) = token
             && !self.sspi_done
         {
-            let (status, _) =
-                ctx.initialize(Some(&token), self.channel_bindings.as_deref(), &self.target)?;
+            let (status, _) = ctx
+                .initialize(
+                    Some(&token),
+                    self.channel_bindings.as_deref(),
+                    &self.target,
+                    kdc,
+                )
+                .await?;
             self.sspi_done = status != sspi::SecurityStatus::ContinueNeeded;
         }
-        if !self.sspi_done && self.mechanism == Mechanism::Negotiate {
+        if !self.sspi_done && matches!(self.mechanism, Mechanism::Negotiate | Mechanism::Kerberos) {
             return Err(ProtocolError::Auth(
                 "the server accepted the connection before the negotiation completed".into(),
             ));
@@ -280,5 +352,34 @@ impl ClientAuthenticator {
     pub fn unwrap(&mut self, body: &[u8], content_type: &str) -> Result<Vec<u8>, ProtocolError> {
         let ctx = self.sealer()?;
         sealing::unwrap_body(ctx, body, content_type)
+    }
+}
+
+/// The logon name sspi gets for Kerberos: `REALM\user`, so the AS-REQ
+/// carries an NT-PRINCIPAL `user@REALM` (what MIT and AD KDCs both know,
+/// and the default salt `REALMuser`). A UPN whose suffix is not the realm
+/// (an AD alternate UPN suffix) stays an enterprise name.
+fn kerberos_principal(user: &str, realm: &str) -> String {
+    if let Some((name, suffix)) = user.rsplit_once('@') {
+        if suffix.eq_ignore_ascii_case(realm) {
+            return format!("{realm}\\{name}");
+        }
+        return user.to_owned();
+    }
+    match user.split_once('\\') {
+        Some((_, name)) => format!("{realm}\\{name}"),
+        None => format!("{realm}\\{user}"),
+    }
+}
+
+/// Runs a step that cannot wait (no KDC traffic) to completion.
+fn ready_now<F: std::future::Future>(f: F) -> Result<F::Output, ProtocolError> {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Ok(v),
+        std::task::Poll::Pending => Err(ProtocolError::Auth(
+            "this authentication step needs the KDC; use start_with/on_response_with".into(),
+        )),
     }
 }

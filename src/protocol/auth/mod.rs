@@ -8,8 +8,10 @@
 //!   or inside SPNEGO) and Basic against a [`server::UserTable`].
 //! * [`sealing`]: the `multipart/encrypted` framing over a [`sealing::SealingContext`].
 //!
-//! NTLM and SPNEGO come from the `sspi` crate. Kerberos is not offered: its
-//! client needs KDC traffic, which would be I/O inside this layer.
+//! NTLM, Kerberos and SPNEGO come from the `sspi` crate. The Kerberos
+//! client's KDC traffic is not done here: [`kerberos::KdcExchange`] is the
+//! transport's part ([`kerberos`] locates KDCs from krb5.conf text and DNS
+//! SRV answers).
 //!
 //! Secrets (passwords, session state) live in zeroizing types and never appear
 //! in `Debug` output or error messages.
@@ -18,6 +20,7 @@
 
 pub mod client;
 pub mod credssp;
+pub mod kerberos;
 pub mod sealing;
 pub mod server;
 mod sspi_glue;
@@ -91,6 +94,9 @@ pub enum Mechanism {
     /// CredSSP ([MS-CSSP]): TLS inside the tokens, SPNEGO/NTLM inside TLS,
     /// then the user's name and password delegated to the server.
     CredSsp,
+    /// Raw Kerberos (RFC 4121 tokens), HTTP scheme `Kerberos`; bodies sealed
+    /// as `application/HTTP-Kerberos-session-encrypted`.
+    Kerberos,
 }
 
 impl Mechanism {
@@ -101,22 +107,24 @@ impl Mechanism {
             Mechanism::Negotiate => "Negotiate",
             Mechanism::Ntlm => "NTLM",
             Mechanism::CredSsp => "CredSSP",
+            Mechanism::Kerberos => "Kerberos",
         }
     }
 
     /// Parses a PowerShell mechanism name (case-insensitive); `Default` maps
     /// to Negotiate. Digest is refused (WinRM does not implement it), as are
-    /// Kerberos and implicit credentials.
+    /// implicit credentials.
     pub fn parse(name: &str) -> Result<Self, ProtocolError> {
         match name.trim().to_ascii_lowercase().as_str() {
             "basic" => Ok(Mechanism::Basic),
             "negotiate" | "default" => Ok(Mechanism::Negotiate),
             "ntlm" => Ok(Mechanism::Ntlm),
             "credssp" => Ok(Mechanism::CredSsp),
+            "kerberos" => Ok(Mechanism::Kerberos),
             "digest" => Err(ProtocolError::Auth(
                 "Digest authentication is not supported by WinRM; use Negotiate, Kerberos, CredSSP, or Basic over HTTPS".into(),
             )),
-            "kerberos" | "negotiatewithimplicitcredential" => Err(ProtocolError::Auth(format!(
+            "negotiatewithimplicitcredential" => Err(ProtocolError::Auth(format!(
                 "authentication mechanism {name} is not supported"
             ))),
             _ => Err(ProtocolError::InvalidValue {
@@ -135,6 +143,7 @@ impl Mechanism {
     pub fn seal_protocol(self) -> SealProtocol {
         match self {
             Mechanism::CredSsp => SealProtocol::CredSsp,
+            Mechanism::Kerberos => SealProtocol::Kerberos,
             _ => SealProtocol::Spnego,
         }
     }

@@ -1,12 +1,16 @@
 //! The calls into `sspi` shared by the client and the acceptor: one context,
-//! raw NTLM or SPNEGO, driven one token at a time, and its message sealing.
+//! raw NTLM, raw Kerberos or SPNEGO, driven one token at a time, and its
+//! message sealing. A Kerberos client step may need the KDC: sspi yields
+//! each KDC message and the step hands it to a [`KdcExchange`].
 
+use sspi::generator::GeneratorState;
 use sspi::{
     AuthIdentity, BufferType, ClientRequestFlags, CredentialUse, DataRepresentation,
-    EncryptionFlags, Negotiate, NegotiateConfig, Ntlm, SecurityBuffer, SecurityBufferRef,
-    SecurityStatus, ServerRequestFlags, Sspi, SspiImpl, Username,
+    EncryptionFlags, Kerberos, KerberosConfig, Negotiate, NegotiateConfig, Ntlm, SecurityBuffer,
+    SecurityBufferRef, SecurityStatus, ServerRequestFlags, Sspi, SspiImpl, Username,
 };
 
+use super::kerberos::{KdcAddress, KdcExchange, KdcProtocol, KdcRequest, kerberos_error};
 use super::sealing::{Sealed, SealingContext};
 use crate::protocol::ProtocolError;
 
@@ -39,6 +43,10 @@ pub(crate) enum SspiContext {
         ctx: Box<Negotiate>,
         cred: Option<sspi::CredentialsBuffers>,
     },
+    Kerberos {
+        ctx: Box<Kerberos>,
+        cred: Option<sspi::CredentialsBuffers>,
+    },
 }
 
 fn client_flags() -> ClientRequestFlags {
@@ -46,6 +54,17 @@ fn client_flags() -> ClientRequestFlags {
         | ClientRequestFlags::INTEGRITY
         | ClientRequestFlags::ALLOCATE_MEMORY
 }
+
+/// Kerberos needs the acceptor's AP-REP (mutual authentication) to learn
+/// the acceptor's subkey and sequence number before sealing.
+fn kerberos_client_flags() -> ClientRequestFlags {
+    client_flags() | ClientRequestFlags::MUTUAL_AUTH
+}
+
+/// The size of the Kerberos wrap token header sspi writes in front of the
+/// data (16-byte header, confounder, encrypted header, HMAC; RFC 4121 §4.2.6.2
+/// with RRC 28), plus room for an EC filler.
+const KERBEROS_TRAILER_MAX: usize = 60 + 64;
 
 impl SspiContext {
     /// A client context for raw NTLM or SPNEGO-with-NTLM.
@@ -89,6 +108,70 @@ impl SspiContext {
         }
     }
 
+    /// A client context for Kerberos with the given KDC: raw Kerberos, or
+    /// SPNEGO preferring Kerberos and falling back to NTLM when the KDC cannot
+    /// be reached or does not know the user.
+    pub(crate) fn new_kerberos_client(
+        negotiate: bool,
+        identity: &AuthIdentity,
+        workstation: &str,
+        kdc: &KdcAddress,
+    ) -> Result<Self, ProtocolError> {
+        let config = KerberosConfig::new_with_kdc_url(&kdc.url(), workstation.to_owned());
+        let creds = sspi::Credentials::AuthIdentity(identity.clone());
+        if negotiate {
+            let config = NegotiateConfig::new(
+                Box::new(config),
+                Some("kerberos,!pku2u,ntlm".to_owned()),
+                workstation.to_owned(),
+            );
+            let mut ctx =
+                Box::new(Negotiate::new_client(config).map_err(|e| sspi_err("negotiate", e))?);
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Outbound)
+                .with_auth_data(&creds)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Negotiate {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        } else {
+            let mut ctx = Box::new(
+                Kerberos::new_client_from_config(config).map_err(|e| sspi_err("kerberos", e))?,
+            );
+            let handle = ctx
+                .acquire_credentials_handle()
+                .with_credential_use(CredentialUse::Outbound)
+                .with_auth_data(&creds)
+                .execute(&mut *ctx)
+                .map_err(|e| sspi_err("credentials", e))?;
+            Ok(SspiContext::Kerberos {
+                ctx,
+                cred: handle.credentials_handle,
+            })
+        }
+    }
+
+    /// Whether the established mechanism is NTLM (16-byte signatures).
+    fn is_ntlm(&self) -> bool {
+        match self {
+            SspiContext::Ntlm { .. } => true,
+            SspiContext::Kerberos { .. } => false,
+            SspiContext::Negotiate { ctx, .. } => ctx.negotiated_protocol().is_ntlm(),
+        }
+    }
+
+    /// Whether the context is (so far) Kerberos, raw or inside SPNEGO.
+    pub(crate) fn is_kerberos(&self) -> bool {
+        match self {
+            SspiContext::Ntlm { .. } => false,
+            SspiContext::Kerberos { .. } => true,
+            SspiContext::Negotiate { ctx, .. } => ctx.negotiated_protocol().is_kerberos(),
+        }
+    }
+
     /// A server context: raw NTLM (no candidates yet) or SPNEGO with the
     /// given candidate identities.
     pub(crate) fn new_server(
@@ -127,15 +210,22 @@ impl SspiContext {
         }
     }
 
-    fn initialize_unguarded(
+    async fn initialize_unguarded(
         &mut self,
         input: Option<&[u8]>,
         channel_bindings: Option<&[u8]>,
         target: &str,
+        kdc: &mut dyn KdcExchange,
     ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
+        let kerberos = self.is_kerberos();
         let mut inbuf = Vec::new();
-        if let Some(t) = input {
-            inbuf.push(SecurityBuffer::new(t.to_vec(), BufferType::Token));
+        // sspi's Kerberos client reads its input buffers (channel bindings)
+        // already on the first call, so it always gets a list.
+        if input.is_some() || kerberos {
+            inbuf.push(SecurityBuffer::new(
+                input.unwrap_or_default().to_vec(),
+                BufferType::Token,
+            ));
             if let Some(cb) = channel_bindings {
                 inbuf.push(SecurityBuffer::new(
                     cb.to_vec(),
@@ -143,24 +233,55 @@ impl SspiContext {
                 ));
             }
         }
+        let flags = if kerberos {
+            kerberos_client_flags()
+        } else {
+            client_flags()
+        };
+        let has_input = !inbuf.is_empty();
         let mut out = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
+        let err = |e: sspi::Error| {
+            if kerberos {
+                kerberos_error(&e)
+            } else {
+                sspi_err("authentication step", e)
+            }
+        };
         macro_rules! step {
             ($ctx:expr, $cred:expr) => {{
                 let mut builder = $ctx
                     .initialize_security_context()
                     .with_credentials_handle($cred)
-                    .with_context_requirements(client_flags())
+                    .with_context_requirements(flags)
                     .with_target_data_representation(DataRepresentation::Native)
                     .with_target_name(target)
                     .with_output(&mut out);
-                if input.is_some() {
+                if has_input {
                     builder = builder.with_input(&mut inbuf);
                 }
-                let result = $ctx
-                    .initialize_security_context_impl(&mut builder)
-                    .map_err(|e| sspi_err("authentication step", e))?
-                    .resolve_to_result()
-                    .map_err(|e| sspi_err("authentication step", e))?;
+                let result = {
+                    let mut generator = $ctx
+                        .initialize_security_context_impl(&mut builder)
+                        .map_err(err)?;
+                    let mut state = guarded_step(|| generator.start())?;
+                    loop {
+                        match state {
+                            GeneratorState::Suspended(request) => {
+                                let reply = match kdc_request(&request) {
+                                    Ok(r) => kdc.exchange(r).await.map_err(|m| {
+                                        sspi::Error::new(
+                                            sspi::ErrorKind::NoAuthenticatingAuthority,
+                                            m,
+                                        )
+                                    }),
+                                    Err(e) => Err(e),
+                                };
+                                state = guarded_step(|| generator.resume(reply))?;
+                            }
+                            GeneratorState::Completed(r) => break r.map_err(err)?,
+                        }
+                    }
+                };
                 if matches!(
                     result.status,
                     SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue
@@ -174,6 +295,7 @@ impl SspiContext {
         let status = match self {
             SspiContext::Ntlm { ctx, cred } => step!(ctx, cred),
             SspiContext::Negotiate { ctx, cred } => step!(ctx, cred),
+            SspiContext::Kerberos { ctx, cred } => step!(ctx, cred),
         };
         let token = out.into_iter().next().map(|b| b.buffer).unwrap_or_default();
         Ok((status, token))
@@ -204,6 +326,7 @@ impl SspiContext {
         let status = match self {
             SspiContext::Ntlm { ctx, cred } => step!(ctx, cred),
             SspiContext::Negotiate { ctx, cred } => step!(ctx, cred),
+            SspiContext::Kerberos { .. } => return Err(not_an_acceptor()),
         };
         let token = out.into_iter().next().map(|b| b.buffer).unwrap_or_default();
         Ok((status, token))
@@ -213,6 +336,7 @@ impl SspiContext {
         let r = match self {
             SspiContext::Ntlm { ctx, .. } => ctx.complete_auth_token(&mut []),
             SspiContext::Negotiate { ctx, .. } => ctx.complete_auth_token(&mut []),
+            SspiContext::Kerberos { .. } => return Err(not_an_acceptor()),
         };
         r.map(|_| ())
             .map_err(|e| sspi_err("authentication completion", e))
@@ -227,8 +351,56 @@ impl SspiContext {
             SspiContext::Negotiate { ctx, .. } => ctx
                 .custom_set_auth_identity(sspi::Credentials::AuthIdentity(identity))
                 .map_err(|e| sspi_err("credentials", e)),
+            SspiContext::Kerberos { .. } => Err(not_an_acceptor()),
         }
     }
+}
+
+fn not_an_acceptor() -> ProtocolError {
+    ProtocolError::Auth("a kerberos client context cannot accept".into())
+}
+
+/// Runs one step of an sspi generator, turning a panic into an error (see
+/// [`guarded`]).
+fn guarded_step<T>(f: impl FnOnce() -> T) -> Result<T, ProtocolError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        ProtocolError::Auth(
+            "malformed authentication token (the security package failed on it)".into(),
+        )
+    })
+}
+
+/// The KDC message sspi asks to send, in our terms.
+fn kdc_request(request: &sspi::generator::NetworkRequest) -> sspi::Result<KdcRequest> {
+    let protocol = match request.protocol {
+        sspi::NetworkProtocol::Tcp => KdcProtocol::Tcp,
+        sspi::NetworkProtocol::Udp => KdcProtocol::Udp,
+        other => {
+            return Err(sspi::Error::new(
+                sspi::ErrorKind::NoAuthenticatingAuthority,
+                format!("KDC transport {other:?} is not supported (only tcp and udp)"),
+            ));
+        }
+    };
+    let host = request.url.host_str().unwrap_or_default();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host.is_empty() {
+        return Err(sspi::Error::new(
+            sspi::ErrorKind::NoAuthenticatingAuthority,
+            "the KDC address has no host",
+        ));
+    }
+    Ok(KdcRequest {
+        kdc: KdcAddress {
+            protocol,
+            host: host.to_owned(),
+            port: request.url.port().unwrap_or(super::kerberos::KDC_PORT),
+        },
+        data: request.data.clone(),
+    })
 }
 
 /// Runs an sspi call, turning a panic inside sspi or its ASN.1 parsers
@@ -245,13 +417,16 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, ProtocolError>) -> Result
 impl SspiContext {
     /// One client step: consumes the server token (none on the first call)
     /// and returns the status and the token to send (possibly empty).
-    pub(crate) fn initialize(
+    /// A Kerberos step sends its KDC messages through `kdc`.
+    pub(crate) async fn initialize(
         &mut self,
         input: Option<&[u8]>,
         channel_bindings: Option<&[u8]>,
         target: &str,
+        kdc: &mut dyn KdcExchange,
     ) -> Result<(SecurityStatus, Vec<u8>), ProtocolError> {
-        guarded(|| self.initialize_unguarded(input, channel_bindings, target))
+        self.initialize_unguarded(input, channel_bindings, target, kdc)
+            .await
     }
 
     /// One acceptor step; for raw NTLM the AUTHENTICATE step stops at
@@ -312,9 +487,14 @@ impl SealingContext for SspiContext {
 
 impl SspiContext {
     fn seal_unguarded(&mut self, plaintext: &[u8]) -> Result<Sealed, ProtocolError> {
-        let mut token = vec![0u8; NTLM_SIGNATURE_LEN];
+        let header_room = if self.is_ntlm() {
+            NTLM_SIGNATURE_LEN
+        } else {
+            KERBEROS_TRAILER_MAX
+        };
+        let mut token = vec![0u8; header_room];
         let mut data = plaintext.to_vec();
-        {
+        let (header_len, data_len) = {
             let mut bufs = [
                 SecurityBufferRef::token_buf(&mut token),
                 SecurityBufferRef::data_buf(&mut data),
@@ -326,9 +506,16 @@ impl SspiContext {
                 SspiContext::Negotiate { ctx, .. } => {
                     ctx.encrypt_message(EncryptionFlags::empty(), &mut bufs)
                 }
+                SspiContext::Kerberos { ctx, .. } => {
+                    ctx.encrypt_message(EncryptionFlags::empty(), &mut bufs)
+                }
             };
             r.map_err(|e| sspi_err("seal", e))?;
-        }
+            let [t, d] = &bufs;
+            (t.data().len(), d.data().len())
+        };
+        token.truncate(header_len);
+        data.truncate(data_len);
         Ok(Sealed {
             header: token,
             data,
@@ -342,15 +529,22 @@ impl SspiContext {
         ciphertext: &[u8],
     ) -> Result<Vec<u8>, ProtocolError> {
         // [MS-NLMP] §2.2.2.9.1: an NTLMSSP_MESSAGE_SIGNATURE is 16 bytes.
-        if header.len() != NTLM_SIGNATURE_LEN {
+        if self.is_ntlm() && header.len() != NTLM_SIGNATURE_LEN {
             return Err(ProtocolError::Auth(format!(
                 "message signature is {} bytes, expected {NTLM_SIGNATURE_LEN}",
                 header.len()
             )));
         }
+        // A Kerberos wrap token header is 16 bytes at least (RFC 4121 §4.2.6.2).
+        if !self.is_ntlm() && header.len() < 16 {
+            return Err(ProtocolError::Auth(format!(
+                "kerberos wrap token header is only {} bytes",
+                header.len()
+            )));
+        }
         let mut token = header.to_vec();
         let mut data = ciphertext.to_vec();
-        {
+        let data_len = {
             let mut bufs = [
                 SecurityBufferRef::token_buf(&mut token),
                 SecurityBufferRef::data_buf(&mut data),
@@ -358,9 +552,12 @@ impl SspiContext {
             let r = match self {
                 SspiContext::Ntlm { ctx, .. } => ctx.decrypt_message(&mut bufs),
                 SspiContext::Negotiate { ctx, .. } => ctx.decrypt_message(&mut bufs),
+                SspiContext::Kerberos { ctx, .. } => ctx.decrypt_message(&mut bufs),
             };
             r.map_err(|e| sspi_err("message rejected", e))?;
-        }
+            bufs[1].data().len()
+        };
+        data.truncate(data_len);
         Ok(data)
     }
 }
