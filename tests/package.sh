@@ -17,11 +17,14 @@ pass() { checks=$((checks + 1)); }
 fail() { echo "package.sh: FAILED: $*" >&2; exit 1; }
 
 cargo_deb=$(installer/tools.sh deb)
+start=$SECONDS
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || fail "no version in Cargo.toml"
 
-# The suite's binary, brought up to date with the sources (a no-op after `cargo test`).
-cargo build --locked --quiet --bin baton
+# The suite's binary, brought up to date with the sources: the same build as
+# run-all.sh's `cargo test` (a no-op after it). Not `cargo build`: without the
+# dev-dependencies some crates resolve other features and would be rebuilt.
+cargo test --locked --all-targets --no-run --quiet
 target=$(cargo metadata --locked --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 [ -x "$target/debug/baton" ] || fail "no $target/debug/baton"
@@ -121,4 +124,4 @@ pass
 grep -q '^icons = \["assets/icons/baton.icns"\]' Cargo.toml || fail "[package.metadata.packager] does not use baton.icns"
 pass
 
-echo "== package: all $checks checks passed ($(du -h "$deb" | cut -f1) .deb)"
+echo "== package: all $checks checks passed ($(du -h "$deb" | cut -f1) .deb, $((SECONDS - start)) s)"
