@@ -17,13 +17,18 @@ pass() { checks=$((checks + 1)); }
 fail() { echo "package.sh: FAILED: $*" >&2; exit 1; }
 
 cargo_deb=$(installer/tools.sh deb)
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
-[ -n "$version" ] || fail "no version in Cargo.toml"
+start=$SECONDS
 
-# The suite's binary, brought up to date with the sources (a no-op after `cargo test`).
-cargo build --locked --quiet --bin baton
-target=$(cargo metadata --locked --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+# The suite's binary, brought up to date with the sources: the same build as
+# run-all.sh's `cargo test` (a no-op after it). Not `cargo build`: without the
+# dev-dependencies some crates resolve other features and would be rebuilt.
+cargo test --locked --all-targets --no-run --quiet
+read -r target version < <(cargo metadata --locked --format-version 1 --no-deps | python3 -c '
+import json, sys
+meta = json.load(sys.stdin)
+baton = next(p for p in meta["packages"] if p["name"] == "baton")
+print(meta["target_directory"], baton["version"])')
+[ -n "$version" ] || fail "cargo metadata gave no version"
 [ -x "$target/debug/baton" ] || fail "no $target/debug/baton"
 
 scratch=$(mktemp -d)
@@ -121,4 +126,4 @@ pass
 grep -q '^icons = \["assets/icons/baton.icns"\]' Cargo.toml || fail "[package.metadata.packager] does not use baton.icns"
 pass
 
-echo "== package: all $checks checks passed ($(du -h "$deb" | cut -f1) .deb)"
+echo "== package: all $checks checks passed ($(du -h "$deb" | cut -f1) .deb, $((SECONDS - start)) s)"
