@@ -1311,3 +1311,35 @@ fn pipeline_input_reaches_scripts_as_dollar_input() {
         ["3"]
     );
 }
+
+/// A script block opened by a `param(...)` block binds its arguments like a
+/// function (`Invoke-Command -ArgumentList` sends them as the script's
+/// positional arguments); extra ones go to `$args`; a leading cast is not a
+/// param block.
+#[test]
+fn script_block_param_blocks_bind_arguments() {
+    assert_eq!(out_of("& { param($a, $b = 2) $a + $b } 40"), ["42"]);
+    assert_eq!(out_of("& { param([int]$n) 1..$n } 3"), ["1", "2", "3"]);
+    assert_eq!(
+        out_of("& {\n  [CmdletBinding()]\n  param($x)\n  \"x=$x\"\n} -x 5"),
+        ["x=5"]
+    );
+    assert_eq!(out_of("& { param($a) \"$a/$args\" } 1 2 3"), ["1/2 3"]);
+    assert_eq!(out_of("[int]'5' + 1"), ["6"]);
+    assert_eq!(out_of("& { \"plain: $args\" } a b"), ["plain: a b"]);
+    // The parameters live in the block's own scope.
+    assert_eq!(
+        out_of("& { param($inner) $inner } 1; \"[$inner]\""),
+        ["1", "[]"]
+    );
+    // Through CREATE_PIPELINE: positional Args of the script command.
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![PipelineCommand {
+        name: "param($name, $count) 1..$count | ForEach-Object { \"$name $_\" }".into(),
+        is_script: true,
+        args: vec![(None, Value::str("Srv1")), (None, Value::Int(2))],
+    }];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), ["Srv1 1", "Srv1 2"]);
+}

@@ -8,6 +8,9 @@ use super::value::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub statements: Vec<Stmt>,
+    /// The `param(...)` block that opens a script or script block
+    /// (`{ param($Name) … }`); empty when there is none.
+    pub params: Vec<ParamDef>,
 }
 
 /// A statement.

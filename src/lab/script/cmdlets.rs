@@ -691,6 +691,29 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
         match target {
             Value::ScriptBlock(sb) => {
                 args.remove(0);
+                let ast = match &sb.ast {
+                    Some(a) => a.clone(),
+                    None => std::sync::Arc::new(
+                        super::parser::parse_script(&sb.text)
+                            .map_err(|e| Flow::error(ErrorInfo::from_parse_error(&e)))?,
+                    ),
+                };
+                if !ast.params.is_empty() {
+                    // `& { param($a, $b) … } 1 2`: its arguments bind to the
+                    // param block as a function's do, in a scope of its own.
+                    let def = std::sync::Arc::new(FunctionDef {
+                        name: String::new(),
+                        params: ast.params.clone(),
+                        body: (*ast).clone(),
+                    });
+                    let locals = bind_function(&def, args, pos)?;
+                    return Ok(Box::new(FunctionStage {
+                        token: rt.next_token(),
+                        def,
+                        locals,
+                        input: Vec::new(),
+                    }));
+                }
                 let info = CmdInfo {
                     name: "",
                     class: "",

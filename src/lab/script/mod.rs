@@ -600,6 +600,7 @@ impl Job {
             }));
         }
         let block = ast::Block {
+            params: Vec::new(),
             statements: if elements.is_empty() {
                 Vec::new()
             } else {

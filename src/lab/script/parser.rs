@@ -44,7 +44,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parses a whole script.
 pub fn parse_script(text: &str) -> PResult<Block> {
     let mut p = Parser::new(text)?;
-    let block = p.statements(None)?;
+    let block = p.script_body(None)?;
     Ok(block)
 }
 
@@ -256,6 +256,35 @@ impl Parser {
 
     // ---------------------------------------------------------------- statements
 
+    /// A script or script block body: an optional `param(...)` block (after
+    /// attributes such as `[CmdletBinding()]`), then statements until `end`.
+    fn script_body(&mut self, end: Option<char>) -> PResult<Block> {
+        let start = self.i;
+        self.skip_ws_nl();
+        // Attributes have parentheses; a bare `[int]` is a cast expression.
+        let mut attributes = true;
+        while attributes && self.at('[') {
+            attributes = self.type_name()?.contains('(');
+            self.skip_ws_nl();
+        }
+        if attributes && self.at_keyword("param") {
+            self.i += 5;
+            self.skip_ws_nl();
+            if !self.at('(') {
+                return Err(self.error(
+                    "ParamBlockMissingParenthesis",
+                    "Missing '(' in param block.",
+                ));
+            }
+            let params = self.param_list()?;
+            let mut block = self.statements(end)?;
+            block.params = params;
+            return Ok(block);
+        }
+        self.i = start;
+        self.statements(end)
+    }
+
     /// Parses statements until `end` (not consumed) or end of input.
     fn statements(&mut self, end: Option<char>) -> PResult<Block> {
         self.enter()?;
@@ -294,7 +323,10 @@ impl Parser {
             }
         }
         self.leave();
-        Ok(Block { statements })
+        Ok(Block {
+            statements,
+            params: Vec::new(),
+        })
     }
 
     fn statement(&mut self) -> PResult<Stmt> {
@@ -1650,7 +1682,7 @@ impl Parser {
                 let body_start = self.i;
                 let save_nc = self.no_comma;
                 self.no_comma = false;
-                let b = self.statements(Some('}'));
+                let b = self.script_body(Some('}'));
                 self.no_comma = save_nc;
                 let b = b?;
                 let text = self.text(body_start, self.i);
