@@ -1029,6 +1029,13 @@ fn pipeline_input_reaches_the_remote_script() {
     );
     assert!(ok, "{err}");
     assert_eq!(out, "42\n");
+    // A process block runs once per input object.
+    let (ok, out, err) = run(
+        &mut sh,
+        "1..3 | Invoke-Command -Session $s { process { $_ * 3 } }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "3\n6\n9\n");
     // -ArgumentList values are the script's positional arguments.
     let (ok, out, err) = run(
         &mut sh,

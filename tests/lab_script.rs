@@ -1343,3 +1343,42 @@ fn script_block_param_blocks_bind_arguments() {
     let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
     assert_eq!(texts(&ev), ["Srv1 1", "Srv1 2"]);
 }
+
+/// Named begin/process/end blocks in functions and script blocks; the
+/// process block runs once per input object with `$_` and the
+/// `[Parameter(ValueFromPipeline)]` parameter bound, or once when nothing
+/// flows in.
+#[test]
+fn named_blocks_and_value_from_pipeline() {
+    assert_eq!(
+        out_of(
+            "function Double { param([Parameter(ValueFromPipeline)][int]$n) process { $n * 2 } }\n1..3 | Double"
+        ),
+        ["2", "4", "6"]
+    );
+    assert_eq!(
+        out_of("1..2 | & { begin { 'start' } process { \"item $_\" } end { 'done' } }"),
+        ["start", "item 1", "item 2", "done"]
+    );
+    assert_eq!(out_of("& { process { \"once [$_]\" } }"), ["once []"]);
+    assert_eq!(
+        out_of(
+            "function Count-It {\n  begin { $c = 0 }\n  process { $c = $c + 1 }\n  end { \"counted $c\" }\n}\n'a','b','c' | Count-It"
+        ),
+        ["counted 3"]
+    );
+    let e = Job::start("& { process { 1 } end 2 }", ctx()).unwrap_err();
+    assert_eq!(e.error_id, "MissingNamedStatementBlock");
+    // Through CREATE_PIPELINE with pipeline input.
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![PipelineCommand {
+        name: "param([Parameter(ValueFromPipeline = $true)]$x) process { \"got $x\" }".into(),
+        is_script: true,
+        args: vec![],
+    }];
+    let mut job =
+        Job::start_commands_with_input(&cmds, Some(vec![Value::Int(1), Value::Int(2)]), ctx())
+            .expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), ["got 1", "got 2"]);
+}

@@ -601,6 +601,8 @@ impl Job {
         }
         let block = ast::Block {
             params: Vec::new(),
+            begin: None,
+            process: None,
             statements: if elements.is_empty() {
                 Vec::new()
             } else {

@@ -277,12 +277,75 @@ impl Parser {
                 ));
             }
             let params = self.param_list()?;
-            let mut block = self.statements(end)?;
+            let mut block = self.body_blocks(end)?;
             block.params = params;
             return Ok(block);
         }
         self.i = start;
-        self.statements(end)
+        self.body_blocks(end)
+    }
+
+    /// Named `begin`/`process`/`end` blocks, or plain statements (an end block).
+    fn body_blocks(&mut self, end: Option<char>) -> PResult<Block> {
+        let start = self.i;
+        self.skip_ws_nl();
+        let named = ["begin", "process", "end"]
+            .iter()
+            .any(|k| self.at_keyword(k) && self.brace_follows(k.len()));
+        if !named {
+            self.i = start;
+            return self.statements(end);
+        }
+        let (mut begin, mut process, mut end_block) = (None, None, None);
+        loop {
+            self.skip_ws_nl();
+            let which = ["begin", "process", "end"]
+                .into_iter()
+                .find(|k| self.at_keyword(k));
+            let Some(k) = which else { break };
+            self.i += k.len();
+            self.skip_ws_nl();
+            if !self.at('{') {
+                return Err(self.error(
+                    "MissingNamedStatementBlock",
+                    "Missing statement block after the named block keyword.",
+                ));
+            }
+            let b = Box::new(self.braced_block()?);
+            match k {
+                "begin" => begin = Some(b),
+                "process" => process = Some(b),
+                _ => end_block = Some(b),
+            }
+        }
+        self.skip_ws_nl();
+        match (self.peek(), end) {
+            (None, None) => {}
+            (Some(c), Some(e)) if c == e => {}
+            (None, Some(e)) => {
+                let (id, msg) = missing_close(e);
+                return Err(self.error(id, msg));
+            }
+            _ => return Err(self.unexpected()),
+        }
+        let mut block = end_block.map(|b| *b).unwrap_or(Block {
+            statements: Vec::new(),
+            params: Vec::new(),
+            begin: None,
+            process: None,
+        });
+        block.begin = begin;
+        block.process = process;
+        Ok(block)
+    }
+
+    /// True when `{` follows the next `n` characters (after blanks).
+    fn brace_follows(&self, n: usize) -> bool {
+        let mut j = self.i + n;
+        while self.src.get(j).is_some_and(|c| c.is_whitespace()) {
+            j += 1;
+        }
+        self.src.get(j) == Some(&'{')
     }
 
     /// Parses statements until `end` (not consumed) or end of input.
@@ -326,6 +389,8 @@ impl Parser {
         Ok(Block {
             statements,
             params: Vec::new(),
+            begin: None,
+            process: None,
         })
     }
 
@@ -539,7 +604,7 @@ impl Parser {
             }
             params = self.param_list()?;
         }
-        let body = self.statements(Some('}'))?;
+        let body = self.body_blocks(Some('}'))?;
         self.i += 1;
         Ok(Stmt::Function(Arc::new(FunctionDef { name, params, body })))
     }
@@ -556,10 +621,17 @@ impl Parser {
                 return Ok(params);
             }
             let mut ty = None;
+            let mut from_pipeline = false;
             while self.at('[') {
                 let t = self.type_name()?;
                 if !t.contains('(') {
                     ty = Some(t);
+                } else if t
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == "valuefrompipeline")
+                {
+                    from_pipeline = true;
                 }
                 self.skip_ws_nl();
             }
@@ -589,7 +661,12 @@ impl Parser {
             } else {
                 None
             };
-            params.push(ParamDef { name, ty, default });
+            params.push(ParamDef {
+                name,
+                ty,
+                default,
+                from_pipeline,
+            });
             self.skip_ws_nl();
             if self.at(',') {
                 self.i += 1;
