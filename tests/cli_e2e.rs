@@ -1029,6 +1029,26 @@ fn pipeline_input_reaches_the_remote_script() {
     );
     assert!(ok, "{err}");
     assert_eq!(out, "42\n");
+    // A process block runs once per input object.
+    let (ok, out, err) = run(
+        &mut sh,
+        "1..3 | Invoke-Command -Session $s { process { $_ * 3 } }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "3\n6\n9\n");
+    // -ArgumentList values are the script's positional arguments.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s -ScriptBlock { param($name, $count) 1..$count | ForEach-Object { \"$name $_\" } } -ArgumentList Srv1, 2",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "Srv1 1\nSrv1 2\n");
+    let (ok, out, err) = run(
+        &mut sh,
+        "'in' | Invoke-Command -Session $s { \"$args: $input\" } -ArgumentList a, b",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "a b: in\n");
     // Without input nothing waits for any: the script runs at once.
     let (ok, out, err) = run(
         &mut sh,

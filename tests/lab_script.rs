@@ -1311,3 +1311,74 @@ fn pipeline_input_reaches_scripts_as_dollar_input() {
         ["3"]
     );
 }
+
+/// A script block opened by a `param(...)` block binds its arguments like a
+/// function (`Invoke-Command -ArgumentList` sends them as the script's
+/// positional arguments); extra ones go to `$args`; a leading cast is not a
+/// param block.
+#[test]
+fn script_block_param_blocks_bind_arguments() {
+    assert_eq!(out_of("& { param($a, $b = 2) $a + $b } 40"), ["42"]);
+    assert_eq!(out_of("& { param([int]$n) 1..$n } 3"), ["1", "2", "3"]);
+    assert_eq!(
+        out_of("& {\n  [CmdletBinding()]\n  param($x)\n  \"x=$x\"\n} -x 5"),
+        ["x=5"]
+    );
+    assert_eq!(out_of("& { param($a) \"$a/$args\" } 1 2 3"), ["1/2 3"]);
+    assert_eq!(out_of("[int]'5' + 1"), ["6"]);
+    assert_eq!(out_of("& { \"plain: $args\" } a b"), ["plain: a b"]);
+    // The parameters live in the block's own scope.
+    assert_eq!(
+        out_of("& { param($inner) $inner } 1; \"[$inner]\""),
+        ["1", "[]"]
+    );
+    // Through CREATE_PIPELINE: positional Args of the script command.
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![PipelineCommand {
+        name: "param($name, $count) 1..$count | ForEach-Object { \"$name $_\" }".into(),
+        is_script: true,
+        args: vec![(None, Value::str("Srv1")), (None, Value::Int(2))],
+    }];
+    let mut job = Job::start_commands(&cmds, ctx()).expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), ["Srv1 1", "Srv1 2"]);
+}
+
+/// Named begin/process/end blocks in functions and script blocks; the
+/// process block runs once per input object with `$_` and the
+/// `[Parameter(ValueFromPipeline)]` parameter bound, or once when nothing
+/// flows in.
+#[test]
+fn named_blocks_and_value_from_pipeline() {
+    assert_eq!(
+        out_of(
+            "function Double { param([Parameter(ValueFromPipeline)][int]$n) process { $n * 2 } }\n1..3 | Double"
+        ),
+        ["2", "4", "6"]
+    );
+    assert_eq!(
+        out_of("1..2 | & { begin { 'start' } process { \"item $_\" } end { 'done' } }"),
+        ["start", "item 1", "item 2", "done"]
+    );
+    assert_eq!(out_of("& { process { \"once [$_]\" } }"), ["once []"]);
+    assert_eq!(
+        out_of(
+            "function Count-It {\n  begin { $c = 0 }\n  process { $c = $c + 1 }\n  end { \"counted $c\" }\n}\n'a','b','c' | Count-It"
+        ),
+        ["counted 3"]
+    );
+    let e = Job::start("& { process { 1 } end 2 }", ctx()).unwrap_err();
+    assert_eq!(e.error_id, "MissingNamedStatementBlock");
+    // Through CREATE_PIPELINE with pipeline input.
+    use baton::lab::script::PipelineCommand;
+    let cmds = vec![PipelineCommand {
+        name: "param([Parameter(ValueFromPipeline = $true)]$x) process { \"got $x\" }".into(),
+        is_script: true,
+        args: vec![],
+    }];
+    let mut job =
+        Job::start_commands_with_input(&cmds, Some(vec![Value::Int(1), Value::Int(2)]), ctx())
+            .expect("builds");
+    let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&ev), ["got 1", "got 2"]);
+}

@@ -84,15 +84,18 @@ pub enum Command {
         script: String,
         in_disconnected_session: bool,
     },
-    /// `Invoke-Command -Session … -InputObject …` or objects piped into
-    /// Invoke-Command: the script runs with these input objects, sent as
-    /// PIPELINE_INPUT messages and ended with END_OF_PIPELINE_INPUT (the
-    /// script reads them as `$input`).
-    InvokeWithInput {
+    /// `Invoke-Command -Session` with data for the script: `-ArgumentList`
+    /// values (positional arguments of the script, bound to its `param()`
+    /// or left in `$args`) and input objects (`-InputObject`, or objects
+    /// piped in), sent as PIPELINE_INPUT messages ended with
+    /// END_OF_PIPELINE_INPUT (the script reads them as `$input`).
+    InvokeWithData {
         op: OpId,
         session: SessionRef,
         script: String,
-        input: Vec<crate::protocol::clixml::PsValue>,
+        arguments: Vec<crate::protocol::clixml::PsValue>,
+        /// None: the pipeline takes no input (`NoInput`).
+        input: Option<Vec<crate::protocol::clixml::PsValue>>,
         in_disconnected_session: bool,
     },
     /// Stop a running command (Ctrl+C).
@@ -147,7 +150,7 @@ impl Command {
             | Command::Connect { op, .. }
             | Command::Receive { op, .. }
             | Command::Invoke { op, .. }
-            | Command::InvokeWithInput { op, .. }
+            | Command::InvokeWithData { op, .. }
             | Command::StopCommand { op, .. }
             | Command::Remove { op, .. }
             | Command::TestConnection { op, .. }

@@ -1895,7 +1895,7 @@ impl Shell {
         cmdlet: &str,
         sessions: &[LocalSession],
         script: &str,
-        input: Option<&[PsValue]>,
+        data: &ScriptArgs,
         disconnected: bool,
         throttle: u32,
         out: &mut dyn Write,
@@ -1907,18 +1907,22 @@ impl Shell {
             let mut ops = Vec::new();
             for s in chunk {
                 let op = self.worker.next_op();
-                self.worker.send(match input {
-                    Some(values) => Command::InvokeWithInput {
+                self.worker.send(match data {
+                    ScriptArgs {
+                        arguments,
+                        input: None,
+                    } if arguments.is_empty() => Command::Invoke {
                         op,
                         session: s.session_ref(),
                         script: script.to_owned(),
-                        input: values.to_vec(),
                         in_disconnected_session: disconnected,
                     },
-                    None => Command::Invoke {
+                    ScriptArgs { arguments, input } => Command::InvokeWithData {
                         op,
                         session: s.session_ref(),
                         script: script.to_owned(),
+                        arguments: arguments.clone(),
+                        input: input.clone(),
                         in_disconnected_session: disconnected,
                     },
                 });
@@ -1968,12 +1972,19 @@ impl Shell {
             None if i.input_from_pipeline => Some(input.iter().map(obj_to_ps).collect()),
             None => None,
         };
-        let values = values.as_deref();
+        let arguments = match &i.argument_list {
+            Some(v) => self.eval(v, out, err)?.iter().map(obj_to_ps).collect(),
+            None => Vec::new(),
+        };
+        let values = &ScriptArgs {
+            arguments,
+            input: values,
+        };
         match &i.target {
             InvokeTarget::Local => {
                 if input.iter().any(|o| matches!(o, Obj::Session(_))) && !i.input_from_pipeline {
                     let sessions = to_sessions(cmdlet, input)?;
-                    return self.invoke_sessions(cmdlet, i, &sessions, &script, None, out, err);
+                    return self.invoke_sessions(cmdlet, i, &sessions, &script, values, out, err);
                 }
                 Err(CmdError::new(
                     cmdlet,
@@ -2066,7 +2077,7 @@ impl Shell {
         i: &InvokeCommand,
         sessions: &[LocalSession],
         script: &str,
-        input: Option<&[PsValue]>,
+        data: &ScriptArgs,
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<Vec<Obj>, CmdError> {
@@ -2074,7 +2085,7 @@ impl Shell {
             cmdlet,
             sessions,
             script,
-            input,
+            data,
             i.in_disconnected_session,
             i.throttle_limit,
             out,
@@ -2682,6 +2693,14 @@ fn property(o: &Obj, name: &str) -> Option<Obj> {
         Obj::Text(s) if n == "length" => Some(Obj::Int(s.chars().count() as i64)),
         _ => None,
     }
+}
+
+/// What Invoke-Command passes to its script besides the text.
+struct ScriptArgs {
+    /// `-ArgumentList` values, positional.
+    arguments: Vec<PsValue>,
+    /// Input objects; None when the pipeline takes none.
+    input: Option<Vec<PsValue>>,
 }
 
 /// An object as it travels to a remote pipeline (PIPELINE_INPUT): numbers

@@ -161,6 +161,13 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
     }
 }
 
+/// What a script gets besides its text: `-ArgumentList` and input objects.
+#[derive(Default)]
+struct ScriptData {
+    arguments: Vec<crate::protocol::clixml::PsValue>,
+    input: Option<Vec<crate::protocol::clixml::PsValue>>,
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -374,18 +381,31 @@ impl Worker {
                 script,
                 in_disconnected_session,
             } => {
-                self.invoke(op, session, script, in_disconnected_session, None)
-                    .await
+                self.invoke(
+                    op,
+                    session,
+                    script,
+                    in_disconnected_session,
+                    ScriptData::default(),
+                )
+                .await
             }
-            Command::InvokeWithInput {
+            Command::InvokeWithData {
                 op,
                 session,
                 script,
+                arguments,
                 input,
                 in_disconnected_session,
             } => {
-                self.invoke(op, session, script, in_disconnected_session, Some(input))
-                    .await
+                self.invoke(
+                    op,
+                    session,
+                    script,
+                    in_disconnected_session,
+                    ScriptData { arguments, input },
+                )
+                .await
             }
             Command::StopCommand {
                 op,
@@ -1073,7 +1093,7 @@ impl Worker {
         s: SessionRef,
         script: String,
         in_disconnected: bool,
-        input: Option<Vec<crate::protocol::clixml::PsValue>>,
+        data: ScriptData,
     ) {
         self.send(Event::OpStarted {
             op,
@@ -1097,7 +1117,9 @@ impl Worker {
                     s.name
                 )))
             } else {
-                session.start_with_input(&script, input.as_deref()).await
+                session
+                    .start_with(&script, &data.arguments, data.input.as_deref())
+                    .await
             }
         };
         let user = h.session.lock().await.remote.user.clone();

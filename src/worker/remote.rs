@@ -827,21 +827,27 @@ impl Session {
 
     /// `Invoke-Command -Session`: starts a pipeline running `script`.
     pub async fn start(&mut self, script: &str) -> Result<Uuid, RemoteError> {
-        self.start_with_input(script, None).await
+        self.start_with(script, &[], None).await
     }
 
-    /// Starts a pipeline running `script`; with `input`, the pipeline is
-    /// created with `NoInput` false and the objects follow on `stdin` as
-    /// PIPELINE_INPUT messages, then END_OF_PIPELINE_INPUT ([MS-PSRP]
-    /// §3.1.4.5), as Invoke-Command sends its `-InputObject`.
-    pub async fn start_with_input(
+    /// Starts a pipeline running `script` with `arguments` as its positional
+    /// arguments (`-ArgumentList`: `Args` of the script command, no names).
+    /// With `input`, the pipeline is created with `NoInput` false and the
+    /// objects follow on `stdin` as PIPELINE_INPUT messages, then
+    /// END_OF_PIPELINE_INPUT ([MS-PSRP] §3.1.4.5), as Invoke-Command sends
+    /// its `-InputObject`.
+    pub async fn start_with(
         &mut self,
         script: &str,
+        arguments: &[crate::protocol::clixml::PsValue],
         input: Option<&[crate::protocol::clixml::PsValue]>,
     ) -> Result<Uuid, RemoteError> {
         let pid = Uuid::new_v4();
         let mut pipeline = CreatePipeline::script(script);
         pipeline.no_input = input.is_none();
+        if let Some(cmd) = pipeline.commands.first_mut() {
+            cmd.args = arguments.iter().map(|a| (None, a.clone())).collect();
+        }
         let payloads = self.pool.create_pipeline(pid, &pipeline)?;
         let mut iter = payloads.into_iter();
         let first = iter.next().ok_or_else(|| {

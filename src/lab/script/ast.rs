@@ -8,6 +8,20 @@ use super::value::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
     pub statements: Vec<Stmt>,
+    /// The `param(...)` block that opens a script or script block
+    /// (`{ param($Name) … }`); empty when there is none.
+    pub params: Vec<ParamDef>,
+    /// Named `begin { }` and `process { }` blocks; with named blocks,
+    /// `statements` is the `end { }` block.
+    pub begin: Option<Box<Block>>,
+    pub process: Option<Box<Block>>,
+}
+
+impl Block {
+    /// True when the block has `begin`/`process` parts (runs per input object).
+    pub fn has_named_blocks(&self) -> bool {
+        self.begin.is_some() || self.process.is_some()
+    }
 }
 
 /// A statement.
@@ -202,6 +216,8 @@ pub struct ParamDef {
     pub name: String,
     pub ty: Option<String>,
     pub default: Option<Expr>,
+    /// `[Parameter(ValueFromPipeline)]`: each input object binds to it.
+    pub from_pipeline: bool,
 }
 
 impl ParamDef {

@@ -691,6 +691,30 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
         match target {
             Value::ScriptBlock(sb) => {
                 args.remove(0);
+                let ast = match &sb.ast {
+                    Some(a) => a.clone(),
+                    None => std::sync::Arc::new(
+                        super::parser::parse_script(&sb.text)
+                            .map_err(|e| Flow::error(ErrorInfo::from_parse_error(&e)))?,
+                    ),
+                };
+                if !ast.params.is_empty() || ast.has_named_blocks() {
+                    // `& { param($a, $b) … } 1 2`: its arguments bind to the
+                    // param block as a function's do, in a scope of its own.
+                    let def = std::sync::Arc::new(FunctionDef {
+                        name: String::new(),
+                        params: ast.params.clone(),
+                        body: (*ast).clone(),
+                    });
+                    let locals = bind_function(&def, args, pos)?;
+                    return Ok(Box::new(FunctionStage {
+                        token: rt.next_token(),
+                        def,
+                        locals,
+                        input: Vec::new(),
+                        first: false,
+                    }));
+                }
                 let info = CmdInfo {
                     name: "",
                     class: "",
@@ -741,6 +765,7 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
                 def,
                 locals,
                 input: Vec::new(),
+                first: false,
             }));
         }
         match lookup(&c.name) {
@@ -907,6 +932,8 @@ struct FunctionStage {
     def: std::sync::Arc<FunctionDef>,
     locals: Vec<(String, Value)>,
     input: Vec<Value>,
+    /// First in its pipeline (nothing flows into it).
+    first: bool,
 }
 
 impl Stage for FunctionStage {
@@ -921,11 +948,14 @@ impl Stage for FunctionStage {
         _out: &'a mut dyn Sink,
     ) -> Fut<'a, R<()>> {
         Box::pin(async move {
-            if let Some(v) = input {
-                if self.input.len() >= super::interp::MAX_ARRAY {
-                    return Err(Flow::error(rt.too_large()));
+            match input {
+                Some(v) => {
+                    if self.input.len() >= super::interp::MAX_ARRAY {
+                        return Err(Flow::error(rt.too_large()));
+                    }
+                    self.input.push(v);
                 }
-                self.input.push(v);
+                None => self.first = true,
             }
             Ok(())
         })
@@ -934,12 +964,11 @@ impl Stage for FunctionStage {
     fn end<'a>(&'a mut self, rt: &'a Rt, out: &'a mut dyn Sink) -> Fut<'a, R<()>> {
         Box::pin(async move {
             let mut locals = std::mem::take(&mut self.locals);
-            locals.push((
-                "input".into(),
-                Value::Array(std::mem::take(&mut self.input)),
-            ));
+            let items = std::mem::take(&mut self.input);
+            locals.push(("input".into(), Value::Array(items.clone())));
             let def = self.def.clone();
-            rt.call_function(&def, locals, out).await
+            let items = (!self.first).then_some(items);
+            rt.call_function(&def, locals, items, out).await
         })
     }
 }

@@ -1307,10 +1307,14 @@ impl Rt {
     }
 
     /// Runs a function in a new local scope with its parameters bound.
+    /// Runs a function (or a script block with a param or named blocks):
+    /// `items` are the pipeline input objects its `process` block runs for
+    /// (None: it was first in its pipeline, so `process` runs once).
     pub(crate) async fn call_function(
         &self,
         def: &FunctionDef,
         locals: Vec<(String, Value)>,
+        items: Option<Vec<Value>>,
         out: &mut dyn Sink,
     ) -> R<()> {
         if self.depth.fetch_add(1, AtomicOrdering::Relaxed) >= MAX_CALL_DEPTH {
@@ -1348,14 +1352,47 @@ impl Rt {
             }
         }
         if r.is_ok() {
-            r = match self.exec_block(&def.body, out).await {
-                Err(Flow::Return) => Ok(()),
-                other => other,
-            };
+            r = self.function_body(def, items, out).await;
         }
         lock(&self.frames).pop();
         self.depth.fetch_sub(1, AtomicOrdering::Relaxed);
         r
+    }
+
+    /// The body of a function in its scope: begin, process (per input
+    /// object, with `$_` and the ValueFromPipeline parameter bound), end.
+    async fn function_body(
+        &self,
+        def: &FunctionDef,
+        items: Option<Vec<Value>>,
+        out: &mut dyn Sink,
+    ) -> R<()> {
+        let body = &def.body;
+        let r = async {
+            if let Some(b) = &body.begin {
+                self.exec_block(b, out).await?;
+            }
+            if let Some(p) = &body.process {
+                let items = items.unwrap_or_else(|| vec![Value::Null]);
+                let by_value = def.params.iter().find(|p| p.from_pipeline);
+                for item in items {
+                    self.session().set_variable("_", item.clone());
+                    if let Some(param) = by_value {
+                        self.set_var(&param.name, item)?;
+                    }
+                    match self.exec_block(p, out).await {
+                        Err(Flow::Return) | Ok(()) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            self.exec_block(body, out).await
+        }
+        .await;
+        match r {
+            Err(Flow::Return) => Ok(()),
+            other => other,
+        }
     }
 
     /// A script block's output as one value.

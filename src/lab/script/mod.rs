@@ -600,6 +600,9 @@ impl Job {
             }));
         }
         let block = ast::Block {
+            params: Vec::new(),
+            begin: None,
+            process: None,
             statements: if elements.is_empty() {
                 Vec::new()
             } else {

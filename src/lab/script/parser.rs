@@ -44,7 +44,7 @@ type PResult<T> = Result<T, ParseError>;
 /// Parses a whole script.
 pub fn parse_script(text: &str) -> PResult<Block> {
     let mut p = Parser::new(text)?;
-    let block = p.statements(None)?;
+    let block = p.script_body(None)?;
     Ok(block)
 }
 
@@ -256,6 +256,98 @@ impl Parser {
 
     // ---------------------------------------------------------------- statements
 
+    /// A script or script block body: an optional `param(...)` block (after
+    /// attributes such as `[CmdletBinding()]`), then statements until `end`.
+    fn script_body(&mut self, end: Option<char>) -> PResult<Block> {
+        let start = self.i;
+        self.skip_ws_nl();
+        // Attributes have parentheses; a bare `[int]` is a cast expression.
+        let mut attributes = true;
+        while attributes && self.at('[') {
+            attributes = self.type_name()?.contains('(');
+            self.skip_ws_nl();
+        }
+        if attributes && self.at_keyword("param") {
+            self.i += 5;
+            self.skip_ws_nl();
+            if !self.at('(') {
+                return Err(self.error(
+                    "ParamBlockMissingParenthesis",
+                    "Missing '(' in param block.",
+                ));
+            }
+            let params = self.param_list()?;
+            let mut block = self.body_blocks(end)?;
+            block.params = params;
+            return Ok(block);
+        }
+        self.i = start;
+        self.body_blocks(end)
+    }
+
+    /// Named `begin`/`process`/`end` blocks, or plain statements (an end block).
+    fn body_blocks(&mut self, end: Option<char>) -> PResult<Block> {
+        let start = self.i;
+        self.skip_ws_nl();
+        let named = ["begin", "process", "end"]
+            .iter()
+            .any(|k| self.at_keyword(k) && self.brace_follows(k.len()));
+        if !named {
+            self.i = start;
+            return self.statements(end);
+        }
+        let (mut begin, mut process, mut end_block) = (None, None, None);
+        loop {
+            self.skip_ws_nl();
+            let which = ["begin", "process", "end"]
+                .into_iter()
+                .find(|k| self.at_keyword(k));
+            let Some(k) = which else { break };
+            self.i += k.len();
+            self.skip_ws_nl();
+            if !self.at('{') {
+                return Err(self.error(
+                    "MissingNamedStatementBlock",
+                    "Missing statement block after the named block keyword.",
+                ));
+            }
+            let b = Box::new(self.braced_block()?);
+            match k {
+                "begin" => begin = Some(b),
+                "process" => process = Some(b),
+                _ => end_block = Some(b),
+            }
+        }
+        self.skip_ws_nl();
+        match (self.peek(), end) {
+            (None, None) => {}
+            (Some(c), Some(e)) if c == e => {}
+            (None, Some(e)) => {
+                let (id, msg) = missing_close(e);
+                return Err(self.error(id, msg));
+            }
+            _ => return Err(self.unexpected()),
+        }
+        let mut block = end_block.map(|b| *b).unwrap_or(Block {
+            statements: Vec::new(),
+            params: Vec::new(),
+            begin: None,
+            process: None,
+        });
+        block.begin = begin;
+        block.process = process;
+        Ok(block)
+    }
+
+    /// True when `{` follows the next `n` characters (after blanks).
+    fn brace_follows(&self, n: usize) -> bool {
+        let mut j = self.i + n;
+        while self.src.get(j).is_some_and(|c| c.is_whitespace()) {
+            j += 1;
+        }
+        self.src.get(j) == Some(&'{')
+    }
+
     /// Parses statements until `end` (not consumed) or end of input.
     fn statements(&mut self, end: Option<char>) -> PResult<Block> {
         self.enter()?;
@@ -294,7 +386,12 @@ impl Parser {
             }
         }
         self.leave();
-        Ok(Block { statements })
+        Ok(Block {
+            statements,
+            params: Vec::new(),
+            begin: None,
+            process: None,
+        })
     }
 
     fn statement(&mut self) -> PResult<Stmt> {
@@ -507,7 +604,7 @@ impl Parser {
             }
             params = self.param_list()?;
         }
-        let body = self.statements(Some('}'))?;
+        let body = self.body_blocks(Some('}'))?;
         self.i += 1;
         Ok(Stmt::Function(Arc::new(FunctionDef { name, params, body })))
     }
@@ -524,10 +621,17 @@ impl Parser {
                 return Ok(params);
             }
             let mut ty = None;
+            let mut from_pipeline = false;
             while self.at('[') {
                 let t = self.type_name()?;
                 if !t.contains('(') {
                     ty = Some(t);
+                } else if t
+                    .to_ascii_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| w == "valuefrompipeline")
+                {
+                    from_pipeline = true;
                 }
                 self.skip_ws_nl();
             }
@@ -557,7 +661,12 @@ impl Parser {
             } else {
                 None
             };
-            params.push(ParamDef { name, ty, default });
+            params.push(ParamDef {
+                name,
+                ty,
+                default,
+                from_pipeline,
+            });
             self.skip_ws_nl();
             if self.at(',') {
                 self.i += 1;
@@ -1650,7 +1759,7 @@ impl Parser {
                 let body_start = self.i;
                 let save_nc = self.no_comma;
                 self.no_comma = false;
-                let b = self.statements(Some('}'));
+                let b = self.script_body(Some('}'));
                 self.no_comma = save_nc;
                 let b = b?;
                 let text = self.text(body_start, self.i);
