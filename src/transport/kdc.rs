@@ -162,7 +162,7 @@ pub async fn prepare(
                     .map(|k| (found.realm.clone(), k));
                 (first, link.with_alternates(found.kdcs.clone()))
             }
-            Mechanism::Basic | Mechanism::Ntlm => (None, link),
+            Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp => (None, link),
         });
     }
     match mechanism {
@@ -208,7 +208,7 @@ pub async fn prepare(
                 }
             }
         },
-        Mechanism::Basic | Mechanism::Ntlm => Ok((None, link)),
+        Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp => Ok((None, link)),
     }
 }
 
