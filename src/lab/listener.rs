@@ -22,6 +22,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::tls::{CertificateMapping, map_certificate};
+use crate::protocol::auth::CERTIFICATE_AUTHORIZATION;
 use crate::protocol::auth::sealing::is_encrypted_content_type;
 use crate::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable, initial_challenges};
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -57,6 +59,13 @@ pub struct ListenerSettings {
     /// The largest request body accepted (Windows: MaxEnvelopeSizekb plus
     /// sealing overhead); larger requests get HTTP 413.
     pub max_request_bytes: usize,
+    /// `Service\Auth\Certificate` with its `ClientCertificate` mappings
+    /// (HTTPS only; empty = off, as on Windows). A request carrying the
+    /// https/mutual `Authorization` value logs on as the user its TLS client
+    /// certificate maps to: no certificate → 401, an unmapped one → 403.
+    pub certificate_mappings: Vec<CertificateMapping>,
+    /// The CA certificates the mappings' issuer thumbprints refer to.
+    pub certificate_issuers: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for ListenerSettings {
@@ -66,6 +75,8 @@ impl Default for ListenerSettings {
             allow_basic: false,
             allow_unencrypted: false,
             max_request_bytes: 512_000 + 64 * 1024,
+            certificate_mappings: Vec::new(),
+            certificate_issuers: Vec::new(),
         }
     }
 }
@@ -74,6 +85,8 @@ impl Default for ListenerSettings {
 struct ConnState {
     acceptor: ServerAcceptor,
     user: Option<String>,
+    /// The certificate the client presented in the TLS handshake.
+    client_certificate: Option<rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// A running listener; dropping the handle does not stop it, [`ListenerHandle::stop`] does.
@@ -137,7 +150,9 @@ async fn serve<S: WsmanService>(
                 let state = Arc::new(Mutex::new(ConnState {
                     acceptor: ServerAcceptor::new(settings.users.clone()),
                     user: None,
+                    client_certificate: None,
                 }));
+                let conn_state = state.clone();
                 let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let service = service.clone();
                     let settings = settings.clone();
@@ -154,6 +169,16 @@ async fn serve<S: WsmanService>(
                         let Ok(tls) = acc.accept(tcp).await else {
                             return;
                         };
+                        let presented = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .cloned();
+                        conn_state
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .client_certificate = presented;
                         let conn = builder.serve_connection(TokioIo::new(tls), svc);
                         tokio::select! {
                             _ = conn => {}
@@ -267,7 +292,31 @@ async fn handle<S: WsmanService>(
     let user = {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(auth) = &authorization {
-            if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
+            if auth.trim().eq_ignore_ascii_case(CERTIFICATE_AUTHORIZATION) {
+                if !https || settings.certificate_mappings.is_empty() {
+                    return respond(challenge(settings, https));
+                }
+                let Some(cert) = st.client_certificate.clone() else {
+                    return respond(challenge(settings, https));
+                };
+                let user = map_certificate(
+                    cert.as_ref(),
+                    &settings.certificate_mappings,
+                    &settings.certificate_issuers,
+                )
+                .and_then(|name| {
+                    settings
+                        .users
+                        .users()
+                        .iter()
+                        .find(|u| u.qualified().eq_ignore_ascii_case(&name))
+                        .map(|u| u.qualified())
+                });
+                match user {
+                    Some(u) => Some(u),
+                    None => return respond(HttpResponse::new(403, Vec::new())),
+                }
+            } else if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
                 if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
                     return respond(challenge(settings, https));
                 }

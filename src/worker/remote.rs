@@ -178,6 +178,7 @@ impl Remote {
                 danger_skip_cn_check: spec.skip_cn_check,
                 danger_skip_revocation_check: spec.skip_revocation_check,
                 extra_roots: Vec::new(),
+                client_certificate: None,
             },
         };
         Ok(Remote {

@@ -91,7 +91,17 @@ pub enum Mechanism {
     /// CredSSP ([MS-CSSP]): TLS inside the tokens, SPNEGO/NTLM inside TLS,
     /// then the user's name and password delegated to the server.
     CredSsp,
+    /// A client certificate over HTTPS (`-CertificateThumbprint`): TLS
+    /// authenticates the user, and every request carries
+    /// [`CERTIFICATE_AUTHORIZATION`].
+    Certificate,
 }
+
+/// The `Authorization` value WinRM expects with client-certificate
+/// authentication over HTTPS (the WS-Management "https/mutual" security
+/// profile; pypsrp sends the same).
+pub const CERTIFICATE_AUTHORIZATION: &str =
+    "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual";
 
 impl Mechanism {
     /// The HTTP authentication scheme token.
@@ -101,6 +111,7 @@ impl Mechanism {
             Mechanism::Negotiate => "Negotiate",
             Mechanism::Ntlm => "NTLM",
             Mechanism::CredSsp => "CredSSP",
+            Mechanism::Certificate => CERTIFICATE_AUTHORIZATION,
         }
     }
 
@@ -113,6 +124,7 @@ impl Mechanism {
             "negotiate" | "default" => Ok(Mechanism::Negotiate),
             "ntlm" => Ok(Mechanism::Ntlm),
             "credssp" => Ok(Mechanism::CredSsp),
+            "certificate" => Ok(Mechanism::Certificate),
             "digest" => Err(ProtocolError::Auth(
                 "Digest authentication is not supported by WinRM; use Negotiate, Kerberos, CredSSP, or Basic over HTTPS".into(),
             )),
@@ -128,7 +140,7 @@ impl Mechanism {
 
     /// Whether message bodies are sealed over plain HTTP with this mechanism.
     pub fn seals(self) -> bool {
-        !matches!(self, Mechanism::Basic)
+        !matches!(self, Mechanism::Basic | Mechanism::Certificate)
     }
 
     /// The session-encryption protocol of sealed bodies.
@@ -149,6 +161,11 @@ pub fn check_transport_security(
     https: bool,
     allow_unencrypted: bool,
 ) -> Result<(), ProtocolError> {
+    if mechanism == Mechanism::Certificate && !https {
+        return Err(ProtocolError::Auth(
+            "client certificate authentication works only over https (port 5986, -UseSSL)".into(),
+        ));
+    }
     if mechanism == Mechanism::Basic && !https && !allow_unencrypted {
         return Err(ProtocolError::Auth(
             "basic authentication over plain http sends the password in clear; use https or explicitly allow unencrypted traffic".into(),
