@@ -24,6 +24,7 @@ use tokio::sync::watch;
 
 use super::tls::{CertificateMapping, map_certificate};
 use crate::protocol::auth::CERTIFICATE_AUTHORIZATION;
+use crate::protocol::auth::credssp_server::CredSspAcceptor;
 use crate::protocol::auth::sealing::is_encrypted_content_type;
 use crate::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable, initial_challenges};
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -59,6 +60,10 @@ pub struct ListenerSettings {
     /// The largest request body accepted (Windows: MaxEnvelopeSizekb plus
     /// sealing overhead); larger requests get HTTP 413.
     pub max_request_bytes: usize,
+    /// `Service\Auth\CredSSP` (off by default, as on Windows, where
+    /// `Enable-WSManCredSSP -Role Server` turns it on). Off, a CredSSP
+    /// handshake gets the plain 401 challenge without the CredSSP scheme.
+    pub allow_credssp: bool,
     /// `Service\Auth\Certificate` with its `ClientCertificate` mappings
     /// (HTTPS only; empty = off, as on Windows). A request carrying the
     /// https/mutual `Authorization` value logs on as the user its TLS client
@@ -75,6 +80,7 @@ impl Default for ListenerSettings {
             allow_basic: false,
             allow_unencrypted: false,
             max_request_bytes: 512_000 + 64 * 1024,
+            allow_credssp: false,
             certificate_mappings: Vec::new(),
             certificate_issuers: Vec::new(),
         }
@@ -85,6 +91,8 @@ impl Default for ListenerSettings {
 struct ConnState {
     acceptor: ServerAcceptor,
     user: Option<String>,
+    /// The CredSSP acceptor, when CredSSP authenticates this connection.
+    credssp: Option<CredSspAcceptor>,
     /// The certificate the client presented in the TLS handshake.
     client_certificate: Option<rustls::pki_types::CertificateDer<'static>>,
 }
@@ -150,6 +158,7 @@ async fn serve<S: WsmanService>(
                 let state = Arc::new(Mutex::new(ConnState {
                     acceptor: ServerAcceptor::new(settings.users.clone()),
                     user: None,
+                    credssp: None,
                     client_certificate: None,
                 }));
                 let conn_state = state.clone();
@@ -217,6 +226,10 @@ fn challenge(settings: &ListenerSettings, https: bool) -> HttpResponse {
     let mut r = HttpResponse::new(401, Vec::new());
     for c in initial_challenges(settings.allow_basic && (https || settings.allow_unencrypted)) {
         r.headers.push(("WWW-Authenticate".into(), c));
+    }
+    if settings.allow_credssp {
+        r.headers
+            .push(("WWW-Authenticate".into(), "CredSSP".into()));
     }
     r
 }
@@ -316,6 +329,46 @@ async fn handle<S: WsmanService>(
                     Some(u) => Some(u),
                     None => return respond(HttpResponse::new(403, Vec::new())),
                 }
+            } else if auth
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("credssp ")
+            {
+                if !settings.allow_credssp {
+                    return respond(challenge(settings, https));
+                }
+                if st.user.is_some() || st.credssp.is_none() {
+                    // A new handshake (on a new or an authenticated connection).
+                    st.user = None;
+                    st.acceptor = ServerAcceptor::new(settings.users.clone());
+                    match CredSspAcceptor::new(settings.users.clone()) {
+                        Ok(a) => st.credssp = Some(a),
+                        Err(_) => return respond(HttpResponse::new(500, Vec::new())),
+                    }
+                }
+                let outcome = match st.credssp.as_mut() {
+                    Some(a) => a.accept(auth),
+                    None => return respond(challenge(settings, https)),
+                };
+                match outcome {
+                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
+                        let mut r = HttpResponse::new(401, Vec::new());
+                        r.headers
+                            .push(("WWW-Authenticate".into(), www_authenticate));
+                        return respond(r);
+                    }
+                    Ok(AcceptOutcome::Accepted { user, .. }) => {
+                        st.user = Some(user.clone());
+                        if request.body.is_empty() {
+                            return respond(HttpResponse::new(200, Vec::new()));
+                        }
+                        Some(user)
+                    }
+                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
+                        st.credssp = None;
+                        return respond(challenge(settings, https));
+                    }
+                }
             } else if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
                 if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
                     return respond(challenge(settings, https));
@@ -325,6 +378,7 @@ async fn handle<S: WsmanService>(
                     None => return respond(challenge(settings, https)),
                 }
             } else {
+                st.credssp = None;
                 if st.user.is_some() {
                     // A new handshake on an authenticated connection restarts it.
                     st.acceptor = ServerAcceptor::new(settings.users.clone());
@@ -370,7 +424,11 @@ async fn handle<S: WsmanService>(
     let mut plain = request.clone();
     if sealed {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.acceptor.unwrap(&request.body, &content_type) {
+        let unsealed = match st.credssp.as_mut() {
+            Some(c) => c.unwrap(&request.body, &content_type),
+            None => st.acceptor.unwrap(&request.body, &content_type),
+        };
+        match unsealed {
             Ok(b) => plain.body = b,
             // A body sealed with keys this connection does not have: what
             // Windows answers a stale connection with.
@@ -390,7 +448,11 @@ async fn handle<S: WsmanService>(
     let mut resp = service.handle(caller, plain).await;
     if sealed && !resp.body.is_empty() {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.acceptor.wrap(&resp.body) {
+        let sealed = match st.credssp.as_mut() {
+            Some(c) => c.wrap(&resp.body),
+            None => st.acceptor.wrap(&resp.body),
+        };
+        match sealed {
             Ok((body, ct)) => {
                 resp.body = body;
                 resp.set_header("Content-Type", ct);

@@ -18,6 +18,7 @@
 
 pub mod client;
 pub mod credssp;
+pub mod credssp_server;
 pub mod sealing;
 pub mod server;
 mod sspi_glue;
