@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests use into .peers/ (git ignores it):
-#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients and NTLM acceptor no one here wrote)
+#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients, NTLM and CredSSP acceptors no one
+#     here wrote; CredSSP needs the cryptography package, which pypsrp pulls in)
 #   - the pypsrp 0.9.1 source distribution, whose tests/tests_pypsrp/responses/*.yml are
 #     recorded exchanges with real Windows servers
 # Prints the environment variables the tests read.

@@ -1,11 +1,13 @@
 //! Authentication for WinRM over HTTP(S) as sans-IO step machines, and the
 //! sealing of WinRM message bodies ([MS-WSMV] §2.2.9.1).
 //!
-//! * [`client::ClientAuthenticator`]: Basic, Negotiate (SPNEGO with NTLM) and
-//!   raw NTLM. Given the server's `WWW-Authenticate` values it produces the
+//! * [`client::ClientAuthenticator`]: Basic, Negotiate (SPNEGO with NTLM),
+//!   raw NTLM, CredSSP ([`credssp`]) and the client-certificate header.
+//!   Given the server's `WWW-Authenticate` values it produces the
 //!   next `Authorization` value; once complete it seals and unseals bodies.
 //! * [`server::ServerAcceptor`]: the lab endpoint's side, accepting NTLM (raw
 //!   or inside SPNEGO) and Basic against a [`server::UserTable`].
+//! * [`credssp_server::CredSspAcceptor`]: the lab's CredSSP acceptor.
 //! * [`sealing`]: the `multipart/encrypted` framing over a [`sealing::SealingContext`].
 //!
 //! NTLM and SPNEGO come from the `sspi` crate. Kerberos is not offered: its
