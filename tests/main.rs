@@ -7,6 +7,7 @@ mod cli_e2e;
 mod cli_syntax;
 mod clixml;
 mod common;
+mod credssp;
 mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;

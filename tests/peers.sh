@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests use into .peers/ (git ignores it):
-#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients and NTLM acceptor no one here wrote),
-#     and python-gssapi + python-krb5 so pyspnego accepts Kerberos with MIT GSSAPI (tests/kerberos.rs;
+#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients, NTLM and CredSSP acceptors no one
+#     here wrote; CredSSP needs the cryptography package, which pypsrp pulls in), and
+#     python-gssapi + python-krb5 so pyspnego accepts Kerberos with MIT GSSAPI (tests/kerberos.rs;
 #     building it needs libkrb5-dev from installer/debian-deps.sh test)
 #   - the pypsrp 0.9.1 source distribution, whose tests/tests_pypsrp/responses/*.yml are
 #     recorded exchanges with real Windows servers

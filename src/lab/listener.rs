@@ -22,6 +22,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::tls::{CertificateMapping, map_certificate};
+use crate::protocol::auth::CERTIFICATE_AUTHORIZATION;
+use crate::protocol::auth::credssp_server::CredSspAcceptor;
 use crate::protocol::auth::sealing::is_encrypted_content_type;
 use crate::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable, initial_challenges};
 use crate::protocol::http::{HttpRequest, HttpResponse};
@@ -57,6 +60,17 @@ pub struct ListenerSettings {
     /// The largest request body accepted (Windows: MaxEnvelopeSizekb plus
     /// sealing overhead); larger requests get HTTP 413.
     pub max_request_bytes: usize,
+    /// `Service\Auth\CredSSP` (off by default, as on Windows, where
+    /// `Enable-WSManCredSSP -Role Server` turns it on). Off, a CredSSP
+    /// handshake gets the plain 401 challenge without the CredSSP scheme.
+    pub allow_credssp: bool,
+    /// `Service\Auth\Certificate` with its `ClientCertificate` mappings
+    /// (HTTPS only; empty = off, as on Windows). A request carrying the
+    /// https/mutual `Authorization` value logs on as the user its TLS client
+    /// certificate maps to: no certificate → 401, an unmapped one → 403.
+    pub certificate_mappings: Vec<CertificateMapping>,
+    /// The CA certificates the mappings' issuer thumbprints refer to.
+    pub certificate_issuers: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for ListenerSettings {
@@ -66,6 +80,9 @@ impl Default for ListenerSettings {
             allow_basic: false,
             allow_unencrypted: false,
             max_request_bytes: 512_000 + 64 * 1024,
+            allow_credssp: false,
+            certificate_mappings: Vec::new(),
+            certificate_issuers: Vec::new(),
         }
     }
 }
@@ -74,6 +91,10 @@ impl Default for ListenerSettings {
 struct ConnState {
     acceptor: ServerAcceptor,
     user: Option<String>,
+    /// The CredSSP acceptor, when CredSSP authenticates this connection.
+    credssp: Option<CredSspAcceptor>,
+    /// The certificate the client presented in the TLS handshake.
+    client_certificate: Option<rustls::pki_types::CertificateDer<'static>>,
 }
 
 /// The TCP connections a listener has accepted, and how many are still open.
@@ -183,7 +204,10 @@ async fn serve<S: WsmanService>(
                 let state = Arc::new(Mutex::new(ConnState {
                     acceptor: ServerAcceptor::new(settings.users.clone()),
                     user: None,
+                    credssp: None,
+                    client_certificate: None,
                 }));
+                let conn_state = state.clone();
                 let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let service = service.clone();
                     let settings = settings.clone();
@@ -200,6 +224,16 @@ async fn serve<S: WsmanService>(
                         let Ok(tls) = acc.accept(tcp).await else {
                             return;
                         };
+                        let presented = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|c| c.first())
+                            .cloned();
+                        conn_state
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .client_certificate = presented;
                         let conn = builder.serve_connection(TokioIo::new(tls), svc);
                         tokio::select! {
                             _ = conn => {}
@@ -239,6 +273,10 @@ fn challenge(settings: &ListenerSettings, https: bool) -> HttpResponse {
     let mut r = HttpResponse::new(401, Vec::new());
     for c in initial_challenges(settings.allow_basic && (https || settings.allow_unencrypted)) {
         r.headers.push(("WWW-Authenticate".into(), c));
+    }
+    if settings.allow_credssp {
+        r.headers
+            .push(("WWW-Authenticate".into(), "CredSSP".into()));
     }
     r
 }
@@ -314,7 +352,71 @@ async fn handle<S: WsmanService>(
     let user = {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(auth) = &authorization {
-            if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
+            if auth.trim().eq_ignore_ascii_case(CERTIFICATE_AUTHORIZATION) {
+                if !https || settings.certificate_mappings.is_empty() {
+                    return respond(challenge(settings, https));
+                }
+                let Some(cert) = st.client_certificate.clone() else {
+                    return respond(challenge(settings, https));
+                };
+                let user = map_certificate(
+                    cert.as_ref(),
+                    &settings.certificate_mappings,
+                    &settings.certificate_issuers,
+                )
+                .and_then(|name| {
+                    settings
+                        .users
+                        .users()
+                        .iter()
+                        .find(|u| u.qualified().eq_ignore_ascii_case(&name))
+                        .map(|u| u.qualified())
+                });
+                match user {
+                    Some(u) => Some(u),
+                    None => return respond(HttpResponse::new(403, Vec::new())),
+                }
+            } else if auth
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("credssp ")
+            {
+                if !settings.allow_credssp {
+                    return respond(challenge(settings, https));
+                }
+                if st.user.is_some() || st.credssp.is_none() {
+                    // A new handshake (on a new or an authenticated connection).
+                    st.user = None;
+                    st.acceptor = ServerAcceptor::new(settings.users.clone());
+                    match CredSspAcceptor::new(settings.users.clone()) {
+                        Ok(a) => st.credssp = Some(a),
+                        Err(_) => return respond(HttpResponse::new(500, Vec::new())),
+                    }
+                }
+                let outcome = match st.credssp.as_mut() {
+                    Some(a) => a.accept(auth),
+                    None => return respond(challenge(settings, https)),
+                };
+                match outcome {
+                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
+                        let mut r = HttpResponse::new(401, Vec::new());
+                        r.headers
+                            .push(("WWW-Authenticate".into(), www_authenticate));
+                        return respond(r);
+                    }
+                    Ok(AcceptOutcome::Accepted { user, .. }) => {
+                        st.user = Some(user.clone());
+                        if request.body.is_empty() {
+                            return respond(HttpResponse::new(200, Vec::new()));
+                        }
+                        Some(user)
+                    }
+                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
+                        st.credssp = None;
+                        return respond(challenge(settings, https));
+                    }
+                }
+            } else if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
                 if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
                     return respond(challenge(settings, https));
                 }
@@ -323,6 +425,7 @@ async fn handle<S: WsmanService>(
                     None => return respond(challenge(settings, https)),
                 }
             } else {
+                st.credssp = None;
                 if st.user.is_some() {
                     // A new handshake on an authenticated connection restarts it.
                     st.acceptor = ServerAcceptor::new(settings.users.clone());
@@ -368,7 +471,11 @@ async fn handle<S: WsmanService>(
     let mut plain = request.clone();
     if sealed {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.acceptor.unwrap(&request.body, &content_type) {
+        let unsealed = match st.credssp.as_mut() {
+            Some(c) => c.unwrap(&request.body, &content_type),
+            None => st.acceptor.unwrap(&request.body, &content_type),
+        };
+        match unsealed {
             Ok(b) => plain.body = b,
             // A body sealed with keys this connection does not have: what
             // Windows answers a stale connection with.
@@ -388,7 +495,11 @@ async fn handle<S: WsmanService>(
     let mut resp = service.handle(caller, plain).await;
     if sealed && !resp.body.is_empty() {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.acceptor.wrap(&resp.body) {
+        let sealed = match st.credssp.as_mut() {
+            Some(c) => c.wrap(&resp.body),
+            None => st.acceptor.wrap(&resp.body),
+        };
+        match sealed {
             Ok((body, ct)) => {
                 resp.body = body;
                 resp.set_header("Content-Type", ct);

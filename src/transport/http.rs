@@ -440,7 +440,9 @@ where
 }
 
 fn classify_hyper_error(e: &hyper::Error) -> TransportError {
-    if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
+    if let Some(refused) = super::tls::certificate_alert_in(e, "the server") {
+        refused
+    } else if e.is_canceled() || e.is_closed() || e.is_incomplete_message() {
         TransportError::ConnectionClosed
     } else {
         let mut msg = e.to_string();

@@ -162,7 +162,9 @@ pub async fn prepare(
                     .map(|k| (found.realm.clone(), k));
                 (first, link.with_alternates(found.kdcs.clone()))
             }
-            Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp => (None, link),
+            Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp | Mechanism::Certificate => {
+                (None, link)
+            }
         });
     }
     match mechanism {
@@ -208,7 +210,9 @@ pub async fn prepare(
                 }
             }
         },
-        Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp => Ok((None, link)),
+        Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp | Mechanism::Certificate => {
+            Ok((None, link))
+        }
     }
 }
 

@@ -95,6 +95,12 @@ impl WsmanConnection {
     ) -> Result<Self, TransportError> {
         auth::check_transport_security(auth.mechanism, endpoint.https, auth.allow_unencrypted)
             .map_err(|e| TransportError::Auth(e.to_string()))?;
+        if auth.mechanism == Mechanism::Certificate && options.tls.client_certificate.is_none() {
+            return Err(TransportError::Auth(
+                "certificate authentication needs a client certificate (-CertificateThumbprint)"
+                    .into(),
+            ));
+        }
         Ok(WsmanConnection {
             endpoint,
             options,
@@ -153,7 +159,10 @@ impl WsmanConnection {
         self.live = None;
         let mut http = HttpConnection::connect(&self.endpoint, &self.options).await?;
         self.handshakes += 1;
-        if self.auth.mechanism == Mechanism::Basic {
+        if matches!(
+            self.auth.mechanism,
+            Mechanism::Basic | Mechanism::Certificate
+        ) {
             self.live = Some(Live {
                 http,
                 authenticator: None,
@@ -291,8 +300,13 @@ impl WsmanConnection {
         self.establish(timeout).await?;
         let seals = self.seals();
         let path = self.endpoint.path.clone();
-        let basic = (self.auth.mechanism == Mechanism::Basic)
-            .then(|| auth::basic_authorization(&self.auth.credentials));
+        let basic = match self.auth.mechanism {
+            Mechanism::Basic => Some(auth::basic_authorization(&self.auth.credentials)),
+            Mechanism::Certificate => Some(zeroize::Zeroizing::new(
+                auth::CERTIFICATE_AUTHORIZATION.to_owned(),
+            )),
+            _ => None,
+        };
         let live = self.live.as_mut().ok_or(TransportError::ConnectionClosed)?;
         let mut req = if seals {
             super::trace::log_unsealed("> POST", &self.endpoint.url(), soap);
@@ -344,6 +358,12 @@ impl WsmanConnection {
         }
         match resp.status {
             200 | 500 => Ok(resp),
+            401 | 403 if self.auth.mechanism == Mechanism::Certificate => {
+                self.live = None;
+                Err(Flow::Error(TransportError::AccessDenied(
+                    certificate_refusal(resp.status, &self.endpoint.host, &self.options),
+                )))
+            }
             401 => {
                 self.live = None;
                 Err(Flow::Error(TransportError::AccessDenied(format!(
@@ -366,5 +386,24 @@ impl WsmanConnection {
                 self.endpoint.host
             )))),
         }
+    }
+}
+
+/// Why a server answered 401/403 to client-certificate authentication.
+fn certificate_refusal(status: u16, host: &str, options: &ConnectOptions) -> String {
+    let thumb = options
+        .tls
+        .client_certificate
+        .as_ref()
+        .map(|c| c.thumbprint())
+        .unwrap_or_default();
+    if status == 403 {
+        format!(
+            "{host} accepted the client certificate {thumb} in TLS but maps it to no user (HTTP 403): on the server, New-Item WSMan:\\localhost\\ClientCertificate -Subject <the certificate's subject> -Issuer <its CA's thumbprint> -Credential <local user>"
+        )
+    } else {
+        format!(
+            "{host} did not receive a client certificate it accepts (HTTP 401): certificate authentication must be enabled there (Service\\Auth\\Certificate) and the HTTPS listener must ask for client certificates"
+        )
     }
 }

@@ -26,6 +26,162 @@ pub struct TlsOptions {
     pub danger_skip_revocation_check: bool,
     /// Extra trusted roots (PEM or DER), e.g. the lab's self-signed certificate.
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// The certificate this client presents (`-CertificateThumbprint`).
+    pub client_certificate: Option<Arc<ClientCertificate>>,
+}
+
+pub use crate::protocol::auth::CERTIFICATE_AUTHORIZATION;
+
+/// A client certificate (with its chain) and private key, read from a PEM
+/// file. The key never appears in `Debug` output.
+pub struct ClientCertificate {
+    chain: Vec<CertificateDer<'static>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+impl std::fmt::Debug for ClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCertificate")
+            .field("thumbprint", &self.thumbprint())
+            .field("chain_len", &self.chain.len())
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Clone for ClientCertificate {
+    fn clone(&self) -> Self {
+        ClientCertificate {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+/// The SHA-1 thumbprint of a DER certificate as Windows shows it: 40
+/// upper-case hex digits.
+pub fn thumbprint(cert_der: &[u8]) -> String {
+    use sha1::Digest as _;
+    sha1::Sha1::digest(cert_der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
+}
+
+/// Normalises a thumbprint as typed or pasted (spaces, colons, lower case,
+/// the invisible mark the Windows certificate dialog copies); `None` when it
+/// is not 40 hex digits.
+pub fn normalize_thumbprint(text: &str) -> Option<String> {
+    let hex: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':' && *c != '\u{200e}')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+impl ClientCertificate {
+    /// From PEM text holding the certificate (first), any intermediate
+    /// certificates, and an unencrypted private key (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem(pem: &[u8]) -> Result<Self, TransportError> {
+        use rustls::pki_types::PrivateKeyDer;
+        use rustls::pki_types::pem::PemObject as _;
+        let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<_, _>>()
+            .map_err(|e| TransportError::Tls(format!("client certificate file: {e}")))?;
+        if chain.is_empty() {
+            return Err(TransportError::Tls(
+                "the client certificate file holds no CERTIFICATE section".into(),
+            ));
+        }
+        let key = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
+            TransportError::Tls(
+                "the client certificate file holds no unencrypted private key (PKCS#8, RSA or EC PEM); a .pfx/.p12 file must be converted first: openssl pkcs12 -in cert.pfx -out cert.pem -nodes".into(),
+            )
+        })?;
+        // The key must belong to the certificate.
+        let provider = provider();
+        let signing = provider
+            .key_provider
+            .load_private_key(key.clone_key())
+            .map_err(|e| TransportError::Tls(format!("client certificate key: {e}")))?;
+        let certified = rustls::sign::CertifiedKey::new(chain.clone(), signing);
+        certified.keys_match().map_err(|_| {
+            TransportError::Tls(
+                "the private key in the client certificate file does not belong to its certificate"
+                    .into(),
+            )
+        })?;
+        Ok(ClientCertificate { chain, key })
+    }
+
+    /// Reads a PEM file (see [`ClientCertificate::from_pem`]).
+    pub fn from_file(path: &std::path::Path) -> Result<Self, TransportError> {
+        let data = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
+            TransportError::Tls(format!(
+                "cannot read the client certificate {}: {e}",
+                path.display()
+            ))
+        })?);
+        Self::from_pem(&data)
+    }
+
+    /// Resolves `-CertificateThumbprint` on a system without a Windows
+    /// certificate store: a 40-digit thumbprint names the PEM file in
+    /// `cert_dir` whose certificate has that thumbprint (`<THUMBPRINT>.pem`
+    /// is looked at first, then every `*.pem`); anything else is a path to a
+    /// PEM file.
+    pub fn resolve(reference: &str, cert_dir: &std::path::Path) -> Result<Self, TransportError> {
+        let Some(thumb) = normalize_thumbprint(reference) else {
+            return Self::from_file(std::path::Path::new(reference.trim()));
+        };
+        let named = cert_dir.join(format!("{thumb}.pem"));
+        let mut candidates = vec![named.clone()];
+        if let Ok(entries) = std::fs::read_dir(cert_dir) {
+            let mut others: Vec<_> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p != &named && p.extension().is_some_and(|x| x.eq_ignore_ascii_case("pem"))
+                })
+                .collect();
+            others.sort();
+            candidates.extend(others);
+        }
+        for path in candidates {
+            if !path.is_file() {
+                continue;
+            }
+            if let Ok(cert) = Self::from_file(&path)
+                && cert.thumbprint() == thumb
+            {
+                return Ok(cert);
+            }
+        }
+        Err(TransportError::Tls(format!(
+            "no client certificate with thumbprint {thumb} in {} (put the certificate and its key there as one PEM file, e.g. {thumb}.pem)",
+            cert_dir.display()
+        )))
+    }
+
+    /// The SHA-1 thumbprint of the certificate.
+    pub fn thumbprint(&self) -> String {
+        self.chain
+            .first()
+            .map(|c| thumbprint(c.as_ref()))
+            .unwrap_or_default()
+    }
+
+    /// The certificate (DER).
+    pub fn certificate(&self) -> Option<&CertificateDer<'static>> {
+        self.chain.first()
+    }
+}
+
+/// Where `-CertificateThumbprint` looks for certificate files: `certs` in
+/// Baton's configuration folder (`~/.config/baton/certs` on Linux,
+/// `~/Library/Application Support/baton/certs` on macOS).
+pub fn default_certificate_dir() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "baton").map(|d| d.config_dir().join("certs"))
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -68,14 +224,26 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Trans
             skip_ca: options.danger_skip_ca_check,
             skip_cn: options.danger_skip_cn_check,
         };
-        builder
+        let builder = builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth()
+            .with_custom_certificate_verifier(Arc::new(verifier));
+        with_client_certificate(builder, options)?
     } else {
-        builder.with_root_certificates(roots).with_no_client_auth()
+        with_client_certificate(builder.with_root_certificates(roots), options)?
     };
     Ok(config)
+}
+
+fn with_client_certificate(
+    builder: rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+    options: &TlsOptions,
+) -> Result<rustls::ClientConfig, TransportError> {
+    match &options.client_certificate {
+        Some(c) => builder
+            .with_client_auth_cert(c.chain.clone(), c.key.clone_key())
+            .map_err(|e| TransportError::Tls(format!("client certificate: {e}"))),
+        None => Ok(builder.with_no_client_auth()),
+    }
 }
 
 /// Turns a TLS handshake failure into an error naming the certificate problem
@@ -104,10 +272,60 @@ pub fn describe_tls_error(host: &str, e: &std::io::Error) -> TransportError {
             CertificateError::Revoked => format!("the certificate of {host} has been revoked"),
             other => format!("the certificate of {host} was refused: {other:?}"),
         },
+        Some(rustls::Error::AlertReceived(alert)) if is_certificate_alert(alert) => {
+            client_certificate_refused(host, alert)
+        }
         Some(other) => format!("TLS with {host} failed: {other}"),
         None => format!("TLS with {host} failed: {e}"),
     };
     TransportError::Tls(msg)
+}
+
+fn is_certificate_alert(alert: rustls::AlertDescription) -> bool {
+    use rustls::AlertDescription as A;
+    matches!(
+        alert,
+        A::UnknownCA
+            | A::BadCertificate
+            | A::CertificateUnknown
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::CertificateRequired
+            | A::AccessDenied
+    )
+}
+
+fn client_certificate_refused(host: &str, alert: rustls::AlertDescription) -> String {
+    format!(
+        "{host} refused this computer's client certificate during TLS ({alert:?}): the server does not trust its issuer, or it has expired"
+    )
+}
+
+/// A TLS alert refusing this client's certificate, found anywhere in an
+/// error chain. With TLS 1.3 the server checks a client certificate after
+/// the client's side of the handshake has ended, so its refusal arrives with
+/// the first request rather than from the handshake.
+pub fn certificate_alert_in(
+    error: &(dyn std::error::Error + 'static),
+    host: &str,
+) -> Option<TransportError> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls::Error::AlertReceived(alert)) = tls
+            && is_certificate_alert(*alert)
+        {
+            return Some(TransportError::Tls(client_certificate_refused(
+                host, *alert,
+            )));
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// A verifier that forgives exactly the checks the user chose to skip.

@@ -266,6 +266,16 @@ impl Worker {
                 })?;
                 Ok(Credential::new(stored.user.clone(), stored.secret.expose()))
             }
+            // -CertificateThumbprint: the client certificate is the credential.
+            CredentialChoice::Implicit
+                if computer
+                    .spec
+                    .certificate_thumbprint
+                    .as_deref()
+                    .is_some_and(|t| !t.trim().is_empty()) =>
+            {
+                Ok(Credential::new("certificate".to_owned(), ""))
+            }
             CredentialChoice::Implicit => Err(plain_error(
                 format!("No credential for {}", computer.name),
                 "signing in as the current user (single sign-on) is not available here",

@@ -128,10 +128,11 @@ fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
         AuthMechanism::Default | AuthMechanism::Negotiate => Ok(Mechanism::Negotiate),
         AuthMechanism::Basic => Ok(Mechanism::Basic),
         AuthMechanism::Kerberos => Ok(Mechanism::Kerberos),
+        AuthMechanism::Credssp => Ok(Mechanism::CredSsp),
         AuthMechanism::Digest => Err(RemoteError::Refused(
             "Digest authentication is not supported by WinRM; use Negotiate (the default), Basic over HTTPS, or Kerberos".into(),
         )),
-        AuthMechanism::Credssp | AuthMechanism::NegotiateWithImplicitCredential => {
+        AuthMechanism::NegotiateWithImplicitCredential => {
             Err(RemoteError::Refused(format!(
                 "{} authentication is not available in this version of Baton; use Negotiate (NTLM) with -Credential",
                 spec.authentication.as_str()
@@ -243,8 +244,28 @@ impl Remote {
         session_id: Uuid,
         extras: &HttpExtras,
     ) -> Result<Remote, RemoteError> {
-        let mechanism = mechanism(&spec)?;
         let endpoint = Endpoint::parse(&spec.url())?;
+        // -CertificateThumbprint: a PEM file in Baton's certs folder (or a
+        // path) stands in for the Windows certificate store.
+        let client_certificate = match spec
+            .certificate_thumbprint
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+        {
+            Some(reference) => {
+                let dir = crate::transport::tls::default_certificate_dir().unwrap_or_default();
+                Some(Arc::new(
+                    crate::transport::tls::ClientCertificate::resolve(reference, &dir)
+                        .map_err(|e| RemoteError::Refused(e.to_string()))?,
+                ))
+            }
+            None => None,
+        };
+        let mechanism = if client_certificate.is_some() {
+            Mechanism::Certificate
+        } else {
+            mechanism(&spec)?
+        };
         let credentials = Credentials::new(&credential.user, credential.password.expose())
             .map_err(|e| RemoteError::Refused(e.to_string()))?;
         let auth = AuthSettings {
@@ -268,6 +289,7 @@ impl Remote {
                 danger_skip_cn_check: spec.skip_cn_check,
                 danger_skip_revocation_check: spec.skip_revocation_check,
                 extra_roots: Vec::new(),
+                client_certificate,
             },
             proxy: proxy_settings(&spec, extras)?,
             redirect: RedirectPolicy {

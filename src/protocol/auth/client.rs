@@ -158,6 +158,9 @@ impl ClientAuthenticator {
         self.state = State::InProgress;
         match self.mechanism {
             Mechanism::Basic => Ok(basic_authorization(&self.credentials)),
+            Mechanism::Certificate => {
+                Ok(Zeroizing::new(super::CERTIFICATE_AUTHORIZATION.to_owned()))
+            }
             Mechanism::CredSsp => {
                 let id = identity(self.credentials.user(), self.credentials.password())?;
                 let mut session = Box::new(
@@ -249,17 +252,20 @@ impl ClientAuthenticator {
         kdc: &mut dyn KdcExchange,
     ) -> Result<ClientStep, ProtocolError> {
         let scheme = self.mechanism.scheme();
+        let offered = challenges
+            .iter()
+            .any(|c| c.scheme.eq_ignore_ascii_case(scheme));
         let token = challenges
             .into_iter()
             .filter(|c| c.scheme.eq_ignore_ascii_case(scheme))
             .find_map(|c| c.token);
         if let Some(session) = self.credssp.as_mut() {
-            return match session.on_response(status, token.as_deref())? {
+            return match session.on_response(status, token.as_deref(), offered)? {
                 CredSspStep::Send(out) => Ok(ClientStep::Send(token_header(scheme, &out))),
                 CredSspStep::Done => Ok(ClientStep::Done),
             };
         }
-        if self.mechanism == Mechanism::Basic {
+        if matches!(self.mechanism, Mechanism::Basic | Mechanism::Certificate) {
             return if status == 401 {
                 Err(ProtocolError::Auth(
                     "access denied: the server refused the user name or password".into(),

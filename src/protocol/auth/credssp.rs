@@ -238,13 +238,18 @@ impl CredSspSession {
     }
 
     /// One handshake step: `token` is the server's `WWW-Authenticate:
-    /// CredSSP` token of a 401 (or of the final 200, which may carry none).
+    /// CredSSP` token of a 401 (or of the final 200, which may carry none);
+    /// `offered` says whether the response named the CredSSP scheme at all.
     pub fn on_response(
         &mut self,
         status: u16,
         token: Option<&[u8]>,
+        offered: bool,
     ) -> Result<CredSspStep, ProtocolError> {
         match (status, self.phase) {
+            (401, Phase::Tls) if !offered => Err(ProtocolError::Auth(
+                "the server does not accept CredSSP: WinRM's Service\\Auth\\CredSSP is off by default (on the server, Enable-WSManCredSSP -Role Server turns it on)".into(),
+            )),
             (401, Phase::Tls) => {
                 let token = token.ok_or_else(refused)?;
                 let early = self.feed_tls(token)?;
@@ -279,6 +284,13 @@ impl CredSspSession {
                     TsRequest::from_buffer(&plain)
                         .map_err(|e| ProtocolError::Auth(format!("CredSSP TSRequest: {e}")))
                 })?;
+                if let Some(code) = ts.error_code {
+                    return Err(ProtocolError::Auth(format!(
+                        "access denied: the server refused the CredSSP logon (NTSTATUS 0x{:08X}{})",
+                        code.0,
+                        code.name().map(|n| format!(" {n}")).unwrap_or_default()
+                    )));
+                }
                 Ok(CredSspStep::Send(self.step_credssp(ts)?))
             }
             (401, Phase::Delegated) => {

@@ -1,11 +1,13 @@
 //! Authentication for WinRM over HTTP(S) as sans-IO step machines, and the
 //! sealing of WinRM message bodies ([MS-WSMV] §2.2.9.1).
 //!
-//! * [`client::ClientAuthenticator`]: Basic, Negotiate (SPNEGO with NTLM) and
-//!   raw NTLM. Given the server's `WWW-Authenticate` values it produces the
+//! * [`client::ClientAuthenticator`]: Basic, Negotiate (SPNEGO with NTLM),
+//!   raw NTLM, CredSSP ([`credssp`]) and the client-certificate header.
+//!   Given the server's `WWW-Authenticate` values it produces the
 //!   next `Authorization` value; once complete it seals and unseals bodies.
 //! * [`server::ServerAcceptor`]: the lab endpoint's side, accepting NTLM (raw
 //!   or inside SPNEGO) and Basic against a [`server::UserTable`].
+//! * [`credssp_server::CredSspAcceptor`]: the lab's CredSSP acceptor.
 //! * [`sealing`]: the `multipart/encrypted` framing over a [`sealing::SealingContext`].
 //!
 //! NTLM, Kerberos and SPNEGO come from the `sspi` crate. The Kerberos
@@ -20,6 +22,7 @@
 
 pub mod client;
 pub mod credssp;
+pub mod credssp_server;
 pub mod kerberos;
 pub mod sealing;
 pub mod server;
@@ -97,7 +100,17 @@ pub enum Mechanism {
     /// Raw Kerberos (RFC 4121 tokens), HTTP scheme `Kerberos`; bodies sealed
     /// as `application/HTTP-Kerberos-session-encrypted`.
     Kerberos,
+    /// A client certificate over HTTPS (`-CertificateThumbprint`): TLS
+    /// authenticates the user, and every request carries
+    /// [`CERTIFICATE_AUTHORIZATION`].
+    Certificate,
 }
+
+/// The `Authorization` value WinRM expects with client-certificate
+/// authentication over HTTPS (the WS-Management "https/mutual" security
+/// profile; pypsrp sends the same).
+pub const CERTIFICATE_AUTHORIZATION: &str =
+    "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual";
 
 impl Mechanism {
     /// The HTTP authentication scheme token.
@@ -108,6 +121,7 @@ impl Mechanism {
             Mechanism::Ntlm => "NTLM",
             Mechanism::CredSsp => "CredSSP",
             Mechanism::Kerberos => "Kerberos",
+            Mechanism::Certificate => CERTIFICATE_AUTHORIZATION,
         }
     }
 
@@ -121,6 +135,7 @@ impl Mechanism {
             "ntlm" => Ok(Mechanism::Ntlm),
             "credssp" => Ok(Mechanism::CredSsp),
             "kerberos" => Ok(Mechanism::Kerberos),
+            "certificate" => Ok(Mechanism::Certificate),
             "digest" => Err(ProtocolError::Auth(
                 "Digest authentication is not supported by WinRM; use Negotiate, Kerberos, CredSSP, or Basic over HTTPS".into(),
             )),
@@ -136,7 +151,7 @@ impl Mechanism {
 
     /// Whether message bodies are sealed over plain HTTP with this mechanism.
     pub fn seals(self) -> bool {
-        !matches!(self, Mechanism::Basic)
+        !matches!(self, Mechanism::Basic | Mechanism::Certificate)
     }
 
     /// The session-encryption protocol of sealed bodies.
@@ -158,6 +173,11 @@ pub fn check_transport_security(
     https: bool,
     allow_unencrypted: bool,
 ) -> Result<(), ProtocolError> {
+    if mechanism == Mechanism::Certificate && !https {
+        return Err(ProtocolError::Auth(
+            "client certificate authentication works only over https (port 5986, -UseSSL)".into(),
+        ));
+    }
     if mechanism == Mechanism::Basic && !https && !allow_unencrypted {
         return Err(ProtocolError::Auth(
             "basic authentication over plain http sends the password in clear; use https or explicitly allow unencrypted traffic".into(),

@@ -132,6 +132,12 @@ impl UserTable {
         } else {
             (user, "")
         };
+        self.check_password(name, domain, password)
+    }
+
+    /// Checks a user name, domain and password (CredSSP's delegated
+    /// credentials, Basic); returns the user.
+    pub fn check_password(&self, name: &str, domain: &str, password: &str) -> Option<&LabUser> {
         let u = self.lookup(name, domain)?;
         constant_time_eq(u.password.as_bytes(), password.as_bytes()).then_some(u)
     }
@@ -495,7 +501,9 @@ impl ServerAcceptor {
 /// is offered as `DOMAIN\\name`, as `name@DOMAIN`, and as a bare `name` when
 /// that name is unique in the table (the acceptor has already verified the
 /// NTLMv2 proof for the user it looked up).
-fn spnego_candidates(table: &UserTable) -> Result<Vec<sspi::AuthIdentity>, ProtocolError> {
+pub(crate) fn spnego_candidates(
+    table: &UserTable,
+) -> Result<Vec<sspi::AuthIdentity>, ProtocolError> {
     let mut out = Vec::new();
     for u in table.users() {
         let mut forms = Vec::new();
