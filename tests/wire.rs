@@ -442,6 +442,13 @@ impl std::io::Write for Captured {
 /// Runs `body` on a current-thread runtime with a subscriber capturing the
 /// `baton::wire` trace, and returns the trace.
 fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> String {
+    // tracing computes a callsite's interest with only the registering
+    // thread's subscriber while a single scoped subscriber exists: other
+    // tests' threads hitting the wire callsites would then cache "never".
+    // A second, idle subscriber kept for the whole run makes every
+    // registration consult all live subscribers.
+    static IDLE: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    IDLE.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -453,7 +460,12 @@ fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> Stri
         .enable_all()
         .build()
         .unwrap();
-    tracing::subscriber::with_default(subscriber, || rt.block_on(body()));
+    tracing::subscriber::with_default(subscriber, || {
+        // Callsites other threads registered before this subscriber
+        // existed cached "not interested": recompute with it in place.
+        tracing::callsite::rebuild_interest_cache();
+        rt.block_on(body())
+    });
     let bytes = captured.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
 }
@@ -528,6 +540,9 @@ fn wire_trace_shows_exchanges_without_secrets_over_basic_and_ntlm() {
         "{ntlm}"
     );
     assert!(ntlm.contains("(sealed; plaintext)"), "{ntlm}");
+    // PSRP payloads are shown decoded.
+    assert!(ntlm.contains("[PSRP SessionCapability"), "{ntlm}");
+    assert!(ntlm.contains("[PSRP CreatePipeline"), "{ntlm}");
     assert!(
         ntlm.contains("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"),
         "the unsealed SOAP body is not in the trace"
