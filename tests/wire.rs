@@ -442,6 +442,13 @@ impl std::io::Write for Captured {
 /// Runs `body` on a current-thread runtime with a subscriber capturing the
 /// `baton::wire` trace, and returns the trace.
 fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> String {
+    // tracing computes a callsite's interest with only the registering
+    // thread's subscriber while a single scoped subscriber exists: other
+    // tests' threads hitting the wire callsites would then cache "never".
+    // A second, idle subscriber kept for the whole run makes every
+    // registration consult all live subscribers.
+    static IDLE: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    IDLE.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -453,7 +460,12 @@ fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> Stri
         .enable_all()
         .build()
         .unwrap();
-    tracing::subscriber::with_default(subscriber, || rt.block_on(body()));
+    tracing::subscriber::with_default(subscriber, || {
+        // Callsites other threads registered before this subscriber
+        // existed cached "not interested": recompute with it in place.
+        tracing::callsite::rebuild_interest_cache();
+        rt.block_on(body())
+    });
     let bytes = captured.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
 }
@@ -528,9 +540,136 @@ fn wire_trace_shows_exchanges_without_secrets_over_basic_and_ntlm() {
         "{ntlm}"
     );
     assert!(ntlm.contains("(sealed; plaintext)"), "{ntlm}");
+    // PSRP payloads are shown decoded.
+    assert!(ntlm.contains("[PSRP SessionCapability"), "{ntlm}");
+    assert!(ntlm.contains("[PSRP CreatePipeline"), "{ntlm}");
     assert!(
         ntlm.contains("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create"),
         "the unsealed SOAP body is not in the trace"
     );
     assert_no_secrets(&ntlm);
+}
+
+// ---------------------------------------------------------------- Negotiate proxy
+
+/// A small CONNECT proxy that demands Negotiate/NTLM proxy authentication,
+/// accepted with Baton's own server-side NTLM (no packaged proxy here does
+/// NTLM): one handshake per client connection, then a byte tunnel. Records
+/// the users it let through.
+async fn negotiate_proxy(
+    users: baton::protocol::auth::UserTable,
+) -> (u16, Arc<Mutex<Vec<String>>>) {
+    use baton::protocol::auth::{AcceptOutcome, ServerAcceptor};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let passed = Arc::new(Mutex::new(Vec::new()));
+    let record = passed.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let users = users.clone();
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut acceptor = ServerAcceptor::new(users);
+                let mut buf = Vec::new();
+                loop {
+                    let end = loop {
+                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break i;
+                        }
+                        let mut chunk = [0u8; 4096];
+                        match client.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    buf.drain(..end + 4);
+                    let mut lines = head.split("\r\n");
+                    let target = lines
+                        .next()
+                        .and_then(|l| l.strip_prefix("CONNECT "))
+                        .and_then(|l| l.split(' ').next())
+                        .unwrap_or("")
+                        .to_owned();
+                    let authorization = lines.find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("proxy-authorization")
+                            .then(|| v.trim().to_owned())
+                    });
+                    let answer = match authorization.map(|a| acceptor.accept(&a)) {
+                        None => "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nProxy-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n".to_owned(),
+                        Some(Ok(AcceptOutcome::Continue { www_authenticate })) => format!(
+                            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: {www_authenticate}\r\nContent-Length: 0\r\n\r\n"
+                        ),
+                        Some(Ok(AcceptOutcome::Accepted { user, www_authenticate })) => {
+                            record.lock().unwrap().push(user);
+                            let mut a = "HTTP/1.1 200 Connection established\r\n".to_owned();
+                            if let Some(w) = www_authenticate {
+                                a.push_str(&format!("Proxy-Authenticate: {w}\r\n"));
+                            }
+                            a.push_str("\r\n");
+                            if client.write_all(a.as_bytes()).await.is_err() {
+                                return;
+                            }
+                            let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await
+                            else {
+                                return;
+                            };
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                            return;
+                        }
+                        Some(Ok(AcceptOutcome::Denied { .. })) | Some(Err(_)) => {
+                            let _ = client
+                                .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .await;
+                            return;
+                        }
+                    };
+                    if client.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, passed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negotiate_proxy_authentication_once_per_tunnel() {
+    let users = baton::protocol::auth::UserTable::new()
+        .with("Corp\\ProxyUser", "Proxy-P@ss1")
+        .unwrap();
+    let (port, passed) = negotiate_proxy(users).await;
+    let (running, url) = lab_with(|c| c.https = true).await;
+    let mut spec = spec_for(&url);
+    spec.proxy_access_type = ProxyAccessType::AutoDetect;
+    spec.proxy_authentication = AuthMechanism::Negotiate;
+    let extras = |password: &str| HttpExtras {
+        proxy_credential: Some(Credential::new("Corp\\ProxyUser", password)),
+        system_proxy: SystemProxy {
+            https: Some(format!("127.0.0.1:{port}")),
+            ..SystemProxy::default()
+        },
+    };
+    let remote = remote_with(spec.clone(), &extras("Proxy-P@ss1")).unwrap();
+    assert_eq!(run(remote, "'negotiated'").await.unwrap(), ["negotiated"]);
+    let through = passed.lock().unwrap().clone();
+    assert!(!through.is_empty());
+    assert!(
+        through.iter().all(|u| u == "Corp\\ProxyUser"),
+        "{through:?}"
+    );
+
+    let remote = remote_with(spec, &extras("wrong")).unwrap();
+    let err = run(remote, "'x'").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RemoteError::Transport(TransportError::ProxyAuthentication { status: 407, .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Corp\\ProxyUser"), "{err}");
+    running.stop().await;
 }

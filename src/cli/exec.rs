@@ -1099,6 +1099,7 @@ impl Shell {
     ) -> Result<ComputerRef, CmdError> {
         let resolved = store::resolve::computer(&self.profiles, name);
         let mut spec = resolved.spec.clone();
+        spec.allow_redirection |= conn.allow_redirection;
         if let Some(u) = uri {
             spec.connection_uri = Some(u.to_owned());
             if let Some(host) = uri_host(u) {
@@ -1223,8 +1224,12 @@ impl Shell {
                 .map(|n| (n, None))
                 .collect()
             }
-            RemoteTarget::ConnectionUri { uris, .. } => self
-                .arg(
+            RemoteTarget::ConnectionUri {
+                uris,
+                allow_redirection,
+            } => {
+                p.allow_redirection = *allow_redirection;
+                self.arg(
                     command,
                     "ConnectionUri",
                     &Some(uris.clone()),
@@ -1235,7 +1240,8 @@ impl Shell {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|u| (uri_host(&u).unwrap_or_else(|| u.clone()), Some(u)))
-                .collect(),
+                .collect()
+            }
         };
         Ok((targets, p))
     }
@@ -2365,6 +2371,8 @@ struct ConnParams {
     certificate_thumbprint: Option<String>,
     options: Option<SessionOptions>,
     user: Option<String>,
+    /// `-AllowRedirection` (with `-ConnectionUri`).
+    allow_redirection: bool,
 }
 
 fn model_mode(m: cmdlets::OutputBufferingMode) -> OutputBufferingMode {

@@ -265,12 +265,12 @@ impl HttpConnection {
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
         if self.is_closed() {
-            return Err(TransportError::ConnectionClosed);
+            return Err(TransportError::ConnectionClosedBeforeSend);
         }
         self.sender
             .ready()
             .await
-            .map_err(|_| TransportError::ConnectionClosed)?;
+            .map_err(|_| TransportError::ConnectionClosedBeforeSend)?;
         let target = if self.absolute_form {
             format!("http://{}{}", self.endpoint.host_header(), request.path)
         } else {
@@ -338,11 +338,16 @@ impl HttpConnection {
         }
         let max = self.max_response_bytes;
         let fut = async {
-            let resp = self
-                .sender
-                .send_request(req)
-                .await
-                .map_err(|e| classify_hyper_error(&e))?;
+            let resp = self.sender.try_send_request(req).await.map_err(|mut e| {
+                // A request hyper hands back was never written: the
+                // connection closed first (proxies may close silently
+                // after each answer), and sending it again is safe.
+                if e.take_message().is_some() {
+                    TransportError::ConnectionClosedBeforeSend
+                } else {
+                    classify_hyper_error(e.error())
+                }
+            })?;
             let (parts, body) = resp.into_parts();
             let connection_says = |want: &str| {
                 ["connection", "proxy-connection"].iter().any(|name| {
@@ -353,8 +358,12 @@ impl HttpConnection {
                     })
                 })
             };
+            // A proxy carrying absolute-form requests may close silently
+            // after any answer (tinyproxy does): such a connection is reused
+            // only when the proxy says it keeps it alive.
             let closing = connection_says("close")
-                || (parts.version == hyper::Version::HTTP_10 && !connection_says("keep-alive"));
+                || ((parts.version == hyper::Version::HTTP_10 || self.absolute_form)
+                    && !connection_says("keep-alive"));
             let body = Limited::new(body, max)
                 .collect()
                 .await

@@ -32,6 +32,10 @@ pub enum TransportError {
     ReadTimeout(Duration),
     #[error("the server closed the connection")]
     ConnectionClosed,
+    /// The connection was found closed before the request was written, so
+    /// the request is safe to send again on a new connection.
+    #[error("the server closed the connection before the request was sent")]
+    ConnectionClosedBeforeSend,
     #[error("the response was larger than {0} bytes")]
     ResponseTooLarge(usize),
     #[error("{0}")]

@@ -409,7 +409,9 @@ pub(crate) async fn open(
             Zeroizing::new(r)
         };
         let head = authenticate(&mut stream, route, None, false, request, timeout).await?;
-        if head.closes {
+        // The authentication belongs to this proxy connection: it must say
+        // it stays open (tinyproxy, for one, closes silently).
+        if head.closes || !head.keep_alive {
             return Err(TransportError::Proxy {
                 proxy: server.authority(),
                 reason: "the proxy server closes its connection after each request, so a Negotiate proxy authentication cannot carry over to the next one; use an https endpoint (tunnelled) or -ProxyAuthentication Basic".into(),
@@ -553,6 +555,8 @@ struct Head {
     headers: Vec<(String, String)>,
     /// The proxy closes the connection after this answer.
     closes: bool,
+    /// The proxy said it keeps the connection open.
+    keep_alive: bool,
 }
 
 impl Head {
@@ -665,6 +669,7 @@ fn parse_head(bytes: &[u8]) -> Option<Head> {
         reason,
         headers,
         closes: version == "HTTP/1.0",
+        keep_alive: false,
     };
     for name in ["connection", "proxy-connection"] {
         if let Some(v) = head.first(name) {
@@ -672,6 +677,7 @@ fn parse_head(bytes: &[u8]) -> Option<Head> {
                 head.closes = true;
             } else if v.eq_ignore_ascii_case("keep-alive") {
                 head.closes = false;
+                head.keep_alive = true;
             }
         }
     }

@@ -62,6 +62,15 @@ impl From<TransportError> for Flow {
     }
 }
 
+/// The error for a connection lost between two legs of a handshake.
+fn mid_handshake(via_proxy: bool) -> TransportError {
+    TransportError::Auth(if via_proxy {
+        "the proxy server closed the connection in the middle of the authentication handshake: it closes its connections after each request, so NTLM/Negotiate cannot reach the service through it over http; use https (the proxy tunnels it) or Basic".into()
+    } else {
+        "the service closed the connection in the middle of the authentication handshake".into()
+    })
+}
+
 fn redirect_of(resp: &HttpResponse) -> Option<Flow> {
     redirect::is_redirect(resp.status).then(|| Flow::Redirect {
         status: resp.status,
@@ -196,11 +205,17 @@ impl WsmanConnection {
             .map_err(|e| super::kdc::auth_error(e, self.auth.credentials.user()))?;
         let mut header = first.to_string();
         // A handshake takes two or three legs; more means a confused peer.
-        for _ in 0..6 {
+        for leg in 0..6 {
             let mut req = HttpRequest::post(&self.endpoint.path, Vec::new());
             req.set_header("Authorization", header.clone());
             req.set_header("Content-Type", SOAP_CONTENT_TYPE);
-            let resp = http.send(req, timeout).await?;
+            let resp = match http.send(req, timeout).await {
+                Ok(r) => r,
+                Err(
+                    TransportError::ConnectionClosed | TransportError::ConnectionClosedBeforeSend,
+                ) if leg > 0 => return Err(Flow::Error(mid_handshake(http.via_proxy()))),
+                Err(e) => return Err(e.into()),
+            };
             if let Some(flow) = redirect_of(&resp) {
                 return Err(flow);
             }
@@ -211,11 +226,7 @@ impl WsmanConnection {
             {
                 Ok(ClientStep::Send(next)) => {
                     if http.is_closed() {
-                        return Err(Flow::Error(TransportError::Auth(if http.via_proxy() {
-                            "the proxy server closed the connection in the middle of the authentication handshake: it closes its connections after each request, so NTLM/Negotiate cannot reach the service through it over http; use https (the proxy tunnels it) or Basic".into()
-                        } else {
-                            "the service closed the connection in the middle of the authentication handshake".into()
-                        })));
+                        return Err(Flow::Error(mid_handshake(http.via_proxy())));
                     }
                     header = next
                 }
@@ -288,6 +299,12 @@ impl WsmanConnection {
                 Err(Flow::Error(TransportError::ConnectionClosed))
                     if retry_on_lost_connection && !retried =>
                 {
+                    retried = true;
+                    self.live = None;
+                }
+                // Never written: safe to send on a new connection whatever
+                // the request is.
+                Err(Flow::Error(TransportError::ConnectionClosedBeforeSend)) if !retried => {
                     retried = true;
                     self.live = None;
                 }

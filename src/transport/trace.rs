@@ -1,15 +1,24 @@
 //! A trace of the HTTP exchanges, at `trace` level under the target
-//! [`TARGET`] (`RUST_LOG=baton::wire=trace`): method, URL, status, headers
+//! [`TARGET`] (`BATON_LOG=baton::wire=trace`): method, URL, status, headers
 //! and the SOAP body (after unsealing), with secrets taken out.
 //!
 //! Redacted: the token or credential of `Authorization`,
 //! `Proxy-Authorization`, `WWW-Authenticate` and `Proxy-Authenticate` (the
 //! scheme name stays), cookies, the content of CLIXML `<SS>` SecureStrings
-//! and of any element whose name contains `Password`. Sealed bodies are
-//! logged as their size; their plaintext is logged by the authenticated
-//! connection after unsealing.
+//! and of any element whose name contains `Password`. The base64 PSRP data
+//! of `creationXml`, `connectXml`, `connectResponseXml`, `rsp:Stream` and
+//! `rsp:Arguments` is shown decoded (each message's type, pipeline and
+//! CLIXML, redacted the same way) instead of as base64; data that does not
+//! decode as whole PSRP messages (Xpress-compressed streams, partial
+//! fragments) is shown as its size only. Sealed bodies are logged as their
+//! size; their plaintext is logged by the authenticated connection after
+//! unsealing.
 
+use base64::Engine as _;
 use tracing::Level;
+
+use crate::protocol::psrp::fragment::Fragment;
+use crate::protocol::psrp::message::Message;
 
 /// The tracing target of the wire trace.
 pub const TARGET: &str = "baton::wire";
@@ -98,8 +107,65 @@ pub fn redact_body(content_type: Option<&str>, body: &[u8]) -> String {
     redacted
 }
 
+/// Elements whose text is base64 PSRP data.
+const PSRP_ELEMENTS: [&str; 5] = [
+    "creationXml",
+    "connectXml",
+    "connectResponseXml",
+    "Stream",
+    "Arguments",
+];
+
+/// Base64 PSRP data as the trace shows it: each whole message decoded and
+/// redacted, anything else as its size.
+fn describe_psrp(b64: &str) -> String {
+    let compact: String = b64.split_whitespace().collect();
+    if compact.is_empty() {
+        return String::new();
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) else {
+        return format!("(base64 of {} characters, not shown)", compact.len());
+    };
+    let Ok(fragments) = Fragment::decode_all(&bytes) else {
+        return format!(
+            "({} bytes that are not PSRP fragments, not shown)",
+            bytes.len()
+        );
+    };
+    let mut out = String::new();
+    for f in fragments {
+        if !(f.start && f.end) {
+            out.push_str(&format!(
+                "[PSRP object {} fragment {}: {} bytes, not shown]",
+                f.object_id,
+                f.fragment_id,
+                f.data.len()
+            ));
+            continue;
+        }
+        match Message::decode(&f.data) {
+            Ok(m) => {
+                let text = String::from_utf8_lossy(&m.data);
+                let text = text.trim_start_matches('\u{feff}');
+                out.push_str(&format!(
+                    "[PSRP {} pid={}] {}",
+                    m.message_type.name(),
+                    m.pid,
+                    redact_xml(text)
+                ));
+            }
+            Err(_) => out.push_str(&format!(
+                "[PSRP object {}: {} bytes that are not a PSRP message, not shown]",
+                f.object_id,
+                f.data.len()
+            )),
+        }
+    }
+    out
+}
+
 /// Replaces the content of `<SS>` and `<…Password…>` elements with
-/// `<redacted>`.
+/// `<redacted>`, and base64 PSRP data with its decoded, redacted messages.
 pub fn redact_xml(xml: &str) -> String {
     let mut out = String::with_capacity(xml.len());
     let mut rest = xml;
@@ -123,10 +189,20 @@ pub fn redact_xml(xml: &str) -> String {
         let name = inner.split_whitespace().next().unwrap_or("");
         let local = name.rsplit(':').next().unwrap_or(name);
         let secret = local == "SS" || local.to_ascii_lowercase().contains("password");
-        if !secret {
+        let psrp = PSRP_ELEMENTS.contains(&local);
+        if !secret && !psrp {
             continue;
         }
         let end_tag = format!("</{name}>");
+        if psrp {
+            let (content, after) = match rest.find(&end_tag) {
+                Some(end) => (&rest[..end], &rest[end..]),
+                None => (rest, ""),
+            };
+            out.push_str(&describe_psrp(content));
+            rest = after;
+            continue;
+        }
         match rest.find(&end_tag) {
             Some(end) => {
                 out.push_str("<redacted>");
@@ -259,5 +335,29 @@ mod tests {
             redact_body(Some("application/octet-stream"), b"abc"),
             "(3 bytes of application/octet-stream)"
         );
+    }
+
+    #[test]
+    fn psrp_payloads_are_decoded_and_redacted() {
+        use crate::protocol::psrp::message::{Destination, MessageType};
+        let clixml = "<Obj RefId=\"0\"><MS><SS N=\"Password\">c2VjcmV0LXNlY3VyZQ==</SS><S N=\"User\">u1</S></MS></Obj>";
+        let m = Message::from_clixml(
+            Destination::Server,
+            MessageType::CreatePipeline,
+            uuid::Uuid::nil(),
+            uuid::Uuid::nil(),
+            clixml,
+        );
+        let payload = Fragment::whole(7, m.encode()).encode().unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&payload);
+        let xml =
+            format!("<rsp:CommandLine><rsp:Arguments>{b64}</rsp:Arguments></rsp:CommandLine>");
+        let r = redact_xml(&xml);
+        assert!(!r.contains(&b64), "{r}");
+        assert!(!r.contains("c2VjcmV0LXNlY3VyZQ=="), "{r}");
+        assert!(r.contains("[PSRP CreatePipeline pid="), "{r}");
+        assert!(r.contains("<S N=\"User\">u1</S>"), "{r}");
+        assert!(redact_xml("<rsp:Stream>AAAA</rsp:Stream>").contains("not PSRP fragments"));
+        assert!(redact_xml("<rsp:Stream>!!</rsp:Stream>").contains("not shown"));
     }
 }
