@@ -1,5 +1,5 @@
-//! Start-up pieces shared by the executable's modes: where the profile file
-//! is, what the console shows on first run, and `baton lab`.
+//! Start-up pieces shared by the executable's modes: where the profile and
+//! activity files are, what the console shows on first run, and `baton lab`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,6 +19,25 @@ pub fn profile_store() -> Result<ProfileStore, StoreError> {
         Some(p) if !p.is_empty() => Ok(ProfileStore::new(PathBuf::from(p))),
         _ => ProfileStore::open_default(),
     }
+}
+
+/// The console's audit trail: `BATON_ACTIVITY` when set, else
+/// `activity.jsonl` in the platform's data directory
+/// (`~/.local/share/baton`, `%APPDATA%\baton\data`,
+/// `~/Library/Application Support/baton`). `None` when there is no such
+/// directory (the Activity pane then lasts for the session only).
+pub fn activity_log() -> Option<crate::ui::activity::ActivityLog> {
+    let path = match std::env::var_os("BATON_ACTIVITY") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => directories::ProjectDirs::from("", "", "baton")?
+            .data_dir()
+            .join("activity.jsonl"),
+    };
+    let operator = ["USER", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default();
+    Some(crate::ui::activity::ActivityLog::new(path).with_operator(operator))
 }
 
 /// Loads the profiles; a missing file is an empty tree. A file that does not

@@ -433,6 +433,7 @@ fn gui(demo: bool) -> ExitCode {
     let store = chosen.store.clone();
     let options = baton::ui::RunOptions {
         egui_ctx: Some(ctx),
+        activity_log: app::activity_log(),
         saved_credentials: saved,
         credential_saver: Some(Box::new(move |cred: baton::model::Credential| {
             let store = store.clone();

@@ -6,8 +6,9 @@
 #
 #   tests/screenshot.sh [OUTPUT.png]     (default: assets/screenshot.png)
 #
-# The user's profiles and runtime directory are never touched: BATON_PROFILES
-# and XDG_RUNTIME_DIR point into a temporary directory removed at the end.
+# The user's profiles, activity file and runtime directory are never touched:
+# BATON_PROFILES, BATON_ACTIVITY and XDG_RUNTIME_DIR point into a temporary
+# directory removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/assets/screenshot.png}
@@ -63,6 +64,7 @@ done
 mkdir -m 700 "$tmp/runtime"
 export XDG_RUNTIME_DIR="$tmp/runtime"
 export BATON_PROFILES="$tmp/profiles.toml"
+export BATON_ACTIVITY="$tmp/activity.jsonl"
 # X11 only (no compositor here), software GL.
 unset WAYLAND_DISPLAY
 export LIBGL_ALWAYS_SOFTWARE=1

@@ -1,11 +1,12 @@
 //! The console, headless: egui_kittest drives `BatonApp` through AccessKit
 //! (by role and label) with a fake worker and a fixed clock. No network, no GPU.
 
-use baton::bridge::{Command, CredentialChoice, Event, FakeWorker, WorkerHandle};
+use baton::bridge::{ActivityEntry, Command, CredentialChoice, Event, FakeWorker, WorkerHandle};
 use baton::model::{
     Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
     SessionInfo, SessionState, ShellDetails, UserError,
 };
+use baton::ui::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use egui::{Key, Modifiers};
@@ -839,4 +840,124 @@ fn connection_info_marks_unsafe_settings() {
     click(&mut h, "Computer Srv10");
     assert!(h.query_by_label("(!) unsafe").is_none());
     h.get_by_label("http://Srv10:5985/wsman");
+}
+
+fn wait_file(path: &std::path::Path, what: &str, cond: impl Fn(&str) -> bool) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if std::fs::read_to_string(path).is_ok_and(|t| cond(&t)) {
+            return;
+        }
+        assert!(std::time::Instant::now() < end, "not written: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn logged_app(log: &ActivityLog) -> (Harness<'static, BatonApp>, FakeWorker) {
+    let (handle, worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_activity_log(log.clone());
+    let h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    (h, worker)
+}
+
+#[test]
+fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = ActivityLog::new(dir.path().join("baton/activity.jsonl")).with_operator("helpdesk1");
+    let (mut h, worker) = logged_app(&log);
+    h.run();
+    click(&mut h, "Activity");
+    h.get_by_label("No activity yet.");
+    // A worker entry (who, session, computer, options, result) and the
+    // console's own entry for the action it ended.
+    worker.push(Event::Activity(ActivityEntry {
+        time: t0(),
+        user: "Domain01\\User01".into(),
+        computer: "Srv1".into(),
+        session: Some("ITTask".into()),
+        action: "Disconnect-PSSession".into(),
+        options: "-IdleTimeoutSec 3600 -OutputBufferingMode Drop".into(),
+        result: "ok".into(),
+    }));
+    h.key_press(Key::F5);
+    h.run();
+    let cmds = worker.commands();
+    let [Command::ListSessions { op, .. }] = cmds.as_slice() else {
+        panic!("expected ListSessions, got {cmds:?}");
+    };
+    worker.push(Event::OpFinished {
+        op: *op,
+        message: "Listed sessions on 3 of 3 computer(s)".into(),
+    });
+    h.run();
+    h.get_by_label("-IdleTimeoutSec 3600 -OutputBufferingMode Drop");
+    wait_file(log.path(), "two entries", |t| t.lines().count() == 2);
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(text.contains("\"user\":\"helpdesk1\""), "{text}");
+    assert!(
+        text.contains("ok: Listed sessions on 3 of 3 computer(s)"),
+        "{text}"
+    );
+    drop(h);
+
+    // The next start shows them.
+    let (mut h, _worker) = logged_app(&log);
+    h.run();
+    click(&mut h, "Activity");
+    h.get_by_label("-IdleTimeoutSec 3600 -OutputBufferingMode Drop");
+    h.get_by_label("ok: Listed sessions on 3 of 3 computer(s)");
+    h.get_by_label("helpdesk1");
+    drop(h);
+
+    // A damaged line: the rest is shown, the damage is a message, the
+    // console works and keeps appending.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(log.path())
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"time\": garbage\n"))
+        .unwrap();
+    let (mut h, worker) = logged_app(&log);
+    h.run();
+    h.get_by_label("Part of the activity history could not be read");
+    h.get_by_label_contains("1 line(s) of the activity file could not be read and were skipped");
+    click(&mut h, "Activity");
+    h.get_by_label("-IdleTimeoutSec 3600 -OutputBufferingMode Drop");
+    click(
+        &mut h,
+        "Dismiss: Part of the activity history could not be read",
+    );
+    h.key_press(Key::F5);
+    h.run();
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::ListSessions { .. }]
+    ));
+    worker.push(Event::OpFailed {
+        op: 1,
+        error: UserError {
+            summary: "Cannot list the sessions of Srv9".into(),
+            detail: "connection refused".into(),
+            advice: None,
+            error_id: None,
+        },
+    });
+    h.run();
+    wait_file(log.path(), "the failure appended", |t| {
+        t.contains("failed: Cannot list the sessions of Srv9")
+    });
+
+    // A file that cannot be read at all (a folder in its place): a message,
+    // and the console still works.
+    let blocked = dir.path().join("blocked.jsonl");
+    std::fs::create_dir(&blocked).unwrap();
+    let (mut h, worker) = logged_app(&ActivityLog::new(&blocked));
+    h.run();
+    h.get_by_label("The activity history could not be read");
+    h.get_by_label_contains("blocked.jsonl cannot be read");
+    click(&mut h, "Computer Srv1");
+    h.key_press(Key::F5);
+    h.run();
+    assert_eq!(worker.commands().len(), 1);
 }

@@ -10,6 +10,7 @@ use baton::lab::service::LabService;
 use baton::lab::{self, LabConfig};
 use baton::model::{ConnectionSpec, Credential};
 use baton::protocol::wsman::shell::{ShellInfo, ShellState};
+use baton::ui::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 use baton::worker::{self, InProcessComputer, WorkerConfig};
 use egui_kittest::Harness;
@@ -90,20 +91,32 @@ fn lab_node(name: &str, cred: &CredentialChoice) -> ComputerNode {
     }
 }
 
-fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> {
+fn lab_inventory(user: &str, password: &str) -> Vec<GroupNode> {
     let cred = CredentialChoice::Once(Credential::new(user, password));
-    let inventory = vec![GroupNode {
+    vec![GroupNode {
         name: "Lab".into(),
         computers: ["Srv1", "Srv2", "Srv30"]
             .iter()
             .map(|n| lab_node(n, &cred))
             .collect(),
-    }];
-    console_over(lab, inventory)
+    }]
+}
+
+fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> {
+    console_over(lab, lab_inventory(user, password))
 }
 
 /// A console with its own real worker (another client of the lab).
 fn console_over(lab: &Lab, inventory: Vec<GroupNode>) -> Harness<'static, BatonApp> {
+    console_with(lab, inventory, None)
+}
+
+/// A console that keeps its Activity pane in `log`.
+fn console_with(
+    lab: &Lab,
+    inventory: Vec<GroupNode>,
+    log: Option<ActivityLog>,
+) -> Harness<'static, BatonApp> {
     let (handle, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
     worker::spawn(
         side,
@@ -113,7 +126,10 @@ fn console_over(lab: &Lab, inventory: Vec<GroupNode>) -> Harness<'static, BatonA
         },
     )
     .unwrap();
-    let app = BatonApp::new(handle, inventory, Box::new(chrono::Utc::now));
+    let mut app = BatonApp::new(handle, inventory, Box::new(chrono::Utc::now));
+    if let Some(log) = log {
+        app = app.with_activity_log(log);
+    }
     Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)
@@ -275,7 +291,9 @@ fn nothing_sent(
 fn helpdesk_reads_disconnects_and_a_second_console_receives_the_output() {
     let lab = lab();
     let _guard = lab.rt.enter();
-    let mut tech = console(&lab, TECH, TECH_PW);
+    let dir = tempfile::tempdir().unwrap();
+    let log = ActivityLog::new(dir.path().join("activity.jsonl")).with_operator("helpdesk1");
+    let mut tech = console_with(&lab, lab_inventory(TECH, TECH_PW), Some(log.clone()));
     click(&mut tech, "Refresh");
     wait_for(&mut tech, "3 computers, 4 sessions", 30);
 
@@ -367,6 +385,36 @@ fn helpdesk_reads_disconnects_and_a_second_console_receives_the_output() {
     click(&mut tech, "Activity");
     tech.get_by_label("Disconnect-PSSession");
     tech.get_by_label_contains("-IdleTimeoutSec 3600");
+
+    // The audit trail is on disk (who, which session and computer, which
+    // options, result), never with a password, and a restarted console shows it.
+    let path = log.path().to_owned();
+    wait_lab(30, "the disconnect in the activity file", || {
+        std::fs::read_to_string(&path)
+            .is_ok_and(|t| t.contains("-IdleTimeoutSec 3600") && t.contains("ok: Disconnected 1"))
+    });
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"action\":\"Disconnect-PSSession\""))
+        .expect("a Disconnect-PSSession line");
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["user"], TECH);
+    assert_eq!(v["computer"], "Srv1");
+    assert_eq!(v["session"], "ITTask");
+    assert_eq!(v["result"], "ok");
+    assert!(
+        text.contains("\"user\":\"helpdesk1\""),
+        "the console's own entries"
+    );
+    for secret in [TECH_PW, "Mgr-P@ss1", "Admin-P@ss1"] {
+        assert!(!text.contains(secret), "a password in the activity file");
+    }
+    let mut restarted = console_with(&lab, lab_inventory(TECH, TECH_PW), Some(log.clone()));
+    click(&mut restarted, "Activity");
+    restarted.get_by_label_contains("-IdleTimeoutSec 3600");
+    restarted.get_by_label("Connect-PSSession");
+    drop(restarted);
 
     // A second console, with the technician's credentials typed in the
     // Connect dialog, connects and reads the output that piled up.

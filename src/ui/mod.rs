@@ -7,6 +7,7 @@
 //! end of the frame, turning into [`Command`]s sent through the
 //! [`WorkerHandle`].
 
+pub mod activity;
 mod detail;
 pub mod dialogs;
 pub mod state;
@@ -129,6 +130,9 @@ pub struct BatonApp {
     focus_filter: bool,
     scroll_to_cursor: bool,
     credential_saver: Option<CredentialSaver>,
+    activity: Option<activity::ActivityRecorder>,
+    /// `AppState::activity_logged` already handed to the activity file.
+    activity_saved: u64,
 }
 
 impl BatonApp {
@@ -150,6 +154,80 @@ impl BatonApp {
             focus_filter: false,
             scroll_to_cursor: false,
             credential_saver: None,
+            activity: None,
+            activity_saved: 0,
+        }
+    }
+
+    /// Keeps the Activity pane in `log`: what it holds is shown at once, and
+    /// every new entry is appended to it (by a writer thread). A file that
+    /// does not read back is reported and left as it is; the console goes on.
+    pub fn with_activity_log(mut self, log: activity::ActivityLog) -> Self {
+        let now = (self.clock)();
+        self.state.operator = log.operator().to_owned();
+        let trouble = |summary: &str, detail: String| crate::model::UserError {
+            summary: summary.to_owned(),
+            detail,
+            advice: Some(format!(
+                "Baton keeps working and adds new activity to {}; move the damaged file away to start a new one.",
+                log.path().display()
+            )),
+            error_id: None,
+        };
+        match log.load() {
+            Ok(loaded) => {
+                self.state.preload_activity(loaded.entries);
+                if let Some(p) = loaded.problem {
+                    self.state.notify(
+                        ToastKind::Error,
+                        trouble("Part of the activity history could not be read", p),
+                        now,
+                    );
+                }
+            }
+            Err(e) => self.state.notify(
+                ToastKind::Error,
+                trouble("The activity history could not be read", e),
+                now,
+            ),
+        }
+        match activity::ActivityRecorder::start(log) {
+            Ok(r) => self.activity = Some(r),
+            Err(e) => self.state.notify(
+                ToastKind::Error,
+                crate::model::UserError {
+                    summary: "Activity is not being saved".into(),
+                    detail: e.to_string(),
+                    advice: None,
+                    error_id: None,
+                },
+                now,
+            ),
+        }
+        self.activity_saved = self.state.activity_logged();
+        self
+    }
+
+    /// Hands this frame's new audit entries to the activity file's writer.
+    fn save_activity(&mut self, now: DateTime<Utc>) {
+        let Some(rec) = &self.activity else {
+            return;
+        };
+        for e in self.state.activity_since(self.activity_saved) {
+            rec.record(e.clone());
+        }
+        self.activity_saved = self.state.activity_logged();
+        for e in rec.take_errors() {
+            self.state.notify(
+                ToastKind::Error,
+                crate::model::UserError {
+                    summary: "Activity is not being saved".into(),
+                    detail: e,
+                    advice: Some("Check that the data folder is writable and not full.".into()),
+                    error_id: None,
+                },
+                now,
+            );
         }
     }
 
@@ -236,6 +314,7 @@ impl BatonApp {
         for a in actions {
             self.run(a);
         }
+        self.save_activity(now);
         // Countdowns, toasts fading and the spinner move with time.
         ctx.request_repaint_after(Duration::from_millis(
             if self.state.pending().next().is_some() {
@@ -743,6 +822,8 @@ pub struct RunOptions {
     pub saved_credentials: Vec<(String, String)>,
     /// Saves a credential when the user ticks "Save in keyring".
     pub credential_saver: Option<CredentialSaver>,
+    /// Where the Activity pane is kept (see [`activity::ActivityLog`]).
+    pub activity_log: Option<activity::ActivityLog>,
 }
 
 /// Opens the console window ("Baton", app id `baton`) and runs until it closes.
@@ -763,6 +844,7 @@ pub fn run_native(
         egui_ctx,
         saved_credentials,
         credential_saver,
+        activity_log,
     } = options;
     eframe::run_native_ext(
         "baton",
@@ -773,6 +855,9 @@ pub fn run_native(
                 .with_saved_credentials(saved_credentials);
             if let Some(s) = credential_saver {
                 app = app.with_credential_saver(s);
+            }
+            if let Some(log) = activity_log {
+                app = app.with_activity_log(log);
             }
             Ok(Box::new(app))
         }),

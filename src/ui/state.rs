@@ -370,6 +370,10 @@ pub struct AppState {
     toasts: Vec<Toast>,
     next_toast: u64,
     activity: VecDeque<ActivityEntry>,
+    /// Entries ever logged this run (reloaded ones excluded): what is new for the file.
+    activity_logged: u64,
+    /// Who runs this console (the local account), for its own entries.
+    pub operator: String,
     quotas: HashMap<String, ConfigurationQuotas>,
     identities: HashMap<String, ComputerIdentity>,
     prompts: VecDeque<PendingPrompt>,
@@ -401,6 +405,8 @@ impl AppState {
             toasts: Vec::new(),
             next_toast: 1,
             activity: VecDeque::new(),
+            activity_logged: 0,
+            operator: String::new(),
             quotas: HashMap::new(),
             identities: HashMap::new(),
             prompts: VecDeque::new(),
@@ -941,15 +947,38 @@ impl AppState {
 
     fn log(&mut self, entry: ActivityEntry) {
         self.activity.push_back(entry);
+        self.activity_logged += 1;
         while self.activity.len() > MAX_ACTIVITY {
             self.activity.pop_front();
         }
     }
 
+    /// Puts entries read back from the activity file before this run's.
+    pub fn preload_activity(&mut self, entries: Vec<ActivityEntry>) {
+        let keep = MAX_ACTIVITY.saturating_sub(self.activity.len());
+        let skip = entries.len().saturating_sub(keep);
+        for e in entries.into_iter().skip(skip).rev() {
+            self.activity.push_front(e);
+        }
+    }
+
+    /// How many entries this run has logged so far (a counter that only grows).
+    pub fn activity_logged(&self) -> u64 {
+        self.activity_logged
+    }
+
+    /// The entries logged after the first `since` of this run, oldest first
+    /// (those already dropped from memory are skipped).
+    pub fn activity_since(&self, since: u64) -> impl Iterator<Item = &ActivityEntry> {
+        let new = usize::try_from(self.activity_logged.saturating_sub(since)).unwrap_or(usize::MAX);
+        let skip = self.activity.len().saturating_sub(new);
+        self.activity.iter().skip(skip)
+    }
+
     fn local_entry(&self, now: DateTime<Utc>, action: &str, result: String) -> ActivityEntry {
         ActivityEntry {
             time: now,
-            user: String::new(),
+            user: self.operator.clone(),
             computer: String::new(),
             session: None,
             action: action.to_owned(),
