@@ -17,5 +17,6 @@ mod store;
 mod transport;
 mod ui_kittest;
 mod ui_lab;
+mod ui_profiles;
 mod wsman;
 mod xpress_e2e;
