@@ -258,6 +258,10 @@ fn no_password_in_profile_file_export_or_log_after_saving_through_the_ui() {
     let creds = Arc::new(MemoryStore::new());
 
     tracing::subscriber::with_default(subscriber, || {
+        // Other tests run in parallel threads without a subscriber: make
+        // tracing re-ask every live subscriber (this one included) about
+        // callsites it may have cached as uninteresting meanwhile.
+        tracing::callsite::rebuild_interest_cache();
         let (app, worker) = app_on(&store);
         let saver_store = Arc::clone(&creds);
         let writer_store = Arc::clone(&creds);
@@ -300,6 +304,7 @@ fn no_password_in_profile_file_export_or_log_after_saving_through_the_ui() {
         click(&mut h, "Credential: save a password in the keyring");
         h.get_by_label_contains("Credential: type the password");
         type_into(&mut h, "Credential password", EDITOR_PASSWORD);
+        tracing::callsite::rebuild_interest_cache();
         save(&mut h);
         click(&mut h, "Close");
     });
@@ -333,4 +338,35 @@ fn no_password_in_profile_file_export_or_log_after_saving_through_the_ui() {
         }
         assert!(!log.contains(pw), "a password leaked into the log");
     }
+}
+
+#[test]
+fn a_group_editor_imports_an_rdm_export_into_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let (app, _worker) = app_on(&store);
+    let mut h = harness(app);
+    h.run();
+    open_editor(&mut h, "Group Lab");
+    let rdm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store/export.rdm");
+    type_into(&mut h, "Import file", rdm.to_str().unwrap());
+    click(&mut h, "Import into this group");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.query_by_label_contains("Saved to").is_none() {
+        assert!(h.query_by_label_contains("Not saved").is_none());
+        assert!(Instant::now() < deadline, "the import never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    h.get_by_label_contains("4 computer(s) added");
+    h.get_by_label_contains("passwords not transferred");
+    let tree = store.load().unwrap().tree;
+    let web01 = tree.find_by_name("Web01");
+    assert_eq!(web01[0].group_path, "Lab/Imported/Datacenter/Web");
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(!text.contains("UFMtRW50cnktQ2lwaGVydGV4dC00Mg=="));
+    click(&mut h, "Close");
+    h.get_by_label("Computer Web01");
 }

@@ -33,8 +33,15 @@ pub type KeyringWriter = Box<dyn Fn(String, Credential)>;
 pub struct Profiles {
     store: ProfileStore,
     tree: ProfileTree,
-    pending: Option<mpsc::Receiver<Result<ProfileTree, String>>>,
+    pending: Option<mpsc::Receiver<JobResult>>,
 }
+
+/// What a background job on the profile file ends with: the tree as saved
+/// and what an import reported, or why it failed.
+type JobResult = Result<(ProfileTree, Vec<String>), String>;
+
+/// Largest file the editor imports (bytes).
+const MAX_IMPORT_FILE: u64 = crate::store::import::MAX_IMPORT_SIZE as u64;
 
 impl Profiles {
     /// The profiles of `store`, whose content is `tree` (already loaded).
@@ -79,6 +86,55 @@ impl Profiles {
 
     /// Starts writing `edit` to the file in the background.
     fn start_save(&mut self, edit: NodeEdit) {
+        self.start(move |store| {
+            store
+                .update(|tree| edit.apply(tree))
+                .map(|t| (t, Vec::new()))
+                .map_err(|e| e.to_string())
+        });
+    }
+
+    /// Starts importing the file `path` into the group `node` in the background.
+    fn start_import(&mut self, node: ProfileId, path: std::path::PathBuf) {
+        self.start(move |store| {
+            let len = std::fs::metadata(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                .len();
+            if len > MAX_IMPORT_FILE {
+                return Err(format!(
+                    "{} is larger than {MAX_IMPORT_FILE} bytes",
+                    path.display()
+                ));
+            }
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let mut lines = Vec::new();
+            let tree = store
+                .update(|tree| {
+                    lines = crate::store::import::import_into(
+                        tree,
+                        Some(node),
+                        &path,
+                        &bytes,
+                        None,
+                        "Imported",
+                    )
+                    .map_err(|message| StoreError::Invalid {
+                        origin: path.display().to_string(),
+                        message,
+                    })?;
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+            Ok((tree, lines))
+        });
+    }
+
+    /// Runs `job` on the profile file on a background thread.
+    fn start<F>(&mut self, job: F)
+    where
+        F: FnOnce(&ProfileStore) -> JobResult + Send + 'static,
+    {
         let (tx, rx) = mpsc::channel();
         let store = self.store.clone();
         // Logs of the save go where this thread's logs go.
@@ -87,17 +143,7 @@ impl Profiles {
             .name("baton-profile-save".into())
             .spawn(move || {
                 tracing::dispatcher::with_default(&dispatch, || {
-                    let result = store.update(|tree| edit.apply(tree));
-                    match &result {
-                        Ok(_) => tracing::info!(
-                            path = %store.path().display(),
-                            node = %edit.node,
-                            settings = ?edit.settings.set_names(),
-                            "profile saved"
-                        ),
-                        Err(e) => tracing::warn!(node = %edit.node, "profile not saved: {e}"),
-                    }
-                    let _ = tx.send(result.map_err(|e| e.to_string()));
+                    let _ = tx.send(job(&store));
                 });
             });
         match spawned {
@@ -110,8 +156,9 @@ impl Profiles {
         }
     }
 
-    /// The result of the save in flight, once it has finished.
-    pub fn poll(&mut self) -> Option<Result<(), String>> {
+    /// The result of the save or import in flight, once it has finished:
+    /// what an import reported, line by line.
+    pub fn poll(&mut self) -> Option<Result<Vec<String>, String>> {
         let rx = self.pending.as_ref()?;
         let result = match rx.try_recv() {
             Ok(r) => r,
@@ -119,7 +166,15 @@ impl Profiles {
             Err(mpsc::TryRecvError::Disconnected) => Err("the save stopped unexpectedly".into()),
         };
         self.pending = None;
-        Some(result.map(|tree| self.tree = tree))
+        // Logged here, on the UI thread, with the UI's log context.
+        match &result {
+            Ok(_) => tracing::info!(path = %self.store.path().display(), "profile saved"),
+            Err(e) => tracing::warn!(path = %self.store.path().display(), "profile not saved: {e}"),
+        }
+        Some(result.map(|(tree, lines)| {
+            self.tree = tree;
+            lines
+        }))
     }
 }
 
@@ -670,6 +725,8 @@ pub struct ProfileEditor {
     preview: Option<EffectiveSettings>,
     errors: Vec<String>,
     status: Status,
+    is_group: bool,
+    import_path: String,
 }
 
 impl ProfileEditor {
@@ -726,6 +783,8 @@ impl ProfileEditor {
             preview: None,
             errors: Vec::new(),
             status: Status::Idle,
+            is_group: tree.computer(node).is_none(),
+            import_path: String::new(),
         };
         ed.refresh();
         Some(ed)
@@ -840,10 +899,10 @@ impl ProfileEditor {
         }
     }
 
-    /// Reports the end of a save started here.
-    pub fn saved(&mut self, result: Result<(), String>, profiles: &Profiles) {
+    /// Reports the end of a save or import started here.
+    pub fn saved(&mut self, result: Result<Vec<String>, String>, profiles: &Profiles) {
         match result {
-            Ok(()) => {
+            Ok(lines) => {
                 self.base = profiles.tree().clone();
                 for row in &mut self.rows {
                     row.password = Zeroizing::new(String::new());
@@ -862,8 +921,12 @@ impl ProfileEditor {
                         };
                     }
                 }
-                self.status =
-                    Status::Saved(format!("Saved to {}", profiles.store.path().display()));
+                let mut msg = format!("Saved to {}", profiles.store.path().display());
+                for l in lines {
+                    msg.push('\n');
+                    msg.push_str(&l);
+                }
+                self.status = Status::Saved(msg);
                 self.refresh();
             }
             Err(e) => self.status = Status::Failed(e),
@@ -926,6 +989,28 @@ impl ProfileEditor {
                 ui.label(msg);
             }
             Status::Failed(e) => super::dialogs::error_text(ui, &format!("Not saved: {e}")),
+        }
+        if self.is_group {
+            ui.horizontal(|ui| {
+                let l = ui.label("Import file");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.import_path)
+                        .hint_text(".rdm, .rdg, confCons.xml, RoyalJSON, Baton .toml or a host list")
+                        .desired_width(420.0),
+                )
+                .labelled_by(l.id);
+                let can = !self.import_path.trim().is_empty() && !profiles.saving();
+                if ui
+                    .add_enabled(can, egui::Button::new("Import into this group"))
+                    .on_hover_text(
+                        "Adds the file's computers and groups here; saved passwords are never imported",
+                    )
+                    .clicked()
+                {
+                    profiles.start_import(self.node, self.import_path.trim().into());
+                    self.status = Status::Saving;
+                }
+            });
         }
         let mut outcome = EditorOutcome::Open;
         ui.horizontal(|ui| {
