@@ -431,6 +431,7 @@ fn gui(demo: bool) -> ExitCode {
         });
     }
     let store = chosen.store.clone();
+    let keyring = chosen.store.clone();
     let options = baton::ui::RunOptions {
         egui_ctx: Some(ctx),
         activity_log: app::activity_log(),
@@ -446,6 +447,23 @@ fn gui(demo: bool) -> ExitCode {
                 }
             });
         })),
+        profiles: if profile_error.is_none() {
+            app::profile_store().ok().map(|s| (s, tree.clone()))
+        } else {
+            None
+        },
+        keyring_writer: Some(Box::new(
+            move |id: String, cred: baton::model::Credential| {
+                let store = keyring.clone();
+                std::thread::spawn(move || {
+                    let secret =
+                        baton::store::credentials::Secret::new(cred.password.expose().to_owned());
+                    if let Err(e) = store.set(&id, &cred.user, &secret) {
+                        eprintln!("baton: the credential of {} was not saved: {e}", cred.user);
+                    }
+                });
+            },
+        )),
     };
     match baton::ui::run_native(handle, inventory, options) {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,6 +19,7 @@ mod store;
 mod transport;
 mod ui_kittest;
 mod ui_lab;
+mod ui_profiles;
 mod wire;
 mod wsman;
 mod xpress_e2e;

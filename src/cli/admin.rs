@@ -7,8 +7,7 @@ use std::path::Path;
 
 use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use crate::store::credentials::{CredentialStore, Secret, new_entry_id};
-use crate::store::import::{ImportReport, hostlist, mremoteng, rdcman, rdm, royaljson};
-use crate::store::profiles::{MergeMode, ProfileStore, export, import_baton, merge_into};
+use crate::store::profiles::{ProfileStore, export};
 use crate::store::resolve;
 
 /// Prints the profile tree: group path, computer, address, configuration, credential.
@@ -138,40 +137,7 @@ pub fn profile_remove(store: &ProfileStore, name: &str) -> Result<String, String
     Ok(format!("Removed {n} computer(s) named {name}"))
 }
 
-/// Guesses the format of a file to import from its extension, then its
-/// content: `baton`, `mremoteng`, `rdcman`, `rdm`, `royaljson` or `hosts`.
-pub fn detect_import_format(file: &Path, bytes: &[u8]) -> &'static str {
-    let ext = file
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "rdm" => return "rdm",
-        "rdg" => return "rdcman",
-        "toml" => return "baton",
-        "json" => return "royaljson",
-        _ => {}
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let t = text.trim_start_matches('\u{feff}').trim_start();
-    // RDM entries are elements (<ConnectionType>), mRemoteNG's are attributes.
-    if t.contains("<RDMExport")
-        || t.contains("<ArrayOfConnection")
-        || t.contains("<ConnectionType>")
-    {
-        "rdm"
-    } else if t.contains("<mrng:Connections") || t.contains("<Connections") {
-        "mremoteng"
-    } else if t.contains("<RDCMan") {
-        "rdcman"
-    } else if t.starts_with('{') || t.starts_with('[') {
-        "royaljson"
-    } else if t.contains("schema_version") {
-        "baton"
-    } else {
-        "hosts"
-    }
-}
+pub use crate::store::import::detect_format as detect_import_format;
 
 /// Imports a file into the profiles; `format` is `baton`, `mremoteng`,
 /// `rdcman`, `rdm`, `royaljson` or `hosts` (see [`detect_import_format`]
@@ -183,71 +149,15 @@ pub fn profile_import(
     group: Option<&str>,
 ) -> Result<String, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let origin = file.display().to_string();
-    let text = String::from_utf8_lossy(&bytes);
-    let format = format
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| detect_import_format(file, &bytes).to_owned());
     let mut tree = store.load().map_err(|e| e.to_string())?.tree;
-    let group_name = group.unwrap_or("Imported");
-    let mut lines = Vec::new();
-    let report: Option<ImportReport>;
-    match format.as_str() {
-        "baton" => {
-            let r = import_baton(&mut tree, None, &text, &origin, MergeMode::KeepExisting)
-                .map_err(|e| e.to_string())?;
-            lines.push(format!(
-                "{} group(s) and {} computer(s) added",
-                r.added_groups, r.added_computers
-            ));
-            lines.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
-            report = None;
-        }
-        other => {
-            let imported = match other {
-                "mremoteng" => mremoteng::import_mremoteng(&bytes, &origin),
-                "rdcman" => rdcman::import_rdcman(&bytes, &origin),
-                "rdm" => rdm::import_rdm(&bytes, group_name, &origin),
-                "royaljson" => royaljson::import_royal_json(&bytes, group_name, &origin),
-                "hosts" => hostlist::import_host_list(&text, group_name, &origin),
-                _ => {
-                    return Err(format!(
-                        "unknown format {other:?}; use baton, mremoteng, rdcman, rdm, royaljson or hosts"
-                    ));
-                }
-            }
-            .map_err(|e| e.to_string())?;
-            // The import becomes one group of the tree (merged with a group of the same name).
-            let mut group = imported.group;
-            if group.name.trim().is_empty() {
-                group.name = group_name.to_owned();
-            }
-            let mut outer = Group::new("");
-            outer.groups.push(group);
-            let r = merge_into(&mut tree, None, &outer, MergeMode::KeepExisting)
-                .map_err(|e| e.to_string())?;
-            lines.push(format!(
-                "{} group(s) and {} computer(s) added",
-                r.added_groups, r.added_computers
-            ));
-            lines.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
-            report = Some(imported.report);
-        }
-    }
-    if let Some(r) = report {
-        lines.extend(
-            r.skipped
-                .iter()
-                .map(|s| format!("skipped: {}: {}", s.item, s.reason)),
-        );
-        if !r.passwords_not_transferred.is_empty() {
-            lines.push(format!(
-                "passwords not transferred (add them with `baton credential add`): {}",
-                r.passwords_not_transferred.join(", ")
-            ));
-        }
-        lines.extend(r.warnings.iter().map(|w| format!("warning: {w}")));
-    }
+    let lines = crate::store::import::import_into(
+        &mut tree,
+        None,
+        file,
+        &bytes,
+        format,
+        group.unwrap_or("Imported"),
+    )?;
     store.save(&tree).map_err(|e| e.to_string())?;
     Ok(lines.join("\n"))
 }

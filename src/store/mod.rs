@@ -5,7 +5,8 @@
 //!   and merge of Baton profile files.
 //! - [`credentials`]: secrets by entry id in the OS keyring, or in memory for
 //!   the session when no keyring is available; never in a file.
-//! - [`import`]: foreign files (host lists, mRemoteNG, RDCMan) read safely.
+//! - [`import`]: foreign files (host lists, mRemoteNG, RDCMan, Royal TS,
+//!   Remote Desktop Manager) read safely.
 
 pub mod credentials;
 pub mod import;

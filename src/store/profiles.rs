@@ -203,6 +203,20 @@ impl ProfileStore {
         Ok(())
     }
 
+    /// Reads the file as it is now, applies `change` to its tree and saves
+    /// the result atomically (with the backup, as [`ProfileStore::save`]);
+    /// returns the saved tree. Changes made by others since this process
+    /// last read the file are kept. On error nothing is written.
+    pub fn update<F>(&self, change: F) -> Result<ProfileTree, StoreError>
+    where
+        F: FnOnce(&mut ProfileTree) -> Result<(), StoreError>,
+    {
+        let mut tree = self.load()?.tree;
+        change(&mut tree)?;
+        self.save(&tree)?;
+        Ok(tree)
+    }
+
     /// Renames a file that does not load to `profiles.toml.corrupt-N` (kept
     /// for the user), so that the next save starts afresh. Returns the new
     /// name.

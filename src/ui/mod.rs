@@ -10,6 +10,7 @@
 pub mod activity;
 mod detail;
 pub mod dialogs;
+pub mod profile_editor;
 pub mod state;
 mod widgets;
 
@@ -106,6 +107,8 @@ pub enum UiAction {
     Cancel(OpId),
     /// Dismiss a notification.
     DismissToast(u64),
+    /// Open the profile editor on a group or computer.
+    EditProfile(NodeKey),
     /// Send a command the UI already built; `what` is shown in the status bar.
     Send {
         /// The command.
@@ -133,6 +136,9 @@ pub struct BatonApp {
     activity: Option<activity::ActivityRecorder>,
     /// `AppState::activity_logged` already handed to the activity file.
     activity_saved: u64,
+    profiles: Option<profile_editor::Profiles>,
+    profile_editor: Option<profile_editor::ProfileEditor>,
+    keyring_writer: Option<profile_editor::KeyringWriter>,
 }
 
 impl BatonApp {
@@ -156,6 +162,9 @@ impl BatonApp {
             credential_saver: None,
             activity: None,
             activity_saved: 0,
+            profiles: None,
+            profile_editor: None,
+            keyring_writer: None,
         }
     }
 
@@ -231,6 +240,22 @@ impl BatonApp {
         }
     }
 
+    /// Enables "Edit profile…": the profile file and its loaded tree.
+    pub fn with_profiles(
+        mut self,
+        store: crate::store::profiles::ProfileStore,
+        tree: crate::model::profile::ProfileTree,
+    ) -> Self {
+        self.profiles = Some(profile_editor::Profiles::new(store, tree));
+        self
+    }
+
+    /// Lets the profile editor save a typed password in the OS keyring.
+    pub fn with_keyring_writer(mut self, writer: profile_editor::KeyringWriter) -> Self {
+        self.keyring_writer = Some(writer);
+        self
+    }
+
     /// Enables "Save in keyring" in the Connect dialog.
     pub fn with_credential_saver(mut self, saver: CredentialSaver) -> Self {
         self.credential_saver = Some(saver);
@@ -273,7 +298,9 @@ impl BatonApp {
         let now = (self.clock)();
         self.state.expire_toasts(now, 8);
         let mut actions: Vec<UiAction> = Vec::new();
-        let modal_open = self.dialog.is_some() || self.state.current_prompt().is_some();
+        let modal_open = self.dialog.is_some()
+            || self.profile_editor.is_some()
+            || self.state.current_prompt().is_some();
         if !modal_open {
             self.shortcuts(&ctx, &mut actions);
         }
@@ -309,6 +336,7 @@ impl BatonApp {
         });
 
         self.dialogs(&ctx, &mut actions);
+        self.profile_editor_frame(&ctx, now);
         self.toasts(&ctx, &mut actions);
 
         for a in actions {
@@ -534,6 +562,79 @@ impl BatonApp {
         }
     }
 
+    /// Shows the profile editor and folds in the end of a save.
+    fn profile_editor_frame(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
+        let Some(profiles) = &mut self.profiles else {
+            return;
+        };
+        if let Some(result) = profiles.poll() {
+            if result.is_ok() {
+                self.state
+                    .set_inventory(crate::app::inventory(profiles.tree()));
+            }
+            match &mut self.profile_editor {
+                Some(ed) => ed.saved(result, profiles),
+                None => {
+                    if let Err(e) = result {
+                        self.state.notify(
+                            ToastKind::Error,
+                            crate::model::UserError {
+                                summary: "The profile was not saved".into(),
+                                detail: e,
+                                advice: None,
+                                error_id: None,
+                            },
+                            now,
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(ed) = &mut self.profile_editor {
+            let outcome = ed.show(
+                ctx,
+                profiles,
+                &self.state.saved_credentials,
+                self.keyring_writer.as_ref(),
+            );
+            if matches!(outcome, profile_editor::EditorOutcome::Close) {
+                self.profile_editor = None;
+            }
+        }
+    }
+
+    fn open_profile_editor(&mut self, key: &NodeKey, now: DateTime<Utc>) {
+        let what = match key {
+            NodeKey::Group(g) => format!("group {g}"),
+            NodeKey::Computer(c) => c.clone(),
+            NodeKey::Session { .. } => return,
+        };
+        let found = self.profiles.as_ref().map(|p| {
+            p.locate(key)
+                .and_then(|id| profile_editor::ProfileEditor::open(p.tree(), id))
+        });
+        let why = match found {
+            Some(Some(ed)) => {
+                self.profile_editor = Some(ed);
+                return;
+            }
+            Some(None) => format!("{what} is not in the profile file"),
+            None => "this console was started without a profile file (demo computers)".to_owned(),
+        };
+        self.state.notify(
+            ToastKind::Info,
+            crate::model::UserError {
+                summary: format!("The profile of {what} cannot be edited"),
+                detail: why,
+                advice: Some(
+                    "Add computers with `baton profile add` or `baton profile import`.".into(),
+                ),
+                error_id: None,
+            },
+            now,
+        );
+    }
+
     fn toasts(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
         if self.state.toasts().is_empty() {
             return;
@@ -622,6 +723,7 @@ impl BatonApp {
                 }
             }
             UiAction::Send { command, what } => self.send(*command, &what, now),
+            UiAction::EditProfile(key) => self.open_profile_editor(&key, now),
             UiAction::Run(a) => self.run_action(a, now),
         }
     }
@@ -824,6 +926,13 @@ pub struct RunOptions {
     pub credential_saver: Option<CredentialSaver>,
     /// Where the Activity pane is kept (see [`activity::ActivityLog`]).
     pub activity_log: Option<activity::ActivityLog>,
+    /// The profile file and its tree, for "Edit profile…".
+    pub profiles: Option<(
+        crate::store::profiles::ProfileStore,
+        crate::model::profile::ProfileTree,
+    )>,
+    /// Saves a password typed in the profile editor in the OS keyring.
+    pub keyring_writer: Option<profile_editor::KeyringWriter>,
 }
 
 /// Opens the console window ("Baton", app id `baton`) and runs until it closes.
@@ -845,6 +954,8 @@ pub fn run_native(
         saved_credentials,
         credential_saver,
         activity_log,
+        profiles,
+        keyring_writer,
     } = options;
     eframe::run_native_ext(
         "baton",
@@ -858,6 +969,12 @@ pub fn run_native(
             }
             if let Some(log) = activity_log {
                 app = app.with_activity_log(log);
+            }
+            if let Some((store, tree)) = profiles {
+                app = app.with_profiles(store, tree);
+            }
+            if let Some(w) = keyring_writer {
+                app = app.with_keyring_writer(w);
             }
             Ok(Box::new(app))
         }),

@@ -129,7 +129,22 @@ pub(crate) fn tree_row(
                 additive: false,
             });
         }
-        resp.context_menu(|ui| context_menu(ui, state, actions));
+        resp.context_menu(|ui| {
+            context_menu(ui, state, actions);
+            if !matches!(row.kind, RowKind::Session(..)) {
+                ui.separator();
+                if ui
+                    .button("Edit profile…")
+                    .on_hover_text(
+                        "Every connection setting of this profile, with where each comes from",
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::EditProfile(key.clone()));
+                    ui.close();
+                }
+            }
+        });
 
         match row.kind {
             RowKind::Session(c, s) => {

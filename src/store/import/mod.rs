@@ -16,7 +16,10 @@ pub mod rdcman;
 pub mod rdm;
 pub mod royaljson;
 
-use crate::model::profile::Group;
+use std::path::Path;
+
+use crate::model::profile::{Group, ProfileId, ProfileTree};
+use crate::store::profiles::{MergeMode, import_baton, merge_into};
 
 /// Largest foreign file accepted (bytes).
 pub const MAX_IMPORT_SIZE: usize = 32 * 1024 * 1024;
@@ -99,4 +102,119 @@ pub(crate) fn parse_foreign_xml(
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Guesses the format of a file to import from its extension, then its
+/// content: `baton`, `mremoteng`, `rdcman`, `rdm`, `royaljson` or `hosts`.
+pub fn detect_format(file: &Path, bytes: &[u8]) -> &'static str {
+    let ext = file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "rdm" => return "rdm",
+        "rdg" => return "rdcman",
+        "toml" => return "baton",
+        "json" => return "royaljson",
+        _ => {}
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    // RDM entries are elements (<ConnectionType>), mRemoteNG's are attributes.
+    if t.contains("<RDMExport")
+        || t.contains("<ArrayOfConnection")
+        || t.contains("<ConnectionType>")
+    {
+        "rdm"
+    } else if t.contains("<mrng:Connections") || t.contains("<Connections") {
+        "mremoteng"
+    } else if t.contains("<RDCMan") {
+        "rdcman"
+    } else if t.starts_with('{') || t.starts_with('[') {
+        "royaljson"
+    } else if t.contains("schema_version") {
+        "baton"
+    } else {
+        "hosts"
+    }
+}
+
+/// Imports `bytes`, read from `file`, into the group `target` of `tree`
+/// (`None`: the root). `format` is `baton`, `mremoteng`, `rdcman`, `rdm`,
+/// `royaljson` or `hosts` (see [`detect_format`] when None); a foreign
+/// import becomes one group named after the file's own name or
+/// `group_name`. Returns what happened, line by line (skipped items,
+/// passwords not transferred, warnings). On error `tree` is unchanged.
+pub fn import_into(
+    tree: &mut ProfileTree,
+    target: Option<ProfileId>,
+    file: &Path,
+    bytes: &[u8],
+    format: Option<&str>,
+    group_name: &str,
+) -> Result<Vec<String>, String> {
+    let origin = file.display().to_string();
+    let text = String::from_utf8_lossy(bytes);
+    let format = format
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| detect_format(file, bytes).to_owned());
+    let mut lines = Vec::new();
+    let report: Option<ImportReport>;
+    match format.as_str() {
+        "baton" => {
+            let r = import_baton(tree, target, &text, &origin, MergeMode::KeepExisting)
+                .map_err(|e| e.to_string())?;
+            lines.push(format!(
+                "{} group(s) and {} computer(s) added",
+                r.added_groups, r.added_computers
+            ));
+            lines.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
+            report = None;
+        }
+        other => {
+            let imported = match other {
+                "mremoteng" => mremoteng::import_mremoteng(bytes, &origin),
+                "rdcman" => rdcman::import_rdcman(bytes, &origin),
+                "rdm" => rdm::import_rdm(bytes, group_name, &origin),
+                "royaljson" => royaljson::import_royal_json(bytes, group_name, &origin),
+                "hosts" => hostlist::import_host_list(&text, group_name, &origin),
+                _ => {
+                    return Err(format!(
+                        "unknown format {other:?}; use baton, mremoteng, rdcman, rdm, royaljson or hosts"
+                    ));
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            // The import becomes one group of the tree (merged with a group of the same name).
+            let mut group = imported.group;
+            if group.name.trim().is_empty() {
+                group.name = group_name.to_owned();
+            }
+            let mut outer = Group::new("");
+            outer.groups.push(group);
+            let r = merge_into(tree, target, &outer, MergeMode::KeepExisting)
+                .map_err(|e| e.to_string())?;
+            lines.push(format!(
+                "{} group(s) and {} computer(s) added",
+                r.added_groups, r.added_computers
+            ));
+            lines.extend(r.skipped.iter().map(|s| format!("skipped: {s}")));
+            report = Some(imported.report);
+        }
+    }
+    if let Some(r) = report {
+        lines.extend(
+            r.skipped
+                .iter()
+                .map(|s| format!("skipped: {}: {}", s.item, s.reason)),
+        );
+        if !r.passwords_not_transferred.is_empty() {
+            lines.push(format!(
+                "passwords not transferred (add them with `baton credential add`): {}",
+                r.passwords_not_transferred.join(", ")
+            ));
+        }
+        lines.extend(r.warnings.iter().map(|w| format!("warning: {w}")));
+    }
+    Ok(lines)
 }

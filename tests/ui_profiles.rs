@@ -1,0 +1,372 @@
+//! The profile editor, headless: open it from the tree's context menu on a
+//! computer in a group, read inherited values and their sources, override
+//! and clear, save through the atomic profile store and read the file back;
+//! and no password reaches the profile file, an export or the log when
+//! credentials and profiles are saved through the UI.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use baton::bridge::{Event, FakeWorker, WorkerHandle};
+use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
+use baton::model::{Availability, OutputBufferingMode, SessionInfo, SessionState, ShellDetails};
+use baton::store::credentials::{CredentialStore, MemoryStore, Secret, new_entry_id};
+use baton::store::profiles::ProfileStore;
+use baton::ui::BatonApp;
+use chrono::{DateTime, TimeZone, Utc};
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use uuid::Uuid;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+/// Group Lab (Port 15985, the technician's user name) with Srv1 and Srv2.
+fn lab_tree() -> ProfileTree {
+    let mut lab = Group::new("Lab");
+    lab.settings.port = Some(15985);
+    lab.settings.credential = Some(CredentialRef {
+        user: "Domain01\\User01".into(),
+        entry: None,
+    });
+    let mut srv1 = Computer::new("Srv1");
+    srv1.settings.host = Some("127.0.0.11".into());
+    let mut srv2 = Computer::new("Srv2");
+    srv2.settings.host = Some("127.0.0.12".into());
+    lab.computers.push(srv1);
+    lab.computers.push(srv2);
+    let mut tree = ProfileTree::default();
+    tree.root.groups.push(lab);
+    tree
+}
+
+fn harness(app: BatonApp) -> Harness<'static, BatonApp> {
+    Harness::builder()
+        .with_size([1500.0, 1100.0])
+        .with_max_steps(16)
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)
+}
+
+fn app_on(store: &ProfileStore) -> (BatonApp, FakeWorker) {
+    let tree = store.load().unwrap().tree;
+    let (handle, worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, baton::app::inventory(&tree), Box::new(t0))
+        .with_profiles(store.clone(), tree);
+    (app, worker)
+}
+
+fn click(h: &mut Harness<'static, BatonApp>, label: &str) {
+    h.get_by_label(label).click();
+    h.run();
+}
+
+fn type_into(h: &mut Harness<'static, BatonApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+/// Empties a focused single-line field.
+fn clear_field(h: &mut Harness<'static, BatonApp>, label: &str, len: usize) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_press(Key::End);
+    for _ in 0..len {
+        h.key_press(Key::Backspace);
+    }
+    h.run();
+}
+
+fn open_editor(h: &mut Harness<'static, BatonApp>, node: &str) {
+    h.get_by_label(node).click_secondary();
+    h.run();
+    click(h, "Edit profile…");
+    h.get_by_label_contains("Edit profile:");
+}
+
+/// Clicks Save and waits (frame by frame) until the background save ends.
+fn save(h: &mut Harness<'static, BatonApp>) {
+    click(h, "Save");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        if h.query_by_label_contains("Saved to").is_some() {
+            break;
+        }
+        if let Some(n) = h.query_by_label_contains("Not saved") {
+            panic!("{:?}", n.accesskit_node().label());
+        }
+        assert!(Instant::now() < deadline, "the save never finished");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+}
+
+fn srv1(store: &ProfileStore) -> Computer {
+    store
+        .load()
+        .unwrap()
+        .tree
+        .find_by_name("Srv1")
+        .first()
+        .unwrap()
+        .computer
+        .clone()
+}
+
+#[test]
+fn editor_shows_inherited_values_overrides_saves_and_clears() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let (app, _worker) = app_on(&store);
+    let mut h = harness(app);
+    h.run();
+
+    open_editor(&mut h, "Computer Srv1");
+    h.get_by_label("Edit profile: Computer Srv1");
+    // Effective values and where they come from.
+    h.get_by_label("15985 · inherited from group Lab");
+    h.get_by_label("Domain01\\User01 (ask) · inherited from group Lab");
+    assert_eq!(
+        h.get_all_by_label("set here").count(),
+        1,
+        "ComputerName is set on Srv1"
+    );
+    h.get_by_label("Microsoft.PowerShell · PowerShell default");
+    h.get_by_label("wsman · PowerShell default");
+
+    // Override the port: a bad value is refused with a specific message.
+    click(&mut h, "Override Port");
+    assert_eq!(h.get_all_by_label("set here").count(), 2);
+    type_into(&mut h, "Port", "0");
+    h.get_by_label_contains("Port must be from 1 to 65535, not 159850");
+    assert!(h.get_by_label("Save").accesskit_node().is_disabled());
+    clear_field(&mut h, "Port", 6);
+    type_into(&mut h, "Port", "5986");
+    assert!(h.query_by_label_contains("Port must be").is_none());
+
+    // A bad connection URI and an IdleTimeout out of range, each named.
+    click(&mut h, "Override ConnectionUri");
+    type_into(&mut h, "ConnectionUri", "srv1:5986");
+    h.get_by_label_contains("ConnectionUri \"srv1:5986\" is not valid: it must start with http://");
+    click(&mut h, "Clear ConnectionUri override");
+    click(&mut h, "Override IdleTimeout");
+    type_into(&mut h, "IdleTimeout", "0");
+    h.get_by_label_contains("IdleTimeout must be -1 (the server's default) or from 60000");
+    clear_field(&mut h, "IdleTimeout", 4);
+    type_into(&mut h, "IdleTimeout", "7200000");
+    assert!(!h.get_by_label("Save").accesskit_node().is_disabled());
+
+    save(&mut h);
+    let c = srv1(&store);
+    assert_eq!(c.settings.port, Some(5986));
+    assert_eq!(c.settings.idle_timeout_ms, Some(7_200_000));
+    assert_eq!(c.settings.connection_uri, None);
+    assert_eq!(c.settings.host.as_deref(), Some("127.0.0.11"));
+    let tree = store.load().unwrap().tree;
+    assert_eq!(
+        tree.root.groups[0].settings.port,
+        Some(15985),
+        "the group is untouched"
+    );
+    assert!(
+        store.backup_path().exists(),
+        "saved through the atomic store"
+    );
+    // The console's tree follows the file.
+    assert_eq!(h.state().state.computer("Srv1").unwrap().spec.port, 5986);
+
+    // Clear the override: the inherited value and its source come back.
+    click(&mut h, "Clear Port override");
+    h.get_by_label("15985 · inherited from group Lab");
+    save(&mut h);
+    assert_eq!(srv1(&store).settings.port, None);
+    assert_eq!(srv1(&store).settings.idle_timeout_ms, Some(7_200_000));
+    assert_eq!(h.state().state.computer("Srv1").unwrap().spec.port, 15985);
+
+    // The group's own values are "set here" in its editor.
+    click(&mut h, "Close");
+    assert!(h.query_by_label_contains("Edit profile:").is_none());
+    open_editor(&mut h, "Group Lab");
+    assert_eq!(
+        h.get_all_by_label("set here").count(),
+        2,
+        "Port and Credential"
+    );
+    click(&mut h, "Override UseSSL");
+    click(&mut h, "UseSSL on");
+    save(&mut h);
+    let tree = store.load().unwrap().tree;
+    assert_eq!(tree.root.groups[0].settings.use_ssl, Some(true));
+    click(&mut h, "Close");
+    open_editor(&mut h, "Computer Srv2");
+    h.get_by_label("true · inherited from group Lab");
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn session(computer: &str) -> SessionInfo {
+    SessionInfo {
+        id: 1,
+        name: "ITTask".into(),
+        instance_id: Uuid::new_v4(),
+        computer_name: computer.into(),
+        state: SessionState::Disconnected,
+        configuration_name: "Microsoft.PowerShell".into(),
+        availability: Availability::None,
+        idle_timeout_ms: Some(7_200_000),
+        max_idle_timeout_ms: Some(43_200_000),
+        output_buffering_mode: OutputBufferingMode::Block,
+        disconnected_on: None,
+        expires_on: None,
+        details: ShellDetails::default(),
+        commands: Vec::new(),
+        protocol_version: Some("2.3".into()),
+    }
+}
+
+#[test]
+fn no_password_in_profile_file_export_or_log_after_saving_through_the_ui() {
+    const CONNECT_PASSWORD: &str = "Conn3ct-Pw-4e1d9";
+    const EDITOR_PASSWORD: &str = "Ed1tor-Pw-7c2b5";
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let creds = Arc::new(MemoryStore::new());
+
+    tracing::subscriber::with_default(subscriber, || {
+        // Other tests run in parallel threads without a subscriber: make
+        // tracing re-ask every live subscriber (this one included) about
+        // callsites it may have cached as uninteresting meanwhile.
+        tracing::callsite::rebuild_interest_cache();
+        let (app, worker) = app_on(&store);
+        let saver_store = Arc::clone(&creds);
+        let writer_store = Arc::clone(&creds);
+        let app = app
+            .with_credential_saver(Box::new(move |c| {
+                let id = new_entry_id();
+                tracing::info!(user = %c.user, entry = %id, "saving a credential");
+                saver_store
+                    .set(&id, &c.user, &Secret::new(c.password.expose().to_owned()))
+                    .unwrap();
+            }))
+            .with_keyring_writer(Box::new(move |id, c| {
+                tracing::info!(user = %c.user, entry = %id, "writing a keyring entry");
+                writer_store
+                    .set(&id, &c.user, &Secret::new(c.password.expose().to_owned()))
+                    .unwrap();
+            }));
+        let mut h = harness(app);
+        worker.push(Event::SessionsListed {
+            op: 1,
+            computer: "Srv2".into(),
+            sessions: vec![session("Srv2")],
+        });
+        h.run();
+
+        // The Connect dialog's "Save in keyring".
+        click(&mut h, "Session ITTask on Srv2");
+        h.key_press(Key::Enter);
+        h.run();
+        click(&mut h, "Another user's name and password");
+        type_into(&mut h, "User name", "Domain01\\Admin");
+        type_into(&mut h, "Password", CONNECT_PASSWORD);
+        click(&mut h, "Save in keyring");
+        click(&mut h, "Connect session");
+        assert_eq!(creds.list().unwrap().len(), 1);
+
+        // The editor: a credential with a password saved in the keyring.
+        open_editor(&mut h, "Computer Srv1");
+        click(&mut h, "Override Credential");
+        click(&mut h, "Credential: save a password in the keyring");
+        h.get_by_label_contains("Credential: type the password");
+        type_into(&mut h, "Credential password", EDITOR_PASSWORD);
+        tracing::callsite::rebuild_interest_cache();
+        save(&mut h);
+        click(&mut h, "Close");
+    });
+
+    // The keyring holds both passwords; the profile names the editor's entry.
+    let listed = creds.list().unwrap();
+    assert_eq!(listed.len(), 2);
+    let c = srv1(&store);
+    let cred = c.settings.credential.expect("Srv1 has its own credential");
+    assert_eq!(cred.user, "Domain01\\User01");
+    let entry = cred.entry.expect("the profile names the keyring entry");
+    assert_eq!(creds.get(&entry).unwrap().secret.expose(), EDITOR_PASSWORD);
+
+    let export = dir.path().join("export.toml");
+    baton::cli::admin::profile_export(&store, &export, None).unwrap();
+    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("profile saved"), "the log was captured: {log}");
+    assert!(
+        log.contains("writing a keyring entry") && log.contains(&entry),
+        "{log}"
+    );
+    let files = [
+        std::fs::read_to_string(store.path()).unwrap(),
+        std::fs::read_to_string(store.backup_path()).unwrap(),
+        std::fs::read_to_string(&export).unwrap(),
+    ];
+    assert!(files[0].contains(&entry) && files[2].contains(&entry));
+    for pw in [CONNECT_PASSWORD, EDITOR_PASSWORD] {
+        for (name, text) in ["profile file", "backup", "export"].iter().zip(&files) {
+            assert!(!text.contains(pw), "a password leaked into the {name}");
+        }
+        assert!(!log.contains(pw), "a password leaked into the log");
+    }
+}
+
+#[test]
+fn a_group_editor_imports_an_rdm_export_into_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let (app, _worker) = app_on(&store);
+    let mut h = harness(app);
+    h.run();
+    open_editor(&mut h, "Group Lab");
+    let rdm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store/export.rdm");
+    type_into(&mut h, "Import file", rdm.to_str().unwrap());
+    click(&mut h, "Import into this group");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.query_by_label_contains("Saved to").is_none() {
+        assert!(h.query_by_label_contains("Not saved").is_none());
+        assert!(Instant::now() < deadline, "the import never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+    h.get_by_label_contains("4 computer(s) added");
+    h.get_by_label_contains("passwords not transferred");
+    let tree = store.load().unwrap().tree;
+    let web01 = tree.find_by_name("Web01");
+    assert_eq!(web01[0].group_path, "Lab/Imported/Datacenter/Web");
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(!text.contains("UFMtRW50cnktQ2lwaGVydGV4dC00Mg=="));
+    click(&mut h, "Close");
+    h.get_by_label("Computer Web01");
+}
