@@ -370,3 +370,43 @@ fn a_group_editor_imports_an_rdm_export_into_its_group() {
     click(&mut h, "Close");
     h.get_by_label("Computer Web01");
 }
+
+/// A group's editor exports the group (with what it inherits) to a file the
+/// import reads back; the file names keyring entries, never a password.
+#[test]
+fn a_group_editor_exports_its_group_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let (app, _worker) = app_on(&store);
+    let mut h = harness(app);
+    h.run();
+    open_editor(&mut h, "Group Lab");
+    h.get_by_label("Choose export file…");
+    h.get_by_label("Choose file to import…");
+    let out = dir.path().join("lab-export.toml");
+    type_into(&mut h, "Export file", out.to_str().unwrap());
+    click(&mut h, "Export this group");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.query_by_label_contains("Exported to").is_none() {
+        assert!(h.query_by_label_contains("Not saved").is_none());
+        assert!(Instant::now() < deadline, "the export never finished");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let text = std::fs::read_to_string(&out).unwrap();
+    let (exported, _) = baton::store::profiles::parse_profiles(&text, "export").unwrap();
+    let srv1 = exported.find_by_name("Srv1");
+    assert_eq!(srv1.len(), 1, "{text}");
+    assert_eq!(srv1[0].group_path, "Lab");
+    assert_eq!(exported.find_by_name("Srv2").len(), 1, "{text}");
+    assert!(
+        text.contains("Domain01"),
+        "the credential reference is exported: {text}"
+    );
+    let saved = std::fs::read_to_string(store.path()).unwrap();
+    assert!(
+        saved.contains("Srv1"),
+        "the profile file is unchanged by an export"
+    );
+}

@@ -130,6 +130,27 @@ impl Profiles {
         });
     }
 
+    /// Starts writing the group `node` (with the settings it inherits) as a
+    /// Baton profile file at `path`, atomically; the root exports the whole
+    /// tree. No secret is in it: profiles only name keyring entries.
+    fn start_export(&mut self, node: ProfileId, path: std::path::PathBuf) {
+        self.start(move |store| {
+            let tree = store.load().map_err(|e| e.to_string())?.tree;
+            let text =
+                crate::store::profiles::export(&tree, Some(node)).map_err(|e| e.to_string())?;
+            crate::store::profiles::write_atomic(&path, text.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok((
+                tree,
+                vec![format!(
+                    "Exported to {} ({} bytes, no passwords)",
+                    path.display(),
+                    text.len()
+                )],
+            ))
+        });
+    }
+
     /// Runs `job` on the profile file on a background thread.
     fn start<F>(&mut self, job: F)
     where
@@ -727,6 +748,9 @@ pub struct ProfileEditor {
     status: Status,
     is_group: bool,
     import_path: String,
+    export_path: String,
+    /// A native file dialog in flight: which field it fills, and its answer.
+    browsing: Option<(Browse, mpsc::Receiver<Option<std::path::PathBuf>>)>,
 }
 
 impl ProfileEditor {
@@ -785,6 +809,8 @@ impl ProfileEditor {
             status: Status::Idle,
             is_group: tree.computer(node).is_none(),
             import_path: String::new(),
+            export_path: String::new(),
+            browsing: None,
         };
         ed.refresh();
         Some(ed)
@@ -1010,7 +1036,62 @@ impl ProfileEditor {
                     profiles.start_import(self.node, self.import_path.trim().into());
                     self.status = Status::Saving;
                 }
+                if ui
+                    .add_enabled(self.browsing.is_none(), egui::Button::new("Choose file to import…"))
+                    .clicked()
+                {
+                    self.browsing = Some((Browse::Import, open_file_dialog(Browse::Import)));
+                }
             });
+            ui.horizontal(|ui| {
+                let l = ui.label("Export file");
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.export_path)
+                        .hint_text("a Baton .toml file: this group and what it inherits")
+                        .desired_width(420.0),
+                )
+                .labelled_by(l.id);
+                let can = !self.export_path.trim().is_empty() && !profiles.saving();
+                if ui
+                    .add_enabled(can, egui::Button::new("Export this group"))
+                    .on_hover_text(
+                        "Writes this group's computers and settings; passwords stay in the keyring",
+                    )
+                    .clicked()
+                {
+                    profiles.start_export(self.node, self.export_path.trim().into());
+                    self.status = Status::Saving;
+                }
+                if ui
+                    .add_enabled(
+                        self.browsing.is_none(),
+                        egui::Button::new("Choose export file…"),
+                    )
+                    .clicked()
+                {
+                    self.browsing = Some((Browse::Export, open_file_dialog(Browse::Export)));
+                }
+            });
+            if let Some((which, rx)) = &self.browsing {
+                match rx.try_recv() {
+                    Ok(picked) => {
+                        if let Some(path) = picked {
+                            let text = path.display().to_string();
+                            match which {
+                                Browse::Import => self.import_path = text,
+                                Browse::Export => self.export_path = text,
+                            }
+                        }
+                        self.browsing = None;
+                    }
+                    Err(mpsc::TryRecvError::Empty) => {
+                        ui.label("Waiting for the file dialog…");
+                        ui.ctx()
+                            .request_repaint_after(std::time::Duration::from_millis(200));
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => self.browsing = None,
+                }
+            }
         }
         let mut outcome = EditorOutcome::Open;
         ui.horizontal(|ui| {
@@ -1345,4 +1426,54 @@ mod tests {
         );
         assert_eq!(FIELDS.len(), 33, "every setting of the profile model");
     }
+}
+
+/// Which path field a native file dialog fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Browse {
+    Import,
+    Export,
+}
+
+/// Opens the platform's file dialog (rfd) without blocking the frame: the
+/// dialog is created here, on the UI thread (macOS wants that), and its
+/// answer is awaited on a helper thread. `None` arrives when the user
+/// cancels or no dialog service is available (on Linux, the XDG desktop
+/// portal); the path can always be typed instead.
+fn open_file_dialog(which: Browse) -> mpsc::Receiver<Option<std::path::PathBuf>> {
+    let (tx, rx) = mpsc::channel();
+    let dialog = rfd::AsyncFileDialog::new();
+    type Pending =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
+    let pending: Pending = match which {
+        Browse::Import => Box::pin(
+            dialog
+                .set_title("Import connections")
+                .add_filter(
+                    "Connection files",
+                    &["rdm", "rdg", "xml", "json", "toml", "txt"],
+                )
+                .add_filter("All files", &["*"])
+                .pick_file(),
+        ),
+        Browse::Export => Box::pin(
+            dialog
+                .set_title("Export profiles")
+                .set_file_name("baton-profiles.toml")
+                .add_filter("Baton profiles", &["toml"])
+                .save_file(),
+        ),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("baton-file-dialog".into())
+        .spawn(move || {
+            let picked = pollster::block_on(pending).map(|h| h.path().to_path_buf());
+            let _ = tx.send(picked);
+        });
+    if spawned.is_err() {
+        let (tx, rx) = mpsc::channel();
+        let _ = tx.send(None);
+        return rx;
+    }
+    rx
 }
