@@ -735,7 +735,7 @@ async fn cli_proxy_credential_reaches_the_proxy() {
     }
 
     // A wrong proxy password: the proxy's refusal, naming the proxy user.
-    let (ok, out, err) = baton_cli(line, &proxy, "wrong-password").await;
+    let (ok, out, err) = baton_cli(line.clone(), &proxy, "wrong-password").await;
     assert!(!ok, "{out}{err}");
     assert!(!out.contains("through the proxy"), "{out}");
     assert!(err.contains("proxy credential of proxyuser"), "{err}");
@@ -745,5 +745,15 @@ async fn cli_proxy_credential_reaches_the_proxy() {
             "{text}"
         );
     }
+
+    // No proxy password anywhere (and no terminal to ask on): said so,
+    // naming the variable, before anything is sent.
+    let (ok, _, err) = baton_cli(line, &proxy, "").await;
+    assert!(!ok);
+    assert!(
+        err.contains("No password for proxy user proxyuser")
+            && err.contains("BATON_PROXY_PASSWORD"),
+        "{err}"
+    );
     running.stop().await;
 }

@@ -1076,7 +1076,7 @@ impl Shell {
     /// The password of a `-ProxyCredential` user: `BATON_PROXY_PASSWORD`,
     /// else a prompt on the terminal.
     fn proxy_password_for(&mut self, command: &str, user: &str) -> Result<Credential, CmdError> {
-        self.password_from(command, user, "BATON_PROXY_PASSWORD", "proxy ")
+        self.password_from(command, user, "BATON_PROXY_PASSWORD", "proxy user ")
     }
 
     fn password_from(
@@ -1097,7 +1097,10 @@ impl Shell {
                 .map(|(_, p)| p.clone()),
             Passwords::Environment => match std::env::var(variable) {
                 Ok(p) if !p.is_empty() => Some(p),
-                _ => prompt_password(&format!("{kind}{user}")),
+                _ => prompt_password(&format!(
+                    "{}{user}",
+                    if kind.is_empty() { "user " } else { kind }
+                )),
             },
         };
         match pw {
@@ -3006,15 +3009,15 @@ fn configuration_query(script: &str) -> Option<String> {
     }
 }
 
-/// Asks for a password on the terminal without echo; None when stdin is
-/// not a terminal.
-fn prompt_password(user: &str) -> Option<String> {
+/// Asks on the terminal for the password of `whom` (`user DOMAIN\name`, `proxy user name`)
+/// without echo; None when stdin is not a terminal.
+fn prompt_password(whom: &str) -> Option<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return None;
     }
     let mut err = std::io::stderr();
-    let _ = write!(err, "Password for user {user}: ");
+    let _ = write!(err, "Password for {whom}: ");
     let _ = err.flush();
     let echo_off = set_echo(false);
     let mut line = String::new();
