@@ -127,6 +127,9 @@ enum Mode {
         /// Listen with HTTPS and a self-signed certificate (clients need SkipCACheck or to trust it).
         #[arg(long)]
         https: bool,
+        /// Accept CredSSP on every computer (Enable-WSManCredSSP -Role Server; off by default, as on Windows).
+        #[arg(long)]
+        credssp: bool,
         /// Run the lab clock this many times faster (idle timeouts in seconds).
         #[arg(long, value_name = "FACTOR")]
         time_scale: Option<f64>,
@@ -158,6 +161,7 @@ fn main() -> ExitCode {
             basic,
             allow_unencrypted,
             https,
+            credssp,
             time_scale,
             no_profiles,
         }) => lab_mode(
@@ -165,7 +169,7 @@ fn main() -> ExitCode {
             users,
             user,
             ephemeral_ports,
-            (basic, allow_unencrypted, https),
+            (basic, allow_unencrypted, https, credssp),
             time_scale,
             no_profiles,
         ),
@@ -281,7 +285,7 @@ fn lab_mode(
     users: Option<PathBuf>,
     user: Vec<String>,
     ephemeral: bool,
-    (basic, allow_unencrypted, https): (bool, bool, bool),
+    (basic, allow_unencrypted, https, credssp): (bool, bool, bool, bool),
     time_scale: Option<f64>,
     no_profiles: bool,
 ) -> ExitCode {
@@ -334,6 +338,11 @@ fn lab_mode(
     cfg.basic |= basic;
     cfg.allow_unencrypted |= allow_unencrypted;
     cfg.https |= https;
+    if credssp {
+        for c in &mut cfg.computers {
+            c.credssp = true;
+        }
+    }
     if let Some(t) = time_scale {
         if !(t.is_finite() && t > 0.0) {
             return fail("--time-scale must be a positive number".into());
@@ -609,5 +618,23 @@ mod man_pages {
                 "installer/linux/man/{name} differs from the CLI; regenerate it with BATON_WRITE_MAN=1 cargo test --bin baton man_pages"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod lab_flags {
+    use clap::Parser;
+
+    #[test]
+    fn lab_credssp_flag_parses_and_defaults_off() {
+        let credssp = |args: &[&str]| match super::Cli::try_parse_from(args) {
+            Ok(super::Cli {
+                mode: Some(super::Mode::Lab { credssp, .. }),
+                ..
+            }) => credssp,
+            _ => panic!("not the lab mode: {args:?}"),
+        };
+        assert!(credssp(&["baton", "lab", "--credssp", "--ephemeral-ports"]));
+        assert!(!credssp(&["baton", "lab"]));
     }
 }

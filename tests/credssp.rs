@@ -1,7 +1,8 @@
 //! CredSSP against the lab (which, like a default Windows server, refuses
 //! it) and client-certificate authentication over HTTPS against the lab's
-//! listener with WinRM-style certificate mappings. CredSSP against a real
-//! acceptor (pyspnego's) is in `auth.rs`.
+//! listener with WinRM-style certificate mappings, both also switched on
+//! from a lab file. CredSSP against a real acceptor (pyspnego's) is in
+//! `auth.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -143,6 +144,8 @@ struct Ca {
     params: CertificateParams,
     key: KeyPair,
     der: CertificateDer<'static>,
+    /// The CA certificate as PEM (for a lab file's `certificate_authorities`).
+    pem: String,
 }
 
 impl Ca {
@@ -151,8 +154,15 @@ impl Ca {
         params.distinguished_name.push(DnType::CommonName, name);
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let key = KeyPair::generate().unwrap();
-        let der = params.self_signed(&key).unwrap().der().clone();
-        Ca { params, key, der }
+        let cert = params.self_signed(&key).unwrap();
+        let der = cert.der().clone();
+        let pem = cert.pem();
+        Ca {
+            params,
+            key,
+            der,
+            pem,
+        }
     }
 
     fn thumbprint(&self) -> String {
@@ -410,4 +420,118 @@ fn certificate_names_reads_upn_email_and_common_name() {
     assert_eq!(names.issuer, ca_names.subject);
     assert!(certificate_names(b"\x30\x00").is_none());
     assert!(certificate_names(&[]).is_none());
+}
+
+/// A lab file's `credssp = true` and `[[computers.certificate_mappings]]`
+/// reach the listeners: Srv1 accepts CredSSP and the mapped certificate,
+/// Srv2 (defaults) refuses both, and bad mappings are refused at load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lab_file_switches_credssp_and_certificate_mappings_on() {
+    use baton::lab::{self, LabConfig, Ports};
+    use baton::model::{AuthMechanism, ConnectionSpec, Credential};
+    use baton::worker::remote::{HttpExtras, Remote, RemoteError, Session};
+    use uuid::Uuid;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("Baton Lab CA");
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&ca_path, &ca.pem).unwrap();
+    let cert_path = dir.path().join("user01.pem");
+    std::fs::write(&cert_path, ca.issue("user01@domain01.example")).unwrap();
+    let lab_toml = |mapping_user: &str, thumb: &str, https: bool| {
+        format!(
+            r#"https = {https}
+[[users]]
+name = 'Domain01\User01'
+password = 'Tech-P@ss1'
+
+[[computers]]
+name = "Srv1"
+credssp = true
+certificate_authorities = [{ca:?}]
+[[computers.certificate_mappings]]
+subject = "user01@domain01.example"
+issuer_thumbprint = "{thumb}"
+user = '{mapping_user}'
+
+[[computers]]
+name = "Srv2"
+
+[[configurations]]
+name = "Microsoft.PowerShell"
+"#,
+            ca = ca_path.display().to_string()
+        )
+    };
+    let thumb = ca.thumbprint();
+
+    // Bad mappings are refused when the file loads, each with its reason.
+    for (text, reason) in [
+        (lab_toml("Domain01\\Nobody", &thumb, true), "unknown user"),
+        (lab_toml("Domain01\\User01", "12AB", true), "40 hex digits"),
+        (lab_toml("Domain01\\User01", &thumb, false), "https = true"),
+    ] {
+        let e = LabConfig::from_toml(&text).unwrap_err().to_string();
+        assert!(e.contains(reason), "{e}");
+    }
+
+    let config = LabConfig::from_toml(&lab_toml("Domain01\\User01", &thumb, true)).unwrap();
+    assert!(config.computers[0].credssp && !config.computers[1].credssp);
+    assert_eq!(config.computers[0].certificate_mappings.len(), 1);
+    let running = lab::start(&config, Ports::Ephemeral).await.unwrap();
+    let url = |name: &str| {
+        running
+            .endpoints
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, u)| u.clone())
+            .unwrap()
+    };
+    let spec = |name: &str, auth: AuthMechanism, cert: Option<&std::path::Path>| ConnectionSpec {
+        connection_uri: Some(url(name)),
+        skip_ca_check: true,
+        skip_cn_check: true,
+        authentication: auth,
+        certificate_thumbprint: cert.map(|p| p.display().to_string()),
+        ..ConnectionSpec::for_computer("127.0.0.1")
+    };
+    let tech = Credential::new("Domain01\\User01", "Tech-P@ss1");
+    let open = |spec: ConnectionSpec, cred: Credential| async move {
+        let remote = Arc::new(
+            Remote::http_with("Srv", spec, &cred, Uuid::new_v4(), &HttpExtras::default()).unwrap(),
+        );
+        let mut s = Session::create(remote, None, None).await?;
+        let user = s.info.owner.clone().unwrap_or_default();
+        s.delete().await?;
+        Ok::<String, RemoteError>(user)
+    };
+
+    // CredSSP: accepted by Srv1, refused by Srv2 as by a default server.
+    let user = open(spec("Srv1", AuthMechanism::Credssp, None), tech.clone())
+        .await
+        .unwrap();
+    assert!(user.eq_ignore_ascii_case("Domain01\\User01"), "{user}");
+    let e = open(spec("Srv2", AuthMechanism::Credssp, None), tech.clone())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not accept CredSSP"), "{e}");
+
+    // The mapped client certificate logs on as its user on Srv1 only.
+    let certificate = Credential::new("certificate", "");
+    let user = open(
+        spec("Srv1", AuthMechanism::Default, Some(&cert_path)),
+        certificate.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(user.eq_ignore_ascii_case("Domain01\\User01"), "{user}");
+    let refused = open(
+        spec("Srv2", AuthMechanism::Default, Some(&cert_path)),
+        certificate,
+    )
+    .await;
+    let e = refused.unwrap_err().to_string();
+    assert!(e.contains("Service\\Auth\\Certificate"), "{e}");
+    running.stop().await;
 }

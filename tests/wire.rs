@@ -673,3 +673,87 @@ async fn negotiate_proxy_authentication_once_per_tunnel() {
     assert!(err.to_string().contains("Corp\\ProxyUser"), "{err}");
     running.stop().await;
 }
+
+/// Runs `baton -c line` with the system proxy `proxy` and the passwords in
+/// the environment; (exit status success, stdout, stderr).
+async fn baton_cli(
+    line: String,
+    proxy: &Tinyproxy,
+    proxy_password: &str,
+) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.arg("-c")
+        .arg(&line)
+        .env("BATON_PROFILES", dir.path().join("profiles.toml"))
+        .env("HTTPS_PROXY", proxy.url())
+        .env("BATON_PASSWORD", TECH.1)
+        .env("BATON_PROXY_PASSWORD", proxy_password)
+        .env_remove("https_proxy")
+        .env_remove("no_proxy")
+        .env_remove("NO_PROXY")
+        .stdin(Stdio::null());
+    // A generous deadline turns a hang into a failure.
+    let out = tokio::time::timeout(
+        Duration::from_secs(300),
+        tokio::task::spawn_blocking(move || cmd.output()),
+    )
+    .await
+    .expect("baton -c finishes")
+    .expect("the waiting task ends")
+    .expect("baton runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("PS> {line}\n{stdout}{stderr}");
+    (out.status.success(), stdout, stderr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_proxy_credential_reaches_the_proxy() {
+    let proxy = Tinyproxy::start();
+    let (running, url) = lab_with(|c| c.https = true).await;
+    let lab_port = url
+        .trim_start_matches("https://127.0.0.1:")
+        .trim_end_matches("/wsman")
+        .to_owned();
+    let line = format!(
+        "Invoke-Command -ConnectionUri {url} -Credential {} -SessionOption (New-PSSessionOption -SkipCACheck -SkipCNCheck -ProxyAccessType IEConfig -ProxyAuthentication Basic -ProxyCredential {PROXY_USER}) -ScriptBlock {{ 'through the proxy' }}",
+        TECH.0
+    );
+
+    // The right proxy password (BATON_PROXY_PASSWORD): through the tunnel.
+    let before = proxy.log_lines(&format!("CONNECT 127.0.0.1:{lab_port}"));
+    let (ok, out, err) = baton_cli(line.clone(), &proxy, PROXY_PASSWORD).await;
+    assert!(ok, "{out}{err}");
+    assert_eq!(out.trim(), "through the proxy", "{err}");
+    assert!(proxy.log_lines(&format!("CONNECT 127.0.0.1:{lab_port}")) > before);
+    for text in [&out, &err] {
+        assert!(
+            !text.contains(PROXY_PASSWORD) && !text.contains(TECH.1),
+            "{text}"
+        );
+    }
+
+    // A wrong proxy password: the proxy's refusal, naming the proxy user.
+    let (ok, out, err) = baton_cli(line.clone(), &proxy, "wrong-password").await;
+    assert!(!ok, "{out}{err}");
+    assert!(!out.contains("through the proxy"), "{out}");
+    assert!(err.contains("proxy credential of proxyuser"), "{err}");
+    for text in [&out, &err] {
+        assert!(
+            !text.contains("wrong-password") && !text.contains(TECH.1),
+            "{text}"
+        );
+    }
+
+    // No proxy password anywhere (and no terminal to ask on): said so,
+    // naming the variable, before anything is sent.
+    let (ok, _, err) = baton_cli(line, &proxy, "").await;
+    assert!(!ok);
+    assert!(
+        err.contains("No password for proxy user proxyuser")
+            && err.contains("BATON_PROXY_PASSWORD"),
+        "{err}"
+    );
+    running.stop().await;
+}

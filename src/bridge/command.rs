@@ -23,6 +23,9 @@ pub struct ComputerRef {
     pub name: String,
     pub spec: ConnectionSpec,
     pub credential: CredentialChoice,
+    /// `-ProxyCredential` (or the profile's proxy credential): the user the
+    /// proxy server authenticates; None = no proxy credential.
+    pub proxy_credential: Option<CredentialChoice>,
 }
 
 impl ComputerRef {
@@ -32,7 +35,14 @@ impl ComputerRef {
             name: name.to_owned(),
             spec,
             credential,
+            proxy_credential: None,
         }
+    }
+
+    /// The same computer with a proxy credential.
+    pub fn with_proxy_credential(mut self, proxy: Option<CredentialChoice>) -> Self {
+        self.proxy_credential = proxy;
+        self
     }
 }
 

@@ -19,8 +19,10 @@
 //! Passwords never come from arguments: `-Credential DOMAIN\user` takes the
 //! secret from the saved credential store when the computer's profile names
 //! that user with a saved entry, else from the `BATON_PASSWORD` environment
-//! variable, else from a prompt on the terminal (without echo). They are never
-//! printed or logged.
+//! variable, else from a prompt on the terminal (without echo). The
+//! `-ProxyCredential` of `New-PSSessionOption` (or a profile's proxy
+//! credential) is found the same way, with `BATON_PROXY_PASSWORD`. They are
+//! never printed or logged.
 
 // A command error is built once per failed command and printed at once;
 // boxing it would only add noise at every construction site.
@@ -1055,8 +1057,36 @@ impl Shell {
         }
     }
 
+    /// The user of `-ProxyCredential` in the session option, if any.
+    fn proxy_user(
+        &mut self,
+        command: &str,
+        options: &Option<SessionOptions>,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<Option<String>, CmdError> {
+        let arg = options.as_ref().and_then(|o| o.proxy_credential.clone());
+        self.credential_user(command, &arg, out, err)
+    }
+
     fn password_for(&mut self, command: &str, user: &str) -> Result<Credential, CmdError> {
-        let k = user.to_ascii_lowercase();
+        self.password_from(command, user, "BATON_PASSWORD", "")
+    }
+
+    /// The password of a `-ProxyCredential` user: `BATON_PROXY_PASSWORD`,
+    /// else a prompt on the terminal.
+    fn proxy_password_for(&mut self, command: &str, user: &str) -> Result<Credential, CmdError> {
+        self.password_from(command, user, "BATON_PROXY_PASSWORD", "proxy user ")
+    }
+
+    fn password_from(
+        &mut self,
+        command: &str,
+        user: &str,
+        variable: &str,
+        kind: &str,
+    ) -> Result<Credential, CmdError> {
+        let k = format!("{kind}{}", user.to_ascii_lowercase());
         if let Some(c) = self.prompted.get(&k) {
             return Ok(c.clone());
         }
@@ -1065,9 +1095,12 @@ impl Shell {
                 .iter()
                 .find(|(u, _)| u.eq_ignore_ascii_case(user))
                 .map(|(_, p)| p.clone()),
-            Passwords::Environment => match std::env::var("BATON_PASSWORD") {
+            Passwords::Environment => match std::env::var(variable) {
                 Ok(p) if !p.is_empty() => Some(p),
-                _ => prompt_password(user),
+                _ => prompt_password(&format!(
+                    "{}{user}",
+                    if kind.is_empty() { "user " } else { kind }
+                )),
             },
         };
         match pw {
@@ -1079,7 +1112,7 @@ impl Shell {
             None => Err(CmdError {
                 command: command.to_owned(),
                 message: format!(
-                    "No password for {user}: set the BATON_PASSWORD environment variable, or run baton in a terminal to be asked for it (a password is never taken from the command line)."
+                    "No password for {kind}{user}: set the {variable} environment variable, or run baton in a terminal to be asked for it (a password is never taken from the command line)."
                 ),
                 category: "InvalidArgument",
                 target: ":".into(),
@@ -1147,12 +1180,36 @@ impl Shell {
             },
             (None, None) => CredentialChoice::Implicit,
         };
+        // -ProxyCredential: the saved entry when the profile's proxy
+        // credential names the same user, else a password as for -Credential.
+        let proxy_credential = match (&conn.proxy_user, &resolved.proxy_credential) {
+            (Some(u), Some(r)) if r.user.eq_ignore_ascii_case(u) && r.entry.is_some() => {
+                Some(CredentialChoice::Saved {
+                    entry_id: r.entry.clone().unwrap_or_default(),
+                    user: r.user.clone(),
+                })
+            }
+            (Some(u), _) => {
+                spec.proxy_user = Some(u.clone());
+                Some(CredentialChoice::Once(self.proxy_password_for(command, u)?))
+            }
+            (None, Some(r)) => match &r.entry {
+                Some(e) => Some(CredentialChoice::Saved {
+                    entry_id: e.clone(),
+                    user: r.user.clone(),
+                }),
+                None => Some(CredentialChoice::Once(
+                    self.proxy_password_for(command, &r.user.clone())?,
+                )),
+            },
+            (None, None) => None,
+        };
         let shown = if uri.is_some() && resolved.group_path.is_empty() {
             spec.computer_name.clone()
         } else {
             resolved.name.clone()
         };
-        Ok(ComputerRef::new(&shown, spec, credential))
+        Ok(ComputerRef::new(&shown, spec, credential).with_proxy_credential(proxy_credential))
     }
 
     fn conn_params(
@@ -1193,6 +1250,7 @@ impl Shell {
             user: self.credential_user(command, &c.credential, out, err)?,
             ..ConnParams::default()
         };
+        p.proxy_user = self.proxy_user(command, &p.options, out, err)?;
         let targets = match &c.target {
             RemoteTarget::ComputerName {
                 names,
@@ -2234,6 +2292,7 @@ impl Shell {
         )?;
         let options = self.options_of(cmdlet, &w.session_option, out, err)?;
         let user = self.credential_user(cmdlet, &w.credential, out, err)?;
+        let proxy_user = self.proxy_user(cmdlet, &options, out, err)?;
         let p = ConnParams {
             port: port.and_then(|x| u16::try_from(x).ok()),
             use_ssl: w.use_ssl,
@@ -2241,6 +2300,7 @@ impl Shell {
             certificate_thumbprint: thumb,
             options,
             user,
+            proxy_user,
             ..ConnParams::default()
         };
         let target = name
@@ -2371,6 +2431,8 @@ struct ConnParams {
     certificate_thumbprint: Option<String>,
     options: Option<SessionOptions>,
     user: Option<String>,
+    /// The user of the session option's `-ProxyCredential`.
+    proxy_user: Option<String>,
     /// `-AllowRedirection` (with `-ConnectionUri`).
     allow_redirection: bool,
 }
@@ -2947,15 +3009,15 @@ fn configuration_query(script: &str) -> Option<String> {
     }
 }
 
-/// Asks for a password on the terminal without echo; None when stdin is
-/// not a terminal.
-fn prompt_password(user: &str) -> Option<String> {
+/// Asks on the terminal for the password of `whom` (`user DOMAIN\name`, `proxy user name`)
+/// without echo; None when stdin is not a terminal.
+fn prompt_password(whom: &str) -> Option<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return None;
     }
     let mut err = std::io::stderr();
-    let _ = write!(err, "Password for user {user}: ");
+    let _ = write!(err, "Password for {whom}: ");
     let _ = err.flush();
     let echo_off = set_echo(false);
     let mut line = String::new();

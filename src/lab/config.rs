@@ -68,6 +68,31 @@ pub struct ComputerConfig {
     pub address: String,
     #[serde(default = "http_port")]
     pub port: u16,
+    /// `Service\Auth\CredSSP` (off, as on Windows until
+    /// `Enable-WSManCredSSP -Role Server`).
+    #[serde(default)]
+    pub credssp: bool,
+    /// `WSMan:\localhost\ClientCertificate`: client certificates that log
+    /// on as a user (HTTPS labs only; `Service\Auth\Certificate` is on when
+    /// there is one).
+    #[serde(default)]
+    pub certificate_mappings: Vec<CertificateMappingConfig>,
+    /// PEM files of the CA certificates that issue the mapped client
+    /// certificates (the TLS listener asks for certificates they issued).
+    #[serde(default)]
+    pub certificate_authorities: Vec<String>,
+}
+
+/// One client-certificate mapping of a computer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateMappingConfig {
+    /// The certificate's UPN, e-mail or DNS name, or its subject common name.
+    pub subject: String,
+    /// SHA-1 thumbprint of the issuing CA certificate (40 hex digits).
+    pub issuer_thumbprint: String,
+    /// The lab user it logs on as (`DOMAIN\name`).
+    pub user: String,
 }
 
 fn loopback() -> String {
@@ -209,6 +234,38 @@ impl LabConfig {
                     "user {:?} must be written DOMAIN\\name and have a password",
                     u.name
                 )));
+            }
+        }
+        for c in &self.computers {
+            if !c.certificate_mappings.is_empty() && !self.https {
+                return Err(LabConfigError(format!(
+                    "computer {} has certificate mappings: they need https = true",
+                    c.name
+                )));
+            }
+            if !c.certificate_mappings.is_empty() && c.certificate_authorities.is_empty() {
+                return Err(LabConfigError(format!(
+                    "computer {} has certificate mappings but no certificate_authorities (the PEM files of their issuers)",
+                    c.name
+                )));
+            }
+            for m in &c.certificate_mappings {
+                if crate::transport::tls::normalize_thumbprint(&m.issuer_thumbprint).is_none() {
+                    return Err(LabConfigError(format!(
+                        "computer {}: the mapping of {} has issuer_thumbprint {:?}; give the CA's SHA-1 thumbprint (40 hex digits)",
+                        c.name, m.subject, m.issuer_thumbprint
+                    )));
+                }
+                if !self
+                    .users
+                    .iter()
+                    .any(|u| u.name.eq_ignore_ascii_case(&m.user))
+                {
+                    return Err(LabConfigError(format!(
+                        "computer {}: the mapping of {} names an unknown user {}",
+                        c.name, m.subject, m.user
+                    )));
+                }
             }
         }
         for s in &self.sessions {

@@ -224,7 +224,7 @@ impl RunningLab {
 /// Builds `config` and starts one listener per computer.
 pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, String> {
     let built = build(config)?;
-    let settings = ListenerSettings {
+    let common = ListenerSettings {
         users: built.users.clone(),
         allow_basic: config.basic,
         allow_unencrypted: config.allow_unencrypted,
@@ -233,6 +233,7 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
     let mut listeners = Vec::new();
     let mut endpoints = Vec::new();
     for (c, computer) in config.computers.iter().zip(&built.computers) {
+        let settings = computer_settings(&common, c)?;
         let addr: SocketAddr = match ports {
             Ports::Configured => format!("{}:{}", c.address, c.port)
                 .parse()
@@ -245,10 +246,14 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
                 addr.ip().to_string(),
                 c.name.clone(),
             ];
-            let (tls, _cert) = tls::self_signed(&names)?;
-            listener::serve_https(addr, settings.clone(), computer.service.clone(), tls).await
+            let (tls, _cert) = if settings.certificate_issuers.is_empty() {
+                tls::self_signed(&names)?
+            } else {
+                tls::self_signed_with_client_certificates(&names, &settings.certificate_issuers)?
+            };
+            listener::serve_https(addr, settings, computer.service.clone(), tls).await
         } else {
-            listener::serve_http(addr, settings.clone(), computer.service.clone()).await
+            listener::serve_http(addr, settings, computer.service.clone()).await
         }
         .map_err(|e| format!("{} cannot listen on {addr}: {e}", c.name))?;
         let scheme = if config.https { "https" } else { "http" };
@@ -267,5 +272,45 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
         endpoints,
         listeners,
         ticker,
+    })
+}
+
+/// The listener settings of one computer: the lab's, with its CredSSP
+/// switch and client-certificate mappings (their CAs read from PEM files).
+fn computer_settings(
+    common: &ListenerSettings,
+    c: &config::ComputerConfig,
+) -> Result<ListenerSettings, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let mut issuers = Vec::new();
+    for path in &c.certificate_authorities {
+        let data = std::fs::read(path)
+            .map_err(|e| format!("{}: cannot read the CA certificate {path}: {e}", c.name))?;
+        let before = issuers.len();
+        for cert in CertificateDer::pem_slice_iter(&data) {
+            issuers.push(
+                cert.map_err(|_| format!("{}: {path} is not a PEM certificate file", c.name))?,
+            );
+        }
+        if issuers.len() == before {
+            return Err(format!("{}: {path} holds no PEM certificate", c.name));
+        }
+    }
+    let mappings = c
+        .certificate_mappings
+        .iter()
+        .map(|m| tls::CertificateMapping {
+            subject: m.subject.clone(),
+            issuer_thumbprint: crate::transport::tls::normalize_thumbprint(&m.issuer_thumbprint)
+                .unwrap_or_else(|| m.issuer_thumbprint.clone()),
+            user: m.user.clone(),
+        })
+        .collect();
+    Ok(ListenerSettings {
+        allow_credssp: c.credssp,
+        certificate_mappings: mappings,
+        certificate_issuers: issuers,
+        ..common.clone()
     })
 }

@@ -16,6 +16,9 @@ pub struct ResolvedComputer {
     pub spec: ConnectionSpec,
     /// The credential the profile names (user and keyring entry), if any.
     pub credential: Option<CredentialRef>,
+    /// The proxy credential the profile names (user and keyring entry), if
+    /// any; its user is also `spec.proxy_user`.
+    pub proxy_credential: Option<CredentialRef>,
 }
 
 /// The resolved connection settings of profile settings.
@@ -88,6 +91,7 @@ pub fn all(tree: &ProfileTree) -> Vec<ResolvedComputer> {
                 group_path: e.group_path.clone(),
                 spec: spec_from(&e.computer.name, &eff),
                 credential: eff.credential.value.clone(),
+                proxy_credential: eff.proxy_credential.value.clone(),
             })
         })
         .collect()
@@ -104,6 +108,7 @@ pub fn computer(tree: &ProfileTree, name: &str) -> ResolvedComputer {
             group_path: e.group_path.clone(),
             spec: spec_from(&e.computer.name, &eff),
             credential: eff.credential.value.clone(),
+            proxy_credential: eff.proxy_credential.value.clone(),
         };
     }
     ResolvedComputer {
@@ -111,6 +116,7 @@ pub fn computer(tree: &ProfileTree, name: &str) -> ResolvedComputer {
         group_path: String::new(),
         spec: ConnectionSpec::for_computer(name),
         credential: None,
+        proxy_credential: None,
     }
 }
 
@@ -137,5 +143,22 @@ mod tests {
         let other = computer(&tree, "Server01");
         assert_eq!(other.spec.url(), "http://Server01:5985/wsman");
         assert_eq!(all(&tree).len(), 1);
+    }
+
+    #[test]
+    fn a_profile_proxy_credential_names_its_user_and_keyring_entry() {
+        let mut srv = Computer::new("Srv1");
+        srv.settings.proxy_credential = Some(CredentialRef {
+            user: "Corp\\ProxyUser".into(),
+            entry: Some("proxy-entry".into()),
+        });
+        let mut root = Group::new("");
+        root.computers.push(srv);
+        let tree = ProfileTree { root };
+        let r = computer(&tree, "Srv1");
+        assert_eq!(r.spec.proxy_user.as_deref(), Some("Corp\\ProxyUser"));
+        let p = r.proxy_credential.expect("the proxy credential");
+        assert_eq!(p.entry.as_deref(), Some("proxy-entry"));
+        assert!(computer(&tree, "Other").proxy_credential.is_none());
     }
 }

@@ -249,23 +249,7 @@ impl Worker {
     fn credential(&self, computer: &ComputerRef) -> Result<Credential, UserError> {
         match &computer.credential {
             CredentialChoice::Once(c) => Ok(c.clone()),
-            CredentialChoice::Saved { entry_id, user } => {
-                let store = self.config.credentials.as_ref().ok_or_else(|| {
-                    plain_error(
-                        format!("No password for {user}"),
-                        "no credential store is available",
-                        Some("Enter the password for this action."),
-                    )
-                })?;
-                let stored = store.get(entry_id).map_err(|e| {
-                    plain_error(
-                        format!("The saved credential of {user} cannot be read"),
-                        e.to_string(),
-                        Some("Save the credential again, or enter the password for this action."),
-                    )
-                })?;
-                Ok(Credential::new(stored.user.clone(), stored.secret.expose()))
-            }
+            CredentialChoice::Saved { entry_id, user } => self.saved_credential(entry_id, user),
             // -CertificateThumbprint: the client certificate is the credential.
             CredentialChoice::Implicit
                 if computer
@@ -286,9 +270,46 @@ impl Worker {
         }
     }
 
+    /// A credential from the saved credential store.
+    fn saved_credential(&self, entry_id: &str, user: &str) -> Result<Credential, UserError> {
+        let store = self.config.credentials.as_ref().ok_or_else(|| {
+            plain_error(
+                format!("No password for {user}"),
+                "no credential store is available",
+                Some("Enter the password for this action."),
+            )
+        })?;
+        let stored = store.get(entry_id).map_err(|e| {
+            plain_error(
+                format!("The saved credential of {user} cannot be read"),
+                e.to_string(),
+                Some("Save the credential again, or enter the password for this action."),
+            )
+        })?;
+        Ok(Credential::new(stored.user.clone(), stored.secret.expose()))
+    }
+
+    /// The proxy credential of `computer`, looked up as its user credential.
+    fn proxy_credential(&self, computer: &ComputerRef) -> Result<Option<Credential>, UserError> {
+        match &computer.proxy_credential {
+            None | Some(CredentialChoice::Implicit) => Ok(None),
+            Some(CredentialChoice::Once(c)) => Ok(Some(c.clone())),
+            Some(CredentialChoice::Saved { entry_id, user }) => {
+                self.saved_credential(entry_id, user).map(Some)
+            }
+        }
+    }
+
     fn remote(&self, computer: &ComputerRef) -> Result<Arc<Remote>, UserError> {
         let cred = self.credential(computer)?;
-        let k = (key(&computer.name), cred.user.to_ascii_lowercase());
+        let proxy = self.proxy_credential(computer)?;
+        // One client session per computer, user and proxy user.
+        let mut who = cred.user.to_ascii_lowercase();
+        if let Some(p) = &proxy {
+            who.push('\n');
+            who.push_str(&p.user.to_ascii_lowercase());
+        }
+        let k = (key(&computer.name), who);
         if let Some(r) = lock(&self.remotes).get(&k) {
             return Ok(r.clone());
         }
@@ -302,7 +323,16 @@ impl Worker {
                 &cred,
                 session_id,
             ),
-            None => Remote::http(&computer.name, computer.spec.clone(), &cred, session_id),
+            None => Remote::http_with(
+                &computer.name,
+                computer.spec.clone(),
+                &cred,
+                session_id,
+                &crate::worker::remote::HttpExtras {
+                    proxy_credential: proxy,
+                    ..crate::worker::remote::HttpExtras::from_env()
+                },
+            ),
         }
         .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
         let r = Arc::new(r);
