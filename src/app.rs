@@ -68,10 +68,23 @@ pub fn inventory(tree: &ProfileTree) -> Vec<GroupNode> {
         } else {
             c.group_path.clone()
         };
+        // A proxy password is only ever a keyring entry; without one the
+        // worker asks for it (or reports that it is missing) when it connects.
+        let proxy_credential = match &c.proxy_credential {
+            Some(CredentialRef {
+                user,
+                entry: Some(id),
+            }) => Some(CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            }),
+            _ => None,
+        };
         groups.entry(group).or_default().push(ComputerNode {
             name: c.name,
             spec: c.spec,
             credential,
+            proxy_credential,
         });
     }
     groups
@@ -104,6 +117,7 @@ pub fn demo_inventory(running: &lab::RunningLab) -> Vec<GroupNode> {
                     ..ConnectionSpec::for_computer(name)
                 },
                 credential: credential.clone(),
+                proxy_credential: None,
             })
             .collect(),
     }]
@@ -210,5 +224,55 @@ async fn wait_for_stop() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::profile::{Computer, Group};
+
+    /// The console's computers carry the profile's credential and proxy
+    /// credential (keyring entries) to the worker.
+    #[test]
+    fn inventory_passes_the_profile_credentials_to_the_worker() {
+        let mut lab = Group::new("Lab");
+        lab.settings.credential = Some(CredentialRef {
+            user: "Domain01\\User01".into(),
+            entry: Some("e1".into()),
+        });
+        lab.settings.proxy_credential = Some(CredentialRef {
+            user: "proxyuser".into(),
+            entry: Some("p1".into()),
+        });
+        lab.computers.push(Computer::new("Srv1"));
+        let mut other = Computer::new("Srv2");
+        other.settings.proxy_credential = Some(CredentialRef {
+            user: "nobody".into(),
+            entry: None,
+        });
+        lab.computers.push(other);
+        let mut tree = ProfileTree::default();
+        tree.root.groups.push(lab);
+        let groups = inventory(&tree);
+        let lab = groups.iter().find(|g| g.name == "Lab").expect("group Lab");
+        let srv1 = lab.computers.iter().find(|c| c.name == "Srv1").unwrap();
+        let r = srv1.computer_ref();
+        assert_eq!(
+            r.credential,
+            CredentialChoice::Saved {
+                entry_id: "e1".into(),
+                user: "Domain01\\User01".into()
+            }
+        );
+        assert_eq!(
+            r.proxy_credential,
+            Some(CredentialChoice::Saved {
+                entry_id: "p1".into(),
+                user: "proxyuser".into()
+            })
+        );
+        let srv2 = lab.computers.iter().find(|c| c.name == "Srv2").unwrap();
+        assert_eq!(srv2.computer_ref().proxy_credential, None);
     }
 }

@@ -88,6 +88,7 @@ fn lab_node(name: &str, cred: &CredentialChoice) -> ComputerNode {
         name: name.into(),
         spec: ConnectionSpec::for_computer(name),
         credential: cred.clone(),
+        proxy_credential: None,
     }
 }
 
@@ -577,6 +578,7 @@ fn remote_node(name: &str, url: String) -> ComputerNode {
             ..ConnectionSpec::for_computer(name)
         },
         credential: CredentialChoice::Once(Credential::new(TECH, TECH_PW)),
+        proxy_credential: None,
     }
 }
 

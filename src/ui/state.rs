@@ -34,6 +34,8 @@ pub struct ComputerNode {
     pub spec: ConnectionSpec,
     /// Whose credentials to use by default.
     pub credential: CredentialChoice,
+    /// The proxy's credential (`ProxyCredential`), when the profile names one.
+    pub proxy_credential: Option<CredentialChoice>,
 }
 
 impl ComputerNode {
@@ -43,12 +45,14 @@ impl ComputerNode {
             name: name.to_owned(),
             spec: ConnectionSpec::for_computer(name),
             credential: CredentialChoice::Implicit,
+            proxy_credential: None,
         }
     }
 
     /// The reference the worker needs.
     pub fn computer_ref(&self) -> ComputerRef {
         ComputerRef::new(&self.name, self.spec.clone(), self.credential.clone())
+            .with_proxy_credential(self.proxy_credential.clone())
     }
 
     /// The user name shown in `ConnectionInfo.Credential`.
