@@ -21,5 +21,6 @@ mod ui_kittest;
 mod ui_lab;
 mod ui_profiles;
 mod wire;
+mod worker_outage;
 mod wsman;
 mod xpress_e2e;

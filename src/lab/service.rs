@@ -639,7 +639,10 @@ impl LabService {
     ) -> Result<Option<Received>, LabError> {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         self.computer().receive_pending(id, true, self.clock.now());
-        let result = loop {
+        // Ends the long poll even when the client goes away mid-poll (a closed
+        // connection drops this future): the shell must not stay "receiving".
+        let _pending = PendingReceive { service: self, id };
+        loop {
             let notified = self.wake.notified();
             let now = self.clock.now();
             let (r, next) = {
@@ -665,9 +668,20 @@ impl LabService {
                 .max(Duration::from_millis(1))
                 .min(Duration::from_millis(250));
             let _ = tokio::time::timeout(wait, notified).await;
-        };
-        self.computer().receive_pending(id, false, self.clock.now());
-        result
+        }
+    }
+}
+
+/// A Receive long poll in progress; dropping it marks the poll ended.
+struct PendingReceive<'a> {
+    service: &'a LabService,
+    id: Uuid,
+}
+
+impl Drop for PendingReceive<'_> {
+    fn drop(&mut self) {
+        let now = self.service.clock.now();
+        self.service.computer().receive_pending(self.id, false, now);
     }
 }
 

@@ -9,12 +9,13 @@
 pub mod convert;
 pub mod remote;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::bridge::EventSender;
@@ -68,6 +69,8 @@ struct Worker {
     local_ids: Mutex<HashMap<(String, Uuid), u32>>,
     next_id: AtomicU32,
     ops: Mutex<HashMap<OpId, tokio::task::AbortHandle>>,
+    /// Cancelled actions: nothing more is reported for them.
+    cancelled: Mutex<HashSet<OpId>>,
     /// Host calls (Read-Host) waiting for an answer, by command.
     pending_calls: Mutex<HashMap<Uuid, HostCall>>,
 }
@@ -113,6 +116,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         local_ids: Mutex::new(HashMap::new()),
         next_id: AtomicU32::new(1),
         ops: Mutex::new(HashMap::new()),
+        cancelled: Mutex::new(HashSet::new()),
         pending_calls: Mutex::new(HashMap::new()),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -131,6 +135,11 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
             Command::Cancel { op } => {
                 let handle = lock(&worker.ops).remove(&op);
                 if let Some(h) = handle {
+                    // Silence the action first: a part that finishes while the
+                    // abort propagates must not report after "Cancelled".
+                    lock(&worker.cancelled).insert(op);
+                    // Aborting the action's task drops its JoinSet of
+                    // per-computer parts, which aborts every one of them.
                     h.abort();
                     worker.events.send(Event::OpFailed {
                         op,
@@ -168,6 +177,20 @@ struct ScriptData {
     input: Option<Vec<crate::protocol::clixml::PsValue>>,
 }
 
+/// The action an event reports on, if any.
+fn event_op(e: &Event) -> Option<OpId> {
+    match e {
+        Event::OpStarted { op, .. }
+        | Event::OpProgress { op, .. }
+        | Event::OpFinished { op, .. }
+        | Event::OpFailed { op, .. }
+        | Event::SessionsListed { op, .. }
+        | Event::ComputerIdentified { op, .. }
+        | Event::Configuration { op, .. } => Some(*op),
+        _ => None,
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -182,6 +205,11 @@ fn throttle(limit: u32) -> Arc<Semaphore> {
 
 impl Worker {
     fn send(&self, e: Event) {
+        if let Some(op) = event_op(&e)
+            && lock(&self.cancelled).contains(&op)
+        {
+            return;
+        }
         self.events.send(e);
     }
 
@@ -189,25 +217,22 @@ impl Worker {
         self.send(Event::OpFailed { op, error });
     }
 
-    /// Waits for the parts of a bulk action, reporting progress, then ends the
+    /// Waits for the parts of a bulk action (cancelling the action drops the
+    /// set, which aborts every part still running), reporting progress, then ends the
     /// action with "`verb` N of M `what`" when at least one part succeeded
     /// (each failed part already reported its own OpFailed).
-    async fn settle(
-        &self,
-        op: OpId,
-        tasks: Vec<tokio::task::JoinHandle<bool>>,
-        verb: &str,
-        what: &str,
-    ) {
+    async fn settle(&self, op: OpId, mut tasks: JoinSet<bool>, verb: &str, what: &str) {
         let total = tasks.len();
         let mut ok = 0;
-        for (i, t) in tasks.into_iter().enumerate() {
-            if matches!(t.await, Ok(true)) {
+        let mut done = 0;
+        while let Some(r) = tasks.join_next().await {
+            if matches!(r, Ok(true)) {
                 ok += 1;
             }
+            done += 1;
             self.send(Event::OpProgress {
                 op,
-                done: i + 1,
+                done,
                 total,
                 message: String::new(),
             });
@@ -484,15 +509,15 @@ impl Worker {
             what: format!("Listing sessions on {total} computer(s)"),
         });
         let gate = throttle(limit);
-        let mut tasks = Vec::new();
+        let mut tasks = JoinSet::new();
         for c in computers {
             let w = self.clone();
             let gate = gate.clone();
             let names = names.clone();
-            tasks.push(tokio::spawn(async move {
+            tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
                 w.list_one(op, &c, &names).await
-            }));
+            });
         }
         self.settle(op, tasks, "Listed sessions on", "computer(s)")
             .await;
@@ -608,13 +633,10 @@ impl Worker {
                         }
                     }
                     Err(e) => {
-                        // The session was disconnected, removed or the network failed:
-                        // report the truth and stop holding it open.
-                        let mut info = w.info_of(&held).await;
-                        if e.fault_code().is_some() || matches!(e, RemoteError::Transport(_)) {
-                            info.state = SessionState::Disconnected;
-                            info.availability = Availability::None;
-                        }
+                        // The session was disconnected, removed, or the network
+                        // failed: whatever the cause, this console no longer holds
+                        // it open. Never leave it shown Opened/Available; the next
+                        // Refresh shows the server's view (Disconnected, Busy or gone).
                         {
                             let mut s = held.session.lock().await;
                             if s.pool.state()
@@ -624,6 +646,17 @@ impl Worker {
                                 s.disconnected_by_me = false;
                             }
                         }
+                        let mut info = w.info_of(&held).await;
+                        info.state = SessionState::Disconnected;
+                        info.availability = Availability::None;
+                        w.activity(
+                            &remote.user,
+                            &held.computer,
+                            Some(&held.name),
+                            "Receive (keep-alive)",
+                            String::new(),
+                            &format!("connection lost: {e}"),
+                        );
                         w.send(Event::SessionChanged(info));
                         return;
                     }
@@ -731,14 +764,14 @@ impl Worker {
             what: format!("Disconnecting {total} session(s)"),
         });
         let gate = throttle(limit);
-        let mut tasks = Vec::new();
+        let mut tasks = JoinSet::new();
         for s in sessions {
             let w = self.clone();
             let gate = gate.clone();
-            tasks.push(tokio::spawn(async move {
+            tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
                 w.disconnect_one(op, &s, idle_timeout_sec, mode).await
-            }));
+            });
         }
         self.settle(op, tasks, "Disconnected", "session(s)").await;
     }
@@ -1272,17 +1305,15 @@ impl Worker {
             what: format!("Removing {total} session(s)"),
         });
         let gate = throttle(0);
-        let tasks = sessions
-            .into_iter()
-            .map(|s| {
-                let w = self.clone();
-                let gate = gate.clone();
-                tokio::spawn(async move {
-                    let _permit = gate.acquire_owned().await;
-                    w.remove_one(op, &s).await
-                })
-            })
-            .collect();
+        let mut tasks = JoinSet::new();
+        for s in sessions {
+            let w = self.clone();
+            let gate = gate.clone();
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                w.remove_one(op, &s).await
+            });
+        }
         self.settle(op, tasks, "Removed", "session(s)").await;
     }
 
