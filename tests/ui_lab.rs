@@ -504,8 +504,14 @@ fn bulk_disconnect_with_a_whatif_preview_then_remove_and_expiry() {
         );
     }
     click(&mut h, "Confirm disconnect");
+    // Done when the lab has all three disconnected and the console no longer
+    // shows any of them Opened (either alone can be seen a moment early).
     wait_until(&mut h, 60, "the three disconnected", |h| {
         h.query_by_label("Opened · Available").is_none()
+            && computers.iter().all(|c| {
+                lab.shell(c, "Bulk")
+                    .is_some_and(|s| s.state == Some(ShellState::Disconnected))
+            })
     });
     for c in computers {
         let s = lab.shell(c, "Bulk").unwrap();
