@@ -61,25 +61,6 @@ pub struct NewComputer {
     pub user: Option<String>,
 }
 
-fn group_path_mut<'a>(root: &'a mut Group, path: &str) -> &'a mut Group {
-    let mut cur = root;
-    for part in path.split('/').map(str::trim).filter(|p| !p.is_empty()) {
-        let idx = match cur
-            .groups
-            .iter()
-            .position(|g| g.name.eq_ignore_ascii_case(part))
-        {
-            Some(i) => i,
-            None => {
-                cur.groups.push(Group::new(part));
-                cur.groups.len() - 1
-            }
-        };
-        cur = &mut cur.groups[idx];
-    }
-    cur
-}
-
 /// Adds a computer to a group (created along the path when missing).
 pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, String> {
     let mut tree = store.load().map_err(|e| e.to_string())?.tree;
@@ -106,7 +87,14 @@ pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, Stri
         .user
         .clone()
         .map(|user| CredentialRef { user, entry: None });
-    let group = group_path_mut(&mut tree.root, c.group.as_deref().unwrap_or(""));
+    let group = tree.root.subgroup_mut(
+        c.group
+            .as_deref()
+            .unwrap_or("")
+            .split('/')
+            .map(str::trim)
+            .filter(|p| !p.is_empty()),
+    );
     group.computers.push(computer);
     store.save(&tree).map_err(|e| e.to_string())?;
     let r = resolve::computer(&tree, &c.name);

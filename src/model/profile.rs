@@ -395,6 +395,28 @@ pub struct Group {
 }
 
 impl Group {
+    /// The subgroup reached by the names in `path` (matched without regard
+    /// to case), created along the way where missing.
+    pub fn subgroup_mut<S: AsRef<str>>(&mut self, path: impl IntoIterator<Item = S>) -> &mut Group {
+        let mut cur = self;
+        for part in path {
+            let part = part.as_ref();
+            let idx = match cur
+                .groups
+                .iter()
+                .position(|g| g.name.eq_ignore_ascii_case(part))
+            {
+                Some(i) => i,
+                None => {
+                    cur.groups.push(Group::new(part));
+                    cur.groups.len() - 1
+                }
+            };
+            cur = &mut cur.groups[idx];
+        }
+        cur
+    }
+
     /// An empty group with a fresh id.
     pub fn new(name: &str) -> Self {
         Group {

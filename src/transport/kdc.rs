@@ -154,14 +154,7 @@ pub async fn prepare(
     let link = NetworkKdc::new(timeout.min(MAX_KDC_WAIT));
     if let Some(found) = known {
         return Ok(match mechanism {
-            Mechanism::Kerberos | Mechanism::Negotiate => {
-                let first = found
-                    .kdcs
-                    .first()
-                    .cloned()
-                    .map(|k| (found.realm.clone(), k));
-                (first, link.with_alternates(found.kdcs.clone()))
-            }
+            Mechanism::Kerberos | Mechanism::Negotiate => use_kdcs(found.clone(), link),
             Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp | Mechanism::Certificate => {
                 (None, link)
             }
@@ -170,12 +163,7 @@ pub async fn prepare(
     match mechanism {
         Mechanism::Kerberos => {
             let found = locate_kdc(user, None).await.map_err(TransportError::Auth)?;
-            let first = found
-                .kdcs
-                .first()
-                .cloned()
-                .map(|k| (found.realm.clone(), k));
-            Ok((first, link.with_alternates(found.kdcs)))
+            Ok(use_kdcs(found, link))
         }
         // Negotiate tries Kerberos only for a user name that names its realm
         // or domain (a bare name would pick krb5.conf's default realm, which
@@ -184,26 +172,12 @@ pub async fn prepare(
         // outside any realm must not wait on DNS or on someone else's KDC.
         Mechanism::Negotiate if !user.contains(['@', '\\']) => Ok((None, link)),
         Mechanism::Negotiate => match locate_kdc(user, Some(false)).await {
-            Ok(found) => {
-                let first = found
-                    .kdcs
-                    .first()
-                    .cloned()
-                    .map(|k| (found.realm.clone(), k));
-                Ok((first, link.with_alternates(found.kdcs)))
-            }
+            Ok(found) => Ok(use_kdcs(found, link)),
             Err(_) => {
                 let conf = load_krb5_conf();
                 match conf.dns_lookup_kdc {
                     Some(true) => match locate_kdc_with(&conf, user, Some(true)).await {
-                        Ok(found) => {
-                            let first = found
-                                .kdcs
-                                .first()
-                                .cloned()
-                                .map(|k| (found.realm.clone(), k));
-                            Ok((first, link.with_alternates(found.kdcs)))
-                        }
+                        Ok(found) => Ok(use_kdcs(found, link)),
                         Err(_) => Ok((None, link)),
                     },
                     _ => Ok((None, link)),
@@ -214,6 +188,17 @@ pub async fn prepare(
             Ok((None, link))
         }
     }
+}
+
+/// The first KDC of `found` for the authenticator, and the link that falls
+/// back to the others.
+fn use_kdcs(found: LocatedKdc, link: NetworkKdc) -> (Option<(String, KdcAddress)>, NetworkKdc) {
+    let first = found
+        .kdcs
+        .first()
+        .cloned()
+        .map(|k| (found.realm.clone(), k));
+    (first, link.with_alternates(found.kdcs))
 }
 
 /// A failed first authentication step as a transport error: a refused

@@ -217,26 +217,6 @@ fn path_parts(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// The group at `parts` below `root`, created along the way.
-fn group_at<'a>(root: &'a mut Group, parts: &[String]) -> &'a mut Group {
-    let mut cur = root;
-    for part in parts {
-        let idx = match cur
-            .groups
-            .iter()
-            .position(|g| g.name.eq_ignore_ascii_case(part))
-        {
-            Some(i) => i,
-            None => {
-                cur.groups.push(Group::new(part));
-                cur.groups.len() - 1
-            }
-        };
-        cur = &mut cur.groups[idx];
-    }
-    cur
-}
-
 fn entry(e: &Element, n: usize, root: &mut Group, ctx: &mut Ctx<'_>) -> Result<(), ImportError> {
     let name = text_of(e, "Name");
     let path = text_of(e, "Group").unwrap_or_default();
@@ -266,7 +246,7 @@ fn entry(e: &Element, n: usize, root: &mut Group, ctx: &mut Ctx<'_>) -> Result<(
             }
             let here = parts.join("/");
             let credential = credential_of(e, &format!("folder {here}"), ctx);
-            let g = group_at(root, &parts);
+            let g = root.subgroup_mut(&parts);
             if let Some(id) = id {
                 g.id = id;
             }
@@ -370,7 +350,7 @@ fn add(
             reason: format!("more than {MAX_IMPORT_COMPUTERS} computers"),
         });
     }
-    group_at(root, parts).computers.push(c);
+    root.subgroup_mut(parts).computers.push(c);
     Ok(())
 }
 
