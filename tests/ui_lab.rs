@@ -372,7 +372,7 @@ fn helpdesk_reads_disconnects_and_a_second_console_receives_the_output() {
     );
     click(&mut tech, "Confirm disconnect");
     wait_until(&mut tech, 30, "Srv1 ITTask disconnected", |h| {
-        h.query_by_label("Opened · Available").is_none() && count(h, ONE) == 2
+        h.query_all_by_label("Opened · Available").next().is_none() && count(h, ONE) == 2
     });
     wait_until(&mut tech, 10, "a countdown of about an hour", |h| {
         shown(h, "expires in 59m") || shown(h, "expires in 1h 0m")
@@ -507,7 +507,7 @@ fn bulk_disconnect_with_a_whatif_preview_then_remove_and_expiry() {
     // Done when the lab has all three disconnected and the console no longer
     // shows any of them Opened (either alone can be seen a moment early).
     wait_until(&mut h, 60, "the three disconnected", |h| {
-        h.query_by_label("Opened · Available").is_none()
+        h.query_all_by_label("Opened · Available").next().is_none()
             && computers.iter().all(|c| {
                 lab.shell(c, "Bulk")
                     .is_some_and(|s| s.state == Some(ShellState::Disconnected))
@@ -560,7 +560,7 @@ fn bulk_disconnect_with_a_whatif_preview_then_remove_and_expiry() {
     type_into(&mut h, "IdleTimeoutSec", "60");
     click(&mut h, "Confirm disconnect");
     wait_until(&mut h, 30, "Bulk on Srv30 disconnected", |h| {
-        h.query_by_label("Opened · Available").is_none()
+        h.query_all_by_label("Opened · Available").next().is_none()
     });
     // The Session tab (the Activity grid has a Session column too).
     h.get_all_by_label("Session").next().unwrap().click();
