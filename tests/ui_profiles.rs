@@ -420,6 +420,10 @@ fn a_group_editor_exports_its_group_to_a_file() {
         h.step();
         std::thread::sleep(Duration::from_millis(5));
     }
+    assert!(
+        h.query_by_label_contains("Saved to").is_none(),
+        "an export does not claim to have saved the profile file"
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     let (exported, _) = baton::store::profiles::parse_profiles(&text, "export").unwrap();
     let srv1 = exported.find_by_name("Srv1");

@@ -947,8 +947,19 @@ impl ProfileEditor {
                         };
                     }
                 }
-                let mut msg = format!("Saved to {}", profiles.store.path().display());
+                // An export leaves the profile file as it was: say only where
+                // the export went.
+                let exported = lines.first().is_some_and(|l| l.starts_with("Exported to "));
+                let mut msg = if exported {
+                    String::new()
+                } else {
+                    format!("Saved to {}", profiles.store.path().display())
+                };
                 for l in lines {
+                    if msg.is_empty() {
+                        msg.push_str(&l);
+                        continue;
+                    }
                     msg.push('\n');
                     msg.push_str(&l);
                 }
