@@ -233,15 +233,24 @@ struct Acceptor {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    /// Whether MIT GSSAPI reported the completed context as channel-bound.
+    bound: Option<bool>,
 }
 
 impl Acceptor {
     fn spawn(realm: &Realm, protocol: &str) -> Acceptor {
+        Self::spawn_with(realm, protocol, None)
+    }
+
+    /// As [`Acceptor::spawn`], with channel bindings whose application data
+    /// is `cb` on the acceptor's side.
+    fn spawn_with(realm: &Realm, protocol: &str, cb: Option<&[u8]>) -> Acceptor {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/krb_acceptor.py");
         let d = realm.dir.path();
         let mut child = Command::new(crate::common::peer_python())
             .arg(script)
             .args(["accept", protocol, HOST])
+            .args(cb.map(b64))
             .env("KRB5_CONFIG", d.join("krb5.conf"))
             .env(
                 "KRB5_KTNAME",
@@ -262,6 +271,7 @@ impl Acceptor {
             child,
             stdin,
             stdout,
+            bound: None,
         };
         let ready = a.read();
         assert_eq!(
@@ -372,6 +382,7 @@ async fn handshake(
                     .unwrap_or_else(|e| panic!("{mech:?} final step: {e}"));
                 assert_eq!(step, ClientStep::Done);
                 let who = String::from_utf8(unb64(&reply[2])).unwrap();
+                acceptor.bound = reply.get(4).map(|b| b == "bound");
                 assert_eq!(
                     reply.get(3).map(String::as_str),
                     Some("kerberos"),
@@ -733,11 +744,24 @@ struct HttpService {
 
 impl HttpService {
     fn start(realm: &Realm) -> HttpService {
+        Self::start_with(realm, &[])
+    }
+
+    /// HTTPS with the certificate and key (PEM files), the acceptor bound
+    /// to `bound_to`'s certificate (the served one when `None`).
+    fn start_tls(realm: &Realm, cert: &Path, key: &Path, bound_to: Option<&Path>) -> HttpService {
+        let mut args = vec![cert, key];
+        args.extend(bound_to);
+        Self::start_with(realm, &args)
+    }
+
+    fn start_with(realm: &Realm, tls_args: &[&Path]) -> HttpService {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/krb_http_server.py");
         let d = realm.dir.path();
         let mut child = Command::new(crate::common::peer_python())
             .arg(script)
             .arg("localhost")
+            .args(tls_args)
             .env("KRB5_CONFIG", d.join("krb5.conf"))
             .env(
                 "KRB5_KTNAME",
@@ -821,4 +845,114 @@ async fn wsman_connection_authenticates_and_seals_with_kerberos() {
         .unwrap_err();
     assert!(matches!(err, TransportError::AccessDenied(_)), "{err:?}");
     assert!(err.to_string().contains("logon failure"), "{err}");
+}
+
+/// A certificate for `name` with its key, written as PEM files into `dir`;
+/// returns the two paths and the certificate's DER.
+fn certificate(dir: &Path, stem: &str, name: &str) -> (PathBuf, PathBuf, Vec<u8>) {
+    let cert = rcgen::generate_simple_self_signed(vec![name.into()]).unwrap();
+    let (crt, key) = (
+        dir.join(format!("{stem}.crt")),
+        dir.join(format!("{stem}.key")),
+    );
+    std::fs::write(&crt, cert.cert.pem()).unwrap();
+    std::fs::write(&key, cert.signing_key.serialize_pem()).unwrap();
+    (crt, key, cert.cert.der().to_vec())
+}
+
+/// TLS channel bindings (`tls-server-end-point`, RFC 5929) in the Kerberos
+/// authenticator: MIT GSSAPI, given the same bindings, reports the context
+/// as channel-bound; given another certificate's (a relay), it refuses.
+/// Without the 4-byte KERB_AP_OPTIONS_CBT (src/vendor/picky-krb) MIT
+/// refused every bound AP-REQ with "Invalid message type".
+#[tokio::test]
+async fn channel_bindings_bind_the_kerberos_context() {
+    let realm = Realm::start();
+    let (_, _, der) = certificate(realm.dir.path(), "served", HOST);
+    let (_, _, other) = certificate(realm.dir.path(), "relay", HOST);
+    let ours = baton::protocol::auth::tls_server_end_point(&der).unwrap();
+    let relay = baton::protocol::auth::tls_server_end_point(&other).unwrap();
+    for mech in [Mechanism::Kerberos, Mechanism::Negotiate] {
+        let client = || {
+            ClientAuthenticator::new(mech, Credentials::new(USER, PASSWORD).unwrap(), HOST, "WS1")
+                .with_kdc(REALM, realm.kdc_address())
+                .with_server_certificate(&der)
+                .unwrap()
+        };
+        let acceptor = Acceptor::spawn_with(&realm, protocol_of(mech), Some(&ours));
+        let (_, acceptor, who) = handshake(&realm, mech, client(), acceptor).await;
+        assert_eq!(who.as_deref(), Ok("user1@BATON.TEST"), "{mech:?}");
+        assert_eq!(
+            acceptor.bound,
+            Some(true),
+            "{mech:?}: the context is channel-bound"
+        );
+
+        let acceptor = Acceptor::spawn_with(&realm, protocol_of(mech), Some(&relay));
+        let (_, _, refused) = handshake(&realm, mech, client(), acceptor).await;
+        let e = refused.expect_err("bindings of another certificate are refused");
+        assert!(
+            e.to_lowercase().contains("channel binding"),
+            "{mech:?}: {e}"
+        );
+    }
+}
+
+/// End to end over HTTPS: the transport takes the bindings from the
+/// certificate the TLS handshake presented, and the Kerberos context of a
+/// WinRM-shaped HTTPS service (pyspnego on MIT GSSAPI, Python's ssl) is
+/// bound to it; a service whose bindings are another certificate's refuses
+/// the logon.
+#[tokio::test]
+async fn wsman_connection_binds_kerberos_to_the_tls_channel() {
+    use baton::transport::TransportError;
+    use baton::transport::http::{ConnectOptions, Endpoint};
+    use baton::transport::session::{AuthSettings, WsmanConnection};
+    let realm = Realm::start();
+    let (crt, key, der) = certificate(realm.dir.path(), "served", "localhost");
+    let (relay, _, _) = certificate(realm.dir.path(), "relay", "localhost");
+    let mut options = ConnectOptions::default();
+    options.tls.extra_roots = vec![der.into()];
+    let settings = |mech| AuthSettings {
+        mechanism: mech,
+        credentials: Credentials::new(&format!("{USER}@{REALM}"), PASSWORD).unwrap(),
+        seal_over_http: true,
+        allow_unencrypted: false,
+        workstation: "WS1".into(),
+    };
+    let service = HttpService::start_tls(&realm, &crt, &key, None);
+    let endpoint = Endpoint::parse(&format!("https://localhost:{}/wsman", service.port)).unwrap();
+    for mech in [Mechanism::Kerberos, Mechanism::Negotiate] {
+        let mut conn = WsmanConnection::new(endpoint.clone(), options.clone(), settings(mech))
+            .unwrap()
+            .with_kdc(REALM, vec![realm.kdc_address()]);
+        let soap = format!("<s:Envelope>{mech:?} over TLS</s:Envelope>");
+        let resp = conn
+            .post(soap.as_bytes(), Duration::from_secs(60), false)
+            .await
+            .unwrap_or_else(|e| panic!("{mech:?}: {e}\nKDC log:\n{}", realm.kdc_log()));
+        assert_eq!(resp.status, 200);
+        assert_eq!(
+            resp.body,
+            format!("echo:{soap}").as_bytes(),
+            "not sealed: TLS protects it"
+        );
+        let bound = resp
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("x-channel-bound"));
+        assert_eq!(bound.map(|(_, v)| v.as_str()), Some("bound"), "{mech:?}");
+    }
+    drop(service);
+
+    let service = HttpService::start_tls(&realm, &crt, &key, Some(&relay));
+    let endpoint = Endpoint::parse(&format!("https://localhost:{}/wsman", service.port)).unwrap();
+    let mut conn = WsmanConnection::new(endpoint, options.clone(), settings(Mechanism::Kerberos))
+        .unwrap()
+        .with_kdc(REALM, vec![realm.kdc_address()]);
+    let err = conn
+        .post(b"<s:Envelope/>", Duration::from_secs(60), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TransportError::AccessDenied(_)), "{err:?}");
 }
