@@ -781,6 +781,56 @@ fn ctrl_c_stops_a_running_command() {
     assert!(ok, "{err}");
 }
 
+/// The session's CancelTimeout is the OperationTimeout of the stop signal
+/// Ctrl+C sends and of Remove-PSSession's Delete (PowerShell's wait for a
+/// cancel); other requests keep the OperationTimeout.
+#[test]
+fn cancel_timeout_governs_the_stop_signal_and_the_delete() {
+    use baton::protocol::wsman::action::Action;
+    let lab = InProcessLab::new(false);
+    let svc = lab
+        .built
+        .computers
+        .iter()
+        .find(|c| c.name == "Srv1")
+        .expect("Srv1")
+        .service
+        .clone();
+    let mut sh = lab.shell();
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    sh.set_interrupt_flag(flag.clone());
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01 -SessionOption (New-PSSessionOption -CancelTimeout 7000 -OperationTimeout 45000)",
+    );
+    assert!(ok, "{err}");
+    let before = svc.wire_log().len();
+    let mut out = PressCtrlCAfter {
+        text: "first",
+        seen: Vec::new(),
+        flag: flag.clone(),
+    };
+    let mut err = Vec::new();
+    let ok = sh.run_line(
+        "Invoke-Command -Session $s { \"first\"; Start-Sleep -Seconds 600 }",
+        &mut out,
+        &mut err,
+    );
+    assert!(!ok, "Ctrl+C fails the line");
+    let (ok, _, err) = run(&mut sh, "Remove-PSSession $s");
+    assert!(ok, "{err}");
+    let log: Vec<_> = svc.wire_log().split_off(before);
+    let timeout_of = |action: Action| {
+        log.iter()
+            .find(|r| r.action == action)
+            .unwrap_or_else(|| panic!("no {action:?} in {log:?}"))
+            .operation_timeout_ms
+    };
+    assert_eq!(timeout_of(Action::Signal), Some(7000), "the stop signal");
+    assert_eq!(timeout_of(Action::Delete), Some(7000), "the Delete");
+    assert_eq!(timeout_of(Action::Command), Some(45000), "the Command");
+}
+
 /// Warnings and errors of remote commands print as PowerShell prints them.
 #[test]
 fn remote_streams_print_like_powershell() {

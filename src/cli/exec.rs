@@ -62,9 +62,10 @@ use crate::worker::convert::{check_idle_timeout, wildcard_match};
 const WSMID: &str = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
 /// The largest script file `Invoke-Command -FilePath` reads.
 const MAX_SCRIPT_FILE: u64 = 1024 * 1024;
-/// How long Ctrl+C waits for the stopped remote commands to end before the
-/// shell gives them up and returns to the prompt.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The least time Ctrl+C waits for the stopped remote commands to end
+/// before the shell gives them up and returns to the prompt; the wait is
+/// the sessions' CancelTimeout (60 s unless set), as PowerShell's.
+const STOP_GRACE_MIN: Duration = Duration::from_secs(1);
 
 /// Where passwords for `-Credential DOMAIN\user` come from (after the saved
 /// credential store).
@@ -394,10 +395,12 @@ impl Shell {
                 // to end; actions with nothing running are cancelled at once.
                 self.failed = true;
                 if !running.is_empty() {
-                    stopping_until = Some(Instant::now() + STOP_GRACE);
+                    let mut grace = STOP_GRACE_MIN;
                     for (command_id, (computer, instance_id)) in &running {
                         let k = (computer.to_ascii_lowercase(), *instance_id);
                         if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
+                            let cancel = s.computer.spec.cancel_timeout_ms;
+                            grace = grace.max(Duration::from_millis(cancel));
                             let op = self.worker.next_op();
                             self.worker.send(Command::StopCommand {
                                 op,
@@ -406,6 +409,7 @@ impl Shell {
                             });
                         }
                     }
+                    stopping_until = Some(Instant::now() + grace);
                     continue;
                 }
                 for op in open.keys() {

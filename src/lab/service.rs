@@ -95,6 +95,8 @@ pub struct WireRequest {
     pub shell_id: Option<Uuid>,
     /// The CommandId of the body (Command, Receive, Signal, Reconnect, Connect).
     pub command_id: Option<Uuid>,
+    /// The `wsman:OperationTimeout` header, in milliseconds.
+    pub operation_timeout_ms: Option<u64>,
 }
 
 struct RandomIds;
@@ -135,7 +137,13 @@ impl LabService {
             .collect()
     }
 
-    fn log_request(&self, action: Action, shell_id: Option<Uuid>, body: &RequestBody) {
+    fn log_request(
+        &self,
+        action: Action,
+        shell_id: Option<Uuid>,
+        operation_timeout_ms: Option<u64>,
+        body: &RequestBody,
+    ) {
         let command_id = match body {
             RequestBody::Command { command_id, .. }
             | RequestBody::Receive { command_id, .. }
@@ -153,6 +161,7 @@ impl LabService {
             action,
             shell_id,
             command_id,
+            operation_timeout_ms,
         });
     }
 
@@ -311,7 +320,7 @@ impl LabService {
             .unwrap_or_default();
         let resource = headers.resource_uri.clone().unwrap_or_default();
         let shell_id = headers.shell_id().and_then(|s| Uuid::parse_str(s).ok());
-        self.log_request(action, shell_id, &body);
+        self.log_request(action, shell_id, headers.operation_timeout_ms, &body);
         let now = self.clock.now();
         let need_shell = || -> Result<Uuid, HttpResponse> {
             shell_id.ok_or_else(|| {

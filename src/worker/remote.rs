@@ -526,8 +526,17 @@ impl Remote {
             resource_uri: resource_uri.to_owned(),
             shell_id: upper(shell_id),
         };
-        let (built, body) = self.call(&req, false).await?;
+        let (built, body) = self.call_with(&self.cancel_context(), &req, false).await?;
         Ok(shell::parse_empty_response(&built, &body)?)
+    }
+
+    /// The request settings of a Signal or a Delete: their OperationTimeout
+    /// is the connection's CancelTimeout, how long PowerShell waits for a
+    /// stop or a close to finish (at least a second).
+    fn cancel_context(&self) -> RequestContext {
+        let mut ctx = self.ctx.clone();
+        ctx.operation_timeout_ms = self.spec.cancel_timeout_ms.max(1_000);
+        ctx
     }
 }
 
@@ -946,7 +955,8 @@ impl Session {
             command_id: upper(pid),
             code: code.into(),
         };
-        let (built, body) = self.remote.call(&req, false).await?;
+        let ctx = self.remote.cancel_context();
+        let (built, body) = self.remote.call_with(&ctx, &req, false).await?;
         Ok(shell::parse_empty_response(&built, &body)?)
     }
 
