@@ -11,8 +11,9 @@ if [ "$mode" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool tinyproxy-bin)
   pkgs+=(desktop-file-utils appstream mandoc libxml2-utils dpkg-dev binutils)
   # tests/kerberos.rs: a throwaway realm (kdb5_util, kadmin.local, krb5kdc) and
-  # the pyspnego acceptor over python-gssapi (built from source: gcc, headers).
-  pkgs+=(krb5-kdc krb5-admin-server libkrb5-dev gcc python3-dev)
+  # the pyspnego acceptor over python-gssapi (built from source: gcc, headers);
+  # kinit fills the ticket cache the current-user sign-in reads.
+  pkgs+=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc python3-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

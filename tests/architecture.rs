@@ -99,3 +99,34 @@ fn model_is_plain_data() {
         ],
     );
 }
+
+/// `unsafe` code lives in one module, the FFI to the system's GSSAPI
+/// library (Cargo.toml denies it everywhere else; this keeps an
+/// `#![allow(unsafe_code)]` from spreading unnoticed).
+#[test]
+fn unsafe_code_only_in_the_gssapi_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let vendored = root.join("vendor");
+    let mut users: Vec<String> = files
+        .iter()
+        .filter(|f| !f.starts_with(&vendored))
+        .filter(|f| {
+            std::fs::read_to_string(f).unwrap().lines().any(|l| {
+                let code = l.split("//").next().unwrap_or("");
+                code.match_indices("unsafe").any(|(at, _)| {
+                    let before = code[..at].chars().next_back();
+                    let after = &code[at + "unsafe".len()..];
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                        && [" {", " impl", " extern", " fn", "_code"]
+                            .iter()
+                            .any(|t| after.starts_with(t))
+                })
+            })
+        })
+        .map(|f| f.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    users.sort();
+    assert_eq!(users, ["transport/gss.rs"]);
+}

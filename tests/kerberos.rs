@@ -956,3 +956,176 @@ async fn wsman_connection_binds_kerberos_to_the_tls_channel() {
         .unwrap_err();
     assert!(matches!(err, TransportError::AccessDenied(_)), "{err:?}");
 }
+
+/// The environment variable that turns [`current_user_child`] on, with the
+/// HTTP and HTTPS service ports and the HTTPS certificate's path.
+const CURRENT_USER_ENV: &str = "BATON_TEST_CURRENT_USER";
+
+/// The child half of [`current_user_signs_in_with_the_ticket_cache`]: runs
+/// with KRB5_CONFIG and KRB5CCNAME set by the parent (the system GSSAPI
+/// library reads them from the process environment).
+#[tokio::test]
+#[ignore = "started by current_user_signs_in_with_the_ticket_cache"]
+async fn current_user_child() {
+    use baton::transport::gss;
+    use baton::transport::http::{ConnectOptions, Endpoint};
+    use baton::transport::session::{AuthSettings, WsmanConnection};
+    let spec = std::env::var(CURRENT_USER_ENV).expect("started by the parent test");
+    let mut parts = spec.split('|');
+    let mode = parts.next().unwrap();
+    if mode == "no-cache" {
+        let e = gss::current_principal().unwrap_err().to_string();
+        println!("NO-CACHE: {e}");
+        return;
+    }
+    let http_port = parts.next().unwrap();
+    let https_port = parts.next().unwrap();
+    let ca = std::fs::read(parts.next().unwrap()).unwrap();
+    let principal = gss::current_principal().unwrap();
+    println!("PRINCIPAL {principal}");
+    let settings = |mech| AuthSettings {
+        mechanism: mech,
+        credentials: Credentials::implicit(&principal),
+        seal_over_http: true,
+        allow_unencrypted: false,
+        workstation: "WS1".into(),
+    };
+    let mut options = ConnectOptions::default();
+    options.tls.extra_roots = rustls_pemfile_roots(&ca);
+    for (scheme, port) in [("http", http_port), ("https", https_port)] {
+        let endpoint = Endpoint::parse(&format!("{scheme}://localhost:{port}/wsman")).unwrap();
+        for mech in [Mechanism::Negotiate, Mechanism::Kerberos] {
+            let mut conn =
+                WsmanConnection::new(endpoint.clone(), options.clone(), settings(mech)).unwrap();
+            for i in 0..3 {
+                let soap = format!(
+                    "<s:Envelope>{scheme} {mech:?} {i} {}</s:Envelope>",
+                    "x".repeat(i * 900)
+                );
+                let resp = conn
+                    .post(soap.as_bytes(), Duration::from_secs(60), false)
+                    .await
+                    .unwrap_or_else(|e| panic!("{scheme} {mech:?}: {e}"));
+                assert_eq!(resp.status, 200);
+                assert_eq!(
+                    resp.body,
+                    format!("echo:{soap}").as_bytes(),
+                    "{scheme} {mech:?}"
+                );
+                let bound = resp
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("x-channel-bound"))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                println!("OK {scheme} {mech:?} {i} {bound}");
+            }
+            assert_eq!(conn.handshakes(), 1);
+        }
+    }
+}
+
+/// PEM certificates as rustls roots.
+fn rustls_pemfile_roots(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject as _;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// `-Authentication NegotiateWithImplicitCredential` (or no -Credential):
+/// the current user's ticket from `kinit` (MIT's, into a throwaway cache)
+/// signs in through the system GSSAPI library, with SPNEGO and raw
+/// Kerberos, sealed over HTTP and channel-bound over HTTPS, against
+/// pyspnego on MIT GSSAPI; with no ticket the error says to run kinit.
+#[test]
+fn current_user_signs_in_with_the_ticket_cache() {
+    let realm = Realm::start();
+    let d = realm.dir.path();
+    // MIT's own clients (kinit, and GSSAPI in the child) reach the KDC over TCP.
+    let client_conf = d.join("krb5-client.conf");
+    std::fs::write(
+        &client_conf,
+        format!(
+            "[libdefaults]\n default_realm = {REALM}\n dns_lookup_kdc = false\n \
+             dns_lookup_realm = false\n dns_canonicalize_hostname = false\n rdns = false\n \
+             udp_preference_limit = 1\n\
+             [realms]\n {REALM} = {{\n  kdc = 127.0.0.1:{}\n }}\n\
+             [domain_realm]\n .baton.test = {REALM}\n localhost = {REALM}\n",
+            realm.tcp_port
+        ),
+    )
+    .unwrap();
+    let ccache = d.join("user.ccache");
+    let mut kinit = Command::new(mit_tool("kinit"))
+        .arg(format!("{USER}@{REALM}"))
+        .env("KRB5_CONFIG", &client_conf)
+        .env("KRB5CCNAME", format!("FILE:{}", ccache.display()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kinit");
+    writeln!(kinit.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = kinit.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "kinit: {}{}\nKDC log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        realm.kdc_log()
+    );
+    let http = HttpService::start(&realm);
+    let (crt, key, _) = certificate(d, "served", "localhost");
+    let https = HttpService::start_tls(&realm, &crt, &key, None);
+    let child = |spec: String, cache: &Path| {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "kerberos::current_user_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(CURRENT_USER_ENV, spec)
+            .env("KRB5_CONFIG", &client_conf)
+            .env("KRB5CCNAME", format!("FILE:{}", cache.display()))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "child failed:\n{stdout}\n{stderr}\nKDC log:\n{}",
+            realm.kdc_log()
+        );
+        stdout
+    };
+    let stdout = child(
+        format!("ok|{}|{}|{}", http.port, https.port, crt.display()),
+        &ccache,
+    );
+    assert!(
+        stdout.contains(&format!("PRINCIPAL {USER}@{REALM}")),
+        "{stdout}"
+    );
+    for mech in ["Negotiate", "Kerberos"] {
+        for i in 0..3 {
+            assert!(
+                stdout.contains(&format!("OK http {mech} {i} unbound")),
+                "{stdout}"
+            );
+            assert!(
+                stdout.contains(&format!("OK https {mech} {i} bound")),
+                "{stdout}"
+            );
+        }
+    }
+    // No ticket: a clear error that says what to do.
+    let stdout = child("no-cache".into(), &d.join("no-such.ccache"));
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("NO-CACHE: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("no Kerberos credentials"), "{line}");
+    assert!(line.contains("kinit"), "{line}");
+}

@@ -279,3 +279,48 @@ async fn idle_timeout_above_the_maximum_is_kept_at_create_and_refused_at_disconn
     s.delete().await.unwrap();
     ticker.abort();
 }
+
+/// Who signs in is checked before anything is dialled: the current user's
+/// credentials go only with Negotiate and Kerberos, and
+/// NegotiateWithImplicitCredential refuses a user name and password, as
+/// PowerShell's does.
+#[test]
+fn current_user_and_explicit_credentials_do_not_mix() {
+    use baton::model::AuthMechanism;
+    use baton::worker::remote::HttpExtras;
+    let cred = Credential::new("Domain01\\User01".to_owned(), "Tech-P@ss1");
+    let mut spec = spec_for("http://127.0.0.1:9/wsman");
+    spec.authentication = AuthMechanism::NegotiateWithImplicitCredential;
+    let err = Remote::http_with(
+        "Srv1",
+        spec.clone(),
+        &cred,
+        Uuid::new_v4(),
+        &HttpExtras::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("cannot be used with a user name and password"),
+        "{err}"
+    );
+    for mech in [
+        AuthMechanism::Basic,
+        AuthMechanism::Credssp,
+        AuthMechanism::Digest,
+    ] {
+        spec.authentication = mech;
+        let err = Remote::http_as_current_user(
+            "Srv1",
+            spec.clone(),
+            Uuid::new_v4(),
+            &HttpExtras::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("needs a user name and password"),
+            "{mech:?}: {err}"
+        );
+    }
+}

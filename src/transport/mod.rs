@@ -1,6 +1,7 @@
 //! Transports: real HTTP(S) with one authenticated TCP connection per security
 //! context, and an in-process transport to the lab endpoint.
 
+pub mod gss;
 pub mod http;
 pub mod kdc;
 pub mod proxy;

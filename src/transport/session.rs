@@ -10,9 +10,12 @@
 use std::time::Duration;
 
 use super::TransportError;
+use super::gss::GssClient;
 use super::http::{ConnectOptions, Endpoint, HttpConnection};
 use super::redirect;
+use crate::protocol::ProtocolError;
 use crate::protocol::auth::client::{ClientAuthenticator, ClientStep};
+use crate::protocol::auth::sealing::{self, SealProtocol};
 use crate::protocol::auth::{self, Credentials, Mechanism};
 use crate::protocol::http::{HttpRequest, HttpResponse};
 
@@ -81,7 +84,44 @@ fn redirect_of(resp: &HttpResponse) -> Option<Flow> {
 struct Live {
     http: HttpConnection,
     /// `None` for Basic, which sends its header on every request.
-    authenticator: Option<ClientAuthenticator>,
+    authenticator: Option<Authenticator>,
+}
+
+/// The security context of a connection: sspi's with a password, or the
+/// system GSSAPI's with the current user's tickets.
+enum Authenticator {
+    Sspi(Box<ClientAuthenticator>),
+    Gss(Box<GssClient>, SealProtocol),
+}
+
+impl Authenticator {
+    fn wrap(&mut self, plaintext: &[u8]) -> Result<(Vec<u8>, String), ProtocolError> {
+        match self {
+            Authenticator::Sspi(a) => a.wrap(plaintext),
+            Authenticator::Gss(g, protocol) => sealing::wrap_body(g.as_mut(), *protocol, plaintext),
+        }
+    }
+
+    fn unwrap(&mut self, body: &[u8], content_type: &str) -> Result<Vec<u8>, ProtocolError> {
+        match self {
+            Authenticator::Sspi(a) => a.unwrap(body, content_type),
+            Authenticator::Gss(g, _) => sealing::unwrap_body(g.as_mut(), body, content_type),
+        }
+    }
+}
+
+/// One GSSAPI step on tokio's blocking pool (it may wait on the KDC).
+async fn gss_step(
+    mut gss: Box<GssClient>,
+    input: Option<Vec<u8>>,
+) -> Result<(Box<GssClient>, Option<Vec<u8>>), TransportError> {
+    tokio::task::spawn_blocking(move || {
+        let out = gss.step(input.as_deref());
+        out.map(|t| (gss, t))
+    })
+    .await
+    .map_err(|e| TransportError::Auth(format!("the GSSAPI step stopped: {e}")))?
+    .map_err(|e| TransportError::Auth(e.to_string()))
 }
 
 impl std::fmt::Debug for WsmanConnection {
@@ -104,6 +144,14 @@ impl WsmanConnection {
     ) -> Result<Self, TransportError> {
         auth::check_transport_security(auth.mechanism, endpoint.https, auth.allow_unencrypted)
             .map_err(|e| TransportError::Auth(e.to_string()))?;
+        if auth.credentials.is_implicit()
+            && !matches!(auth.mechanism, Mechanism::Negotiate | Mechanism::Kerberos)
+        {
+            return Err(TransportError::Auth(format!(
+                "{} authentication needs a user name and password; only Negotiate and Kerberos sign in as the current user",
+                auth.mechanism.scheme()
+            )));
+        }
         if auth.mechanism == Mechanism::Certificate && options.tls.client_certificate.is_none() {
             return Err(TransportError::Auth(
                 "certificate authentication needs a client certificate (-CertificateThumbprint)"
@@ -178,6 +226,9 @@ impl WsmanConnection {
             });
             return Ok(());
         }
+        if self.auth.credentials.is_implicit() {
+            return self.establish_implicit(http, timeout).await;
+        }
         let mut authenticator = ClientAuthenticator::new(
             self.auth.mechanism,
             self.auth.credentials.clone(),
@@ -233,7 +284,7 @@ impl WsmanConnection {
                 Ok(ClientStep::Done) => {
                     self.live = Some(Live {
                         http,
-                        authenticator: Some(authenticator),
+                        authenticator: Some(Authenticator::Sspi(Box::new(authenticator))),
                     });
                     return Ok(());
                 }
@@ -247,6 +298,109 @@ impl WsmanConnection {
                     } else {
                         TransportError::Auth(e.to_string())
                     }));
+                }
+            }
+        }
+        Err(Flow::Error(TransportError::Auth(
+            "the authentication handshake did not finish".into(),
+        )))
+    }
+
+    /// The handshake with the current user's credentials, through GSSAPI:
+    /// the same legs as with a password ([MS-WSMV] §2.2.9.1.1.1).
+    async fn establish_implicit(
+        &mut self,
+        mut http: HttpConnection,
+        timeout: Duration,
+    ) -> Result<(), Flow> {
+        let scheme = self.auth.mechanism.scheme();
+        let refused = |detail: String| {
+            Flow::Error(TransportError::AccessDenied(format!(
+                "{} was refused by {}: {detail}",
+                self.auth.credentials.user(),
+                self.endpoint.host
+            )))
+        };
+        let mut gss = GssClient::new(
+            &self.endpoint.host,
+            self.auth.mechanism != Mechanism::Kerberos,
+        )
+        .map_err(|e| TransportError::Auth(e.to_string()))?;
+        if let Some(cert) = http.peer_certificate() {
+            let app = auth::tls_server_end_point(cert.as_ref())
+                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            gss = gss.with_channel_bindings(app);
+        }
+        let (mut gss, first) = gss_step(Box::new(gss), None).await?;
+        let mut token =
+            first.ok_or_else(|| TransportError::Auth("GSSAPI produced no initial token".into()))?;
+        for leg in 0..6 {
+            let mut req = HttpRequest::post(&self.endpoint.path, Vec::new());
+            let header = format!(
+                "{scheme} {}",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &token)
+            );
+            req.set_header("Authorization", header);
+            req.set_header("Content-Type", SOAP_CONTENT_TYPE);
+            let resp = match http.send(req, timeout).await {
+                Ok(r) => r,
+                Err(
+                    TransportError::ConnectionClosed | TransportError::ConnectionClosedBeforeSend,
+                ) if leg > 0 => return Err(Flow::Error(mid_handshake(http.via_proxy()))),
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(flow) = redirect_of(&resp) {
+                return Err(flow);
+            }
+            let challenges = auth::parse_challenges(resp.headers_named("www-authenticate"))
+                .map_err(|e| TransportError::Auth(e.to_string()))?;
+            let answer = challenges
+                .into_iter()
+                .find(|c| c.scheme.eq_ignore_ascii_case(scheme))
+                .and_then(|c| c.token);
+            match (resp.status, answer) {
+                (200, answer) => {
+                    // The final token carries the server's mutual authentication.
+                    if !gss.is_complete() {
+                        let (done, _) = gss_step(gss, answer)
+                            .await
+                            .map_err(|e| refused(e.to_string()))?;
+                        gss = done;
+                    }
+                    if !gss.is_complete() {
+                        return Err(refused(
+                            "the service accepted an unfinished handshake".into(),
+                        ));
+                    }
+                    self.live = Some(Live {
+                        http,
+                        authenticator: Some(Authenticator::Gss(
+                            gss,
+                            self.auth.mechanism.seal_protocol(),
+                        )),
+                    });
+                    return Ok(());
+                }
+                (401, Some(answer)) if !gss.is_complete() => {
+                    let (next, out) = gss_step(gss, Some(answer))
+                        .await
+                        .map_err(|e| refused(e.to_string()))?;
+                    gss = next;
+                    token =
+                        out.ok_or_else(|| refused("the handshake stopped without a token".into()))?;
+                    if http.is_closed() {
+                        return Err(Flow::Error(mid_handshake(http.via_proxy())));
+                    }
+                }
+                (401, _) => {
+                    return Err(refused(format!(
+                        "the service did not accept the {scheme} token"
+                    )));
+                }
+                (status, _) => {
+                    return Err(Flow::Error(TransportError::Http(format!(
+                        "unexpected HTTP status {status} during the {scheme} handshake"
+                    ))));
                 }
             }
         }

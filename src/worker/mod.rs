@@ -287,7 +287,7 @@ impl Worker {
             }
             CredentialChoice::Implicit => Err(plain_error(
                 format!("No credential for {}", computer.name),
-                "signing in as the current user (single sign-on) is not available here",
+                "the lab endpoint has no Kerberos realm, so it cannot sign in the current user",
                 Some(
                     "Give a user name and password (-Credential DOMAIN\\user), or save one for this computer.",
                 ),
@@ -325,7 +325,23 @@ impl Worker {
         }
     }
 
+    /// Whether `computer` is reached as the current user (no credential
+    /// given and no client certificate).
+    fn as_current_user(computer: &ComputerRef) -> bool {
+        matches!(computer.credential, CredentialChoice::Implicit)
+            && computer
+                .spec
+                .certificate_thumbprint
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+    }
+
     fn remote(&self, computer: &ComputerRef) -> Result<Arc<Remote>, UserError> {
+        if Self::as_current_user(computer)
+            && !self.config.in_process.contains_key(&key(&computer.name))
+        {
+            return self.remote_as_current_user(computer);
+        }
         let cred = self.credential(computer)?;
         let proxy = self.proxy_credential(computer)?;
         // One client session per computer, user and proxy user.
@@ -362,6 +378,31 @@ impl Worker {
         .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
         let r = Arc::new(r);
         lock(&self.remotes).insert(k, r.clone());
+        Ok(r)
+    }
+
+    /// A remote signed in with the current user's Kerberos tickets (one
+    /// client session per computer and principal, as for a credential).
+    fn remote_as_current_user(&self, computer: &ComputerRef) -> Result<Arc<Remote>, UserError> {
+        let proxy = self.proxy_credential(computer)?;
+        let r = Remote::http_as_current_user(
+            &computer.name,
+            computer.spec.clone(),
+            Uuid::new_v4(),
+            &crate::worker::remote::HttpExtras {
+                proxy_credential: proxy.clone(),
+                ..crate::worker::remote::HttpExtras::from_env()
+            },
+        )
+        .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
+        let mut who = r.user.to_ascii_lowercase();
+        if let Some(p) = &proxy {
+            who.push('\n');
+            who.push_str(&p.user.to_ascii_lowercase());
+        }
+        let k = (key(&computer.name), who);
+        let mut remotes = lock(&self.remotes);
+        let r = remotes.entry(k).or_insert_with(|| Arc::new(r)).clone();
         Ok(r)
     }
 

@@ -132,12 +132,7 @@ fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
         AuthMechanism::Digest => Err(RemoteError::Refused(
             "Digest authentication is not supported by WinRM; use Negotiate (the default), Basic over HTTPS, or Kerberos".into(),
         )),
-        AuthMechanism::NegotiateWithImplicitCredential => {
-            Err(RemoteError::Refused(format!(
-                "{} authentication is not available in this version of Baton; use Negotiate (NTLM) with -Credential",
-                spec.authentication.as_str()
-            )))
-        }
+        AuthMechanism::NegotiateWithImplicitCredential => Ok(Mechanism::Negotiate),
     }
 }
 
@@ -244,6 +239,55 @@ impl Remote {
         session_id: Uuid,
         extras: &HttpExtras,
     ) -> Result<Remote, RemoteError> {
+        if spec.authentication == AuthMechanism::NegotiateWithImplicitCredential {
+            return Err(RemoteError::Refused(
+                "NegotiateWithImplicitCredential signs in as the current user: it cannot be used with a user name and password (-Credential); use Negotiate or Default".into(),
+            ));
+        }
+        let credentials = Credentials::new(&credential.user, credential.password.expose())
+            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        Self::http_inner(name, spec, credentials, session_id, extras)
+    }
+
+    /// A computer reached over HTTP(S) as the current user: Negotiate or
+    /// Kerberos with the tickets in the user's Kerberos credential cache
+    /// (`kinit`, or a domain logon), through the system's GSSAPI.
+    pub fn http_as_current_user(
+        name: &str,
+        spec: ConnectionSpec,
+        session_id: Uuid,
+        extras: &HttpExtras,
+    ) -> Result<Remote, RemoteError> {
+        match spec.authentication {
+            AuthMechanism::Default
+            | AuthMechanism::Negotiate
+            | AuthMechanism::NegotiateWithImplicitCredential
+            | AuthMechanism::Kerberos => {}
+            other => {
+                return Err(RemoteError::Refused(format!(
+                    "{} authentication needs a user name and password (-Credential); only Negotiate and Kerberos can sign in as the current user",
+                    other.as_str()
+                )));
+            }
+        }
+        let principal = crate::transport::gss::current_principal()
+            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        Self::http_inner(
+            name,
+            spec,
+            Credentials::implicit(&principal),
+            session_id,
+            extras,
+        )
+    }
+
+    fn http_inner(
+        name: &str,
+        spec: ConnectionSpec,
+        credentials: Credentials,
+        session_id: Uuid,
+        extras: &HttpExtras,
+    ) -> Result<Remote, RemoteError> {
         let endpoint = Endpoint::parse(&spec.url())?;
         // -CertificateThumbprint: a PEM file in Baton's certs folder (or a
         // path) stands in for the Windows certificate store.
@@ -266,8 +310,7 @@ impl Remote {
         } else {
             mechanism(&spec)?
         };
-        let credentials = Credentials::new(&credential.user, credential.password.expose())
-            .map_err(|e| RemoteError::Refused(e.to_string()))?;
+        let user = credentials.user().to_owned();
         let auth = AuthSettings {
             mechanism,
             credentials,
@@ -300,7 +343,7 @@ impl Remote {
         Ok(Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
-            user: credential.user.clone(),
+            user,
             spec,
             link: Link::Http {
                 endpoint,

@@ -43,6 +43,9 @@ pub use server::{AcceptOutcome, ServerAcceptor, UserTable};
 pub struct Credentials {
     user: String,
     password: Zeroizing<String>,
+    /// The current user's own credentials, held by the system (a Kerberos
+    /// credential cache), not a password: `user` is their principal.
+    implicit: bool,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -70,7 +73,24 @@ impl Credentials {
         Ok(Credentials {
             user: user.to_owned(),
             password,
+            implicit: false,
         })
+    }
+
+    /// The current user's credentials, which the system holds (the
+    /// transport authenticates with them through GSSAPI); `principal` names
+    /// them in messages.
+    pub fn implicit(principal: &str) -> Self {
+        Credentials {
+            user: principal.trim().to_owned(),
+            password: Zeroizing::new(String::new()),
+            implicit: true,
+        }
+    }
+
+    /// Whether these are the current user's implicit credentials.
+    pub fn is_implicit(&self) -> bool {
+        self.implicit
     }
 
     /// The user name as given.
