@@ -53,6 +53,7 @@ grep -q "^ Depends: .*libc6" <<<"$info" || fail "no libc6 dependency: $info"
 for lib in libx11-6 libxkbcommon-x11-0 libegl1 libgl1-mesa-dri; do
   grep -q "^ Depends: .*$lib" <<<"$info" || fail "no $lib dependency (loaded at run time): $info"
 done
+grep -q "^ Recommends: .*libgssapi-krb5-2" <<<"$info" || fail "no libgssapi-krb5-2 recommendation (current-user sign-in): $info"
 pass
 
 # The file list.
