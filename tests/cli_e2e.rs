@@ -41,6 +41,17 @@ impl InProcessLab {
         InProcessLab { rt, built, ticker }
     }
 
+    /// The lab service of one computer (its state and wire log).
+    fn service(&self, name: &str) -> Arc<baton::lab::service::LabService> {
+        self.built
+            .computers
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no lab computer {name}"))
+            .service
+            .clone()
+    }
+
     /// A new console (a new worker: another client).
     fn shell(&self) -> Shell {
         let in_process: HashMap<String, InProcessComputer> = self
@@ -749,6 +760,23 @@ impl std::io::Write for PressCtrlCAfter {
     }
 }
 
+/// Runs `line`, pressing Ctrl+C (setting `flag`) once "first" is printed;
+/// whether the line succeeded, and what it printed.
+fn run_until_ctrl_c(
+    sh: &mut Shell,
+    flag: &Arc<std::sync::atomic::AtomicBool>,
+    line: &str,
+) -> (bool, String) {
+    let mut out = PressCtrlCAfter {
+        text: "first",
+        seen: Vec::new(),
+        flag: flag.clone(),
+    };
+    let mut err = Vec::new();
+    let ok = sh.run_line(line, &mut out, &mut err);
+    (ok, String::from_utf8_lossy(&out.seen).into_owned())
+}
+
 /// Ctrl+C while a remote command runs stops it; the session stays usable.
 #[test]
 fn ctrl_c_stops_a_running_command() {
@@ -761,19 +789,13 @@ fn ctrl_c_stops_a_running_command() {
         "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
     );
     assert!(ok, "{err}");
-    let mut out = PressCtrlCAfter {
-        text: "first",
-        seen: Vec::new(),
-        flag: flag.clone(),
-    };
-    let mut err = Vec::new();
-    let ok = sh.run_line(
+    let (ok, seen) = run_until_ctrl_c(
+        &mut sh,
+        &flag,
         "Invoke-Command -Session $s { \"first\"; Start-Sleep -Seconds 600; \"never\" }",
-        &mut out,
-        &mut err,
     );
     assert!(!ok);
-    assert_eq!(String::from_utf8_lossy(&out.seen), "first\n");
+    assert_eq!(seen, "first\n");
     let (ok, out, err) = run(&mut sh, "Invoke-Command -Session $s { \"after\" }");
     assert!(ok, "{err}");
     assert_eq!(out, "after\n");
@@ -788,14 +810,7 @@ fn ctrl_c_stops_a_running_command() {
 fn cancel_timeout_governs_the_stop_signal_and_the_delete() {
     use baton::protocol::wsman::action::Action;
     let lab = InProcessLab::new(false);
-    let svc = lab
-        .built
-        .computers
-        .iter()
-        .find(|c| c.name == "Srv1")
-        .expect("Srv1")
-        .service
-        .clone();
+    let svc = lab.service("Srv1");
     let mut sh = lab.shell();
     let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
     sh.set_interrupt_flag(flag.clone());
@@ -805,16 +820,10 @@ fn cancel_timeout_governs_the_stop_signal_and_the_delete() {
     );
     assert!(ok, "{err}");
     let before = svc.wire_log().len();
-    let mut out = PressCtrlCAfter {
-        text: "first",
-        seen: Vec::new(),
-        flag: flag.clone(),
-    };
-    let mut err = Vec::new();
-    let ok = sh.run_line(
+    let (ok, _) = run_until_ctrl_c(
+        &mut sh,
+        &flag,
         "Invoke-Command -Session $s { \"first\"; Start-Sleep -Seconds 600 }",
-        &mut out,
-        &mut err,
     );
     assert!(!ok, "Ctrl+C fails the line");
     let (ok, _, err) = run(&mut sh, "Remove-PSSession $s");
@@ -891,14 +900,7 @@ fn reconnect_from_the_same_console_uses_reconnect_on_the_wire() {
     use baton::protocol::wsman::action::Action;
     use baton::protocol::wsman::shell::CommandState;
     let lab = InProcessLab::new(false);
-    let svc = lab
-        .built
-        .computers
-        .iter()
-        .find(|c| c.name == "Srv1")
-        .expect("Srv1")
-        .service
-        .clone();
+    let svc = lab.service("Srv1");
     let mut sh = lab.shell();
     let (ok, _, err) = run(
         &mut sh,

@@ -110,6 +110,34 @@ impl Authenticator {
     }
 }
 
+/// Sends one leg of a handshake (an empty POST with the `Authorization`
+/// token) and returns the answer; a redirect comes back as such, and a
+/// connection lost after the first leg is a broken handshake.
+async fn handshake_leg(
+    http: &mut HttpConnection,
+    path: &str,
+    authorization: String,
+    leg: usize,
+    timeout: Duration,
+) -> Result<HttpResponse, Flow> {
+    let mut req = HttpRequest::post(path, Vec::new());
+    req.set_header("Authorization", authorization);
+    req.set_header("Content-Type", SOAP_CONTENT_TYPE);
+    let resp = match http.send(req, timeout).await {
+        Ok(r) => r,
+        Err(TransportError::ConnectionClosed | TransportError::ConnectionClosedBeforeSend)
+            if leg > 0 =>
+        {
+            return Err(Flow::Error(mid_handshake(http.via_proxy())));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match redirect_of(&resp) {
+        Some(flow) => Err(flow),
+        None => Ok(resp),
+    }
+}
+
 /// One GSSAPI step on tokio's blocking pool (it may wait on the KDC).
 async fn gss_step(
     mut gss: Box<GssClient>,
@@ -257,19 +285,8 @@ impl WsmanConnection {
         let mut header = first.to_string();
         // A handshake takes two or three legs; more means a confused peer.
         for leg in 0..6 {
-            let mut req = HttpRequest::post(&self.endpoint.path, Vec::new());
-            req.set_header("Authorization", header.clone());
-            req.set_header("Content-Type", SOAP_CONTENT_TYPE);
-            let resp = match http.send(req, timeout).await {
-                Ok(r) => r,
-                Err(
-                    TransportError::ConnectionClosed | TransportError::ConnectionClosedBeforeSend,
-                ) if leg > 0 => return Err(Flow::Error(mid_handshake(http.via_proxy()))),
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(flow) = redirect_of(&resp) {
-                return Err(flow);
-            }
+            let resp =
+                handshake_leg(&mut http, &self.endpoint.path, header.clone(), leg, timeout).await?;
             let www: Vec<&str> = resp.headers_named("www-authenticate").collect();
             match authenticator
                 .on_response_with(resp.status, www, &mut kdc)
@@ -335,23 +352,11 @@ impl WsmanConnection {
         let mut token =
             first.ok_or_else(|| TransportError::Auth("GSSAPI produced no initial token".into()))?;
         for leg in 0..6 {
-            let mut req = HttpRequest::post(&self.endpoint.path, Vec::new());
             let header = format!(
                 "{scheme} {}",
                 base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &token)
             );
-            req.set_header("Authorization", header);
-            req.set_header("Content-Type", SOAP_CONTENT_TYPE);
-            let resp = match http.send(req, timeout).await {
-                Ok(r) => r,
-                Err(
-                    TransportError::ConnectionClosed | TransportError::ConnectionClosedBeforeSend,
-                ) if leg > 0 => return Err(Flow::Error(mid_handshake(http.via_proxy()))),
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(flow) = redirect_of(&resp) {
-                return Err(flow);
-            }
+            let resp = handshake_leg(&mut http, &self.endpoint.path, header, leg, timeout).await?;
             let challenges = auth::parse_challenges(resp.headers_named("www-authenticate"))
                 .map_err(|e| TransportError::Auth(e.to_string()))?;
             let answer = challenges
