@@ -58,6 +58,23 @@ fn app_on(store: &ProfileStore) -> (BatonApp, FakeWorker) {
     (app, worker)
 }
 
+/// A console on a fresh profile file holding [`lab_tree`], after its first
+/// frames; the temporary directory lives as long as the returned guard.
+fn lab_console() -> (
+    tempfile::TempDir,
+    ProfileStore,
+    Harness<'static, BatonApp>,
+    FakeWorker,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&lab_tree()).unwrap();
+    let (app, worker) = app_on(&store);
+    let mut h = harness(app);
+    h.run();
+    (dir, store, h, worker)
+}
+
 fn click(h: &mut Harness<'static, BatonApp>, label: &str) {
     h.get_by_label(label).click();
     h.run();
@@ -120,12 +137,7 @@ fn srv1(store: &ProfileStore) -> Computer {
 
 #[test]
 fn editor_shows_inherited_values_overrides_saves_and_clears() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = ProfileStore::new(dir.path().join("profiles.toml"));
-    store.save(&lab_tree()).unwrap();
-    let (app, _worker) = app_on(&store);
-    let mut h = harness(app);
-    h.run();
+    let (_dir, store, mut h, _worker) = lab_console();
 
     open_editor(&mut h, "Computer Srv1");
     h.get_by_label("Edit profile: Computer Srv1");
@@ -368,12 +380,7 @@ fn ui_secrets_child() {
 
 #[test]
 fn a_group_editor_imports_an_rdm_export_into_its_group() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = ProfileStore::new(dir.path().join("profiles.toml"));
-    store.save(&lab_tree()).unwrap();
-    let (app, _worker) = app_on(&store);
-    let mut h = harness(app);
-    h.run();
+    let (_dir, store, mut h, _worker) = lab_console();
     open_editor(&mut h, "Group Lab");
     let rdm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store/export.rdm");
     type_into(&mut h, "Import file", rdm.to_str().unwrap());
@@ -401,12 +408,7 @@ fn a_group_editor_imports_an_rdm_export_into_its_group() {
 /// import reads back; the file names keyring entries, never a password.
 #[test]
 fn a_group_editor_exports_its_group_to_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = ProfileStore::new(dir.path().join("profiles.toml"));
-    store.save(&lab_tree()).unwrap();
-    let (app, _worker) = app_on(&store);
-    let mut h = harness(app);
-    h.run();
+    let (dir, store, mut h, _worker) = lab_console();
     open_editor(&mut h, "Group Lab");
     h.get_by_label("Choose export file…");
     h.get_by_label("Choose file to import…");
@@ -439,4 +441,93 @@ fn a_group_editor_exports_its_group_to_a_file() {
         saved.contains("Srv1"),
         "the profile file is unchanged by an export"
     );
+}
+
+/// Steps frames until a label containing `text` shows (a background job on
+/// the profile file ends a few frames later); fails on "Not changed: …"
+/// unless that is what is awaited.
+fn wait_for_text(h: &mut Harness<'static, BatonApp>, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        if h.query_all_by_label_contains(text).next().is_some() {
+            break;
+        }
+        if !text.starts_with("Not changed")
+            && let Some(n) = h.query_all_by_label_contains("Not changed").next()
+        {
+            panic!("{:?}", n.accesskit_node().label());
+        }
+        assert!(Instant::now() < deadline, "{text:?} never showed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run();
+}
+
+fn change_node(h: &mut Harness<'static, BatonApp>, row: &str, item: &str) {
+    h.get_by_label(row).click_secondary();
+    h.run();
+    click(h, item);
+}
+
+/// The tree's context menu adds, renames and removes computers and groups
+/// of the profile file, the way a helpdesk user keeps the computers they
+/// look after: each change is checked (a duplicate name is refused and said
+/// so), written atomically, shown in the tree and reported.
+#[test]
+fn computers_and_groups_are_added_renamed_and_removed_from_the_tree() {
+    let (_dir, store, mut h, _worker) = lab_console();
+
+    // Add a computer to group Lab, with its host.
+    change_node(&mut h, "Group Lab", "Add computer…");
+    h.get_by_label("Add a computer to group Lab");
+    type_into(&mut h, "Name", "Srv9");
+    type_into(&mut h, "Host", "srv9.corp.example");
+    click(&mut h, "Add");
+    wait_for_text(&mut h, "Added computer Srv9 to group Lab");
+    h.get_by_label("Computer Srv9");
+    let tree = store.load().unwrap().tree;
+    let added = tree.find_by_name("Srv9");
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].group_path, "Lab");
+    assert_eq!(
+        added[0].computer.settings.host.as_deref(),
+        Some("srv9.corp.example")
+    );
+
+    // A second computer of the same name is refused, and nothing is written.
+    change_node(&mut h, "Group Lab", "Add computer…");
+    type_into(&mut h, "Name", "srv1");
+    click(&mut h, "Add");
+    wait_for_text(
+        &mut h,
+        "Not changed: a computer named srv1 already exists in group Lab",
+    );
+    click(&mut h, "Cancel");
+    assert_eq!(store.load().unwrap().tree.root.computer_count(), 3);
+
+    // Rename it, then a group.
+    change_node(&mut h, "Computer Srv9", "Rename…");
+    clear_field(&mut h, "Name", 4);
+    type_into(&mut h, "Name", "Web9");
+    click(&mut h, "Rename");
+    wait_for_text(&mut h, "Renamed computer Srv9 to Web9");
+    h.get_by_label("Computer Web9");
+    assert!(store.load().unwrap().tree.find_by_name("Srv9").is_empty());
+    change_node(&mut h, "Group Lab", "New group…");
+    type_into(&mut h, "Name", "Web");
+    click(&mut h, "Add");
+    wait_for_text(&mut h, "Added group Web to group Lab");
+    let tree = store.load().unwrap().tree;
+    assert_eq!(tree.root.groups[0].groups[0].name, "Web");
+
+    // Remove the computer: gone from the file and the tree.
+    change_node(&mut h, "Computer Web9", "Remove from profiles…");
+    h.get_by_label_contains("Sessions on the servers are not touched");
+    click(&mut h, "Remove");
+    wait_for_text(&mut h, "Removed computer Web9");
+    assert!(h.query_by_label("Computer Web9").is_none());
+    let tree = store.load().unwrap().tree;
+    assert!(tree.find_by_name("Web9").is_empty());
+    assert_eq!(tree.root.computer_count(), 2, "Srv1 and Srv2 stay");
 }

@@ -11,6 +11,7 @@ pub mod activity;
 mod detail;
 pub mod dialogs;
 pub mod profile_editor;
+pub mod profile_nodes;
 pub mod state;
 mod widgets;
 
@@ -109,6 +110,8 @@ pub enum UiAction {
     DismissToast(u64),
     /// Open the profile editor on a group or computer.
     EditProfile(NodeKey),
+    /// Add to, rename or remove a group or computer of the profile file.
+    ChangeProfile(NodeKey, profile_nodes::NodeChange),
     /// Send a command the UI already built; `what` is shown in the status bar.
     Send {
         /// The command.
@@ -139,6 +142,10 @@ pub struct BatonApp {
     profiles: Option<profile_editor::Profiles>,
     profile_editor: Option<profile_editor::ProfileEditor>,
     keyring_writer: Option<profile_editor::KeyringWriter>,
+    /// Add computer / New group / Rename / Remove from profiles.
+    node_dialog: Option<profile_nodes::NodeDialog>,
+    /// The profile job in flight is the node dialog's (not the editor's).
+    node_change_pending: bool,
 }
 
 impl BatonApp {
@@ -165,6 +172,8 @@ impl BatonApp {
             profiles: None,
             profile_editor: None,
             keyring_writer: None,
+            node_dialog: None,
+            node_change_pending: false,
         }
     }
 
@@ -300,6 +309,7 @@ impl BatonApp {
         let mut actions: Vec<UiAction> = Vec::new();
         let modal_open = self.dialog.is_some()
             || self.profile_editor.is_some()
+            || self.node_dialog.is_some()
             || self.state.current_prompt().is_some();
         if !modal_open {
             self.shortcuts(&ctx, &mut actions);
@@ -572,22 +582,66 @@ impl BatonApp {
                 self.state
                     .set_inventory(crate::app::inventory(profiles.tree()));
             }
-            match &mut self.profile_editor {
-                Some(ed) => ed.saved(result, profiles),
-                None => {
-                    if let Err(e) = result {
+            if std::mem::take(&mut self.node_change_pending) {
+                match (result, &mut self.node_dialog) {
+                    (Ok(lines), _) => {
+                        self.node_dialog = None;
                         self.state.notify(
-                            ToastKind::Error,
+                            ToastKind::Info,
                             crate::model::UserError {
-                                summary: "The profile was not saved".into(),
-                                detail: e,
+                                summary: lines.join("\n"),
+                                detail: format!("Saved to {}", profiles.path().display()),
                                 advice: None,
                                 error_id: None,
                             },
                             now,
                         );
                     }
+                    (Err(e), Some(d)) => d.failed(e),
+                    (Err(e), None) => self.state.notify(
+                        ToastKind::Error,
+                        crate::model::UserError {
+                            summary: "The profile was not changed".into(),
+                            detail: e,
+                            advice: None,
+                            error_id: None,
+                        },
+                        now,
+                    ),
                 }
+            } else {
+                match &mut self.profile_editor {
+                    Some(ed) => ed.saved(result, profiles),
+                    None => {
+                        if let Err(e) = result {
+                            self.state.notify(
+                                ToastKind::Error,
+                                crate::model::UserError {
+                                    summary: "The profile was not saved".into(),
+                                    detail: e,
+                                    advice: None,
+                                    error_id: None,
+                                },
+                                now,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(d) = &mut self.node_dialog {
+            match d.show(ctx, profiles.saving()) {
+                profile_nodes::NodeDialogOutcome::Open => {}
+                profile_nodes::NodeDialogOutcome::Close => self.node_dialog = None,
+                profile_nodes::NodeDialogOutcome::Apply(edit) => {
+                    if !profiles.saving() {
+                        profiles.start_tree_edit(edit);
+                        self.node_change_pending = true;
+                    }
+                }
+            }
+            if profiles.saving() {
+                ctx.request_repaint_after(std::time::Duration::from_millis(50));
             }
         }
         if let Some(ed) = &mut self.profile_editor {
@@ -601,6 +655,39 @@ impl BatonApp {
                 self.profile_editor = None;
             }
         }
+    }
+
+    fn open_node_dialog(
+        &mut self,
+        key: &NodeKey,
+        change: profile_nodes::NodeChange,
+        now: DateTime<Utc>,
+    ) {
+        let found = self.profiles.as_ref().map(|p| {
+            p.locate(key)
+                .and_then(|id| profile_nodes::NodeDialog::open(p.tree(), id, change))
+        });
+        let why = match found {
+            Some(Some(d)) => {
+                self.node_dialog = Some(d);
+                return;
+            }
+            Some(None) => "it is not in the profile file".to_owned(),
+            None => "this console was started without a profile file (demo computers)".to_owned(),
+        };
+        self.state.notify(
+            ToastKind::Info,
+            crate::model::UserError {
+                summary: "The profile file cannot be changed here".into(),
+                detail: why,
+                advice: Some(
+                    "Baton opens the profile file unless it was started with --demo; from the command line, use `baton profile add`."
+                        .into(),
+                ),
+                error_id: None,
+            },
+            now,
+        );
     }
 
     fn open_profile_editor(&mut self, key: &NodeKey, now: DateTime<Utc>) {
@@ -724,6 +811,7 @@ impl BatonApp {
             }
             UiAction::Send { command, what } => self.send(*command, &what, now),
             UiAction::EditProfile(key) => self.open_profile_editor(&key, now),
+            UiAction::ChangeProfile(key, change) => self.open_node_dialog(&key, change, now),
             UiAction::Run(a) => self.run_action(a, now),
         }
     }

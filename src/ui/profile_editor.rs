@@ -94,6 +94,31 @@ impl Profiles {
         });
     }
 
+    /// Starts adding, renaming or removing a node in the background.
+    pub fn start_tree_edit(&mut self, edit: super::profile_nodes::TreeEdit) {
+        self.start(move |store| {
+            let mut line = String::new();
+            let tree = store
+                .update(|tree| {
+                    line = edit.apply(tree).map_err(|message| StoreError::Invalid {
+                        origin: store.path().display().to_string(),
+                        message,
+                    })?;
+                    Ok(())
+                })
+                .map_err(|e| match e {
+                    StoreError::Invalid { message, .. } => message,
+                    other => other.to_string(),
+                })?;
+            Ok((tree, vec![line]))
+        });
+    }
+
+    /// The profile file.
+    pub fn path(&self) -> &std::path::Path {
+        self.store.path()
+    }
+
     /// Starts importing the file `path` into the group `node` in the background.
     fn start_import(&mut self, node: ProfileId, path: std::path::PathBuf) {
         self.start(move |store| {
@@ -301,6 +326,11 @@ fn idle_timeout(text: &str) -> Result<i64, String> {
             "IdleTimeout must be -1 (the server's default) or from {MIN_IDLE_TIMEOUT_MS} to {max} ms, not {n}"
         ))
     }
+}
+
+/// Checks a host name or address (ComputerName).
+pub(super) fn check_host(text: &str) -> Result<String, String> {
+    host(text)
 }
 
 fn host(text: &str) -> Result<String, String> {

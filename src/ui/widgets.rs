@@ -143,6 +143,25 @@ pub(crate) fn tree_row(
                     actions.push(UiAction::EditProfile(key.clone()));
                     ui.close();
                 }
+                use super::profile_nodes::NodeChange;
+                let changes: &[(NodeChange, &str, &str)] = match row.kind {
+                    RowKind::Group(_) => &[
+                        (NodeChange::AddComputer, "Add computer…", "A new computer in this group of the profile file"),
+                        (NodeChange::AddGroup, "New group…", "A new group inside this one"),
+                        (NodeChange::Rename, "Rename…", "Change the group's name in the profile file"),
+                        (NodeChange::Remove, "Remove from profiles…", "Take the group and its computers out of the profile file (sessions on the servers stay)"),
+                    ],
+                    _ => &[
+                        (NodeChange::Rename, "Rename…", "Change the computer's name in the profile file"),
+                        (NodeChange::Remove, "Remove from profiles…", "Take the computer out of the profile file (its sessions on the server stay)"),
+                    ],
+                };
+                for (change, label, tip) in changes {
+                    if ui.button(*label).on_hover_text(*tip).clicked() {
+                        actions.push(UiAction::ChangeProfile(key.clone(), *change));
+                        ui.close();
+                    }
+                }
             }
         });
 
