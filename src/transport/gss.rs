@@ -271,8 +271,24 @@ fn oid(bytes: &[u8]) -> GssOid {
 /// mechanism's (e.g. "No Kerberos credentials available (default cache:
 /// FILE:/tmp/krb5cc_1000)").
 fn status_text(api: &Api, major: OmUint32, minor: OmUint32) -> String {
+    status_texts(api, &[(major, GSS_C_GSS_CODE), (minor, GSS_C_MECH_CODE)])
+}
+
+/// The mechanism's own text when there is one (it names the cause, e.g.
+/// the cache it looked in), else the routine error's.
+fn mech_text(api: &Api, major: OmUint32, minor: OmUint32) -> String {
+    if minor != 0 {
+        let t = status_texts(api, &[(minor, GSS_C_MECH_CODE)]);
+        if !t.starts_with("GSSAPI status") {
+            return t;
+        }
+    }
+    status_text(api, major, minor)
+}
+
+fn status_texts(api: &Api, codes: &[(OmUint32, i32)]) -> String {
     let mut parts = Vec::new();
-    for (code, kind) in [(major, GSS_C_GSS_CODE), (minor, GSS_C_MECH_CODE)] {
+    for &(code, kind) in codes {
         if code == 0 {
             continue;
         }
@@ -306,7 +322,8 @@ fn status_text(api: &Api, major: OmUint32, minor: OmUint32) -> String {
         }
     }
     if parts.is_empty() {
-        format!("GSSAPI status {major:#x}/{minor}")
+        let codes: Vec<String> = codes.iter().map(|(c, _)| format!("{c:#x}")).collect();
+        format!("GSSAPI status {}", codes.join("/"))
     } else {
         parts.join(": ")
     }
@@ -332,7 +349,7 @@ pub fn current_principal() -> Result<String, ProtocolError> {
         )
     };
     if is_error(major) {
-        return Err(no_credentials(&status_text(api, major, minor)));
+        return Err(no_credentials(&mech_text(api, major, minor)));
     }
     let mut name: GssName = std::ptr::null_mut();
     // SAFETY: querying the credential just acquired.
@@ -347,7 +364,7 @@ pub fn current_principal() -> Result<String, ProtocolError> {
         )
     };
     let result = if is_error(major) {
-        Err(no_credentials(&status_text(api, major, minor)))
+        Err(no_credentials(&mech_text(api, major, minor)))
     } else {
         let mut buf = GssBuffer::empty();
         // SAFETY: displaying the name returned above; buffer released below.
@@ -359,7 +376,7 @@ pub fn current_principal() -> Result<String, ProtocolError> {
             (api.release_name)(&mut minor, &mut name);
         }
         if is_error(major) {
-            Err(no_credentials(&status_text(api, major, minor)))
+            Err(no_credentials(&mech_text(api, major, minor)))
         } else {
             Ok(shown)
         }
@@ -500,7 +517,7 @@ impl GssClient {
         if is_error(major) {
             let text = status_text(api, major, minor);
             return Err(if text.contains("credentials") || text.contains("cache") {
-                no_credentials(&text)
+                no_credentials(&mech_text(api, major, minor))
             } else {
                 ProtocolError::Auth(format!("GSSAPI: {text}"))
             });
