@@ -188,7 +188,8 @@ type Unwrap = unsafe extern "C" fn(
     *mut OmUint32,
 ) -> OmUint32;
 
-/// The GSSAPI entry points Baton uses, resolved once from the system library.
+/// The GSSAPI entry points Baton uses (RFC 2744 and the IOV wrap calls),
+/// resolved once from the system library.
 struct Api {
     _lib: Library,
     import_name: ImportName,
@@ -237,7 +238,7 @@ fn load() -> Result<Api, String> {
 }
 
 fn resolve(lib: Library) -> Result<Api, libloading::Error> {
-    // SAFETY: each symbol is looked up by its RFC 2744 / RFC 4121 name and
+    // SAFETY: each symbol is looked up by its GSSAPI name and
     // given that function's C signature.
     unsafe {
         Ok(Api {
