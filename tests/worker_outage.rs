@@ -6,9 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use baton::bridge::{
-    Command, ComputerRef, CredentialChoice, Event, OpId, SessionRef, WorkerHandle,
-};
+use baton::bridge::{Command, ComputerRef, CredentialChoice, Event, SessionRef, WorkerHandle};
 use baton::lab::listener::{self, ListenerSettings};
 use baton::lab::{self, LabConfig};
 use baton::model::{Availability, ConnectionSpec, Credential, OutputBufferingMode, SessionState};
@@ -57,19 +55,6 @@ fn wait_event<T>(
                 return t;
             }
         }
-    }
-}
-
-fn op_of(e: &Event) -> Option<OpId> {
-    match e {
-        Event::OpStarted { op, .. }
-        | Event::OpProgress { op, .. }
-        | Event::OpFinished { op, .. }
-        | Event::OpFailed { op, .. }
-        | Event::SessionsListed { op, .. }
-        | Event::ComputerIdentified { op, .. }
-        | Event::Configuration { op, .. } => Some(*op),
-        _ => None,
     }
 }
 
@@ -150,7 +135,7 @@ fn cancelling_a_refresh_of_a_hung_computer_stops_its_part_and_reports_nothing_la
         .iter()
         .skip_while(|e| !matches!(e, Event::OpFailed { op: o, .. } if *o == op))
         .skip(1)
-        .filter(|e| op_of(e) == Some(op))
+        .filter(|e| e.op() == Some(op))
         .collect();
     assert!(
         after.is_empty(),

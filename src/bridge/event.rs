@@ -93,3 +93,19 @@ pub enum Event {
     /// An audit-trail entry.
     Activity(ActivityEntry),
 }
+
+impl Event {
+    /// The action this event reports on, if any.
+    pub fn op(&self) -> Option<OpId> {
+        match self {
+            Event::OpStarted { op, .. }
+            | Event::OpProgress { op, .. }
+            | Event::OpFinished { op, .. }
+            | Event::OpFailed { op, .. }
+            | Event::SessionsListed { op, .. }
+            | Event::ComputerIdentified { op, .. }
+            | Event::Configuration { op, .. } => Some(*op),
+            _ => None,
+        }
+    }
+}

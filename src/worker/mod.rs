@@ -177,20 +177,6 @@ struct ScriptData {
     input: Option<Vec<crate::protocol::clixml::PsValue>>,
 }
 
-/// The action an event reports on, if any.
-fn event_op(e: &Event) -> Option<OpId> {
-    match e {
-        Event::OpStarted { op, .. }
-        | Event::OpProgress { op, .. }
-        | Event::OpFinished { op, .. }
-        | Event::OpFailed { op, .. }
-        | Event::SessionsListed { op, .. }
-        | Event::ComputerIdentified { op, .. }
-        | Event::Configuration { op, .. } => Some(*op),
-        _ => None,
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -205,7 +191,7 @@ fn throttle(limit: u32) -> Arc<Semaphore> {
 
 impl Worker {
     fn send(&self, e: Event) {
-        if let Some(op) = event_op(&e)
+        if let Some(op) = e.op()
             && lock(&self.cancelled).contains(&op)
         {
             return;
