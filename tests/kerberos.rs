@@ -1051,26 +1051,11 @@ fn current_user_signs_in_with_the_ticket_cache() {
     let (crt, key, _) = certificate(d, "served", "localhost");
     let https = HttpService::start_tls(&realm, &crt, &key, None);
     let child = |spec: String, cache: &Path| {
-        let out = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "kerberos::current_user_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-            ])
-            .env(CURRENT_USER_ENV, spec)
+        let mut cmd = crate::common::child_test("kerberos::current_user_child");
+        cmd.env(CURRENT_USER_ENV, spec)
             .env("KRB5_CONFIG", &client_conf)
-            .env("KRB5CCNAME", format!("FILE:{}", cache.display()))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "child failed:\n{stdout}\n{stderr}\nKDC log:\n{}",
-            realm.kdc_log()
-        );
-        stdout
+            .env("KRB5CCNAME", format!("FILE:{}", cache.display()));
+        crate::common::child_stdout(cmd, || format!("KDC log:\n{}", realm.kdc_log()))
     };
     let stdout = child(
         format!("ok|{}|{}|{}", http.port, https.port, crt.display()),

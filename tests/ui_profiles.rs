@@ -260,20 +260,9 @@ const SECRETS_CHILD_ENV: &str = "BATON_TEST_UI_SECRETS_CHILD";
 /// on other threads can miss events; alone, the capture is complete.
 #[test]
 fn no_password_in_profile_file_export_or_log_after_saving_through_the_ui() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "ui_profiles::ui_secrets_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env(SECRETS_CHILD_ENV, "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    let mut child = crate::common::child_test("ui_profiles::ui_secrets_child");
+    child.env(SECRETS_CHILD_ENV, "1");
+    crate::common::child_stdout(child, String::new);
 }
 
 /// Helper run by `no_password_in_profile_file_export_or_log_after_saving_through_the_ui`.

@@ -508,20 +508,9 @@ const TRACE_CHILD_ENV: &str = "BATON_TEST_WIRE_TRACE_CHILD";
 /// events of a capture that shares the process with them.
 #[test]
 fn wire_trace_shows_exchanges_without_secrets_over_basic_and_ntlm() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "wire::wire_trace_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env(TRACE_CHILD_ENV, "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("1 passed"), "{stdout}");
+    let mut child = crate::common::child_test("wire::wire_trace_child");
+    child.env(TRACE_CHILD_ENV, "1");
+    crate::common::child_stdout(child, String::new);
 }
 
 /// Helper run by `wire_trace_shows_exchanges_without_secrets_over_basic_and_ntlm`.

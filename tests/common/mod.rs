@@ -93,3 +93,24 @@ fn load_transcript(path: &std::path::Path) -> Transcript {
         messages,
     }
 }
+
+/// This test binary, set to run one `#[ignore]`d helper test `name` in a
+/// process of its own (for tests that need their own environment variables
+/// or log subscriber); add the environment and pass it to [`child_stdout`].
+pub fn child_test(name: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([name, "--exact", "--ignored", "--nocapture"]);
+    cmd
+}
+
+/// Runs a [`child_test`] to the end; its standard output, once it is known
+/// to have passed (`context` adds to the failure message, e.g. a server's log).
+pub fn child_stdout(mut cmd: std::process::Command, context: impl FnOnce() -> String) -> String {
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || !stdout.contains("1 passed") {
+        panic!("child failed:\n{stdout}\n{stderr}\n{}", context());
+    }
+    stdout
+}
