@@ -13,6 +13,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use super::TransportError;
+use crate::protocol::auth::handshake_signatures::HandshakeSignatures;
 
 /// Certificate checks for one connection.
 #[derive(Clone, Debug, Default)]
@@ -220,7 +221,7 @@ pub fn client_config(options: &TlsOptions) -> Result<rustls::ClientConfig, Trans
         };
         let verifier = LenientVerifier {
             inner,
-            provider: provider.clone(),
+            signatures: HandshakeSignatures(provider.clone()),
             skip_ca: options.danger_skip_ca_check,
             skip_cn: options.danger_skip_cn_check,
         };
@@ -332,7 +333,7 @@ pub fn certificate_alert_in(
 #[derive(Debug)]
 struct LenientVerifier {
     inner: Option<Arc<WebPkiServerVerifier>>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
+    signatures: HandshakeSignatures,
     skip_ca: bool,
     skip_cn: bool,
 }
@@ -380,12 +381,7 @@ impl ServerCertVerifier for LenientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -394,17 +390,10 @@ impl ServerCertVerifier for LenientVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.signatures.schemes()
     }
 }

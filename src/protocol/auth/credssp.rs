@@ -35,6 +35,7 @@ use sspi::credssp::{ClientMode, ClientState, CredSspClient, CredSspMode, TsReque
 use sspi::{AuthIdentity, NegotiateConfig};
 
 use super::der_tlv;
+use super::handshake_signatures::HandshakeSignatures;
 use super::sealing::{Sealed, SealingContext};
 use super::sspi_glue::{guarded, sspi_err};
 use crate::protocol::ProtocolError;
@@ -104,7 +105,9 @@ fn tls_config() -> Result<rustls::ClientConfig, ProtocolError> {
         .with_protocol_versions(&[&rustls::version::TLS12])
         .map_err(|e| ProtocolError::Auth(format!("CredSSP TLS configuration: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(BoundByPubKeyAuth { provider }))
+        .with_custom_certificate_verifier(Arc::new(BoundByPubKeyAuth {
+            signatures: HandshakeSignatures(provider),
+        }))
         .with_no_client_auth();
     // One connection, one session: nothing to resume, no SNI games.
     config.resumption = rustls::client::Resumption::disabled();
@@ -441,7 +444,7 @@ pub fn subject_public_key(cert: &[u8]) -> Result<Vec<u8>, ProtocolError> {
 /// the server must hold that certificate's key.
 #[derive(Debug)]
 struct BoundByPubKeyAuth {
-    provider: Arc<rustls::crypto::CryptoProvider>,
+    signatures: HandshakeSignatures,
 }
 
 impl ServerCertVerifier for BoundByPubKeyAuth {
@@ -462,12 +465,7 @@ impl ServerCertVerifier for BoundByPubKeyAuth {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -476,18 +474,11 @@ impl ServerCertVerifier for BoundByPubKeyAuth {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.signatures.schemes()
     }
 }
 

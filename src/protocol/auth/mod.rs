@@ -23,6 +23,7 @@
 pub mod client;
 pub mod credssp;
 pub mod credssp_server;
+pub mod handshake_signatures;
 pub mod kerberos;
 pub mod sealing;
 pub mod server;
