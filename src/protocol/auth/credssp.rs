@@ -45,6 +45,21 @@ use crate::protocol::ProtocolError;
 /// `_tls_trailer_length`).
 pub const GCM_TRAILER_LEN: usize = 16;
 
+/// TLS records as one sealed WinRM part ([MS-WSMV] §2.2.9.1.3): the first
+/// [`GCM_TRAILER_LEN`] bytes go as the part's header, the rest as its data;
+/// None when TLS produced less than that.
+pub fn sealed_records(records: &[u8]) -> Option<Sealed> {
+    if records.len() < GCM_TRAILER_LEN {
+        return None;
+    }
+    let (header, data) = records.split_at(GCM_TRAILER_LEN);
+    Some(Sealed {
+        header: header.to_vec(),
+        data: data.to_vec(),
+        padding: 0,
+    })
+}
+
 /// The largest plaintext one TLS record carries (RFC 5246 §6.2.1).
 const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
 
@@ -368,17 +383,8 @@ impl SealingContext for CredSspSession {
             .write_all(plaintext)
             .map_err(|e| ProtocolError::Auth(format!("CredSSP seal: {e}")))?;
         let records = self.pending_tls()?;
-        if records.len() < GCM_TRAILER_LEN {
-            return Err(ProtocolError::Auth(
-                "CredSSP seal produced no record".into(),
-            ));
-        }
-        let (header, data) = records.split_at(GCM_TRAILER_LEN);
-        Ok(Sealed {
-            header: header.to_vec(),
-            data: data.to_vec(),
-            padding: 0,
-        })
+        sealed_records(&records)
+            .ok_or_else(|| ProtocolError::Auth("CredSSP seal produced no record".into()))
     }
 
     fn unseal(&mut self, header: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ProtocolError> {

@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use sspi::credssp::{CredSspServer, CredentialsProxy, ServerMode, ServerState, TsRequest};
 use sspi::{AuthIdentity, NegotiateConfig, Username};
 
-use super::credssp::{GCM_TRAILER_LEN, subject_public_key};
+use super::credssp::{sealed_records, subject_public_key};
 use super::sealing::{self, SealProtocol, Sealed, SealingContext};
 use super::server::{AcceptOutcome, UserTable, spnego_candidates};
 use super::sspi_glue::guarded;
@@ -264,15 +264,7 @@ impl SealingContext for CredSspAcceptor {
         }
         self.tls.writer().write_all(plaintext).map_err(err)?;
         let records = self.pending()?;
-        if records.len() < GCM_TRAILER_LEN {
-            return Err(err("seal produced no record"));
-        }
-        let (header, data) = records.split_at(GCM_TRAILER_LEN);
-        Ok(Sealed {
-            header: header.to_vec(),
-            data: data.to_vec(),
-            padding: 0,
-        })
+        sealed_records(&records).ok_or_else(|| err("seal produced no record"))
     }
 
     fn unseal(&mut self, header: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, ProtocolError> {
