@@ -441,7 +441,9 @@ fn gui(demo: bool) -> ExitCode {
     }
     let store = chosen.store.clone();
     let keyring = chosen.store.clone();
+    let terminate = terminate_flag(&ctx);
     let options = baton::ui::RunOptions {
+        terminate: Some(terminate),
         egui_ctx: Some(ctx),
         activity_log: app::activity_log(),
         saved_credentials: saved,
@@ -484,6 +486,47 @@ fn gui(demo: bool) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// A flag set on SIGTERM or SIGHUP (the session manager logging out, a
+/// `kill`): the console then hands its sessions back and closes, as when
+/// its window is closed, without asking.
+fn terminate_flag(ctx: &egui::Context) -> Arc<std::sync::atomic::AtomicBool> {
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(unix)]
+    {
+        let (f, ctx) = (flag.clone(), ctx.clone());
+        let _ = std::thread::Builder::new()
+            .name("baton-signals".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    let (Ok(mut term), Ok(mut hup)) = (
+                        signal(SignalKind::terminate()),
+                        signal(SignalKind::hangup()),
+                    ) else {
+                        return;
+                    };
+                    loop {
+                        tokio::select! {
+                            _ = term.recv() => {}
+                            _ = hup.recv() => {}
+                        }
+                        f.store(true, std::sync::atomic::Ordering::SeqCst);
+                        ctx.request_repaint();
+                    }
+                });
+            });
+    }
+    #[cfg(not(unix))]
+    let _ = ctx;
+    flag
 }
 
 /// The manual pages in `installer/linux/man/` are generated from this clap

@@ -248,8 +248,8 @@ fn hand_over_in_process() {
     let mut tech = lab.shell();
     let mut mgr = lab.shell();
     hand_over(&mut tech, &mut mgr);
-    tech.shutdown();
-    mgr.shutdown();
+    tech.finish(&mut std::io::sink());
+    mgr.finish(&mut std::io::sink());
 }
 
 #[test]
@@ -353,9 +353,9 @@ fn hand_over_over_http_with_profiles() {
     assert_eq!(v.as_object().map(|o| o.len()), Some(3));
     let (ok, _, err) = run(&mut other, "Remove-PSSession -Session $u");
     assert!(ok, "{err}");
-    other.shutdown();
-    tech.shutdown();
-    mgr.shutdown();
+    other.finish(&mut std::io::sink());
+    tech.finish(&mut std::io::sink());
+    mgr.finish(&mut std::io::sink());
     rt.block_on(running.stop());
 }
 
@@ -966,7 +966,7 @@ fn reconnect_from_the_same_console_uses_reconnect_on_the_wire() {
     );
     let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
     assert!(ok, "{err}");
-    sh.shutdown();
+    sh.finish(&mut std::io::sink());
 }
 
 /// Connect-WSMan opens and authenticates a connection to the computer's
@@ -1041,7 +1041,7 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
     );
     let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
     assert!(ok, "{err}");
-    sh.shutdown();
+    sh.finish(&mut std::io::sink());
     rt.block_on(running.stop());
 }
 
@@ -1110,5 +1110,5 @@ fn pipeline_input_reaches_the_remote_script() {
     assert_eq!(out, "none: 0\n");
     let (ok, _, err) = run(&mut sh, "Remove-PSSession -Session $s");
     assert!(ok, "{err}");
-    sh.shutdown();
+    sh.finish(&mut std::io::sink());
 }

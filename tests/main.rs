@@ -12,6 +12,7 @@ mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;
 mod lab_script;
+mod lifecycle;
 mod psrp_frames;
 mod pypsrp_transcripts;
 mod remote;

@@ -284,6 +284,7 @@ fn the_lab_refuses_corrupt_compressed_send_data() {
             "en-US",
             "en-US",
             &payload,
+            None,
         )
         .unwrap();
     assert_eq!(info.compression_mode.as_deref(), XPRESS);

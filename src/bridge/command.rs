@@ -114,8 +114,14 @@ pub enum Command {
         session: SessionRef,
         command_id: Uuid,
     },
-    /// `Remove-PSSession`.
-    Remove { op: OpId, sessions: Vec<SessionRef> },
+    /// `Remove-PSSession`. With `force` (Baton's `-Force`), a session that
+    /// another client holds (Busy) is deleted as its owner, which rescues a
+    /// session whose holder is gone; without it, a Busy session is refused.
+    Remove {
+        op: OpId,
+        sessions: Vec<SessionRef>,
+        force: bool,
+    },
     /// `Test-WSMan`.
     TestConnection { op: OpId, computer: ComputerRef },
     /// `Connect-WSMan`: open an authenticated connection to the computer's
@@ -146,8 +152,27 @@ pub enum Command {
     },
     /// Cancel an action in flight.
     Cancel { op: OpId },
-    /// Close every connection and stop the worker.
-    Shutdown,
+    /// Hand back every session this process holds ([`Release`]), report
+    /// each outcome (`SessionReleased`), close every connection and stop
+    /// the worker (`Stopped` is its last event). Actions still in flight
+    /// end as cancelled first.
+    Shutdown { release: Release },
+}
+
+/// What a process that ends does with the sessions it holds open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Release {
+    /// As PowerShell does when its host exits, without stranding anyone: a
+    /// session created here with nothing running is closed; one connected
+    /// to here (someone's disconnected session) or with a command still
+    /// running is disconnected, so the work goes on and the next person can
+    /// connect to it.
+    #[default]
+    HandBack,
+    /// Disconnect every held session (the console's "Disconnect all and quit").
+    DisconnectAll,
+    /// Close (delete) every held session (the console's "Close all and quit").
+    CloseAll,
 }
 
 impl Command {
@@ -169,7 +194,7 @@ impl Command {
             | Command::GetConfiguration { op, .. }
             | Command::AnswerPrompt { op, .. }
             | Command::Cancel { op } => Some(*op),
-            Command::Shutdown => None,
+            Command::Shutdown { .. } => None,
         }
     }
 }

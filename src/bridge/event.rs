@@ -36,10 +36,19 @@ pub enum Event {
         total: usize,
         message: String,
     },
-    /// An action ended well.
+    /// An action ended well (a bulk action: at least one part succeeded,
+    /// or it had no parts). Terminal: nothing more is reported for `op`.
     OpFinished { op: OpId, message: String },
-    /// An action (or part of a bulk action) failed.
+    /// An action failed (a bulk action: every part failed, each reported
+    /// by its own `PartFailed` first). Terminal.
     OpFailed { op: OpId, error: UserError },
+    /// An action was cancelled before it finished (Cancel, or the worker
+    /// stopping). Terminal.
+    OpCancelled { op: OpId },
+    /// One part of an action failed (one computer of a bulk action, one
+    /// command of a Receive); the action goes on and ends with its own
+    /// terminal event.
+    PartFailed { op: OpId, error: UserError },
     /// The sessions of one computer (a full refresh of that computer).
     SessionsListed {
         op: OpId,
@@ -92,6 +101,42 @@ pub enum Event {
     },
     /// An audit-trail entry.
     Activity(ActivityEntry),
+    /// A session this process held was handed back as the worker stopped.
+    SessionReleased {
+        computer: String,
+        instance_id: Uuid,
+        name: String,
+        outcome: ReleaseOutcome,
+    },
+    /// The worker has stopped: every held session was released. Last event.
+    Stopped,
+}
+
+/// What became of a held session when the worker stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReleaseOutcome {
+    /// Closed (deleted on the server).
+    Closed,
+    /// Disconnected: still on the server, with this idle timeout and output
+    /// buffering mode, for the next person to connect to.
+    Disconnected {
+        idle_timeout_ms: Option<u64>,
+        output_buffering_mode: crate::model::OutputBufferingMode,
+        /// A command was still running in it.
+        running: bool,
+    },
+    /// The server refused or did not answer.
+    Failed(UserError),
+}
+
+impl Event {
+    /// Whether this event ends its action (exactly one per action).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Event::OpFinished { .. } | Event::OpFailed { .. } | Event::OpCancelled { .. }
+        )
+    }
 }
 
 impl Event {
@@ -102,6 +147,8 @@ impl Event {
             | Event::OpProgress { op, .. }
             | Event::OpFinished { op, .. }
             | Event::OpFailed { op, .. }
+            | Event::OpCancelled { op }
+            | Event::PartFailed { op, .. }
             | Event::SessionsListed { op, .. }
             | Event::ComputerIdentified { op, .. }
             | Event::Configuration { op, .. } => Some(*op),

@@ -104,6 +104,16 @@ impl WorkerHandle {
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Event> {
         self.rx.recv_timeout(timeout).ok()
     }
+
+    /// Waits for the next event up to `timeout`: `Err(())` once the worker
+    /// is gone and every event was taken, `Ok(None)` when the time ran out.
+    pub fn recv_or_closed(&self, timeout: std::time::Duration) -> Result<Option<Event>, ()> {
+        match self.rx.recv_timeout(timeout) {
+            Ok(e) => Ok(Some(e)),
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(()),
+        }
+    }
 }
 
 /// The test's end of [`WorkerHandle::fake`].

@@ -9,8 +9,8 @@ mod command;
 mod event;
 mod handle;
 
-pub use command::{Command, ComputerRef, CredentialChoice, SessionRef};
-pub use event::{ActivityEntry, Event};
+pub use command::{Command, ComputerRef, CredentialChoice, Release, SessionRef};
+pub use event::{ActivityEntry, Event, ReleaseOutcome};
 pub use handle::{EventSender, FakeWorker, Waker, WorkerHandle, WorkerSide};
 
 /// Identifies one user action (a click, a CLI line) across commands and events.

@@ -527,6 +527,9 @@ pub struct RemovePSSession {
     pub what_if: bool,
     /// `-Confirm`.
     pub confirm: Option<bool>,
+    /// `-Force` (a Baton extension): delete a session that another client
+    /// holds (Busy) as its owner, to rescue it when that client is gone.
+    pub force: bool,
 }
 
 /// `Get-PSSessionConfiguration`.
@@ -1266,6 +1269,8 @@ const REMOVE_PSSESSION: CmdletDef = CmdletDef {
             Ty::StringArray,
             &[mand_pos(RM_CN, 0)],
         ),
+        // Not PowerShell's: deletes a Busy session as its owner (see README).
+        p("Force", &[], Ty::Switch, ALL_OPT),
         p("WhatIf", &["wi"], Ty::Switch, ALL_OPT),
         p("Confirm", &["cf"], Ty::Switch, ALL_OPT),
     ],
@@ -2611,6 +2616,7 @@ fn build(b: &Bound) -> Result<Invocation, Box<BindError>> {
             target: b.local_target()?,
             what_if: b.switch("WhatIf")?,
             confirm: b.confirm()?,
+            force: b.switch("Force")?,
         }),
         "New-PSSessionOption" => Invocation::NewPSSessionOption(session_options(b)?),
         "Get-PSSessionConfiguration" => {

@@ -13,12 +13,13 @@
 //! `-ComputerName` with temporary sessions, `-InDisconnectedSession`,
 //! `{Get-PSSessionConfiguration …}`), Remove-PSSession, New-PSSessionOption,
 //! Test-WSMan, Connect-WSMan, Disconnect-WSMan, Format-List, Format-Table.
-//! Not supported: background jobs (`-AsJob`, `-OutTarget Job`) and
-//! `-Confirm` prompts (ShouldProcess runs as confirmed; `-WhatIf` works).
+//! Not supported: background jobs (`-AsJob`, `-OutTarget Job`).
+//! `Remove-PSSession -Confirm` asks on the terminal in PowerShell's words
+//! and refuses without one; `-WhatIf` works.
 //!
 //! Passwords never come from arguments: `-Credential DOMAIN\user` takes the
-//! secret from the saved credential store when the computer's profile names
-//! that user with a saved entry, else from the `BATON_PASSWORD` environment
+//! secret from the saved credential store (the computer's profile's entry,
+//! else any entry saved for that user), else from the `BATON_PASSWORD` environment
 //! variable, else from a prompt on the terminal (without echo). The
 //! `-ProxyCredential` of `New-PSSessionOption` (or a profile's proxy
 //! credential) is found the same way, with `BATON_PROXY_PASSWORD`. They are
@@ -162,17 +163,6 @@ impl CmdError {
     }
 }
 
-/// How the end of a worker action is recognised.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ends {
-    /// The first OpFinished or OpFailed.
-    Single,
-    /// OpFinished, or all `n` parts failed (bulk actions report one OpFailed per failed part).
-    Bulk(usize),
-    /// Only OpFinished (Receive: parts may fail and the action goes on).
-    Finish,
-}
-
 /// What the worker reported for the actions waited on.
 #[derive(Default)]
 struct Collected {
@@ -205,10 +195,17 @@ pub struct Shell {
     /// Commands stopped while waiting for input: once the stop is through,
     /// an empty answer wakes them so they can end.
     stopping: HashMap<OpId, (SessionRef, Uuid)>,
-    /// Answers in flight, with how often each was tried.
-    answering: HashMap<OpId, (SessionRef, Uuid, String, u32)>,
+    /// Answers in flight: true for the empty answer that wakes a command
+    /// stopped while it waited for input (its failure is no news).
+    answering: HashMap<OpId, bool>,
     /// Set by a Ctrl+C handler: the action being waited on is stopped.
     interrupt: Option<Arc<AtomicBool>>,
+    /// Set (to the exit code) when the process is ending: SIGTERM, SIGHUP,
+    /// or a second Ctrl+C. The action being waited on is abandoned, not
+    /// stopped: what runs remotely goes on in sessions that are handed back.
+    ending: Option<Arc<std::sync::atomic::AtomicI32>>,
+    /// Saved credentials (entry id, user).
+    saved: Vec<(String, String)>,
     failed: bool,
 }
 
@@ -230,6 +227,8 @@ impl Shell {
             stopping: HashMap::new(),
             answering: HashMap::new(),
             interrupt: None,
+            ending: None,
+            saved: Vec::new(),
             failed: false,
         }
     }
@@ -247,9 +246,56 @@ impl Shell {
         self.interrupt = Some(flag);
     }
 
-    /// Asks the worker to stop (its connections close).
-    pub fn shutdown(&self) {
-        self.worker.send(Command::Shutdown);
+    /// A flag set (to the exit code) when the process must end: waits are
+    /// abandoned and the line returns.
+    pub fn set_ending_flag(&mut self, flag: Arc<std::sync::atomic::AtomicI32>) {
+        self.ending = Some(flag);
+    }
+
+    fn is_ending(&self) -> bool {
+        self.ending
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst) != 0)
+    }
+
+    /// Ends this console as PowerShell's host does, without stranding
+    /// anyone: the worker hands back every session it holds (a session
+    /// created here with nothing running is closed; one connected to here,
+    /// or with a command still running, is disconnected so the next person
+    /// can connect to it), one line per session goes to `err`, and the
+    /// worker stops. Returns false when a session could not be handed back.
+    pub fn finish(&mut self, err: &mut dyn Write) -> bool {
+        let mut ok = true;
+        if !self.worker.send(Command::Shutdown {
+            release: crate::bridge::Release::HandBack,
+        }) {
+            return ok;
+        }
+        // Each session is bounded by the worker's own release timeout; this
+        // only guards against a worker that never answers.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(ev) = self
+            .worker
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            match ev {
+                Event::SessionReleased {
+                    computer,
+                    instance_id,
+                    name,
+                    outcome,
+                } => {
+                    ok &= !matches!(outcome, crate::bridge::ReleaseOutcome::Failed(_));
+                    let _ = err.write_all(release_line(&name, &computer, &outcome).as_bytes());
+                    let k = (computer.to_ascii_lowercase(), instance_id);
+                    self.repo.retain(|s| s.key() != k);
+                }
+                Event::Stopped => break,
+                other => self.absorb(&other),
+            }
+        }
+        let _ = err.flush();
+        ok
     }
 
     /// Parses, binds and runs one line; output goes to `out`, errors,
@@ -347,16 +393,18 @@ impl Shell {
         }
     }
 
-    /// Waits until every action in `ops` has ended; streams command output
-    /// when `stream` is given.
+    /// Waits until every action in `ops` has ended (each ends with exactly
+    /// one terminal event); streams command output when `stream` is given.
     fn wait(
         &mut self,
-        ops: &[(OpId, Ends)],
+        ops: &[OpId],
         mut stream: Option<(&mut dyn Write, &mut dyn Write)>,
     ) -> Collected {
         let mut c = Collected::default();
-        let mut open: HashMap<OpId, (Ends, usize)> =
-            ops.iter().map(|(op, e)| (*op, (*e, 0usize))).collect();
+        let mut open: std::collections::HashSet<OpId> = ops.iter().copied().collect();
+        // Actions whose failed parts were reported: their terminal failure
+        // only sums those up, and is not printed again.
+        let mut had_parts: std::collections::HashSet<OpId> = Default::default();
         let mut last = Instant::now();
         // Commands that produced output and have not finished (for Ctrl+C).
         let mut running: HashMap<Uuid, (String, Uuid)> = HashMap::new();
@@ -365,20 +413,28 @@ impl Shell {
         // must not leak into the next line's output).
         let mut stopping_until: Option<Instant> = None;
         while !open.is_empty() {
+            if self.is_ending() {
+                // The process is ending (SIGTERM, SIGHUP): stop waiting;
+                // whatever runs goes on, and the sessions are handed back.
+                self.failed = true;
+                for op in &open {
+                    self.worker.send(Command::Cancel { op: *op });
+                }
+                break;
+            }
             if let Some(until) = stopping_until {
                 if Instant::now() >= until {
-                    for op in open.keys() {
+                    for op in &open {
                         self.worker.send(Command::Cancel { op: *op });
                     }
                     break;
                 }
                 if let Some(ev) = self.worker.recv_timeout(Duration::from_millis(50)) {
                     self.absorb(&ev);
-                    match ev {
-                        Event::OpFinished { op, .. } | Event::OpFailed { op, .. } => {
-                            open.remove(&op);
-                        }
-                        _ => {}
+                    if ev.is_terminal()
+                        && let Some(op) = ev.op()
+                    {
+                        open.remove(&op);
                     }
                 }
                 continue;
@@ -412,7 +468,7 @@ impl Shell {
                     stopping_until = Some(Instant::now() + grace);
                     continue;
                 }
-                for op in open.keys() {
+                for op in &open {
                     self.worker.send(Command::Cancel { op: *op });
                 }
                 break;
@@ -430,7 +486,7 @@ impl Shell {
                     advice: None,
                     error_id: Some("OperationTimeout".into()),
                 });
-                for op in open.keys() {
+                for op in &open {
                     self.worker.send(Command::Cancel { op: *op });
                 }
                 break;
@@ -442,51 +498,41 @@ impl Shell {
                     open.remove(&op);
                     self.answering.remove(&op);
                     if let Some((session, command_id)) = self.stopping.remove(&op) {
-                        self.send_answer(session, command_id, String::new(), 0);
+                        self.send_answer(session, command_id, String::new(), true);
                     }
                 }
+                Event::OpCancelled { op } => {
+                    open.remove(&op);
+                    self.answering.remove(&op);
+                    self.stopping.remove(&op);
+                }
                 Event::OpFailed { op, error } => {
-                    // The worker may report a prompt a moment before it can take
-                    // the answer ("Nothing to answer"): try again shortly.
-                    if let Some((session, command_id, answer, tries)) = self.answering.remove(&op) {
-                        if tries < 100 {
-                            std::thread::sleep(Duration::from_millis(10));
-                            self.send_answer(session, command_id, answer, tries + 1);
-                        } else {
+                    if let Some(wake) = self.answering.remove(&op) {
+                        if !wake {
                             c.failures.push(error);
                         }
                         continue;
                     }
-                    if let Some((ends, failed)) = open.get_mut(&op) {
-                        *failed += 1;
-                        let done = match *ends {
-                            Ends::Single => true,
-                            Ends::Bulk(_) => false,
-                            Ends::Finish => error.summary.starts_with("Cannot connect"),
-                        };
-                        c.failures.push(error);
-                        if done {
-                            open.remove(&op);
+                    self.stopping.remove(&op);
+                    if open.remove(&op) {
+                        if !had_parts.contains(&op) {
+                            c.failures.push(error);
                         }
-                    } else if op == 0 && stream.is_some() {
+                    } else if stream.is_some() {
                         c.failures.push(error);
                     }
                 }
-                Event::OpProgress {
-                    op, done, total, ..
-                } => {
-                    if let Some((Ends::Bulk(n), failed)) = open.get(&op)
-                        && done >= total
-                        && *failed >= *n
-                    {
-                        open.remove(&op);
+                Event::PartFailed { op, error } => {
+                    if open.contains(&op) {
+                        had_parts.insert(op);
+                        c.failures.push(error);
                     }
                 }
                 Event::SessionsListed {
                     op,
                     computer,
                     sessions,
-                } if open.contains_key(&op) => c.listed.push((computer, sessions)),
+                } if open.contains(&op) => c.listed.push((computer, sessions)),
                 Event::SessionChanged(info) => c.changed.push(info),
                 Event::SessionGone {
                     computer,
@@ -499,7 +545,7 @@ impl Shell {
                     product_vendor,
                     product_version,
                     protocol_version,
-                } if open.contains_key(&op) => {
+                } if open.contains(&op) => {
                     c.identified
                         .push((computer, product_vendor, product_version, protocol_version))
                 }
@@ -507,7 +553,7 @@ impl Shell {
                     op,
                     computer,
                     quotas,
-                } if open.contains_key(&op) => c.quotas.push((computer, quotas)),
+                } if open.contains(&op) => c.quotas.push((computer, quotas)),
                 Event::PromptRequested {
                     computer,
                     instance_id,
@@ -564,7 +610,7 @@ impl Shell {
         };
         match answer {
             Some(answer) => {
-                self.send_answer(session, command_id, answer, 0);
+                self.send_answer(session, command_id, answer, false);
                 None
             }
             None => {
@@ -593,10 +639,9 @@ impl Shell {
         }
     }
 
-    fn send_answer(&mut self, session: SessionRef, command_id: Uuid, answer: String, tries: u32) {
+    fn send_answer(&mut self, session: SessionRef, command_id: Uuid, answer: String, wake: bool) {
         let op = self.worker.next_op();
-        self.answering
-            .insert(op, (session.clone(), command_id, answer.clone(), tries));
+        self.answering.insert(op, wake);
         self.worker.send(Command::AnswerPrompt {
             op,
             session,
@@ -1073,6 +1118,113 @@ impl Shell {
         self.credential_user(command, &arg, out, err)
     }
 
+    /// ShouldProcess with `-Confirm`: asks on the terminal, in PowerShell's
+    /// words, whether to perform `operation` on `target`. `all` keeps a
+    /// "Yes to All"/"No to All" for the rest of the command. Without a
+    /// terminal to ask on it refuses: it never goes ahead unasked.
+    fn should_process(
+        &mut self,
+        cmdlet: &str,
+        operation: &str,
+        target: &str,
+        confirm: Option<bool>,
+        all: &mut Option<bool>,
+        err: &mut dyn Write,
+    ) -> Result<bool, CmdError> {
+        if confirm != Some(true) {
+            return Ok(true);
+        }
+        if let Some(v) = *all {
+            return Ok(v);
+        }
+        loop {
+            let _ = err
+                .write_all(format!("\n{}", format::confirm_prompt(operation, target)).as_bytes());
+            let _ = err.flush();
+            let answer = match &mut self.host_answers {
+                Some(q) => q.pop_front(),
+                None if matches!(self.passwords, Passwords::Environment)
+                    && std::io::stdin().is_terminal() =>
+                {
+                    let mut line = String::new();
+                    match std::io::stdin().lock().read_line(&mut line) {
+                        Ok(n) if n > 0 => Some(line),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let Some(answer) = answer else {
+                let _ = writeln!(err);
+                let mut e = CmdError::new(
+                    cmdlet,
+                    format!(
+                        "{cmdlet} -Confirm must ask before it performs the operation \"{operation}\" on target \"{target}\", and there is no terminal to ask on; nothing was done. Run it in a terminal, or leave out -Confirm."
+                    ),
+                );
+                e.category = "InvalidOperation";
+                e.reason = "HostException";
+                e.error_id = "HostException".into();
+                return Err(e);
+            };
+            match answer.trim().to_ascii_lowercase().as_str() {
+                "" | "y" | "yes" => return Ok(true),
+                "a" => {
+                    *all = Some(true);
+                    return Ok(true);
+                }
+                "n" | "no" => return Ok(false),
+                "l" => {
+                    *all = Some(false);
+                    return Ok(false);
+                }
+                "?" => {
+                    let _ = err.write_all(
+                        b"Y - Continue with only the next step of the operation.\nA - Continue with all the steps of the operation.\nN - Skip this operation and proceed with the next operation.\nL - Skip this operation and all subsequent operations.\n",
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The sessions `-Confirm` lets through (all of them without it).
+    fn confirmed(
+        &mut self,
+        cmdlet: &str,
+        operation: &str,
+        sessions: Vec<LocalSession>,
+        confirm: Option<bool>,
+        err: &mut dyn Write,
+    ) -> Result<Vec<LocalSession>, CmdError> {
+        let mut all = None;
+        let mut kept = Vec::new();
+        for s in sessions {
+            let target = format!(
+                "Name: {}, ComputerName: {}",
+                s.info.name, s.info.computer_name
+            );
+            if self.should_process(cmdlet, operation, &target, confirm, &mut all, err)? {
+                kept.push(s);
+            }
+        }
+        Ok(kept)
+    }
+
+    /// The saved credential of `user` (case-insensitive), by entry id.
+    fn saved_entry(&self, user: &str) -> Option<String> {
+        self.saved
+            .iter()
+            .find(|(_, u)| u.eq_ignore_ascii_case(user))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// The credentials saved in the store (entry id, user), looked up by
+    /// user name for `-Credential DOMAIN\user` before `BATON_PASSWORD`.
+    pub fn set_saved_credentials(&mut self, saved: Vec<(String, String)>) {
+        self.saved = saved;
+    }
+
     fn password_for(&mut self, command: &str, user: &str) -> Result<Credential, CmdError> {
         self.password_from(command, user, "BATON_PASSWORD", "")
     }
@@ -1174,7 +1326,15 @@ impl Shell {
                     user: r.user.clone(),
                 }
             }
-            (Some(u), _) => CredentialChoice::Once(self.password_for(command, u)?),
+            // A password saved for this user (`baton credential add`) comes
+            // before BATON_PASSWORD and the prompt.
+            (Some(u), _) => match self.saved_entry(u) {
+                Some(entry_id) => CredentialChoice::Saved {
+                    entry_id,
+                    user: u.clone(),
+                },
+                None => CredentialChoice::Once(self.password_for(command, u)?),
+            },
             (None, Some(r)) => match &r.entry {
                 Some(e) => CredentialChoice::Saved {
                     entry_id: e.clone(),
@@ -1393,7 +1553,7 @@ impl Shell {
                     self.wsman.retain(|_, c| !c.eq_ignore_ascii_case(&computer));
                     let op = self.worker.next_op();
                     self.worker.send(Command::DisconnectWsman { op, computer });
-                    let got = self.wait(&[(op, Ends::Single)], None);
+                    let got = self.wait(&[op], None);
                     self.report(cmdlet, &got.failures, err);
                     Ok(Vec::new())
                 } else {
@@ -1454,6 +1614,7 @@ impl Shell {
             }
             (None, None) => (Vec::new(), None),
         };
+        check_option_idle_timeout(cmdlet, opts.as_ref())?;
         let idle = opts
             .as_ref()
             .and_then(|o| o.idle_timeout_ms)
@@ -1498,7 +1659,7 @@ impl Shell {
                     idle_timeout_ms: idle.or(c.spec.idle_timeout_ms),
                     output_buffering_mode: mode,
                 });
-                ops.push((op, Ends::Single));
+                ops.push(op);
             }
             let got = self.wait(&ops, None);
             for (c, _) in chunk {
@@ -1532,14 +1693,13 @@ impl Shell {
         err: &mut dyn Write,
     ) -> Vec<LocalSession> {
         let op = self.worker.next_op();
-        let total = computers.len();
         self.worker.send(Command::ListSessions {
             op,
             computers: computers.clone(),
             names,
             throttle_limit: throttle,
         });
-        let got = self.wait(&[(op, Ends::Bulk(total))], None);
+        let got = self.wait(&[op], None);
         self.report(cmdlet, &got.failures, err);
         let mut res = Vec::new();
         for c in &computers {
@@ -1655,6 +1815,7 @@ impl Shell {
             }
             return Ok(Vec::new());
         }
+        let sessions = self.confirmed(cmdlet, "Disconnect-PSSession", sessions, d.confirm, err)?;
         // PowerShell checks the idle timeout against the server's maximum
         // before it sends anything ([PS] DisconnectPSSession ValidateIdleTimeout).
         let mut send = Vec::new();
@@ -1702,7 +1863,7 @@ impl Shell {
             output_buffering_mode: mode,
             throttle_limit: d.throttle_limit,
         });
-        let got = self.wait(&[(op, Ends::Bulk(send.len()))], None);
+        let got = self.wait(&[op], None);
         self.report(cmdlet, &got.failures, err);
         let mut res = Vec::new();
         for s in send {
@@ -1812,7 +1973,7 @@ impl Shell {
                     op,
                     session: s.session_ref(),
                 });
-                ops.push((op, Ends::Single));
+                ops.push(op);
             }
             let got = self.wait(&ops, None);
             self.report(cmdlet, &got.failures, err);
@@ -1866,6 +2027,7 @@ impl Shell {
             }
             return Ok(Vec::new());
         }
+        let sessions = self.confirmed(cmdlet, "Connect-PSSession", sessions, c.confirm, err)?;
         Ok(self
             .connect_sessions(cmdlet, sessions, c.throttle_limit, err)
             .into_iter()
@@ -1903,6 +2065,7 @@ impl Shell {
             }
             return Ok(Vec::new());
         }
+        let sessions = self.confirmed(cmdlet, "Receive-PSSession", sessions, r.confirm, err)?;
         let connected = self.connect_sessions(cmdlet, sessions, 0, err);
         for s in connected {
             let op = self.worker.next_op();
@@ -1910,7 +2073,7 @@ impl Shell {
                 op,
                 session: s.session_ref(),
             });
-            let got = self.wait(&[(op, Ends::Finish)], Some((&mut *out, &mut *err)));
+            let got = self.wait(&[op], Some((&mut *out, &mut *err)));
             if got.remote_errors > 0 {
                 self.failed = true;
             }
@@ -1994,7 +2157,7 @@ impl Shell {
                         in_disconnected_session: disconnected,
                     },
                 });
-                ops.push((op, Ends::Single));
+                ops.push(op);
             }
             let got = self.wait(&ops, Some((&mut *out, &mut *err)));
             if got.remote_errors > 0 {
@@ -2079,6 +2242,7 @@ impl Shell {
                     }
                 }
                 let (computers, p) = self.computers(cmdlet, conn, out, err)?;
+                check_option_idle_timeout(cmdlet, p.options.as_ref())?;
                 if let Some(name) = configuration_query(&script) {
                     return Ok(self.configurations(cmdlet, computers, &name, err));
                 }
@@ -2125,13 +2289,15 @@ impl Shell {
                     out,
                     err,
                 );
-                // Temporary sessions end with the command, as in PowerShell.
+                // Temporary sessions end with the command, as in PowerShell,
+                // whether it succeeded or not.
                 let op = self.worker.next_op();
                 self.worker.send(Command::Remove {
                     op,
                     sessions: sessions.iter().map(LocalSession::session_ref).collect(),
+                    force: false,
                 });
-                let got = self.wait(&[(op, Ends::Bulk(sessions.len()))], None);
+                let got = self.wait(&[op], None);
                 self.report(cmdlet, &got.failures, err);
                 Ok(Vec::new())
             }
@@ -2197,7 +2363,7 @@ impl Shell {
                 computer: c.clone(),
                 configuration_name: name.to_owned(),
             });
-            ops.push((op, Ends::Single));
+            ops.push(op);
         }
         let got = self.wait(&ops, None);
         self.report(cmdlet, &got.failures, err);
@@ -2225,6 +2391,19 @@ impl Shell {
         err: &mut dyn Write,
     ) -> Result<Vec<Obj>, CmdError> {
         let sessions = self.target_sessions(cmdlet, &r.target, input, out, err)?;
+        if !r.what_if && r.confirm == Some(true) {
+            // Remove-PSSession's ShouldProcess: operation "Remove", target
+            // the computer name (PowerShell's RemovePSSessionCommand).
+            let mut all = None;
+            let mut kept = Vec::new();
+            for s in sessions {
+                let target = s.info.computer_name.clone();
+                if self.should_process(cmdlet, "Remove", &target, r.confirm, &mut all, err)? {
+                    kept.push(s);
+                }
+            }
+            return self.remove_now(cmdlet, kept, r.force, err);
+        }
         if r.what_if {
             for s in &sessions {
                 let _ = out.write_all(
@@ -2240,6 +2419,16 @@ impl Shell {
             }
             return Ok(Vec::new());
         }
+        self.remove_now(cmdlet, sessions, r.force, err)
+    }
+
+    fn remove_now(
+        &mut self,
+        cmdlet: &str,
+        sessions: Vec<LocalSession>,
+        force: bool,
+        err: &mut dyn Write,
+    ) -> Result<Vec<Obj>, CmdError> {
         if sessions.is_empty() {
             return Ok(Vec::new());
         }
@@ -2247,8 +2436,9 @@ impl Shell {
         self.worker.send(Command::Remove {
             op,
             sessions: sessions.iter().map(LocalSession::session_ref).collect(),
+            force,
         });
-        let got = self.wait(&[(op, Ends::Bulk(sessions.len()))], None);
+        let got = self.wait(&[op], None);
         self.report(cmdlet, &got.failures, err);
         Ok(Vec::new())
     }
@@ -2324,7 +2514,7 @@ impl Shell {
                 computer: c.clone(),
             }
         });
-        let got = self.wait(&[(op, Ends::Single)], None);
+        let got = self.wait(&[op], None);
         if let Some(f) = got.failures.first() {
             let mut e = CmdError::from_user(cmdlet, "", f);
             e.category = "InvalidOperation";
@@ -2439,6 +2629,73 @@ struct ConnParams {
     proxy_user: Option<String>,
     /// `-AllowRedirection` (with `-ConnectionUri`).
     allow_redirection: bool,
+}
+
+/// PowerShell's check of a session option's IdleTimeout, made by New-PSSession
+/// and Invoke-Command before anything is sent (PSRemotingBaseCmdlet): -1
+/// (the server's default) or at least 60 seconds. New-PSSessionOption
+/// itself takes any value from -1 up.
+fn check_option_idle_timeout(cmdlet: &str, o: Option<&SessionOptions>) -> Result<(), CmdError> {
+    const MIN_MS: i64 = 60_000;
+    match o.and_then(|o| o.idle_timeout_ms) {
+        Some(ms) if ms != -1 && i64::from(ms) < MIN_MS => {
+            // PowerShell's InvalidIdleTimeoutOption, two spaces and all.
+            let mut e = CmdError::new(
+                cmdlet,
+                format!(
+                    "The specified IdleTimeout session option {} (seconds) is not a valid period.  Specify an IdleTimeout value that is greater than or equal to the minimum allowed {} (seconds).",
+                    ms / 1000,
+                    MIN_MS / 1000
+                ),
+            );
+            e.category = "InvalidArgument";
+            e.reason = "PSArgumentException";
+            e.error_id = "Argument".into();
+            Err(e)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The line the CLI prints on stderr for a session handed back at exit.
+fn release_line(name: &str, computer: &str, outcome: &crate::bridge::ReleaseOutcome) -> String {
+    use crate::bridge::ReleaseOutcome;
+    match outcome {
+        ReleaseOutcome::Closed => {
+            format!("baton: closed {name} on {computer} (created here, nothing running in it).\n")
+        }
+        ReleaseOutcome::Disconnected {
+            idle_timeout_ms,
+            output_buffering_mode,
+            running,
+        } => {
+            let idle = idle_timeout_ms
+                .map(|ms| format!(", IdleTimeout {} s", ms / 1000))
+                .unwrap_or_default();
+            let mode = if *output_buffering_mode == OutputBufferingMode::None {
+                String::new()
+            } else {
+                format!(", OutputBufferingMode {output_buffering_mode}")
+            };
+            let what = if *running {
+                "its command goes on; "
+            } else {
+                ""
+            };
+            format!(
+                "baton: disconnected {name} on {computer}{idle}{mode}: {what}anyone with its credentials can connect to it (Connect-PSSession, Receive-PSSession).\n"
+            )
+        }
+        ReleaseOutcome::Failed(e) => {
+            let mut line = format!("baton: {}: {}.", e.summary, e.detail.trim_end_matches('.'));
+            if let Some(a) = &e.advice {
+                line.push(' ');
+                line.push_str(a);
+            }
+            line.push('\n');
+            line
+        }
+    }
 }
 
 fn model_mode(m: cmdlets::OutputBufferingMode) -> OutputBufferingMode {
@@ -3071,31 +3328,6 @@ fn set_echo(_on: bool) -> bool {
     false
 }
 
-/// A flag set on Ctrl+C; a second Ctrl+C before the first was handled
-/// ends the process (exit code 130).
-fn ctrl_c_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    let f = flag.clone();
-    let _ = std::thread::Builder::new()
-        .name("baton-ctrl-c".into())
-        .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                while tokio::signal::ctrl_c().await.is_ok() {
-                    if f.swap(true, Ordering::SeqCst) {
-                        std::process::exit(130);
-                    }
-                }
-            });
-        });
-    flag
-}
-
 /// Where the profiles are read from: `BATON_PROFILES` when set, else the
 /// default profile file.
 pub fn profiles_path(env_value: Option<std::ffi::OsString>) -> Option<PathBuf> {
@@ -3162,63 +3394,193 @@ pub fn main_cli(json: bool, command: Option<String>, shell: bool) -> i32 {
             return 1;
         }
     };
+    let saved = chosen
+        .store
+        .list()
+        .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
+        .unwrap_or_default();
     let mut sh = Shell::new(handle, tree, Passwords::Environment);
+    sh.set_saved_credentials(saved);
     sh.json = json;
-    sh.set_interrupt_flag(ctrl_c_flag());
+    let signals = Signals::install();
+    sh.set_interrupt_flag(signals.interrupt.clone());
+    sh.set_ending_flag(signals.ending.clone());
     let mut stdout = std::io::stdout();
     let mut ok = true;
     if let Some(line) = command {
         ok = sh.run_line(&line, &mut stdout, &mut stderr);
     }
-    if shell {
-        let stdin = std::io::stdin();
-        let tty = stdin.is_terminal();
-        let mut pending = String::new();
-        loop {
-            if tty {
-                let _ = write!(
-                    stdout,
-                    "{}",
-                    if pending.is_empty() {
-                        "PS baton> "
-                    } else {
-                        ">> "
-                    }
-                );
-                let _ = stdout.flush();
-            }
-            let mut line = String::new();
-            match stdin.lock().read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let line = line.trim_end_matches(['\r', '\n']);
-            if !pending.is_empty() {
-                pending.push('\n');
-            }
-            pending.push_str(line);
-            if pending.trim().is_empty() {
-                pending.clear();
-                continue;
-            }
-            if let Err(LineError::Parse(p)) =
-                super::syntax::parse(&pending).map_err(LineError::Parse)
-                && p.is_incomplete_input(&pending)
-            {
-                continue;
-            }
-            let text = std::mem::take(&mut pending);
-            let t = text.trim();
-            if t.eq_ignore_ascii_case("exit") || t.eq_ignore_ascii_case("quit") {
-                break;
-            }
-            ok &= sh.run_line(&text, &mut stdout, &mut stderr);
-        }
+    if shell && !sh.is_ending() {
+        ok &= run_shell(&mut sh, &signals, &mut stdout, &mut stderr);
     }
-    sh.shutdown();
+    // However the process ends (the line done, end of input, `exit`, a
+    // signal), the sessions it holds are handed back before it goes.
+    ok &= sh.finish(&mut stderr);
     drop(sh);
     let _ = thread.join();
-    i32::from(!ok)
+    match signals.ending.load(Ordering::SeqCst) {
+        0 => i32::from(!ok),
+        code => code,
+    }
+}
+
+/// The banner `baton shell` prints on a terminal.
+pub const SHELL_BANNER: &str = "Baton shell: PowerShell remoting cmdlets against remote computers. Type exit (or Ctrl+D) to leave.\nOn exit, sessions created here with nothing running are closed; sessions you connected to, or with a command still running, are disconnected so the next person can connect to them.\n";
+
+/// `baton shell`: reads lines (on a thread of its own, so a signal is
+/// seen while it waits for input) and runs them until end of input, `exit`
+/// or a signal that ends the process.
+fn run_shell(
+    sh: &mut Shell,
+    signals: &Signals,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> bool {
+    let tty = std::io::stdin().is_terminal();
+    // The reader reads one line when asked, so that while a line runs,
+    // stdin is free for its prompts (Read-Host, -Confirm, passwords).
+    let (want_tx, want_rx) = std::sync::mpsc::channel::<()>();
+    let (tx, rx) = std::sync::mpsc::channel::<Option<String>>();
+    let _ = std::thread::Builder::new()
+        .name("baton-stdin".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            while want_rx.recv().is_ok() {
+                let mut line = String::new();
+                let got = match stdin.lock().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line),
+                };
+                let end = got.is_none();
+                if tx.send(got).is_err() || end {
+                    return;
+                }
+            }
+        });
+    if tty {
+        let _ = stdout.write_all(SHELL_BANNER.as_bytes());
+    }
+    let mut ok = true;
+    let mut pending = String::new();
+    loop {
+        if tty {
+            let _ = write!(
+                stdout,
+                "{}",
+                if pending.is_empty() {
+                    "PS baton> "
+                } else {
+                    ">> "
+                }
+            );
+            let _ = stdout.flush();
+        }
+        if want_tx.send(()).is_err() {
+            return ok;
+        }
+        let line = loop {
+            if sh.is_ending() {
+                return ok;
+            }
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(l) => break l,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    // Ctrl+C at the prompt: the line being typed is dropped.
+                    if signals.interrupt.swap(false, Ordering::SeqCst) && tty {
+                        pending.clear();
+                        let _ = write!(stdout, "\nPS baton> ");
+                        let _ = stdout.flush();
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break None,
+            }
+        };
+        let Some(line) = line else {
+            return ok;
+        };
+        let line = line.trim_end_matches(['\r', '\n']);
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(line);
+        if pending.trim().is_empty() {
+            pending.clear();
+            continue;
+        }
+        if let Err(LineError::Parse(p)) = super::syntax::parse(&pending).map_err(LineError::Parse)
+            && p.is_incomplete_input(&pending)
+        {
+            continue;
+        }
+        let text = std::mem::take(&mut pending);
+        let t = text.trim();
+        if t.eq_ignore_ascii_case("exit") || t.eq_ignore_ascii_case("quit") {
+            return ok;
+        }
+        ok &= sh.run_line(&text, stdout, stderr);
+    }
+}
+
+/// The flags the CLI's signal handlers set: `interrupt` on Ctrl+C (the
+/// action waited on is stopped), `ending` (to the exit code) on SIGTERM,
+/// SIGHUP or a second Ctrl+C before the first was handled. Ending never
+/// exits on the spot: the main thread hands the sessions back first.
+struct Signals {
+    interrupt: Arc<AtomicBool>,
+    ending: Arc<std::sync::atomic::AtomicI32>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        let interrupt = Arc::new(AtomicBool::new(false));
+        let ending = Arc::new(std::sync::atomic::AtomicI32::new(0));
+        let (i, e) = (interrupt.clone(), ending.clone());
+        let _ = std::thread::Builder::new()
+            .name("baton-signals".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(watch_signals(i, e));
+            });
+        Signals { interrupt, ending }
+    }
+}
+
+#[cfg(unix)]
+async fn watch_signals(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return watch_ctrl_c(interrupt, ending).await;
+    };
+    let ctrl_c = watch_ctrl_c(interrupt, ending.clone());
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            _ = term.recv() => ending.store(143, Ordering::SeqCst),
+            _ = hup.recv() => ending.store(129, Ordering::SeqCst),
+            () = &mut ctrl_c => return,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn watch_signals(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
+    watch_ctrl_c(interrupt, ending).await
+}
+
+async fn watch_ctrl_c(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        if interrupt.swap(true, Ordering::SeqCst) {
+            ending.store(130, Ordering::SeqCst);
+        }
+    }
 }
 
 #[cfg(test)]

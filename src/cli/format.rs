@@ -301,11 +301,15 @@ pub fn what_if_line(operation: &str, target: &str) -> String {
     format!("What if: Performing the operation \"{operation}\" on target \"{target}\".\n")
 }
 
-/// The `-Confirm` prompt PowerShell's console host shows for a ShouldProcess operation.
+/// The `-Confirm` prompt PowerShell's console host shows for a ShouldProcess
+/// operation (CommandBaseStrings' InquireCaptionDefault,
+/// ShouldProcessWarningFallback and ShouldProcessMessage; the host lays each
+/// choice out as `[K] Label  `). Suspend is left out, as PowerShell leaves it
+/// out where no nested prompt can be entered.
 #[must_use]
 pub fn confirm_prompt(operation: &str, target: &str) -> String {
     format!(
-        "Confirm\nAre you sure you want to perform this action?\nPerforming the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is \"Y\"): "
+        "Confirm\nAre you sure you want to perform this action?\nPerforming the operation \"{operation}\" on target \"{target}\".\n[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [?] Help (default is \"Y\"): "
     )
 }
 

@@ -9,8 +9,10 @@
 //! - a shell belongs to its creator; only the creator (or an administrator)
 //!   sees it in an enumeration and may use it;
 //! - a shell is *Connected* while a client session is attached to it; a
-//!   client that stops receiving for [`AUTO_DISCONNECT_MS`] is detached (the
-//!   shell shows Disconnected), and an attached shell is *Busy* for others;
+//!   client that has had no Receive outstanding for the keep-alive window
+//!   ([`AUTO_DISCONNECT_MS`] unless the lab sets another) is detached (the
+//!   shell shows Disconnected, Availability None), and an attached shell is
+//!   *Busy* for others;
 //! - a disconnected shell is deleted when its idle timeout expires;
 //! - output produced while nobody receives is kept in a bounded buffer:
 //!   `Block` pauses the pipeline when the buffer is full, `Drop` discards the
@@ -45,7 +47,13 @@ use crate::protocol::psrp::server::{ServerEvent, ServerPool};
 use crate::protocol::wsman::shell::{BufferMode, CommandInfo, CommandState, ShellInfo, ShellState};
 
 /// A client that has no Receive outstanding for this long is detached and
-/// its shell shows Disconnected (Windows: about a minute).
+/// its shell shows Disconnected with Availability None. Windows documents
+/// no figure; what is seen on Windows servers is about a minute: a shell
+/// whose client stopped receiving is Connected at 29 s of ShellInactivity
+/// and Disconnected at 1 min 55 s (pypsrp issue 21), "after 1 min of
+/// ShellInactivity, State is set to Disconnected" (evil-winrm-py issue 3).
+/// PowerShell's own four minutes are the client's reconnect attempts
+/// (RCNetworkFailureDetected), not the server's window.
 pub const AUTO_DISCONNECT_MS: u64 = 60_000;
 /// The smallest idle timeout Windows accepts ([MS-WSMV] Quotas: 60000).
 pub const MIN_IDLE_TIMEOUT_MS: u64 = 60_000;
@@ -193,6 +201,9 @@ pub struct Computer {
     pub administrators: Vec<String>,
     /// Bytes of output a pipeline may buffer.
     pub output_buffer_bytes: usize,
+    /// The keep-alive window: how long an attached client may have no
+    /// Receive outstanding before it is detached (lab milliseconds).
+    pub keep_alive_window_ms: u64,
     /// The computer's clock offset (for Get-Date).
     pub utc_offset: FixedOffset,
     /// Wall-clock time at lab time 0 (for Get-Date).
@@ -217,6 +228,7 @@ impl Computer {
             configurations,
             administrators: Vec::new(),
             output_buffer_bytes: DEFAULT_OUTPUT_BUFFER_BYTES,
+            keep_alive_window_ms: AUTO_DISCONNECT_MS,
             utc_offset: *epoch.offset(),
             epoch,
             shells: HashMap::new(),
@@ -303,6 +315,7 @@ impl Computer {
         locale: &str,
         data_locale: &str,
         creation_payload: &[u8],
+        buffer_mode: Option<BufferMode>,
     ) -> Result<ShellInfo, LabError> {
         self.expire(now);
         let config = self.config_for(resource_uri)?;
@@ -350,11 +363,13 @@ impl Computer {
         if !users.iter().any(|u| same_user(u, user)) && users.len() as u64 >= max_users {
             return Err(LabError::TooManyUsers { max: max_users });
         }
-        let buffer_mode = if cfg.output_buffering_mode.eq_ignore_ascii_case("Drop") {
-            BufferMode::Drop
-        } else {
-            BufferMode::Block
-        };
+        // The client's BufferMode at Create, else the configuration's.
+        let buffer_mode =
+            buffer_mode.unwrap_or(if cfg.output_buffering_mode.eq_ignore_ascii_case("Drop") {
+                BufferMode::Drop
+            } else {
+                BufferMode::Block
+            });
         let table = ps_version_table();
         let (pool, _init) = ServerPool::create(shell_id, creation_payload, table)
             .map_err(|e| LabError::Psrp(e.to_string()))?;
@@ -925,11 +940,12 @@ impl Computer {
     /// silent clients, and deletes expired disconnected shells.
     pub fn tick(&mut self, now: u64) {
         let limit = self.output_buffer_bytes;
+        let window = self.keep_alive_window_ms;
         for s in self.shells.values_mut() {
             run_pipelines(s, now, limit);
             if s.attached.is_some()
                 && s.receives_pending == 0
-                && now.saturating_sub(s.last_receive_ms) >= AUTO_DISCONNECT_MS
+                && now.saturating_sub(s.last_receive_ms) >= window
             {
                 s.attached = None;
                 s.disconnected_at_ms = Some(now);
@@ -959,7 +975,7 @@ impl Computer {
                 }
             }
             if s.attached.is_some() && s.receives_pending == 0 {
-                note(s.last_receive_ms + AUTO_DISCONNECT_MS);
+                note(s.last_receive_ms + self.keep_alive_window_ms);
             }
             if let Some(at) = s.disconnected_at_ms {
                 note(at + s.idle_timeout_ms);
@@ -1170,6 +1186,7 @@ mod tests {
                 "en-US",
                 "en-US",
                 &payload,
+                None,
             )
             .unwrap();
         assert_eq!(info.state, Some(ShellState::Connected));
@@ -1394,6 +1411,7 @@ mod tests {
                 "en-US",
                 "en-US",
                 &payload,
+                None,
             )
             .unwrap_err();
         assert_eq!(err, LabError::TooManyShells { max: 3 });
@@ -1412,6 +1430,7 @@ mod tests {
                 "en-US",
                 "en-US",
                 &payload,
+                None,
             )
             .unwrap_err();
         assert!(matches!(

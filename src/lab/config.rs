@@ -19,6 +19,12 @@ pub struct LabConfig {
     /// Bytes of output a command may buffer while nobody receives it.
     #[serde(default = "default_buffer")]
     pub output_buffer_bytes: usize,
+    /// Lab milliseconds an attached client may go without a Receive
+    /// outstanding before its shell is Disconnected (Windows: about a
+    /// minute; a longer window shows a server that holds on to a vanished
+    /// client).
+    #[serde(default = "default_keep_alive")]
+    pub keep_alive_window_ms: u64,
     /// `Auth\Basic` on every computer (off, as on Windows).
     #[serde(default)]
     pub basic: bool,
@@ -37,6 +43,10 @@ pub struct LabConfig {
 
 fn one() -> f64 {
     1.0
+}
+
+fn default_keep_alive() -> u64 {
+    super::computer::AUTO_DISCONNECT_MS
 }
 
 fn default_buffer() -> usize {

@@ -79,6 +79,7 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
         let mut computer = Computer::new(&c.name, configurations.clone(), epoch);
         computer.administrators = admins.clone();
         computer.output_buffer_bytes = config.output_buffer_bytes;
+        computer.keep_alive_window_ms = config.keep_alive_window_ms;
         for s in config
             .sessions
             .iter()
@@ -127,6 +128,7 @@ fn seed(computer: &mut Computer, s: &config::SeedSession, now: u64) -> Result<()
             "en-US",
             "en-US",
             &payload,
+            None,
         )
         .map_err(|e| format!("{e:?}"))?;
     // Read the pool's opening messages, as the owner's client did.

@@ -388,6 +388,7 @@ impl LabService {
                     headers.locale.as_deref().unwrap_or("en-US"),
                     headers.data_locale.as_deref().unwrap_or("en-US"),
                     &creation,
+                    c.buffer_mode,
                 );
                 r.map(|info| {
                     let created = ResourceCreated {

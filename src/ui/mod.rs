@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 use egui::{Align2, Color32, Id, Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use uuid::Uuid;
 
-use crate::bridge::{Command, Event, OpId, WorkerHandle};
+use crate::bridge::{Command, Event, OpId, Release, WorkerHandle};
 use crate::model::{Credential, SessionState};
 
 use dialogs::{Dialog, Outcome};
@@ -146,6 +146,16 @@ pub struct BatonApp {
     node_dialog: Option<profile_nodes::NodeDialog>,
     /// The profile job in flight is the node dialog's (not the editor's).
     node_change_pending: bool,
+    /// The window was asked to close while sessions are held: the quit
+    /// dialog is open.
+    quit_dialog: bool,
+    /// Quitting: the worker was told how to hand the sessions back, and
+    /// the window closes when it has stopped.
+    quitting: Option<Release>,
+    /// The worker has stopped (its last event arrived).
+    worker_stopped: bool,
+    /// Set from outside (SIGTERM): quit now, handing sessions back.
+    terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl BatonApp {
@@ -174,6 +184,108 @@ impl BatonApp {
             keyring_writer: None,
             node_dialog: None,
             node_change_pending: false,
+            quit_dialog: false,
+            quitting: None,
+            worker_stopped: false,
+            terminate: None,
+        }
+    }
+
+    /// A flag that, once set (a SIGTERM handler), makes the console quit
+    /// at its next frame, handing its sessions back without asking.
+    pub fn with_terminate_flag(mut self, flag: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.terminate = Some(flag);
+        self
+    }
+
+    /// The window was asked to close. With sessions held, the close is
+    /// held back and the quit dialog asks what to do with them; with none,
+    /// the worker is stopped and the window may close. Returns whether the
+    /// window may close now.
+    pub fn close_requested(&mut self) -> bool {
+        if self.worker_stopped {
+            return true;
+        }
+        if self.quitting.is_some() {
+            return false;
+        }
+        if self.state.held_sessions().is_empty() {
+            self.quit(Release::HandBack);
+            return true;
+        }
+        self.quit_dialog = true;
+        false
+    }
+
+    /// Hands every held session back as `release` says and stops the
+    /// worker; the window closes when it has.
+    pub fn quit(&mut self, release: Release) {
+        self.quit_dialog = false;
+        if self.quitting.is_none() {
+            self.quitting = Some(release);
+            if !self.handle.send(Command::Shutdown { release }) {
+                self.worker_stopped = true;
+            }
+        }
+    }
+
+    /// Whether the console is handing its sessions back to quit.
+    pub fn is_quitting(&self) -> bool {
+        self.quitting.is_some()
+    }
+
+    /// The quit dialog: the held sessions and what to do with them.
+    fn quit_dialog_frame(&mut self, ctx: &egui::Context) {
+        if let Some(release) = self.quitting {
+            egui::Modal::new(Id::unique("baton_quitting")).show(ctx, |ui| {
+                ui.heading("Quitting Baton");
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(match release {
+                        Release::CloseAll => "Closing the sessions…",
+                        _ => "Handing the sessions back…",
+                    });
+                });
+            });
+            return;
+        }
+        if !self.quit_dialog {
+            return;
+        }
+        let held = self.state.held_sessions();
+        let mut choice: Option<Option<Release>> = None;
+        egui::Modal::new(Id::unique("baton_quit")).show(ctx, |ui| {
+            ui.heading("Quit Baton?");
+            ui.label(format!(
+                "This console holds {} open session(s):",
+                held.len()
+            ));
+            for (computer, name) in &held {
+                ui.label(format!("• {name} on {computer}"));
+            }
+            ui.label(
+                "Disconnecting hands each session back: it stays on its computer with its \
+                 IdleTimeout, whatever runs in it goes on, and anyone with its credentials can \
+                 connect to it. Closing ends each session and stops what runs in it.",
+            );
+            ui.separator();
+            ui.horizontal(|ui| {
+                let default = ui.button("Disconnect all and quit");
+                if default.clicked() || ui.input(|i| i.key_pressed(Key::Enter)) {
+                    choice = Some(Some(Release::DisconnectAll));
+                }
+                if ui.button("Close all and quit").clicked() {
+                    choice = Some(Some(Release::CloseAll));
+                }
+                if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
+                    choice = Some(None);
+                }
+            });
+        });
+        match choice {
+            Some(Some(release)) => self.quit(release),
+            Some(None) => self.quit_dialog = false,
+            None => {}
         }
     }
 
@@ -291,6 +403,9 @@ impl BatonApp {
     }
 
     fn apply_event(&mut self, ev: Event, now: DateTime<Utc>) {
+        if matches!(ev, Event::Stopped) {
+            self.worker_stopped = true;
+        }
         self.state.apply(ev, now);
     }
 
@@ -305,6 +420,19 @@ impl BatonApp {
     pub fn show(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
         let now = (self.clock)();
+        if self
+            .terminate
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+        {
+            self.quit(Release::HandBack);
+        }
+        if ctx.input(|i| i.viewport().close_requested()) && !self.close_requested() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
+        if self.quitting.is_some() && self.worker_stopped {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
         self.state.expire_toasts(now, 8);
         let mut actions: Vec<UiAction> = Vec::new();
         let modal_open = self.dialog.is_some()
@@ -346,6 +474,7 @@ impl BatonApp {
         });
 
         self.dialogs(&ctx, &mut actions);
+        self.quit_dialog_frame(&ctx);
         self.profile_editor_frame(&ctx, now);
         self.toasts(&ctx, &mut actions);
 
@@ -825,7 +954,7 @@ impl BatonApp {
             }
             _ => 1,
         };
-        let tracked = !matches!(command, Command::Cancel { .. } | Command::Shutdown);
+        let tracked = !matches!(command, Command::Cancel { .. } | Command::Shutdown { .. });
         if tracked {
             self.state.note_sent(op, what, parts, now);
         }
@@ -978,7 +1107,20 @@ impl eframe::App for BatonApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.handle.send(Command::Shutdown);
+        // Closed without the quit flow (the platform ended the loop): hand
+        // the sessions back as PowerShell's host would, and wait for it.
+        if self.quitting.is_none() {
+            self.quit(Release::HandBack);
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !self.worker_stopped && std::time::Instant::now() < deadline {
+            match self.handle.recv_or_closed(Duration::from_millis(100)) {
+                Ok(Some(ev)) => self.apply_event(ev, Utc::now()),
+                Ok(None) => {}
+                Err(()) => break,
+            }
+        }
+        self.save_activity(Utc::now());
     }
 }
 
@@ -1021,6 +1163,8 @@ pub struct RunOptions {
     )>,
     /// Saves a password typed in the profile editor in the OS keyring.
     pub keyring_writer: Option<profile_editor::KeyringWriter>,
+    /// Set by a SIGTERM handler: the console quits, handing sessions back.
+    pub terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Opens the console window ("Baton", app id `baton`) and runs until it closes.
@@ -1044,6 +1188,7 @@ pub fn run_native(
         activity_log,
         profiles,
         keyring_writer,
+        terminate,
     } = options;
     eframe::run_native_ext(
         "baton",
@@ -1063,6 +1208,9 @@ pub fn run_native(
             }
             if let Some(w) = keyring_writer {
                 app = app.with_keyring_writer(w);
+            }
+            if let Some(t) = terminate {
+                app = app.with_terminate_flag(t);
             }
             Ok(Box::new(app))
         }),

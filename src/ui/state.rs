@@ -522,6 +522,23 @@ impl AppState {
             .find(|s| s.instance_id == instance_id)
     }
 
+    /// The sessions this console holds open (Opened: only a session this
+    /// console created or connected to is), as (computer, session name),
+    /// sorted: what closing the window would hand back.
+    pub fn held_sessions(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = self
+            .sessions
+            .iter()
+            .flat_map(|(c, list)| {
+                list.iter()
+                    .filter(|s| s.state == SessionState::Opened)
+                    .map(move |s| (c.clone(), s.name.clone()))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Every session with its computer, in tree order; limited to `group` when given.
     pub fn all_sessions(&self, group: Option<&str>) -> Vec<(&ComputerNode, &SessionInfo)> {
         let mut v = Vec::new();
@@ -1071,10 +1088,6 @@ impl AppState {
                     p.done = done;
                     p.total = total;
                     p.message = message;
-                    // Every part settled and every one failed: no OpFinished follows.
-                    if total > 0 && done >= total && p.failed >= total {
-                        self.pending.remove(&op);
-                    }
                 }
             }
             Event::OpFinished { op, message } => {
@@ -1086,28 +1099,78 @@ impl AppState {
                 let entry = self.local_entry(now, &what, format!("ok: {message}"));
                 self.log(entry);
             }
-            Event::OpFailed { op, error } => {
-                // A failed part of a bulk action leaves the action in flight
-                // until the worker finishes it (or every part has failed); a
-                // failure after Cancel ends it.
-                let bulk_continues = match self.pending.get_mut(&op) {
+            Event::PartFailed { op, error } => {
+                // One part failed; the action goes on until its terminal event.
+                let what = match self.pending.get_mut(&op) {
                     Some(p) => {
                         p.failed += 1;
-                        let parts = p.parts.max(p.total);
-                        !p.cancelling && parts > 1 && p.failed < parts && p.done < parts
+                        p.what.clone()
                     }
-                    None => false,
+                    None => format!("Action {op}"),
                 };
-                let what = if bulk_continues {
-                    self.pending.get(&op).map(|p| p.what.clone())
-                } else {
-                    self.pending.remove(&op).map(|p| p.what)
-                }
-                .unwrap_or_else(|| format!("Action {op}"));
                 let entry = self.local_entry(now, &what, format!("failed: {error}"));
                 self.log(entry);
                 self.toast(ToastKind::Error, error, now);
             }
+            Event::OpFailed { op, error } => {
+                let pending = self.pending.remove(&op);
+                let parts_failed = pending.as_ref().is_some_and(|p| p.failed > 0);
+                let what = pending
+                    .map(|p| p.what)
+                    .unwrap_or_else(|| format!("Action {op}"));
+                let entry = self.local_entry(now, &what, format!("failed: {error}"));
+                self.log(entry);
+                // Each failed part was shown already; the sum adds nothing.
+                if !parts_failed {
+                    self.toast(ToastKind::Error, error, now);
+                }
+            }
+            Event::OpCancelled { op } => {
+                let what = self
+                    .pending
+                    .remove(&op)
+                    .map(|p| p.what)
+                    .unwrap_or_else(|| format!("Action {op}"));
+                let entry = self.local_entry(now, &what, "Cancelled".into());
+                self.log(entry);
+            }
+            Event::SessionReleased {
+                computer,
+                instance_id,
+                name,
+                outcome,
+            } => {
+                let computer = self.canonical_computer(&computer);
+                let (what, result) = match &outcome {
+                    crate::bridge::ReleaseOutcome::Closed => {
+                        if let Some(list) = self.sessions.get_mut(&computer) {
+                            list.retain(|s| s.instance_id != instance_id);
+                        }
+                        ("Remove-PSSession (on exit)", "ok: closed".to_owned())
+                    }
+                    crate::bridge::ReleaseOutcome::Disconnected { .. } => {
+                        if let Some(s) = self
+                            .sessions
+                            .get_mut(&computer)
+                            .and_then(|l| l.iter_mut().find(|s| s.instance_id == instance_id))
+                        {
+                            s.state = SessionState::Disconnected;
+                            s.availability = Availability::None;
+                        }
+                        (
+                            "Disconnect-PSSession (on exit)",
+                            "ok: disconnected, handed back".to_owned(),
+                        )
+                    }
+                    crate::bridge::ReleaseOutcome::Failed(e) => {
+                        ("Hand back (on exit)", format!("failed: {e}"))
+                    }
+                };
+                self.generation += 1;
+                let entry = self.local_entry(now, &format!("{what} {name} on {computer}"), result);
+                self.log(entry);
+            }
+            Event::Stopped => {}
             Event::SessionsListed {
                 computer, sessions, ..
             } => {

@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use crate::bridge::EventSender;
 use crate::bridge::{
-    ActivityEntry, Command, ComputerRef, CredentialChoice, Event, OpId, SessionRef, WorkerSide,
+    ActivityEntry, Command, ComputerRef, CredentialChoice, Event, OpId, Release, ReleaseOutcome,
+    SessionRef, WorkerSide,
 };
 use crate::lab::service::LabService;
 use crate::model::{
@@ -58,6 +59,10 @@ struct Held {
     name: String,
     /// The pool Receive that keeps the session Connected.
     keepalive: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Created by this process (New-PSSession), not connected to.
+    created_here: bool,
+    /// Commands started or attached here that have not been seen to end.
+    running: Mutex<HashSet<Uuid>>,
 }
 
 struct Worker {
@@ -129,28 +134,16 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
             }
         }
     });
+    // The UI's or CLI's end going away (a crash, a closed pipe) releases
+    // the sessions as a Shutdown would: no exit leaves a ghost.
+    let mut release = Release::HandBack;
     while let Some(command) = rx.recv().await {
         match command {
-            Command::Shutdown => break,
-            Command::Cancel { op } => {
-                let handle = lock(&worker.ops).remove(&op);
-                if let Some(h) = handle {
-                    // Silence the action first: a part that finishes while the
-                    // abort propagates must not report after "Cancelled".
-                    lock(&worker.cancelled).insert(op);
-                    // Aborting the action's task drops its JoinSet of
-                    // per-computer parts, which aborts every one of them.
-                    h.abort();
-                    worker.events.send(Event::OpFailed {
-                        op,
-                        error: plain_error(
-                            "Cancelled",
-                            "the action was cancelled before it finished",
-                            None,
-                        ),
-                    });
-                }
+            Command::Shutdown { release: r } => {
+                release = r;
+                break;
             }
+            Command::Cancel { op } => worker.cancel(op),
             other => {
                 let op = other.op().unwrap_or(0);
                 let w = worker.clone();
@@ -162,12 +155,14 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
             }
         }
     }
-    let held: Vec<Arc<Held>> = lock(&worker.held).values().cloned().collect();
-    for h in held {
-        if let Some(k) = lock(&h.keepalive).take() {
-            k.abort();
-        }
+    // Every action still in flight ends as cancelled, then the sessions are
+    // handed back.
+    let in_flight: Vec<OpId> = lock(&worker.ops).keys().copied().collect();
+    for op in in_flight {
+        worker.cancel(op);
     }
+    worker.release_all(release).await;
+    worker.events.send(Event::Stopped);
 }
 
 /// What a script gets besides its text: `-ArgumentList` and input objects.
@@ -185,11 +180,29 @@ fn key(computer: &str) -> String {
     computer.to_ascii_lowercase()
 }
 
+/// How long the worker, as it stops, waits for one session to be handed back.
+const RELEASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn throttle(limit: u32) -> Arc<Semaphore> {
     Arc::new(Semaphore::new(if limit == 0 { 32 } else { limit as usize }))
 }
 
 impl Worker {
+    /// Cancels an action: its task (and every part of it) is aborted and
+    /// `OpCancelled` is its one terminal event.
+    fn cancel(&self, op: OpId) {
+        let handle = lock(&self.ops).remove(&op);
+        if let Some(h) = handle {
+            // Silence the action first: a part that finishes while the
+            // abort propagates must not report after the cancellation.
+            lock(&self.cancelled).insert(op);
+            // Aborting the action's task drops its JoinSet of
+            // per-computer parts, which aborts every one of them.
+            h.abort();
+            self.events.send(Event::OpCancelled { op });
+        }
+    }
+
     fn send(&self, e: Event) {
         if let Some(op) = e.op()
             && lock(&self.cancelled).contains(&op)
@@ -204,16 +217,28 @@ impl Worker {
     }
 
     /// Waits for the parts of a bulk action (cancelling the action drops the
-    /// set, which aborts every part still running), reporting progress, then ends the
-    /// action with "`verb` N of M `what`" when at least one part succeeded
-    /// (each failed part already reported its own OpFailed).
-    async fn settle(&self, op: OpId, mut tasks: JoinSet<bool>, verb: &str, what: &str) {
+    /// set, which aborts every part still running), reporting each failed
+    /// part (`PartFailed`) and progress, then ends the action with one
+    /// terminal event: `OpFinished` "`verb` N of M `what`" when at least one
+    /// part succeeded (or there were none), else `OpFailed`.
+    async fn settle(
+        &self,
+        op: OpId,
+        mut tasks: JoinSet<Result<(), UserError>>,
+        verb: &str,
+        what: &str,
+    ) {
         let total = tasks.len();
         let mut ok = 0;
         let mut done = 0;
         while let Some(r) = tasks.join_next().await {
-            if matches!(r, Ok(true)) {
-                ok += 1;
+            match r {
+                Ok(Ok(())) => ok += 1,
+                Ok(Err(error)) => self.send(Event::PartFailed { op, error }),
+                Err(e) => self.send(Event::PartFailed {
+                    op,
+                    error: plain_error("A part of the action stopped", e.to_string(), None),
+                }),
             }
             done += 1;
             self.send(Event::OpProgress {
@@ -228,6 +253,19 @@ impl Worker {
                 op,
                 message: format!("{verb} {ok} of {total} {what}"),
             });
+        } else {
+            self.fail(
+                op,
+                plain_error(
+                    format!("{verb} 0 of {total} {what}"),
+                    if total == 1 {
+                        "it failed (the reason is above)".to_owned()
+                    } else {
+                        format!("all {total} failed (each reason is above)")
+                    },
+                    None,
+                ),
+            );
         }
     }
 
@@ -455,17 +493,13 @@ impl Worker {
                 )
                 .await
             }
-            Command::Connect { op, session } => {
-                if self.connect(op, &session).await.is_ok() {
-                    self.send(Event::OpFinished {
-                        op,
-                        message: format!(
-                            "Connected to {} on {}",
-                            session.name, session.computer.name
-                        ),
-                    });
-                }
-            }
+            Command::Connect { op, session } => match self.connect(op, &session).await {
+                Ok(_) => self.send(Event::OpFinished {
+                    op,
+                    message: format!("Connected to {} on {}", session.name, session.computer.name),
+                }),
+                Err(e) => self.fail(op, e),
+            },
             Command::Receive { op, session } => self.receive(op, session).await,
             Command::Invoke {
                 op,
@@ -504,7 +538,11 @@ impl Worker {
                 session,
                 command_id,
             } => self.stop(op, session, command_id).await,
-            Command::Remove { op, sessions } => self.remove(op, sessions).await,
+            Command::Remove {
+                op,
+                sessions,
+                force,
+            } => self.remove(op, sessions, force).await,
             Command::TestConnection { op, computer } => self.test(op, computer).await,
             Command::ConnectWsman { op, computer } => self.connect_wsman(op, computer).await,
             Command::DisconnectWsman { op, computer } => self.disconnect_wsman(op, &computer),
@@ -519,7 +557,7 @@ impl Worker {
                 command_id,
                 answer,
             } => self.answer(op, session, command_id, answer).await,
-            Command::Cancel { .. } | Command::Shutdown => {}
+            Command::Cancel { .. } | Command::Shutdown { .. } => {}
         }
     }
 
@@ -550,24 +588,12 @@ impl Worker {
             .await;
     }
 
-    async fn list_one(&self, op: OpId, c: &ComputerRef, names: &[String]) -> bool {
-        let remote = match self.remote(c) {
-            Ok(r) => r,
-            Err(e) => {
-                self.fail(op, e);
-                return false;
-            }
-        };
-        let shells = match remote.enumerate_shells().await {
-            Ok(s) => s,
-            Err(e) => {
-                self.fail(
-                    op,
-                    user_error(format!("Cannot list the sessions of {}", c.name), &e),
-                );
-                return false;
-            }
-        };
+    async fn list_one(&self, op: OpId, c: &ComputerRef, names: &[String]) -> Result<(), UserError> {
+        let remote = self.remote(c)?;
+        let shells = remote
+            .enumerate_shells()
+            .await
+            .map_err(|e| user_error(format!("Cannot list the sessions of {}", c.name), &e))?;
         let mut sessions = Vec::new();
         for shell in shells {
             let name = shell.name.clone().unwrap_or_default();
@@ -626,7 +652,7 @@ impl Worker {
             computer: c.name.clone(),
             sessions,
         });
-        true
+        Ok(())
     }
 
     fn start_keepalive(self: &Arc<Self>, h: &Arc<Held>) {
@@ -701,7 +727,13 @@ impl Worker {
         }
     }
 
-    fn hold(self: &Arc<Self>, computer: &str, name: &str, session: Session) -> Arc<Held> {
+    fn hold(
+        self: &Arc<Self>,
+        computer: &str,
+        name: &str,
+        session: Session,
+        created_here: bool,
+    ) -> Arc<Held> {
         let id = session.shell_id;
         let held = Arc::new(Held {
             local_id: self.local_id(computer, id),
@@ -709,6 +741,8 @@ impl Worker {
             name: name.to_owned(),
             session: tokio::sync::Mutex::new(session),
             keepalive: Mutex::new(None),
+            created_here,
+            running: Mutex::new(HashSet::new()),
         });
         lock(&self.held).insert((key(computer), id), held.clone());
         held
@@ -740,7 +774,7 @@ impl Worker {
                     .unwrap_or_else(|| {
                         format!("Session{}", self.local_id(&computer.name, session.shell_id))
                     });
-                let held = self.hold(&computer.name, &shown, session);
+                let held = self.hold(&computer.name, &shown, session, true);
                 self.start_keepalive(&held);
                 let mut info = self.info_of(&held).await;
                 if mode != OutputBufferingMode::None {
@@ -797,7 +831,7 @@ impl Worker {
             let gate = gate.clone();
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
-                w.disconnect_one(op, &s, idle_timeout_sec, mode).await
+                w.disconnect_one(&s, idle_timeout_sec, mode).await
             });
         }
         self.settle(op, tasks, "Disconnected", "session(s)").await;
@@ -805,11 +839,53 @@ impl Worker {
 
     async fn disconnect_one(
         self: &Arc<Self>,
-        op: OpId,
         s: &SessionRef,
         idle_sec: Option<u32>,
         mode: OutputBufferingMode,
-    ) -> bool {
+    ) -> Result<(), UserError> {
+        let summary = format!("Cannot disconnect {} on {}", s.name, s.computer.name);
+        let Some(h) = self.held(&s.computer.name, s.instance_id) else {
+            return Err(plain_error(
+                summary,
+                format!(
+                    "Cannot disconnect PSSession \"{}\" because it is not in the Opened state.",
+                    s.name
+                ),
+                Some(
+                    "Only a session open in this console can be disconnected; connect to it first.",
+                ),
+            ));
+        };
+        let mut session = h.session.lock().await;
+        if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
+            return Err(plain_error(
+                summary,
+                format!(
+                    "Cannot disconnect PSSession \"{}\" because it is not in the Opened state.",
+                    s.name
+                ),
+                None,
+            ));
+        }
+        let idle_ms = match idle_sec {
+            Some(sec) => {
+                convert::check_idle_timeout(
+                    &s.name,
+                    u64::from(sec),
+                    session.info.max_idle_timeout_ms,
+                )?;
+                Some(u64::from(sec) * 1000)
+            }
+            None => None,
+        };
+        // A Disconnect that names no mode carries the session option's
+        // (New-PSSessionOption -OutputBufferingMode, or the profile's), as
+        // PowerShell's does; with neither, the server keeps the shell's own.
+        let mode = if mode == OutputBufferingMode::None {
+            session.remote.spec.output_buffering_mode
+        } else {
+            mode
+        };
         let options = format!(
             "{}{}",
             idle_sec
@@ -821,47 +897,6 @@ impl Worker {
                 format!("-OutputBufferingMode {mode}")
             }
         );
-        let Some(h) = self.held(&s.computer.name, s.instance_id) else {
-            self.fail(
-                op,
-                plain_error(
-                    format!("Cannot disconnect {} on {}", s.name, s.computer.name),
-                    format!("Cannot disconnect PSSession \"{}\" because it is not in the Opened state.", s.name),
-                    Some("Only a session open in this console can be disconnected; connect to it first."),
-                ),
-            );
-            return false;
-        };
-        let mut session = h.session.lock().await;
-        if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
-            self.fail(
-                op,
-                plain_error(
-                    format!("Cannot disconnect {} on {}", s.name, s.computer.name),
-                    format!(
-                        "Cannot disconnect PSSession \"{}\" because it is not in the Opened state.",
-                        s.name
-                    ),
-                    None,
-                ),
-            );
-            return false;
-        }
-        let idle_ms = match idle_sec {
-            Some(sec) => {
-                if let Err(e) = convert::check_idle_timeout(
-                    &s.name,
-                    u64::from(sec),
-                    session.info.max_idle_timeout_ms,
-                ) {
-                    drop(session);
-                    self.fail(op, e);
-                    return false;
-                }
-                Some(u64::from(sec) * 1000)
-            }
-            None => None,
-        };
         Self::stop_keepalive(&h);
         let user = session.remote.user.clone();
         match session
@@ -882,7 +917,7 @@ impl Worker {
                     "ok",
                 );
                 self.send(Event::SessionChanged(info));
-                true
+                Ok(())
             }
             Err(e) => {
                 drop(session);
@@ -895,14 +930,7 @@ impl Worker {
                     options,
                     &e.to_string(),
                 );
-                self.fail(
-                    op,
-                    user_error(
-                        format!("Cannot disconnect {} on {}", s.name, s.computer.name),
-                        &e,
-                    ),
-                );
-                false
+                Err(user_error(summary, &e))
             }
         }
     }
@@ -921,19 +949,14 @@ impl Worker {
 
     /// Connect-PSSession: Reconnect when this console disconnected the
     /// session, otherwise Connect as a new client. Busy sessions are refused
-    /// with PowerShell's explanation before anything is sent.
-    async fn connect(self: &Arc<Self>, op: OpId, s: &SessionRef) -> Result<Arc<Held>, ()> {
+    /// with PowerShell's explanation before anything is sent. The caller
+    /// ends the action.
+    async fn connect(self: &Arc<Self>, op: OpId, s: &SessionRef) -> Result<Arc<Held>, UserError> {
         self.send(Event::OpStarted {
             op,
             what: format!("Connecting to {} on {}", s.name, s.computer.name),
         });
-        let remote = match self.remote(&s.computer) {
-            Ok(r) => r,
-            Err(e) => {
-                self.fail(op, e);
-                return Err(());
-            }
-        };
+        let remote = self.remote(&s.computer)?;
         let summary = format!("Cannot connect {} on {}", s.name, s.computer.name);
         if let Some(h) = self.held(&s.computer.name, s.instance_id) {
             let mut session = h.session.lock().await;
@@ -945,7 +968,7 @@ impl Worker {
             // SessionId), even when Disconnect-WSMan dropped it from the cache.
             if session.disconnected_by_me && session.remote.user.eq_ignore_ascii_case(&remote.user)
             {
-                match session.reconnect().await {
+                return match session.reconnect().await {
                     Ok(()) => {
                         drop(session);
                         self.start_keepalive(&h);
@@ -959,13 +982,10 @@ impl Worker {
                             "ok",
                         );
                         self.send(Event::SessionChanged(info));
-                        return Ok(h);
+                        Ok(h)
                     }
-                    Err(e) => {
-                        self.fail(op, user_error(summary, &e));
-                        return Err(());
-                    }
-                }
+                    Err(e) => Err(user_error(summary, &e)),
+                };
             }
             drop(session);
             lock(&self.held).remove(&(key(&s.computer.name), s.instance_id));
@@ -973,41 +993,33 @@ impl Worker {
         let shell = match self.find_shell(&remote, s.instance_id).await {
             Ok(Some(shell)) => shell,
             Ok(None) => {
-                self.fail(
-                    op,
-                    plain_error(
-                        summary,
-                        format!(
-                            "The session {} was not found on {} for {}: it was removed, its idle timeout expired, or it belongs to another user.",
-                            s.name, s.computer.name, remote.user
-                        ),
-                        Some("Connect with the credentials of the user who created the session."),
-                    ),
-                );
-                return Err(());
-            }
-            Err(e) => {
-                self.fail(op, user_error(summary, &e));
-                return Err(());
-            }
-        };
-        if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
-            self.fail(
-                op,
-                plain_error(
+                return Err(plain_error(
                     summary,
                     format!(
-                        "Cannot connect PSSession \"{}\", either because it is not in the Disconnected state, or it is not available for connection. The session is connected to another client (Availability Busy).",
-                        s.name
+                        "The session {} was not found on {} for {}: it was removed, its idle timeout expired, or it belongs to another user.",
+                        s.name, s.computer.name, remote.user
                     ),
-                    Some("Ask the user who holds it to disconnect it (Disconnect-PSSession), then connect."),
+                    Some("Connect with the credentials of the user who created the session."),
+                ));
+            }
+            Err(e) => return Err(user_error(summary, &e)),
+        };
+        if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
+            return Err(plain_error(
+                summary,
+                format!(
+                    "Cannot connect PSSession \"{}\", either because it is not in the Disconnected state, or it is not available for connection. The session is connected to another client (Availability Busy{}).",
+                    s.name,
+                    holder_text(&shell)
                 ),
-            );
-            return Err(());
+                Some(
+                    "Ask the user who holds it to disconnect it (Disconnect-PSSession), then connect. If that client is gone, Remove-PSSession -Force deletes the session as its owner.",
+                ),
+            ));
         }
         match Session::connect(remote.clone(), shell).await {
             Ok(session) => {
-                let h = self.hold(&s.computer.name, &s.name, session);
+                let h = self.hold(&s.computer.name, &s.name, session, false);
                 self.start_keepalive(&h);
                 let info = self.info_of(&h).await;
                 self.activity(
@@ -1030,17 +1042,18 @@ impl Worker {
                     String::new(),
                     &e.to_string(),
                 );
-                self.fail(op, user_error(summary, &e));
-                Err(())
+                Err(user_error(summary, &e))
             }
         }
     }
 
     /// Receive-PSSession: connect if needed, attach to every command still on
-    /// the server and stream what it produced.
+    /// the server and stream what it produced. A command that cannot be
+    /// attached or read is a failed part; the action goes on with the others.
     async fn receive(self: &Arc<Self>, op: OpId, s: SessionRef) {
-        let Ok(h) = self.connect(op, &s).await else {
-            return;
+        let h = match self.connect(op, &s).await {
+            Ok(h) => h,
+            Err(e) => return self.fail(op, e),
         };
         self.send(Event::OpStarted {
             op,
@@ -1063,6 +1076,7 @@ impl Worker {
             }
         };
         let mut count = 0;
+        let mut failed = 0;
         for c in commands {
             let Ok(pid) = Uuid::parse_str(&c.command_id) else {
                 continue;
@@ -1070,15 +1084,19 @@ impl Worker {
             {
                 let mut session = h.session.lock().await;
                 if let Err(e) = session.attach_command(pid).await {
-                    self.fail(
+                    failed += 1;
+                    self.send(Event::PartFailed {
                         op,
-                        user_error(format!("Cannot receive from {}", s.name), &e),
-                    );
+                        error: user_error(format!("Cannot receive from {}", s.name), &e),
+                    });
                     continue;
                 }
             }
             count += 1;
-            self.pump(&h, &s, pid).await;
+            if let Err(error) = self.pump(&h, &s, pid).await {
+                failed += 1;
+                self.send(Event::PartFailed { op, error });
+            }
         }
         self.activity(
             &remote.user,
@@ -1086,21 +1104,34 @@ impl Worker {
             Some(&s.name),
             "Receive-PSSession",
             String::new(),
-            "ok",
+            if failed == 0 { "ok" } else { "partly failed" },
         );
+        if failed > 0 && count == 0 {
+            return self.fail(
+                op,
+                plain_error(
+                    format!("Cannot receive from {}", s.name),
+                    "no command's output could be read (each reason is above)",
+                    None,
+                ),
+            );
+        }
         self.send(Event::OpFinished {
             op,
             message: format!("Received the output of {count} command(s) of {}", s.name),
         });
     }
 
-    /// Streams a command's output until it is done.
+    /// Streams a command's output until it is done. While it streams, the
+    /// command counts as running in the session (a session handed back with
+    /// a running command is disconnected, never closed).
     async fn pump(
         self: &Arc<Self>,
         h: &Arc<Held>,
         s: &SessionRef,
         pid: Uuid,
-    ) -> Option<PipelineState> {
+    ) -> Result<Option<PipelineState>, UserError> {
+        lock(&h.running).insert(pid);
         let (remote, uri, id) = {
             let session = h.session.lock().await;
             (
@@ -1111,28 +1142,14 @@ impl Worker {
         };
         let mut last = None;
         loop {
-            let r = match remote.receive(&uri, id, Some(pid)).await {
-                Ok(r) => r,
-                Err(e) => {
-                    self.fail(
-                        0,
-                        user_error(format!("Receiving the output of {} stopped", s.name), &e),
-                    );
-                    return last;
-                }
-            };
+            let r = remote.receive(&uri, id, Some(pid)).await.map_err(|e| {
+                user_error(format!("Receiving the output of {} stopped", s.name), &e)
+            })?;
             let rec = {
                 let mut session = h.session.lock().await;
-                match session.handle(&r) {
-                    Ok(rec) => rec,
-                    Err(e) => {
-                        self.fail(
-                            0,
-                            user_error(format!("The output of {} could not be read", s.name), &e),
-                        );
-                        return last;
-                    }
-                }
+                session.handle(&r).map_err(|e| {
+                    user_error(format!("The output of {} could not be read", s.name), &e)
+                })?
             };
             let mut items = Vec::new();
             for e in &rec.events {
@@ -1173,6 +1190,7 @@ impl Worker {
                 break;
             }
         }
+        lock(&h.running).remove(&pid);
         self.send(Event::CommandFinished {
             computer: s.computer.name.clone(),
             instance_id: s.instance_id,
@@ -1184,7 +1202,7 @@ impl Worker {
         });
         let mut session = h.session.lock().await;
         let _ = session.terminate(pid).await;
-        last
+        Ok(last)
     }
 
     async fn invoke(
@@ -1253,23 +1271,28 @@ impl Worker {
             "started",
         );
         if in_disconnected {
-            self.disconnect_one(op, &s, None, OutputBufferingMode::None)
-                .await;
-            self.send(Event::OpFinished {
-                op,
-                message: format!("Started the command in {} and disconnected", s.name),
-            });
-            return;
+            return match self
+                .disconnect_one(&s, None, OutputBufferingMode::None)
+                .await
+            {
+                Ok(()) => self.send(Event::OpFinished {
+                    op,
+                    message: format!("Started the command in {} and disconnected", s.name),
+                }),
+                Err(e) => self.fail(op, e),
+            };
         }
-        let state = self.pump(&h, &s, pid).await;
-        self.send(Event::OpFinished {
-            op,
-            message: format!(
-                "The command in {} ended: {}",
-                s.name,
-                state.map(PipelineState::as_str).unwrap_or("Completed")
-            ),
-        });
+        match self.pump(&h, &s, pid).await {
+            Ok(state) => self.send(Event::OpFinished {
+                op,
+                message: format!(
+                    "The command in {} ended: {}",
+                    s.name,
+                    state.map(PipelineState::as_str).unwrap_or("Completed")
+                ),
+            }),
+            Err(e) => self.fail(op, e),
+        }
     }
 
     async fn stop(self: &Arc<Self>, op: OpId, s: SessionRef, pid: Uuid) {
@@ -1325,7 +1348,7 @@ impl Worker {
         }
     }
 
-    async fn remove(self: &Arc<Self>, op: OpId, sessions: Vec<SessionRef>) {
+    async fn remove(self: &Arc<Self>, op: OpId, sessions: Vec<SessionRef>, force: bool) {
         let total = sessions.len();
         self.send(Event::OpStarted {
             op,
@@ -1338,21 +1361,20 @@ impl Worker {
             let gate = gate.clone();
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
-                w.remove_one(op, &s).await
+                w.remove_one(&s, force).await
             });
         }
         self.settle(op, tasks, "Removed", "session(s)").await;
     }
 
-    async fn remove_one(self: &Arc<Self>, op: OpId, s: &SessionRef) -> bool {
+    /// Deletes one session: as its holder when it is open here; otherwise
+    /// as its owner, which Windows allows even while another client holds
+    /// it, so a Busy session is refused unless `force` says the user means
+    /// it (the holder may be gone: a crash, a lost laptop).
+    async fn remove_one(self: &Arc<Self>, s: &SessionRef, force: bool) -> Result<(), UserError> {
         let summary = format!("Cannot remove {} on {}", s.name, s.computer.name);
-        let remote = match self.remote(&s.computer) {
-            Ok(r) => r,
-            Err(e) => {
-                self.fail(op, e);
-                return false;
-            }
-        };
+        let remote = self.remote(&s.computer)?;
+        let mut options = String::new();
         let result = if let Some(h) = self.held(&s.computer.name, s.instance_id) {
             Self::stop_keepalive(&h);
             let r = h.session.lock().await.delete().await;
@@ -1364,27 +1386,34 @@ impl Worker {
             match self.find_shell(&remote, s.instance_id).await {
                 Ok(Some(shell))
                     if shell.state
-                        == Some(crate::protocol::wsman::shell::ShellState::Connected) =>
+                        == Some(crate::protocol::wsman::shell::ShellState::Connected)
+                        && !force =>
                 {
-                    self.fail(
-                        op,
-                        plain_error(
-                            summary,
-                            format!(
-                                "The session {} is connected to another client (Availability Busy) and cannot be removed from here.",
-                                s.name
-                            ),
-                            Some("Ask the user who holds it to disconnect or remove it."),
+                    return Err(plain_error(
+                        summary,
+                        format!(
+                            "The session {} is connected to another client (Availability Busy{}) and was not removed.",
+                            s.name,
+                            holder_text(&shell)
                         ),
-                    );
-                    return false;
+                        Some(
+                            "Ask the user who holds it to disconnect or remove it. If that client is gone (it crashed or was killed), Remove-PSSession -Force deletes the session as its owner; anything running in it stops.",
+                        ),
+                    ));
                 }
                 Ok(Some(shell)) => {
+                    if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
+                        options = "-Force".into();
+                    }
                     let uri = shell
                         .resource_uri
                         .clone()
                         .unwrap_or_else(|| remote.spec.shell_uri());
-                    remote.delete(&uri, s.instance_id).await
+                    let r = remote.delete(&uri, s.instance_id).await;
+                    if r.is_ok() {
+                        lock(&self.held).remove(&(key(&s.computer.name), s.instance_id));
+                    }
+                    r
                 }
                 Ok(None) => Err(RemoteError::Refused(format!(
                     "The session {} no longer exists.",
@@ -1400,7 +1429,7 @@ impl Worker {
                     &s.computer.name,
                     Some(&s.name),
                     "Remove-PSSession",
-                    String::new(),
+                    options,
                     "ok",
                 );
                 self.send(Event::SessionGone {
@@ -1408,7 +1437,7 @@ impl Worker {
                     instance_id: s.instance_id,
                     reason: "removed".into(),
                 });
-                true
+                Ok(())
             }
             Err(e) => {
                 self.activity(
@@ -1416,12 +1445,116 @@ impl Worker {
                     &s.computer.name,
                     Some(&s.name),
                     "Remove-PSSession",
-                    String::new(),
+                    options,
                     &e.to_string(),
                 );
-                self.fail(op, user_error(summary, &e));
-                false
+                let mut error = user_error(summary, &e);
+                if force && error.advice.is_none() {
+                    error.advice = Some(
+                        "The server refused the owner's Delete. Wait for the session's holder to time out (it then shows Disconnected) and remove it again, or ask the computer's administrator to end it.".into(),
+                    );
+                }
+                Err(error)
             }
+        }
+    }
+
+    /// Hands back every session held open here, as the worker stops
+    /// ([`Release`]): each is closed or disconnected, in parallel, each
+    /// bounded by [`RELEASE_TIMEOUT`], and each outcome is reported.
+    async fn release_all(self: &Arc<Self>, release: Release) {
+        let held: Vec<Arc<Held>> = lock(&self.held).drain().map(|(_, h)| h).collect();
+        let mut tasks = JoinSet::new();
+        for h in held {
+            Self::stop_keepalive(&h);
+            let w = self.clone();
+            tasks.spawn(async move {
+                let Some(outcome) = (match tokio::time::timeout(RELEASE_TIMEOUT, w.release_one(&h, release)).await {
+                    Ok(o) => o,
+                    Err(_) => Some(ReleaseOutcome::Failed(plain_error(
+                        format!("{} on {} was not handed back", h.name, h.computer),
+                        format!("the server did not answer within {} seconds", RELEASE_TIMEOUT.as_secs()),
+                        Some("It shows Busy until the server notices this client is gone; Remove-PSSession -Force removes it sooner."),
+                    ))),
+                }) else {
+                    return;
+                };
+                let (user, id) = {
+                    let s = h.session.lock().await;
+                    (s.remote.user.clone(), s.shell_id)
+                };
+                let (action, result) = match &outcome {
+                    ReleaseOutcome::Closed => ("Remove-PSSession", "ok".to_owned()),
+                    ReleaseOutcome::Disconnected { .. } => ("Disconnect-PSSession", "ok".to_owned()),
+                    ReleaseOutcome::Failed(e) => ("Release", e.to_string()),
+                };
+                w.activity(&user, &h.computer, Some(&h.name), action, "(on exit)".into(), &result);
+                w.events.send(Event::SessionReleased {
+                    computer: h.computer.clone(),
+                    instance_id: id,
+                    name: h.name.clone(),
+                    outcome,
+                });
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Closes or disconnects one held session; None when it is not open here
+    /// (disconnected already, or lost), so there is nothing to hand back.
+    async fn release_one(&self, h: &Held, release: Release) -> Option<ReleaseOutcome> {
+        let mut session = h.session.lock().await;
+        if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
+            return None;
+        }
+        let running = !lock(&h.running).is_empty();
+        let close = match release {
+            Release::CloseAll => true,
+            Release::DisconnectAll => false,
+            Release::HandBack => h.created_here && !running,
+        };
+        if close {
+            return Some(match session.delete().await {
+                Ok(()) => ReleaseOutcome::Closed,
+                Err(e) => ReleaseOutcome::Failed(user_error(
+                    format!("{} on {} was not closed", h.name, h.computer),
+                    &e,
+                )),
+            });
+        }
+        // Handed back with its own idle timeout, brought within the
+        // server's maximum (a Disconnect beyond it is refused), and the
+        // session option's output buffering mode.
+        let own = session.info.idle_timeout_ms;
+        let idle = match (own, session.info.max_idle_timeout_ms) {
+            (Some(o), Some(max)) if o > max => Some(max),
+            _ => None,
+        };
+        let mode = session.remote.spec.output_buffering_mode;
+        match session
+            .disconnect(idle, convert::wire_buffer_mode(mode))
+            .await
+        {
+            Ok(()) => Some(ReleaseOutcome::Disconnected {
+                idle_timeout_ms: idle.or(own),
+                output_buffering_mode: session
+                    .info
+                    .buffer_mode
+                    .map(|b| match b {
+                        crate::protocol::wsman::shell::BufferMode::Block => {
+                            OutputBufferingMode::Block
+                        }
+                        crate::protocol::wsman::shell::BufferMode::Drop => {
+                            OutputBufferingMode::Drop
+                        }
+                    })
+                    .unwrap_or(mode),
+                running,
+            }),
+            Err(e) => Some(ReleaseOutcome::Failed(user_error(
+                format!("{} on {} was not disconnected", h.name, h.computer),
+                &e,
+            ))),
         }
     }
 
@@ -1614,4 +1747,17 @@ impl Worker {
             Err(e) => self.fail(op, user_error(summary, &e)),
         }
     }
+}
+
+/// What a shell's description tells of the client holding it, for messages:
+/// `; held from 10.0.0.5, connected for 3 min`.
+fn holder_text(shell: &ShellInfo) -> String {
+    let mut t = String::new();
+    if let Some(ip) = shell.client_ip.as_deref().filter(|s| !s.is_empty()) {
+        t.push_str(&format!("; held from {ip}"));
+    }
+    if let Some(ms) = shell.shell_inactivity_ms {
+        t.push_str(&format!(", idle for {} s", ms / 1000));
+    }
+    t
 }

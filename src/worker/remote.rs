@@ -759,6 +759,8 @@ impl Session {
         create.idle_timeout_ms = idle_timeout_ms.or(remote.spec.idle_timeout_ms);
         create.no_profile = remote.spec.no_machine_profile;
         create.compression_xpress = compression == CompressionMode::XpressCompression;
+        create.buffer_mode =
+            crate::worker::convert::wire_buffer_mode(remote.spec.output_buffering_mode);
         let (built, body) = remote.call(&Request::Create(create), false).await?;
         let created = shell::parse_create_response(&built, &body)?;
         let info = created.shell.clone().unwrap_or_else(|| ShellInfo {
@@ -785,7 +787,16 @@ impl Session {
             compression,
             quota: ReceiveQuota::default(),
         };
-        session.wait_opened().await?;
+        if let Err(e) = session.wait_opened().await {
+            // The shell exists on the server though its pool never opened
+            // here: delete it rather than leave it behind, attached to a
+            // client that will never use it.
+            let _ = session
+                .remote
+                .delete(&session.resource_uri, session.shell_id)
+                .await;
+            return Err(e);
+        }
         Ok(session)
     }
 

@@ -99,11 +99,38 @@ def basic(host, port, user, password):
         return {"output": [str(o) for o in ps.invoke()]}
 
 
+def shells(host, port, user, password):
+    # The shells the user sees, as pypsrp enumerates them (the same
+    # Enumerate as RunspacePool.get_runspace_pools), with what the server
+    # says of each.
+    from pypsrp.wsman import NAMESPACES
+    import xml.etree.ElementTree as ET
+
+    conn = wsman(host, port, user, password)
+    enum_msg = ET.Element("{%s}Enumerate" % NAMESPACES["wsen"])
+    ET.SubElement(enum_msg, "{%s}OptimizeEnumeration" % NAMESPACES["wsman"])
+    ET.SubElement(enum_msg, "{%s}MaxElements" % NAMESPACES["wsman"]).text = "32000"
+    response = conn.enumerate("http://schemas.microsoft.com/wbem/wsman/1/windows/shell", enum_msg)
+    found = []
+    for shell in response.findall("wsen:EnumerateResponse/wsman:Items/rsp:Shell", NAMESPACES):
+        def text(tag):
+            el = shell.find("rsp:" + tag, NAMESPACES)
+            return None if el is None else el.text
+        found.append({
+            "id": text("ShellId"),
+            "name": text("Name"),
+            "state": text("State"),
+            "buffer_mode": text("BufferMode"),
+            "idle_timeout": text("IdleTimeOut"),
+        })
+    return {"shells": found}
+
+
 def main():
     scenario, host, port, user, password = sys.argv[1:6]
     extra = sys.argv[6:]
     result = {"streams": streams, "handover": handover, "basic": basic,
-              "isolation": isolation}[scenario](host, port, user, password, *extra)
+              "isolation": isolation, "shells": shells}[scenario](host, port, user, password, *extra)
     print(json.dumps(result))
 
 

@@ -880,6 +880,10 @@ pub struct CreateShell {
     pub environment: Vec<(String, String)>,
     /// WinRS: `WINRS_CODEPAGE` option.
     pub codepage: Option<u32>,
+    /// `rsp:BufferMode`: what the shell does with output while disconnected
+    /// (the session option's OutputBufferingMode; None = the server's
+    /// default, the session configuration's).
+    pub buffer_mode: Option<BufferMode>,
 }
 
 impl CreateShell {
@@ -899,6 +903,7 @@ impl CreateShell {
             working_directory: None,
             environment: Vec::new(),
             codepage: None,
+            buffer_mode: None,
         }
     }
 
@@ -918,6 +923,7 @@ impl CreateShell {
             working_directory: None,
             environment: Vec::new(),
             codepage: None,
+            buffer_mode: None,
         }
     }
 
@@ -954,6 +960,12 @@ impl CreateShell {
         }
         shell.push(Element::new(NS_SHELL, "InputStreams").with_text(self.input_streams.clone()));
         shell.push(Element::new(NS_SHELL, "OutputStreams").with_text(self.output_streams.clone()));
+        // ShellType order puts BufferMode after the streams ([MS-WSMV]
+        // §2.2.4.37); PowerShell asks for it at Create (its
+        // WSMAN_FLAG_SERVER_BUFFERING_MODE_* flags of WSManCreateShellEx).
+        if let Some(b) = self.buffer_mode {
+            shell.push(Element::new(NS_SHELL, "BufferMode").with_text(b.as_str()));
+        }
         if let Some(x) = &self.creation_xml {
             shell.push(Element::new(NS_POWERSHELL, "creationXml").with_text(B64.encode(x)));
         }

@@ -26,6 +26,8 @@ impl RemoveDialog {
              output nobody has received is lost.",
         );
         let mut remove: Vec<SessionRef> = Vec::new();
+        // Busy sessions: held by another client, which may be gone.
+        let mut busy: Vec<SessionRef> = Vec::new();
         for (computer, id) in &self.targets {
             let Some(s) = state.session(computer, *id) else {
                 continue;
@@ -42,11 +44,24 @@ impl RemoveDialog {
                 }
                 Some(why) => {
                     ui.label(RichText::new(format!("Kept: {why}")).weak());
+                    if s.availability == crate::model::Availability::Busy {
+                        ui.label(holder_text(s));
+                        if let Some(r) = state.session_ref(computer, *id) {
+                            busy.push(r);
+                        }
+                    }
                 }
             }
         }
-        if remove.is_empty() {
+        if remove.is_empty() && busy.is_empty() {
             error_text(ui, "Nothing to remove.");
+        }
+        if !busy.is_empty() {
+            ui.label(
+                "If the client that holds a Busy session is gone (it crashed, was killed, or \
+                 its computer is lost), remove it anyway: Baton deletes it as its owner \
+                 (Remove-PSSession -Force) and whatever runs in it stops.",
+            );
         }
         let mut outcome = Outcome::Open;
         ui.separator();
@@ -64,6 +79,28 @@ impl RemoveDialog {
                         Command::Remove {
                             op: next_op(),
                             sessions: std::mem::take(&mut remove),
+                            force: false,
+                        },
+                        what,
+                    )],
+                    save: None,
+                };
+            }
+            if !busy.is_empty() && ui.button("Remove anyway").clicked() {
+                let what = match busy.as_slice() {
+                    [one] => format!(
+                        "Remove-PSSession -Force {} on {}",
+                        one.name, one.computer.name
+                    ),
+                    many => format!("Remove-PSSession -Force ({} sessions)", many.len()),
+                };
+                busy.extend(std::mem::take(&mut remove));
+                outcome = Outcome::Submit {
+                    sends: vec![(
+                        Command::Remove {
+                            op: next_op(),
+                            sessions: std::mem::take(&mut busy),
+                            force: true,
                         },
                         what,
                     )],
@@ -76,4 +113,32 @@ impl RemoveDialog {
         });
         outcome
     }
+}
+
+/// What the server tells of the client holding a Busy session.
+fn holder_text(s: &crate::model::SessionInfo) -> String {
+    let from = s
+        .details
+        .client_ip
+        .as_deref()
+        .filter(|ip| !ip.is_empty())
+        .map(|ip| format!("from {ip}"))
+        .unwrap_or_else(|| "from an unknown address".into());
+    let idle = s
+        .details
+        .shell_inactivity_ms
+        .map(|ms| {
+            format!(
+                ", inactive for {}",
+                crate::ui::state::human_duration(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+            )
+        })
+        .unwrap_or_default();
+    let owner = s
+        .details
+        .owner
+        .as_deref()
+        .map(|o| format!(" (owner {o})"))
+        .unwrap_or_default();
+    format!("Held by a client {from}{idle}{owner}.")
 }

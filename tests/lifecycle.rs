@@ -1,0 +1,507 @@
+//! Session lifecycle across processes and people: the built `baton` binary
+//! run as separate processes (a technician's, a manager's, a killed one)
+//! against `baton lab` in a process of its own, over loopback sockets.
+//!
+//! What is checked is what the next person meets: after any Baton process
+//! ends (its line done, end of input, SIGTERM), the sessions it held are
+//! handed back (closed when it created them and nothing runs, disconnected
+//! otherwise), and a session whose holder was killed can be rescued.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+
+/// One lab computer, Srv1, with the quotas of Windows' default
+/// configuration but MaxShellsPerUser 25, and no seeded sessions.
+fn lab_toml(time_scale: f64) -> String {
+    format!(
+        r#"
+time_scale = {time_scale}
+
+[[users]]
+name = 'Domain01\User01'
+password = 'Tech-P@ss1'
+
+[[users]]
+name = 'Domain01\Admin'
+password = 'Admin-P@ss1'
+admin = true
+
+[[computers]]
+name = "Srv1"
+
+[[configurations]]
+name = "Microsoft.PowerShell"
+idle_timeout_ms = 7200000
+max_idle_timeout_ms = 43200000
+output_buffering_mode = "Block"
+max_shells_per_user = 25
+max_concurrent_users = 5
+permission = 'BUILTIN\Administrators AccessAllowed, BUILTIN\Remote Management Users AccessAllowed'
+"#
+    )
+}
+
+/// `baton lab` in a process of its own, with a profile file of its own
+/// that the CLI processes share.
+struct Lab {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Lab {
+    fn start(time_scale: f64) -> Lab {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("lab.toml");
+        std::fs::write(&config, lab_toml(time_scale)).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["lab", "--ephemeral-ports", "--config"])
+            .arg(&config)
+            .env("BATON_PROFILES", dir.path().join("profiles.toml"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("baton lab starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut port = None;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(url) = line.strip_prefix("Srv1 ") {
+                port = url
+                    .trim_end_matches("/wsman")
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.parse().ok());
+            }
+            if line.starts_with("Press Ctrl+C") {
+                break;
+            }
+        }
+        // Keep reading so the lab never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Lab {
+            child,
+            dir,
+            port: port.expect("the lab prints Srv1's address"),
+        }
+    }
+
+    fn profiles(&self) -> PathBuf {
+        self.dir.path().join("profiles.toml")
+    }
+
+    /// A `baton` process with this lab's profiles and the technician's password.
+    fn baton(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.args(args)
+            .env("BATON_PROFILES", self.profiles())
+            .env("BATON_PASSWORD", TECH.1)
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// `baton -c line`: (success, stdout, stderr).
+    fn run(&self, line: &str) -> (bool, String, String) {
+        let out = self.baton(&["-c", line]).output().expect("baton -c runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        eprintln!("PS> {line}\n{stdout}{stderr}");
+        (out.status.success(), stdout, stderr)
+    }
+
+    /// The session table row of `name` on Srv1 (as the technician sees it).
+    fn row(&self, name: &str) -> Option<String> {
+        let (ok, out, err) = self.run(&format!(
+            "Get-PSSession -ComputerName Srv1 -Credential {}",
+            TECH.0
+        ));
+        assert!(ok, "{err}");
+        out.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .map(str::to_owned)
+    }
+
+    /// pypsrp, a client no one here wrote, lists the technician's shells.
+    fn pypsrp_shells(&self) -> Vec<serde_json::Value> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pypsrp_lab_client.py");
+        let out = Command::new(crate::common::peer_python())
+            .arg(script)
+            .args([
+                "shells",
+                "127.0.0.1",
+                &self.port.to_string(),
+                TECH.0,
+                TECH.1,
+            ])
+            .output()
+            .expect("pypsrp runs");
+        assert!(
+            out.status.success(),
+            "pypsrp failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("pypsrp's JSON");
+        v["shells"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// State and Availability of a session table row.
+fn state_of(row: &str) -> (String, String) {
+    let w: Vec<&str> = row.split_whitespace().collect();
+    (
+        w[3].to_owned(),
+        w.last().copied().unwrap_or_default().to_owned(),
+    )
+}
+
+fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A process that reads and stores its stdout and stderr as they come.
+struct Watched {
+    child: Child,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Watched {
+    fn spawn(mut cmd: Command) -> Watched {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("baton starts");
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let out = out.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(stream);
+                let mut buf = String::new();
+                while r.read_line(&mut buf).unwrap_or(0) > 0 {
+                    out.lock().unwrap().push_str(&buf);
+                    buf.clear();
+                }
+            });
+        }
+        Watched { child, out }
+    }
+
+    fn text(&self) -> String {
+        self.out.lock().unwrap().clone()
+    }
+
+    fn wait_for_text(&self, text: &str) {
+        wait_for(
+            &format!("{text:?} in the output"),
+            Duration::from_secs(60),
+            || self.text().contains(text),
+        );
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill -{sig}");
+    }
+
+    /// Waits for the process to end: (exit code, everything it printed).
+    fn finish(mut self) -> (Option<i32>, String) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the readers take the last lines.
+                std::thread::sleep(Duration::from_millis(200));
+                return (status.code(), self.text());
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "baton did not end:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The hand-over across four processes: the technician starts a job in a
+/// disconnected session and goes; a second process receives and ends (here
+/// by SIGTERM while the job still runs); a third connects and exits; a
+/// fourth receives the rest. Between them the session is always
+/// Disconnected/None: nobody is left facing a Busy session.
+#[test]
+fn hand_over_across_four_processes() {
+    let lab = Lab::start(1.0);
+    // Process 1: the technician starts the job and leaves.
+    let (ok, _, err) = lab.run(&format!(
+        "Invoke-Command -ComputerName Srv1 -Credential {} -InDisconnectedSession -SessionName Job1 -ScriptBlock {{ 1..12 | ForEach-Object {{ Start-Sleep -Milliseconds 500; \"step $_\" }} }}",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is listed"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+
+    // Process 2: receives what piled up; ends (SIGTERM) while the job runs.
+    let p2 = Watched::spawn(lab.baton(&[
+        "-c",
+        &format!(
+            "Receive-PSSession -ComputerName Srv1 -Name Job1 -Credential {}",
+            TECH.0
+        ),
+    ]));
+    p2.wait_for_text("step 2");
+    p2.signal("TERM");
+    let (code, text) = p2.finish();
+    assert_eq!(code, Some(143), "{text}");
+    assert!(
+        text.contains("disconnected Job1 on Srv1") && text.contains("its command goes on"),
+        "the handing back is reported: {text}"
+    );
+    assert!(!text.contains("step 12"), "{text}");
+    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+
+    // Process 3: connects and exits: handed back again.
+    let (ok, out, err) = lab.run(&format!(
+        "Connect-PSSession -ComputerName Srv1 -Name Job1 -Credential {}",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    assert!(out.contains("Opened"), "{out}");
+    assert!(err.contains("disconnected Job1 on Srv1"), "{err}");
+    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+
+    // Process 4: receives the rest, to the end of the job.
+    let (ok, out, err) = lab.run(&format!(
+        "Receive-PSSession -ComputerName Srv1 -Name Job1 -Credential {}",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    assert!(out.contains("step 12"), "{out}");
+    assert!(
+        !out.contains("step 1\n"),
+        "already received by process 2: {out}"
+    );
+    // Nothing runs any more, but the session was connected to, not created:
+    // it is handed back for the next person, as the others were.
+    assert!(err.contains("disconnected Job1 on Srv1"), "{err}");
+    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+}
+
+/// 40 one-shot New-PSSession processes against MaxShellsPerUser 25: each
+/// closes the session it created as it ends, so none fails on the quota and
+/// none remains.
+#[test]
+fn one_shot_sessions_never_pile_up_against_the_quota() {
+    let lab = Lab::start(1.0);
+    for i in 0..40 {
+        let (ok, out, err) = lab.run(&format!(
+            "New-PSSession -ComputerName Srv1 -Credential {} -Name G{i}",
+            TECH.0
+        ));
+        assert!(ok, "process {i}: {err}");
+        assert!(out.contains(&format!("G{i}")), "{out}");
+        assert!(err.contains(&format!("closed G{i} on Srv1")), "{err}");
+    }
+    assert!(lab.pypsrp_shells().is_empty(), "{:?}", lab.pypsrp_shells());
+}
+
+/// SIGTERM to a `baton shell` waiting on a running command: the session is
+/// handed back Disconnected/None, and the next process receives what the
+/// command printed afterwards.
+#[test]
+fn sigterm_hands_a_running_command_back() {
+    let lab = Lab::start(1.0);
+    let mut cmd = lab.baton(&["shell"]);
+    cmd.stdin(Stdio::piped());
+    let mut shell = Watched::spawn(cmd);
+    let mut stdin = shell.child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Long",
+        TECH.0
+    )
+    .unwrap();
+    writeln!(
+        stdin,
+        "Invoke-Command -Session $s {{ 'first'; Start-Sleep -Seconds 3; 'later' }}"
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    shell.wait_for_text("first");
+    shell.signal("TERM");
+    let (code, text) = shell.finish();
+    drop(stdin);
+    assert_eq!(code, Some(143), "{text}");
+    assert!(text.contains("disconnected Long on Srv1"), "{text}");
+    assert!(!text.contains("later"), "{text}");
+    let (state, avail) = state_of(&lab.row("Long").expect("Long is still there"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+    let (ok, out, err) = lab.run(&format!(
+        "Receive-PSSession -ComputerName Srv1 -Name Long -Credential {}",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    assert!(out.contains("later"), "{out}");
+}
+
+/// A `baton shell` that holds a session it created.
+fn holder(lab: &Lab, name: &str) -> (Watched, std::process::ChildStdin) {
+    let mut cmd = lab.baton(&["shell"]);
+    cmd.stdin(Stdio::piped());
+    let mut shell = Watched::spawn(cmd);
+    let mut stdin = shell.child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "New-PSSession -ComputerName Srv1 -Credential {} -Name {name}",
+        TECH.0
+    )
+    .unwrap();
+    stdin.flush().unwrap();
+    shell.wait_for_text("Opened");
+    (shell, stdin)
+}
+
+/// A holder killed with SIGKILL cannot hand anything back: its session is
+/// Busy. Remove-PSSession refuses it and names -Force; -Force deletes it as
+/// its owner, and pypsrp confirms it is gone.
+#[test]
+fn an_orphan_of_a_killed_process_is_rescued_with_force() {
+    let lab = Lab::start(1.0);
+    let (shell, stdin) = holder(&lab, "Orphan");
+    shell.signal("KILL");
+    let _ = shell.finish();
+    drop(stdin);
+    let (state, avail) = state_of(&lab.row("Orphan").expect("Orphan is listed"));
+    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "Busy"));
+
+    let line = format!(
+        "Get-PSSession -ComputerName Srv1 -Credential {} -Name Orphan | Remove-PSSession",
+        TECH.0
+    );
+    let (ok, _, err) = lab.run(&line);
+    assert!(!ok);
+    assert!(err.contains("Busy") && err.contains("-Force"), "{err}");
+    assert!(lab.row("Orphan").is_some(), "refused means kept");
+
+    let (ok, _, err) = lab.run(&format!("{line} -Force"));
+    assert!(ok, "{err}");
+    assert!(lab.row("Orphan").is_none());
+    let shells = lab.pypsrp_shells();
+    assert!(
+        shells.iter().all(|s| s["name"] != "Orphan"),
+        "pypsrp still sees it: {shells:?}"
+    );
+}
+
+/// With a fast lab clock, an orphan's holder misses the keep-alive window
+/// (a minute, as on Windows) and the lab shows it Disconnected/None, ready
+/// for the next person.
+#[test]
+fn the_lab_frees_an_orphan_after_its_keep_alive_window() {
+    // 60 lab seconds pass in 2 real ones.
+    let lab = Lab::start(30.0);
+    let (shell, stdin) = holder(&lab, "Lapsed");
+    shell.signal("KILL");
+    let _ = shell.finish();
+    drop(stdin);
+    wait_for(
+        "the orphan to be Disconnected/None",
+        Duration::from_secs(30),
+        || {
+            lab.row("Lapsed").is_some_and(|r| {
+                let (s, a) = state_of(&r);
+                s == "Disconnected" && a == "None"
+            })
+        },
+    );
+}
+
+/// The session option's OutputBufferingMode reaches the server: at Create,
+/// and at a Disconnect that names no mode. pypsrp reads it back.
+#[test]
+fn a_session_options_drop_reaches_the_server() {
+    let lab = Lab::start(1.0);
+    let (ok, _, err) = lab.run(&format!(
+        "$o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential {} -Name Chatty -SessionOption $o; Disconnect-PSSession $s",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    let shells = lab.pypsrp_shells();
+    let chatty = shells
+        .iter()
+        .find(|s| s["name"] == "Chatty")
+        .unwrap_or_else(|| panic!("pypsrp lists Chatty: {shells:?}"));
+    assert_eq!(chatty["buffer_mode"], "Drop", "{chatty}");
+    assert_eq!(chatty["state"], "Disconnected", "{chatty}");
+}
+
+/// A session option's IdleTimeout below a minute is refused before anything
+/// is sent, in PowerShell's words.
+#[test]
+fn an_idle_timeout_below_a_minute_is_refused_before_sending() {
+    let lab = Lab::start(1.0);
+    let (ok, _, err) = lab.run(&format!(
+        "New-PSSession -ComputerName Srv1 -Credential {} -SessionOption (New-PSSessionOption -IdleTimeout 30000)",
+        TECH.0
+    ));
+    assert!(!ok);
+    assert!(
+        err.contains("The specified IdleTimeout session option 30 (seconds) is not a valid period.  Specify an IdleTimeout value that is greater than or equal to the minimum allowed 60 (seconds)."),
+        "{err}"
+    );
+    assert!(lab.pypsrp_shells().is_empty());
+}
+
+/// A one-shot Invoke-Command whose output breaks a limit fails, and its
+/// temporary session is closed all the same.
+#[test]
+fn a_failed_one_shot_invoke_leaves_no_session() {
+    let lab = Lab::start(1.0);
+    let (ok, _, err) = lab.run(&format!(
+        "Invoke-Command -ComputerName Srv1 -Credential {} -SessionOption (New-PSSessionOption -MaximumReceivedObjectSize 100) {{ 'x' * 1000 }}",
+        TECH.0
+    ));
+    assert!(!ok, "{err}");
+    assert!(lab.pypsrp_shells().is_empty(), "{:?}", lab.pypsrp_shells());
+}
+
+/// Remove-PSSession -Confirm without a terminal to ask on: an error, and
+/// the session stays.
+#[test]
+fn confirm_without_a_terminal_refuses() {
+    let lab = Lab::start(1.0);
+    let (ok, _, err) = lab.run(&format!(
+        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Kept; Disconnect-PSSession $s; Remove-PSSession $s -Confirm",
+        TECH.0
+    ));
+    assert!(!ok);
+    assert!(err.contains("no terminal to ask on"), "{err}");
+    assert!(lab.row("Kept").is_some());
+}
