@@ -12,9 +12,16 @@ use baton::bridge::WorkerHandle;
 use baton::lab::{LabConfig, Ports};
 use baton::worker::{self, WorkerConfig};
 
+/// What happens to held sessions when a `baton -c` line, `baton shell` or the
+/// console ends, and Baton's `Remove-PSSession -Force`.
+const EXIT_HELP: &str = "\
+When baton ends (the -c line is done, the shell reads end of input or exit, or it gets SIGTERM, SIGHUP or a second Ctrl+C), it hands back every session it holds: a session it created with nothing running in it is closed, as PowerShell closes the sessions of a host that exits; a session it connected to (Connect-PSSession, Receive-PSSession), or one with a command still running, is disconnected with its IdleTimeout and OutputBufferingMode, so the work goes on and anyone with its credentials can connect to it. One line per session says which, on standard error.
+
+Remove-PSSession -Force (a Baton extension, not PowerShell's): deletes a session that another client holds (Availability Busy) as its owner. Use it when that client is gone (it crashed, was killed, or its computer was lost) and the session would otherwise stay Busy until the server notices; whatever runs in the session stops. Without -Force, a Busy session is refused.";
+
 /// A console for PowerShell remote sessions on Windows computers.
 #[derive(Parser, Debug)]
-#[command(name = "baton", version, about)]
+#[command(name = "baton", version, about, after_long_help = EXIT_HELP)]
 struct Cli {
     /// Print each result object as JSON, one document per line.
     #[arg(long, global = true)]
@@ -103,6 +110,7 @@ enum Mode {
     #[command(subcommand)]
     Credential(CredentialCmd),
     /// Read cmdlet lines from standard input, keeping sessions and variables like a PowerShell console.
+    #[command(after_long_help = EXIT_HELP)]
     Shell,
     /// Run the lab endpoint: emulated Windows computers on loopback.
     Lab {

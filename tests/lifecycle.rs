@@ -505,3 +505,82 @@ fn confirm_without_a_terminal_refuses() {
     assert!(err.contains("no terminal to ask on"), "{err}");
     assert!(lab.row("Kept").is_some());
 }
+
+/// Runs `baton -c line` on a pseudo-terminal (Python's pty module), typing
+/// `answer` at the -Confirm prompt; everything the terminal showed.
+fn confirm_on_a_terminal(lab: &Lab, line: &str, answer: &str) -> String {
+    const DRIVER: &str = r#"
+import os, pty, select, sys
+answer = sys.argv[1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+seen = b""
+answered = False
+while True:
+    ready, _, _ = select.select([fd], [], [], 60)
+    if not ready:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+    if not answered and b'(default is "Y"): ' in seen:
+        os.write(fd, answer.encode() + b"\r")
+        answered = True
+os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+"#;
+    let baton = lab.baton(&[]);
+    let mut cmd = Command::new("python3");
+    cmd.args([
+        "-c",
+        DRIVER,
+        answer,
+        env!("CARGO_BIN_EXE_baton"),
+        "-c",
+        line,
+    ]);
+    for (k, v) in baton.get_envs() {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let out = cmd.output().expect("python3 runs the terminal");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    eprintln!("PS> {line}   ({answer})\n{text}");
+    text
+}
+
+/// Remove-PSSession -Confirm on a terminal asks in PowerShell's words: N
+/// keeps the session, Y removes it.
+#[test]
+fn confirm_asks_on_a_terminal() {
+    let lab = Lab::start(1.0);
+    let (ok, _, err) = lab.run(&format!(
+        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Asked; Disconnect-PSSession $s",
+        TECH.0
+    ));
+    assert!(ok, "{err}");
+    let line = format!(
+        "Get-PSSession -ComputerName Srv1 -Credential {} -Name Asked | Remove-PSSession -Confirm",
+        TECH.0
+    );
+    let shown = confirm_on_a_terminal(&lab, &line, "N");
+    assert!(
+        shown.contains("Confirm")
+            && shown.contains("Are you sure you want to perform this action?")
+            && shown.contains("Performing the operation \"Remove\" on target \"Srv1\".")
+            && shown.contains(
+                "[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [?] Help (default is \"Y\"):"
+            ),
+        "{shown}"
+    );
+    assert!(lab.row("Asked").is_some(), "N keeps it");
+    confirm_on_a_terminal(&lab, &line, "Y");
+    assert!(lab.row("Asked").is_none(), "Y removes it");
+}

@@ -22,6 +22,7 @@ mod ui_kittest;
 mod ui_lab;
 mod ui_profiles;
 mod wire;
+mod worker_contract;
 mod worker_outage;
 mod wsman;
 mod xpress_e2e;

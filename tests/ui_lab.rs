@@ -653,7 +653,62 @@ fn network_failures_are_messages_and_the_console_keeps_working() {
     });
     h.get_by_label("Cancelled");
     click(&mut h, "Activity");
-    h.get_by_label_contains("failed: Cancelled");
+    h.get_by_label_contains("cancelled before it finished");
     h.get_by_label_contains("failed: Cannot list the sessions of Srv9");
     drop(hung);
+}
+
+/// Closing the console while it holds sessions asks first. "Cancel" keeps
+/// the window open and the sessions held; "Disconnect all and quit" hands
+/// both back Disconnected/None in the lab, then lets the window close.
+#[test]
+fn closing_with_held_sessions_asks_and_hands_them_back() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let mut h = console(&lab, TECH, TECH_PW);
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "3 computers, 4 sessions", 30);
+    new_session(&mut h, "Srv1", "HeldA");
+    new_session(&mut h, "Srv2", "HeldB");
+    wait_until(&mut h, 30, "two open sessions", |h| {
+        count(h, "Opened · Available") == 2
+    });
+
+    // The window's close button: the console holds the close and asks.
+    assert!(!h.state_mut().close_requested());
+    h.run_steps(4);
+    assert!(shown(&h, "Quit Baton?"));
+    assert!(shown(&h, "HeldA on Srv1") && shown(&h, "HeldB on Srv2"));
+    click(&mut h, "Cancel");
+    assert!(!shown(&h, "Quit Baton?"));
+    assert!(!h.state().is_quitting());
+    for (c, n) in [("Srv1", "HeldA"), ("Srv2", "HeldB")] {
+        assert_eq!(
+            lab.shell(c, n).and_then(|s| s.state),
+            Some(ShellState::Connected),
+            "Cancel keeps {n} held"
+        );
+    }
+
+    // Again, and this time hand them back.
+    assert!(!h.state_mut().close_requested());
+    h.run_steps(4);
+    click(&mut h, "Disconnect all and quit");
+    wait_until(&mut h, 30, "the worker to stop", |h| {
+        h.state().is_quitting() && h.state().state.held_sessions().is_empty()
+    });
+    wait_lab(30, "both sessions handed back", || {
+        [("Srv1", "HeldA"), ("Srv2", "HeldB")]
+            .iter()
+            .all(|(c, n)| lab.shell(c, n).and_then(|s| s.state) == Some(ShellState::Disconnected))
+    });
+    // Disconnected by their holder, not taken over: nobody holds them (None).
+    for (c, n) in [("Srv1", "HeldA"), ("Srv2", "HeldB")] {
+        let s = lab.shell(c, n).unwrap();
+        assert_eq!(s.state, Some(ShellState::Disconnected));
+    }
+    wait_until(&mut h, 30, "the worker to have stopped", |h| {
+        h.state().has_stopped()
+    });
+    assert!(h.state_mut().close_requested(), "now the window may close");
 }

@@ -105,13 +105,17 @@ impl WorkerHandle {
         self.rx.recv_timeout(timeout).ok()
     }
 
-    /// Waits for the next event up to `timeout`: `Err(())` once the worker
-    /// is gone and every event was taken, `Ok(None)` when the time ran out.
-    pub fn recv_or_closed(&self, timeout: std::time::Duration) -> Result<Option<Event>, ()> {
+    /// Waits for the next event up to `timeout`: `Err(RecvTimeoutError::
+    /// Disconnected)` once the worker is gone and every event was taken,
+    /// `Ok(None)` when the time ran out.
+    pub fn recv_or_closed(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<Option<Event>, mpsc::RecvTimeoutError> {
         match self.rx.recv_timeout(timeout) {
             Ok(e) => Ok(Some(e)),
             Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
-            Err(mpsc::RecvTimeoutError::Disconnected) => Err(()),
+            Err(e) => Err(e),
         }
     }
 }

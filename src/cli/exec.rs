@@ -522,11 +522,9 @@ impl Shell {
                         c.failures.push(error);
                     }
                 }
-                Event::PartFailed { op, error } => {
-                    if open.contains(&op) {
-                        had_parts.insert(op);
-                        c.failures.push(error);
-                    }
+                Event::PartFailed { op, error } if open.contains(&op) => {
+                    had_parts.insert(op);
+                    c.failures.push(error);
                 }
                 Event::SessionsListed {
                     op,

@@ -229,6 +229,11 @@ impl BatonApp {
         }
     }
 
+    /// Whether the worker has stopped (after quitting, the window closes).
+    pub fn has_stopped(&self) -> bool {
+        self.worker_stopped
+    }
+
     /// Whether the console is handing its sessions back to quit.
     pub fn is_quitting(&self) -> bool {
         self.quitting.is_some()
@@ -1117,7 +1122,7 @@ impl eframe::App for BatonApp {
             match self.handle.recv_or_closed(Duration::from_millis(100)) {
                 Ok(Some(ev)) => self.apply_event(ev, Utc::now()),
                 Ok(None) => {}
-                Err(()) => break,
+                Err(_) => break,
             }
         }
         self.save_activity(Utc::now());

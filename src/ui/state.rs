@@ -1131,8 +1131,18 @@ impl AppState {
                     .remove(&op)
                     .map(|p| p.what)
                     .unwrap_or_else(|| format!("Action {op}"));
-                let entry = self.local_entry(now, &what, "Cancelled".into());
+                let entry = self.local_entry(now, &what, "cancelled before it finished".into());
                 self.log(entry);
+                self.toast(
+                    ToastKind::Info,
+                    crate::model::UserError {
+                        summary: "Cancelled".into(),
+                        detail: what,
+                        advice: None,
+                        error_id: None,
+                    },
+                    now,
+                );
             }
             Event::SessionReleased {
                 computer,
@@ -1662,7 +1672,7 @@ mod tests {
             error_id: None,
         };
         st.apply(
-            Event::OpFailed {
+            Event::PartFailed {
                 op: 7,
                 error: err.clone(),
             },
@@ -1700,7 +1710,7 @@ mod tests {
     }
 
     #[test]
-    fn bulk_ops_end_when_finished_all_failed_or_cancelled() {
+    fn bulk_ops_end_with_their_one_terminal_event() {
         let mut st = state();
         let err = |what: &str| UserError {
             summary: format!("Cannot list the sessions of {what}"),
@@ -1708,21 +1718,23 @@ mod tests {
             advice: None,
             error_id: None,
         };
-        // A part fails before any progress: the other parts are still running.
+        // A part fails: the other parts are still running.
         st.note_sent(1, "Get-PSSession on 3 computers", 3, now());
         st.apply(
-            Event::OpFailed {
+            Event::PartFailed {
                 op: 1,
                 error: err("Srv9"),
             },
             now(),
         );
         assert_eq!(st.pending().count(), 1, "two parts still running");
-        // Every part fails: the last progress ends it (no OpFinished comes).
+        assert_eq!(st.toasts().len(), 1, "the part's failure is shown");
+        // Every part fails: the terminal failure ends it, without a second
+        // toast for what each part already said; progress alone never does.
         st.note_sent(2, "Get-PSSession on 2 computers", 2, now());
         for (i, c) in ["Srv9", "Srv10"].into_iter().enumerate() {
             st.apply(
-                Event::OpFailed {
+                Event::PartFailed {
                     op: 2,
                     error: err(c),
                 },
@@ -1738,17 +1750,25 @@ mod tests {
                 now(),
             );
         }
-        assert!(st.pending().all(|p| p.op != 2), "all parts failed");
-        // Cancelled: the worker's Cancelled failure ends it.
-        st.note_cancelling(1);
+        assert!(st.pending().any(|p| p.op == 2), "no guess from progress");
         st.apply(
             Event::OpFailed {
-                op: 1,
-                error: err("cancelled"),
+                op: 2,
+                error: err("Listed sessions on 0 of 2 computer(s)"),
             },
             now(),
         );
+        assert!(st.pending().all(|p| p.op != 2), "all parts failed");
+        assert_eq!(st.toasts().len(), 3);
+        // Cancelled: OpCancelled ends it, logged, with a note, not an error.
+        st.note_cancelling(1);
+        st.apply(Event::OpCancelled { op: 1 }, now());
         assert_eq!(st.pending().count(), 0);
+        assert_eq!(st.toasts().last().unwrap().kind, ToastKind::Info);
+        assert_eq!(
+            st.activity().back().unwrap().result,
+            "cancelled before it finished"
+        );
     }
 
     #[test]

@@ -1,0 +1,401 @@
+//! The worker's action-end contract: every action ends with exactly one
+//! terminal event (`OpFinished`, `OpFailed` or `OpCancelled`), whatever
+//! happens to it: success, failure, cancellation, or a bulk action some of
+//! whose parts fail (each such part is a `PartFailed`, never an end).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use baton::bridge::{
+    Command, ComputerRef, CredentialChoice, Event, OpId, Release, ReleaseOutcome, SessionRef,
+    WorkerHandle,
+};
+use baton::lab::{self, LabConfig};
+use baton::model::{ConnectionSpec, Credential, OutputBufferingMode};
+use baton::worker::{self, InProcessComputer, WorkerConfig};
+use uuid::Uuid;
+
+struct Rig {
+    h: WorkerHandle,
+    events: Vec<Event>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut cfg = LabConfig::demo();
+        cfg.sessions.clear();
+        let built = lab::build(&cfg).unwrap();
+        {
+            let _g = rt.enter();
+            let services = built.computers.iter().map(|c| c.service.clone()).collect();
+            lab::service::spawn_ticker(services, Duration::from_millis(20));
+        }
+        let in_process: HashMap<String, InProcessComputer> = built
+            .computers
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_ascii_lowercase(),
+                    InProcessComputer {
+                        service: c.service.clone(),
+                        users: built.users.clone(),
+                    },
+                )
+            })
+            .collect();
+        let (h, side) = WorkerHandle::pair(Arc::new(|| {}));
+        worker::spawn(
+            side,
+            WorkerConfig {
+                credentials: None,
+                in_process,
+            },
+        )
+        .unwrap();
+        Rig {
+            h,
+            events: Vec::new(),
+            _rt: rt,
+        }
+    }
+
+    /// Sends `command` and waits for its action to end; returns its terminal event.
+    fn act(&mut self, command: Command) -> Event {
+        let op = command.op().unwrap();
+        assert!(self.h.send(command));
+        self.until_end(op)
+    }
+
+    fn until_end(&mut self, op: OpId) -> Event {
+        let end = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "action {op} never ended");
+            if let Some(e) = self.h.recv_timeout(left) {
+                let done = e.is_terminal() && e.op() == Some(op);
+                self.events.push(e.clone());
+                if done {
+                    return e;
+                }
+            }
+        }
+    }
+
+    /// Waits a little for anything late, then checks every action seen
+    /// ended exactly once.
+    fn check_one_end_each(&mut self, ops: &[OpId]) {
+        while let Some(e) = self.h.recv_timeout(Duration::from_millis(500)) {
+            self.events.push(e);
+        }
+        for op in ops {
+            let ends = self
+                .events
+                .iter()
+                .filter(|e| e.is_terminal() && e.op() == Some(*op))
+                .count();
+            assert_eq!(
+                ends, 1,
+                "action {op} ended {ends} times: {:#?}",
+                self.events
+            );
+        }
+    }
+
+    fn parts_failed(&self, op: OpId) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, Event::PartFailed { op: o, .. } if *o == op))
+            .count()
+    }
+
+    /// The instance id of the last session reported with this name.
+    fn session_id(&self, name: &str) -> Uuid {
+        self.events
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Event::SessionChanged(i) if i.name == name => Some(i.instance_id),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no session {name}"))
+    }
+}
+
+fn computer(name: &str, user: &str, password: &str) -> ComputerRef {
+    ComputerRef::new(
+        name,
+        ConnectionSpec::for_computer(name),
+        CredentialChoice::Once(Credential::new(user, password)),
+    )
+}
+
+fn tech(name: &str) -> ComputerRef {
+    computer(name, "Domain01\\User01", "Tech-P@ss1")
+}
+
+/// A computer nobody answers for: a closed loopback port.
+fn unreachable() -> ComputerRef {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut spec = ConnectionSpec::for_computer("127.0.0.1");
+    spec.port = port;
+    ComputerRef::new(
+        "Gone",
+        spec,
+        CredentialChoice::Once(Credential::new("Domain01\\User01", "Tech-P@ss1")),
+    )
+}
+
+fn finished(e: &Event) -> bool {
+    matches!(e, Event::OpFinished { .. })
+}
+
+fn failed(e: &Event) -> bool {
+    matches!(e, Event::OpFailed { .. })
+}
+
+#[test]
+fn every_command_ends_with_exactly_one_terminal_event() {
+    let mut r = Rig::new();
+    let mut ops = Vec::new();
+    let mut next = |r: &Rig| {
+        let op = r.h.next_op();
+        ops.push(op);
+        op
+    };
+
+    // ListSessions: success, partial failure, total failure.
+    let op = next(&r);
+    let e = r.act(Command::ListSessions {
+        op,
+        computers: vec![tech("Srv1"), tech("Srv2")],
+        names: vec![],
+        throttle_limit: 0,
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::ListSessions {
+        op,
+        computers: vec![tech("Srv1"), unreachable()],
+        names: vec![],
+        throttle_limit: 0,
+    });
+    assert!(finished(&e), "one of two listed: {e:?}");
+    assert_eq!(r.parts_failed(op), 1);
+    let op = next(&r);
+    let e = r.act(Command::ListSessions {
+        op,
+        computers: vec![unreachable(), unreachable()],
+        names: vec![],
+        throttle_limit: 0,
+    });
+    assert!(failed(&e), "{e:?}");
+    assert_eq!(r.parts_failed(op), 2);
+
+    // NewSession: success and failure (a wrong password).
+    for name in ["C1", "C2"] {
+        let op = next(&r);
+        let e = r.act(Command::NewSession {
+            op,
+            computer: tech("Srv1"),
+            name: Some(name.into()),
+            idle_timeout_ms: None,
+            output_buffering_mode: OutputBufferingMode::None,
+        });
+        assert!(finished(&e), "{e:?}");
+    }
+    let op = next(&r);
+    let e = r.act(Command::NewSession {
+        op,
+        computer: computer("Srv1", "Domain01\\Manager01", "wrong"),
+        name: None,
+        idle_timeout_ms: None,
+        output_buffering_mode: OutputBufferingMode::None,
+    });
+    assert!(failed(&e), "{e:?}");
+    let c1 = SessionRef {
+        computer: tech("Srv1"),
+        instance_id: r.session_id("C1"),
+        name: "C1".into(),
+    };
+    let c2 = SessionRef {
+        computer: tech("Srv1"),
+        instance_id: r.session_id("C2"),
+        name: "C2".into(),
+    };
+    let ghost = SessionRef {
+        computer: tech("Srv1"),
+        instance_id: Uuid::new_v4(),
+        name: "Ghost".into(),
+    };
+
+    // Invoke and InvokeWithData: success; a session not held: failure.
+    let op = next(&r);
+    let e = r.act(Command::Invoke {
+        op,
+        session: c1.clone(),
+        script: "'hello'".into(),
+        in_disconnected_session: false,
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::InvokeWithData {
+        op,
+        session: c1.clone(),
+        script: "$input".into(),
+        arguments: vec![],
+        input: Some(vec![baton::protocol::clixml::PsValue::str("x".to_owned())]),
+        in_disconnected_session: false,
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::Invoke {
+        op,
+        session: ghost.clone(),
+        script: "'x'".into(),
+        in_disconnected_session: false,
+    });
+    assert!(failed(&e), "{e:?}");
+
+    // StopCommand and AnswerPrompt with nothing to act on: failures.
+    let op = next(&r);
+    let e = r.act(Command::StopCommand {
+        op,
+        session: ghost.clone(),
+        command_id: Uuid::new_v4(),
+    });
+    assert!(failed(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::AnswerPrompt {
+        op,
+        session: c1.clone(),
+        command_id: Uuid::new_v4(),
+        answer: "x".into(),
+    });
+    assert!(failed(&e), "{e:?}");
+
+    // Cancel: a command that would run for ten minutes.
+    let op = next(&r);
+    assert!(r.h.send(Command::Invoke {
+        op,
+        session: c1.clone(),
+        script: "Start-Sleep -Seconds 600".into(),
+        in_disconnected_session: false,
+    }));
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(r.h.send(Command::Cancel { op }));
+    let e = r.until_end(op);
+    assert!(matches!(e, Event::OpCancelled { .. }), "{e:?}");
+
+    // Disconnect: partial failure (one held, one not), then Connect back.
+    let op = next(&r);
+    let e = r.act(Command::Disconnect {
+        op,
+        sessions: vec![c2.clone(), ghost.clone()],
+        idle_timeout_sec: None,
+        output_buffering_mode: OutputBufferingMode::None,
+        throttle_limit: 0,
+    });
+    assert!(finished(&e), "{e:?}");
+    assert_eq!(r.parts_failed(op), 1);
+    let op = next(&r);
+    let e = r.act(Command::Connect {
+        op,
+        session: c2.clone(),
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::Connect {
+        op,
+        session: ghost.clone(),
+    });
+    assert!(failed(&e), "{e:?}");
+
+    // Receive: success on a held session, failure on a missing one.
+    let op = next(&r);
+    let e = r.act(Command::Receive {
+        op,
+        session: c2.clone(),
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::Receive {
+        op,
+        session: ghost.clone(),
+    });
+    assert!(failed(&e), "{e:?}");
+
+    // Test-WSMan, Connect-WSMan, Disconnect-WSMan, the configuration.
+    let op = next(&r);
+    assert!(finished(&r.act(Command::TestConnection {
+        op,
+        computer: tech("Srv1"),
+    })));
+    let op = next(&r);
+    assert!(failed(&r.act(Command::TestConnection {
+        op,
+        computer: unreachable(),
+    })));
+    let op = next(&r);
+    assert!(finished(&r.act(Command::ConnectWsman {
+        op,
+        computer: tech("Srv2"),
+    })));
+    let op = next(&r);
+    assert!(finished(&r.act(Command::DisconnectWsman {
+        op,
+        computer: "Srv2".into(),
+    })));
+    let op = next(&r);
+    let e = r.act(Command::GetConfiguration {
+        op,
+        computer: computer("Srv1", "Domain01\\Admin", "Admin-P@ss1"),
+        configuration_name: "Microsoft.PowerShell".into(),
+    });
+    assert!(finished(&e), "{e:?}");
+    let op = next(&r);
+    let e = r.act(Command::GetConfiguration {
+        op,
+        computer: tech("Srv1"),
+        configuration_name: "NoSuchConfiguration".into(),
+    });
+    assert!(failed(&e), "{e:?}");
+
+    // Remove: partial failure (one exists, one does not).
+    let op = next(&r);
+    let e = r.act(Command::Remove {
+        op,
+        sessions: vec![c1.clone(), ghost.clone()],
+        force: false,
+    });
+    assert!(finished(&e), "{e:?}");
+    assert_eq!(r.parts_failed(op), 1);
+    r.check_one_end_each(&ops);
+
+    // Shutdown: C2 (created here, nothing running) is closed and reported;
+    // Stopped is the last event, once.
+    assert!(r.h.send(Command::Shutdown {
+        release: Release::HandBack,
+    }));
+    let mut released = Vec::new();
+    let mut stopped = 0;
+    while let Some(e) = r.h.recv_timeout(Duration::from_secs(10)) {
+        match e {
+            Event::SessionReleased { name, outcome, .. } => released.push((name, outcome)),
+            Event::Stopped => stopped += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(stopped, 1);
+    assert_eq!(released, vec![("C2".to_owned(), ReleaseOutcome::Closed)]);
+}
