@@ -1070,10 +1070,24 @@ impl Session {
                 shell_id: upper(self.shell_id),
                 command_id: Some(upper(pid)),
             };
-            let (built, body) = self.remote.call(&req, false).await?;
-            shell::parse_empty_response(&built, &body)?;
+            // No recorded Windows exchange shows a command-level Reconnect;
+            // a server that faults on it gets the Connect(CommandId) that
+            // pypsrp's recordings show Windows answering.
+            let reconnected = match self.remote.call(&req, false).await {
+                Ok((built, body)) => {
+                    shell::parse_empty_response(&built, &body).map_err(RemoteError::from)
+                }
+                Err(e) => Err(e),
+            };
             self.to_reconnect.remove(&pid);
-            return Ok("Reconnect");
+            return match reconnected {
+                Ok(()) => Ok("Reconnect"),
+                Err(RemoteError::Fault(_)) => {
+                    self.connect_command(pid).await?;
+                    Ok("Connect")
+                }
+                Err(e) => Err(e),
+            };
         }
         self.connect_command(pid).await?;
         Ok("Connect")
