@@ -15,11 +15,15 @@ use std::time::{Duration, Instant};
 const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
 
 /// One lab computer, Srv1, with the quotas of Windows' default
-/// configuration but MaxShellsPerUser 25, and no seeded sessions.
-fn lab_toml(time_scale: f64) -> String {
+/// configuration but MaxShellsPerUser 25, and no seeded sessions. Unless
+/// `keep_alive_window_ms` says otherwise, the lab holds on to a vanished
+/// client's session for two hours: nothing here may rely on the server
+/// noticing that a Baton process has gone.
+fn lab_toml(time_scale: f64, keep_alive_window_ms: u64) -> String {
     format!(
         r#"
 time_scale = {time_scale}
+keep_alive_window_ms = {keep_alive_window_ms}
 
 [[users]]
 name = 'Domain01\User01'
@@ -55,9 +59,13 @@ struct Lab {
 
 impl Lab {
     fn start(time_scale: f64) -> Lab {
+        Lab::start_with(time_scale, 7_200_000)
+    }
+
+    fn start_with(time_scale: f64, keep_alive_window_ms: u64) -> Lab {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("lab.toml");
-        std::fs::write(&config, lab_toml(time_scale)).unwrap();
+        std::fs::write(&config, lab_toml(time_scale, keep_alive_window_ms)).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .args(["lab", "--ephemeral-ports", "--config"])
             .arg(&config)
@@ -337,6 +345,16 @@ fn one_shot_sessions_never_pile_up_against_the_quota() {
 /// command printed afterwards.
 #[test]
 fn sigterm_hands_a_running_command_back() {
+    signal_hands_a_running_command_back("TERM", 143);
+}
+
+/// SIGHUP (the terminal closed) does the same.
+#[test]
+fn sighup_hands_a_running_command_back() {
+    signal_hands_a_running_command_back("HUP", 129);
+}
+
+fn signal_hands_a_running_command_back(signal: &str, exit_code: i32) {
     let lab = Lab::start(1.0);
     let mut cmd = lab.baton(&["shell"]);
     cmd.stdin(Stdio::piped());
@@ -355,10 +373,10 @@ fn sigterm_hands_a_running_command_back() {
     .unwrap();
     stdin.flush().unwrap();
     shell.wait_for_text("first");
-    shell.signal("TERM");
+    shell.signal(signal);
     let (code, text) = shell.finish();
     drop(stdin);
-    assert_eq!(code, Some(143), "{text}");
+    assert_eq!(code, Some(exit_code), "{text}");
     assert!(text.contains("disconnected Long on Srv1"), "{text}");
     assert!(!text.contains("later"), "{text}");
     let (state, avail) = state_of(&lab.row("Long").expect("Long is still there"));
@@ -425,8 +443,8 @@ fn an_orphan_of_a_killed_process_is_rescued_with_force() {
 /// for the next person.
 #[test]
 fn the_lab_frees_an_orphan_after_its_keep_alive_window() {
-    // 60 lab seconds pass in 2 real ones.
-    let lab = Lab::start(30.0);
+    // Windows' minute, in 2 real seconds.
+    let lab = Lab::start_with(30.0, 60_000);
     let (shell, stdin) = holder(&lab, "Lapsed");
     shell.signal("KILL");
     let _ = shell.finish();
@@ -583,4 +601,41 @@ fn confirm_asks_on_a_terminal() {
     assert!(lab.row("Asked").is_some(), "N keeps it");
     confirm_on_a_terminal(&lab, &line, "Y");
     assert!(lab.row("Asked").is_none(), "Y removes it");
+}
+
+/// A Reconnect carries the session option's mode too ([MS-PSRP]
+/// §3.1.5.3.18): after `Disconnect-PSSession -OutputBufferingMode Block`,
+/// reconnecting a session whose option says Drop sets Drop again, which
+/// pypsrp reads while the session is still held.
+#[test]
+fn a_reconnect_carries_the_session_options_mode() {
+    let lab = Lab::start(1.0);
+    let mut cmd = lab.baton(&["shell"]);
+    cmd.stdin(Stdio::piped());
+    let mut shell = Watched::spawn(cmd);
+    let mut stdin = shell.child.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        "$o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential {} -Name Again -SessionOption $o",
+        TECH.0
+    )
+    .unwrap();
+    writeln!(stdin, "Disconnect-PSSession $s -OutputBufferingMode Block").unwrap();
+    writeln!(stdin, "'disconnected'").unwrap();
+    stdin.flush().unwrap();
+    shell.wait_for_text("disconnected");
+    let mode = |lab: &Lab| {
+        lab.pypsrp_shells()
+            .iter()
+            .find(|s| s["name"] == "Again")
+            .map(|s| s["buffer_mode"].clone())
+    };
+    assert_eq!(mode(&lab), Some("Block".into()));
+    writeln!(stdin, "Connect-PSSession $s; 'reconnected'").unwrap();
+    stdin.flush().unwrap();
+    shell.wait_for_text("reconnected");
+    assert_eq!(mode(&lab), Some("Drop".into()));
+    drop(stdin);
+    let (code, text) = shell.finish();
+    assert_eq!(code, Some(0), "{text}");
 }

@@ -556,6 +556,7 @@ fn built_requests_match_recorded_requests() {
         resource_uri: ps.clone(),
         shell_id: SHELL_A.into(),
         command_id: None,
+        buffer_mode: None,
     };
     assert_same_structure(&build_like(&reconnect, rq(5)), rq(5), "Reconnect");
     let enum_shells = Request::EnumerateShells {
@@ -884,7 +885,12 @@ fn check_server_parse(t: &Transcript, i: usize, req: &WsmanRequest) {
         ) => {
             assert_eq!((*idle_timeout_ms, *buffer_mode), (None, None));
         }
-        (RequestBody::Reconnect { command_id: None }, Action::Reconnect) => {}
+        (
+            RequestBody::Reconnect {
+                command_id: None, ..
+            },
+            Action::Reconnect,
+        ) => {}
         (
             RequestBody::Connect {
                 command_id,

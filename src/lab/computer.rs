@@ -839,13 +839,16 @@ impl Computer {
         Ok(())
     }
 
-    /// `Reconnect` from the client session that disconnected ([MS-WSMV] §3.1.4.16).
+    /// `Reconnect` from the client session that disconnected ([MS-WSMV]
+    /// §3.1.4.16), with the BufferMode for the next disconnection when given
+    /// ([MS-PSRP] §3.1.5.3.18).
     pub fn reconnect(
         &mut self,
         now: u64,
         user: &str,
         session: Uuid,
         id: Uuid,
+        buffer_mode: Option<BufferMode>,
     ) -> Result<(), LabError> {
         self.tick(now);
         let s = self.shell_mut(id, user)?;
@@ -862,6 +865,9 @@ impl Computer {
                 s.disconnected_at_ms = None;
                 s.last_activity_ms = now;
                 s.last_receive_ms = now;
+                if let Some(b) = buffer_mode {
+                    s.buffer_mode = b;
+                }
                 Ok(())
             }
         }
@@ -1328,7 +1334,7 @@ mod tests {
         );
         // Now the shell is Busy for the technician's old client.
         assert_eq!(
-            c.reconnect(10_001, TECH, tech.session, id),
+            c.reconnect(10_001, TECH, tech.session, id, None),
             Err(LabError::ConnectedToDifferentClient)
         );
         assert_eq!(
@@ -1363,7 +1369,7 @@ mod tests {
                 "{}",
                 c.buffered(id, pid)
             );
-            c.reconnect(2_000, TECH, tech.session, id).unwrap();
+            c.reconnect(2_000, TECH, tech.session, id, None).unwrap();
             let mut all = Vec::new();
             for t in 0..2_000u64 {
                 let ev = drain(&mut c, &mut tech, TECH, id, Some(pid), 2_000 + t);

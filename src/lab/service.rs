@@ -148,7 +148,7 @@ impl LabService {
             RequestBody::Command { command_id, .. }
             | RequestBody::Receive { command_id, .. }
             | RequestBody::Signal { command_id, .. }
-            | RequestBody::Reconnect { command_id }
+            | RequestBody::Reconnect { command_id, .. }
             | RequestBody::Connect { command_id, .. } => command_id.as_deref(),
             _ => None,
         }
@@ -574,6 +574,7 @@ impl LabService {
                 Action::Reconnect,
                 RequestBody::Reconnect {
                     command_id: Some(c),
+                    ..
                 },
             ) => {
                 // [MS-PSRP] §3.1.5.3.18: a command is reconnected by a second
@@ -586,10 +587,14 @@ impl LabService {
                     .reconnect_command(now, user, session, id, pid)
                     .map(|()| server::reconnect_response(&ids))
             }
-            (Action::Reconnect, _) => {
+            (Action::Reconnect, body) => {
                 let id = shell!();
+                let mode = match body {
+                    RequestBody::Reconnect { buffer_mode, .. } => buffer_mode,
+                    _ => None,
+                };
                 self.computer()
-                    .reconnect(now, user, session, id)
+                    .reconnect(now, user, session, id, mode)
                     .map(|()| server::reconnect_response(&ids))
             }
             (

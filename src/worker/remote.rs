@@ -1047,10 +1047,17 @@ impl Session {
 
     /// `Connect-PSSession` on a session this client disconnected ([MS-WSMV] §3.1.4.16).
     pub async fn reconnect(&mut self) -> Result<(), RemoteError> {
+        // The session option's mode rides along, as [MS-PSRP] §3.1.5.3.18
+        // allows. A Connect from a new client carries none: its body
+        // ([MS-WSMV] §2.2.4.12 ConnectType) takes only elements of other
+        // namespaces (connectXml), and the next Disconnect names the mode.
         let req = Request::Reconnect {
             resource_uri: self.resource_uri.clone(),
             shell_id: upper(self.shell_id),
             command_id: None,
+            buffer_mode: crate::worker::convert::wire_buffer_mode(
+                self.remote.spec.output_buffering_mode,
+            ),
         };
         let (built, body) = self.remote.call(&req, false).await?;
         shell::parse_empty_response(&built, &body)?;
@@ -1069,6 +1076,7 @@ impl Session {
                 resource_uri: self.resource_uri.clone(),
                 shell_id: upper(self.shell_id),
                 command_id: Some(upper(pid)),
+                buffer_mode: None,
             };
             // No recorded Windows exchange shows a command-level Reconnect;
             // a server that faults on it gets the Connect(CommandId) that

@@ -184,10 +184,12 @@ pub enum RequestBody {
         /// `rsp:BufferMode` (Block or Drop).
         buffer_mode: Option<BufferMode>,
     },
-    /// Empty body, or `rsp:Reconnect CommandId`.
+    /// Empty body, or `rsp:Reconnect` with a CommandId or a BufferMode.
     Reconnect {
         /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// `rsp:BufferMode` (Block or Drop), for the next disconnection.
+        buffer_mode: Option<BufferMode>,
     },
     /// `rsp:Connect` with connectXml (pool) or CommandId (command).
     Connect {
@@ -615,11 +617,15 @@ fn read_body(
             }
         },
         Action::Reconnect => match body.elements().next() {
-            None => RequestBody::Reconnect { command_id: None },
+            None => RequestBody::Reconnect {
+                command_id: None,
+                buffer_mode: None,
+            },
             Some(_) => {
                 let el = first_child(body, "Reconnect")?;
                 RequestBody::Reconnect {
                     command_id: el.attr("CommandId").map(str::to_owned),
+                    buffer_mode: buffer_child(el)?,
                 }
             }
         },

@@ -1146,6 +1146,9 @@ pub enum Request {
         shell_id: String,
         /// The CommandId (upper-case GUID), when given.
         command_id: Option<String>,
+        /// `rsp:BufferMode` of a shell Reconnect: the mode the server uses
+        /// when the shell is next disconnected ([MS-PSRP] §3.1.5.3.18).
+        buffer_mode: Option<BufferMode>,
     },
     /// Connect a pool (connectXml + protocolversion option).
     ConnectShell {
@@ -1293,13 +1296,18 @@ impl Request {
                 resource_uri,
                 shell_id,
                 command_id,
+                buffer_mode,
             } => {
                 let spec = RequestSpec::new(Action::Reconnect, resource_uri).shell(shell_id);
-                match command_id {
-                    Some(c) => spec.body(
+                match (command_id, buffer_mode) {
+                    (Some(c), _) => spec.body(
                         Element::new(NS_SHELL, "Reconnect").with_attr("CommandId", c.clone()),
                     ),
-                    None => spec,
+                    (None, Some(b)) => spec.body(
+                        Element::new(NS_SHELL, "Reconnect")
+                            .with_child(Element::new(NS_SHELL, "BufferMode").with_text(b.as_str())),
+                    ),
+                    (None, None) => spec,
                 }
             }
             Request::ConnectShell {
