@@ -712,3 +712,112 @@ fn closing_with_held_sessions_asks_and_hands_them_back() {
     });
     assert!(h.state_mut().close_requested(), "now the window may close");
 }
+
+/// A Busy session whose holder is gone: the Remove dialog says what the
+/// server tells of the holder and offers "Remove anyway", which deletes the
+/// session as its owner.
+#[test]
+fn a_busy_session_can_be_removed_anyway() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let mut h = console(&lab, TECH, TECH_PW);
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "3 computers, 4 sessions", 30);
+    click(&mut h, "Session ITTask on Srv2");
+    click(&mut h, "Remove…");
+    assert!(shown(&h, "is connected to another client (Busy)"));
+    assert!(shown(&h, "Held by a client from "), "where the holder is");
+    assert!(
+        lab.shell("Srv2", "ITTask").is_some(),
+        "nothing before choosing"
+    );
+    click(&mut h, "Remove anyway");
+    wait_until(&mut h, 30, "the session removed", |h| {
+        h.query_by_label("Session ITTask on Srv2").is_none()
+    });
+    assert!(lab.shell("Srv2", "ITTask").is_none());
+    click(&mut h, "Activity");
+    wait_for(&mut h, "ok: Removed 1 of 1 session(s)", 30);
+    h.get_by_label("-Force");
+}
+
+/// SIGTERM to the console (its terminate flag): no question, the held
+/// session is handed back Disconnected and the worker stops.
+#[test]
+fn sigterm_to_the_console_hands_its_sessions_back() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (handle, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    worker::spawn(
+        side,
+        WorkerConfig {
+            credentials: None,
+            in_process: lab.computers.clone(),
+        },
+    )
+    .unwrap();
+    let app = BatonApp::new(
+        handle,
+        lab_inventory(TECH, TECH_PW),
+        Box::new(chrono::Utc::now),
+    )
+    .with_terminate_flag(flag.clone());
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "3 computers, 4 sessions", 30);
+    new_session(&mut h, "Srv1", "Termed");
+    assert_eq!(
+        lab.shell("Srv1", "Termed").and_then(|s| s.state),
+        Some(ShellState::Connected)
+    );
+    // And someone's disconnected session, connected to from here.
+    click(&mut h, "Session ITTask on Srv1");
+    click(&mut h, "Connect");
+    click(&mut h, "Connect session");
+    wait_until(&mut h, 30, "ITTask connected here", |_| {
+        lab.shell("Srv1", "ITTask").and_then(|s| s.state) == Some(ShellState::Connected)
+    });
+    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    wait_until(&mut h, 30, "the worker to stop", |h| {
+        h.state().has_stopped()
+    });
+    assert!(!shown(&h, "Quit Baton?"), "SIGTERM does not ask");
+    // As PowerShell's host would: the session created here with nothing
+    // running is closed; the one connected to is handed back.
+    assert!(lab.shell("Srv1", "Termed").is_none());
+    assert_eq!(
+        lab.shell("Srv1", "ITTask").and_then(|s| s.state),
+        Some(ShellState::Disconnected)
+    );
+    // Each outcome is in the audit trail (Activity).
+    let trail: Vec<(String, Option<String>, String, String)> = h
+        .state()
+        .state
+        .activity()
+        .iter()
+        .filter(|e| e.options == "(on exit)")
+        .map(|e| {
+            (
+                e.action.clone(),
+                e.session.clone(),
+                e.computer.clone(),
+                e.result.clone(),
+            )
+        })
+        .collect();
+    for (action, session) in [
+        ("Disconnect-PSSession", "ITTask"),
+        ("Remove-PSSession", "Termed"),
+    ] {
+        assert!(
+            trail.iter().any(|(a, s, c, r)| a == action
+                && s.as_deref() == Some(session)
+                && c == "Srv1"
+                && r == "ok"),
+            "{trail:?}"
+        );
+    }
+}

@@ -3820,6 +3820,52 @@ mod tests {
         ));
     }
 
+    /// `-Credential LAB\tech` finds the password saved for that user
+    /// (`baton credential add`) before BATON_PASSWORD and the prompt, even
+    /// when no profile names it.
+    #[test]
+    fn a_password_saved_for_the_user_comes_first() {
+        let (h, fake) = WorkerHandle::fake();
+        let mut sh = Shell::new(
+            h,
+            ProfileTree::default(),
+            Passwords::Given(vec![("LAB\\other".into(), "pw".into())]),
+        );
+        sh.set_saved_credentials(vec![("entry-7".into(), "LAB\\tech".into())]);
+        sh.silence_limit = Duration::from_millis(20);
+        let credential_of = |fake: &FakeWorker| match fake.commands().first() {
+            Some(Command::ListSessions { computers, .. }) => {
+                computers.first().map(|c| c.credential.clone())
+            }
+            _ => None,
+        };
+        run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv9 -Credential lab\\TECH",
+        );
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Saved { entry_id, user }) if entry_id == "entry-7" && user == "lab\\TECH"
+        ));
+        // Another user: the given password, as before.
+        run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv9 -Credential LAB\\other",
+        );
+        assert!(matches!(
+            credential_of(&fake),
+            Some(CredentialChoice::Once(c)) if c.user == "LAB\\other"
+        ));
+        // Nothing saved and no password: a clear error, nothing sent.
+        let (ok, _, err) = run(
+            &mut sh,
+            "Get-PSSession -ComputerName Srv9 -Credential LAB\\nobody",
+        );
+        assert!(!ok);
+        assert!(err.contains("No password for LAB\\nobody"), "{err}");
+        assert!(fake.commands().is_empty());
+    }
+
     #[test]
     fn ctrl_c_cancels_the_action_being_waited_on() {
         let (mut sh, fake) = shell();

@@ -336,8 +336,8 @@ pub fn busy_connect_reason(name: &str) -> String {
 /// The explanation shown when removing a session another client holds.
 pub fn busy_remove_reason(name: &str) -> String {
     format!(
-        "{name} is connected to another client (Busy) and cannot be removed from here until \
-         that client disconnects it: Remove-PSSession must connect to a session before closing it."
+        "{name} is connected to another client (Busy): ask its holder to disconnect or remove \
+         it. If that client is gone, remove it anyway (Remove-PSSession -Force)."
     )
 }
 
@@ -874,7 +874,10 @@ impl AppState {
                 if sessions.is_empty() {
                     return Err("Select one or more sessions to remove.".into());
                 }
-                if sessions.iter().any(|(_, s)| remove_blocker(s).is_none()) {
+                // A Busy one opens the dialog too: it offers "Remove anyway".
+                if sessions.iter().any(|(_, s)| {
+                    remove_blocker(s).is_none() || s.availability == Availability::Busy
+                }) {
                     Ok(())
                 } else {
                     let (_, s) = sessions[0];
@@ -1147,16 +1150,17 @@ impl AppState {
             Event::SessionReleased {
                 computer,
                 instance_id,
-                name,
                 outcome,
+                ..
             } => {
+                // The worker's own audit entry (Activity) says who, what and
+                // how it ended; here the tree follows.
                 let computer = self.canonical_computer(&computer);
-                let (what, result) = match &outcome {
+                match &outcome {
                     crate::bridge::ReleaseOutcome::Closed => {
                         if let Some(list) = self.sessions.get_mut(&computer) {
                             list.retain(|s| s.instance_id != instance_id);
                         }
-                        ("Remove-PSSession (on exit)", "ok: closed".to_owned())
                     }
                     crate::bridge::ReleaseOutcome::Disconnected { .. } => {
                         if let Some(s) = self
@@ -1167,18 +1171,12 @@ impl AppState {
                             s.state = SessionState::Disconnected;
                             s.availability = Availability::None;
                         }
-                        (
-                            "Disconnect-PSSession (on exit)",
-                            "ok: disconnected, handed back".to_owned(),
-                        )
                     }
                     crate::bridge::ReleaseOutcome::Failed(e) => {
-                        ("Hand back (on exit)", format!("failed: {e}"))
+                        self.toast(ToastKind::Error, e.clone(), now);
                     }
-                };
+                }
                 self.generation += 1;
-                let entry = self.local_entry(now, &format!("{what} {name} on {computer}"), result);
-                self.log(entry);
             }
             Event::Stopped => {}
             Event::SessionsListed {

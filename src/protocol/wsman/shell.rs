@@ -1303,10 +1303,10 @@ impl Request {
                     (Some(c), _) => spec.body(
                         Element::new(NS_SHELL, "Reconnect").with_attr("CommandId", c.clone()),
                     ),
-                    (None, Some(b)) => spec.body(
-                        Element::new(NS_SHELL, "Reconnect")
-                            .with_child(Element::new(NS_SHELL, "BufferMode").with_text(b.as_str())),
-                    ),
+                    (None, Some(b)) => spec
+                        .body(Element::new(NS_SHELL, "Reconnect").with_child(
+                            Element::new(NS_SHELL, "BufferMode").with_text(b.as_str()),
+                        )),
                     (None, None) => spec,
                 }
             }
