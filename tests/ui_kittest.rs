@@ -330,14 +330,33 @@ fn remove_asks_to_confirm_and_busy_sessions_are_explained() {
     let Fx {
         mut h, worker, s2, ..
     } = fixture();
-    // Busy: Remove is disabled, and Del explains instead of acting.
+    // Busy: Del opens the dialog, which explains, sends nothing by itself,
+    // and offers "Remove anyway" (Remove-PSSession -Force).
     click(&mut h, "Session ITTask on Srv30");
-    assert!(is_disabled(&h, "Remove…"));
+    assert!(!is_disabled(&h, "Remove…"));
     assert!(is_disabled(&h, "Connect"));
     h.key_press(Key::Delete);
     h.run();
-    h.get_by_label_contains("is connected to another client (Busy) and cannot be removed");
+    h.get_by_label_contains("is connected to another client (Busy): ask its holder");
+    h.get_by_label_contains("Held by a client from ");
+    assert!(
+        h.query_by_label("Confirm remove")
+            .is_some_and(|b| b.accesskit_node().is_disabled())
+    );
     assert!(worker.commands().is_empty());
+    click(&mut h, "Remove anyway");
+    let cmds = worker.commands();
+    let [
+        Command::Remove {
+            sessions, force, ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one Remove, got {cmds:?}");
+    };
+    assert!(*force);
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].name, "ITTask");
     // Enter on a Busy session: the Connect dialog refuses with the reason.
     h.key_press(Key::Enter);
     h.run();

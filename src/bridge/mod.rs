@@ -8,10 +8,12 @@
 mod command;
 mod event;
 mod handle;
+mod known;
 
 pub use command::{Command, ComputerRef, CredentialChoice, Release, SessionRef};
 pub use event::{ActivityEntry, Event, ReleaseOutcome};
 pub use handle::{EventSender, FakeWorker, Waker, WorkerHandle, WorkerSide};
+pub use known::{Change, KnownSessions, merge as merge_session};
 
 /// Identifies one user action (a click, a CLI line) across commands and events.
 pub type OpId = u64;

@@ -48,7 +48,8 @@ use super::format::{self, SessionRow};
 use super::syntax::{Member, StrPart, Value};
 use super::{BoundStatement, LineError};
 use crate::bridge::{
-    Command, ComputerRef, CredentialChoice, Event, OpId, SessionRef, WorkerHandle,
+    Change, Command, ComputerRef, CredentialChoice, Event, KnownSessions, OpId, SessionRef,
+    WorkerHandle, merge_session,
 };
 use crate::model::profile::ProfileTree;
 use crate::model::{
@@ -206,6 +207,8 @@ pub struct Shell {
     ending: Option<Arc<std::sync::atomic::AtomicI32>>,
     /// Saved credentials (entry id, user).
     saved: Vec<(String, String)>,
+    /// What the worker's session events say (the fold the console uses too).
+    known: KnownSessions,
     failed: bool,
 }
 
@@ -229,6 +232,7 @@ impl Shell {
             interrupt: None,
             ending: None,
             saved: Vec::new(),
+            known: KnownSessions::default(),
             failed: false,
         }
     }
@@ -280,15 +284,14 @@ impl Shell {
         {
             match ev {
                 Event::SessionReleased {
-                    computer,
-                    instance_id,
-                    name,
-                    outcome,
+                    ref computer,
+                    ref name,
+                    ref outcome,
+                    ..
                 } => {
                     ok &= !matches!(outcome, crate::bridge::ReleaseOutcome::Failed(_));
-                    let _ = err.write_all(release_line(&name, &computer, &outcome).as_bytes());
-                    let k = (computer.to_ascii_lowercase(), instance_id);
-                    self.repo.retain(|s| s.key() != k);
+                    let _ = err.write_all(release_line(name, computer, outcome).as_bytes());
+                    self.absorb(&ev);
                 }
                 Event::Stopped => break,
                 other => self.absorb(&other),
@@ -372,24 +375,37 @@ impl Shell {
         }
     }
 
-    /// Keeps the repository in step with what the worker reports.
+    /// Keeps the repository in step with what the worker reports, through
+    /// the fold the console uses too ([`KnownSessions`]): a session of the
+    /// repository takes what the fold knows of it, and leaves the
+    /// repository when the fold drops it (removed, gone, closed at exit).
+    /// Listings are read by the cmdlets that asked for them.
     fn absorb(&mut self, e: &Event) {
-        match e {
-            Event::SessionChanged(info) => {
-                let k = (info.computer_name.to_ascii_lowercase(), info.instance_id);
-                if let Some(s) = self.repo.iter_mut().find(|s| s.key() == k) {
-                    merge_info(&mut s.info, info);
+        if matches!(e, Event::SessionsListed { .. }) {
+            return;
+        }
+        match self.known.apply(e) {
+            Change::Updated {
+                computer,
+                instance_id,
+            } => {
+                let k = (computer.to_ascii_lowercase(), instance_id);
+                if let (Some(s), Some(info)) = (
+                    self.repo.iter_mut().find(|s| s.key() == k),
+                    self.known.get(&computer, instance_id),
+                ) {
+                    s.info = info.clone();
                 }
             }
-            Event::SessionGone {
+            Change::Removed {
                 computer,
                 instance_id,
                 ..
             } => {
-                let k = (computer.to_ascii_lowercase(), *instance_id);
+                let k = (computer.to_ascii_lowercase(), instance_id);
                 self.repo.retain(|s| s.key() != k);
             }
-            _ => {}
+            Change::Listed { .. } | Change::None => {}
         }
     }
 
@@ -1482,6 +1498,7 @@ impl Shell {
     }
 
     fn remember(&mut self, s: LocalSession) -> LocalSession {
+        self.known.upsert(&s.info);
         let k = s.key();
         match self.repo.iter_mut().find(|r| r.key() == k) {
             Some(r) => {
@@ -1991,7 +2008,7 @@ impl Shell {
                     .cloned()
                     .unwrap_or_else(|| s.info.clone());
                 let mut merged = s.info.clone();
-                merge_info(&mut merged, &info);
+                merge_session(&mut merged, &info);
                 res.push(self.remember(LocalSession {
                     info: merged,
                     computer: s.computer.clone(),
@@ -2336,7 +2353,7 @@ impl Shell {
                 .find(|x| (x.computer_name.to_ascii_lowercase(), x.instance_id) == k)
             {
                 let mut merged = s.info.clone();
-                merge_info(&mut merged, info);
+                merge_session(&mut merged, info);
                 res.push(Obj::Session(Box::new(self.remember(LocalSession {
                     info: merged,
                     computer: s.computer.clone(),
@@ -2832,22 +2849,6 @@ fn ms_span(v: Option<i32>, default: i64) -> String {
 }
 
 /// Updates a known session with a fresher report, keeping what the report lacks.
-fn merge_info(into: &mut SessionInfo, from: &SessionInfo) {
-    let keep_idle = into.idle_timeout_ms;
-    let keep_max = into.max_idle_timeout_ms;
-    let keep_name = into.name.clone();
-    *into = from.clone();
-    if into.idle_timeout_ms.is_none() {
-        into.idle_timeout_ms = keep_idle;
-    }
-    if into.max_idle_timeout_ms.is_none() {
-        into.max_idle_timeout_ms = keep_max;
-    }
-    if into.name.is_empty() {
-        into.name = keep_name;
-    }
-}
-
 fn state_matches(f: SessionFilterState, s: SessionState) -> bool {
     match f {
         SessionFilterState::All => true,

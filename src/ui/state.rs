@@ -359,8 +359,8 @@ pub struct AppState {
     groups: Vec<GroupNode>,
     /// Computer display name (lower case) → (group, computer) index.
     computer_index: HashMap<String, (usize, usize)>,
-    /// Sessions by computer display name.
-    sessions: HashMap<String, Vec<SessionInfo>>,
+    /// The sessions known, by computer (the fold shared with the command line).
+    sessions: crate::bridge::KnownSessions,
     /// Selected nodes.
     pub selection: BTreeSet<NodeKey>,
     /// The node the keyboard cursor is on, and whose details are shown.
@@ -399,7 +399,7 @@ impl AppState {
         AppState {
             groups: Vec::new(),
             computer_index: HashMap::new(),
-            sessions: HashMap::new(),
+            sessions: Default::default(),
             selection: BTreeSet::new(),
             focus: None,
             collapsed: BTreeSet::new(),
@@ -504,15 +504,12 @@ impl AppState {
 
     /// The sessions found on a computer.
     pub fn sessions_of(&self, computer: &str) -> &[SessionInfo] {
-        self.sessions
-            .get(computer)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        self.sessions.of(computer)
     }
 
     /// How many sessions are known, on every computer.
     pub fn session_count(&self) -> usize {
-        self.sessions.values().map(Vec::len).sum()
+        self.sessions.count()
     }
 
     /// One session.
@@ -528,11 +525,13 @@ impl AppState {
     pub fn held_sessions(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = self
             .sessions
-            .iter()
-            .flat_map(|(c, list)| {
-                list.iter()
-                    .filter(|s| s.state == SessionState::Opened)
-                    .map(move |s| (c.clone(), s.name.clone()))
+            .all()
+            .filter(|s| s.state == SessionState::Opened)
+            .map(|s| {
+                let computer = self
+                    .computer(&s.computer_name)
+                    .map_or_else(|| s.computer_name.clone(), |c| c.name.clone());
+                (computer, s.name.clone())
             })
             .collect();
         v.sort();
@@ -1147,74 +1146,47 @@ impl AppState {
                     now,
                 );
             }
-            Event::SessionReleased {
-                computer,
-                instance_id,
-                outcome,
-                ..
-            } => {
-                // The worker's own audit entry (Activity) says who, what and
-                // how it ended; here the tree follows.
+            // Session events go through the fold the command line uses too;
+            // here the tree, the selection and the log follow.
+            Event::SessionReleased { .. }
+            | Event::SessionsListed { .. }
+            | Event::SessionChanged(_)
+            | Event::SessionGone { .. } => {
+                let computer = match &event {
+                    Event::SessionReleased { computer, .. }
+                    | Event::SessionsListed { computer, .. }
+                    | Event::SessionGone { computer, .. } => computer.clone(),
+                    Event::SessionChanged(info) => info.computer_name.clone(),
+                    _ => String::new(),
+                };
                 let computer = self.canonical_computer(&computer);
-                match &outcome {
-                    crate::bridge::ReleaseOutcome::Closed => {
-                        if let Some(list) = self.sessions.get_mut(&computer) {
-                            list.retain(|s| s.instance_id != instance_id);
-                        }
-                    }
-                    crate::bridge::ReleaseOutcome::Disconnected { .. } => {
-                        if let Some(s) = self
-                            .sessions
-                            .get_mut(&computer)
-                            .and_then(|l| l.iter_mut().find(|s| s.instance_id == instance_id))
-                        {
-                            s.state = SessionState::Disconnected;
-                            s.availability = Availability::None;
-                        }
-                    }
-                    crate::bridge::ReleaseOutcome::Failed(e) => {
-                        self.toast(ToastKind::Error, e.clone(), now);
-                    }
+                if let Event::SessionReleased {
+                    outcome: crate::bridge::ReleaseOutcome::Failed(e),
+                    ..
+                } = &event
+                {
+                    // The worker's audit entry (Activity) has the details.
+                    self.toast(ToastKind::Error, e.clone(), now);
                 }
+                let change = self.sessions.apply(&event);
                 self.generation += 1;
+                match change {
+                    crate::bridge::Change::Listed { .. } => self.prune_selection(),
+                    crate::bridge::Change::Removed { name, .. } => {
+                        self.prune_selection();
+                        if let Event::SessionGone { reason, .. } = &event {
+                            let entry = ActivityEntry {
+                                computer,
+                                session: name,
+                                ..self.local_entry(now, "Session gone", reason.clone())
+                            };
+                            self.log(entry);
+                        }
+                    }
+                    _ => {}
+                }
             }
             Event::Stopped => {}
-            Event::SessionsListed {
-                computer, sessions, ..
-            } => {
-                let computer = self.canonical_computer(&computer);
-                self.sessions.insert(computer.clone(), sessions);
-                self.generation += 1;
-                self.prune_selection();
-            }
-            Event::SessionChanged(info) => {
-                let computer = self.canonical_computer(&info.computer_name);
-                let list = self.sessions.entry(computer).or_default();
-                match list.iter_mut().find(|s| s.instance_id == info.instance_id) {
-                    Some(s) => *s = info,
-                    None => list.push(info),
-                }
-                self.generation += 1;
-            }
-            Event::SessionGone {
-                computer,
-                instance_id,
-                reason,
-            } => {
-                let computer = self.canonical_computer(&computer);
-                let name = self.session(&computer, instance_id).map(|s| s.name.clone());
-                if let Some(list) = self.sessions.get_mut(&computer) {
-                    list.retain(|s| s.instance_id != instance_id);
-                }
-                self.generation += 1;
-                self.prune_selection();
-                let entry = ActivityEntry {
-                    computer,
-                    session: name,
-                    ..self.local_entry(now, "Session gone", reason)
-                };
-                self.log(entry);
-            }
             Event::Output {
                 computer,
                 instance_id,
