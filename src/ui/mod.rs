@@ -275,7 +275,11 @@ impl BatonApp {
             );
             ui.separator();
             ui.horizontal(|ui| {
-                let default = ui.button("Disconnect all and quit");
+                // The default: highlighted, and what Enter does.
+                let default = ui.add(
+                    egui::Button::new(RichText::new("Disconnect all and quit").strong())
+                        .fill(ui.visuals().selection.bg_fill),
+                );
                 if default.clicked() || ui.input(|i| i.key_pressed(Key::Enter)) {
                     choice = Some(Some(Release::DisconnectAll));
                 }
