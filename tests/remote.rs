@@ -324,3 +324,43 @@ fn current_user_and_explicit_credentials_do_not_mix() {
         );
     }
 }
+
+/// A command-level Reconnect has no recorded Windows exchange: against a
+/// server that faults on it, receiving a command this client started before
+/// it disconnected falls back to Connect(CommandId), and the output arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_faulted_command_reconnect_falls_back_to_connect() {
+    let mut config = LabConfig::demo();
+    config.sessions.clear();
+    config.command_reconnect = false;
+    let built = lab::build(&config).unwrap();
+    let svc = built.computers[0].service.clone();
+    let ticker =
+        lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
+    let remote = Arc::new(
+        Remote::in_process(
+            "Srv1",
+            ConnectionSpec::for_computer("Srv1"),
+            svc.clone(),
+            &built.users,
+            &Credential::new(TECH.0, TECH.1),
+            Uuid::new_v4(),
+        )
+        .unwrap(),
+    );
+    let mut s = Session::create(remote.clone(), Some("Fallback"), None)
+        .await
+        .unwrap();
+    let pid = s
+        .start("Start-Sleep -Milliseconds 300; 'after the reconnect'")
+        .await
+        .unwrap();
+    s.disconnect(None, None).await.unwrap();
+    s.reconnect().await.unwrap();
+    assert_eq!(s.attach_command(pid).await.unwrap(), "Connect");
+    let (out, state) = receive_all(&mut s, pid).await;
+    assert_eq!(out, ["after the reconnect"]);
+    assert_eq!(state, Some(PipelineState::Completed));
+    s.delete().await.unwrap();
+    ticker.abort();
+}

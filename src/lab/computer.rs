@@ -204,6 +204,8 @@ pub struct Computer {
     /// The keep-alive window: how long an attached client may have no
     /// Receive outstanding before it is detached (lab milliseconds).
     pub keep_alive_window_ms: u64,
+    /// Whether a command-level Reconnect is served (else it is refused).
+    pub command_reconnect: bool,
     /// The computer's clock offset (for Get-Date).
     pub utc_offset: FixedOffset,
     /// Wall-clock time at lab time 0 (for Get-Date).
@@ -229,6 +231,7 @@ impl Computer {
             administrators: Vec::new(),
             output_buffer_bytes: DEFAULT_OUTPUT_BUFFER_BYTES,
             keep_alive_window_ms: AUTO_DISCONNECT_MS,
+            command_reconnect: true,
             utc_offset: *epoch.offset(),
             epoch,
             shells: HashMap::new(),
@@ -929,6 +932,11 @@ impl Computer {
         command_id: Uuid,
     ) -> Result<(), LabError> {
         self.tick(now);
+        if !self.command_reconnect {
+            return Err(LabError::InvalidParameter(
+                "The Reconnect of one command is not supported by this service. ".into(),
+            ));
+        }
         let s = self.shell_mut(id, user)?;
         match s.attached {
             Some(a) if a == session => {}

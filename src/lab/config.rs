@@ -25,6 +25,11 @@ pub struct LabConfig {
     /// client).
     #[serde(default = "default_keep_alive")]
     pub keep_alive_window_ms: u64,
+    /// Whether a command-level `rsp:Reconnect CommandId` is served. No
+    /// recorded Windows exchange shows one; off, the lab answers it with a
+    /// fault, as a server that supports only `Connect CommandId` would.
+    #[serde(default = "yes")]
+    pub command_reconnect: bool,
     /// `Auth\Basic` on every computer (off, as on Windows).
     #[serde(default)]
     pub basic: bool,
@@ -43,6 +48,10 @@ pub struct LabConfig {
 
 fn one() -> f64 {
     1.0
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_keep_alive() -> u64 {

@@ -80,6 +80,7 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
         computer.administrators = admins.clone();
         computer.output_buffer_bytes = config.output_buffer_bytes;
         computer.keep_alive_window_ms = config.keep_alive_window_ms;
+        computer.command_reconnect = config.command_reconnect;
         for s in config
             .sessions
             .iter()
