@@ -466,18 +466,29 @@ fn the_lab_frees_an_orphan_after_its_keep_alive_window() {
 #[test]
 fn a_session_options_drop_reaches_the_server() {
     let lab = Lab::start(1.0);
+    // A first session without the option opens this console's connection to
+    // Srv1: the option must still reach the server for the second.
     let (ok, _, err) = lab.run(&format!(
-        "$o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential {} -Name Chatty -SessionOption $o; Disconnect-PSSession $s",
+        "$plain = New-PSSession -ComputerName Srv1 -Credential {0} -Name Plain; Disconnect-PSSession $plain; $o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential {0} -Name Chatty -SessionOption $o; Disconnect-PSSession $s; Invoke-Command -ComputerName Srv1 -Credential {0} -InDisconnectedSession -SessionName Job -SessionOption $o {{ 1..3 }}",
         TECH.0
     ));
     assert!(ok, "{err}");
     let shells = lab.pypsrp_shells();
-    let chatty = shells
-        .iter()
-        .find(|s| s["name"] == "Chatty")
-        .unwrap_or_else(|| panic!("pypsrp lists Chatty: {shells:?}"));
-    assert_eq!(chatty["buffer_mode"], "Drop", "{chatty}");
-    assert_eq!(chatty["state"], "Disconnected", "{chatty}");
+    let mode = |name: &str| {
+        let s = shells
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("pypsrp lists {name}: {shells:?}"));
+        assert_eq!(s["state"], "Disconnected", "{s}");
+        s["buffer_mode"].clone()
+    };
+    assert_eq!(mode("Plain"), "Block", "the configuration's default");
+    assert_eq!(mode("Chatty"), "Drop");
+    assert_eq!(
+        mode("Job"),
+        "Drop",
+        "Invoke-Command -InDisconnectedSession -SessionOption"
+    );
 }
 
 /// A session option's IdleTimeout below a minute is refused before anything

@@ -764,7 +764,15 @@ impl Worker {
             Ok(r) => r,
             Err(e) => return self.fail(op, e),
         };
-        match Session::create(remote.clone(), name.as_deref(), idle_timeout_ms).await {
+        // The mode the command names (the session option), else the
+        // computer's (its profile): the cached client session for this
+        // computer may have been opened with other options.
+        let mode = if mode == OutputBufferingMode::None {
+            computer.spec.output_buffering_mode
+        } else {
+            mode
+        };
+        match Session::create_with(remote.clone(), name.as_deref(), idle_timeout_ms, mode).await {
             Ok(session) => {
                 let shown = session
                     .info
@@ -882,7 +890,7 @@ impl Worker {
         // (New-PSSessionOption -OutputBufferingMode, or the profile's), as
         // PowerShell's does; with neither, the server keeps the shell's own.
         let mode = if mode == OutputBufferingMode::None {
-            session.remote.spec.output_buffering_mode
+            session.buffer_mode
         } else {
             mode
         };
@@ -1018,7 +1026,10 @@ impl Worker {
             ));
         }
         match Session::connect(remote.clone(), shell).await {
-            Ok(session) => {
+            Ok(mut session) => {
+                // This connection's session option decides how it is next
+                // disconnected (the cached client session may carry another).
+                session.buffer_mode = s.computer.spec.output_buffering_mode;
                 let h = self.hold(&s.computer.name, &s.name, session, false);
                 self.start_keepalive(&h);
                 let info = self.info_of(&h).await;
@@ -1530,7 +1541,7 @@ impl Worker {
             (Some(o), Some(max)) if o > max => Some(max),
             _ => None,
         };
-        let mode = session.remote.spec.output_buffering_mode;
+        let mode = session.buffer_mode;
         match session
             .disconnect(idle, convert::wire_buffer_mode(mode))
             .await

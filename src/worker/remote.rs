@@ -619,6 +619,10 @@ pub struct Session {
     pub compression: CompressionMode,
     /// What was received so far, against the connection's client quotas.
     quota: ReceiveQuota,
+    /// The session option's OutputBufferingMode (New-PSSessionOption, a
+    /// profile, the New session dialog): sent at Create, at a Disconnect
+    /// that names no mode, and at Reconnect. None = the server's.
+    pub buffer_mode: crate::model::OutputBufferingMode,
 }
 
 /// PowerShell's client-side receive quotas: `MaximumReceivedDataSizePerCommand`
@@ -728,11 +732,24 @@ impl Session {
         name: Option<&str>,
         idle_timeout_ms: Option<u64>,
     ) -> Result<Session, RemoteError> {
-        Self::create_with_compression(
+        let mode = remote.spec.output_buffering_mode;
+        Self::create_with(remote, name, idle_timeout_ms, mode).await
+    }
+
+    /// `New-PSSession` with the session option's OutputBufferingMode
+    /// `buffer_mode` (None: the server's default).
+    pub async fn create_with(
+        remote: Arc<Remote>,
+        name: Option<&str>,
+        idle_timeout_ms: Option<u64>,
+        buffer_mode: crate::model::OutputBufferingMode,
+    ) -> Result<Session, RemoteError> {
+        Self::create_full(
             remote,
             name,
             idle_timeout_ms,
             CompressionMode::NoCompression,
+            buffer_mode,
         )
         .await
     }
@@ -747,6 +764,17 @@ impl Session {
         idle_timeout_ms: Option<u64>,
         compression: CompressionMode,
     ) -> Result<Session, RemoteError> {
+        let mode = remote.spec.output_buffering_mode;
+        Self::create_full(remote, name, idle_timeout_ms, compression, mode).await
+    }
+
+    async fn create_full(
+        remote: Arc<Remote>,
+        name: Option<&str>,
+        idle_timeout_ms: Option<u64>,
+        compression: CompressionMode,
+        buffer_mode: crate::model::OutputBufferingMode,
+    ) -> Result<Session, RemoteError> {
         let shell_id = Uuid::new_v4();
         let resource_uri = remote.spec.shell_uri();
         let mut pool = ClientPool::new(shell_id, remote.max_envelope_size())?;
@@ -759,8 +787,7 @@ impl Session {
         create.idle_timeout_ms = idle_timeout_ms.or(remote.spec.idle_timeout_ms);
         create.no_profile = remote.spec.no_machine_profile;
         create.compression_xpress = compression == CompressionMode::XpressCompression;
-        create.buffer_mode =
-            crate::worker::convert::wire_buffer_mode(remote.spec.output_buffering_mode);
+        create.buffer_mode = crate::worker::convert::wire_buffer_mode(buffer_mode);
         let (built, body) = remote.call(&Request::Create(create), false).await?;
         let created = shell::parse_create_response(&built, &body)?;
         let info = created.shell.clone().unwrap_or_else(|| ShellInfo {
@@ -786,6 +813,7 @@ impl Session {
             to_reconnect: Default::default(),
             compression,
             quota: ReceiveQuota::default(),
+            buffer_mode,
         };
         if let Err(e) = session.wait_opened().await {
             // The shell exists on the server though its pool never opened
@@ -818,6 +846,7 @@ impl Session {
         // Compression is a property of the shell (Connect carries no flag):
         // the mode Enumerate reported decides how its streams are read.
         let compression = shell_compression(&info);
+        let remote_mode = remote.spec.output_buffering_mode;
         let payload = pool.connect_payload()?;
         let req = Request::ConnectShell {
             resource_uri: resource_uri.clone(),
@@ -842,6 +871,7 @@ impl Session {
             to_reconnect: Default::default(),
             compression,
             quota: ReceiveQuota::default(),
+            buffer_mode: remote_mode,
         };
         // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
         let r = session.receive(None).await?;
@@ -1055,9 +1085,7 @@ impl Session {
             resource_uri: self.resource_uri.clone(),
             shell_id: upper(self.shell_id),
             command_id: None,
-            buffer_mode: crate::worker::convert::wire_buffer_mode(
-                self.remote.spec.output_buffering_mode,
-            ),
+            buffer_mode: crate::worker::convert::wire_buffer_mode(self.buffer_mode),
         };
         let (built, body) = self.remote.call(&req, false).await?;
         shell::parse_empty_response(&built, &body)?;
