@@ -1,7 +1,6 @@
 //! Start-up pieces shared by the executable's modes: where the profile and
 //! activity files are, what the console shows on first run, and `baton lab`.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::bridge::CredentialChoice;
@@ -9,7 +8,6 @@ use crate::lab::{self, LabConfig, Ports};
 use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use crate::model::{ConnectionSpec, Credential};
 use crate::store::profiles::{ProfileStore, StoreError};
-use crate::store::resolve;
 use crate::ui::state::{ComputerNode, GroupNode};
 
 /// The profile file: `BATON_PROFILES` when set, else the platform's
@@ -49,49 +47,7 @@ pub fn load_profiles() -> (ProfileTree, Option<String>) {
     }
 }
 
-/// The console's tree: one group per profile group path.
-pub fn inventory(tree: &ProfileTree) -> Vec<GroupNode> {
-    let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
-    for c in resolve::all(tree) {
-        let credential = match &c.credential {
-            Some(CredentialRef {
-                user,
-                entry: Some(id),
-            }) => CredentialChoice::Saved {
-                entry_id: id.clone(),
-                user: user.clone(),
-            },
-            _ => CredentialChoice::Implicit,
-        };
-        let group = if c.group_path.is_empty() {
-            "Computers".to_owned()
-        } else {
-            c.group_path.clone()
-        };
-        // A proxy password is only ever a keyring entry; without one the
-        // worker asks for it (or reports that it is missing) when it connects.
-        let proxy_credential = match &c.proxy_credential {
-            Some(CredentialRef {
-                user,
-                entry: Some(id),
-            }) => Some(CredentialChoice::Saved {
-                entry_id: id.clone(),
-                user: user.clone(),
-            }),
-            _ => None,
-        };
-        groups.entry(group).or_default().push(ComputerNode {
-            name: c.name,
-            spec: c.spec,
-            credential,
-            proxy_credential,
-        });
-    }
-    groups
-        .into_iter()
-        .map(|(name, computers)| GroupNode { name, computers })
-        .collect()
-}
+pub use crate::ui::state::inventory;
 
 /// The first-run demo: the lab's computers, reached as the technician.
 pub fn demo_inventory(running: &lab::RunningLab) -> Vec<GroupNode> {

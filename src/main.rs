@@ -183,14 +183,43 @@ fn main() -> ExitCode {
         ),
         Some(Mode::Profile(cmd)) => profile_mode(cmd),
         Some(Mode::Credential(cmd)) => credential_mode(cmd),
-        Some(Mode::Shell) => ExitCode::from(exit(baton::cli::exec::main_cli(cli.json, None, true))),
-        None if cli.command.is_some() => ExitCode::from(exit(baton::cli::exec::main_cli(
-            cli.json,
-            cli.command,
-            false,
-        ))),
+        Some(Mode::Shell) => ExitCode::from(exit(command_line(cli.json, None, true))),
+        None if cli.command.is_some() => {
+            ExitCode::from(exit(command_line(cli.json, cli.command, false)))
+        }
         None => gui(cli.demo),
     }
+}
+
+/// `baton -c` and `baton shell`: the profiles, the credential store and
+/// the worker, composed here as for the console, then the command line.
+fn command_line(json: bool, command: Option<String>, shell: bool) -> i32 {
+    let mut stderr = std::io::stderr();
+    let tree = baton::cli::exec::load_profiles(
+        baton::cli::exec::profiles_path(std::env::var_os("BATON_PROFILES")),
+        &mut stderr,
+    );
+    let chosen = baton::store::credentials::choose_store();
+    let saved = chosen
+        .store
+        .list()
+        .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
+        .unwrap_or_default();
+    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
+    let config = WorkerConfig {
+        credentials: Some(chosen.store.clone()),
+        ..WorkerConfig::default()
+    };
+    let thread = match worker::spawn(side, config) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("baton: the background worker cannot start: {e}");
+            return 1;
+        }
+    };
+    let code = baton::cli::run_cli(handle, tree, saved, json, command, shell);
+    let _ = thread.join();
+    code
 }
 
 fn report(r: Result<String, String>) -> ExitCode {

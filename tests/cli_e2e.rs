@@ -718,24 +718,24 @@ fn remote_read_host() {
     assert_eq!(out, "still usable\n");
 }
 
-/// The executable's entry point: exit code 0 when the line succeeds, 1 when
-/// it fails, 2 without anything to run.
+/// The executable's exit code: 0 when the line succeeds, 1 when it fails.
 #[test]
-fn main_cli_exit_codes() {
-    use baton::cli::exec::main_cli;
-    assert_eq!(
-        main_cli(
-            false,
-            Some("$o = New-PSSessionOption -IdleTimeout 60000".into()),
-            false
-        ),
-        0
-    );
-    assert_eq!(
-        main_cli(true, Some("Get-PSSession -Bogus".into()), false),
-        1
-    );
-    assert_eq!(main_cli(false, None, false), 2);
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = |line: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["--json", "-c", line])
+            .env("BATON_PROFILES", dir.path().join("profiles.toml"))
+            .env("HOME", dir.path())
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("baton runs")
+            .status
+            .code()
+    };
+    assert_eq!(code("$o = New-PSSessionOption -IdleTimeout 60000"), Some(0));
+    assert_eq!(code("Get-PSSession -Bogus"), Some(1));
 }
 
 /// Sets a flag when a given text has been written (a user pressing Ctrl+C

@@ -141,8 +141,8 @@ fn walkthrough_select_read_disconnect_connect_and_output() {
     h.get_by_label(
         "The session ITTask cannot be disconnected because the specified idle timeout value \
          172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or \
-         less than the minimum allowed 60(seconds). Choose an idle time out value that is within \
-         the allowed range and try again.",
+         less that the minimum allowed60(seconds).  Choose an idle time out value that is \
+         within the allowed range and try again.",
     );
     assert!(is_disabled(&h, "Confirm disconnect"));
     click(&mut h, "Confirm disconnect");

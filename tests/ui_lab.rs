@@ -24,6 +24,7 @@ const ADMIN: &str = "Domain01\\Admin";
 struct Lab {
     rt: tokio::runtime::Runtime,
     computers: HashMap<String, InProcessComputer>,
+    services: HashMap<String, Arc<LabService>>,
     _ticker: tokio::task::JoinHandle<()>,
 }
 
@@ -60,16 +61,22 @@ fn lab_at(time_scale: f64) -> Lab {
             )
         })
         .collect();
+    let services = built
+        .computers
+        .iter()
+        .map(|c| (c.name.to_ascii_lowercase(), c.service.clone()))
+        .collect();
     Lab {
         rt,
         computers,
+        services,
         _ticker: ticker,
     }
 }
 
 impl Lab {
     fn service(&self, computer: &str) -> &Arc<LabService> {
-        &self.computers[&computer.to_ascii_lowercase()].service
+        &self.services[&computer.to_ascii_lowercase()]
     }
 
     /// The lab's own view of a shell, by name (as an administrator sees it).
@@ -344,7 +351,7 @@ fn helpdesk_reads_disconnects_and_a_second_console_receives_the_output() {
         h.get_by_label(
             "The session ITTask cannot be disconnected because the specified idle timeout value \
              172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or \
-             less than the minimum allowed 60(seconds). Choose an idle time out value that is \
+             less that the minimum allowed60(seconds).  Choose an idle time out value that is \
              within the allowed range and try again.",
         );
         assert!(is_disabled(h, "Confirm disconnect"));

@@ -19,6 +19,7 @@ use uuid::Uuid;
 struct Rig {
     h: WorkerHandle,
     events: Vec<Event>,
+    srv1: Arc<baton::lab::service::LabService>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -62,6 +63,7 @@ impl Rig {
         Rig {
             h,
             events: Vec::new(),
+            srv1: built.computers[0].service.clone(),
             _rt: rt,
         }
     }
@@ -254,7 +256,7 @@ fn every_command_ends_with_exactly_one_terminal_event() {
         session: c1.clone(),
         script: "$input".into(),
         arguments: vec![],
-        input: Some(vec![baton::protocol::clixml::PsValue::str("x".to_owned())]),
+        input: Some(vec![baton::model::ScriptValue::String("x".to_owned())]),
         in_disconnected_session: false,
     });
     assert!(finished(&e), "{e:?}");
@@ -398,4 +400,63 @@ fn every_command_ends_with_exactly_one_terminal_event() {
     }
     assert_eq!(stopped, 1);
     assert_eq!(released, vec![("C2".to_owned(), ReleaseOutcome::Closed)]);
+}
+
+/// A Connect still on its way when the worker is told to stop is not lost:
+/// the session it attaches on the server is handed back like any other, so
+/// it never stays Busy for a client that is gone, whatever the timing.
+#[test]
+fn a_connect_under_way_at_shutdown_is_handed_back() {
+    use baton::protocol::wsman::shell::ShellState;
+    for delay_ms in [0, 1, 3, 10] {
+        let mut r = Rig::new();
+        let op = r.h.next_op();
+        let e = r.act(Command::NewSession {
+            op,
+            computer: tech("Srv1"),
+            name: Some("Race".into()),
+            idle_timeout_ms: None,
+            output_buffering_mode: OutputBufferingMode::None,
+        });
+        assert!(finished(&e), "{e:?}");
+        let race = SessionRef {
+            computer: tech("Srv1"),
+            instance_id: r.session_id("Race"),
+            name: "Race".into(),
+        };
+        let op = r.h.next_op();
+        let e = r.act(Command::Disconnect {
+            op,
+            sessions: vec![race.clone()],
+            idle_timeout_sec: None,
+            output_buffering_mode: OutputBufferingMode::None,
+            throttle_limit: 0,
+        });
+        assert!(finished(&e), "{e:?}");
+        // Reconnect (this worker disconnected it), then stop at once.
+        assert!(r.h.send(Command::Connect {
+            op: r.h.next_op(),
+            session: race.clone(),
+        }));
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        assert!(r.h.send(Command::Shutdown {
+            release: Release::DisconnectAll,
+        }));
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            match r.h.recv_timeout(Duration::from_secs(1)) {
+                Some(Event::Stopped) => break,
+                _ => assert!(Instant::now() < end, "the worker did not stop"),
+            }
+        }
+        let now = r.srv1.clock().now();
+        let state = r
+            .srv1
+            .computer()
+            .enumerate(now, "Domain01\\Admin")
+            .into_iter()
+            .find(|s| s.name.as_deref() == Some("Race"))
+            .and_then(|s| s.state);
+        assert_eq!(state, Some(ShellState::Disconnected), "after {delay_ms} ms");
+    }
 }

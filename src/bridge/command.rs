@@ -103,9 +103,9 @@ pub enum Command {
         op: OpId,
         session: SessionRef,
         script: String,
-        arguments: Vec<crate::protocol::clixml::PsValue>,
+        arguments: Vec<crate::model::ScriptValue>,
         /// None: the pipeline takes no input (`NoInput`).
-        input: Option<Vec<crate::protocol::clixml::PsValue>>,
+        input: Option<Vec<crate::model::ScriptValue>>,
         in_disconnected_session: bool,
     },
     /// Stop a running command (Ctrl+C).

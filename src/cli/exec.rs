@@ -5,7 +5,7 @@
 //! session repository (what `Get-PSSession` without `-ComputerName` shows), a
 //! [`WorkerHandle`] to the worker that does the remote work, the saved
 //! profiles (so `-ComputerName Srv1` finds its connection settings), and a
-//! source of passwords. [`main_cli`] is the `baton` executable's entry point.
+//! source of passwords. [`run_cli`] runs the `baton` command line.
 //!
 //! Cmdlets: New-PSSession, Get-PSSession (this console's sessions, or
 //! `-ComputerName`/`-ConnectionUri` enumeration), Disconnect-PSSession,
@@ -52,13 +52,13 @@ use crate::bridge::{
     WorkerHandle, merge_session,
 };
 use crate::model::profile::ProfileTree;
+use crate::model::pslang::wildcard_match_ci as wildcard_match;
+use crate::model::rules::check_disconnect_idle_timeout;
 use crate::model::{
     AuthMechanism, Availability, ConnectionSpec, Credential, OutputBufferingMode, OutputItem,
-    SessionInfo, SessionState, UserError,
+    ScriptValue, SessionInfo, SessionState, UserError,
 };
-use crate::protocol::clixml::{Container, PsObject, PsValue};
 use crate::store;
-use crate::worker::convert::{check_idle_timeout, wildcard_match};
 
 /// The `wsmid` Test-WSMan shows (the WS-Management identity schema).
 const WSMID: &str = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
@@ -1843,18 +1843,15 @@ impl Shell {
                     .and_then(|ms| i64::try_from(ms / 1000).ok()),
             };
             if let Some(sec) = sec {
-                let checked = u64::try_from(sec).map_err(|_| ()).and_then(|u| {
-                    check_idle_timeout(&s.info.name, u, s.info.max_idle_timeout_ms).map_err(|_| ())
-                });
-                if checked.is_err() {
-                    let max = s
-                        .info
-                        .max_idle_timeout_ms
-                        .map(|m| (m / 1000) as i64)
-                        .unwrap_or(-1);
+                let checked = check_disconnect_idle_timeout(
+                    &s.info.name,
+                    u64::try_from(sec).unwrap_or(0),
+                    s.info.max_idle_timeout_ms,
+                );
+                if let Err(refused) = checked {
                     let e = CmdError {
                         command: cmdlet.to_owned(),
-                        message: format::invalid_idle_timeout_message(&s.info.name, sec, max, 60),
+                        message: refused.detail,
                         category: "InvalidArgument",
                         target: format!("{}:PSSession", s.info.name),
                         reason: "RuntimeException",
@@ -2203,16 +2200,13 @@ impl Shell {
         // Input objects for the remote pipeline: -InputObject (one object,
         // an array when given a list, as PowerShell binds it), or what was
         // piped in when it binds to InputObject.
-        let values: Option<Vec<PsValue>> = match &i.input_object {
+        let values: Option<Vec<ScriptValue>> = match &i.input_object {
             Some(v) => {
                 let objs = self.eval(v, out, err)?;
                 Some(vec![if matches!(v, Value::List(_)) || objs.len() > 1 {
-                    PsValue::from(
-                        PsObject::new()
-                            .with_container(Container::List(objs.iter().map(obj_to_ps).collect())),
-                    )
+                    ScriptValue::List(objs.iter().map(obj_to_ps).collect())
                 } else {
-                    objs.first().map(obj_to_ps).unwrap_or(PsValue::NIL)
+                    objs.first().map(obj_to_ps).unwrap_or(ScriptValue::Null)
                 }])
             }
             None if i.input_from_pipeline => Some(input.iter().map(obj_to_ps).collect()),
@@ -2646,30 +2640,19 @@ struct ConnParams {
     allow_redirection: bool,
 }
 
-/// PowerShell's check of a session option's IdleTimeout, made by New-PSSession
-/// and Invoke-Command before anything is sent (PSRemotingBaseCmdlet): -1
-/// (the server's default) or at least 60 seconds. New-PSSessionOption
-/// itself takes any value from -1 up.
+/// A session option's IdleTimeout, checked as PowerShell's New-PSSession and
+/// Invoke-Command do before anything is sent ([`crate::model::rules`]).
 fn check_option_idle_timeout(cmdlet: &str, o: Option<&SessionOptions>) -> Result<(), CmdError> {
-    const MIN_MS: i64 = 60_000;
-    match o.and_then(|o| o.idle_timeout_ms) {
-        Some(ms) if ms != -1 && i64::from(ms) < MIN_MS => {
-            // PowerShell's InvalidIdleTimeoutOption, two spaces and all.
-            let mut e = CmdError::new(
-                cmdlet,
-                format!(
-                    "The specified IdleTimeout session option {} (seconds) is not a valid period.  Specify an IdleTimeout value that is greater than or equal to the minimum allowed {} (seconds).",
-                    ms / 1000,
-                    MIN_MS / 1000
-                ),
-            );
-            e.category = "InvalidArgument";
-            e.reason = "PSArgumentException";
-            e.error_id = "Argument".into();
-            Err(e)
-        }
-        _ => Ok(()),
-    }
+    let Some(ms) = o.and_then(|o| o.idle_timeout_ms) else {
+        return Ok(());
+    };
+    crate::model::rules::check_option_idle_timeout(i64::from(ms)).map_err(|message| {
+        let mut e = CmdError::new(cmdlet, message);
+        e.category = "InvalidArgument";
+        e.reason = "PSArgumentException";
+        e.error_id = "Argument".into();
+        e
+    })
 }
 
 /// The line the CLI prints on stderr for a session handed back at exit.
@@ -3028,29 +3011,20 @@ fn property(o: &Obj, name: &str) -> Option<Obj> {
 /// What Invoke-Command passes to its script besides the text.
 struct ScriptArgs {
     /// `-ArgumentList` values, positional.
-    arguments: Vec<PsValue>,
+    arguments: Vec<ScriptValue>,
     /// Input objects; None when the pipeline takes none.
-    input: Option<Vec<PsValue>>,
+    input: Option<Vec<ScriptValue>>,
 }
 
 /// An object as it travels to a remote pipeline (PIPELINE_INPUT): numbers
 /// as Int32 when they fit, text as strings, property bags as
 /// PSCustomObjects, anything else as its text.
-fn obj_to_ps(o: &Obj) -> PsValue {
+fn obj_to_ps(o: &Obj) -> ScriptValue {
     match o {
-        Obj::Int(i) => i32::try_from(*i).map_or(PsValue::from(*i), PsValue::from),
-        Obj::Text(s) | Obj::Formatted(s) => PsValue::str(s.clone()),
-        Obj::Record(r) => {
-            let mut obj = PsObject::with_types(&[
-                "System.Management.Automation.PSCustomObject",
-                "System.Object",
-            ]);
-            for (k, v) in r {
-                obj = obj.with_ms(k.clone(), PsValue::str(v.clone()));
-            }
-            PsValue::from(obj)
-        }
-        other => PsValue::str(obj_text(other)),
+        Obj::Int(i) => ScriptValue::Int(*i),
+        Obj::Text(s) | Obj::Formatted(s) => ScriptValue::String(s.clone()),
+        Obj::Record(r) => ScriptValue::Record(r.clone()),
+        other => ScriptValue::String(obj_text(other)),
     }
 }
 
@@ -3356,48 +3330,25 @@ pub fn load_profiles(path: Option<PathBuf>, err: &mut dyn Write) -> ProfileTree 
     }
 }
 
-/// The `baton` command line's entry point.
+/// The `baton` command line: runs `command` (`baton -c "<line>"`) and/or a
+/// shell (`baton shell`: lines from stdin, with the prompt `PS baton> ` only
+/// when stdin is a terminal, keeping variables across lines) against the
+/// worker behind `handle`, resolving computer names through `tree` and
+/// taking passwords from the `saved` credentials (entry id, user),
+/// `BATON_PASSWORD` or a prompt. The executable's `main` composes these.
 ///
-/// * `json`: print one JSON document per result object per line (PowerShell's property names).
-/// * `command`: `baton -c "<line>"`: run that one line.
-/// * `shell`: `baton shell`: read lines from stdin (prompt `PS baton> ` only
-///   when stdin is a terminal), keeping variables across lines.
-///
-/// Profiles come from `BATON_PROFILES` or the default profile file;
-/// credentials from the OS keyring when available (else memory). Returns
-/// the process exit code: 0 when every line succeeded, 1 otherwise, 2 for
-/// a usage error.
-pub fn main_cli(json: bool, command: Option<String>, shell: bool) -> i32 {
+/// Returns the process exit code: 0 when every line succeeded, 1 otherwise,
+/// 128 + the signal's number when a signal ended it. Whatever ends it, the
+/// sessions held are handed back first ([`Shell::finish`]).
+pub fn run_cli(
+    handle: WorkerHandle,
+    tree: ProfileTree,
+    saved: Vec<(String, String)>,
+    json: bool,
+    command: Option<String>,
+    shell: bool,
+) -> i32 {
     let mut stderr = std::io::stderr();
-    if command.is_none() && !shell {
-        let _ = writeln!(
-            stderr,
-            "usage: baton [--json] -c \"<PowerShell line>\" | baton [--json] shell"
-        );
-        return 2;
-    }
-    let tree = load_profiles(
-        profiles_path(std::env::var_os("BATON_PROFILES")),
-        &mut stderr,
-    );
-    let chosen = store::credentials::choose_store();
-    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
-    let config = crate::worker::WorkerConfig {
-        credentials: Some(chosen.store.clone()),
-        in_process: HashMap::new(),
-    };
-    let thread = match crate::worker::spawn(side, config) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = writeln!(stderr, "baton: the background worker cannot start: {e}");
-            return 1;
-        }
-    };
-    let saved = chosen
-        .store
-        .list()
-        .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
-        .unwrap_or_default();
     let mut sh = Shell::new(handle, tree, Passwords::Environment);
     sh.set_saved_credentials(saved);
     sh.json = json;
@@ -3416,7 +3367,6 @@ pub fn main_cli(json: bool, command: Option<String>, shell: bool) -> i32 {
     // signal), the sessions it holds are handed back before it goes.
     ok &= sh.finish(&mut stderr);
     drop(sh);
-    let _ = thread.join();
     match signals.ending.load(Ordering::SeqCst) {
         0 => i32::from(!ok),
         code => code,

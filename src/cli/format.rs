@@ -313,22 +313,6 @@ pub fn confirm_prompt(operation: &str, target: &str) -> String {
     )
 }
 
-/// Disconnect-PSSession's error when the idle timeout is outside the
-/// server's range (error id `CannotDisconnectSessionWithInvalidIdleTimeout`,
-/// category `InvalidArgument`). The odd spacing is PowerShell's own text,
-/// as shown on the Disconnect-PSSession reference page (example 4).
-#[must_use]
-pub fn invalid_idle_timeout_message(
-    session_name: &str,
-    idle_timeout_sec: i64,
-    max_sec: i64,
-    min_sec: i64,
-) -> String {
-    format!(
-        "The session {session_name} cannot be disconnected because the specified idle timeout value {idle_timeout_sec}(seconds) is either greater than the server maximum allowed {max_sec} (seconds) or less that the minimum allowed{min_sec}(seconds).  Choose an idle time out value that is within the allowed range and try again."
-    )
-}
-
 /// The fields of a PowerShell error record, for display.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorView {
@@ -508,7 +492,7 @@ idle timeout value 172800(seconds) is either greater than the server maximum all
 value that is within the allowed range and try again.";
         let got = format!(
             "Disconnect-PSSession : {}",
-            invalid_idle_timeout_message("ITTask", 172_800, 43_200, 60)
+            crate::model::rules::idle_timeout_out_of_range("ITTask", 172_800, Some(43_200))
         );
         assert_eq!(got, page.replace('\n', " "));
     }

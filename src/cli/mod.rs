@@ -12,7 +12,7 @@ pub mod exec;
 pub mod format;
 pub mod syntax;
 
-pub use exec::{Passwords, Shell, main_cli};
+pub use exec::{Passwords, Shell, run_cli};
 
 use cmdlets::{BindError, BoundCommand};
 use syntax::{ParseError, PipelineElement, Statement, Value};

@@ -269,7 +269,7 @@ impl LabConfig {
                 )));
             }
             for m in &c.certificate_mappings {
-                if crate::transport::tls::normalize_thumbprint(&m.issuer_thumbprint).is_none() {
+                if crate::model::certificate::normalize_thumbprint(&m.issuer_thumbprint).is_none() {
                     return Err(LabConfigError(format!(
                         "computer {}: the mapping of {} has issuer_thumbprint {:?}; give the CA's SHA-1 thumbprint (40 hex digits)",
                         c.name, m.subject, m.issuer_thumbprint

@@ -9,9 +9,7 @@
 //! `allow_unencrypted` is set. The SOAP itself goes to a [`WsmanService`].
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -27,27 +25,8 @@ use crate::protocol::auth::CERTIFICATE_AUTHORIZATION;
 use crate::protocol::auth::credssp_server::CredSspAcceptor;
 use crate::protocol::auth::sealing::is_encrypted_content_type;
 use crate::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable, initial_challenges};
+pub use crate::protocol::http::{Caller, WsmanService};
 use crate::protocol::http::{HttpRequest, HttpResponse};
-
-/// Who sent a request, once authenticated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    /// `DOMAIN\name` as the user table spells it; empty for the
-    /// unauthenticated Identify.
-    pub user: String,
-    pub client_ip: IpAddr,
-}
-
-/// The WS-Management service behind the listener.
-pub trait WsmanService: Send + Sync + 'static {
-    /// Handles one SOAP request (plaintext) and returns the HTTP status and
-    /// SOAP response (plaintext).
-    fn handle<'a>(
-        &'a self,
-        caller: Caller,
-        request: HttpRequest,
-    ) -> Pin<Box<dyn Future<Output = HttpResponse> + Send + 'a>>;
-}
 
 /// What the listener accepts.
 #[derive(Clone, Debug)]

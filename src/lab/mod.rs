@@ -305,8 +305,10 @@ fn computer_settings(
         .iter()
         .map(|m| tls::CertificateMapping {
             subject: m.subject.clone(),
-            issuer_thumbprint: crate::transport::tls::normalize_thumbprint(&m.issuer_thumbprint)
-                .unwrap_or_else(|| m.issuer_thumbprint.clone()),
+            issuer_thumbprint: crate::model::certificate::normalize_thumbprint(
+                &m.issuer_thumbprint,
+            )
+            .unwrap_or_else(|| m.issuer_thumbprint.clone()),
             user: m.user.clone(),
         })
         .collect();

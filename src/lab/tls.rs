@@ -189,7 +189,7 @@ pub fn map_certificate(
     let names = certificate_names(cert)?;
     mappings.iter().find_map(|m| {
         let issuer = issuers.iter().find(|i| {
-            crate::transport::tls::thumbprint(i.as_ref())
+            crate::model::certificate::thumbprint(i.as_ref())
                 .eq_ignore_ascii_case(m.issuer_thumbprint.trim())
         })?;
         let issuer_names = certificate_names(issuer.as_ref())?;

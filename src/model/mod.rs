@@ -1,12 +1,16 @@
 //! Shared plain-data vocabulary of the UI, the CLI and the worker: sessions in
 //! PowerShell's terms, connection settings, output items and user-facing errors.
 
+pub mod certificate;
 pub mod connection;
 pub mod profile;
+pub mod pslang;
+pub mod rules;
 pub mod session;
 
 pub use connection::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType, Secret};
 pub use session::{
     Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
-    RemoteCommand, ServerShellState, SessionInfo, SessionState, ShellDetails, UserError,
+    RemoteCommand, ScriptValue, ServerShellState, SessionInfo, SessionState, ShellDetails,
+    UserError,
 };

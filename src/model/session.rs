@@ -285,3 +285,17 @@ impl fmt::Display for UserError {
 }
 
 impl std::error::Error for UserError {}
+
+/// A value the user hands a remote script (`-ArgumentList`, `-InputObject`,
+/// pipeline input), in the console's terms; the worker serialises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptValue {
+    /// `$null`.
+    Null,
+    Int(i64),
+    String(String),
+    /// A property bag (a PSCustomObject of string properties).
+    Record(Vec<(String, String)>),
+    /// An array (one object that is a list).
+    List(Vec<ScriptValue>),
+}

@@ -88,3 +88,28 @@ impl HttpResponse {
         self.headers.push((name.to_owned(), value.into()));
     }
 }
+
+// ---------------------------------------------------------------------
+// The service side: what answers a WS-Management request. The lab's
+// listener calls it after authenticating a connection; the in-process
+// transport calls it directly. Plain values and a future: no I/O here.
+
+/// Who sent a request, once authenticated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Caller {
+    /// `DOMAIN\name` as the user table spells it; empty for the
+    /// unauthenticated Identify.
+    pub user: String,
+    pub client_ip: core::net::IpAddr,
+}
+
+/// The WS-Management service behind the listener.
+pub trait WsmanService: Send + Sync + 'static {
+    /// Handles one SOAP request (plaintext) and returns the HTTP status and
+    /// SOAP response (plaintext).
+    fn handle<'a>(
+        &'a self,
+        caller: Caller,
+        request: HttpRequest,
+    ) -> core::pin::Pin<Box<dyn core::future::Future<Output = HttpResponse> + Send + 'a>>;
+}

@@ -3,6 +3,7 @@
 
 pub mod gss;
 pub mod http;
+pub mod in_process;
 pub mod kdc;
 pub mod proxy;
 pub mod redirect;

@@ -59,27 +59,7 @@ impl Clone for ClientCertificate {
     }
 }
 
-/// The SHA-1 thumbprint of a DER certificate as Windows shows it: 40
-/// upper-case hex digits.
-pub fn thumbprint(cert_der: &[u8]) -> String {
-    use sha1::Digest as _;
-    sha1::Sha1::digest(cert_der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect()
-}
-
-/// Normalises a thumbprint as typed or pasted (spaces, colons, lower case,
-/// the invisible mark the Windows certificate dialog copies); `None` when it
-/// is not 40 hex digits.
-pub fn normalize_thumbprint(text: &str) -> Option<String> {
-    let hex: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ':' && *c != '\u{200e}')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    (hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
-}
+pub use crate::model::certificate::{normalize_thumbprint, thumbprint};
 
 impl ClientCertificate {
     /// From PEM text holding the certificate (first), any intermediate

@@ -717,8 +717,7 @@ impl BatonApp {
         };
         if let Some(result) = profiles.poll() {
             if result.is_ok() {
-                self.state
-                    .set_inventory(crate::app::inventory(profiles.tree()));
+                self.state.set_inventory(state::inventory(profiles.tree()));
             }
             if std::mem::take(&mut self.node_change_pending) {
                 match (result, &mut self.node_dialog) {

@@ -415,13 +415,11 @@ fn culture(name: &str, t: &str) -> Result<String, String> {
 }
 
 fn thumbprint(t: &str) -> Result<String, String> {
-    let hex: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!(
+    crate::model::certificate::normalize_thumbprint(t).ok_or_else(|| {
+        format!(
             "CertificateThumbprint must be 40 hexadecimal digits (a SHA-1 thumbprint), not {t:?}"
-        ));
-    }
-    Ok(hex.to_ascii_uppercase())
+        )
+    })
 }
 
 fn boolean(name: &str, t: &str) -> Result<bool, String> {

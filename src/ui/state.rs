@@ -341,18 +341,7 @@ pub fn busy_remove_reason(name: &str) -> String {
     )
 }
 
-/// PowerShell's refusal of an out-of-range `-IdleTimeoutSec`.
-pub fn idle_timeout_out_of_range(session: &str, value: u64, max_sec: u64) -> String {
-    format!(
-        "The session {session} cannot be disconnected because the specified idle timeout value \
-         {value}(seconds) is either greater than the server maximum allowed {max_sec} (seconds) \
-         or less than the minimum allowed {MIN_IDLE_TIMEOUT_SEC}(seconds). Choose an idle time \
-         out value that is within the allowed range and try again."
-    )
-}
-
-/// The smallest `-IdleTimeoutSec` PowerShell accepts.
-pub const MIN_IDLE_TIMEOUT_SEC: u64 = 60;
+pub use crate::model::rules::MIN_IDLE_TIMEOUT_SEC;
 
 /// The whole console state.
 pub struct AppState {
@@ -1414,6 +1403,50 @@ pub fn countdown(expires_on: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The console's tree: one group per profile group path.
+pub fn inventory(tree: &crate::model::profile::ProfileTree) -> Vec<GroupNode> {
+    let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
+    for c in crate::store::resolve::all(tree) {
+        let credential = match &c.credential {
+            Some(crate::model::profile::CredentialRef {
+                user,
+                entry: Some(id),
+            }) => CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            },
+            _ => CredentialChoice::Implicit,
+        };
+        let group = if c.group_path.is_empty() {
+            "Computers".to_owned()
+        } else {
+            c.group_path.clone()
+        };
+        // A proxy password is only ever a keyring entry; without one the
+        // worker asks for it (or reports that it is missing) when it connects.
+        let proxy_credential = match &c.proxy_credential {
+            Some(crate::model::profile::CredentialRef {
+                user,
+                entry: Some(id),
+            }) => Some(CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            }),
+            _ => None,
+        };
+        groups.entry(group).or_default().push(ComputerNode {
+            name: c.name,
+            spec: c.spec,
+            credential,
+            proxy_credential,
+        });
+    }
+    groups
+        .into_iter()
+        .map(|(name, computers)| GroupNode { name, computers })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1956,8 +1989,5 @@ mod tests {
             countdown(t - chrono::Duration::seconds(300), t),
             "expired 5m 0s ago"
         );
-        assert!(idle_timeout_out_of_range("ITTask", 172_800, 43_200).starts_with(
-            "The session ITTask cannot be disconnected because the specified idle timeout value 172800(seconds) is either greater than the server maximum allowed 43200 (seconds) or less than the minimum allowed 60(seconds)."
-        ));
     }
 }

@@ -298,94 +298,36 @@ pub fn plain_error(
     }
 }
 
-/// PowerShell's wildcard match (`*`, `?`, `[a-z]`), case-insensitive.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    fn go(p: &[char], t: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('*') => (0..=t.len()).any(|i| go(&p[1..], &t[i..])),
-            Some('?') => !t.is_empty() && go(&p[1..], &t[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().position(|c| *c == ']') else {
-                    return !t.is_empty() && t[0] == '[' && go(&p[1..], &t[1..]);
-                };
-                if t.is_empty() {
-                    return false;
-                }
-                let set = &p[1..end];
-                let c = t[0];
-                let mut ok = false;
-                let mut i = 0;
-                while i < set.len() {
-                    if i + 2 < set.len() && set[i + 1] == '-' {
-                        if set[i] <= c && c <= set[i + 2] {
-                            ok = true;
-                        }
-                        i += 3;
-                    } else {
-                        if set[i] == c {
-                            ok = true;
-                        }
-                        i += 1;
-                    }
-                }
-                ok && go(&p[end + 1..], &t[1..])
+/// A value for a remote script, as CLIXML: integers as Int32 when they fit
+/// (Int64 otherwise), strings, arrays, and property bags as
+/// PSCustomObjects, as PowerShell serialises them.
+pub fn script_value(v: &crate::model::ScriptValue) -> crate::protocol::clixml::PsValue {
+    use crate::model::ScriptValue;
+    use crate::protocol::clixml::{Container, PsObject, PsValue};
+    match v {
+        ScriptValue::Null => PsValue::NIL,
+        ScriptValue::Int(i) => i32::try_from(*i).map_or(PsValue::from(*i), PsValue::from),
+        ScriptValue::String(s) => PsValue::str(s.clone()),
+        ScriptValue::Record(r) => {
+            let mut obj = PsObject::with_types(&[
+                "System.Management.Automation.PSCustomObject",
+                "System.Object",
+            ]);
+            for (k, v) in r {
+                obj = obj.with_ms(k.clone(), PsValue::str(v.clone()));
             }
-            Some(c) => !t.is_empty() && *c == t[0] && go(&p[1..], &t[1..]),
+            PsValue::from(obj)
         }
+        ScriptValue::List(items) => PsValue::from(
+            PsObject::new()
+                .with_container(Container::List(items.iter().map(script_value).collect())),
+        ),
     }
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let t: Vec<char> = text.to_lowercase().chars().collect();
-    go(&p, &t)
-}
-
-/// PowerShell's client-side check before Disconnect-PSSession sends anything
-/// ([PS] DisconnectPSSession.cs ValidateIdleTimeout).
-pub fn check_idle_timeout(name: &str, idle_sec: u64, max_ms: Option<u64>) -> Result<(), UserError> {
-    let max_sec = max_ms.map(|m| m / 1000);
-    let too_big = max_sec.is_some_and(|m| idle_sec > m);
-    if idle_sec < 60 || too_big {
-        let max_text = max_sec
-            .map(|m| m.to_string())
-            .unwrap_or_else(|| "(unknown)".into());
-        return Err(UserError {
-            summary: format!("The session {name} cannot be disconnected"),
-            detail: format!(
-                "The session {name} cannot be disconnected because the specified idle timeout value {idle_sec}(seconds) is either greater than the server maximum allowed {max_text} (seconds) or less than the minimum allowed 60 (seconds)."
-            ),
-            advice: Some(
-                "Choose an idle time out value that is within the allowed range and try again."
-                    .into(),
-            ),
-            error_id: Some("CannotDisconnectSessionWithInvalidIdleTimeout".into()),
-        });
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards_follow_powershell() {
-        assert!(wildcard_match("IT*", "ITTask"));
-        assert!(wildcard_match("it?ask", "ITTask"));
-        assert!(wildcard_match("[a-j]*", "ITTask"));
-        assert!(!wildcard_match("Back*", "ITTask"));
-        assert!(wildcard_match("*", ""));
-    }
-
-    #[test]
-    fn idle_timeout_is_checked_like_powershell() {
-        let e = check_idle_timeout("ITTask", 172_800, Some(43_200_000)).unwrap_err();
-        assert!(
-            e.detail.contains("172800(seconds)") && e.detail.contains("43200 (seconds)"),
-            "{e}"
-        );
-        assert!(check_idle_timeout("ITTask", 59, None).is_err());
-        assert!(check_idle_timeout("ITTask", 43_200, Some(43_200_000)).is_ok());
-    }
 
     #[test]
     fn reconstructed_sessions_follow_powershell_rules() {

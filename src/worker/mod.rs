@@ -23,7 +23,6 @@ use crate::bridge::{
     ActivityEntry, Command, ComputerRef, CredentialChoice, Event, OpId, Release, ReleaseOutcome,
     SessionRef, WorkerSide,
 };
-use crate::lab::service::LabService;
 use crate::model::{
     Availability, ConfigurationQuotas, Credential, OutputBufferingMode, SessionInfo, SessionState,
     UserError,
@@ -39,7 +38,7 @@ use remote::{Remote, RemoteError, Session};
 /// A lab computer the worker reaches in process (tests, and the demo without sockets).
 #[derive(Clone)]
 pub struct InProcessComputer {
-    pub service: Arc<LabService>,
+    pub service: Arc<dyn crate::protocol::http::WsmanService>,
     pub users: UserTable,
 }
 
@@ -78,6 +77,8 @@ struct Worker {
     cancelled: Mutex<HashSet<OpId>>,
     /// Host calls (Read-Host) waiting for an answer, by command.
     pending_calls: Mutex<HashMap<Uuid, HostCall>>,
+    /// Creations, connections and reconnections under way ([`Worker::acquire`]).
+    acquiring: AtomicU32,
 }
 
 /// Starts the worker on a named thread; it stops on `Command::Shutdown` or
@@ -123,6 +124,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         ops: Mutex::new(HashMap::new()),
         cancelled: Mutex::new(HashSet::new()),
         pending_calls: Mutex::new(HashMap::new()),
+        acquiring: AtomicU32::new(0),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let commands = side.commands;
@@ -201,6 +203,26 @@ impl Worker {
             h.abort();
             self.events.send(Event::OpCancelled { op });
         }
+    }
+
+    /// Runs `work`, which takes hold of a session on a server (a Create, a
+    /// Connect, a Reconnect) and records it in `held`, to its end even when
+    /// the action waiting for it is cancelled: a session attached on the
+    /// server must be known here, or nobody could hand it back. The worker,
+    /// as it stops, waits for these before it releases the sessions.
+    async fn acquire<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T, UserError> {
+        self.acquiring.fetch_add(1, Ordering::SeqCst);
+        let w = self.clone();
+        let task = tokio::spawn(async move {
+            let r = work.await;
+            w.acquiring.fetch_sub(1, Ordering::SeqCst);
+            r
+        });
+        task.await
+            .map_err(|e| plain_error("The session could not be taken", e.to_string(), None))
     }
 
     fn send(&self, e: Event) {
@@ -529,7 +551,10 @@ impl Worker {
                     session,
                     script,
                     in_disconnected_session,
-                    ScriptData { arguments, input },
+                    ScriptData {
+                        arguments: arguments.iter().map(convert::script_value).collect(),
+                        input: input.map(|i| i.iter().map(convert::script_value).collect()),
+                    },
                 )
                 .await
             }
@@ -597,7 +622,11 @@ impl Worker {
         let mut sessions = Vec::new();
         for shell in shells {
             let name = shell.name.clone().unwrap_or_default();
-            if !names.is_empty() && !names.iter().any(|p| convert::wildcard_match(p, &name)) {
+            if !names.is_empty()
+                && !names
+                    .iter()
+                    .any(|p| crate::model::pslang::wildcard_match_ci(p, &name))
+            {
                 continue;
             }
             let id = Uuid::parse_str(&shell.shell_id).unwrap_or_default();
@@ -772,18 +801,31 @@ impl Worker {
         } else {
             mode
         };
-        match Session::create_with(remote.clone(), name.as_deref(), idle_timeout_ms, mode).await {
-            Ok(session) => {
-                let shown = session
-                    .info
-                    .name
-                    .clone()
-                    .or(name.clone())
-                    .unwrap_or_else(|| {
-                        format!("Session{}", self.local_id(&computer.name, session.shell_id))
-                    });
-                let held = self.hold(&computer.name, &shown, session, true);
-                self.start_keepalive(&held);
+        let created = {
+            let (w, remote, name, computer_name) = (
+                self.clone(),
+                remote.clone(),
+                name.clone(),
+                computer.name.clone(),
+            );
+            self.acquire(async move {
+                let session =
+                    Session::create_with(remote, name.as_deref(), idle_timeout_ms, mode).await?;
+                let shown = session.info.name.clone().or(name).unwrap_or_else(|| {
+                    format!("Session{}", w.local_id(&computer_name, session.shell_id))
+                });
+                let held = w.hold(&computer_name, &shown, session, true);
+                w.start_keepalive(&held);
+                Ok::<_, RemoteError>((held, shown))
+            })
+            .await
+        };
+        let created = match created {
+            Ok(r) => r,
+            Err(e) => return self.fail(op, e),
+        };
+        match created {
+            Ok((held, shown)) => {
                 let mut info = self.info_of(&held).await;
                 if mode != OutputBufferingMode::None {
                     info.output_buffering_mode = mode;
@@ -877,7 +919,7 @@ impl Worker {
         }
         let idle_ms = match idle_sec {
             Some(sec) => {
-                convert::check_idle_timeout(
+                crate::model::rules::check_disconnect_idle_timeout(
                     &s.name,
                     u64::from(sec),
                     session.info.max_idle_timeout_ms,
@@ -967,7 +1009,7 @@ impl Worker {
         let remote = self.remote(&s.computer)?;
         let summary = format!("Cannot connect {} on {}", s.name, s.computer.name);
         if let Some(h) = self.held(&s.computer.name, s.instance_id) {
-            let mut session = h.session.lock().await;
+            let session = h.session.lock().await;
             if session.pool.state() == crate::protocol::psrp::messages::RunspacePoolState::Opened {
                 drop(session);
                 return Ok(h);
@@ -976,10 +1018,19 @@ impl Worker {
             // SessionId), even when Disconnect-WSMan dropped it from the cache.
             if session.disconnected_by_me && session.remote.user.eq_ignore_ascii_case(&remote.user)
             {
-                return match session.reconnect().await {
+                drop(session);
+                let (w, hh) = (self.clone(), h.clone());
+                let reconnected = self
+                    .acquire(async move {
+                        let r = hh.session.lock().await.reconnect().await;
+                        if r.is_ok() {
+                            w.start_keepalive(&hh);
+                        }
+                        r
+                    })
+                    .await?;
+                return match reconnected {
                     Ok(()) => {
-                        drop(session);
-                        self.start_keepalive(&h);
                         let info = self.info_of(&h).await;
                         self.activity(
                             &remote.user,
@@ -1015,23 +1066,31 @@ impl Worker {
         if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
             return Err(plain_error(
                 summary,
-                format!(
-                    "Cannot connect PSSession \"{}\", either because it is not in the Disconnected state, or it is not available for connection. The session is connected to another client (Availability Busy{}).",
-                    s.name,
-                    holder_text(&shell)
-                ),
-                Some(
-                    "Ask the user who holds it to disconnect it (Disconnect-PSSession), then connect. If that client is gone, Remove-PSSession -Force deletes the session as its owner.",
-                ),
+                crate::model::rules::busy_connect_refusal(&s.name, &holder_text(&shell)),
+                Some(crate::model::rules::BUSY_CONNECT_ADVICE),
             ));
         }
-        match Session::connect(remote.clone(), shell).await {
-            Ok(mut session) => {
+        let connected = {
+            let (w, remote, computer, name, mode) = (
+                self.clone(),
+                remote.clone(),
+                s.computer.name.clone(),
+                s.name.clone(),
+                s.computer.spec.output_buffering_mode,
+            );
+            self.acquire(async move {
+                let mut session = Session::connect(remote, shell).await?;
                 // This connection's session option decides how it is next
                 // disconnected (the cached client session may carry another).
-                session.buffer_mode = s.computer.spec.output_buffering_mode;
-                let h = self.hold(&s.computer.name, &s.name, session, false);
-                self.start_keepalive(&h);
+                session.buffer_mode = mode;
+                let h = w.hold(&computer, &name, session, false);
+                w.start_keepalive(&h);
+                Ok::<_, RemoteError>(h)
+            })
+            .await?
+        };
+        match connected {
+            Ok(h) => {
                 let info = self.info_of(&h).await;
                 self.activity(
                     &remote.user,
@@ -1402,14 +1461,8 @@ impl Worker {
                 {
                     return Err(plain_error(
                         summary,
-                        format!(
-                            "The session {} is connected to another client (Availability Busy{}) and was not removed.",
-                            s.name,
-                            holder_text(&shell)
-                        ),
-                        Some(
-                            "Ask the user who holds it to disconnect or remove it. If that client is gone (it crashed or was killed), Remove-PSSession -Force deletes the session as its owner; anything running in it stops.",
-                        ),
+                        crate::model::rules::busy_remove_refusal(&s.name, &holder_text(&shell)),
+                        Some(crate::model::rules::BUSY_REMOVE_ADVICE),
                     ));
                 }
                 Ok(Some(shell)) => {
@@ -1474,6 +1527,12 @@ impl Worker {
     /// ([`Release`]): each is closed or disconnected, in parallel, each
     /// bounded by [`RELEASE_TIMEOUT`], and each outcome is reported.
     async fn release_all(self: &Arc<Self>, release: Release) {
+        // Sessions still being created or connected are waited for: once
+        // attached on the server they are held, and must be handed back.
+        let deadline = tokio::time::Instant::now() + RELEASE_TIMEOUT;
+        while self.acquiring.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let held: Vec<Arc<Held>> = lock(&self.held).drain().map(|(_, h)| h).collect();
         let mut tasks = JoinSet::new();
         for h in held {

@@ -14,13 +14,11 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::lab::listener::{Caller, WsmanService};
-use crate::lab::service::LabService;
 use crate::model::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType};
 use crate::protocol::ProtocolError;
 use crate::protocol::auth::{Credentials, Mechanism, UserTable};
 use crate::protocol::compression::CompressionMode;
-use crate::protocol::http::HttpRequest;
+use crate::protocol::http::WsmanService;
 use crate::protocol::psrp::client::{ClientEvent, ClientPool};
 use crate::protocol::psrp::messages::{
     CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState,
@@ -34,6 +32,7 @@ use crate::protocol::wsman::shell::{
 use crate::protocol::xml::Element;
 use crate::transport::TransportError;
 use crate::transport::http::{ConnectOptions, Endpoint};
+use crate::transport::in_process::InProcessLink;
 use crate::transport::proxy::{ProxyAuthScheme, ProxyMode, ProxySettings, SystemProxy};
 use crate::transport::redirect::RedirectPolicy;
 use crate::transport::session::{AuthSettings, WsmanConnection};
@@ -92,10 +91,7 @@ enum Link {
         /// Authenticated connections not in use; each request takes one.
         idle: Mutex<Vec<WsmanConnection>>,
     },
-    InProcess {
-        service: Arc<LabService>,
-        caller: Caller,
-    },
+    InProcess(InProcessLink),
 }
 
 /// One computer reached with one credential, as one client session
@@ -354,42 +350,24 @@ impl Remote {
         })
     }
 
-    /// A lab computer called in process (no sockets): the credential is
-    /// checked against the lab's users as its listener would.
+    /// A WS-Management service called in process (the lab without
+    /// sockets): the credential is checked against its users as its
+    /// listener would.
     pub fn in_process(
         name: &str,
         spec: ConnectionSpec,
-        service: Arc<LabService>,
+        service: Arc<dyn WsmanService>,
         users: &UserTable,
         credential: &Credential,
         session_id: Uuid,
     ) -> Result<Remote, RemoteError> {
-        use base64::Engine as _;
-        let header = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!(
-                "{}:{}",
-                credential.user,
-                credential.password.expose()
-            ))
-        );
-        let Some(user) = users.check_basic(&header) else {
-            return Err(RemoteError::Transport(TransportError::AccessDenied(
-                format!("{} was refused by {name}", credential.user),
-            )));
-        };
+        let link = InProcessLink::sign_in(name, service, users, credential)?;
         Ok(Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
-            user: user.qualified(),
+            user: link.user().to_owned(),
             spec,
-            link: Link::InProcess {
-                service,
-                caller: Caller {
-                    user: user.qualified(),
-                    client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
-                },
-            },
+            link: Link::InProcess(link),
         })
     }
 
@@ -409,7 +387,7 @@ impl Remote {
                     std::mem::take(&mut *idle.lock().unwrap_or_else(|p| p.into_inner()));
                 closed.len()
             }
-            Link::InProcess { .. } => 0,
+            Link::InProcess(_) => 0,
         }
     }
 
@@ -442,14 +420,7 @@ impl Remote {
                 idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
                 Ok((resp.status, resp.body))
             }
-            Link::InProcess { service, caller } => {
-                let mut req = HttpRequest::post("/wsman", xml.as_bytes().to_vec());
-                req.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
-                let resp = tokio::time::timeout(timeout, service.handle(caller.clone(), req))
-                    .await
-                    .map_err(|_| TransportError::ReadTimeout(timeout))?;
-                Ok((resp.status, resp.body))
-            }
+            Link::InProcess(link) => Ok(link.post(xml.as_bytes(), timeout).await?),
         }
     }
 

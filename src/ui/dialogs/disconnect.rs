@@ -8,9 +8,7 @@ use uuid::Uuid;
 use super::{Outcome, buffering_radio, error_text, field};
 use crate::bridge::{Command, OpId, SessionRef};
 use crate::model::{OutputBufferingMode, SessionInfo};
-use crate::ui::state::{
-    AppState, MIN_IDLE_TIMEOUT_SEC, disconnect_blocker, human_duration, idle_timeout_out_of_range,
-};
+use crate::ui::state::{AppState, MIN_IDLE_TIMEOUT_SEC, disconnect_blocker, human_duration};
 
 /// The Disconnect dialog's editable values.
 pub struct DisconnectDialog {
@@ -72,21 +70,9 @@ impl DisconnectDialog {
                 format!("IdleTimeoutSec must be a whole number of seconds, not \"{idle}\".")
             })?;
             for (computer, s) in &change {
-                match state.max_idle_timeout_sec(computer, s) {
-                    Some(max) if v > max || v < MIN_IDLE_TIMEOUT_SEC => {
-                        return Err(idle_timeout_out_of_range(&s.name, v, max));
-                    }
-                    None if v < MIN_IDLE_TIMEOUT_SEC => {
-                        return Err(format!(
-                            "The session {} cannot be disconnected because the specified idle \
-                             timeout value {v}(seconds) is less than the minimum allowed \
-                             {MIN_IDLE_TIMEOUT_SEC}(seconds). Choose an idle time out value that \
-                             is within the allowed range and try again.",
-                            s.name
-                        ));
-                    }
-                    _ => {}
-                }
+                let max_ms = state.max_idle_timeout_sec(computer, s).map(|m| m * 1000);
+                crate::model::rules::check_disconnect_idle_timeout(&s.name, v, max_ms)
+                    .map_err(|e| e.detail)?;
             }
             Some(u32::try_from(v).map_err(|_| format!("IdleTimeoutSec {v} is too large."))?)
         };
