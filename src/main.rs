@@ -525,44 +525,16 @@ fn gui(demo: bool) -> ExitCode {
     }
 }
 
-/// A flag set on SIGTERM or SIGHUP (the session manager logging out, a
-/// `kill`): the console then hands its sessions back and closes, as when
-/// its window is closed, without asking.
+/// A flag set on SIGTERM, SIGHUP or Ctrl+C in the terminal that started it
+/// (the session manager logging out, a `kill`): the console then hands its
+/// sessions back and closes, as when its window is closed, without asking.
 fn terminate_flag(ctx: &egui::Context) -> Arc<std::sync::atomic::AtomicBool> {
     let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    #[cfg(unix)]
-    {
-        let (f, ctx) = (flag.clone(), ctx.clone());
-        let _ = std::thread::Builder::new()
-            .name("baton-signals".into())
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async move {
-                    use tokio::signal::unix::{SignalKind, signal};
-                    let (Ok(mut term), Ok(mut hup)) = (
-                        signal(SignalKind::terminate()),
-                        signal(SignalKind::hangup()),
-                    ) else {
-                        return;
-                    };
-                    loop {
-                        tokio::select! {
-                            _ = term.recv() => {}
-                            _ = hup.recv() => {}
-                        }
-                        f.store(true, std::sync::atomic::Ordering::SeqCst);
-                        ctx.request_repaint();
-                    }
-                });
-            });
-    }
-    #[cfg(not(unix))]
-    let _ = ctx;
+    let (f, ctx) = (flag.clone(), ctx.clone());
+    baton::cli::signals::watch(move |_| {
+        f.store(true, std::sync::atomic::Ordering::SeqCst);
+        ctx.request_repaint();
+    });
     flag
 }
 

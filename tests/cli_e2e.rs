@@ -7,81 +7,29 @@ use std::sync::Arc;
 
 use baton::bridge::WorkerHandle;
 use baton::cli::exec::{Passwords, Shell, load_profiles, profiles_path};
-use baton::lab::{self, BuiltLab, LabConfig, Ports};
+use baton::lab::{self, LabConfig, Ports};
 use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use baton::store::credentials::CredentialStore;
-use baton::worker::{self, InProcessComputer, WorkerConfig};
+use baton::worker::{self, WorkerConfig};
 
 const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
 
-/// A lab served in process, with its ticker on a runtime of its own.
-struct InProcessLab {
-    rt: tokio::runtime::Runtime,
-    built: BuiltLab,
-    ticker: tokio::task::JoinHandle<()>,
+use crate::common::InProcessLab;
+
+trait LabShell {
+    /// A new console (a new worker: another client).
+    fn console(&self) -> Shell;
 }
 
-impl InProcessLab {
-    fn new(seeded: bool) -> Self {
-        let mut config = LabConfig::demo();
-        if !seeded {
-            config.sessions.clear();
-        }
-        let built = lab::build(&config).expect("lab builds");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let services = built.computers.iter().map(|c| c.service.clone()).collect();
-        let ticker = {
-            let _g = rt.enter();
-            lab::service::spawn_ticker(services, std::time::Duration::from_millis(20))
-        };
-        InProcessLab { rt, built, ticker }
-    }
-
-    /// The lab service of one computer (its state and wire log).
-    fn service(&self, name: &str) -> Arc<baton::lab::service::LabService> {
-        self.built
-            .computers
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap_or_else(|| panic!("no lab computer {name}"))
-            .service
-            .clone()
-    }
-
-    /// A new console (a new worker: another client).
-    fn shell(&self) -> Shell {
-        let in_process: HashMap<String, InProcessComputer> = self
-            .built
-            .computers
-            .iter()
-            .map(|c| {
-                (
-                    c.name.to_ascii_lowercase(),
-                    InProcessComputer {
-                        service: c.service.clone(),
-                        users: self.built.users.clone(),
-                    },
-                )
-            })
-            .collect();
+impl LabShell for InProcessLab {
+    fn console(&self) -> Shell {
         shell_with(
             WorkerConfig {
                 credentials: None,
-                in_process,
+                in_process: self.computers(),
             },
             ProfileTree::default(),
         )
-    }
-}
-
-impl Drop for InProcessLab {
-    fn drop(&mut self) {
-        self.ticker.abort();
-        let _ = &self.rt;
     }
 }
 
@@ -244,9 +192,9 @@ fn hand_over(tech: &mut Shell, mgr: &mut Shell) {
 
 #[test]
 fn hand_over_in_process() {
-    let lab = InProcessLab::new(false);
-    let mut tech = lab.shell();
-    let mut mgr = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut tech = lab.console();
+    let mut mgr = lab.console();
     hand_over(&mut tech, &mut mgr);
     tech.finish(&mut std::io::sink());
     mgr.finish(&mut std::io::sink());
@@ -378,8 +326,8 @@ fn a_corrupt_profile_file_is_reported_and_ignored() {
 /// server's maximum before anything is sent.
 #[test]
 fn idle_timeout_out_of_range_is_refused_before_sending() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, _) = run(
         &mut sh,
         "$Timeout = New-PSSessionOption -IdleTimeout 172800000",
@@ -442,7 +390,7 @@ fn idle_timeout_out_of_range_is_refused_before_sending() {
     let (_, out, _) = run(&mut sh, "$s.Runspace.ConnectionInfo.IdleTimeout");
     assert_eq!(out, "43200000\n");
     // The server agrees, as another console sees it.
-    let mut other = lab.shell();
+    let mut other = lab.console();
     other.json = true;
     let (ok, out, err) = run(
         &mut other,
@@ -457,8 +405,8 @@ fn idle_timeout_out_of_range_is_refused_before_sending() {
 /// A session held by another client is refused with PowerShell's explanation.
 #[test]
 fn busy_sessions_are_refused() {
-    let lab = InProcessLab::new(true);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(true, 1.0);
+    let mut sh = lab.console();
     let (ok, out, err) = run(
         &mut sh,
         "Connect-PSSession -ComputerName Srv2 -Name ITTask -Credential Domain01\\User01",
@@ -474,8 +422,8 @@ fn busy_sessions_are_refused() {
 /// Wildcards and ThrottleLimit across the three computers, as a table and as JSON.
 #[test]
 fn wildcards_throttle_limit_and_json() {
-    let lab = InProcessLab::new(true);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(true, 1.0);
+    let mut sh = lab.console();
     let line = "Get-PSSession -ComputerName Srv1, Srv2, Srv30 -Name IT* -Credential Domain01\\User01 -ThrottleLimit 1";
     let (ok, out, err) = run(&mut sh, line);
     assert!(ok, "{err}");
@@ -530,8 +478,8 @@ fn wildcards_throttle_limit_and_json() {
 /// `Get-PSSession … | Disconnect-PSSession`, with -WhatIf first (nothing sent).
 #[test]
 fn piped_disconnect_and_what_if() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "$s = New-PSSession -ComputerName Srv1, Srv2 -Name ITTask -Credential Domain01\\User01",
@@ -592,8 +540,8 @@ fn piped_disconnect_and_what_if() {
 /// prints the configuration's quotas (Disconnect-PSSession example 4).
 #[test]
 fn session_configuration_quotas() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, out, err) = run(
         &mut sh,
         "Invoke-Command -ComputerName Srv1 {Get-PSSessionConfiguration Microsoft.PowerShell} -Credential Domain01\\Admin | Format-List -Property *",
@@ -622,8 +570,8 @@ fn session_configuration_quotas() {
 /// Connect-WSMan / Disconnect-WSMan keep a per-console set of computers.
 #[test]
 fn wsman_connections() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(&mut sh, "Disconnect-WSMan -ComputerName Srv1");
     assert!(!ok && err.starts_with("Disconnect-WSMan : "), "{err}");
     let (ok, _, err) = run(
@@ -639,8 +587,8 @@ fn wsman_connections() {
 
 #[test]
 fn a_user_without_password_gets_a_clear_error() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "New-PSSession -ComputerName Srv1 -Credential Domain01\\Manager01",
@@ -654,8 +602,8 @@ fn a_user_without_password_gets_a_clear_error() {
 /// sessions, starts the script and disconnects; another console receives.
 #[test]
 fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
-    let lab = InProcessLab::new(false);
-    let mut tech = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut tech = lab.console();
     let (ok, out, err) = run(
         &mut tech,
         "Invoke-Command -ComputerName Srv1, Srv30 -SessionName Night -Credential Domain01\\User01 { \"done on night shift\" } -InDisconnectedSession",
@@ -668,7 +616,7 @@ fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
             "## Night           Srv30           Disconnected  Microsoft.PowerShell          None",
         ])
     );
-    let mut mgr = lab.shell();
+    let mut mgr = lab.console();
     let (ok, out, err) = run(
         &mut mgr,
         "Receive-PSSession -ComputerName Srv30 -Name Night -Credential Domain01\\User01",
@@ -689,8 +637,8 @@ fn invoke_in_disconnected_sessions_then_receive_elsewhere() {
 /// when nobody can answer.
 #[test]
 fn remote_read_host() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
@@ -780,8 +728,8 @@ fn run_until_ctrl_c(
 /// Ctrl+C while a remote command runs stops it; the session stays usable.
 #[test]
 fn ctrl_c_stops_a_running_command() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
     sh.set_interrupt_flag(flag.clone());
     let (ok, _, err) = run(
@@ -809,9 +757,9 @@ fn ctrl_c_stops_a_running_command() {
 #[test]
 fn cancel_timeout_governs_the_stop_signal_and_the_delete() {
     use baton::protocol::wsman::action::Action;
-    let lab = InProcessLab::new(false);
+    let lab = InProcessLab::demo(false, 1.0);
     let svc = lab.service("Srv1");
-    let mut sh = lab.shell();
+    let mut sh = lab.console();
     let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
     sh.set_interrupt_flag(flag.clone());
     let (ok, _, err) = run(
@@ -843,8 +791,8 @@ fn cancel_timeout_governs_the_stop_signal_and_the_delete() {
 /// Warnings and errors of remote commands print as PowerShell prints them.
 #[test]
 fn remote_streams_print_like_powershell() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
@@ -899,9 +847,9 @@ fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
 fn reconnect_from_the_same_console_uses_reconnect_on_the_wire() {
     use baton::protocol::wsman::action::Action;
     use baton::protocol::wsman::shell::CommandState;
-    let lab = InProcessLab::new(false);
+    let lab = InProcessLab::demo(false, 1.0);
     let svc = lab.service("Srv1");
-    let mut sh = lab.shell();
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "$s = New-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01",
@@ -1049,8 +997,8 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
 /// remote pipeline as PIPELINE_INPUT, and the script reads them as `$input`.
 #[test]
 fn pipeline_input_reaches_the_remote_script() {
-    let lab = InProcessLab::new(false);
-    let mut sh = lab.shell();
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
     let (ok, _, err) = run(
         &mut sh,
         "$s = New-PSSession -ComputerName Srv1 -Name Input -Credential Domain01\\User01",

@@ -1,93 +1,32 @@
 //! The console with a real worker against the lab endpoint in process: the
 //! hand-over as a helpdesk user clicks it, by accessible label.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use baton::bridge::{CredentialChoice, WorkerHandle};
-use baton::lab::service::LabService;
-use baton::lab::{self, LabConfig};
+use baton::bridge::CredentialChoice;
 use baton::model::{ConnectionSpec, Credential};
-use baton::protocol::wsman::shell::{ShellInfo, ShellState};
+use baton::protocol::wsman::shell::ShellState;
 use baton::ui::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
-use baton::worker::{self, InProcessComputer, WorkerConfig};
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 const ONE: &str = "Disconnected · None";
 const TECH: &str = "Domain01\\User01";
 const TECH_PW: &str = "Tech-P@ss1";
-const ADMIN: &str = "Domain01\\Admin";
 
-struct Lab {
-    rt: tokio::runtime::Runtime,
-    computers: HashMap<String, InProcessComputer>,
-    services: HashMap<String, Arc<LabService>>,
-    _ticker: tokio::task::JoinHandle<()>,
-}
+use crate::common::InProcessLab as Lab;
 
 fn lab() -> Lab {
     lab_at(20.0)
 }
 
-/// The demo lab in process, its clock `time_scale` times faster than real time.
+/// The demo lab in process, its clock `time_scale` times faster than real
+/// time (the seeded job runs 1.5 s per line otherwise).
 fn lab_at(time_scale: f64) -> Lab {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut cfg = LabConfig::demo();
-    // Faster patches for the test: the seeded job runs 1.5 s per line otherwise.
-    cfg.time_scale = time_scale;
-    let built = lab::build(&cfg).unwrap();
-    let services: Vec<_> = built.computers.iter().map(|c| c.service.clone()).collect();
-    let ticker = {
-        let _in_runtime = rt.enter();
-        lab::service::spawn_ticker(services, Duration::from_millis(20))
-    };
-    let computers = built
-        .computers
-        .iter()
-        .map(|c| {
-            (
-                c.name.to_ascii_lowercase(),
-                InProcessComputer {
-                    service: c.service.clone(),
-                    users: built.users.clone(),
-                },
-            )
-        })
-        .collect();
-    let services = built
-        .computers
-        .iter()
-        .map(|c| (c.name.to_ascii_lowercase(), c.service.clone()))
-        .collect();
-    Lab {
-        rt,
-        computers,
-        services,
-        _ticker: ticker,
-    }
-}
-
-impl Lab {
-    fn service(&self, computer: &str) -> &Arc<LabService> {
-        &self.services[&computer.to_ascii_lowercase()]
-    }
-
-    /// The lab's own view of a shell, by name (as an administrator sees it).
-    fn shell(&self, computer: &str, name: &str) -> Option<ShellInfo> {
-        let svc = self.service(computer);
-        let now = svc.clock().now();
-        svc.computer()
-            .enumerate(now, ADMIN)
-            .into_iter()
-            .find(|s| s.name.as_deref() == Some(name))
-    }
+    Lab::demo(true, time_scale)
 }
 
 fn lab_node(name: &str, cred: &CredentialChoice) -> ComputerNode {
@@ -116,7 +55,7 @@ fn console(lab: &Lab, user: &str, password: &str) -> Harness<'static, BatonApp> 
 
 /// A console with its own real worker (another client of the lab).
 fn console_over(lab: &Lab, inventory: Vec<GroupNode>) -> Harness<'static, BatonApp> {
-    console_with(lab, inventory, None)
+    console_built(lab, inventory, |app| app)
 }
 
 /// A console that keeps its Activity pane in `log`.
@@ -125,19 +64,23 @@ fn console_with(
     inventory: Vec<GroupNode>,
     log: Option<ActivityLog>,
 ) -> Harness<'static, BatonApp> {
-    let (handle, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
-    worker::spawn(
-        side,
-        WorkerConfig {
-            credentials: None,
-            in_process: lab.computers.clone(),
-        },
-    )
-    .unwrap();
-    let mut app = BatonApp::new(handle, inventory, Box::new(chrono::Utc::now));
-    if let Some(log) = log {
-        app = app.with_activity_log(log);
-    }
+    console_built(lab, inventory, |app| match log {
+        Some(log) => app.with_activity_log(log),
+        None => app,
+    })
+}
+
+/// A console with its own real worker, set up further by `configure`.
+fn console_built(
+    lab: &Lab,
+    inventory: Vec<GroupNode>,
+    configure: impl FnOnce(BatonApp) -> BatonApp,
+) -> Harness<'static, BatonApp> {
+    let app = configure(BatonApp::new(
+        lab.worker(),
+        inventory,
+        Box::new(chrono::Utc::now),
+    ));
     Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)
@@ -755,24 +698,9 @@ fn sigterm_to_the_console_hands_its_sessions_back() {
     let lab = lab();
     let _guard = lab.rt.enter();
     let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (handle, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
-    worker::spawn(
-        side,
-        WorkerConfig {
-            credentials: None,
-            in_process: lab.computers.clone(),
-        },
-    )
-    .unwrap();
-    let app = BatonApp::new(
-        handle,
-        lab_inventory(TECH, TECH_PW),
-        Box::new(chrono::Utc::now),
-    )
-    .with_terminate_flag(flag.clone());
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = console_built(&lab, lab_inventory(TECH, TECH_PW), |app| {
+        app.with_terminate_flag(flag.clone())
+    });
     click(&mut h, "Refresh");
     wait_for(&mut h, "3 computers, 4 sessions", 30);
     new_session(&mut h, "Srv1", "Termed");

@@ -3,68 +3,30 @@
 //! happens to it: success, failure, cancellation, or a bulk action some of
 //! whose parts fail (each such part is a `PartFailed`, never an end).
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use baton::bridge::{
     Command, ComputerRef, CredentialChoice, Event, OpId, Release, ReleaseOutcome, SessionRef,
     WorkerHandle,
 };
-use baton::lab::{self, LabConfig};
 use baton::model::{ConnectionSpec, Credential, OutputBufferingMode};
-use baton::worker::{self, InProcessComputer, WorkerConfig};
+
+use crate::common::InProcessLab;
 use uuid::Uuid;
 
 struct Rig {
     h: WorkerHandle,
     events: Vec<Event>,
-    srv1: Arc<baton::lab::service::LabService>,
-    _rt: tokio::runtime::Runtime,
+    lab: InProcessLab,
 }
 
 impl Rig {
     fn new() -> Rig {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let mut cfg = LabConfig::demo();
-        cfg.sessions.clear();
-        let built = lab::build(&cfg).unwrap();
-        {
-            let _g = rt.enter();
-            let services = built.computers.iter().map(|c| c.service.clone()).collect();
-            lab::service::spawn_ticker(services, Duration::from_millis(20));
-        }
-        let in_process: HashMap<String, InProcessComputer> = built
-            .computers
-            .iter()
-            .map(|c| {
-                (
-                    c.name.to_ascii_lowercase(),
-                    InProcessComputer {
-                        service: c.service.clone(),
-                        users: built.users.clone(),
-                    },
-                )
-            })
-            .collect();
-        let (h, side) = WorkerHandle::pair(Arc::new(|| {}));
-        worker::spawn(
-            side,
-            WorkerConfig {
-                credentials: None,
-                in_process,
-            },
-        )
-        .unwrap();
+        let lab = InProcessLab::demo(false, 1.0);
         Rig {
-            h,
+            h: lab.worker(),
             events: Vec::new(),
-            srv1: built.computers[0].service.clone(),
-            _rt: rt,
+            lab,
         }
     }
 
@@ -449,14 +411,7 @@ fn a_connect_under_way_at_shutdown_is_handed_back() {
                 _ => assert!(Instant::now() < end, "the worker did not stop"),
             }
         }
-        let now = r.srv1.clock().now();
-        let state = r
-            .srv1
-            .computer()
-            .enumerate(now, "Domain01\\Admin")
-            .into_iter()
-            .find(|s| s.name.as_deref() == Some("Race"))
-            .and_then(|s| s.state);
+        let state = r.lab.shell("Srv1", "Race").and_then(|s| s.state);
         assert_eq!(state, Some(ShellState::Disconnected), "after {delay_ms} ms");
     }
 }

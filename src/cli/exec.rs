@@ -3484,51 +3484,16 @@ impl Signals {
         let interrupt = Arc::new(AtomicBool::new(false));
         let ending = Arc::new(std::sync::atomic::AtomicI32::new(0));
         let (i, e) = (interrupt.clone(), ending.clone());
-        let _ = std::thread::Builder::new()
-            .name("baton-signals".into())
-            .spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(watch_signals(i, e));
-            });
+        super::signals::watch(move |signal| match signal {
+            // A second Ctrl+C before the first was handled ends the process.
+            super::signals::Signal::Interrupt => {
+                if i.swap(true, Ordering::SeqCst) {
+                    e.store(signal.exit_code(), Ordering::SeqCst);
+                }
+            }
+            _ => e.store(signal.exit_code(), Ordering::SeqCst),
+        });
         Signals { interrupt, ending }
-    }
-}
-
-#[cfg(unix)]
-async fn watch_signals(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-    ) else {
-        return watch_ctrl_c(interrupt, ending).await;
-    };
-    let ctrl_c = watch_ctrl_c(interrupt, ending.clone());
-    tokio::pin!(ctrl_c);
-    loop {
-        tokio::select! {
-            _ = term.recv() => ending.store(143, Ordering::SeqCst),
-            _ = hup.recv() => ending.store(129, Ordering::SeqCst),
-            () = &mut ctrl_c => return,
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn watch_signals(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
-    watch_ctrl_c(interrupt, ending).await
-}
-
-async fn watch_ctrl_c(interrupt: Arc<AtomicBool>, ending: Arc<std::sync::atomic::AtomicI32>) {
-    while tokio::signal::ctrl_c().await.is_ok() {
-        if interrupt.swap(true, Ordering::SeqCst) {
-            ending.store(130, Ordering::SeqCst);
-        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod cmdlets;
 pub mod exec;
 pub mod format;
+pub mod signals;
 pub mod syntax;
 
 pub use exec::{Passwords, Shell, run_cli};

@@ -114,3 +114,103 @@ pub fn child_stdout(mut cmd: std::process::Command, context: impl FnOnce() -> St
     }
     stdout
 }
+
+/// The lab endpoint served in process (no sockets), with its clock's ticker
+/// on a runtime of its own: the fixture for tests that drive a worker or
+/// the console against it.
+pub struct InProcessLab {
+    pub rt: tokio::runtime::Runtime,
+    pub built: baton::lab::BuiltLab,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl InProcessLab {
+    /// The demo lab, with its seeded sessions or without, its clock
+    /// `time_scale` times faster than real time.
+    pub fn demo(seeded: bool, time_scale: f64) -> Self {
+        let mut config = baton::lab::LabConfig::demo();
+        if !seeded {
+            config.sessions.clear();
+        }
+        config.time_scale = time_scale;
+        Self::start(&config)
+    }
+
+    /// A lab built from `config`.
+    pub fn start(config: &baton::lab::LabConfig) -> Self {
+        let built = baton::lab::build(config).expect("the lab builds");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let services = built.computers.iter().map(|c| c.service.clone()).collect();
+        let ticker = {
+            let _in_runtime = rt.enter();
+            baton::lab::service::spawn_ticker(services, std::time::Duration::from_millis(20))
+        };
+        InProcessLab { rt, built, ticker }
+    }
+
+    /// The computers, as a worker reaches them in process (by lower-case name).
+    pub fn computers(&self) -> std::collections::HashMap<String, baton::worker::InProcessComputer> {
+        self.built
+            .computers
+            .iter()
+            .map(|c| {
+                (
+                    c.name.to_ascii_lowercase(),
+                    baton::worker::InProcessComputer {
+                        service: c.service.clone(),
+                        users: self.built.users.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The lab service of one computer (its state and wire log).
+    pub fn service(&self, name: &str) -> std::sync::Arc<baton::lab::service::LabService> {
+        self.built
+            .computers
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .unwrap_or_else(|| panic!("no lab computer {name}"))
+            .service
+            .clone()
+    }
+
+    /// The lab's own view of a shell, by name, as an administrator sees it.
+    pub fn shell(
+        &self,
+        computer: &str,
+        name: &str,
+    ) -> Option<baton::protocol::wsman::shell::ShellInfo> {
+        let svc = self.service(computer);
+        let now = svc.clock().now();
+        svc.computer()
+            .enumerate(now, "Domain01\\Admin")
+            .into_iter()
+            .find(|s| s.name.as_deref() == Some(name))
+    }
+
+    /// A worker of its own (another client of the lab) on this lab.
+    pub fn worker(&self) -> baton::bridge::WorkerHandle {
+        let (handle, side) = baton::bridge::WorkerHandle::pair(std::sync::Arc::new(|| {}));
+        baton::worker::spawn(
+            side,
+            baton::worker::WorkerConfig {
+                credentials: None,
+                in_process: self.computers(),
+            },
+        )
+        .expect("the worker starts");
+        handle
+    }
+}
+
+impl Drop for InProcessLab {
+    fn drop(&mut self) {
+        self.ticker.abort();
+    }
+}
