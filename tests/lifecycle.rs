@@ -137,6 +137,36 @@ impl Lab {
             .map(str::to_owned)
     }
 
+    /// `baton shell`, with `lines` typed into it (`$tech` is the technician);
+    /// its input stays open for more.
+    fn shell(&self, lines: &[&str]) -> (Watched, std::process::ChildStdin) {
+        let mut cmd = self.baton(&["shell"]);
+        cmd.stdin(Stdio::piped());
+        let mut shell = Watched::spawn(cmd);
+        let mut stdin = shell.child.stdin.take().unwrap();
+        type_lines(&mut stdin, lines);
+        (shell, stdin)
+    }
+
+    /// `baton -c line` as the technician: `$tech` in `line` is the user.
+    fn tech(&self, line: &str) -> (bool, String, String) {
+        self.run(&line.replace("$tech", TECH.0))
+    }
+
+    /// `name` is on Srv1, Disconnected with Availability None: nobody holds
+    /// it, and the next person can connect to it.
+    fn assert_handed_back(&self, name: &str) {
+        let row = self
+            .row(name)
+            .unwrap_or_else(|| panic!("{name} is not listed"));
+        let (state, avail) = state_of(&row);
+        assert_eq!(
+            (state.as_str(), avail.as_str()),
+            ("Disconnected", "None"),
+            "{row}"
+        );
+    }
+
     /// pypsrp, a client no one here wrote, lists the technician's shells.
     fn pypsrp_shells(&self) -> Vec<serde_json::Value> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/pypsrp_lab_client.py");
@@ -166,6 +196,14 @@ impl Drop for Lab {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Types `lines` into a `baton shell` (`$tech` is the technician).
+fn type_lines(stdin: &mut std::process::ChildStdin, lines: &[&str]) {
+    for line in lines {
+        writeln!(stdin, "{}", line.replace("$tech", TECH.0)).unwrap();
+    }
+    stdin.flush().unwrap();
 }
 
 /// State and Availability of a session table row.
@@ -265,13 +303,9 @@ impl Watched {
 fn hand_over_across_four_processes() {
     let lab = Lab::start(1.0);
     // Process 1: the technician starts the job and leaves.
-    let (ok, _, err) = lab.run(&format!(
-        "Invoke-Command -ComputerName Srv1 -Credential {} -InDisconnectedSession -SessionName Job1 -ScriptBlock {{ 1..12 | ForEach-Object {{ Start-Sleep -Milliseconds 500; \"step $_\" }} }}",
-        TECH.0
-    ));
+    let (ok, _, err) = lab.tech("Invoke-Command -ComputerName Srv1 -Credential $tech -InDisconnectedSession -SessionName Job1 -ScriptBlock { 1..12 | ForEach-Object { Start-Sleep -Milliseconds 500; \"step $_\" } }");
     assert!(ok, "{err}");
-    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is listed"));
-    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+    lab.assert_handed_back("Job1");
 
     // Process 2: receives what piled up; ends (SIGTERM) while the job runs.
     let p2 = Watched::spawn(lab.baton(&[
@@ -290,25 +324,19 @@ fn hand_over_across_four_processes() {
         "the handing back is reported: {text}"
     );
     assert!(!text.contains("step 12"), "{text}");
-    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
-    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+    lab.assert_handed_back("Job1");
 
     // Process 3: connects and exits: handed back again.
-    let (ok, out, err) = lab.run(&format!(
-        "Connect-PSSession -ComputerName Srv1 -Name Job1 -Credential {}",
-        TECH.0
-    ));
+    let (ok, out, err) =
+        lab.tech("Connect-PSSession -ComputerName Srv1 -Name Job1 -Credential $tech");
     assert!(ok, "{err}");
     assert!(out.contains("Opened"), "{out}");
     assert!(err.contains("disconnected Job1 on Srv1"), "{err}");
-    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
-    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+    lab.assert_handed_back("Job1");
 
     // Process 4: receives the rest, to the end of the job.
-    let (ok, out, err) = lab.run(&format!(
-        "Receive-PSSession -ComputerName Srv1 -Name Job1 -Credential {}",
-        TECH.0
-    ));
+    let (ok, out, err) =
+        lab.tech("Receive-PSSession -ComputerName Srv1 -Name Job1 -Credential $tech");
     assert!(ok, "{err}");
     assert!(out.contains("step 12"), "{out}");
     assert!(
@@ -318,8 +346,7 @@ fn hand_over_across_four_processes() {
     // Nothing runs any more, but the session was connected to, not created:
     // it is handed back for the next person, as the others were.
     assert!(err.contains("disconnected Job1 on Srv1"), "{err}");
-    let (state, avail) = state_of(&lab.row("Job1").expect("Job1 is still there"));
-    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
+    lab.assert_handed_back("Job1");
 }
 
 /// 40 one-shot New-PSSession processes against MaxShellsPerUser 25: each
@@ -329,9 +356,8 @@ fn hand_over_across_four_processes() {
 fn one_shot_sessions_never_pile_up_against_the_quota() {
     let lab = Lab::start(1.0);
     for i in 0..40 {
-        let (ok, out, err) = lab.run(&format!(
-            "New-PSSession -ComputerName Srv1 -Credential {} -Name G{i}",
-            TECH.0
+        let (ok, out, err) = lab.tech(&format!(
+            "New-PSSession -ComputerName Srv1 -Credential $tech -Name G{i}"
         ));
         assert!(ok, "process {i}: {err}");
         assert!(out.contains(&format!("G{i}")), "{out}");
@@ -356,22 +382,10 @@ fn sighup_hands_a_running_command_back() {
 
 fn signal_hands_a_running_command_back(signal: &str, exit_code: i32) {
     let lab = Lab::start(1.0);
-    let mut cmd = lab.baton(&["shell"]);
-    cmd.stdin(Stdio::piped());
-    let mut shell = Watched::spawn(cmd);
-    let mut stdin = shell.child.stdin.take().unwrap();
-    writeln!(
-        stdin,
-        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Long",
-        TECH.0
-    )
-    .unwrap();
-    writeln!(
-        stdin,
-        "Invoke-Command -Session $s {{ 'first'; Start-Sleep -Seconds 3; 'later' }}"
-    )
-    .unwrap();
-    stdin.flush().unwrap();
+    let (shell, stdin) = lab.shell(&[
+        "$s = New-PSSession -ComputerName Srv1 -Credential $tech -Name Long",
+        "Invoke-Command -Session $s { 'first'; Start-Sleep -Seconds 3; 'later' }",
+    ]);
     shell.wait_for_text("first");
     shell.signal(signal);
     let (code, text) = shell.finish();
@@ -379,29 +393,18 @@ fn signal_hands_a_running_command_back(signal: &str, exit_code: i32) {
     assert_eq!(code, Some(exit_code), "{text}");
     assert!(text.contains("disconnected Long on Srv1"), "{text}");
     assert!(!text.contains("later"), "{text}");
-    let (state, avail) = state_of(&lab.row("Long").expect("Long is still there"));
-    assert_eq!((state.as_str(), avail.as_str()), ("Disconnected", "None"));
-    let (ok, out, err) = lab.run(&format!(
-        "Receive-PSSession -ComputerName Srv1 -Name Long -Credential {}",
-        TECH.0
-    ));
+    lab.assert_handed_back("Long");
+    let (ok, out, err) =
+        lab.tech("Receive-PSSession -ComputerName Srv1 -Name Long -Credential $tech");
     assert!(ok, "{err}");
     assert!(out.contains("later"), "{out}");
 }
 
 /// A `baton shell` that holds a session it created.
 fn holder(lab: &Lab, name: &str) -> (Watched, std::process::ChildStdin) {
-    let mut cmd = lab.baton(&["shell"]);
-    cmd.stdin(Stdio::piped());
-    let mut shell = Watched::spawn(cmd);
-    let mut stdin = shell.child.stdin.take().unwrap();
-    writeln!(
-        stdin,
-        "New-PSSession -ComputerName Srv1 -Credential {} -Name {name}",
-        TECH.0
-    )
-    .unwrap();
-    stdin.flush().unwrap();
+    let (shell, stdin) = lab.shell(&[&format!(
+        "New-PSSession -ComputerName Srv1 -Credential $tech -Name {name}"
+    )]);
     shell.wait_for_text("Opened");
     (shell, stdin)
 }
@@ -496,10 +499,7 @@ fn a_session_options_drop_reaches_the_server() {
 #[test]
 fn an_idle_timeout_below_a_minute_is_refused_before_sending() {
     let lab = Lab::start(1.0);
-    let (ok, _, err) = lab.run(&format!(
-        "New-PSSession -ComputerName Srv1 -Credential {} -SessionOption (New-PSSessionOption -IdleTimeout 30000)",
-        TECH.0
-    ));
+    let (ok, _, err) = lab.tech("New-PSSession -ComputerName Srv1 -Credential $tech -SessionOption (New-PSSessionOption -IdleTimeout 30000)");
     assert!(!ok);
     assert!(
         err.contains("The specified IdleTimeout session option 30 (seconds) is not a valid period.  Specify an IdleTimeout value that is greater than or equal to the minimum allowed 60 (seconds)."),
@@ -513,10 +513,7 @@ fn an_idle_timeout_below_a_minute_is_refused_before_sending() {
 #[test]
 fn a_failed_one_shot_invoke_leaves_no_session() {
     let lab = Lab::start(1.0);
-    let (ok, _, err) = lab.run(&format!(
-        "Invoke-Command -ComputerName Srv1 -Credential {} -SessionOption (New-PSSessionOption -MaximumReceivedObjectSize 100) {{ 'x' * 1000 }}",
-        TECH.0
-    ));
+    let (ok, _, err) = lab.tech("Invoke-Command -ComputerName Srv1 -Credential $tech -SessionOption (New-PSSessionOption -MaximumReceivedObjectSize 100) { 'x' * 1000 }");
     assert!(!ok, "{err}");
     assert!(lab.pypsrp_shells().is_empty(), "{:?}", lab.pypsrp_shells());
 }
@@ -526,10 +523,7 @@ fn a_failed_one_shot_invoke_leaves_no_session() {
 #[test]
 fn confirm_without_a_terminal_refuses() {
     let lab = Lab::start(1.0);
-    let (ok, _, err) = lab.run(&format!(
-        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Kept; Disconnect-PSSession $s; Remove-PSSession $s -Confirm",
-        TECH.0
-    ));
+    let (ok, _, err) = lab.tech("$s = New-PSSession -ComputerName Srv1 -Credential $tech -Name Kept; Disconnect-PSSession $s; Remove-PSSession $s -Confirm");
     assert!(!ok);
     assert!(err.contains("no terminal to ask on"), "{err}");
     assert!(lab.row("Kept").is_some());
@@ -590,10 +584,7 @@ sys.stdout.write(seen.decode("utf-8", "replace"))
 #[test]
 fn confirm_asks_on_a_terminal() {
     let lab = Lab::start(1.0);
-    let (ok, _, err) = lab.run(&format!(
-        "$s = New-PSSession -ComputerName Srv1 -Credential {} -Name Asked; Disconnect-PSSession $s",
-        TECH.0
-    ));
+    let (ok, _, err) = lab.tech("$s = New-PSSession -ComputerName Srv1 -Credential $tech -Name Asked; Disconnect-PSSession $s");
     assert!(ok, "{err}");
     let line = format!(
         "Get-PSSession -ComputerName Srv1 -Credential {} -Name Asked | Remove-PSSession -Confirm",
@@ -621,19 +612,11 @@ fn confirm_asks_on_a_terminal() {
 #[test]
 fn a_reconnect_carries_the_session_options_mode() {
     let lab = Lab::start(1.0);
-    let mut cmd = lab.baton(&["shell"]);
-    cmd.stdin(Stdio::piped());
-    let mut shell = Watched::spawn(cmd);
-    let mut stdin = shell.child.stdin.take().unwrap();
-    writeln!(
-        stdin,
-        "$o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential {} -Name Again -SessionOption $o",
-        TECH.0
-    )
-    .unwrap();
-    writeln!(stdin, "Disconnect-PSSession $s -OutputBufferingMode Block").unwrap();
-    writeln!(stdin, "'disconnected'").unwrap();
-    stdin.flush().unwrap();
+    let (shell, mut stdin) = lab.shell(&[
+        "$o = New-PSSessionOption -OutputBufferingMode Drop; $s = New-PSSession -ComputerName Srv1 -Credential $tech -Name Again -SessionOption $o",
+        "Disconnect-PSSession $s -OutputBufferingMode Block",
+        "'disconnected'",
+    ]);
     shell.wait_for_text("disconnected");
     let mode = |lab: &Lab| {
         lab.pypsrp_shells()
@@ -642,8 +625,7 @@ fn a_reconnect_carries_the_session_options_mode() {
             .map(|s| s["buffer_mode"].clone())
     };
     assert_eq!(mode(&lab), Some("Block".into()));
-    writeln!(stdin, "Connect-PSSession $s; 'reconnected'").unwrap();
-    stdin.flush().unwrap();
+    type_lines(&mut stdin, &["Connect-PSSession $s; 'reconnected'"]);
     shell.wait_for_text("reconnected");
     assert_eq!(mode(&lab), Some("Drop".into()));
     drop(stdin);

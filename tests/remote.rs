@@ -221,7 +221,18 @@ fn in_process_remote() -> (
 ) {
     let mut config = LabConfig::demo();
     config.sessions.clear();
-    let built = lab::build(&config).unwrap();
+    in_process_remote_of(&config)
+}
+
+/// Srv1 of the lab `config`, served in process, with its ticker.
+fn in_process_remote_of(
+    config: &LabConfig,
+) -> (
+    Arc<Remote>,
+    Arc<baton::lab::service::LabService>,
+    tokio::task::JoinHandle<()>,
+) {
+    let built = lab::build(config).unwrap();
     let svc = built.computers[0].service.clone();
     let ticker =
         lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
@@ -333,21 +344,7 @@ async fn a_faulted_command_reconnect_falls_back_to_connect() {
     let mut config = LabConfig::demo();
     config.sessions.clear();
     config.command_reconnect = false;
-    let built = lab::build(&config).unwrap();
-    let svc = built.computers[0].service.clone();
-    let ticker =
-        lab::service::spawn_ticker(vec![svc.clone()], std::time::Duration::from_millis(20));
-    let remote = Arc::new(
-        Remote::in_process(
-            "Srv1",
-            ConnectionSpec::for_computer("Srv1"),
-            svc.clone(),
-            &built.users,
-            &Credential::new(TECH.0, TECH.1),
-            Uuid::new_v4(),
-        )
-        .unwrap(),
-    );
+    let (remote, _svc, ticker) = in_process_remote_of(&config);
     let mut s = Session::create(remote.clone(), Some("Fallback"), None)
         .await
         .unwrap();

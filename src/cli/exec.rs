@@ -137,6 +137,14 @@ impl CmdError {
         }
     }
 
+    /// The same error with PowerShell's category, exception and error id.
+    fn classified(mut self, category: &'static str, reason: &'static str, id: &str) -> Self {
+        self.category = category;
+        self.reason = reason;
+        self.error_id = id.to_owned();
+        self
+    }
+
     fn from_user(command: &str, target: &str, e: &UserError) -> Self {
         let mut message = if e.detail.is_empty() {
             e.summary.clone()
@@ -1170,16 +1178,13 @@ impl Shell {
             };
             let Some(answer) = answer else {
                 let _ = writeln!(err);
-                let mut e = CmdError::new(
+                return Err(CmdError::new(
                     cmdlet,
                     format!(
                         "{cmdlet} -Confirm must ask before it performs the operation \"{operation}\" on target \"{target}\", and there is no terminal to ask on; nothing was done. Run it in a terminal, or leave out -Confirm."
                     ),
-                );
-                e.category = "InvalidOperation";
-                e.reason = "HostException";
-                e.error_id = "HostException".into();
-                return Err(e);
+                )
+                .classified("InvalidOperation", "HostException", "HostException"));
             };
             match answer.trim().to_ascii_lowercase().as_str() {
                 "" | "y" | "yes" => return Ok(true),
@@ -1572,16 +1577,13 @@ impl Shell {
                     self.report(cmdlet, &got.failures, err);
                     Ok(Vec::new())
                 } else {
-                    let mut e = CmdError::new(
+                    Err(CmdError::new(
                         cmdlet,
                         format!(
                             "The client is not connected to the computer {name}. Use Connect-WSMan to connect to it first."
                         ),
-                    );
-                    e.category = "InvalidArgument";
-                    e.reason = "ArgumentException";
-                    e.error_id = "WsManError".into();
-                    Err(e)
+                    )
+                    .classified("InvalidArgument", "ArgumentException", "WsManError"))
                 }
             }
             // With --json, formatting selects properties and stays data.
@@ -2647,11 +2649,11 @@ fn check_option_idle_timeout(cmdlet: &str, o: Option<&SessionOptions>) -> Result
         return Ok(());
     };
     crate::model::rules::check_option_idle_timeout(i64::from(ms)).map_err(|message| {
-        let mut e = CmdError::new(cmdlet, message);
-        e.category = "InvalidArgument";
-        e.reason = "PSArgumentException";
-        e.error_id = "Argument".into();
-        e
+        CmdError::new(cmdlet, message).classified(
+            "InvalidArgument",
+            "PSArgumentException",
+            "Argument",
+        )
     })
 }
 
@@ -3685,6 +3687,16 @@ mod tests {
         assert!(fake.commands().is_empty());
     }
 
+    /// The credential of the first computer of the listing sent last.
+    fn credential_of(fake: &FakeWorker) -> Option<CredentialChoice> {
+        match fake.commands().first() {
+            Some(Command::ListSessions { computers, .. }) => {
+                computers.first().map(|c| c.credential.clone())
+            }
+            _ => None,
+        }
+    }
+
     #[test]
     fn saved_profile_credentials_are_used_for_their_user_only() {
         use crate::model::profile::{Computer, CredentialRef, Group};
@@ -3702,12 +3714,6 @@ mod tests {
             Passwords::Given(vec![("Domain01\\Manager01".into(), "pw".into())]),
         );
         sh.silence_limit = Duration::from_millis(20);
-        let credential_of = |fake: &FakeWorker| match fake.commands().first() {
-            Some(Command::ListSessions { computers, .. }) => {
-                computers.first().map(|c| c.credential.clone())
-            }
-            _ => None,
-        };
         run(
             &mut sh,
             "Get-PSSession -ComputerName Srv1 -Credential domain01\\user01",
@@ -3749,12 +3755,6 @@ mod tests {
         );
         sh.set_saved_credentials(vec![("entry-7".into(), "LAB\\tech".into())]);
         sh.silence_limit = Duration::from_millis(20);
-        let credential_of = |fake: &FakeWorker| match fake.commands().first() {
-            Some(Command::ListSessions { computers, .. }) => {
-                computers.first().map(|c| c.credential.clone())
-            }
-            _ => None,
-        };
         run(
             &mut sh,
             "Get-PSSession -ComputerName Srv9 -Credential lab\\TECH",
