@@ -15,10 +15,11 @@
 //!              a WinRM service: a Windows server, or `lab` (same protocol code, server role)
 //! ```
 //!
-//! Invariants: the UI never does I/O and never waits on the network; the
-//! protocol layer never does I/O and never reads a clock; only `transport`,
-//! `store` and the lab's listener touch sockets or files; secrets live in the
-//! OS keyring, never in profile files or logs.
+//! Invariants: the UI never waits on the network; the protocol layer never
+//! does I/O and never reads a clock; `model` is plain data and the rules on
+//! it; secrets live in the OS keyring, never in profile files or logs. Which
+//! module may use which, and which of tokio, files, sockets, egui and hyper,
+//! is a table that `tests/architecture.rs` enforces (the README shows it).
 
 pub mod app;
 pub mod bridge;

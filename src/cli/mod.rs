@@ -1,10 +1,13 @@
 //! The `baton` command line: cmdlet-syntax lines, tables and JSON.
 //!
-//! This is the pure, I/O-free front half of the command line:
-//! [`syntax`] parses a line of PowerShell, [`cmdlets`] binds each command to
-//! its cmdlet's parameter sets with PowerShell's validation and error texts,
-//! and [`format`] renders results like the PowerShell console does.
-//! [`parse_line`] chains the first two for one input line.
+//! Its front half does no I/O: [`syntax`] parses a line of PowerShell,
+//! [`cmdlets`] binds each command to its cmdlet's parameter sets with
+//! PowerShell's validation and error texts, and [`format`] renders results
+//! like the PowerShell console does; [`parse_line`] chains the first two for
+//! one input line. [`exec`] runs bound lines against the worker (reading
+//! script files, prompting on the terminal), [`signals`] watches Ctrl+C,
+//! SIGTERM and SIGHUP, and [`admin`] is `baton profile` and `baton
+//! credential`.
 
 pub mod admin;
 pub mod cmdlets;
