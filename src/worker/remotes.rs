@@ -1,0 +1,151 @@
+//! Who signs in where: the credential of each computer (given, saved,
+//! the current user's) and one client session per computer and user.
+
+use super::*;
+
+impl Worker {
+    pub(super) fn credential(&self, computer: &ComputerRef) -> Result<Credential, UserError> {
+        match &computer.credential {
+            CredentialChoice::Once(c) => Ok(c.clone()),
+            CredentialChoice::Saved { entry_id, user } => self.saved_credential(entry_id, user),
+            // -CertificateThumbprint: the client certificate is the credential.
+            CredentialChoice::Implicit
+                if computer
+                    .spec
+                    .certificate_thumbprint
+                    .as_deref()
+                    .is_some_and(|t| !t.trim().is_empty()) =>
+            {
+                Ok(Credential::new("certificate".to_owned(), ""))
+            }
+            CredentialChoice::Implicit => Err(plain_error(
+                format!("No credential for {}", computer.name),
+                "the lab endpoint has no Kerberos realm, so it cannot sign in the current user",
+                Some(
+                    "Give a user name and password (-Credential DOMAIN\\user), or save one for this computer.",
+                ),
+            )),
+        }
+    }
+
+    /// A credential from the saved credential store.
+    pub(super) fn saved_credential(
+        &self,
+        entry_id: &str,
+        user: &str,
+    ) -> Result<Credential, UserError> {
+        let store = self.config.credentials.as_ref().ok_or_else(|| {
+            plain_error(
+                format!("No password for {user}"),
+                "no credential store is available",
+                Some("Enter the password for this action."),
+            )
+        })?;
+        let stored = store.get(entry_id).map_err(|e| {
+            plain_error(
+                format!("The saved credential of {user} cannot be read"),
+                e.to_string(),
+                Some("Save the credential again, or enter the password for this action."),
+            )
+        })?;
+        Ok(Credential::new(stored.user.clone(), stored.secret.expose()))
+    }
+
+    /// The proxy credential of `computer`, looked up as its user credential.
+    pub(super) fn proxy_credential(
+        &self,
+        computer: &ComputerRef,
+    ) -> Result<Option<Credential>, UserError> {
+        match &computer.proxy_credential {
+            None | Some(CredentialChoice::Implicit) => Ok(None),
+            Some(CredentialChoice::Once(c)) => Ok(Some(c.clone())),
+            Some(CredentialChoice::Saved { entry_id, user }) => {
+                self.saved_credential(entry_id, user).map(Some)
+            }
+        }
+    }
+
+    /// Whether `computer` is reached as the current user (no credential
+    /// given and no client certificate).
+    pub(super) fn as_current_user(computer: &ComputerRef) -> bool {
+        matches!(computer.credential, CredentialChoice::Implicit)
+            && computer
+                .spec
+                .certificate_thumbprint
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+    }
+
+    pub(super) fn remote(&self, computer: &ComputerRef) -> Result<Arc<Remote>, UserError> {
+        if Self::as_current_user(computer)
+            && !self.config.in_process.contains_key(&key(&computer.name))
+        {
+            return self.remote_as_current_user(computer);
+        }
+        let cred = self.credential(computer)?;
+        let proxy = self.proxy_credential(computer)?;
+        // One client session per computer, user and proxy user.
+        let mut who = cred.user.to_ascii_lowercase();
+        if let Some(p) = &proxy {
+            who.push('\n');
+            who.push_str(&p.user.to_ascii_lowercase());
+        }
+        let k = (key(&computer.name), who);
+        if let Some(r) = lock(&self.remotes).get(&k) {
+            return Ok(r.clone());
+        }
+        let session_id = Uuid::new_v4();
+        let r = match self.config.in_process.get(&key(&computer.name)) {
+            Some(lab) => Remote::in_process(
+                &computer.name,
+                computer.spec.clone(),
+                lab.service.clone(),
+                &lab.users,
+                &cred,
+                session_id,
+            ),
+            None => Remote::http_with(
+                &computer.name,
+                computer.spec.clone(),
+                &cred,
+                session_id,
+                &crate::worker::remote::HttpExtras {
+                    proxy_credential: proxy,
+                    ..crate::worker::remote::HttpExtras::from_env()
+                },
+            ),
+        }
+        .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
+        let r = Arc::new(r);
+        lock(&self.remotes).insert(k, r.clone());
+        Ok(r)
+    }
+
+    /// A remote signed in with the current user's Kerberos tickets (one
+    /// client session per computer and principal, as for a credential).
+    pub(super) fn remote_as_current_user(
+        &self,
+        computer: &ComputerRef,
+    ) -> Result<Arc<Remote>, UserError> {
+        let proxy = self.proxy_credential(computer)?;
+        let r = Remote::http_as_current_user(
+            &computer.name,
+            computer.spec.clone(),
+            Uuid::new_v4(),
+            &crate::worker::remote::HttpExtras {
+                proxy_credential: proxy.clone(),
+                ..crate::worker::remote::HttpExtras::from_env()
+            },
+        )
+        .map_err(|e| user_error(format!("Cannot connect to {}", computer.name), &e))?;
+        let mut who = r.user.to_ascii_lowercase();
+        if let Some(p) = &proxy {
+            who.push('\n');
+            who.push_str(&p.user.to_ascii_lowercase());
+        }
+        let k = (key(&computer.name), who);
+        let mut remotes = lock(&self.remotes);
+        let r = remotes.entry(k).or_insert_with(|| Arc::new(r)).clone();
+        Ok(r)
+    }
+}
