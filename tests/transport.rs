@@ -217,3 +217,38 @@ async fn unreachable_server_is_a_clear_error() {
     assert!(matches!(err, TransportError::Connect { .. }), "{err:?}");
     assert!(err.to_string().contains(&port.to_string()));
 }
+
+/// A server (or a man in the middle) that answers a sealed request in plain
+/// text: the answer is refused, never read as the server's.
+#[tokio::test]
+async fn a_plaintext_answer_on_a_sealed_connection_is_refused() {
+    let (h, echo) = start(ListenerSettings {
+        users: users(),
+        answer_in_plaintext: true,
+        ..Default::default()
+    })
+    .await;
+    for mech in [Mechanism::Negotiate, Mechanism::Ntlm] {
+        let mut c = connection(
+            h.local_addr.port(),
+            mech,
+            "Domain01\\User01",
+            "P@ssw0rd-tech",
+            false,
+        )
+        .unwrap();
+        let err = c
+            .post(b"<s:Envelope>hello</s:Envelope>", T, false)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TransportError::Auth(m) if m.contains("answered in plain text") && m.contains("refused")),
+            "{err}"
+        );
+    }
+    assert!(
+        echo.calls.load(Ordering::SeqCst) >= 2,
+        "the server did answer"
+    );
+    h.stop().await;
+}

@@ -50,6 +50,9 @@ pub struct ListenerSettings {
     pub certificate_mappings: Vec<CertificateMapping>,
     /// The CA certificates the mappings' issuer thumbprints refer to.
     pub certificate_issuers: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// A hostile server, for tests: answers sealed requests in plain text
+    /// (a man in the middle that cannot seal). Never on in `baton lab`.
+    pub answer_in_plaintext: bool,
 }
 
 impl Default for ListenerSettings {
@@ -62,6 +65,7 @@ impl Default for ListenerSettings {
             allow_credssp: false,
             certificate_mappings: Vec::new(),
             certificate_issuers: Vec::new(),
+            answer_in_plaintext: false,
         }
     }
 }
@@ -472,7 +476,7 @@ async fn handle<S: WsmanService>(
     }
     let caller = Caller { user, client_ip };
     let mut resp = service.handle(caller, plain).await;
-    if sealed && !resp.body.is_empty() {
+    if sealed && !resp.body.is_empty() && !settings.answer_in_plaintext {
         let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
         let sealed = match st.credssp.as_mut() {
             Some(c) => c.wrap(&resp.body),

@@ -528,6 +528,15 @@ impl WsmanConnection {
                 &self.endpoint.url(),
                 &resp.body,
             );
+        } else if seals && matches!(resp.status, 200 | 500) {
+            // Messages on this connection are encrypted: an answer in plain
+            // text did not come from the server that holds the keys (or the
+            // server dropped encryption). It is refused, never read.
+            self.live = None;
+            return Err(Flow::Error(TransportError::Auth(format!(
+                "{} answered in plain text (HTTP {}, Content-Type {:?}) on a connection whose messages are encrypted; the answer was refused",
+                self.endpoint.host, resp.status, content_type
+            ))));
         }
         if let Some(flow) = redirect_of(&resp) {
             return Err(flow);
