@@ -81,12 +81,23 @@ pub fn next_endpoint(
             current.url()
         )));
     };
-    Endpoint::parse(&target).map_err(|_| {
+    let next = Endpoint::parse(&target).map_err(|_| {
         TransportError::Redirect(format!(
             "The destination \"{}\" requested the connection to be redirected to \"{location}\". However \"{location}\" is not a well formatted URI.",
             current.url()
         ))
-    })
+    })?;
+    // HTTPS is never given up: whatever the authentication, a redirect from
+    // https to http would send the next request (and its credentials) where
+    // the server's certificate no longer vouches for it.
+    if current.https && !next.https {
+        return Err(TransportError::Redirect(format!(
+            "The destination \"{}\" requested the connection to be redirected to \"{}\", which is not HTTPS. A redirect never leaves HTTPS; the redirect was refused. Connect to the new address yourself if you trust it.",
+            current.url(),
+            next.url()
+        )));
+    }
+    Ok(next)
 }
 
 #[cfg(test)]
@@ -119,5 +130,33 @@ mod tests {
         assert!(next_endpoint(allow, 0, &here, 302, None).is_err());
         assert!(next_endpoint(allow, 0, &here, 302, Some("ftp://x/")).is_err());
         assert!(next_endpoint(allow, 0, &here, 302, Some("relative")).is_err());
+    }
+
+    #[test]
+    fn https_is_never_given_up() {
+        let allow = RedirectPolicy {
+            allow: true,
+            max: 5,
+        };
+        let secure = Endpoint::parse("https://srv1:5986/wsman").unwrap();
+        let refused = next_endpoint(allow, 0, &secure, 302, Some("http://srv2:5985/wsman"))
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("never leaves HTTPS"), "{refused}");
+        let e = next_endpoint(allow, 0, &secure, 302, Some("https://srv2:5986/wsman")).unwrap();
+        assert!(e.https);
+        // A relative Location stays on HTTPS.
+        assert!(
+            next_endpoint(allow, 0, &secure, 307, Some("/other"))
+                .unwrap()
+                .https
+        );
+        // From HTTP, going to HTTPS is fine.
+        let plain = Endpoint::parse("http://srv1:5985/wsman").unwrap();
+        assert!(
+            next_endpoint(allow, 0, &plain, 302, Some("https://srv1:5986/wsman"))
+                .unwrap()
+                .https
+        );
     }
 }
