@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::bridge::CredentialChoice;
 use crate::lab::{self, LabConfig, Ports};
-use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
+use crate::model::profile::{Computer, CredentialRef, Group, ProfileId, ProfileTree};
 use crate::model::{ConnectionSpec, Credential};
 use crate::store::profiles::{ProfileStore, StoreError};
 use crate::ui::state::{ComputerNode, GroupNode};
@@ -79,8 +79,10 @@ pub fn demo_inventory(running: &lab::RunningLab) -> Vec<GroupNode> {
     }]
 }
 
-/// Puts the running lab's computers in the profile file as the group `Lab`
-/// (replacing an older `Lab` group, keeping everything else).
+/// Puts the running lab's computers in the profile file as the lab's own
+/// group ([`LAB_GROUP_ID`], named `Lab`, or `Lab (baton lab)` when the user
+/// has a group called Lab): it replaces the lab's group of an earlier run,
+/// keeps what the user added to it, and leaves everything else as it is.
 pub fn write_lab_profiles(
     store: &ProfileStore,
     running: &lab::RunningLab,
@@ -89,8 +91,26 @@ pub fn write_lab_profiles(
         Ok(l) => l.tree,
         Err(e) => return Err(e),
     };
-    tree.root.groups.retain(|g| g.name != "Lab");
-    let mut group = Group::new("Lab");
+    // The lab's own group is known by its id, never by its name: a group
+    // the user called "Lab" is theirs. What the user added to the lab's
+    // group (a computer the lab does not emulate) stays in it.
+    let lab_names: Vec<&str> = running.endpoints.iter().map(|(n, _)| n.as_str()).collect();
+    let mut kept = Vec::new();
+    if let Some(at) = tree.root.groups.iter().position(|g| g.id == LAB_GROUP_ID) {
+        let old = tree.root.groups.remove(at);
+        kept = old
+            .computers
+            .into_iter()
+            .filter(|c| !lab_names.iter().any(|n| n.eq_ignore_ascii_case(&c.name)))
+            .collect();
+    }
+    let taken = tree
+        .root
+        .groups
+        .iter()
+        .any(|g| g.name.eq_ignore_ascii_case("Lab"));
+    let mut group = Group::new(if taken { "Lab (baton lab)" } else { "Lab" });
+    group.id = LAB_GROUP_ID;
     group.description = Some("Computers emulated by `baton lab` on loopback".into());
     let tech = running
         .built
@@ -112,9 +132,16 @@ pub fn write_lab_profiles(
         }
         group.computers.push(c);
     }
+    group.computers.extend(kept);
     tree.root.groups.push(group);
     store.save(&tree)
 }
+
+/// The id of the profile group `baton lab` writes (and rewrites): the same
+/// in every profile file, so the lab finds its own group and no other.
+pub const LAB_GROUP_ID: ProfileId = ProfileId(uuid::Uuid::from_u128(
+    0x6261_746f_6e2d_4c61_6200_0000_0000_0001,
+));
 
 /// `baton lab`: runs until Ctrl+C or SIGTERM.
 pub async fn run_lab(

@@ -632,3 +632,74 @@ fn a_reconnect_carries_the_session_options_mode() {
     let (code, text) = shell.finish();
     assert_eq!(code, Some(0), "{text}");
 }
+
+/// `baton lab` writes its computers into the profile file as a group of its
+/// own, found again by its id: a group the user called "Lab" (with their
+/// own computer in it) survives any number of lab runs, in the file and in
+/// its backup.
+#[test]
+fn the_lab_never_takes_the_users_own_lab_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles.toml");
+    let config = dir.path().join("lab.toml");
+    std::fs::write(&config, lab_toml(1.0, 60_000)).unwrap();
+    let add = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "profile",
+            "add",
+            "BuildBox",
+            "--group",
+            "Lab",
+            "--host",
+            "buildbox.corp.example",
+        ])
+        .env("BATON_PROFILES", &profiles)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    for run in 0..2 {
+        let mut lab = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["lab", "--ephemeral-ports", "--config"])
+            .arg(&config)
+            .env("BATON_PROFILES", &profiles)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(lab.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            if line.unwrap().starts_with("Press Ctrl+C") {
+                break;
+            }
+        }
+        // Keep reading: the lab says goodbye on its way out.
+        std::thread::spawn(move || for _ in lines {});
+        let _ = Command::new("kill")
+            .args(["-TERM", &lab.id().to_string()])
+            .status();
+        let _ = lab.wait();
+        let text = std::fs::read_to_string(&profiles).unwrap();
+        assert!(
+            text.contains("BuildBox") && text.contains("buildbox.corp.example"),
+            "run {run}:\n{text}"
+        );
+        assert!(
+            text.contains("Lab (baton lab)") && text.contains("Srv1"),
+            "run {run}:\n{text}"
+        );
+        assert_eq!(
+            text.matches("name = \"Lab (baton lab)\"").count(),
+            1,
+            "one lab group:\n{text}"
+        );
+    }
+    let backup = std::fs::read_to_string(dir.path().join("profiles.toml.bak")).unwrap_or_default();
+    assert!(
+        backup.contains("BuildBox"),
+        "the backup keeps it too:\n{backup}"
+    );
+}
