@@ -131,3 +131,61 @@ fn rdm_export_is_detected_by_extension_and_content_and_imported() {
     assert!(e.contains("DTD"), "{e}");
     assert_eq!(std::fs::read_to_string(store.path()).unwrap(), text);
 }
+
+/// An import reads no more than the largest file it accepts: a source that
+/// never ends (`/dev/zero`, whose size reads as 0) is refused once it passes
+/// the limit, and the profiles are untouched.
+#[test]
+fn an_endless_import_file_is_refused_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    admin::profile_add(
+        &store,
+        &NewComputer {
+            name: "Web01".into(),
+            ..NewComputer::default()
+        },
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(store.path()).unwrap();
+    let e = admin::profile_import(
+        &store,
+        std::path::Path::new("/dev/zero"),
+        Some("hosts"),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.contains("/dev/zero is larger than"), "{e}");
+    assert_eq!(std::fs::read_to_string(store.path()).unwrap(), before);
+}
+
+/// The profile file and its backup are the user's alone (0600), whatever
+/// mode they had; a stricter mode the user chose stays.
+#[cfg(unix)]
+#[test]
+fn the_profile_file_and_its_backup_are_written_for_the_user_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let add = |name: &str| {
+        admin::profile_add(
+            &store,
+            &NewComputer {
+                name: name.into(),
+                ..NewComputer::default()
+            },
+        )
+        .unwrap();
+    };
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    add("One");
+    assert_eq!(mode(store.path()), 0o600);
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    add("Two");
+    assert_eq!(mode(store.path()), 0o600, "0644 becomes 0600");
+    let backup = dir.path().join("profiles.toml.bak");
+    assert_eq!(mode(&backup), 0o600);
+    std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
+    add("Three");
+    assert_eq!(mode(store.path()), 0o400, "a stricter mode stays");
+}

@@ -136,7 +136,7 @@ pub fn profile_import(
     format: Option<&str>,
     group: Option<&str>,
 ) -> Result<String, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let bytes = crate::store::import::read_import_file(file)?;
     let mut tree = store.load().map_err(|e| e.to_string())?.tree;
     let lines = crate::store::import::import_into(
         &mut tree,

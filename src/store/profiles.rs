@@ -286,10 +286,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     ));
     let tmp = dir.join(tmp_name);
     let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            // Readable by the user alone: 0600, or the file's own mode when
+            // that is stricter still (0400 stays 0400).
+            use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+            let kept = fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o600);
+            options.mode(if kept == 0 { 0o600 } else { kept });
+        }
+        let mut f = options.open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

@@ -40,9 +40,6 @@ pub struct Profiles {
 /// and what an import reported, or why it failed.
 type JobResult = Result<(ProfileTree, Vec<String>), String>;
 
-/// Largest file the editor imports (bytes).
-const MAX_IMPORT_FILE: u64 = crate::store::import::MAX_IMPORT_SIZE as u64;
-
 impl Profiles {
     /// The profiles of `store`, whose content is `tree` (already loaded).
     pub fn new(store: ProfileStore, tree: ProfileTree) -> Self {
@@ -122,17 +119,7 @@ impl Profiles {
     /// Starts importing the file `path` into the group `node` in the background.
     fn start_import(&mut self, node: ProfileId, path: std::path::PathBuf) {
         self.start(move |store| {
-            let len = std::fs::metadata(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-                .len();
-            if len > MAX_IMPORT_FILE {
-                return Err(format!(
-                    "{} is larger than {MAX_IMPORT_FILE} bytes",
-                    path.display()
-                ));
-            }
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes = crate::store::import::read_import_file(&path)?;
             let mut lines = Vec::new();
             let tree = store
                 .update(|tree| {

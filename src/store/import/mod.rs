@@ -72,6 +72,27 @@ pub struct Imported {
     pub report: ImportReport,
 }
 
+/// Reads a file to import, never more than [`MAX_IMPORT_SIZE`] bytes: the
+/// limit is checked while reading, so a file that lies about its size (a
+/// pipe, `/dev/zero`) is refused as soon as it passes the limit, before
+/// memory runs out. One reader for the command line and the console.
+pub fn read_import_file(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_IMPORT_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() > MAX_IMPORT_SIZE {
+        return Err(format!(
+            "{} is larger than {MAX_IMPORT_SIZE} bytes, more than any profile export; nothing was imported",
+            path.display()
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Parses XML from a foreign file: refuses DTDs (no entity of any kind is
 /// expanded, nothing external is fetched) and oversized files.
 pub(crate) fn parse_foreign_xml(
