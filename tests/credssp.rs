@@ -361,7 +361,7 @@ fn certificate_thumbprint_resolves_to_a_pem_file() {
     let dir = tempfile::tempdir().unwrap();
     // Found by content under any *.pem name, with the thumbprint typed as
     // Windows shows it (spaced, lower case).
-    std::fs::write(dir.path().join("mine.pem"), &pem).unwrap();
+    write_private(&dir.path().join("mine.pem"), pem.as_bytes());
     let typed: String = thumb
         .to_ascii_lowercase()
         .as_bytes()
@@ -437,7 +437,7 @@ async fn lab_file_switches_credssp_and_certificate_mappings_on() {
     let ca_path = dir.path().join("ca.pem");
     std::fs::write(&ca_path, &ca.pem).unwrap();
     let cert_path = dir.path().join("user01.pem");
-    std::fs::write(&cert_path, ca.issue("user01@domain01.example")).unwrap();
+    write_private(&cert_path, ca.issue("user01@domain01.example").as_bytes());
     let lab_toml = |mapping_user: &str, thumb: &str, https: bool| {
         format!(
             r#"https = {https}
@@ -534,4 +534,33 @@ name = "Microsoft.PowerShell"
     let e = refused.unwrap_err().to_string();
     assert!(e.contains("Service\\Auth\\Certificate"), "{e}");
     running.stop().await;
+}
+
+/// Writes a file only its owner can read, as a private key must be.
+fn write_private(path: &std::path::Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// A client certificate file whose private key other users can read is
+/// refused, as ssh refuses such a key, and the message says how to fix it.
+#[cfg(unix)]
+#[test]
+fn a_private_key_others_can_read_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let ca = Ca::new("Baton Lab CA");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.pem");
+    write_private(&path, ca.issue("user01@domain01.example").as_bytes());
+    assert!(ClientCertificate::from_file(&path).is_ok());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let e = ClientCertificate::from_file(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("other users can read (mode 0644)") && e.contains("chmod 600"),
+        "{e}"
+    );
 }

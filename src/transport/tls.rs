@@ -96,8 +96,24 @@ impl ClientCertificate {
         Ok(ClientCertificate { chain, key })
     }
 
-    /// Reads a PEM file (see [`ClientCertificate::from_pem`]).
+    /// Reads a PEM file (see [`ClientCertificate::from_pem`]). As ssh does
+    /// with its keys, a file that other users can read is refused: the
+    /// private key in it is no longer the user's alone.
     pub fn from_file(path: &std::path::Path) -> Result<Self, TransportError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            if let Ok(m) = std::fs::metadata(path) {
+                let mode = m.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    return Err(TransportError::Tls(format!(
+                        "the client certificate {} holds a private key that other users can read (mode {mode:04o}); it was not used. Make it private: chmod 600 {}",
+                        path.display(),
+                        path.display()
+                    )));
+                }
+            }
+        }
         let data = zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| {
             TransportError::Tls(format!(
                 "cannot read the client certificate {}: {e}",
