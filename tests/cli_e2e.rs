@@ -1060,3 +1060,31 @@ fn pipeline_input_reaches_the_remote_script() {
     assert!(ok, "{err}");
     sh.finish(&mut std::io::sink());
 }
+
+/// OpenTimeout bounds the whole opening of a session, not only the TCP
+/// connect: against a listener that accepts and never answers, New-PSSession
+/// gives up after the OpenTimeout, saying so.
+#[test]
+fn open_timeout_bounds_the_whole_opening() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c);
+        }
+    });
+    let mut sh = shell_with(WorkerConfig::default(), ProfileTree::default());
+    let (ok, _, err) = run(
+        &mut sh,
+        &format!(
+            "New-PSSession -ConnectionUri http://127.0.0.1:{port}/wsman -Credential {} -SessionOption (New-PSSessionOption -OpenTimeout 2000)",
+            TECH.0
+        ),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("did not open within the OpenTimeout of 2000 ms"),
+        "{err}"
+    );
+}

@@ -695,6 +695,14 @@ fn stream_limit(spec: &ConnectionSpec) -> usize {
         .max(1 << 20)
 }
 
+/// A session that did not open within the connection's OpenTimeout.
+fn open_timed_out(computer: &str, open: Duration) -> RemoteError {
+    RemoteError::Refused(format!(
+        "The session on {computer} did not open within the OpenTimeout of {} ms (New-PSSessionOption -OpenTimeout): the computer accepted the connection but did not answer in time.",
+        open.as_millis()
+    ))
+}
+
 impl Session {
     /// `New-PSSession`: creates a shell and opens its runspace pool. Baton's
     /// own shells are uncompressed; see [`Session::create_with_compression`].
@@ -759,7 +767,14 @@ impl Session {
         create.no_profile = remote.spec.no_machine_profile;
         create.compression_xpress = compression == CompressionMode::XpressCompression;
         create.buffer_mode = crate::worker::convert::wire_buffer_mode(buffer_mode);
-        let (built, body) = remote.call(&Request::Create(create), false).await?;
+        // OpenTimeout bounds the whole opening, as PowerShell's does: the
+        // connection, TLS, authentication, the Create, and the pool opened.
+        let open = Duration::from_millis(remote.spec.open_timeout_ms.max(1));
+        let deadline = tokio::time::Instant::now() + open;
+        let (built, body) =
+            tokio::time::timeout_at(deadline, remote.call(&Request::Create(create), false))
+                .await
+                .map_err(|_| open_timed_out(&remote.name, open))??;
         let created = shell::parse_create_response(&built, &body)?;
         let info = created.shell.clone().unwrap_or_else(|| ShellInfo {
             shell_id: upper(shell_id),
@@ -786,14 +801,22 @@ impl Session {
             quota: ReceiveQuota::default(),
             buffer_mode,
         };
-        if let Err(e) = session.wait_opened().await {
+        let opened = tokio::time::timeout_at(deadline, session.wait_opened())
+            .await
+            .unwrap_or_else(|_| Err(open_timed_out(&session.remote.name, open)));
+        if let Err(e) = opened {
             // The shell exists on the server though its pool never opened
             // here: delete it rather than leave it behind, attached to a
-            // client that will never use it.
-            let _ = session
-                .remote
-                .delete(&session.resource_uri, session.shell_id)
-                .await;
+            // client that will never use it (within the CancelTimeout: a
+            // server that stopped answering is not waited for again).
+            let cancel = Duration::from_millis(session.remote.spec.cancel_timeout_ms.max(1_000));
+            let _ = tokio::time::timeout(
+                cancel,
+                session
+                    .remote
+                    .delete(&session.resource_uri, session.shell_id),
+            )
+            .await;
             return Err(e);
         }
         Ok(session)
@@ -825,7 +848,12 @@ impl Session {
             connect_xml: payload,
             protocol_version: crate::protocol::psrp::messages::PROTOCOL_VERSION.into(),
         };
-        let (built, body) = remote.call(&req, false).await?;
+        // OpenTimeout bounds the connecting, as it does the creating.
+        let open = Duration::from_millis(remote.spec.open_timeout_ms.max(1));
+        let deadline = tokio::time::Instant::now() + open;
+        let (built, body) = tokio::time::timeout_at(deadline, remote.call(&req, false))
+            .await
+            .map_err(|_| open_timed_out(&remote.name, open))??;
         let resp = shell::parse_connect_response(&built, &body)?;
         let xml = resp.connect_response_xml.ok_or_else(|| {
             RemoteError::Protocol(ProtocolError::Missing("connectResponseXml".into()))
@@ -845,7 +873,9 @@ impl Session {
             buffer_mode: remote_mode,
         };
         // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
-        let r = session.receive(None).await?;
+        let r = tokio::time::timeout_at(deadline, session.receive(None))
+            .await
+            .map_err(|_| open_timed_out(&session.remote.name, open))??;
         drop(r);
         Ok(session)
     }
