@@ -1088,3 +1088,31 @@ fn open_timeout_bounds_the_whole_opening() {
         "{err}"
     );
 }
+
+/// Remote text carries no escape sequences to the terminal: output,
+/// warnings and errors are printed without them (OSC 52 would write the
+/// user's clipboard), while `--json` keeps the text, escaped.
+#[test]
+fn remote_control_sequences_never_reach_the_terminal() {
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
+    let (_, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 -Credential Domain01\\User01 { \"a`e]52;c;ZXZpbA==`ab\"; Write-Warning \"w`e[2Ax\"; Write-Error \"bad`e[8mhidden\" }",
+    );
+    for text in [&out, &err] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(out.contains("ab"), "{out:?}");
+    assert!(err.contains("WARNING: wx"), "{err:?}");
+    assert!(err.contains("badhidden"), "{err:?}");
+    sh.json = true;
+    let (_, out, _) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 -Credential Domain01\\User01 { \"a`eb\" }",
+    );
+    assert!(out.contains("\\u001b"), "{out:?}");
+}

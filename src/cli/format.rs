@@ -301,6 +301,59 @@ pub fn what_if_line(operation: &str, target: &str) -> String {
     format!("What if: Performing the operation \"{operation}\" on target \"{target}\".\n")
 }
 
+/// Text from a remote computer, made safe to print on a terminal: escape
+/// and control sequences (CSI, OSC — which can write the clipboard or the
+/// window title —, DCS and the like, 7-bit and 8-bit) and lone control
+/// characters are removed, carriage returns included (they can hide text
+/// by overwriting a line); newlines and tabs stay. Plain text comes back as
+/// it is, without a copy.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters, then one final byte.
+                Some('[') => skip_csi(&mut chars),
+                // OSC, DCS, SOS, PM, APC: a string up to ST or BEL.
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            c if unsafe_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            return;
+        }
+    }
+}
+
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' if chars.peek() == Some(&'\\') => {
+                chars.next();
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The `-Confirm` prompt PowerShell's console host shows for a ShouldProcess
 /// operation (CommandBaseStrings' InquireCaptionDefault,
 /// ShouldProcessWarningFallback and ShouldProcessMessage; the host lays each
@@ -564,5 +617,23 @@ value that is within the allowed range and try again.";
             j,
             "{\"Id\":1,\"Name\":\"ITTask\",\"InstanceId\":\"\",\"ComputerName\":\"Srv1\",\"State\":\"Disconnected\",\"ConfigurationName\":\"Microsoft.PowerShell\",\"Availability\":\"None\",\"IdleTimeout\":7200000}\n"
         );
+    }
+
+    #[test]
+    fn remote_text_is_made_safe_for_a_terminal() {
+        assert!(matches!(
+            terminal_safe("plain\ttext\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // OSC 52 (write the clipboard), with BEL or ST.
+        assert_eq!(terminal_safe("a\u{1b}]52;c;ZXZpbA==\u{7}b"), "ab");
+        assert_eq!(terminal_safe("a\u{1b}]0;title\u{1b}\\b"), "ab");
+        // Colours, cursor movement, 8-bit CSI, hiding by carriage return.
+        assert_eq!(terminal_safe("\u{1b}[31mred\u{1b}[0m"), "red");
+        assert_eq!(terminal_safe("x\u{1b}[2Ay"), "xy");
+        assert_eq!(terminal_safe("x\u{9b}8my"), "xy");
+        assert_eq!(terminal_safe("shown\rhidden"), "shownhidden");
+        assert_eq!(terminal_safe("bell\u{7}\u{8}\u{7f}"), "bell");
+        assert_eq!(terminal_safe("unterminated\u{1b}]52;c;"), "unterminated");
     }
 }

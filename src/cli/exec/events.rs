@@ -254,7 +254,9 @@ impl Shell {
         let session = self.repo.iter().find(|s| s.key() == k)?.session_ref();
         let answer = match &mut self.host_answers {
             Some(q) => q.pop_front(),
-            None if matches!(self.passwords, Passwords::Environment) => read_host(prompt, secure),
+            None if matches!(self.passwords, Passwords::Environment) => {
+                read_host(computer, prompt, secure)
+            }
             None => None,
         };
         match answer {
@@ -313,35 +315,43 @@ impl Shell {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> bool {
+        // Everything here comes from the remote computer: printed as text,
+        // its escape and control sequences are removed (JSON escapes them).
+        let safe = format::terminal_safe;
         let r = match item {
             OutputItem::Output(s) => {
                 if self.json {
                     out.write_all(format::json_line(s).as_bytes())
                 } else {
-                    writeln!(out, "{s}")
+                    writeln!(out, "{}", safe(s))
                 }
             }
             OutputItem::Error(e) => {
                 let mut text = String::new();
-                text.push_str(&e.message);
+                text.push_str(&safe(&e.message));
                 text.push('\n');
                 if !e.category.is_empty() {
-                    text.push_str(&format!("    + CategoryInfo          : {}\n", e.category));
+                    text.push_str(&format!(
+                        "    + CategoryInfo          : {}\n",
+                        safe(&e.category)
+                    ));
                 }
                 if !e.fully_qualified_error_id.is_empty() {
                     text.push_str(&format!(
                         "    + FullyQualifiedErrorId : {}\n",
-                        e.fully_qualified_error_id
+                        safe(&e.fully_qualified_error_id)
                     ));
                 }
                 text.push_str(&format!("    + PSComputerName        : {computer}\n"));
                 let _ = err.write_all(text.as_bytes());
                 return true;
             }
-            OutputItem::Warning(s) => writeln!(err, "WARNING: {s}"),
-            OutputItem::Verbose(s) => writeln!(err, "VERBOSE: {s}"),
-            OutputItem::Debug(s) => writeln!(err, "DEBUG: {s}"),
-            OutputItem::Information(s) | OutputItem::HostPrompt(s) => writeln!(out, "{s}"),
+            OutputItem::Warning(s) => writeln!(err, "WARNING: {}", safe(s)),
+            OutputItem::Verbose(s) => writeln!(err, "VERBOSE: {}", safe(s)),
+            OutputItem::Debug(s) => writeln!(err, "DEBUG: {}", safe(s)),
+            OutputItem::Information(s) | OutputItem::HostPrompt(s) => {
+                writeln!(out, "{}", safe(s))
+            }
             OutputItem::Progress(_) => Ok(()),
         };
         let _ = r;

@@ -298,7 +298,8 @@ impl Shell {
                     ..
                 } => {
                     ok &= !matches!(outcome, crate::bridge::ReleaseOutcome::Failed(_));
-                    let _ = err.write_all(release_line(name, computer, outcome).as_bytes());
+                    let line = release_line(name, computer, outcome);
+                    let _ = err.write_all(format::terminal_safe(&line).as_bytes());
                     self.absorb(&ev);
                 }
                 Event::Stopped => break,
@@ -363,11 +364,12 @@ impl Shell {
         } else {
             format!("{},{class}", e.error_id)
         };
+        // A message can carry a server's fault text, a target its names.
         let view = format::ErrorView {
             command: e.command.clone(),
-            message: e.message.clone(),
+            message: format::terminal_safe(&e.message).into_owned(),
             category: e.category.into(),
-            target: e.target.clone(),
+            target: format::terminal_safe(&e.target).into_owned(),
             reason: e.reason.into(),
             fully_qualified_error_id: fqid,
         };

@@ -65,7 +65,8 @@ impl Shell {
             }
             i += 1;
         }
-        let _ = out.write_all(text.as_bytes());
+        // Names, states and properties come from remote computers.
+        let _ = out.write_all(format::terminal_safe(&text).as_bytes());
     }
 }
 

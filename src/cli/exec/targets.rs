@@ -661,15 +661,25 @@ pub(super) fn prompt_password(whom: &str) -> Option<String> {
     (!pw.is_empty()).then_some(pw)
 }
 
+/// How a remote `Read-Host` asks on the terminal: labelled with the
+/// computer it comes from, so that a server cannot pass its prompt off as
+/// Baton's own (`Password for user …:`), and made terminal-safe.
+pub(super) fn remote_prompt(computer: &str, prompt: &str) -> String {
+    format!(
+        "[{computer}] Read-Host: {}: ",
+        crate::cli::format::terminal_safe(prompt)
+    )
+}
+
 /// Reads one line for a remote `Read-Host` from the terminal (without echo
 /// for secure strings); None when stdin is not a terminal.
-pub(super) fn read_host(prompt: &str, secure: bool) -> Option<String> {
+pub(super) fn read_host(computer: &str, prompt: &str, secure: bool) -> Option<String> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return None;
     }
     let mut err = std::io::stderr();
-    let _ = write!(err, "{prompt}: ");
+    let _ = write!(err, "{}", remote_prompt(computer, prompt));
     let _ = err.flush();
     let echo_off = secure && set_echo(false);
     let mut line = String::new();

@@ -312,3 +312,13 @@ fn uri_hosts_and_timespans() {
     );
     assert_eq!(configuration_query("Get-Process"), None);
 }
+
+/// A remote Read-Host asks labelled with its computer, so it cannot pass
+/// for Baton's own password prompt, and without escape sequences.
+#[test]
+fn remote_prompts_say_where_they_come_from() {
+    assert_eq!(
+        remote_prompt("Srv1", "Password for user Domain01\\User01\u{1b}[8m"),
+        "[Srv1] Read-Host: Password for user Domain01\\User01: "
+    );
+}
