@@ -639,26 +639,16 @@ pub(super) fn uri_host(u: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
-/// Asks on the terminal for the password of `whom` (`user DOMAIN\name`, `proxy user name`)
-/// without echo; None when stdin is not a terminal.
+/// Asks on the terminal for the password of `whom` (`user DOMAIN\name`,
+/// `proxy user name`) without echo, on every platform, and restores the
+/// terminal however the read ends; None when stdin is not a terminal.
 pub(super) fn prompt_password(whom: &str) -> Option<String> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
+    if !std::io::stdin().is_terminal() {
         return None;
     }
-    let mut err = std::io::stderr();
-    let _ = write!(err, "Password for {whom}: ");
-    let _ = err.flush();
-    let echo_off = set_echo(false);
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    if echo_off {
-        set_echo(true);
-    }
-    let _ = writeln!(err);
-    read.ok()?;
-    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
-    (!pw.is_empty()).then_some(pw)
+    let pw =
+        zeroize::Zeroizing::new(rpassword::prompt_password(format!("Password for {whom}: ")).ok()?);
+    (!pw.is_empty()).then(|| pw.to_string())
 }
 
 /// How a remote `Read-Host` asks on the terminal: labelled with the
@@ -678,31 +668,16 @@ pub(super) fn read_host(computer: &str, prompt: &str, secure: bool) -> Option<St
     if !stdin.is_terminal() {
         return None;
     }
+    if secure {
+        let answer = zeroize::Zeroizing::new(
+            rpassword::prompt_password(remote_prompt(computer, prompt)).ok()?,
+        );
+        return Some(answer.to_string());
+    }
     let mut err = std::io::stderr();
     let _ = write!(err, "{}", remote_prompt(computer, prompt));
     let _ = err.flush();
-    let echo_off = secure && set_echo(false);
     let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    if echo_off {
-        set_echo(true);
-        let _ = writeln!(err);
-    }
-    read.ok()?;
+    stdin.lock().read_line(&mut line).ok()?;
     Some(line.trim_end_matches(['\r', '\n']).to_owned())
-}
-
-/// Turns terminal echo off or on; false when that is not possible here.
-#[cfg(unix)]
-pub(super) fn set_echo(on: bool) -> bool {
-    std::process::Command::new("stty")
-        .arg(if on { "echo" } else { "-echo" })
-        .stdin(std::process::Stdio::inherit())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-#[cfg(not(unix))]
-pub(super) fn set_echo(_on: bool) -> bool {
-    false
 }
