@@ -87,10 +87,15 @@ pub fn write_lab_profiles(
     store: &ProfileStore,
     running: &lab::RunningLab,
 ) -> Result<(), StoreError> {
-    let mut tree = match store.load() {
-        Ok(l) => l.tree,
-        Err(e) => return Err(e),
-    };
+    store.update(|tree| {
+        put_lab_group(tree, running);
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// The lab's group in `tree`, replaced by the running lab's computers.
+fn put_lab_group(tree: &mut ProfileTree, running: &lab::RunningLab) {
     // The lab's own group is known by its id, never by its name: a group
     // the user called "Lab" is theirs. What the user added to the lab's
     // group (a computer the lab does not emulate) stays in it.
@@ -134,7 +139,6 @@ pub fn write_lab_profiles(
     }
     group.computers.extend(kept);
     tree.root.groups.push(group);
-    store.save(&tree)
 }
 
 /// The id of the profile group `baton lab` writes (and rewrites): the same

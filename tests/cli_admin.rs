@@ -189,3 +189,34 @@ fn the_profile_file_and_its_backup_are_written_for_the_user_alone() {
     add("Three");
     assert_eq!(mode(store.path()), 0o400, "a stricter mode stays");
 }
+
+/// Concurrent writers never lose each other's changes: 20 `baton profile
+/// add` processes at once, and all 20 computers are in the file (the
+/// profile file's lock is held from each read to its write).
+#[test]
+fn concurrent_profile_adds_all_land() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("profiles.toml");
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+                .args(["profile", "add", &format!("Par{i:02}"), "--group", "Burst"])
+                .env("BATON_PROFILES", &profiles)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let tree = ProfileStore::new(&profiles).load().unwrap().tree;
+    for i in 0..20 {
+        assert_eq!(
+            tree.find_by_name(&format!("Par{i:02}")).len(),
+            1,
+            "Par{i:02} is missing"
+        );
+    }
+}

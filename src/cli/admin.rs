@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use crate::store::credentials::{CredentialStore, Secret, new_entry_id};
-use crate::store::profiles::{ProfileStore, export};
+use crate::store::profiles::{ProfileStore, StoreError, export};
 use crate::store::resolve;
 
 /// Prints the profile tree: group path, computer, address, configuration, credential.
@@ -63,13 +63,6 @@ pub struct NewComputer {
 
 /// Adds a computer to a group (created along the path when missing).
 pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, String> {
-    let mut tree = store.load().map_err(|e| e.to_string())?.tree;
-    if !tree.find_by_name(&c.name).is_empty() {
-        return Err(format!(
-            "a computer named {} already exists; remove it first or pick another name",
-            c.name
-        ));
-    }
     let mut computer = Computer::new(&c.name);
     computer.settings.host = c.host.clone();
     computer.settings.port = c.port;
@@ -87,16 +80,26 @@ pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, Stri
         .user
         .clone()
         .map(|user| CredentialRef { user, entry: None });
-    let group = tree.root.subgroup_mut(
-        c.group
-            .as_deref()
-            .unwrap_or("")
-            .split('/')
-            .map(str::trim)
-            .filter(|p| !p.is_empty()),
-    );
-    group.computers.push(computer);
-    store.save(&tree).map_err(|e| e.to_string())?;
+    let tree = store
+        .update(|tree| {
+            if !tree.find_by_name(&c.name).is_empty() {
+                return Err(StoreError::Refused(format!(
+                    "a computer named {} already exists; remove it first or pick another name",
+                    c.name
+                )));
+            }
+            let group = tree.root.subgroup_mut(
+                c.group
+                    .as_deref()
+                    .unwrap_or("")
+                    .split('/')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty()),
+            );
+            group.computers.push(computer);
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
     let r = resolve::computer(&tree, &c.name);
     Ok(format!("Added {} ({})", r.name, r.spec.url()))
 }
@@ -113,15 +116,19 @@ fn remove_named(g: &mut Group, name: &str) -> usize {
 
 /// Removes every computer with this name.
 pub fn profile_remove(store: &ProfileStore, name: &str) -> Result<String, String> {
-    let mut tree = store.load().map_err(|e| e.to_string())?.tree;
-    let n = remove_named(&mut tree.root, name);
-    if n == 0 {
-        return Err(format!(
-            "no computer named {name} in {}",
-            store.path().display()
-        ));
-    }
-    store.save(&tree).map_err(|e| e.to_string())?;
+    let mut n = 0;
+    store
+        .update(|tree| {
+            n = remove_named(&mut tree.root, name);
+            if n == 0 {
+                return Err(StoreError::Refused(format!(
+                    "no computer named {name} in {}",
+                    store.path().display()
+                )));
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
     Ok(format!("Removed {n} computer(s) named {name}"))
 }
 
@@ -137,16 +144,21 @@ pub fn profile_import(
     group: Option<&str>,
 ) -> Result<String, String> {
     let bytes = crate::store::import::read_import_file(file)?;
-    let mut tree = store.load().map_err(|e| e.to_string())?.tree;
-    let lines = crate::store::import::import_into(
-        &mut tree,
-        None,
-        file,
-        &bytes,
-        format,
-        group.unwrap_or("Imported"),
-    )?;
-    store.save(&tree).map_err(|e| e.to_string())?;
+    let mut lines = Vec::new();
+    store
+        .update(|tree| {
+            lines = crate::store::import::import_into(
+                tree,
+                None,
+                file,
+                &bytes,
+                format,
+                group.unwrap_or("Imported"),
+            )
+            .map_err(StoreError::Refused)?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
     Ok(lines.join("\n"))
 }
 
@@ -227,26 +239,29 @@ pub fn credential_add(
         creds.kind()
     );
     if let Some(name) = computer {
-        let mut tree = profiles.load().map_err(|e| e.to_string())?.tree;
-        let ids: Vec<_> = tree
-            .find_by_name(name)
-            .iter()
-            .map(|e| e.computer.id)
-            .collect();
-        if ids.is_empty() {
-            return Err(format!(
-                "the credential was saved, but no computer named {name} exists in the profiles"
-            ));
-        }
-        for cid in ids {
-            if let Some(c) = tree.root.find_computer_mut(cid) {
-                c.settings.credential = Some(CredentialRef {
-                    user: user.to_owned(),
-                    entry: Some(id.clone()),
-                });
-            }
-        }
-        profiles.save(&tree).map_err(|e| e.to_string())?;
+        profiles
+            .update(|tree| {
+                let ids: Vec<_> = tree
+                    .find_by_name(name)
+                    .iter()
+                    .map(|e| e.computer.id)
+                    .collect();
+                if ids.is_empty() {
+                    return Err(StoreError::Refused(format!(
+                        "the credential was saved, but no computer named {name} exists in the profiles"
+                    )));
+                }
+                for cid in ids {
+                    if let Some(c) = tree.root.find_computer_mut(cid) {
+                        c.settings.credential = Some(CredentialRef {
+                            user: user.to_owned(),
+                            entry: Some(id.clone()),
+                        });
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())?;
         msg.push_str(&format!("; {name} now uses it"));
     }
     Ok(msg)

@@ -74,6 +74,9 @@ pub enum StoreError {
     /// The tree could not be serialised.
     #[error("cannot write profiles as toml: {0}")]
     Serialize(String),
+    /// A change that was refused (the message says why); nothing was written.
+    #[error("{0}")]
+    Refused(String),
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
@@ -176,7 +179,42 @@ impl ProfileStore {
 
     /// Writes the tree atomically, first keeping the current file (if it
     /// loads) as the backup. Refuses to replace a file that does not load.
+    /// Holds the file's lock while it writes ([`ProfileStore::update`]).
     pub fn save(&self, tree: &ProfileTree) -> Result<(), StoreError> {
+        let _lock = self.lock()?;
+        self.save_locked(tree)
+    }
+
+    /// The advisory lock every writer of this profile file holds across its
+    /// load, change and save (`profiles.toml.lock` beside it; the OS drops
+    /// it when the process ends, however it ends). Concurrent `baton
+    /// profile add`, the console and `baton lab` then never lose each
+    /// other's changes.
+    fn lock(&self) -> Result<fs::File, StoreError> {
+        let path = self.lock_path();
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            fs::create_dir_all(dir).map_err(io_err("create", dir))?;
+        }
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(io_err("open", &path))?;
+        file.lock().map_err(io_err("lock", &path))?;
+        Ok(file)
+    }
+
+    /// The lock file beside the profile file.
+    pub fn lock_path(&self) -> PathBuf {
+        sibling(&self.path, ".lock")
+    }
+
+    fn save_locked(&self, tree: &ProfileTree) -> Result<(), StoreError> {
         let text = to_toml(tree)?;
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
@@ -205,15 +243,17 @@ impl ProfileStore {
 
     /// Reads the file as it is now, applies `change` to its tree and saves
     /// the result atomically (with the backup, as [`ProfileStore::save`]);
-    /// returns the saved tree. Changes made by others since this process
-    /// last read the file are kept. On error nothing is written.
+    /// returns the saved tree. The file's lock is held from the read to the
+    /// write, so changes made by others (another process, another window)
+    /// are kept, never overwritten. On error nothing is written.
     pub fn update<F>(&self, change: F) -> Result<ProfileTree, StoreError>
     where
         F: FnOnce(&mut ProfileTree) -> Result<(), StoreError>,
     {
+        let _lock = self.lock()?;
         let mut tree = self.load()?.tree;
         change(&mut tree)?;
-        self.save(&tree)?;
+        self.save_locked(&tree)?;
         Ok(tree)
     }
 
