@@ -887,7 +887,8 @@ fn no_secret_in_profile_files_or_exports() {
         assert!(!bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()));
         checked += 1;
     }
-    assert_eq!(checked, 4);
+    // The file, its backup, its (empty) lock file and the two exports.
+    assert_eq!(checked, 5);
     assert!(
         std::fs::read_to_string(store.path())
             .unwrap()
@@ -979,7 +980,11 @@ fn atomic_save_survives_sigkill() {
         .collect();
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!(sorted, ["profiles.toml", "profiles.toml.bak"], "{names:?}");
+    assert_eq!(
+        sorted,
+        ["profiles.toml", "profiles.toml.bak", "profiles.toml.lock"],
+        "{names:?}"
+    );
 }
 
 // ---- credentials ----
