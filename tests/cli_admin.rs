@@ -220,3 +220,43 @@ fn concurrent_profile_adds_all_land() {
         );
     }
 }
+
+/// A host that smuggles a line break (and a header after it) through an
+/// import is refused at the one place every import passes, and reported;
+/// the good computer beside it comes in, the bad one never reaches the
+/// profile file, `profile list` or a proxy's CONNECT.
+#[test]
+fn an_injected_host_name_is_refused_on_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let file = dir.path().join("confCons.xml");
+    std::fs::write(
+        &file,
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<mrng:Connections xmlns:mrng="http://mremoteng.org" Name="Connections" Export="false" ConfVersion="2.6">
+  <Node Name="Web01" Type="Connection" Id="11111111-1b2a-4c3d-9e8f-a1b2c3d4e5f6" Hostname="web01.corp&#13;&#10;X-Injected: yes" Protocol="PowerShell" Port="5985" />
+  <Node Name="Web02" Type="Connection" Id="22222222-1b2a-4c3d-9e8f-a1b2c3d4e5f6" Hostname="web02.corp" Protocol="PowerShell" Port="5985" />
+</mrng:Connections>"#,
+    )
+    .unwrap();
+    let msg = admin::profile_import(&store, &file, Some("mremoteng"), None).unwrap();
+    assert!(msg.contains("1 computer(s) added"), "{msg}");
+    assert!(msg.contains("is not a host name or address"), "{msg}");
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(
+        text.contains("web02.corp") && !text.contains("X-Injected"),
+        "{text}"
+    );
+    // `profile add` and a -ConnectionUri apply the same rule.
+    let e = admin::profile_add(
+        &store,
+        &NewComputer {
+            name: "Web03".into(),
+            host: Some("web03\r\nX-Injected: yes".into()),
+            ..NewComputer::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.contains("--host") && e.contains("not a host name"), "{e}");
+    assert!(baton::transport::http::Endpoint::parse("http://web03%0d:5985/wsman").is_err());
+}

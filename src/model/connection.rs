@@ -400,6 +400,64 @@ impl ConnectionField {
     }
 }
 
+/// Checks a host name or address, the one rule for every way a host comes
+/// in (importers, `baton profile add`, the profile editor, `-ComputerName`,
+/// the transport): a DNS name of letters, digits, `-` and `_` in dot-separated
+/// labels (none empty or starting with `-`; one trailing dot allowed), an
+/// IPv4 address, or an IPv6 address (bare or in brackets). Nothing else gets
+/// through, so a host can never smuggle spaces, control characters, line
+/// breaks (header injection into a proxy's CONNECT) or URL syntax. Returns
+/// the host as it should be used (trimmed), or why it is refused.
+pub fn check_host(text: &str) -> Result<String, String> {
+    let h = text.trim();
+    let refuse = |why: &str| {
+        let shown: String = h.chars().flat_map(char::escape_debug).take(80).collect();
+        Err(format!("\"{shown}\" is not a host name or address: {why}"))
+    };
+    if h.is_empty() {
+        return refuse("it is empty");
+    }
+    if h.len() > 253 {
+        return refuse("it is longer than 253 characters");
+    }
+    let v6 = h
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(h);
+    if v6.contains(':') {
+        return match v6.parse::<core::net::Ipv6Addr>() {
+            Ok(_) => Ok(h.to_owned()),
+            Err(_) => refuse("it has a colon but is not an IPv6 address (give a port separately)"),
+        };
+    }
+    let name = h.strip_suffix('.').unwrap_or(h);
+    for label in name.split('.') {
+        if label.is_empty() {
+            return refuse("it has an empty label (two dots in a row)");
+        }
+        if label.len() > 63 {
+            return refuse("a label is longer than 63 characters");
+        }
+        if label.starts_with('-') {
+            return refuse("a label starts with a hyphen");
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return refuse(&format!(
+                "{} is not allowed in a host name",
+                if c.is_control() || c.is_whitespace() {
+                    format!("the character {:?}", c)
+                } else {
+                    format!("'{c}'")
+                }
+            ));
+        }
+    }
+    Ok(h.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +487,41 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("P@ssw0rd!"), "{dbg}");
         assert_eq!(c.split_domain(), (Some("Domain01"), "User01"));
+    }
+
+    #[test]
+    fn hosts_are_checked_by_one_rule() {
+        for ok in [
+            "web01",
+            "web01.corp.example",
+            "web01.corp.example.",
+            "10.0.0.5",
+            "fe80::1",
+            "[fe80::1]",
+            "srv_2",
+        ] {
+            assert_eq!(check_host(ok).as_deref(), Ok(ok), "{ok}");
+        }
+        assert_eq!(check_host("  web01 ").as_deref(), Ok("web01"));
+        for bad in [
+            "",
+            "web01.corp&#13;",
+            "web01.corp\r\nX-Injected: yes",
+            "web 01",
+            "http://web01",
+            "web01:5985",
+            "a..b",
+            "-web",
+            "web01/wsman",
+        ] {
+            assert!(check_host(bad).is_err(), "{bad:?} was accepted");
+        }
+        let e = check_host("web01.corp\r\nX-Injected: yes").unwrap_err();
+        assert!(
+            e.contains("\\r\\n") && !e.contains('\r'),
+            "shown escaped: {e}"
+        );
+        let e = check_host("web01\u{7}bell").unwrap_err();
+        assert!(e.contains("the character '\\u{7}'"), "{e}");
     }
 }

@@ -904,6 +904,26 @@ fn merge_computer(
     ids: &mut std::collections::HashSet<ProfileId>,
     report: &mut MergeReport,
 ) -> Result<(), StoreError> {
+    // Every import goes through here: one check of the host, whatever the
+    // file format (a host with a line break would reach a proxy's CONNECT).
+    if let Some(h) = &c.settings.host {
+        match crate::model::connection::check_host(h) {
+            Ok(clean) => c.settings.host = Some(clean),
+            Err(why) => {
+                report.skipped.push(format!(
+                    "{}: {why}",
+                    crate::model::connection::check_host(&c.name)
+                        .unwrap_or_else(|_| "a computer".into())
+                ));
+                return Ok(());
+            }
+        }
+    } else if let Err(why) = crate::model::connection::check_host(&c.name) {
+        report
+            .skipped
+            .push(format!("a computer without a host: {why}"));
+        return Ok(());
+    }
     let target = tree
         .root
         .find_group(target_id)

@@ -75,6 +75,12 @@ impl Endpoint {
             None if https => 443,
             None => 80,
         };
+        // The one host rule: nothing else reaches a socket, a TLS name or a
+        // proxy's CONNECT line.
+        crate::model::connection::check_host(&host).map_err(|why| bad(&why))?;
+        if path.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(bad("the path holds spaces or control characters"));
+        }
         Ok(Endpoint {
             https,
             host,

@@ -321,20 +321,8 @@ pub(super) fn check_host(text: &str) -> Result<String, String> {
 }
 
 fn host(text: &str) -> Result<String, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("ComputerName cannot be empty".into());
-    }
-    if t.len() > 255
-        || !t
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']'))
-    {
-        return Err(format!(
-            "ComputerName {t:?} is not a host name or address (no spaces, slashes or schemes; use ConnectionUri for a URL)"
-        ));
-    }
-    Ok(t.to_owned())
+    crate::model::connection::check_host(text)
+        .map_err(|why| format!("ComputerName {why} (use ConnectionUri for a URL)"))
 }
 
 /// Checks an `http(s)://host[:port][/path]` URI.

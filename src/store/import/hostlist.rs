@@ -74,19 +74,9 @@ pub fn expand_ranges(pattern: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Checks a host name or address: letters, digits, `-`, `.`, `_`, and `:`
-/// inside an IPv6 literal; at most 253 characters.
+/// Checks a host name or address ([`crate::model::connection::check_host`]).
 pub fn valid_host(h: &str) -> bool {
-    if h.is_empty() || h.len() > 253 {
-        return false;
-    }
-    if let Some(inner) = h.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-        return inner.parse::<std::net::Ipv6Addr>().is_ok();
-    }
-    h.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
-        && !h.starts_with('-')
-        && !h.starts_with('.')
+    crate::model::connection::check_host(h).is_ok()
 }
 
 /// Parses a host list into a group named `group_name`.

@@ -101,12 +101,8 @@ fn split_host_port(s: &str) -> (String, Option<u16>) {
     }
 }
 
-/// A plausible host name or address: no spaces, slashes or other URL syntax.
 fn valid_host(h: &str) -> bool {
-    !h.is_empty()
-        && h.len() <= 255
-        && h.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+    crate::model::connection::check_host(h).is_ok()
 }
 
 struct Ctx<'a> {
