@@ -73,6 +73,11 @@ fn connection(
     )
 }
 
+/// The technician's connection (sealed over HTTP) to the listener on `port`.
+fn tech_connection(port: u16, mechanism: Mechanism) -> WsmanConnection {
+    connection(port, mechanism, "Domain01\\User01", "P@ssw0rd-tech", false).unwrap()
+}
+
 const T: Duration = Duration::from_secs(10);
 
 #[tokio::test]
@@ -83,14 +88,7 @@ async fn negotiate_seals_both_directions_and_survives_a_lost_connection() {
     })
     .await;
     for mech in [Mechanism::Negotiate, Mechanism::Ntlm] {
-        let mut c = connection(
-            h.local_addr.port(),
-            mech,
-            "Domain01\\User01",
-            "P@ssw0rd-tech",
-            false,
-        )
-        .unwrap();
+        let mut c = tech_connection(h.local_addr.port(), mech);
         let r = c
             .post(b"<s:Envelope>hello</s:Envelope>", T, false)
             .await
@@ -229,14 +227,7 @@ async fn a_plaintext_answer_on_a_sealed_connection_is_refused() {
     })
     .await;
     for mech in [Mechanism::Negotiate, Mechanism::Ntlm] {
-        let mut c = connection(
-            h.local_addr.port(),
-            mech,
-            "Domain01\\User01",
-            "P@ssw0rd-tech",
-            false,
-        )
-        .unwrap();
+        let mut c = tech_connection(h.local_addr.port(), mech);
         let err = c
             .post(b"<s:Envelope>hello</s:Envelope>", T, false)
             .await

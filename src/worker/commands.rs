@@ -16,17 +16,11 @@ impl Worker {
             op,
             what: format!("Listing sessions on {total} computer(s)"),
         });
-        let gate = throttle(limit);
-        let mut tasks = JoinSet::new();
-        for c in computers {
-            let w = self.clone();
-            let gate = gate.clone();
+        let names = Arc::new(names);
+        let tasks = self.parts(computers, limit, move |w, c| {
             let names = names.clone();
-            tasks.spawn(async move {
-                let _permit = gate.acquire_owned().await;
-                w.list_one(op, &c, &names).await
-            });
-        }
+            async move { w.list_one(op, &c, &names).await }
+        });
         self.settle(op, tasks, "Listed sessions on", "computer(s)")
             .await;
     }

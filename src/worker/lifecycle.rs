@@ -195,16 +195,9 @@ impl Worker {
             op,
             what: format!("Disconnecting {total} session(s)"),
         });
-        let gate = throttle(limit);
-        let mut tasks = JoinSet::new();
-        for s in sessions {
-            let w = self.clone();
-            let gate = gate.clone();
-            tasks.spawn(async move {
-                let _permit = gate.acquire_owned().await;
-                w.disconnect_one(&s, idle_timeout_sec, mode).await
-            });
-        }
+        let tasks = self.parts(sessions, limit, move |w, s| async move {
+            w.disconnect_one(&s, idle_timeout_sec, mode).await
+        });
         self.settle(op, tasks, "Disconnected", "session(s)").await;
     }
 
@@ -436,16 +429,9 @@ impl Worker {
             op,
             what: format!("Removing {total} session(s)"),
         });
-        let gate = throttle(0);
-        let mut tasks = JoinSet::new();
-        for s in sessions {
-            let w = self.clone();
-            let gate = gate.clone();
-            tasks.spawn(async move {
-                let _permit = gate.acquire_owned().await;
-                w.remove_one(&s, force).await
-            });
-        }
+        let tasks = self.parts(sessions, 0, move |w, s| async move {
+            w.remove_one(&s, force).await
+        });
         self.settle(op, tasks, "Removed", "session(s)").await;
     }
 

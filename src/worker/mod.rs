@@ -246,6 +246,31 @@ impl Worker {
         self.send(Event::OpFailed { op, error });
     }
 
+    /// Starts one part of a bulk action per item, at most `limit` at a time
+    /// (0: 32, as PowerShell's ThrottleLimit), for [`Worker::settle`].
+    fn parts<T, F, Fut>(
+        self: &Arc<Self>,
+        items: Vec<T>,
+        limit: u32,
+        part: F,
+    ) -> JoinSet<Result<(), UserError>>
+    where
+        T: Send + 'static,
+        F: Fn(Arc<Self>, T) -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), UserError>> + Send + 'static,
+    {
+        let gate = throttle(limit);
+        let mut tasks = JoinSet::new();
+        for item in items {
+            let (w, gate, part) = (self.clone(), gate.clone(), part.clone());
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await;
+                part(w, item).await
+            });
+        }
+        tasks
+    }
+
     /// Waits for the parts of a bulk action (cancelling the action drops the
     /// set, which aborts every part still running), reporting each failed
     /// part (`PartFailed`) and progress, then ends the action with one
