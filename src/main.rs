@@ -144,6 +144,11 @@ enum Mode {
         /// Do not write the lab's computers into the profile file.
         #[arg(long)]
         no_profiles: bool,
+        /// Bind the lab file's addresses even when they are not loopback. The
+        /// lab's passwords are public: anyone who reaches these addresses can
+        /// sign in.
+        #[arg(long)]
+        allow_remote: bool,
     },
 }
 
@@ -172,12 +177,13 @@ fn main() -> ExitCode {
             credssp,
             time_scale,
             no_profiles,
+            allow_remote,
         }) => lab_mode(
             config,
             users,
             user,
             ephemeral_ports,
-            (basic, allow_unencrypted, https, credssp),
+            (basic, allow_unencrypted, https, credssp, allow_remote),
             time_scale,
             no_profiles,
         ),
@@ -322,7 +328,7 @@ fn lab_mode(
     users: Option<PathBuf>,
     user: Vec<String>,
     ephemeral: bool,
-    (basic, allow_unencrypted, https, credssp): (bool, bool, bool, bool),
+    (basic, allow_unencrypted, https, credssp, allow_remote): (bool, bool, bool, bool, bool),
     time_scale: Option<f64>,
     no_profiles: bool,
 ) -> ExitCode {
@@ -355,6 +361,11 @@ fn lab_mode(
             Err(e) => return fail(format!("cannot read {}: {e}", path.display())),
         }
     }
+    if !user.is_empty() {
+        eprintln!(
+            "baton lab: a password given with --user is on the command line, where other users of this computer can read it (ps); put lab users in a file instead (--users FILE)"
+        );
+    }
     extra.extend(user);
     for u in extra {
         let Some((name, password)) = u.split_once(':') else {
@@ -371,6 +382,12 @@ fn lab_mode(
             admin: false,
             role: String::new(),
         });
+    }
+    if allow_remote {
+        cfg.allow_remote = true;
+        eprintln!(
+            "baton lab: --allow-remote: the lab's computers listen beyond loopback, and the lab's passwords are public; anyone who reaches them can sign in"
+        );
     }
     cfg.basic |= basic;
     cfg.allow_unencrypted |= allow_unencrypted;

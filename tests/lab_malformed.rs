@@ -391,3 +391,20 @@ async fn bad_http_gets_windows_statuses_and_the_lab_keeps_serving() {
 
     lab.stop().await;
 }
+
+/// The lab's passwords are public, so it binds only loopback addresses
+/// unless told otherwise (`baton lab --allow-remote`); nothing is bound when
+/// it refuses.
+#[tokio::test]
+async fn the_lab_binds_only_loopback_unless_allowed() {
+    let mut config = LabConfig::demo();
+    config.computers[0].address = "192.0.2.10".into();
+    let e = match lab::start(&config, Ports::Configured).await {
+        Err(e) => e,
+        Ok(_) => panic!("a non-loopback address was bound"),
+    };
+    assert!(
+        e.contains("192.0.2.10 is not a loopback address") && e.contains("--allow-remote"),
+        "{e}"
+    );
+}

@@ -243,3 +243,47 @@ async fn a_plaintext_answer_on_a_sealed_connection_is_refused() {
     );
     h.stop().await;
 }
+
+/// The lab's listener does not let a client hold it: a header or a body
+/// sent halfway is given up after the read timeout, and connections beyond
+/// the cap are closed as they come; afterwards it serves as before.
+#[tokio::test]
+async fn the_listener_bounds_slow_clients_and_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (h, _echo) = start(ListenerSettings {
+        users: users(),
+        read_timeout: Duration::from_millis(500),
+        max_connections: 2,
+        ..Default::default()
+    })
+    .await;
+    let addr = h.local_addr;
+    // Two clients that stop halfway: one in its headers, one in its body.
+    let mut half_header = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half_header
+        .write_all(b"POST /wsman HTTP/1.1\r\nHost: lab\r\nContent-Le")
+        .await
+        .unwrap();
+    let mut half_body = tokio::net::TcpStream::connect(addr).await.unwrap();
+    half_body
+        .write_all(b"POST /wsman HTTP/1.1\r\nHost: lab\r\nContent-Length: 100\r\n\r\n0123456789")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A third connection is over the cap: closed without an answer.
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(T, third.read(&mut buf)).await.unwrap();
+    assert!(matches!(n, Ok(0) | Err(_)), "over the cap: {n:?}");
+    // Both slow clients are let go after the read timeout.
+    for (what, s) in [("header", &mut half_header), ("body", &mut half_body)] {
+        let mut rest = Vec::new();
+        let r = tokio::time::timeout(T, s.read_to_end(&mut rest)).await;
+        assert!(r.is_ok(), "the half-sent {what} was still held");
+    }
+    // And the listener serves as before.
+    let mut c = tech_connection(addr.port(), Mechanism::Ntlm);
+    let r = c.post(b"after", T, false).await.unwrap();
+    assert!(String::from_utf8(r.body).unwrap().ends_with("retfa"));
+    h.stop().await;
+}

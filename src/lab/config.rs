@@ -30,6 +30,10 @@ pub struct LabConfig {
     /// fault, as a server that supports only `Connect CommandId` would.
     #[serde(default = "yes")]
     pub command_reconnect: bool,
+    /// Bind addresses other than loopback (`baton lab --allow-remote`). Off:
+    /// the lab's published passwords never reach the network.
+    #[serde(default)]
+    pub allow_remote: bool,
     /// `Auth\Basic` on every computer (off, as on Windows).
     #[serde(default)]
     pub basic: bool,

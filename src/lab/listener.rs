@@ -53,6 +53,13 @@ pub struct ListenerSettings {
     /// A hostile server, for tests: answers sealed requests in plain text
     /// (a man in the middle that cannot seal). Never on in `baton lab`.
     pub answer_in_plaintext: bool,
+    /// How long a client may take to send a request's headers (or, between
+    /// requests, to start the next one), to complete TLS, or between two
+    /// parts of a body, before its connection is closed (HTTP.sys closes
+    /// idle connections after two minutes).
+    pub read_timeout: std::time::Duration,
+    /// The most connections served at once; more are closed as they come.
+    pub max_connections: usize,
 }
 
 impl Default for ListenerSettings {
@@ -66,6 +73,8 @@ impl Default for ListenerSettings {
             certificate_mappings: Vec::new(),
             certificate_issuers: Vec::new(),
             answer_in_plaintext: false,
+            read_timeout: std::time::Duration::from_secs(120),
+            max_connections: 256,
         }
     }
 }
@@ -170,6 +179,7 @@ async fn serve<S: WsmanService>(
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let connections = Arc::new(ConnectionCount::default());
     let count = connections.clone();
+    let slots = Arc::new(tokio::sync::Semaphore::new(settings.max_connections.max(1)));
     let task = tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -177,6 +187,11 @@ async fn serve<S: WsmanService>(
                 _ = stop_rx.changed() => break,
             };
             let Ok((tcp, peer)) = accepted else { continue };
+            // Over the cap: closed at once, before anything is read.
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                drop(tcp);
+                continue;
+            };
             let service = service.clone();
             let settings = settings.clone();
             let acceptor = acceptor.clone();
@@ -184,6 +199,8 @@ async fn serve<S: WsmanService>(
             let counted = OpenConnection::new(count.clone());
             tokio::spawn(async move {
                 let _counted = counted;
+                let _slot = slot;
+                let read_timeout = settings.read_timeout;
                 let state = Arc::new(Mutex::new(ConnState {
                     acceptor: ServerAcceptor::new(settings.users.clone()),
                     user: None,
@@ -201,10 +218,14 @@ async fn serve<S: WsmanService>(
                         Ok::<_, Infallible>(resp)
                     }
                 });
-                let builder = http1::Builder::new();
+                let mut builder = http1::Builder::new();
+                builder
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(read_timeout);
                 match acceptor {
                     Some(acc) => {
-                        let Ok(tls) = acc.accept(tcp).await else {
+                        let Ok(Ok(tls)) = tokio::time::timeout(read_timeout, acc.accept(tcp)).await
+                        else {
                             return;
                         };
                         let presented = tls
@@ -283,7 +304,7 @@ async fn handle<S: WsmanService>(
             )
         })
         .collect();
-    let body = match read_body(body, settings.max_request_bytes).await {
+    let body = match read_body(body, settings.max_request_bytes, settings.read_timeout).await {
         Body::Read(b) => b,
         Body::TooLarge => {
             // The body was dropped unread, sealed with the connection's next
@@ -508,10 +529,21 @@ enum Body {
 /// Reads a request body of at most `limit` bytes. A longer one is read on
 /// (up to [`DRAIN_LIMIT`]) and dropped, so the client, still sending, sees
 /// the 413 rather than a reset connection.
-async fn read_body(mut body: hyper::body::Incoming, limit: usize) -> Body {
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    limit: usize,
+    read_timeout: std::time::Duration,
+) -> Body {
     let mut data = Vec::new();
     let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
+    loop {
+        // A client that stops sending halfway is not waited for forever.
+        let Ok(next) = tokio::time::timeout(read_timeout, body.frame()).await else {
+            return Body::Broken;
+        };
+        let Some(frame) = next else {
+            break;
+        };
         let Ok(frame) = frame else {
             return if seen > limit {
                 Body::TooLarge

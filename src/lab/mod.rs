@@ -243,6 +243,15 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
                 .map_err(|_| format!("{}: {}:{} is not an address", c.name, c.address, c.port))?,
             Ports::Ephemeral => "127.0.0.1:0".parse().map_err(|_| "loopback".to_string())?,
         };
+        // The lab's accounts and passwords are published: it serves this
+        // computer only, unless told otherwise.
+        if !addr.ip().is_loopback() && !config.allow_remote {
+            return Err(format!(
+                "{}: {} is not a loopback address; the lab's passwords are public, so it binds only loopback addresses (127.0.0.0/8, ::1). Pass --allow-remote to serve other computers anyway.",
+                c.name,
+                addr.ip()
+            ));
+        }
         let handle = if config.https {
             let names = vec![
                 "localhost".to_owned(),
