@@ -429,3 +429,48 @@ fn builders_reproduce_windows_bytes() {
     }
     assert!(checked >= 20, "only {checked} records checked");
 }
+
+/// An answer whose objects share `<Ref>`s `ways` ways at `levels` levels:
+/// a few kilobytes that stand for ways^levels values.
+fn amplified(ways: usize, levels: usize) -> String {
+    let mut inner: String = (0..ways).map(|k| format!("<S N=\"p{k}\">x</S>")).collect();
+    for level in (1..levels).rev() {
+        let first = format!("<Obj N=\"p0\" RefId=\"{level}\"><MS>{inner}</MS></Obj>");
+        let refs: String = (1..ways)
+            .map(|k| format!("<Ref N=\"p{k}\" RefId=\"{level}\" />"))
+            .collect();
+        inner = format!("{first}{refs}");
+    }
+    format!("<Obj RefId=\"0\"><MS>{inner}</MS></Obj>")
+}
+
+/// CLIXML amplification: a 160-way, 4-level answer (about 19 KB, standing
+/// for 655 million values) reads in linear time and renders within a
+/// budget, cut with a visible note, in the CLI's and the worker's rendering
+/// alike (both use `display`).
+#[test]
+fn shared_references_do_not_amplify_rendering() {
+    let body = amplified(160, 4);
+    assert!(body.len() < 32 * 1024, "{} bytes", body.len());
+    let value = from_clixml(body.as_bytes()).unwrap();
+    let shown = display(&value);
+    assert!(
+        shown.contains("… (truncated: the object is larger than Baton shows"),
+        "{}",
+        &shown[..200]
+    );
+    assert!(shown.len() < 4 << 20, "{} bytes", shown.len());
+    let event = baton::protocol::psrp::client::ClientEvent::Output {
+        pid: uuid::Uuid::nil(),
+        value,
+    };
+    match baton::worker::convert::output_item(&event) {
+        Some(baton::model::OutputItem::Output(text)) => {
+            assert!(text.len() < 4 << 20 && text.contains("truncated"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Small objects are untouched.
+    let small = from_clixml(amplified(3, 2).as_bytes()).unwrap();
+    assert!(!display(&small).contains("truncated"));
+}

@@ -815,13 +815,71 @@ pub fn display(v: &PsValue) -> String {
     {
         return rec.display();
     }
-    render(v, 0)
+    let mut budget = Budget::default();
+    let text = render(v, 0, &mut budget);
+    budget.finish(text)
 }
 
 /// Renders an object's properties as PowerShell's list view (`Name : Value`).
 pub fn display_properties(v: &PsValue) -> String {
+    let mut budget = Budget::default();
+    let text = properties_view(v, &mut budget);
+    budget.finish(text)
+}
+
+/// The most values one rendering visits, and the most bytes of text it
+/// takes from them. Objects that share `<Ref>`s are stored once, but a
+/// rendering walks every path to them: N-way sharing at four levels is N⁴
+/// values from a few kilobytes. Past the budget the rest is cut, and said.
+const RENDER_NODES: usize = 100_000;
+const RENDER_BYTES: usize = 1 << 20;
+
+/// What one rendering may still spend.
+struct Budget {
+    nodes: usize,
+    bytes: usize,
+    cut: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            nodes: RENDER_NODES,
+            bytes: RENDER_BYTES,
+            cut: false,
+        }
+    }
+}
+
+impl Budget {
+    /// Takes one value; false once the budget is spent.
+    fn visit(&mut self) -> bool {
+        if self.nodes == 0 || self.bytes == 0 {
+            self.cut = true;
+            return false;
+        }
+        self.nodes -= 1;
+        true
+    }
+
+    fn spend(&mut self, text: String) -> String {
+        self.bytes = self.bytes.saturating_sub(text.len());
+        text
+    }
+
+    fn finish(&self, mut text: String) -> String {
+        if self.cut {
+            text.push_str(&format!(
+                "\n… (truncated: the object is larger than Baton shows, {RENDER_NODES} values or {RENDER_BYTES} bytes)"
+            ));
+        }
+        text
+    }
+}
+
+fn properties_view(v: &PsValue, b: &mut Budget) -> String {
     let Some(o) = v.as_object() else {
-        return display(v);
+        return render(v, 0, b);
     };
     let width = o
         .properties()
@@ -829,7 +887,7 @@ pub fn display_properties(v: &PsValue) -> String {
         .max()
         .unwrap_or(0);
     o.properties()
-        .map(|(n, v)| format!("{n:width$} : {}", inline(v, 1)))
+        .map(|(n, v)| format!("{n:width$} : {}", inline(v, 1, b)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -894,19 +952,22 @@ fn timespan_text(d: chrono::TimeDelta) -> String {
     out
 }
 
-fn render(v: &PsValue, depth: usize) -> String {
+fn render(v: &PsValue, depth: usize, b: &mut Budget) -> String {
+    if !b.visit() {
+        return "…".into();
+    }
     let o = match v {
-        PsValue::Primitive(p) => return primitive_text(p),
+        PsValue::Primitive(p) => return b.spend(primitive_text(p)),
         PsValue::Object(o) => o,
     };
     if depth >= DISPLAY_DEPTH {
-        return inline(v, depth);
+        return inline(v, depth, b);
     }
     match &o.container {
         Some(Container::Dictionary(entries)) => {
             let rows: Vec<(String, String)> = entries
                 .iter()
-                .map(|(k, v)| (inline(k, depth + 1), inline(v, depth + 1)))
+                .map(|(k, v)| (inline(k, depth + 1, b), inline(v, depth + 1, b)))
                 .collect();
             let w = rows
                 .iter()
@@ -925,55 +986,58 @@ fn render(v: &PsValue, depth: usize) -> String {
                 .items()
                 .unwrap_or(&[])
                 .iter()
-                .map(|i| render(i, depth + 1))
+                .map(|i| render(i, depth + 1, b))
                 .collect::<Vec<_>>()
                 .join("\n");
         }
         None => {}
     }
     if let Some(ts) = &o.to_string {
-        return ts.clone();
+        return b.spend(ts.clone());
     }
     if o.extended.is_empty() && o.adapted.is_empty() {
         return o
             .value
             .as_ref()
-            .map(|x| render(x, depth + 1))
+            .map(|x| render(x, depth + 1, b))
             .unwrap_or_default();
     }
-    display_properties(v)
+    properties_view(v, b)
 }
 
 /// A one-line form for nested values, like PowerShell's `{a, b}` and
 /// `@{x=1}` renderings inside tables and lists.
-fn inline(v: &PsValue, depth: usize) -> String {
+fn inline(v: &PsValue, depth: usize, b: &mut Budget) -> String {
+    if !b.visit() {
+        return "…".into();
+    }
     let o = match v {
-        PsValue::Primitive(p) => return primitive_text(p).replace('\n', " "),
+        PsValue::Primitive(p) => return b.spend(primitive_text(p).replace('\n', " ")),
         PsValue::Object(o) => o,
     };
     if let Some(ts) = &o.to_string {
-        return ts.clone();
+        return b.spend(ts.clone());
     }
     if depth >= DISPLAY_DEPTH {
         return "...".into();
     }
     if let Some(items) = o.container.as_ref().and_then(Container::items) {
-        let parts: Vec<String> = items.iter().map(|i| inline(i, depth + 1)).collect();
+        let parts: Vec<String> = items.iter().map(|i| inline(i, depth + 1, b)).collect();
         return format!("{{{}}}", parts.join(", "));
     }
     if let Some(Container::Dictionary(d)) = &o.container {
         let parts: Vec<String> = d
             .iter()
-            .map(|(k, v)| format!("{}={}", inline(k, depth + 1), inline(v, depth + 1)))
+            .map(|(k, v)| format!("{}={}", inline(k, depth + 1, b), inline(v, depth + 1, b)))
             .collect();
         return format!("@{{{}}}", parts.join("; "));
     }
     if let Some(x) = &o.value {
-        return inline(x, depth + 1);
+        return inline(x, depth + 1, b);
     }
     let parts: Vec<String> = o
         .properties()
-        .map(|(n, v)| format!("{n}={}", inline(v, depth + 1)))
+        .map(|(n, v)| format!("{n}={}", inline(v, depth + 1, b)))
         .collect();
     format!("@{{{}}}", parts.join("; "))
 }
