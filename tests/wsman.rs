@@ -1336,14 +1336,22 @@ fn malformed_responses_give_specific_errors() {
         )),
         Err(ProtocolError::Missing(_))
     ));
-    assert!(matches!(
-        p(&rs.replace("PT7200.000S", "7200000")),
-        Err(ProtocolError::InvalidValue { .. })
-    ));
-    assert!(matches!(
-        p(&rs.replace(">2792<", ">pid<")),
-        Err(ProtocolError::InvalidValue { .. })
-    ));
+    // A field Baton does not understand keeps the shell, the field unread.
+    for (bad, field, raw) in [
+        (
+            rs.replace("PT7200.000S", "7200000"),
+            "IdleTimeOut",
+            "7200000",
+        ),
+        (rs.replace(">2792<", ">pid<"), "ProcessId", "pid"),
+    ] {
+        let shell = p(&bad).unwrap().shell.unwrap();
+        assert!(
+            shell.unread.contains(&(field.to_owned(), raw.to_owned())),
+            "{:?}",
+            shell.unread
+        );
+    }
     assert!(matches!(
         p(&rs.replace("CreateResponse<", "DeleteResponse<")),
         Err(ProtocolError::Unexpected { .. })
@@ -1461,4 +1469,32 @@ fn idle_timeout_bounds_and_shell_ids() {
     assert!(!baton::protocol::wsman::shell::is_guid(
         "B6631D8E-65A0-49F2-9053-A1B156C9577"
     ));
+}
+
+/// One value Baton does not understand (ProfileLoaded `true`, a new
+/// BufferMode, a count that is not a number) keeps the shell, with those
+/// fields unknown and their raw values kept to show; it never loses the
+/// shell, or with it every other shell of an enumeration page.
+#[test]
+fn a_shell_with_odd_fields_is_kept_with_them_unread() {
+    let xml = r#"<rsp:Shell xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell">
+<rsp:ShellId>0A1B2C3D-0000-4000-8000-000000000001</rsp:ShellId><rsp:Name>Odd</rsp:Name>
+<rsp:ProcessId>many</rsp:ProcessId><rsp:IdleTimeOut>PT7200.000S</rsp:IdleTimeOut>
+<rsp:ProfileLoaded>true</rsp:ProfileLoaded><rsp:BufferMode>Spool</rsp:BufferMode>
+<rsp:State>Disconnected</rsp:State><rsp:ShellInactivity>soon</rsp:ShellInactivity></rsp:Shell>"#;
+    let el = baton::protocol::xml::Element::parse(xml.as_bytes()).unwrap();
+    let shell = baton::protocol::wsman::shell::ShellInfo::from_element(&el).unwrap();
+    assert_eq!(shell.name.as_deref(), Some("Odd"));
+    assert_eq!(shell.idle_timeout_ms, Some(7_200_000));
+    assert_eq!(shell.profile_loaded, Some(true), "true/false are read too");
+    assert_eq!(shell.process_id, None);
+    assert_eq!(shell.buffer_mode, None);
+    assert_eq!(
+        shell.unread,
+        [
+            ("ShellInactivity".to_owned(), "soon".to_owned()),
+            ("ProcessId".to_owned(), "many".to_owned()),
+            ("BufferMode".to_owned(), "Spool".to_owned()),
+        ]
+    );
 }

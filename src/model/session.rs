@@ -140,6 +140,10 @@ pub struct ShellDetails {
     pub locale: Option<String>,
     pub data_locale: Option<String>,
     pub resource_uri: Option<String>,
+    /// Fields the server sent with a value Baton does not understand (name,
+    /// raw value): shown as they came.
+    #[serde(default)]
+    pub unread: Vec<(String, String)>,
 }
 
 /// A command (pipeline) that still exists in a shell, from command enumeration.

@@ -71,7 +71,7 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
         Some(t) => format!("{} ({})", time(Some(t)), countdown(t, now)),
         None => "(none)".into(),
     };
-    let rows = vec![
+    let mut rows = vec![
         ("Id".into(), s.id.to_string()),
         ("Name".into(), s.name.clone()),
         ("InstanceId".into(), s.instance_id.to_string()),
@@ -104,6 +104,12 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
         ("CompressionMode".into(), opt(d.compression_mode.as_ref())),
         ("ProtocolVersion".into(), opt(s.protocol_version.as_ref())),
     ];
+    // What the server sent that Baton could not read, as it came.
+    rows.extend(
+        d.unread
+            .iter()
+            .map(|(name, raw)| (name.clone(), format!("{raw} (not understood)"))),
+    );
     grid(ui, "session_props", rows);
     ui.add_space(8.0);
     ui.label(RichText::new("Running commands").strong());

@@ -39,6 +39,14 @@ impl Worker {
         let mut sessions = Vec::new();
         for shell in shells {
             let name = shell.name.clone().unwrap_or_default();
+            if !shell.unread.is_empty() {
+                tracing::warn!(
+                    computer = %c.name,
+                    session = %name,
+                    "fields not understood, shown as they came: {:?}",
+                    shell.unread
+                );
+            }
             if !names.is_empty()
                 && !names
                     .iter()

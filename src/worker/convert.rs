@@ -140,6 +140,7 @@ pub fn session_info(
             locale: shell.locale.clone(),
             data_locale: shell.data_locale.clone(),
             resource_uri: shell.resource_uri.clone(),
+            unread: shell.unread.clone(),
         },
         commands: commands
             .iter()

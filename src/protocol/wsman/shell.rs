@@ -234,6 +234,9 @@ pub struct ShellInfo {
     pub lifetime_ms: Option<u64>,
     /// WinRS only: `rsp:Environment/rsp:Variable Name=…`.
     pub environment: Vec<(String, String)>,
+    /// Fields whose value was not understood (name, raw value): the shell is
+    /// kept with those fields unknown, never dropped for them.
+    pub unread: Vec<(String, String)>,
 }
 
 fn invalid(what: &str, value: &str) -> ProtocolError {
@@ -272,14 +275,60 @@ impl ShellInfo {
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .ok_or_else(|| ProtocolError::Missing("rsp:ShellId in rsp:Shell".into()))?;
-        let profile_loaded = match opt_text(el, "ProfileLoaded") {
-            None => None,
-            Some(t) => Some(match t.trim() {
-                "Yes" => true,
-                "No" => false,
-                _ => return Err(invalid("ProfileLoaded", &t)),
-            }),
+        // A field with a value this client does not understand is kept
+        // as unread rather than losing the whole shell (and, in an
+        // enumeration, every other shell of the page).
+        let mut unread: Vec<(String, String)> = Vec::new();
+        let mut lenient = |name: &str, ok: Result<(), ()>, raw: Option<String>| {
+            if let (Err(()), Some(raw)) = (ok, raw) {
+                unread.push((name.to_owned(), raw));
+            }
         };
+        let raw = |name: &str| opt_text(el, name);
+        let profile_loaded =
+            raw("ProfileLoaded").and_then(|t| match t.trim().to_ascii_lowercase().as_str() {
+                "yes" | "true" => Some(true),
+                "no" | "false" => Some(false),
+                _ => {
+                    lenient("ProfileLoaded", Err(()), Some(t));
+                    None
+                }
+            });
+        let mut ms = |name: &str| match opt_ms(el, name) {
+            Ok(v) => v,
+            Err(_) => {
+                lenient(name, Err(()), raw(name));
+                None
+            }
+        };
+        let (
+            idle_timeout_ms,
+            max_idle_timeout_ms,
+            shell_run_time_ms,
+            shell_inactivity_ms,
+            lifetime_ms,
+        ) = (
+            ms("IdleTimeOut"),
+            ms("MaxIdleTimeOut"),
+            ms("ShellRunTime"),
+            ms("ShellInactivity"),
+            ms("Lifetime"),
+        );
+        let process_id = opt_num::<u32>(el, "ProcessId").unwrap_or_else(|_| {
+            lenient("ProcessId", Err(()), raw("ProcessId"));
+            None
+        });
+        let child_processes = opt_num::<u32>(el, "ChildProcesses").unwrap_or_else(|_| {
+            lenient("ChildProcesses", Err(()), raw("ChildProcesses"));
+            None
+        });
+        let buffer_mode = raw("BufferMode").and_then(|t| match BufferMode::parse(&t) {
+            Ok(b) => Some(b),
+            Err(_) => {
+                lenient("BufferMode", Err(()), Some(t));
+                None
+            }
+        });
         let environment = el
             .child(NS_SHELL, "Environment")
             .map(|env| {
@@ -294,27 +343,26 @@ impl ShellInfo {
             resource_uri: opt_text(el, "ResourceUri"),
             owner: opt_text(el, "Owner"),
             client_ip: opt_text(el, "ClientIP"),
-            process_id: opt_num(el, "ProcessId")?,
-            idle_timeout_ms: opt_ms(el, "IdleTimeOut")?,
+            process_id,
+            idle_timeout_ms,
             input_streams: opt_text(el, "InputStreams"),
             output_streams: opt_text(el, "OutputStreams"),
-            max_idle_timeout_ms: opt_ms(el, "MaxIdleTimeOut")?,
+            max_idle_timeout_ms,
             locale: opt_text(el, "Locale"),
             data_locale: opt_text(el, "DataLocale"),
             compression_mode: opt_text(el, "CompressionMode"),
             profile_loaded,
             encoding: opt_text(el, "Encoding"),
-            buffer_mode: opt_text(el, "BufferMode")
-                .map(|t| BufferMode::parse(&t))
-                .transpose()?,
+            buffer_mode,
             state: opt_text(el, "State").map(|t| ShellState::parse(&t)),
-            shell_run_time_ms: opt_ms(el, "ShellRunTime")?,
-            shell_inactivity_ms: opt_ms(el, "ShellInactivity")?,
+            shell_run_time_ms,
+            shell_inactivity_ms,
             memory_used: opt_text(el, "MemoryUsed"),
-            child_processes: opt_num(el, "ChildProcesses")?,
+            child_processes,
             working_directory: opt_text(el, "WorkingDirectory"),
-            lifetime_ms: opt_ms(el, "Lifetime")?,
+            lifetime_ms,
             environment,
+            unread,
         })
     }
 
