@@ -260,3 +260,54 @@ fn an_injected_host_name_is_refused_on_import() {
     assert!(e.contains("--host") && e.contains("not a host name"), "{e}");
     assert!(baton::transport::http::Endpoint::parse("http://web03%0d:5985/wsman").is_err());
 }
+
+/// Settings that lower security, arriving with a shared export (Basic over
+/// HTTP with AllowUnencrypted, SkipCACheck inherited from a group), are
+/// named in the import report, computer by computer; safe computers are not.
+#[test]
+fn an_import_names_the_settings_that_lower_security() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    let file = dir.path().join("shared.toml");
+    std::fs::write(
+        &file,
+        r#"schema_version = 2
+
+[[groups]]
+id = "00000000-0000-4000-8000-000000000010"
+name = "Shared"
+skip_ca_check = true
+use_ssl = true
+
+[[groups.computers]]
+id = "00000000-0000-4000-8000-000000000100"
+name = "Legacy"
+use_ssl = false
+authentication = "Basic"
+allow_unencrypted = true
+
+[[groups.computers]]
+id = "00000000-0000-4000-8000-000000000101"
+name = "Modern"
+
+[[groups]]
+id = "00000000-0000-4000-8000-000000000020"
+name = "Plain"
+
+[[groups.computers]]
+id = "00000000-0000-4000-8000-000000000200"
+name = "Safe"
+"#,
+    )
+    .unwrap();
+    let msg = admin::profile_import(&store, &file, Some("baton"), None).unwrap();
+    assert!(
+        msg.contains("lowers security: Shared/Legacy: Basic authentication over HTTP (the password travels readable), AllowUnencrypted, SkipCACheck"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("lowers security: Shared/Modern: SkipCACheck"),
+        "{msg}"
+    );
+    assert!(!msg.contains("Safe"), "{msg}");
+}

@@ -400,6 +400,46 @@ impl ConnectionField {
     }
 }
 
+impl ConnectionSpec {
+    /// The settings of this connection that lower its security, in words,
+    /// for import reports and warnings: Basic over HTTP, AllowUnencrypted,
+    /// NoEncryption, SkipCACheck, SkipCNCheck, SkipRevocationCheck, CredSSP,
+    /// AllowRedirection. Empty for a connection with PowerShell's defaults.
+    pub fn security_lowerings(&self) -> Vec<&'static str> {
+        let https = self.scheme.eq_ignore_ascii_case("https")
+            || self
+                .connection_uri
+                .as_deref()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+        let mut v = Vec::new();
+        if self.authentication == AuthMechanism::Basic && !https {
+            v.push("Basic authentication over HTTP (the password travels readable)");
+        }
+        if self.allow_unencrypted {
+            v.push("AllowUnencrypted");
+        }
+        if self.no_encryption {
+            v.push("NoEncryption");
+        }
+        if self.skip_ca_check {
+            v.push("SkipCACheck");
+        }
+        if self.skip_cn_check {
+            v.push("SkipCNCheck");
+        }
+        if self.skip_revocation_check {
+            v.push("SkipRevocationCheck");
+        }
+        if self.authentication == AuthMechanism::Credssp {
+            v.push("CredSSP (delegates your password to the server)");
+        }
+        if self.allow_redirection {
+            v.push("AllowRedirection");
+        }
+        v
+    }
+}
+
 /// Checks a host name or address, the one rule for every way a host comes
 /// in (importers, `baton profile add`, the profile editor, `-ComputerName`,
 /// the transport): a DNS name of letters, digits, `-` and `_` in dot-separated

@@ -175,6 +175,8 @@ pub fn import_into(
     group_name: &str,
 ) -> Result<Vec<String>, String> {
     let origin = file.display().to_string();
+    let before: std::collections::HashSet<ProfileId> =
+        tree.computers().iter().map(|e| e.computer.id).collect();
     let text = String::from_utf8_lossy(bytes);
     let format = format
         .map(str::to_ascii_lowercase)
@@ -236,6 +238,28 @@ pub fn import_into(
             ));
         }
         lines.extend(r.warnings.iter().map(|w| format!("warning: {w}")));
+    }
+    // Settings that lower security came in with the file: say so, computer
+    // by computer, so nobody sends a password in clear unknowingly.
+    for e in tree.computers() {
+        if before.contains(&e.computer.id) {
+            continue;
+        }
+        let Some(eff) = tree.effective(e.computer.id) else {
+            continue;
+        };
+        let lowered = crate::store::resolve::spec_from(&e.computer.name, &eff).security_lowerings();
+        if !lowered.is_empty() {
+            let path = if e.group_path.is_empty() {
+                e.computer.name.clone()
+            } else {
+                format!("{}/{}", e.group_path, e.computer.name)
+            };
+            lines.push(format!(
+                "lowers security: {path}: {} (review it with `baton profile list` before connecting)",
+                lowered.join(", ")
+            ));
+        }
     }
     Ok(lines)
 }
