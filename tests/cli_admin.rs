@@ -311,3 +311,52 @@ name = "Safe"
     );
     assert!(!msg.contains("Safe"), "{msg}");
 }
+
+/// A group path deeper than Baton keeps (79 levels, or 100,000 in 200 KB)
+/// is skipped and reported on import, never stored: the profile file keeps
+/// loading, and the process never runs out of stack.
+#[test]
+fn deep_group_paths_are_refused_on_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    for levels in [79usize, 100_000] {
+        let file = dir.path().join(format!("deep{levels}.json"));
+        let path = vec!["a"; levels].join("/");
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"Objects": [
+  {{"Type": "PowerShellConnection", "Name": "Deep{levels}", "ComputerName": "deep.corp", "Path": "{path}"}},
+  {{"Type": "PowerShellConnection", "Name": "Shallow{levels}", "ComputerName": "shallow.corp", "Path": "a/b"}}
+]}}"#
+            ),
+        )
+        .unwrap();
+        let msg = admin::profile_import(&store, &file, Some("royaljson"), Some("Royal")).unwrap();
+        assert!(
+            msg.contains(&format!("group path {levels} levels deep")),
+            "{}",
+            &msg[..msg.len().min(400)]
+        );
+        let mut listed = Vec::new();
+        admin::profile_list(&store, &mut listed).unwrap();
+        let text = String::from_utf8(listed).unwrap();
+        assert!(
+            text.contains(&format!("Shallow{levels}")) && !text.contains(&format!("Deep{levels}"))
+        );
+    }
+    // `profile add` applies the same limit.
+    let e = admin::profile_add(
+        &store,
+        &NewComputer {
+            name: "TooDeep".into(),
+            group: Some(vec!["g"; 40].join("/")),
+            ..NewComputer::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("--group") && e.contains("at most 32 levels"),
+        "{e}"
+    );
+}

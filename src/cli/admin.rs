@@ -88,6 +88,16 @@ pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, Stri
         .user
         .clone()
         .map(|user| CredentialRef { user, entry: None });
+    let group_path: Vec<&str> = c
+        .group
+        .as_deref()
+        .unwrap_or("")
+        .split('/')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    crate::model::profile::check_group_depth(group_path.len())
+        .map_err(|why| format!("--group: {why}"))?;
     let tree = store
         .update(|tree| {
             if !tree.find_by_name(&c.name).is_empty() {
@@ -96,14 +106,7 @@ pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, Stri
                     c.name
                 )));
             }
-            let group = tree.root.subgroup_mut(
-                c.group
-                    .as_deref()
-                    .unwrap_or("")
-                    .split('/')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty()),
-            );
+            let group = tree.root.subgroup_mut(&group_path);
             group.computers.push(computer);
             Ok(())
         })
@@ -196,37 +199,27 @@ pub fn profile_export(
     Ok(format!("Exported to {}", file.display()))
 }
 
-/// Reads a secret: without echo from a terminal, else one line of stdin.
+/// Reads a secret: without echo from a terminal (on every platform, the
+/// terminal restored however the read ends), else one line of stdin.
 pub fn read_secret(prompt: &str) -> Result<Secret, String> {
     let stdin = std::io::stdin();
-    let mut line = String::new();
-    if stdin.is_terminal() {
-        let mut err = std::io::stderr();
-        let _ = write!(err, "{prompt}: ");
-        let _ = err.flush();
-        #[cfg(unix)]
-        let echo = std::process::Command::new("stty")
-            .arg("-echo")
-            .status()
-            .is_ok_and(|s| s.success());
-        let r = stdin.lock().read_line(&mut line);
-        #[cfg(unix)]
-        if echo {
-            let _ = std::process::Command::new("stty").arg("echo").status();
-        }
-        let _ = writeln!(err);
-        r.map_err(|e| e.to_string())?;
+    let line = if stdin.is_terminal() {
+        zeroize::Zeroizing::new(
+            rpassword::prompt_password(format!("{prompt}: ")).map_err(|e| e.to_string())?,
+        )
     } else {
+        let mut line = zeroize::Zeroizing::new(String::new());
         stdin
             .lock()
             .read_line(&mut line)
             .map_err(|e| e.to_string())?;
-    }
-    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+        line
+    };
+    let pw = line.trim_end_matches(['\r', '\n']);
     if pw.is_empty() {
         return Err("no password was given".into());
     }
-    Ok(Secret::new(pw))
+    Ok(Secret::new(pw.to_owned()))
 }
 
 /// Saves a credential and, when `computer` names a profile, links it there.

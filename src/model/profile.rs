@@ -249,6 +249,21 @@ macro_rules! settings {
     };
 }
 
+/// The deepest group path Baton keeps (`A/B/…`, this many names): deeper
+/// trees are refused on import and on `profile add`, with a clear error,
+/// rather than failing every later load.
+pub const MAX_GROUP_DEPTH: usize = 32;
+
+/// Checks a group path of `segments` names against [`MAX_GROUP_DEPTH`].
+pub fn check_group_depth(segments: usize) -> Result<(), String> {
+    if segments > MAX_GROUP_DEPTH {
+        return Err(format!(
+            "a group path {segments} levels deep; Baton keeps at most {MAX_GROUP_DEPTH} levels of groups"
+        ));
+    }
+    Ok(())
+}
+
 /// PowerShell's default `OpenTimeout`/`OperationTimeout`, in ms.
 pub const DEFAULT_OPEN_TIMEOUT_MS: u64 = 180_000;
 /// PowerShell's default `CancelTimeout`, in ms.
@@ -397,6 +412,18 @@ pub struct Group {
 impl Group {
     /// The subgroup reached by the names in `path` (matched without regard
     /// to case), created along the way where missing.
+    /// How many levels of groups this group holds (1: no subgroups),
+    /// counted without recursion, so no input can exhaust the stack here.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((g, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(g.groups.iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+
     pub fn subgroup_mut<S: AsRef<str>>(&mut self, path: impl IntoIterator<Item = S>) -> &mut Group {
         let mut cur = self;
         for part in path {

@@ -216,6 +216,13 @@ impl ProfileStore {
 
     fn save_locked(&self, tree: &ProfileTree) -> Result<(), StoreError> {
         let text = to_toml(tree)?;
+        // What is written must load again: the new text is read back before
+        // it replaces the file, so no save leaves a file that fails later.
+        parse_profiles(&text, &self.path.display().to_string()).map_err(|e| {
+            StoreError::Refused(format!(
+                "the profiles were not saved: the new file would not load again ({e})"
+            ))
+        })?;
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
         {

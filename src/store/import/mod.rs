@@ -185,8 +185,15 @@ pub fn import_into(
     let report: Option<ImportReport>;
     match format.as_str() {
         "baton" => {
+            let snapshot = tree.clone();
             let r = import_baton(tree, target, &text, &origin, MergeMode::KeepExisting)
                 .map_err(|e| e.to_string())?;
+            if let Err(why) =
+                crate::model::profile::check_group_depth(tree.root.depth().saturating_sub(1))
+            {
+                *tree = snapshot;
+                return Err(format!("{origin}: {why}; nothing was imported"));
+            }
             lines.push(format!(
                 "{} group(s) and {} computer(s) added",
                 r.added_groups, r.added_computers
@@ -208,6 +215,10 @@ pub fn import_into(
                 }
             }
             .map_err(|e| e.to_string())?;
+            // Nested containers (an mRemoteNG or RDCMan file, up to the XML
+            // depth limit) deeper than Baton keeps are refused whole.
+            crate::model::profile::check_group_depth(imported.group.depth())
+                .map_err(|why| format!("{origin}: {why}; nothing was imported"))?;
             // The import becomes one group of the tree (merged with a group of the same name).
             let mut group = imported.group;
             if group.name.trim().is_empty() {

@@ -241,6 +241,10 @@ fn entry(e: &Element, n: usize, root: &mut Group, ctx: &mut Ctx<'_>) -> Result<(
                 return Ok(());
             }
             let here = parts.join("/");
+            if let Err(why) = crate::model::profile::check_group_depth(parts.len()) {
+                ctx.report.skip(label, why);
+                return Ok(());
+            }
             let credential = credential_of(e, &format!("folder {here}"), ctx);
             let g = root.subgroup_mut(&parts);
             if let Some(id) = id {
@@ -345,6 +349,10 @@ fn add(
             origin: ctx.origin.to_owned(),
             reason: format!("more than {MAX_IMPORT_COMPUTERS} computers"),
         });
+    }
+    if let Err(why) = crate::model::profile::check_group_depth(parts.len()) {
+        ctx.report.skip(c.name.clone(), why);
+        return Ok(());
     }
     root.subgroup_mut(parts).computers.push(c);
     Ok(())

@@ -159,7 +159,16 @@ fn place(
         };
         let kind = s(o, "Type").unwrap_or("");
         let name = s(o, "Name").unwrap_or("(unnamed)").to_owned();
-        let target = subgroup(group, s(o, "Path").unwrap_or(""));
+        let object_path = s(o, "Path").unwrap_or("");
+        let segments = object_path
+            .split(['/', '\\'])
+            .filter(|p| !p.trim().is_empty())
+            .count();
+        if let Err(why) = crate::model::profile::check_group_depth(segments) {
+            ctx.report.skip(format!("{path}/{name}"), why);
+            continue;
+        }
+        let target = subgroup(group, object_path);
         let here = format!("{path}/{name}");
         if kind.eq_ignore_ascii_case("Folder") {
             let mut g = Group::new(&name);
