@@ -267,7 +267,12 @@ pub fn describe_tls_error(host: &str, e: &std::io::Error) -> TransportError {
                 format!("the certificate of {host} is not valid yet (check both computers' clocks)")
             }
             CertificateError::Revoked => format!("the certificate of {host} has been revoked"),
-            other => format!("the certificate of {host} was refused: {other:?}"),
+            CertificateError::Other(o) if format!("{o:?}").contains("CaUsedAsEndEntity") => {
+                format!(
+                    "the certificate of {host} is a certification authority's certificate (CA:TRUE) used as the server's own, which is how a quick self-signed lab certificate is often made; issue a server certificate from that authority, or use -SkipCACheck only for a test lab"
+                )
+            }
+            other => format!("the certificate of {host} was refused: {other}"),
         },
         Some(rustls::Error::AlertReceived(alert)) if is_certificate_alert(alert) => {
             client_certificate_refused(host, alert)
@@ -356,11 +361,24 @@ impl ServerCertVerifier for LenientVerifier {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if self.skip_cn => Ok(ServerCertVerified::assertion()),
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-                if self.skip_ca =>
+            // SkipCACheck skips the chain's validation, as on Windows: an
+            // unknown issuer, a self-signed CA certificate serving as the
+            // server's own (openssl's usual lab certificate, CA:TRUE), any
+            // other chain problem. Dates and revocation still count, and the
+            // name has to match unless SkipCNCheck is also set.
+            Err(rustls::Error::InvalidCertificate(e))
+                if self.skip_ca
+                    && !matches!(
+                        e,
+                        CertificateError::Expired
+                            | CertificateError::ExpiredContext { .. }
+                            | CertificateError::NotValidYet
+                            | CertificateError::NotValidYetContext { .. }
+                            | CertificateError::Revoked
+                            | CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                    ) =>
             {
-                // The issuer is forgiven; the name still has to match unless
-                // SkipCNCheck is also set.
                 if !self.skip_cn {
                     let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
                     rustls::client::verify_server_name(&parsed, server_name)?;
@@ -391,5 +409,73 @@ impl ServerCertVerifier for LenientVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.signatures.schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed certificate for `name`, made as `openssl req -x509`
+    /// makes one: a CA certificate (CA:TRUE) serving as the server's own.
+    fn lab_certificate(name: &str) -> CertificateDer<'static> {
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn verifier(skip_ca: bool, skip_cn: bool) -> LenientVerifier {
+        // Some trusted root, not the lab's: the chain check runs and fails.
+        let other = lab_certificate("some-ca.example");
+        let mut roots = RootCertStore::empty();
+        roots.add(other).unwrap();
+        LenientVerifier {
+            inner: Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+                    .build()
+                    .unwrap(),
+            ),
+            signatures: HandshakeSignatures(provider()),
+            skip_ca,
+            skip_cn,
+        }
+    }
+
+    fn check(
+        v: &LenientVerifier,
+        cert: &CertificateDer<'_>,
+        name: &str,
+    ) -> Result<(), rustls::Error> {
+        let server = ServerName::try_from(name.to_owned()).unwrap();
+        v.verify_server_cert(cert, &[], &server, &[], UnixTime::now())
+            .map(|_| ())
+    }
+
+    #[test]
+    fn skip_ca_check_accepts_the_usual_self_signed_lab_certificate() {
+        let cert = lab_certificate("lab.example");
+        // SkipCACheck: the chain is not validated; the name still is.
+        assert!(check(&verifier(true, false), &cert, "lab.example").is_ok());
+        let wrong = check(&verifier(true, false), &cert, "other.example").unwrap_err();
+        assert!(
+            matches!(
+                wrong,
+                rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                        | CertificateError::NotValidForNameContext { .. }
+                )
+            ),
+            "{wrong:?}"
+        );
+        assert!(check(&verifier(true, true), &cert, "other.example").is_ok());
+        // Without it the certificate is refused, in words that name the problem.
+        let refused = check(&verifier(false, true), &cert, "lab.example").unwrap_err();
+        let text = describe_tls_error("lab.example", &std::io::Error::other(refused)).to_string();
+        assert!(
+            !text.contains("Other(") && !text.contains("OtherError"),
+            "{text}"
+        );
+        assert!(text.contains("lab.example"), "{text}");
     }
 }

@@ -236,7 +236,6 @@ pub fn user_error(summary: String, e: &RemoteError) -> UserError {
                 TransportError::Connect { .. } | TransportError::ConnectTimeout { .. } => Some(
                     "Check that the computer is on, that WinRM listens (Enable-PSRemoting; port 5985 for HTTP, 5986 for HTTPS) and that no firewall blocks it.".to_owned(),
                 ),
-                TransportError::Tls(_) => Some("Fix the certificate, or for a test lab set SkipCACheck/SkipCNCheck in the session options.".to_owned()),
                 _ => None,
             };
             (
