@@ -59,6 +59,11 @@ pub fn merge(into: &mut SessionInfo, from: &SessionInfo) {
     if into.name.is_empty() {
         into.name = keep_name;
     }
+    // An open session has no disconnection time and no expiry.
+    if into.state == SessionState::Opened {
+        into.disconnected_on = None;
+        into.expires_on = None;
+    }
 }
 
 impl KnownSessions {
@@ -68,7 +73,16 @@ impl KnownSessions {
             Event::SessionsListed {
                 computer, sessions, ..
             } => {
-                self.computers.insert(key(computer), sessions.clone());
+                // One order on every start: by name, then InstanceId (the
+                // server's enumeration order is not stable).
+                let mut sessions = sessions.clone();
+                sessions.sort_by(|a, b| {
+                    a.name
+                        .to_ascii_lowercase()
+                        .cmp(&b.name.to_ascii_lowercase())
+                        .then(a.instance_id.cmp(&b.instance_id))
+                });
+                self.computers.insert(key(computer), sessions);
                 Change::Listed {
                     computer: computer.clone(),
                 }
@@ -114,7 +128,14 @@ impl KnownSessions {
         let list = self.computers.entry(key(&info.computer_name)).or_default();
         match list.iter_mut().find(|s| s.instance_id == info.instance_id) {
             Some(s) => merge(s, info),
-            None => list.push(info.clone()),
+            None => {
+                let mut fresh = info.clone();
+                if fresh.state == SessionState::Opened {
+                    fresh.disconnected_on = None;
+                    fresh.expires_on = None;
+                }
+                list.push(fresh);
+            }
         }
     }
 
@@ -256,6 +277,28 @@ mod tests {
             }
         );
         assert_eq!(k.count(), 0);
+        // An open session shows no disconnection time or expiry.
+        let mut was = info("Srv3", "Was", Uuid::new_v4(), SessionState::Disconnected);
+        was.disconnected_on = Some(chrono::Utc::now());
+        was.expires_on = Some(chrono::Utc::now());
+        k.upsert(&was);
+        let mut now_open = was.clone();
+        now_open.state = SessionState::Opened;
+        k.upsert(&now_open);
+        let s = k.get("Srv3", was.instance_id).unwrap();
+        assert_eq!((s.disconnected_on, s.expires_on), (None, None));
+        // A listing is kept in one order, by name, whatever the server's.
+        let (x, y) = (Uuid::new_v4(), Uuid::new_v4());
+        k.apply(&Event::SessionsListed {
+            op: 3,
+            computer: "Srv4".into(),
+            sessions: vec![
+                info("Srv4", "ITTask", x, SessionState::Disconnected),
+                info("Srv4", "Backups", y, SessionState::Disconnected),
+            ],
+        });
+        let names: Vec<&str> = k.of("Srv4").iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Backups", "ITTask"]);
         // A listing replaces what was known of the computer.
         k.upsert(&info("Srv2", "C", Uuid::new_v4(), SessionState::Opened));
         k.apply(&Event::SessionsListed {

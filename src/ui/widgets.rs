@@ -17,6 +17,24 @@ pub(crate) fn action_button(
     action: Action,
     actions: &mut Vec<UiAction>,
 ) {
+    // The toolbar stays as it is; only a menu closes (ui.close() outside a
+    // menu is an egui misuse it warns about).
+    action_button_clicked(ui, state, action, actions);
+}
+
+/// The same button in the right-click menu, which it closes when clicked.
+fn menu_action_button(ui: &mut Ui, state: &AppState, action: Action, actions: &mut Vec<UiAction>) {
+    if action_button_clicked(ui, state, action, actions) {
+        ui.close();
+    }
+}
+
+fn action_button_clicked(
+    ui: &mut Ui,
+    state: &AppState,
+    action: Action,
+    actions: &mut Vec<UiAction>,
+) -> bool {
     let can = state.can(action);
     let resp = ui
         .add_enabled(can.is_ok(), egui::Button::new(action.label()))
@@ -27,14 +45,15 @@ pub(crate) fn action_button(
     };
     if resp.clicked() {
         actions.push(UiAction::Run(action));
-        ui.close();
+        return true;
     }
+    false
 }
 
 /// The same actions as the toolbar, for the right-click menu.
 fn context_menu(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>) {
     for action in Action::ALL {
-        action_button(ui, state, action, actions);
+        menu_action_button(ui, state, action, actions);
     }
 }
 
