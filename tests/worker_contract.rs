@@ -405,13 +405,25 @@ fn a_connect_under_way_at_shutdown_is_handed_back() {
             release: Release::DisconnectAll,
         }));
         let end = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
         loop {
             match r.h.recv_timeout(Duration::from_secs(1)) {
                 Some(Event::Stopped) => break,
-                _ => assert!(Instant::now() < end, "the worker did not stop"),
+                Some(e) => seen.push(e),
+                None => assert!(Instant::now() < end, "the worker did not stop"),
             }
         }
+        // Actions that had ended before the stop are not cancelled again.
+        let mut ends: std::collections::HashMap<OpId, usize> = Default::default();
+        for e in r.events.iter().chain(&seen).filter(|e| e.is_terminal()) {
+            *ends.entry(e.op().unwrap()).or_default() += 1;
+        }
+        assert!(ends.values().all(|n| *n == 1), "{ends:?}: {seen:#?}");
         let state = r.lab.shell("Srv1", "Race").and_then(|s| s.state);
-        assert_eq!(state, Some(ShellState::Disconnected), "after {delay_ms} ms");
+        assert_eq!(
+            state,
+            Some(ShellState::Disconnected),
+            "after {delay_ms} ms: {seen:#?}"
+        );
     }
 }

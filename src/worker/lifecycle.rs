@@ -529,8 +529,10 @@ impl Worker {
     /// ([`Release`]): each is closed or disconnected, in parallel, each
     /// bounded by [`RELEASE_TIMEOUT`], and each outcome is reported.
     pub(super) async fn release_all(self: &Arc<Self>, release: Release) {
-        // Sessions still being created or connected are waited for: once
-        // attached on the server they are held, and must be handed back.
+        // From now on nothing new is taken; sessions still being created or
+        // connected are waited for: once attached on the server they are
+        // held, and must be handed back.
+        self.stopping.store(true, Ordering::SeqCst);
         let deadline = tokio::time::Instant::now() + RELEASE_TIMEOUT;
         while self.acquiring.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -87,6 +87,8 @@ struct Worker {
     pending_calls: Mutex<HashMap<Uuid, HostCall>>,
     /// Creations, connections and reconnections under way ([`Worker::acquire`]).
     acquiring: AtomicU32,
+    /// Set when the sessions are being handed back: no new one is taken.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Starts the worker on a named thread; it stops on `Command::Shutdown` or
@@ -133,6 +135,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         cancelled: Mutex::new(HashSet::new()),
         pending_calls: Mutex::new(HashMap::new()),
         acquiring: AtomicU32::new(0),
+        stopping: std::sync::atomic::AtomicBool::new(false),
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let commands = side.commands;
@@ -157,11 +160,13 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
             other => {
                 let op = other.op().unwrap_or(0);
                 let w = worker.clone();
+                // Registered before the task can end (and unregister itself).
+                let mut ops = lock(&worker.ops);
                 let task = tokio::spawn(async move {
                     w.handle(other).await;
                     lock(&w.ops).remove(&op);
                 });
-                lock(&worker.ops).insert(op, task.abort_handle());
+                ops.insert(op, task.abort_handle());
             }
         }
     }
@@ -201,11 +206,12 @@ impl Worker {
     /// Cancels an action: its task (and every part of it) is aborted and
     /// `OpCancelled` is its one terminal event.
     fn cancel(&self, op: OpId) {
-        let handle = lock(&self.ops).remove(&op);
-        if let Some(h) = handle {
+        let mut ops = lock(&self.ops);
+        if let Some(h) = ops.remove(&op) {
             // Silence the action first: a part that finishes while the
             // abort propagates must not report after the cancellation.
             lock(&self.cancelled).insert(op);
+            drop(ops);
             // Aborting the action's task drops its JoinSet of
             // per-computer parts, which aborts every one of them.
             h.abort();
@@ -223,6 +229,18 @@ impl Worker {
         work: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T, UserError> {
         self.acquiring.fetch_add(1, Ordering::SeqCst);
+        // Once the worker is handing sessions back, nothing new is taken:
+        // it could be taken after the hand-back looked, and stay held by a
+        // client that is gone (the counter first, then the flag, as
+        // `release_all` sets the flag, then reads the counter).
+        if self.stopping.load(Ordering::SeqCst) {
+            self.acquiring.fetch_sub(1, Ordering::SeqCst);
+            return Err(plain_error(
+                "Baton is closing",
+                "the session was not taken: this console is handing its sessions back",
+                None,
+            ));
+        }
         let w = self.clone();
         let task = tokio::spawn(async move {
             let r = work.await;
@@ -233,11 +251,19 @@ impl Worker {
             .map_err(|e| plain_error("The session could not be taken", e.to_string(), None))
     }
 
+    /// Sends an event of an action, unless the action was cancelled. An
+    /// action's terminal event takes it off the list of actions in flight
+    /// first (under the lock `cancel` takes), so a cancellation that comes
+    /// later adds no second end.
     fn send(&self, e: Event) {
-        if let Some(op) = e.op()
-            && lock(&self.cancelled).contains(&op)
-        {
-            return;
+        if let Some(op) = e.op() {
+            let mut ops = lock(&self.ops);
+            if lock(&self.cancelled).contains(&op) {
+                return;
+            }
+            if e.is_terminal() {
+                ops.remove(&op);
+            }
         }
         self.events.send(e);
     }
