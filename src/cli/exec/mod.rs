@@ -154,6 +154,12 @@ impl CmdError {
         if let Some(a) = &e.advice
             && !message.contains(a.as_str())
         {
+            // A sentence, then its hint.
+            let trimmed = message.trim_end().len();
+            message.truncate(trimmed);
+            if !message.ends_with(['.', '!', '?', ':']) {
+                message.push('.');
+            }
             message.push(' ');
             message.push_str(a);
         }

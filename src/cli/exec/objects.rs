@@ -291,10 +291,19 @@ pub(super) fn select(
 ) -> Vec<(String, String)> {
     match wanted {
         None => props,
-        Some(w) => props
-            .into_iter()
-            .filter(|(k, _)| w.iter().any(|p| wildcard_match(p, k)))
-            .collect(),
+        // In the order asked for, as Format-List and Format-Table show them;
+        // a wildcard brings its matches in the object's own order, once.
+        Some(w) => {
+            let mut chosen: Vec<(String, String)> = Vec::new();
+            for p in w {
+                for (k, v) in &props {
+                    if wildcard_match(p, k) && !chosen.iter().any(|(c, _)| c == k) {
+                        chosen.push((k.clone(), v.clone()));
+                    }
+                }
+            }
+            chosen
+        }
     }
 }
 

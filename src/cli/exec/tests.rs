@@ -322,3 +322,38 @@ fn remote_prompts_say_where_they_come_from() {
         "[Srv1] Read-Host: Password for user Domain01\\User01: "
     );
 }
+
+/// Format-List and Format-Table keep the properties in the order asked for.
+#[test]
+fn selected_properties_keep_the_order_asked_for() {
+    let props = vec![
+        ("IdleTimeoutms".to_owned(), "1".to_owned()),
+        ("Name".to_owned(), "Microsoft.PowerShell".to_owned()),
+        ("MaxIdleTimeoutms".to_owned(), "2".to_owned()),
+    ];
+    let wanted = [
+        "Name".to_owned(),
+        "MaxIdle*".to_owned(),
+        "IdleTimeoutms".to_owned(),
+    ];
+    let names: Vec<String> = select(props, Some(&wanted))
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(names, ["Name", "MaxIdleTimeoutms", "IdleTimeoutms"]);
+}
+
+/// A message and its hint are two sentences.
+#[test]
+fn a_message_and_its_hint_are_two_sentences() {
+    let e = UserError {
+        summary: "Cannot connect".into(),
+        detail: "the certificate of srv was refused only for a test lab".into(),
+        advice: Some("Fix the certificate.".into()),
+        error_id: None,
+    };
+    assert_eq!(
+        CmdError::from_user("New-PSSession", "", &e).message,
+        "the certificate of srv was refused only for a test lab. Fix the certificate."
+    );
+}
