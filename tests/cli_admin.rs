@@ -302,7 +302,7 @@ name = "Safe"
     .unwrap();
     let msg = admin::profile_import(&store, &file, Some("baton"), None).unwrap();
     assert!(
-        msg.contains("lowers security: Shared/Legacy: Basic authentication over HTTP (the password travels readable), AllowUnencrypted, SkipCACheck"),
+        msg.contains("lowers security: Shared/Legacy: Basic authentication over HTTP (the password travels readable), SkipCACheck, AllowUnencrypted"),
         "{msg}"
     );
     assert!(

@@ -277,6 +277,30 @@ impl ConnectionSpec {
         v
     }
 
+    /// The settings of this connection that lower its security, in words,
+    /// for import reports and warnings: Basic over HTTP, AllowUnencrypted,
+    /// NoEncryption, SkipCACheck, SkipCNCheck, SkipRevocationCheck, CredSSP,
+    /// AllowRedirection. Empty for a connection with PowerShell's defaults.
+    pub fn security_lowerings(&self) -> Vec<&'static str> {
+        let https = self.scheme.eq_ignore_ascii_case("https")
+            || self
+                .connection_uri
+                .as_deref()
+                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+        let mut v = Vec::new();
+        if self.authentication == AuthMechanism::Basic && !https {
+            v.push("Basic authentication over HTTP (the password travels readable)");
+        }
+        v.extend(self.unsafe_settings());
+        if self.authentication == AuthMechanism::Credssp {
+            v.push("CredSSP (delegates your password to the server)");
+        }
+        if self.allow_redirection {
+            v.push("AllowRedirection");
+        }
+        v
+    }
+
     /// Every `ConnectionInfo` field as PowerShell lists it (`$s.Runspace.ConnectionInfo`),
     /// with the value as text and its unit. `credential_user` fills `Credential`.
     pub fn fields(&self, credential_user: Option<&str>) -> Vec<ConnectionField> {
@@ -397,46 +421,6 @@ impl ConnectionField {
     fn unsafe_if(mut self, cond: bool) -> Self {
         self.is_unsafe = cond;
         self
-    }
-}
-
-impl ConnectionSpec {
-    /// The settings of this connection that lower its security, in words,
-    /// for import reports and warnings: Basic over HTTP, AllowUnencrypted,
-    /// NoEncryption, SkipCACheck, SkipCNCheck, SkipRevocationCheck, CredSSP,
-    /// AllowRedirection. Empty for a connection with PowerShell's defaults.
-    pub fn security_lowerings(&self) -> Vec<&'static str> {
-        let https = self.scheme.eq_ignore_ascii_case("https")
-            || self
-                .connection_uri
-                .as_deref()
-                .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
-        let mut v = Vec::new();
-        if self.authentication == AuthMechanism::Basic && !https {
-            v.push("Basic authentication over HTTP (the password travels readable)");
-        }
-        if self.allow_unencrypted {
-            v.push("AllowUnencrypted");
-        }
-        if self.no_encryption {
-            v.push("NoEncryption");
-        }
-        if self.skip_ca_check {
-            v.push("SkipCACheck");
-        }
-        if self.skip_cn_check {
-            v.push("SkipCNCheck");
-        }
-        if self.skip_revocation_check {
-            v.push("SkipRevocationCheck");
-        }
-        if self.authentication == AuthMechanism::Credssp {
-            v.push("CredSSP (delegates your password to the server)");
-        }
-        if self.allow_redirection {
-            v.push("AllowRedirection");
-        }
-        v
     }
 }
 
