@@ -703,3 +703,58 @@ fn the_lab_never_takes_the_users_own_lab_group() {
         "the backup keeps it too:\n{backup}"
     );
 }
+
+/// SIGTERM while `baton` waits at its password prompt is not ignored: the
+/// process ends at once (143), and the terminal it leaves echoes again.
+#[test]
+fn sigterm_at_a_password_prompt_ends_it_and_leaves_echo_on() {
+    const DRIVER: &str = r#"
+import os, pty, select, subprocess, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv("/bin/sh", ["sh", "-c", sys.argv[1] + " -c 'Get-PSSession -ComputerName SigtermAtPrompt -Credential Domain01\\User01'; echo EXIT=$?; stty -a"])
+seen = b""
+sent = False
+end = time.time() + 20
+while time.time() < end:
+    ready, _, _ = select.select([fd], [], [], 0.2)
+    if ready:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    if not sent and b"Password for" in seen:
+        time.sleep(0.3)
+        # baton itself, not the shell or this driver, whose command lines hold the same words
+        subprocess.run(["pkill", "-TERM", "-f", "^[^ ]*baton -c Get-PSSession -ComputerName SigtermAtPrompt"])
+        sent = True
+# A baton that ignored the signal is still there: end it, and say so.
+if subprocess.run(["pkill", "-KILL", "-f", "^[^ ]*baton -c Get-PSSession -ComputerName SigtermAtPrompt"]).returncode == 0:
+    seen += b"\nSTILL RUNNING 20 s after SIGTERM\n"
+os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .args(["-c", DRIVER, env!("CARGO_BIN_EXE_baton")])
+        .env("BATON_PROFILES", dir.path().join("profiles.toml"))
+        .env("HOME", dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .env_remove("BATON_PASSWORD")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("EXIT=143"), "{text}");
+    assert!(
+        text.contains("no password for Domain01\\User01 was taken"),
+        "{text}"
+    );
+    let modes: Vec<&str> = text.split_whitespace().collect();
+    assert!(
+        modes.contains(&"echo") && !modes.contains(&"-echo"),
+        "echo is off: {text}"
+    );
+}

@@ -113,6 +113,8 @@ pub fn run_cli(
     // However the process ends (the line done, end of input, `exit`, a
     // signal), the sessions it holds are handed back before it goes.
     ok &= sh.finish(&mut stderr);
+    // A password prompt given up by a signal leaves echo off: turn it on.
+    restore_terminal();
     drop(sh);
     match signals.ending.load(Ordering::SeqCst) {
         0 => i32::from(!ok),

@@ -255,10 +255,15 @@ impl Shell {
         let answer = match &mut self.host_answers {
             Some(q) => q.pop_front(),
             None if matches!(self.passwords, Passwords::Environment) => {
-                read_host(computer, prompt, secure)
+                read_host(computer, prompt, secure, self.ending.as_ref())
             }
             None => None,
         };
+        // Ending (a signal at the prompt): the command is left waiting, to
+        // be handed back with its session, not stopped.
+        if answer.is_none() && self.is_ending() {
+            return None;
+        }
         match answer {
             Some(answer) => {
                 self.send_answer(session, command_id, answer, false);

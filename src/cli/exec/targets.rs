@@ -98,11 +98,7 @@ impl Shell {
                 None if matches!(self.passwords, Passwords::Environment)
                     && std::io::stdin().is_terminal() =>
                 {
-                    let mut line = String::new();
-                    match std::io::stdin().lock().read_line(&mut line) {
-                        Ok(n) if n > 0 => Some(line),
-                        _ => None,
-                    }
+                    read_terminal_line(self.ending.as_ref())
                 }
                 None => None,
             };
@@ -210,10 +206,10 @@ impl Shell {
                 .map(|(_, p)| p.clone()),
             Passwords::Environment => match std::env::var(variable) {
                 Ok(p) if !p.is_empty() => Some(p),
-                _ => prompt_password(&format!(
-                    "{}{user}",
-                    if kind.is_empty() { "user " } else { kind }
-                )),
+                _ => prompt_password(
+                    &format!("{}{user}", if kind.is_empty() { "user " } else { kind }),
+                    self.ending.as_ref(),
+                ),
             },
         };
         match pw {
@@ -224,9 +220,15 @@ impl Shell {
             }
             None => Err(CmdError {
                 command: command.to_owned(),
-                message: format!(
-                    "No password for {kind}{user}: set the {variable} environment variable, or run baton in a terminal to be asked for it (a password is never taken from the command line)."
-                ),
+                message: if self.is_ending() {
+                    format!(
+                        "baton is ending (a signal arrived at the prompt): no password for {kind}{user} was taken, and nothing was sent."
+                    )
+                } else {
+                    format!(
+                        "No password for {kind}{user}: set the {variable} environment variable, or run baton in a terminal to be asked for it (a password is never taken from the command line)."
+                    )
+                },
                 category: "InvalidArgument",
                 target: ":".into(),
                 reason: "PSArgumentException",
@@ -639,15 +641,79 @@ pub(super) fn uri_host(u: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
+/// A secret is being read with echo off on a thread that may be given up
+/// (see [`interruptible`]); the console restores echo before it exits.
+static SECRET_READ_PENDING: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Runs a blocking read of the terminal on a thread of its own and waits for
+/// it, but gives up when the process must end (SIGTERM, SIGHUP: `ending`
+/// set), so that a signal at a prompt is never ignored: the caller goes on
+/// to hand the sessions back. One mechanism for every prompt (passwords,
+/// -Confirm, remote Read-Host).
+pub(super) fn interruptible<T: Send + 'static>(
+    ending: Option<&Arc<std::sync::atomic::AtomicI32>>,
+    secret: bool,
+    read: impl FnOnce() -> Option<T> + Send + 'static,
+) -> Option<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if secret {
+        SECRET_READ_PENDING.store(true, Ordering::SeqCst);
+    }
+    let _ = std::thread::Builder::new()
+        .name("baton-prompt".into())
+        .spawn(move || {
+            let got = read();
+            if secret {
+                SECRET_READ_PENDING.store(false, Ordering::SeqCst);
+            }
+            let _ = tx.send(got);
+        });
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(v) => return v,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if ending.is_some_and(|f| f.load(Ordering::SeqCst) != 0) {
+                    let _ = writeln!(std::io::stderr());
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Turns terminal echo back on when a secret read was given up halfway (a
+/// signal during a password prompt): the terminal is left as it was found.
+pub fn restore_terminal() {
+    #[cfg(unix)]
+    if SECRET_READ_PENDING.load(Ordering::SeqCst)
+        && let Ok(tty) = std::fs::File::open("/dev/tty")
+    {
+        // No environment: the child inherits no password variable.
+        let _ = std::process::Command::new("stty")
+            .arg("echo")
+            .env_clear()
+            .stdin(tty)
+            .status();
+    }
+}
+
 /// Asks on the terminal for the password of `whom` (`user DOMAIN\name`,
 /// `proxy user name`) without echo, on every platform, and restores the
-/// terminal however the read ends; None when stdin is not a terminal.
-pub(super) fn prompt_password(whom: &str) -> Option<String> {
+/// terminal however the read ends; None when stdin is not a terminal or
+/// the process is ending.
+pub(super) fn prompt_password(
+    whom: &str,
+    ending: Option<&Arc<std::sync::atomic::AtomicI32>>,
+) -> Option<String> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    let pw =
-        zeroize::Zeroizing::new(rpassword::prompt_password(format!("Password for {whom}: ")).ok()?);
+    let prompt = format!("Password for {whom}: ");
+    let pw = zeroize::Zeroizing::new(interruptible(ending, true, move || {
+        rpassword::prompt_password(prompt).ok()
+    })?);
     (!pw.is_empty()).then(|| pw.to_string())
 }
 
@@ -662,22 +728,39 @@ pub(super) fn remote_prompt(computer: &str, prompt: &str) -> String {
 }
 
 /// Reads one line for a remote `Read-Host` from the terminal (without echo
-/// for secure strings); None when stdin is not a terminal.
-pub(super) fn read_host(computer: &str, prompt: &str, secure: bool) -> Option<String> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
+/// for secure strings); None when stdin is not a terminal or the process is
+/// ending.
+pub(super) fn read_host(
+    computer: &str,
+    prompt: &str,
+    secure: bool,
+    ending: Option<&Arc<std::sync::atomic::AtomicI32>>,
+) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
         return None;
     }
+    let shown = remote_prompt(computer, prompt);
     if secure {
-        let answer = zeroize::Zeroizing::new(
-            rpassword::prompt_password(remote_prompt(computer, prompt)).ok()?,
-        );
+        let answer = zeroize::Zeroizing::new(interruptible(ending, true, move || {
+            rpassword::prompt_password(shown).ok()
+        })?);
         return Some(answer.to_string());
     }
     let mut err = std::io::stderr();
-    let _ = write!(err, "{}", remote_prompt(computer, prompt));
+    let _ = write!(err, "{shown}");
     let _ = err.flush();
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line).ok()?;
-    Some(line.trim_end_matches(['\r', '\n']).to_owned())
+    read_terminal_line(ending)
+}
+
+/// One line typed on the terminal, without its line end.
+pub(super) fn read_terminal_line(
+    ending: Option<&Arc<std::sync::atomic::AtomicI32>>,
+) -> Option<String> {
+    interruptible(ending, false, || {
+        let mut line = String::new();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(n) if n > 0 => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+            _ => None,
+        }
+    })
 }
