@@ -323,18 +323,7 @@ impl Shell {
             return self.remove_now(cmdlet, kept, r.force, err);
         }
         if r.what_if {
-            for s in &sessions {
-                let _ = out.write_all(
-                    format::what_if_line(
-                        "Remove-PSSession",
-                        &format!(
-                            "Name: {}, ComputerName: {}",
-                            s.info.name, s.info.computer_name
-                        ),
-                    )
-                    .as_bytes(),
-                );
-            }
+            what_if_sessions("Remove-PSSession", &sessions, out);
             return Ok(Vec::new());
         }
         self.remove_now(cmdlet, sessions, r.force, err)

@@ -288,18 +288,7 @@ impl Shell {
             .map(model_mode)
             .unwrap_or(OutputBufferingMode::None);
         if d.what_if {
-            for s in &sessions {
-                let _ = out.write_all(
-                    format::what_if_line(
-                        "Disconnect-PSSession",
-                        &format!(
-                            "Name: {}, ComputerName: {}",
-                            s.info.name, s.info.computer_name
-                        ),
-                    )
-                    .as_bytes(),
-                );
-            }
+            what_if_sessions("Disconnect-PSSession", &sessions, out);
             return Ok(Vec::new());
         }
         let sessions = self.confirmed(cmdlet, "Disconnect-PSSession", sessions, d.confirm, err)?;
@@ -497,18 +486,7 @@ impl Shell {
     ) -> Result<Vec<Obj>, CmdError> {
         let sessions = self.selected(cmdlet, &c.selection, input, c.throttle_limit, out, err)?;
         if c.what_if {
-            for s in &sessions {
-                let _ = out.write_all(
-                    format::what_if_line(
-                        "Connect-PSSession",
-                        &format!(
-                            "Name: {}, ComputerName: {}",
-                            s.info.name, s.info.computer_name
-                        ),
-                    )
-                    .as_bytes(),
-                );
-            }
+            what_if_sessions("Connect-PSSession", &sessions, out);
             return Ok(Vec::new());
         }
         let sessions = self.confirmed(cmdlet, "Connect-PSSession", sessions, c.confirm, err)?;
@@ -535,18 +513,7 @@ impl Shell {
         }
         let sessions = self.selected(cmdlet, &r.selection, input, 0, out, err)?;
         if r.what_if {
-            for s in &sessions {
-                let _ = out.write_all(
-                    format::what_if_line(
-                        "Receive-PSSession",
-                        &format!(
-                            "Name: {}, ComputerName: {}",
-                            s.info.name, s.info.computer_name
-                        ),
-                    )
-                    .as_bytes(),
-                );
-            }
+            what_if_sessions("Receive-PSSession", &sessions, out);
             return Ok(Vec::new());
         }
         let sessions = self.confirmed(cmdlet, "Receive-PSSession", sessions, r.confirm, err)?;

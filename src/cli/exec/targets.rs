@@ -145,11 +145,14 @@ impl Shell {
         let mut all = None;
         let mut kept = Vec::new();
         for s in sessions {
-            let target = format!(
-                "Name: {}, ComputerName: {}",
-                s.info.name, s.info.computer_name
-            );
-            if self.should_process(cmdlet, operation, &target, confirm, &mut all, err)? {
+            if self.should_process(
+                cmdlet,
+                operation,
+                &session_target(&s),
+                confirm,
+                &mut all,
+                err,
+            )? {
                 kept.push(s);
             }
         }
@@ -469,6 +472,21 @@ impl Shell {
             let e = CmdError::from_user(command, target, f);
             self.print_error(&e, err);
         }
+    }
+}
+
+/// How a session is named as the target of -WhatIf and -Confirm.
+pub(super) fn session_target(s: &LocalSession) -> String {
+    format!(
+        "Name: {}, ComputerName: {}",
+        s.info.name, s.info.computer_name
+    )
+}
+
+/// The -WhatIf lines of `operation` on each of `sessions`.
+pub(super) fn what_if_sessions(operation: &str, sessions: &[LocalSession], out: &mut dyn Write) {
+    for s in sessions {
+        let _ = out.write_all(format::what_if_line(operation, &session_target(s)).as_bytes());
     }
 }
 
