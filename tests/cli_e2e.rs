@@ -666,6 +666,42 @@ fn remote_read_host() {
     assert_eq!(out, "still usable\n");
 }
 
+/// SecureStrings cross under the PSRP session key both ways: a
+/// `Read-Host -AsSecureString` answer goes as `<SS>` after the client's
+/// PUBLIC_KEY (the lab refuses text in its place), and a SecureString in the
+/// output makes the server ask for the key first (PUBLIC_KEY_REQUEST on the
+/// pool's stream), which the client answers while the command waits.
+#[test]
+fn secure_strings_cross_under_the_session_key() {
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
+    let (ok, _, err) = run(
+        &mut sh,
+        "$s = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    sh.set_host_answers(vec!["Pin-4711 ü".into()]);
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $s { $p = Read-Host -AsSecureString -Prompt PIN; $p.Length; (ConvertFrom-SecureString $p -AsPlainText) -ceq 'Pin-4711 ü' }",
+    );
+    assert!(ok, "{err}");
+    assert!(out.ends_with("10\nTrue\n"), "{out}");
+
+    // A new session: no key yet when the command outputs a SecureString.
+    let (ok, _, err) = run(
+        &mut sh,
+        "$t = New-PSSession -ComputerName Srv1 -Credential Domain01\\User01",
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -Session $t { 'before'; ConvertTo-SecureString 'x' -AsPlainText -Force; 'after' }",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out, "before\nSystem.Security.SecureString\nafter\n");
+}
+
 /// The executable's exit code: 0 when the line succeeds, 1 when it fails.
 #[test]
 fn exit_codes() {

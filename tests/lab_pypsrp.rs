@@ -104,6 +104,22 @@ fn pypsrp_runs_commands_with_every_stream_over_ntlm_sealing() {
     assert_eq!(strs(&r["progress"]), ["Copying"]);
 }
 
+/// pypsrp's key exchange and SecureString code against the lab's side of
+/// it: the lab wraps its session key for pypsrp's RSA key, reads pypsrp's
+/// `<SS>` argument, and sends a SecureString back that pypsrp decrypts to
+/// the same text.
+#[test]
+fn pypsrp_exchanges_the_session_key_and_secure_strings_round_trip() {
+    let lab = Lab::start(|_| {});
+    let r = lab.pypsrp("secure_string", "Srv1", &[TECH]);
+    assert_eq!(r["errors"], serde_json::json!([]), "{r}");
+    let out = r["output"].as_array().unwrap();
+    assert_eq!(out[0], "System.Security.SecureString", "{r}");
+    assert_eq!(out[1], 12, "{r}");
+    assert_eq!(out[2], "P@ss wörd 42", "{r}");
+    assert_eq!(r["round_trip"], true, "{r}");
+}
+
 #[test]
 fn pypsrp_disconnects_lists_connects_and_receives_everything() {
     let lab = Lab::start(|_| {});

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use baton::lab::script::{
-    ErrorCategory, ErrorInfo, HostCall, Job, JobEvent, JobOutcome, ScriptContext,
+    ErrorCategory, ErrorInfo, HostCall, Job, JobEvent, JobOutcome, ScriptContext, SecureText,
     SessionConfiguration, SessionState, SharedSession, Value,
 };
 use chrono::DateTime;
@@ -328,9 +328,22 @@ fn read_host_pauses_until_answered() {
             as_secure: true
         })]
     );
-    job.answer_host_call(Value::str("secret"));
+    job.answer_host_call(Value::SecureString(SecureText::new("secret")));
     let ev = job.poll(Duration::ZERO, 100);
     assert_eq!(texts(&ev), vec!["System.Security.SecureString"]);
+
+    // Text in place of a SecureString is refused, as the session key was
+    // not used.
+    let mut job = Job::start("$p = Read-Host -AsSecureString; 'after'", ctx()).expect("parses");
+    job.poll(Duration::ZERO, 100);
+    job.answer_host_call(Value::str("secret"));
+    let ev = job.poll(Duration::ZERO, 100);
+    let errs = errors(&ev);
+    assert_eq!(errs.len(), 1, "{ev:?}");
+    assert!(
+        errs[0].message.contains("instead of a SecureString"),
+        "{errs:?}"
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests use into .peers/ (git ignores it):
-#   - a virtualenv with pypsrp 0.9.1 and pyspnego (clients, NTLM and CredSSP acceptors no one
+#   - a virtualenv with pypsrp 0.9.1, psrpcore 0.3.1 and pyspnego (clients, NTLM and CredSSP acceptors no one
 #     here wrote; CredSSP needs the cryptography package, which pypsrp pulls in), and
 #     python-gssapi + python-krb5 so pyspnego accepts Kerberos with MIT GSSAPI (tests/kerberos.rs;
 #     building it needs libkrb5-dev from installer/debian-deps.sh test)
@@ -16,6 +16,10 @@ if [ ! -x "$peers/venv/bin/python" ]; then
 fi
 if ! "$peers/venv/bin/python" -c 'import pypsrp, spnego' 2>/dev/null; then
   "$peers/venv/bin/pip" install -q --disable-pip-version-check 'pypsrp==0.9.1' 'pyspnego>=0.11'
+fi
+if ! "$peers/venv/bin/python" -c 'import psrpcore' 2>/dev/null; then
+  # a second PSRP implementation (its session-key crypto is the peer of Baton's)
+  "$peers/venv/bin/pip" install -q --disable-pip-version-check 'psrpcore==0.3.1'
 fi
 if ! "$peers/venv/bin/python" -c 'import gssapi, krb5' 2>/dev/null; then
   # pyspnego's GSSAPI provider needs both (built from source against libkrb5-dev)

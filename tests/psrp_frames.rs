@@ -946,3 +946,97 @@ fn corrupt_blocks_are_errors() {
     table2[256..260].copy_from_slice(&[0x00, 0x80, 0x00, 0x00]); // word 0x8000, first bit 1: symbol 256
     assert!(huffman::decompress(&table2, 4).is_err());
 }
+
+// ---------------------------------------------------------------- session key
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn psrpcore_session_key(args: &[&str]) -> serde_json::Value {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/peers/psrpcore_session_key.py"
+    );
+    let out = std::process::Command::new(crate::common::peer_python())
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("the peer python runs");
+    assert!(
+        out.status.success(),
+        "psrpcore failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The client's half of the session key against psrpcore's server half:
+/// Baton's PUBLIC_KEY blob is wrapped by psrpcore, the answer unwraps to
+/// psrpcore's key through the client pool, and SecureStrings made by either
+/// side decrypt on the other.
+#[test]
+fn the_session_key_exchange_meets_psrpcore() {
+    use baton::protocol::clixml::Primitive;
+    use baton::protocol::psrp::ClientEvent;
+    use baton::protocol::psrp::session_key::{self, ExchangeKey, SessionKey};
+
+    let rpid = Uuid::new_v4();
+    let mut pool = baton::protocol::psrp::ClientPool::new(rpid, 512_000).unwrap();
+    let mut rng = rsa::rand_core::UnwrapErr(getrandom::SysRng);
+    let sent = pool
+        .start_key_exchange(ExchangeKey::generate(&mut rng).unwrap())
+        .unwrap();
+    // What went out, read back as the server reads it.
+    let mut defrag = Defragmenter::new();
+    let msgs: Vec<Message> = sent
+        .iter()
+        .flat_map(|p| defrag.push_payload_messages(p).unwrap())
+        .collect();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].message_type, MessageType::PublicKey);
+    assert_eq!(msgs[0].destination, Destination::Server);
+    let value = baton::protocol::psrp::messages::body_value(&msgs[0].data).unwrap();
+    let blob = session_key::public_key_from_message(&value).unwrap();
+
+    let peer = psrpcore_session_key(&["wrap", &hex(&blob)]);
+    let wrapped = unhex(peer["wrapped"].as_str().unwrap());
+    let xml =
+        baton::protocol::clixml::to_clixml(&session_key::encrypted_session_key_message(&wrapped));
+    let answer = Message::from_clixml(
+        Destination::Client,
+        MessageType::EncryptedSessionKey,
+        rpid,
+        Uuid::nil(),
+        &xml,
+    );
+    let mut frag = Fragmenter::new(32_000).unwrap();
+    let mut events = Vec::new();
+    for p in frag.pack_messages(&[answer]).unwrap() {
+        events.extend(pool.handle_stream(&p).unwrap());
+    }
+    assert_eq!(events, [ClientEvent::SessionKeyReady]);
+    assert!(pool.has_session_key());
+
+    // Baton's SecureString, decrypted by psrpcore.
+    let ours = match pool.secure_string("Baton-S3cret ü").unwrap().primitive() {
+        Some(Primitive::SecureString(b)) => b.clone(),
+        other => panic!("not a SecureString: {other:?}"),
+    };
+    let key = peer["session_key"].as_str().unwrap();
+    let read = psrpcore_session_key(&["decrypt", key, &hex(&ours)]);
+    assert_eq!(read["text"], "Baton-S3cret ü");
+    // psrpcore's SecureString, decrypted by Baton with the same key.
+    let key: [u8; 32] = unhex(key).try_into().unwrap();
+    let text = SessionKey::from_bytes(key)
+        .decrypt(&unhex(peer["encrypted"].as_str().unwrap()))
+        .unwrap();
+    assert_eq!(text.as_str(), peer["text"].as_str().unwrap());
+}

@@ -21,6 +21,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+/// A Read-Host -AsSecureString answer that must never show on the wire.
+const SECURE_ANSWER: &str = "S3cret-PIN wörd";
 const PROXY_USER: &str = "proxyuser";
 const PROXY_PASSWORD: &str = "ProxyPass42";
 
@@ -48,6 +50,51 @@ async fn run(remote: Arc<Remote>, script: &str) -> Result<Vec<String>, RemoteErr
             for e in &r.events {
                 if let ClientEvent::Output { value, .. } = e {
                     out.push(display(value));
+                }
+            }
+            if r.done {
+                return Ok(out);
+            }
+        }
+        panic!("the command did not finish");
+    }
+    .await;
+    let _ = s.delete().await;
+    result
+}
+
+/// Runs `script`, answering its one `Read-Host -AsSecureString` with
+/// `answer` as PowerShell does (a SecureString under the session key), and
+/// returns its output lines.
+async fn run_answering_secure(
+    remote: Arc<Remote>,
+    script: &str,
+    answer: &str,
+) -> Result<Vec<String>, RemoteError> {
+    use baton::protocol::psrp::messages::{HostCall, HostResponse};
+    let mut s = Session::create(remote, None, None).await?;
+    let result = async {
+        let pid = s.start(script).await?;
+        let mut out = Vec::new();
+        for _ in 0..500 {
+            let r = s.receive(Some(pid)).await?;
+            for e in &r.events {
+                match e {
+                    ClientEvent::Output { value, .. } => out.push(display(value)),
+                    ClientEvent::HostCall { call, .. }
+                        if call.method_id == HostCall::READ_LINE_AS_SECURE_STRING =>
+                    {
+                        let result = s.secure_string(answer).await?;
+                        let response = HostResponse {
+                            call_id: call.call_id,
+                            method_id: call.method_id,
+                            method_name: call.method_name.clone(),
+                            result: Some(result),
+                            error: None,
+                        };
+                        s.answer(pid, &response).await?;
+                    }
+                    _ => {}
                 }
             }
             if r.done {
@@ -543,9 +590,29 @@ fn wire_trace_child() {
     let ntlm = traced(|| async {
         let (running, url) = lab_with(|_| {}).await;
         let remote = remote_with(spec_for(&url), &HttpExtras::default()).unwrap();
-        assert_eq!(run(remote, "'sealed'").await.unwrap(), ["sealed"]);
+        assert_eq!(run(remote.clone(), "'sealed'").await.unwrap(), ["sealed"]);
+        // Read-Host -AsSecureString: the answer crosses as <SS> under the
+        // session key the lab sent for this client's RSA key; the lab
+        // decrypts it to the same text (compared there, so the text itself
+        // is never output).
+        let out = run_answering_secure(
+            remote,
+            "$p = Read-Host -AsSecureString -Prompt PIN; $p.GetType().FullName; $p.Length; \
+             (ConvertFrom-SecureString $p -AsPlainText) -ceq ('S3cret' + '-PIN wörd')",
+            SECURE_ANSWER,
+        )
+        .await
+        .unwrap();
+        assert_eq!(out, ["System.Security.SecureString", "15", "True"]);
         running.stop().await;
     });
+    assert!(ntlm.contains("[PSRP PublicKey"), "{ntlm}");
+    assert!(ntlm.contains("[PSRP EncryptedSessionKey"), "{ntlm}");
+    assert!(ntlm.contains(r#"<SS N="mr"><redacted></SS>"#), "{ntlm}");
+    assert!(
+        !ntlm.contains(SECURE_ANSWER),
+        "the SecureString's text is in the trace"
+    );
     assert!(
         ntlm.contains("authorization: Negotiate <redacted>"),
         "{ntlm}"

@@ -126,6 +126,11 @@ struct Pipeline {
     /// A pipeline created with `NoInput` false: its commands wait here for
     /// PIPELINE_INPUT objects until END_OF_PIPELINE_INPUT, then run with them.
     awaiting_input: Option<AwaitingInput>,
+    /// What the job wrote from its first SecureString on, while the client
+    /// is asked for its exchange key (PUBLIC_KEY_REQUEST): the pipeline
+    /// waits, as on Windows, and sends it all in order once the session key
+    /// is known.
+    held: Vec<JobEvent>,
 }
 
 /// The most PIPELINE_INPUT objects one pipeline takes.
@@ -543,6 +548,7 @@ impl Computer {
                 waiting_call: None,
                 stopped: false,
                 awaiting_input: None,
+                held: Vec::new(),
             },
         );
         self.input(now, id, arguments)
@@ -595,6 +601,8 @@ impl Computer {
             .handle_input(data)
             .map_err(|e| LabError::Psrp(e.to_string()))?;
         for e in events {
+            let key = s.pool.session_key().cloned();
+            let key = key.as_ref();
             match e {
                 ServerEvent::CreatePipeline { pid, pipeline } => {
                     let Some(p) = s.pipelines.get_mut(&pid) else {
@@ -613,19 +621,22 @@ impl Computer {
                     ctx.process_id = s.process_id;
                     // The interpreter runs the commands with their typed arguments,
                     // as PowerShell binds them; no round trip through text.
-                    let commands: Vec<script::PipelineCommand> = pipeline
+                    let commands = pipeline
                         .commands
                         .iter()
-                        .map(|c| script::PipelineCommand {
-                            name: c.cmd.clone(),
-                            is_script: c.is_script,
-                            args: c
-                                .args
-                                .iter()
-                                .map(|(n, v)| (n.clone(), convert::from_ps(v)))
-                                .collect(),
+                        .map(|c| {
+                            Ok(script::PipelineCommand {
+                                name: c.cmd.clone(),
+                                is_script: c.is_script,
+                                args: c
+                                    .args
+                                    .iter()
+                                    .map(|(n, v)| Ok((n.clone(), convert::from_ps(v, key)?)))
+                                    .collect::<Result<_, String>>()?,
+                            })
                         })
-                        .collect();
+                        .collect::<Result<Vec<_>, String>>()
+                        .map_err(LabError::Psrp)?;
                     if pipeline.no_input {
                         start_job(&mut s.pool, pid, p, &commands, None, ctx, now);
                     } else {
@@ -651,7 +662,8 @@ impl Computer {
                             "a pipeline takes at most {MAX_PIPELINE_INPUT} input objects"
                         )));
                     }
-                    w.input.push(convert::from_ps(&value));
+                    w.input
+                        .push(convert::from_ps(&value, key).map_err(LabError::Psrp)?);
                 }
                 ServerEvent::EndOfInput { pid } => {
                     let Some(p) = s.pipelines.get_mut(&pid) else {
@@ -669,11 +681,19 @@ impl Computer {
                         let answer = response
                             .result
                             .as_ref()
-                            .map(convert::from_ps)
+                            .map(|v| convert::from_ps(v, key))
+                            .transpose()
+                            .map_err(LabError::Psrp)?
                             .unwrap_or_default();
                         job.answer_host_call(answer);
                         p.waiting_call = None;
                     }
+                }
+                ServerEvent::PublicKey { blob } => {
+                    let mut rng = rsa::rand_core::UnwrapErr(getrandom::SysRng);
+                    s.pool
+                        .accept_public_key(&mut rng, &blob)
+                        .map_err(|e| LabError::Psrp(e.to_string()))?;
                 }
                 ServerEvent::Init(_) => {}
                 ServerEvent::Other { .. } => {}
@@ -1023,6 +1043,18 @@ fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {
             if p.waiting_call.is_some() {
                 break;
             }
+            if !p.held.is_empty() {
+                if s.pool.session_key().is_none() {
+                    // Waiting for the client's PUBLIC_KEY.
+                    break;
+                }
+                for e in std::mem::take(&mut p.held) {
+                    queue_event(&mut s.pool, *pid, p, e);
+                }
+                if p.finished {
+                    break;
+                }
+            }
             let Some(job) = p.job.as_mut() else { break };
             // Run the job at the time it asked to wake, not later: a job that
             // slept through several ticks keeps its own timing.
@@ -1034,9 +1066,15 @@ fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {
                 break;
             }
             for e in events {
-                queue_event(&mut s.pool, *pid, p, e);
+                let secure = matches!(&e, JobEvent::Output(v) if convert::holds_secure_string(v));
+                if !p.held.is_empty() || (secure && s.pool.session_key().is_none()) {
+                    s.pool.request_public_key();
+                    p.held.push(e);
+                } else {
+                    queue_event(&mut s.pool, *pid, p, e);
+                }
             }
-            if p.finished {
+            if p.finished || !p.held.is_empty() {
                 break;
             }
         }
@@ -1048,7 +1086,10 @@ fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {
 
 fn queue_event(pool: &mut ServerPool, pid: Uuid, p: &mut Pipeline, e: JobEvent) {
     match e {
-        JobEvent::Output(v) => pool.output(pid, &convert::to_ps(&v)),
+        JobEvent::Output(v) => {
+            let value = convert::to_ps_keyed(&v, pool.session_key());
+            pool.output(pid, &value);
+        }
         JobEvent::Error(info) => pool.queue(
             Some(pid),
             MessageType::ErrorRecord,

@@ -7,11 +7,37 @@ use crate::protocol::clixml::records::{
 };
 use crate::protocol::clixml::{Container, Primitive, PsObject, PsValue};
 
-use super::script::{self, ErrorInfo, Value};
+use super::script::{self, ErrorInfo, SecureText, Value};
+use crate::protocol::psrp::session_key::SessionKey;
 
 /// A script value as PowerShell serialises it for the client.
 pub fn to_ps(value: &Value) -> PsValue {
+    to_ps_keyed(value, None)
+}
+
+/// True when `value` holds a SecureString, which needs the session key.
+pub fn holds_secure_string(value: &Value) -> bool {
     match value {
+        Value::SecureString(_) => true,
+        Value::Array(items) => items.iter().any(holds_secure_string),
+        Value::Object { props, .. } => props.iter().any(|(_, v)| holds_secure_string(v)),
+        Value::Hashtable(entries) => entries.iter().any(|(_, v)| holds_secure_string(v)),
+        _ => false,
+    }
+}
+
+/// [`to_ps`] with the session key: SecureStrings become `<SS>` encrypted
+/// with it. Without a key a SecureString goes as an empty
+/// `System.Security.SecureString` object (its text never leaves).
+pub fn to_ps_keyed(value: &Value, key: Option<&SessionKey>) -> PsValue {
+    let to_ps = |v: &Value| to_ps_keyed(v, key);
+    match value {
+        Value::SecureString(text) => match key {
+            Some(k) => PsValue::Primitive(Primitive::SecureString(k.encrypt(text.reveal()))),
+            None => PsObject::with_types(&["System.Security.SecureString", "System.Object"])
+                .with_to_string("System.Security.SecureString")
+                .into(),
+        },
         Value::Null => PsValue::NIL,
         Value::Bool(b) => PsValue::from(*b),
         Value::Int(i) => match i32::try_from(*i) {
@@ -25,7 +51,7 @@ pub fn to_ps(value: &Value) -> PsValue {
         )),
         Value::Array(items) => {
             PsObject::with_types(&["System.Object[]", "System.Array", "System.Object"])
-                .with_container(Container::List(items.iter().map(to_ps).collect()))
+                .with_container(Container::List(items.iter().map(&to_ps).collect()))
                 .into()
         }
         Value::Object {
@@ -57,46 +83,59 @@ pub fn to_ps(value: &Value) -> PsValue {
     }
 }
 
-/// A CLIXML value sent by a client (arguments, input, host answers) as a script value.
-pub fn from_ps(value: &PsValue) -> Value {
+/// A CLIXML value sent by a client (arguments, input, host answers) as a
+/// script value. A SecureString (`<SS>`) is decrypted with the session key;
+/// one that arrives before a key was exchanged, or that the key does not
+/// decrypt, is refused, as Windows refuses it.
+pub fn from_ps(value: &PsValue, key: Option<&SessionKey>) -> Result<Value, String> {
+    let from_ps = |v: &PsValue| from_ps(v, key);
     if let Some(list) = value.as_list() {
-        return Value::Array(list.iter().map(from_ps).collect());
+        return Ok(Value::Array(
+            list.iter().map(from_ps).collect::<Result<_, _>>()?,
+        ));
     }
     if let Some(dict) = value.as_dict() {
-        return Value::Hashtable(
+        return Ok(Value::Hashtable(
             dict.iter()
                 .map(|(k, v)| {
-                    (
+                    Ok((
                         k.as_str().map(str::to_owned).unwrap_or_default(),
-                        from_ps(v),
-                    )
+                        from_ps(v)?,
+                    ))
                 })
-                .collect(),
-        );
+                .collect::<Result<_, String>>()?,
+        ));
     }
     if let Some(obj) = value.as_object()
         && obj.value.is_none()
     {
-        return Value::Object {
+        return Ok(Value::Object {
             type_names: obj.type_names.clone(),
             props: obj
                 .properties()
-                .map(|(k, v)| (k.to_owned(), from_ps(v)))
-                .collect(),
+                .map(|(k, v)| Ok((k.to_owned(), from_ps(v)?)))
+                .collect::<Result<_, String>>()?,
             to_string: obj.to_string.clone(),
-        };
+        });
     }
-    match value.primitive() {
+    Ok(match value.primitive() {
         None | Some(Primitive::Nil) => Value::Null,
         Some(Primitive::Bool(b)) => Value::Bool(*b),
         Some(Primitive::Str(s)) => Value::String(s.clone()),
         Some(Primitive::F32(f)) => Value::Double(f64::from(*f)),
         Some(Primitive::F64(f)) => Value::Double(*f),
+        Some(Primitive::SecureString(data)) => {
+            let key = key.ok_or(
+                "a SecureString arrived before the session key was exchanged (PUBLIC_KEY)",
+            )?;
+            let text = key.decrypt(data).map_err(|e| e.to_string())?;
+            Value::SecureString(SecureText::new(text.as_str()))
+        }
         Some(p) => match p.as_i64() {
             Some(i) => Value::Int(i),
             None => Value::String(p.as_str().map(str::to_owned).unwrap_or_default()),
         },
-    }
+    })
 }
 
 /// An error of a script as the ErrorRecord Windows sends.

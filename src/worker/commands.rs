@@ -399,14 +399,28 @@ impl Worker {
                 ),
             );
         };
-        let response = HostResponse {
-            call_id: call.call_id,
-            method_id: call.method_id,
-            method_name: call.method_name.clone(),
-            result: Some(crate::protocol::clixml::PsValue::str(answer)),
-            error: None,
+        // Read-Host -AsSecureString: the answer goes as a SecureString,
+        // encrypted with the session key, never as text.
+        let result = if call.method_id == HostCall::READ_LINE_AS_SECURE_STRING {
+            self.secure_string(&h, &answer).await
+        } else {
+            Ok(crate::protocol::clixml::PsValue::str(answer))
         };
-        let r = h.session.lock().await.answer(pid, &response).await;
+        let mut session = h.session.lock().await;
+        let r = match result {
+            Ok(result) => {
+                let response = HostResponse {
+                    call_id: call.call_id,
+                    method_id: call.method_id,
+                    method_name: call.method_name.clone(),
+                    result: Some(result),
+                    error: None,
+                };
+                session.answer(pid, &response).await
+            }
+            Err(e) => Err(e),
+        };
+        drop(session);
         match r {
             Ok(()) => self.send(Event::OpFinished {
                 op,

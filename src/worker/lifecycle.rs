@@ -19,6 +19,17 @@ impl Worker {
                         let mut s = held.session.lock().await;
                         if let Ok(rec) = s.handle(&r) {
                             for e in rec.events {
+                                if matches!(e, ClientEvent::PublicKeyRequested) {
+                                    // The server has a SecureString to send and
+                                    // holds the command until it has our key.
+                                    if let Err(e) = s.start_key_exchange().await {
+                                        tracing::warn!(
+                                            "the session key for {} was not exchanged: {e}",
+                                            held.name
+                                        );
+                                    }
+                                    continue;
+                                }
                                 if let ClientEvent::PoolState { state, .. } = e
                                     && matches!(
                                         state,
@@ -68,6 +79,37 @@ impl Worker {
         });
         if let Some(old) = lock(&h.keepalive).replace(task) {
             old.abort();
+        }
+    }
+
+    /// `text` as a SecureString under `h`'s session key, exchanging the key
+    /// first if need be. A held session's keep-alive Receive reads the
+    /// pool's stream, so the key's answer arrives through it; without one,
+    /// the exchange reads the pool's stream itself.
+    pub(super) async fn secure_string(
+        &self,
+        h: &Held,
+        text: &str,
+    ) -> Result<crate::protocol::clixml::PsValue, RemoteError> {
+        let keepalive = lock(&h.keepalive)
+            .as_ref()
+            .is_some_and(|t| !t.is_finished());
+        if !keepalive {
+            return h.session.lock().await.secure_string(text).await;
+        }
+        h.session.lock().await.start_key_exchange().await?;
+        let deadline = tokio::time::Instant::now() + remote::KEY_EXCHANGE_TIMEOUT;
+        loop {
+            {
+                let s = h.session.lock().await;
+                if s.pool.has_session_key() {
+                    return Ok(s.pool.secure_string(text)?);
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(remote::key_exchange_timed_out());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
 

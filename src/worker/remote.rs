@@ -23,6 +23,7 @@ use crate::protocol::psrp::client::{ClientEvent, ClientPool};
 use crate::protocol::psrp::messages::{
     CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState,
 };
+use crate::protocol::psrp::session_key::ExchangeKey;
 use crate::protocol::wsman::envelope::{BuiltRequest, IdSource, RequestContext};
 use crate::protocol::wsman::fault::WsmanFault;
 use crate::protocol::wsman::shell::{
@@ -118,6 +119,17 @@ impl std::fmt::Debug for Remote {
 
 /// How long a Receive waits on the server before answering TimedOut.
 pub const RECEIVE_TIMEOUT_MS: u64 = 20_000;
+
+/// How long a key exchange may take: pypsrp's `session_key_timeout_ms`.
+pub const KEY_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The error of a server that never answered PUBLIC_KEY.
+pub fn key_exchange_timed_out() -> RemoteError {
+    RemoteError::Refused(format!(
+        "the server did not answer the session key exchange (PUBLIC_KEY) within {} s",
+        KEY_EXCHANGE_TIMEOUT.as_secs()
+    ))
+}
 
 fn mechanism(spec: &ConnectionSpec) -> Result<Mechanism, RemoteError> {
     match spec.authentication {
@@ -1011,6 +1023,60 @@ impl Session {
         };
         let (built, body) = self.remote.call(&req, false).await?;
         Ok(shell::parse_empty_response(&built, &body)?)
+    }
+
+    /// Starts the session key exchange ([MS-PSRP] §3.1.4.4) unless a key is
+    /// known or an exchange is under way: a new 2048-bit exchange key goes
+    /// out in PUBLIC_KEY on the pool's `stdin`. The answer,
+    /// ENCRYPTED_SESSION_KEY, arrives on the pool's stream, whoever reads it
+    /// (the keep-alive Receive of a held session, or
+    /// [`Session::ensure_session_key`]).
+    pub async fn start_key_exchange(&mut self) -> Result<(), RemoteError> {
+        if self.pool.has_session_key() || self.pool.key_exchange_pending() {
+            return Ok(());
+        }
+        // RSA key generation is CPU work: off the I/O threads.
+        let key = tokio::task::spawn_blocking(|| {
+            ExchangeKey::generate(&mut rsa::rand_core::UnwrapErr(getrandom::SysRng))
+        })
+        .await
+        .map_err(|e| RemoteError::Refused(format!("the exchange key was not made: {e}")))??;
+        for p in self.pool.start_key_exchange(key)? {
+            self.send(None, "stdin", p).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes sure the session key is known, reading the pool's stream itself
+    /// until ENCRYPTED_SESSION_KEY, within [`KEY_EXCHANGE_TIMEOUT`]: for a
+    /// session with no keep-alive Receive running. Whatever else the pool's
+    /// stream carries meanwhile is returned.
+    pub async fn ensure_session_key(&mut self) -> Result<Vec<ClientEvent>, RemoteError> {
+        let mut seen = Vec::new();
+        self.start_key_exchange().await?;
+        let deadline = tokio::time::Instant::now() + KEY_EXCHANGE_TIMEOUT;
+        while !self.pool.has_session_key() {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(key_exchange_timed_out());
+            }
+            let got = self.receive(None).await?;
+            seen.extend(
+                got.events
+                    .into_iter()
+                    .filter(|e| !matches!(e, ClientEvent::SessionKeyReady)),
+            );
+        }
+        Ok(seen)
+    }
+
+    /// `text` as a SecureString for the server, exchanging the session key
+    /// first if need be (reading the pool's stream itself).
+    pub async fn secure_string(
+        &mut self,
+        text: &str,
+    ) -> Result<crate::protocol::clixml::PsValue, RemoteError> {
+        self.ensure_session_key().await?;
+        Ok(self.pool.secure_string(text)?)
     }
 
     /// Answers a host call (Read-Host) on stream `pr`.

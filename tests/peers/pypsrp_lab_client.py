@@ -126,11 +126,30 @@ def shells(host, port, user, password):
     return {"shells": found}
 
 
+def secure_string(host, port, user, password):
+    # pypsrp's own key exchange (its RSA key, its AES code) against the lab:
+    # a SecureString argument goes in under the session key, the lab reads
+    # it, and sends it back as a SecureString that pypsrp decrypts.
+    from pypsrp.serializer import TaggedValue
+
+    secret = "P@ss w\u00f6rd 42"
+    with RunspacePool(wsman(host, port, user, password)) as pool:
+        pool.exchange_keys()
+        ps = PowerShell(pool)
+        ps.add_script("param($s) $s.GetType().FullName; $s.Length; $s")
+        ps.add_argument(TaggedValue("SS", secret))
+        out = ps.invoke()
+        return {"output": [o if isinstance(o, (str, int)) else str(o) for o in out],
+                "round_trip": out[-1] == secret if out else False,
+                "errors": [str(e) for e in ps.streams.error]}
+
+
 def main():
     scenario, host, port, user, password = sys.argv[1:6]
     extra = sys.argv[6:]
     result = {"streams": streams, "handover": handover, "basic": basic,
-              "isolation": isolation, "shells": shells}[scenario](host, port, user, password, *extra)
+              "isolation": isolation, "shells": shells,
+              "secure_string": secure_string}[scenario](host, port, user, password, *extra)
     print(json.dumps(result))
 
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::ast::{CmdArg, Command, FunctionDef, ParamDef};
 use super::data::{self, FsEntry};
 use super::interp::{Flow, Fut, R, Rt, Sink, Stage, format_op};
-use super::value::{self, ScriptBlock, Value};
+use super::value::{self, ScriptBlock, SecureText, Value};
 use super::{ErrorCategory, ErrorInfo, HostCall, InformationRecord, JobEvent, ProgressRecord};
 
 /// The cmdlets and native commands the lab knows.
@@ -30,6 +30,8 @@ enum Kind {
     GetService,
     GetPSSessionConfiguration,
     ReadHost,
+    ConvertToSecureString,
+    ConvertFromSecureString,
     GetChildItem,
     NewItem,
     Mkdir,
@@ -91,6 +93,16 @@ const COMMANDS: &[(&str, &str, Kind)] = &[
         Kind::GetPSSessionConfiguration,
     ),
     ("Read-Host", "ReadHostCommand", Kind::ReadHost),
+    (
+        "ConvertTo-SecureString",
+        "ConvertToSecureStringCommand",
+        Kind::ConvertToSecureString,
+    ),
+    (
+        "ConvertFrom-SecureString",
+        "ConvertFromSecureStringCommand",
+        Kind::ConvertFromSecureString,
+    ),
     ("Get-ChildItem", "GetChildItemCommand", Kind::GetChildItem),
     ("New-Item", "NewItemCommand", Kind::NewItem),
     ("mkdir", "NewItemCommand", Kind::Mkdir),
@@ -362,6 +374,8 @@ fn specs(kind: Kind) -> Vec<Spec> {
         ],
         Kind::GetPSSessionConfiguration => vec![p("Name", Some(0)), sw("Force")],
         Kind::ReadHost => vec![p("Prompt", Some(0)), sw("AsSecureString")],
+        Kind::ConvertToSecureString => vec![p("String", Some(0)), sw("AsPlainText"), sw("Force")],
+        Kind::ConvertFromSecureString => vec![p("SecureString", Some(0)), sw("AsPlainText")],
         Kind::GetChildItem => vec![
             pa("Path", &["LiteralPath", "PSPath", "LP"], Some(0)),
             p("Filter", Some(1)),
@@ -1306,6 +1320,45 @@ fn sort_key_cmp(a: &[Value], b: &[Value], descending: bool, case: bool) -> std::
 }
 
 impl Cmdlet {
+    /// `ConvertTo-SecureString -AsPlainText` and `ConvertFrom-SecureString
+    /// -AsPlainText` (PowerShell 7). The DPAPI forms, which need the
+    /// computer's user keys, are refused with the error Windows gives when
+    /// the text is not such a string.
+    async fn secure_string(&mut self, rt: &Rt, input: Option<Value>, out: &mut dyn Sink) -> R<()> {
+        let to = self.kind == Kind::ConvertToSecureString;
+        let name = if to { "String" } else { "SecureString" };
+        let Some(v) = self.b.get(name).cloned().or(input) else {
+            return Ok(());
+        };
+        if !self.b.flag("AsPlainText") {
+            return Err(Flow::error(self.info.error(
+                "The lab keeps no DPAPI keys: use -AsPlainText.",
+                "ImportSecureString",
+                ErrorCategory::InvalidArgument,
+                "System.Security.Cryptography.CryptographicException",
+                Value::Null,
+            )));
+        }
+        let result = match (to, v) {
+            (true, v) => Value::SecureString(SecureText::new(v.to_ps_string())),
+            (false, Value::SecureString(t)) => Value::String(t.reveal().to_owned()),
+            (false, other) => {
+                return Err(Flow::error(self.info.error(
+                    format!(
+                        "Cannot bind parameter 'SecureString'. Cannot convert the \"{}\" value of type \"{}\" to type \"System.Security.SecureString\".",
+                        other.to_ps_string(),
+                        other.type_name()
+                    ),
+                    "CannotConvertArgumentNoMessage",
+                    ErrorCategory::InvalidArgument,
+                    "System.Management.Automation.ParameterBindingException",
+                    other,
+                )));
+            }
+        };
+        out.write(rt, result).await
+    }
+
     async fn process_impl(&mut self, rt: &Rt, input: Option<Value>, out: &mut dyn Sink) -> R<()> {
         rt.tick().await;
         match self.kind {
@@ -1656,22 +1709,28 @@ impl Cmdlet {
                         as_secure: secure,
                     })
                     .await;
-                let v = if secure {
-                    Value::Object {
-                        type_names: vec![
-                            "System.Security.SecureString".into(),
-                            "System.Object".into(),
-                        ],
-                        props: vec![(
-                            "Length".into(),
-                            Value::Int(answer.to_ps_string().chars().count() as i64),
-                        )],
-                        to_string: Some("System.Security.SecureString".into()),
+                let v = match answer {
+                    Value::SecureString(t) => Value::SecureString(t),
+                    other if secure => {
+                        // PowerShell's host answers with a SecureString under
+                        // the session key; text in its place is refused.
+                        return Err(Flow::error(self.info.error(
+                            format!(
+                                "Read-Host -AsSecureString was answered with a {} instead of a SecureString encrypted with the session key.",
+                                other.type_name()
+                            ),
+                            "SecureStringExpected",
+                            ErrorCategory::InvalidResult,
+                            "System.Management.Automation.PSInvalidCastException",
+                            Value::Null,
+                        )));
                     }
-                } else {
-                    Value::String(answer.to_ps_string())
+                    other => Value::String(other.to_ps_string()),
                 };
                 out.write(rt, v).await
+            }
+            Kind::ConvertToSecureString | Kind::ConvertFromSecureString => {
+                self.secure_string(rt, input, out).await
             }
             Kind::GetChildItem => self.get_child_item(rt, input, out).await,
             Kind::NewItem | Kind::Mkdir => self.new_item(rt, input, out).await,

@@ -1596,6 +1596,7 @@ fn is_type(v: &Value, t: &str) -> bool {
         },
         Value::Double(_) => matches!(t, "double" | "valuetype" | "object"),
         Value::String(_) => matches!(t, "string" | "object"),
+        Value::SecureString(_) => matches!(t, "security.securestring" | "securestring" | "object"),
         Value::DateTime(_) => matches!(t, "datetime" | "valuetype" | "object"),
         Value::Array(_) => matches!(t, "array" | "object[]" | "object"),
         Value::Hashtable(_) => matches!(t, "hashtable" | "collections.hashtable" | "object"),

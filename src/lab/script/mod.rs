@@ -50,7 +50,7 @@ use chrono::{DateTime, FixedOffset};
 
 pub use data::{FileSystem, FsEntry, MAX_FS_ENTRIES, SessionConfiguration};
 pub use parser::{MAX_DEPTH, MAX_SCRIPT_CHARS, ParseError};
-pub use value::{ScriptBlock, Value, format_datetime, format_double, wildcard_match};
+pub use value::{ScriptBlock, SecureText, Value, format_datetime, format_double, wildcard_match};
 
 /// PowerShell's `System.Management.Automation.ErrorCategory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,36 @@ pub enum Value {
     ScriptBlock(ScriptBlock),
     /// A hashtable with keys in insertion order (keys compare case-insensitively).
     Hashtable(Vec<(String, Value)>),
+    /// `System.Security.SecureString` (CLIXML `SS`, encrypted with the
+    /// session key on the wire): its text is never shown.
+    SecureString(SecureText),
+}
+
+/// The text of a SecureString, wiped when dropped and never printed.
+#[derive(Clone, PartialEq, Default)]
+pub struct SecureText(zeroize::Zeroizing<String>);
+
+impl SecureText {
+    /// A SecureString holding `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        SecureText(zeroize::Zeroizing::new(text.into()))
+    }
+
+    /// The text, for the session-key encryption and `ConvertFrom-SecureString -AsPlainText`.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// `SecureString.Length`: UTF-16 code units, as .NET counts them.
+    pub fn length(&self) -> i64 {
+        self.0.encode_utf16().count() as i64
+    }
+}
+
+impl fmt::Debug for SecureText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecureText(..)")
+    }
 }
 
 /// A script block value: its text, and the parsed body when it was written in a script.
@@ -146,6 +176,7 @@ impl Value {
                 .unwrap_or_else(|| "System.Object".into()),
             Value::ScriptBlock(_) => "System.Management.Automation.ScriptBlock".into(),
             Value::Hashtable(_) => "System.Collections.Hashtable".into(),
+            Value::SecureString(_) => "System.Security.SecureString".into(),
         }
     }
 
@@ -175,6 +206,10 @@ impl Value {
             }
             Value::String(s) => match lname.as_str() {
                 "length" => Some(Value::Int(s.encode_utf16().count() as i64)),
+                _ => None,
+            },
+            Value::SecureString(s) => match lname.as_str() {
+                "length" => Some(Value::Int(s.length())),
                 _ => None,
             },
             Value::Array(items) => match lname.as_str() {
@@ -321,6 +356,7 @@ impl Value {
             Value::Enum { name, .. } => name.clone(),
             Value::ScriptBlock(sb) => sb.text.clone(),
             Value::Hashtable(_) => "System.Collections.Hashtable".into(),
+            Value::SecureString(_) => "System.Security.SecureString".into(),
         }
     }
 

@@ -26,7 +26,8 @@ use super::messages::{
     self, ConnectRunspacePool, CreatePipeline, HostCall, HostResponse, InitRunspacePool,
     PipelineState, RunspacePoolState, SessionCapability, body_value,
 };
-use crate::protocol::clixml::{self, PsValue};
+use super::session_key::{self, ExchangeKey, SessionKey};
+use crate::protocol::clixml::{self, Primitive, PsValue};
 use crate::protocol::error::ProtocolError;
 
 /// Which informational stream a record belongs to.
@@ -70,6 +71,12 @@ pub enum ClientEvent {
     },
     /// The server calls a host method (pid is nil for pool host calls).
     HostCall { pid: Uuid, call: HostCall },
+    /// PUBLIC_KEY_REQUEST: the server has a SecureString to send and asks
+    /// for the client's exchange key ([`ClientPool::start_key_exchange`]).
+    PublicKeyRequested,
+    /// ENCRYPTED_SESSION_KEY arrived and was unwrapped: SecureStrings can
+    /// now be sent ([`ClientPool::secure_string`]).
+    SessionKeyReady,
     /// Anything else (USER_EVENT, RUNSPACE_AVAILABILITY…), kept.
     Other {
         pid: Uuid,
@@ -89,6 +96,10 @@ pub struct ClientPool {
     defragmenter: Defragmenter,
     ps_version_table: Vec<(String, String)>,
     pipelines: HashMap<Uuid, PipelineState>,
+    /// The exchange key sent in PUBLIC_KEY, until the server answers.
+    exchange: Option<ExchangeKey>,
+    /// The session key SecureStrings are encrypted with.
+    session_key: Option<SessionKey>,
 }
 
 impl ClientPool {
@@ -104,6 +115,8 @@ impl ClientPool {
             defragmenter: Defragmenter::new(),
             ps_version_table: Vec::new(),
             pipelines: HashMap::new(),
+            exchange: None,
+            session_key: None,
         })
     }
 
@@ -276,6 +289,17 @@ impl ClientPool {
                 self.pipelines.insert(pid, state);
                 ClientEvent::PipelineState { pid, state, error }
             }
+            MessageType::PublicKeyRequest => ClientEvent::PublicKeyRequested,
+            MessageType::EncryptedSessionKey => {
+                let Some(exchange) = self.exchange.take() else {
+                    return Err(ProtocolError::Psrp(
+                        "the server sent a session key this client did not ask for".into(),
+                    ));
+                };
+                let blob = session_key::encrypted_session_key_from_message(&value)?;
+                self.session_key = Some(exchange.unwrap_session_key(&blob)?);
+                ClientEvent::SessionKeyReady
+            }
             MessageType::PipelineHostCall | MessageType::RunspacePoolHostCall => {
                 ClientEvent::HostCall {
                     pid,
@@ -311,6 +335,41 @@ impl ClientPool {
         );
         self.pipelines.insert(pid, PipelineState::Running);
         self.fragmenter.pack(&[&msg])
+    }
+
+    /// True once the session key is known.
+    pub fn has_session_key(&self) -> bool {
+        self.session_key.is_some()
+    }
+
+    /// True while a PUBLIC_KEY waits for the server's answer.
+    pub fn key_exchange_pending(&self) -> bool {
+        self.exchange.is_some()
+    }
+
+    /// PUBLIC_KEY with `key`'s public half, sent on the pool's `stdin`
+    /// ([MS-PSRP] §3.1.4.4). The answer, ENCRYPTED_SESSION_KEY, comes on the
+    /// pool's stream and gives [`ClientEvent::SessionKeyReady`].
+    pub fn start_key_exchange(&mut self, key: ExchangeKey) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        let msg = self.message(
+            MessageType::PublicKey,
+            Uuid::nil(),
+            &session_key::public_key_message(&key.public_key_blob()),
+        );
+        self.exchange = Some(key);
+        self.fragmenter.pack(&[&msg])
+    }
+
+    /// `text` as a SecureString (`<SS>`), encrypted with the session key.
+    pub fn secure_string(&self, text: &str) -> Result<PsValue, ProtocolError> {
+        let key = self.session_key.as_ref().ok_or_else(|| {
+            ProtocolError::Psrp(
+                "no session key: exchange keys before sending a SecureString".into(),
+            )
+        })?;
+        Ok(PsValue::Primitive(Primitive::SecureString(
+            key.encrypt(text),
+        )))
     }
 
     /// A host method answer, sent with Send on stream `pr`.

@@ -14,6 +14,7 @@ pub use message::{Destination, Message, MessageType};
 pub mod client;
 pub mod messages;
 pub mod server;
+pub mod session_key;
 
 pub use client::{ClientEvent, ClientPool, RecordKind};
 pub use messages::{CreatePipeline, PipelineState, RunspacePoolState};

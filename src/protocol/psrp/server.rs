@@ -18,8 +18,10 @@ use super::messages::{
     self, ConnectRunspacePool, CreatePipeline, HostCall, HostResponse, InitRunspacePool,
     PipelineState, RunspacePoolState, SessionCapability, body_value,
 };
+use super::session_key::{self, SessionKey};
 use crate::protocol::clixml::{self, PsValue};
 use crate::protocol::error::ProtocolError;
+use rsa::rand_core::CryptoRng;
 
 /// What a client message means to the server.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +36,9 @@ pub enum ServerEvent {
     EndOfInput { pid: Uuid },
     /// The answer to a host call.
     HostResponse { pid: Uuid, response: HostResponse },
+    /// PUBLIC_KEY: the client's exchange key, to answer with
+    /// [`ServerPool::accept_public_key`].
+    PublicKey { blob: Vec<u8> },
     /// Anything else the client sent (SET_MAX_RUNSPACES, …).
     Other {
         pid: Uuid,
@@ -65,6 +70,10 @@ pub struct ServerPool {
     next_object_id: u64,
     /// Outgoing queues: `None` = the pool's stream, `Some(pid)` = a pipeline's.
     queues: HashMap<Option<Uuid>, VecDeque<Queued>>,
+    /// The session key SecureStrings are encrypted with, once exchanged.
+    session_key: Option<SessionKey>,
+    /// PUBLIC_KEY_REQUEST was sent and not answered yet.
+    key_requested: bool,
 }
 
 impl ServerPool {
@@ -88,6 +97,8 @@ impl ServerPool {
             incoming: Defragmenter::new(),
             next_object_id: 1,
             queues: HashMap::new(),
+            session_key: None,
+            key_requested: false,
         };
         let mut init = None;
         for raw in pool.incoming.push_payload(creation_payload)? {
@@ -231,6 +242,9 @@ impl ServerPool {
                 },
                 MessageType::PipelineInput => ServerEvent::Input { pid, value },
                 MessageType::EndOfPipelineInput => ServerEvent::EndOfInput { pid },
+                MessageType::PublicKey => ServerEvent::PublicKey {
+                    blob: session_key::public_key_from_message(&value)?,
+                },
                 MessageType::PipelineHostResponse | MessageType::RunspacePoolHostResponse => {
                     ServerEvent::HostResponse {
                         pid,
@@ -273,6 +287,40 @@ impl ServerPool {
     /// pipeline's stream.
     pub fn queue(&mut self, pid: Option<Uuid>, t: MessageType, value: &PsValue) {
         self.queue_with_rpid(pid, self.rpid, t, value);
+    }
+
+    /// Answers PUBLIC_KEY: a new session key, encrypted to the client's
+    /// key, queued as ENCRYPTED_SESSION_KEY on the pool's stream
+    /// ([MS-PSRP] §3.2.4.4).
+    pub fn accept_public_key<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        blob: &[u8],
+    ) -> Result<(), ProtocolError> {
+        let key = SessionKey::generate(rng);
+        let wrapped = session_key::wrap_session_key(rng, blob, &key)?;
+        self.queue(
+            None,
+            MessageType::EncryptedSessionKey,
+            &session_key::encrypted_session_key_message(&wrapped),
+        );
+        self.session_key = Some(key);
+        self.key_requested = false;
+        Ok(())
+    }
+
+    /// The session key, once exchanged.
+    pub fn session_key(&self) -> Option<&SessionKey> {
+        self.session_key.as_ref()
+    }
+
+    /// Asks the client for its exchange key (PUBLIC_KEY_REQUEST), once, when
+    /// a SecureString is to be sent and no session key is known yet.
+    pub fn request_public_key(&mut self) {
+        if self.session_key.is_none() && !self.key_requested {
+            self.key_requested = true;
+            self.queue(None, MessageType::PublicKeyRequest, &PsValue::str(""));
+        }
     }
 
     /// Queues PIPELINE_OUTPUT.
