@@ -117,6 +117,98 @@ async fn lab_with(configure: impl FnOnce(&mut LabConfig)) -> (lab::RunningLab, S
     (running, url)
 }
 
+/// The output lines of pipeline `pid` until it ends.
+async fn outputs(s: &mut Session, pid: Uuid) -> Vec<String> {
+    let mut out = Vec::new();
+    for _ in 0..500 {
+        let r = s.receive(Some(pid)).await.unwrap();
+        for e in &r.events {
+            if let ClientEvent::Output { value, .. } = e {
+                out.push(display(value));
+            }
+        }
+        if r.done {
+            return out;
+        }
+    }
+    panic!("the command did not finish");
+}
+
+/// A server with a lowered MaxEnvelopeSizekb answers a larger request with
+/// HTTP 413 (ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS): the client steps
+/// its envelope size down (150 KiB, then halves) and sends the same command
+/// or input again in smaller fragments. A protocol 2.1 server gets 150 KiB
+/// envelopes from the start, as PowerShell sends them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn envelopes_shrink_to_what_the_server_takes() {
+    use baton::protocol::clixml::PsValue;
+
+    // MaxEnvelopeSizekb 150 and a 300,000-character argument: the Command
+    // is refused at 512,000 and taken at 153,600.
+    let (running, url) = lab_with(|c| {
+        for k in &mut c.computers {
+            k.max_envelope_size_kb = 150;
+        }
+    })
+    .await;
+    let remote = remote_with(spec_for(&url), &HttpExtras::default()).unwrap();
+    let mut s = Session::create(remote.clone(), None, None).await.unwrap();
+    assert_eq!(remote.max_envelope_size(), 512_000);
+    let big = PsValue::str("x".repeat(300_000));
+    let pid = s
+        .start_with("param($a) $a.Length", &[big], None)
+        .await
+        .unwrap();
+    assert_eq!(outputs(&mut s, pid).await, ["300000"]);
+    assert_eq!(remote.max_envelope_size(), 153_600);
+    s.delete().await.unwrap();
+    running.stop().await;
+
+    // MaxEnvelopeSizekb 32 (the least Windows allows) and 100,000
+    // characters of pipeline input: the small Command passes, the input's
+    // first Send is refused until its fragments fit 19,200-byte envelopes.
+    let (running, url) = lab_with(|c| {
+        for k in &mut c.computers {
+            k.max_envelope_size_kb = 32;
+        }
+    })
+    .await;
+    let remote = remote_with(spec_for(&url), &HttpExtras::default()).unwrap();
+    let mut s = Session::create(remote.clone(), None, None).await.unwrap();
+    let input = [PsValue::str("y".repeat(100_000)), PsValue::str("zz")];
+    let pid = s
+        .start_with("$input | ForEach-Object { $_.Length }", &[], Some(&input))
+        .await
+        .unwrap();
+    assert_eq!(outputs(&mut s, pid).await, ["100000", "2"]);
+    assert_eq!(remote.max_envelope_size(), 19_200);
+    s.delete().await.unwrap();
+    running.stop().await;
+
+    // A Windows Server 2008 R2 (PSRP 2.1).
+    let (running, url) = lab_with(|c| {
+        for k in &mut c.computers {
+            k.protocol_version = "2.1".into();
+            k.max_envelope_size_kb = 150;
+        }
+    })
+    .await;
+    let remote = remote_with(spec_for(&url), &HttpExtras::default()).unwrap();
+    let mut s = Session::create(remote.clone(), None, None).await.unwrap();
+    assert_eq!(remote.max_envelope_size(), 153_600);
+    let pid = s
+        .start_with(
+            "param($a) $a.Length",
+            &[PsValue::str("w".repeat(120_000))],
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(outputs(&mut s, pid).await, ["120000"]);
+    s.delete().await.unwrap();
+    running.stop().await;
+}
+
 // ---------------------------------------------------------------- tinyproxy
 
 /// A tinyproxy with `BasicAuth`, on an ephemeral loopback port, logging to a

@@ -211,6 +211,8 @@ pub struct Computer {
     pub keep_alive_window_ms: u64,
     /// Whether a command-level Reconnect is served (else it is refused).
     pub command_reconnect: bool,
+    /// The PSRP protocol version its pools announce (SESSION_CAPABILITY).
+    pub protocol_version: String,
     /// The computer's clock offset (for Get-Date).
     pub utc_offset: FixedOffset,
     /// Wall-clock time at lab time 0 (for Get-Date).
@@ -237,6 +239,7 @@ impl Computer {
             output_buffer_bytes: DEFAULT_OUTPUT_BUFFER_BYTES,
             keep_alive_window_ms: AUTO_DISCONNECT_MS,
             command_reconnect: true,
+            protocol_version: crate::protocol::psrp::messages::PROTOCOL_VERSION.into(),
             utc_offset: *epoch.offset(),
             epoch,
             shells: HashMap::new(),
@@ -379,7 +382,11 @@ impl Computer {
                 BufferMode::Block
             });
         let table = ps_version_table();
-        let (pool, _init) = ServerPool::create(shell_id, creation_payload, table)
+        let ours = crate::protocol::psrp::messages::SessionCapability {
+            protocol_version: self.protocol_version.clone(),
+            ..Default::default()
+        };
+        let (pool, _init) = ServerPool::create_as(shell_id, creation_payload, table, ours)
             .map_err(|e| LabError::Psrp(e.to_string()))?;
         let process_id = self.next_process_id;
         self.next_process_id += 4;

@@ -104,6 +104,15 @@ pub struct ComputerConfig {
     /// certificates (the TLS listener asks for certificates they issued).
     #[serde(default)]
     pub certificate_authorities: Vec<String>,
+    /// `MaxEnvelopeSizekb`: the largest SOAP envelope the service takes
+    /// (500 on Windows Server 2012 and later, 150 on 2008 R2; an
+    /// administrator may lower it to 32). Larger requests get HTTP 413.
+    #[serde(default = "max_envelope_size_kb")]
+    pub max_envelope_size_kb: u32,
+    /// The PSRP protocol version its SESSION_CAPABILITY announces: 2.3
+    /// (Windows PowerShell 5.1), or 2.1 for a Windows Server 2008 R2.
+    #[serde(default = "psrp_protocol_version")]
+    pub protocol_version: String,
 }
 
 /// One client-certificate mapping of a computer.
@@ -124,6 +133,14 @@ fn loopback() -> String {
 
 fn http_port() -> u16 {
     5985
+}
+
+fn max_envelope_size_kb() -> u32 {
+    500
+}
+
+fn psrp_protocol_version() -> String {
+    crate::protocol::psrp::messages::PROTOCOL_VERSION.into()
 }
 
 /// A session configuration (`Get-PSSessionConfiguration`), with its quotas.
@@ -260,6 +277,18 @@ impl LabConfig {
             }
         }
         for c in &self.computers {
+            if !matches!(c.protocol_version.as_str(), "2.1" | "2.2" | "2.3") {
+                return Err(LabConfigError(format!(
+                    "computer {}: protocol_version {:?} is not one Windows speaks (2.1, 2.2 or 2.3)",
+                    c.name, c.protocol_version
+                )));
+            }
+            if !(32..=8192).contains(&c.max_envelope_size_kb) {
+                return Err(LabConfigError(format!(
+                    "computer {}: max_envelope_size_kb {} is outside 32 to 8192 (Windows' MaxEnvelopeSizekb)",
+                    c.name, c.max_envelope_size_kb
+                )));
+            }
             if !c.certificate_mappings.is_empty() && !self.https {
                 return Err(LabConfigError(format!(
                     "computer {} has certificate mappings: they need https = true",

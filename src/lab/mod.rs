@@ -81,6 +81,7 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
         computer.output_buffer_bytes = config.output_buffer_bytes;
         computer.keep_alive_window_ms = config.keep_alive_window_ms;
         computer.command_reconnect = config.command_reconnect;
+        computer.protocol_version = c.protocol_version.clone();
         for s in config
             .sessions
             .iter()
@@ -89,9 +90,11 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
             seed(&mut computer, s, clock.now())
                 .map_err(|e| format!("session {} on {}: {e}", s.name, c.name))?;
         }
+        let mut service = LabService::new(computer, clock.clone());
+        service.max_envelope_bytes = c.max_envelope_size_kb as usize * 1024;
         computers.push(LabComputer {
             name: c.name.clone(),
-            service: Arc::new(LabService::new(computer, clock.clone())),
+            service: Arc::new(service),
         });
     }
     Ok(BuiltLab {
@@ -323,6 +326,8 @@ fn computer_settings(
         .collect();
     Ok(ListenerSettings {
         allow_credssp: c.credssp,
+        // The envelope, plus what sealing adds around it.
+        max_request_bytes: c.max_envelope_size_kb as usize * 1024 + 64 * 1024,
         certificate_mappings: mappings,
         certificate_issuers: issuers,
         ..common.clone()

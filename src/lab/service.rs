@@ -77,6 +77,8 @@ pub struct LabService {
     pub product_version: String,
     /// Upper bound of a Receive's wait (Windows clamps OperationTimeout to MaxTimeoutms).
     pub max_timeout_ms: u64,
+    /// `MaxEnvelopeSizekb` × 1024: larger envelopes are refused with HTTP 413.
+    pub max_envelope_bytes: usize,
     /// WS-Management requests served (for benchmarks and diagnostics).
     requests: std::sync::atomic::AtomicU64,
     /// The latest requests, oldest first (at most [`WIRE_LOG_LEN`]).
@@ -122,6 +124,7 @@ impl LabService {
             wake: tokio::sync::Notify::new(),
             product_version: "OS: 10.0.17763 SP: 0.0 Stack: 3.0".into(),
             max_timeout_ms: 60_000,
+            max_envelope_bytes: server::DEFAULT_MAX_REQUEST,
             requests: std::sync::atomic::AtomicU64::new(0),
             wire_log: Mutex::new(std::collections::VecDeque::new()),
         }
@@ -268,10 +271,10 @@ impl LabService {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // An envelope over MaxEnvelopeSizekb is refused at the HTTP level
         // (ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS = HTTP 413), before any parsing.
-        if request.body.len() > server::DEFAULT_MAX_REQUEST {
+        if request.body.len() > self.max_envelope_bytes {
             return HttpResponse::new(413, Vec::new());
         }
-        let parsed = match server::parse_request(&request.body, server::DEFAULT_MAX_REQUEST) {
+        let parsed = match server::parse_request(&request.body, self.max_envelope_bytes) {
             Ok(p) => p,
             Err(mut e) => {
                 // Within the size limit, the only "limit" left is the XML
@@ -405,7 +408,10 @@ impl LabService {
                 drop(c);
                 let config = ConfigInfo {
                     values: vec![
-                        ("MaxEnvelopeSizekb".into(), "500".into()),
+                        (
+                            "MaxEnvelopeSizekb".into(),
+                            (self.max_envelope_bytes / 1024).to_string(),
+                        ),
                         ("MaxTimeoutms".into(), self.max_timeout_ms.to_string()),
                         ("MaxBatchItems".into(), "32000".into()),
                         ("Service/AllowUnencrypted".into(), "false".into()),
@@ -505,7 +511,11 @@ impl LabService {
             (Action::Receive, RequestBody::Receive { command_id, .. }) => {
                 let id = shell!();
                 let cmd = command_id.as_deref().and_then(|c| Uuid::parse_str(c).ok());
-                let budget = payload_budget(headers.max_envelope_size.unwrap_or(153_600) as usize);
+                // The service answers within the smaller of the client's
+                // MaxEnvelopeSize and its own MaxEnvelopeSizekb.
+                let envelope = (headers.max_envelope_size.unwrap_or(153_600) as usize)
+                    .min(self.max_envelope_bytes);
+                let budget = payload_budget(envelope);
                 let timeout = headers
                     .operation_timeout_ms
                     .unwrap_or(60_000)

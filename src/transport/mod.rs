@@ -40,6 +40,12 @@ pub enum TransportError {
     ConnectionClosedBeforeSend,
     #[error("the response was larger than {0} bytes")]
     ResponseTooLarge(usize),
+    /// HTTP 413: the request was larger than the service's MaxEnvelopeSizekb
+    /// (the client's ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS).
+    #[error(
+        "the request was larger than the service's MaxEnvelopeSizekb (HTTP 413): the WS-Management service was notified that the request size exceeded the configured MaxEnvelopeSize quota"
+    )]
+    RequestTooLarge,
     #[error("{0}")]
     Tls(String),
     #[error("http: {0}")]

@@ -563,9 +563,7 @@ impl WsmanConnection {
                     "the service refused the request (HTTP 400); the connection was reset and will authenticate again".into(),
                 )))
             }
-            413 => Err(Flow::Error(TransportError::Http(
-                "the request was larger than the service's MaxEnvelopeSizekb (HTTP 413)".into(),
-            ))),
+            413 => Err(Flow::Error(TransportError::RequestTooLarge)),
             other => Err(Flow::Error(TransportError::Http(format!(
                 "unexpected HTTP status {other} from {}",
                 self.endpoint.host

@@ -25,7 +25,7 @@ use crate::protocol::psrp::messages::{
 };
 use crate::protocol::psrp::session_key::ExchangeKey;
 use crate::protocol::wsman::envelope::{BuiltRequest, IdSource, RequestContext};
-use crate::protocol::wsman::fault::WsmanFault;
+use crate::protocol::wsman::fault::{WsmanFault, codes};
 use crate::protocol::wsman::shell::{
     self, BufferMode, CommandInfo, CommandLine, CreateShell, IdentifyInfo, ReceiveResult, Request,
     ShellInfo, StreamData,
@@ -74,6 +74,36 @@ impl RemoteError {
     pub fn is_timed_out(&self) -> bool {
         matches!(self, RemoteError::Fault(f) if f.is_timed_out())
     }
+
+    /// The request was larger than the server's MaxEnvelopeSizekb (HTTP 413,
+    /// ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS): smaller pieces may pass.
+    pub fn is_envelope_too_large(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Transport(TransportError::RequestTooLarge)
+        ) || self.fault_code() == Some(codes::REQUEST_TOO_LARGE)
+    }
+}
+
+/// The envelope size PowerShell starts with (500 KiB, Windows Server 2012
+/// and later).
+pub const MAX_ENVELOPE_SIZE: u32 = 512_000;
+/// The envelope size PowerShell uses with protocol 2.1 servers (Windows
+/// Server 2008 R2, WinRM 2.0: MaxEnvelopeSizekb 150)
+/// [PS:WSManTransportManager.cs AdjustForProtocolVariations].
+pub const V21_ENVELOPE_SIZE: u32 = 153_600;
+/// Below this, no retry: an administrator can lower MaxEnvelopeSizekb to 32.
+const MIN_ENVELOPE_SIZE: u32 = 16_384;
+
+/// The next envelope size to try after `failed` was refused as too large:
+/// 150 KiB, then halves (76,800, 38,400, 19,200); None below the floor.
+pub fn smaller_envelope(failed: u32) -> Option<u32> {
+    let next = if failed > V21_ENVELOPE_SIZE {
+        V21_ENVELOPE_SIZE
+    } else {
+        failed / 2
+    };
+    (next >= MIN_ENVELOPE_SIZE).then_some(next)
 }
 
 struct RandomIds;
@@ -104,6 +134,9 @@ pub struct Remote {
     /// The user the requests authenticate as.
     pub user: String,
     ctx: RequestContext,
+    /// `wsman:MaxEnvelopeSize`, lowered when the server turns out to take
+    /// less ([`Remote::shrink_envelope`], [`Remote::limit_envelope`]).
+    max_envelope: std::sync::atomic::AtomicU32,
     link: Link,
 }
 
@@ -220,7 +253,7 @@ fn proxy_settings(
 impl Remote {
     fn context(spec: &ConnectionSpec, session_id: Uuid) -> RequestContext {
         let mut ctx = RequestContext::new(spec.url(), session_id);
-        ctx.max_envelope_size = 512_000;
+        ctx.max_envelope_size = MAX_ENVELOPE_SIZE;
         ctx.operation_timeout_ms = spec.operation_timeout_ms.min(60_000);
         ctx.locale = spec.ui_culture.clone();
         ctx.data_locale = spec.culture.clone();
@@ -351,6 +384,7 @@ impl Remote {
         Ok(Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
+            max_envelope: MAX_ENVELOPE_SIZE.into(),
             user,
             spec,
             link: Link::Http {
@@ -377,6 +411,7 @@ impl Remote {
         Ok(Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
+            max_envelope: MAX_ENVELOPE_SIZE.into(),
             user: link.user().to_owned(),
             spec,
             link: Link::InProcess(link),
@@ -405,7 +440,37 @@ impl Remote {
 
     /// The largest envelope this client sends and accepts.
     pub fn max_envelope_size(&self) -> usize {
-        self.ctx.max_envelope_size as usize
+        self.max_envelope.load(std::sync::atomic::Ordering::Relaxed) as usize
+    }
+
+    /// Caps the envelope size at `bytes` (a protocol 2.1 server).
+    pub fn limit_envelope(&self, bytes: u32) {
+        self.max_envelope
+            .fetch_min(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// After a request built for envelopes of `failed` bytes was refused as
+    /// too large: the next smaller size. False when there is none to try.
+    pub fn shrink_envelope(&self, failed: u32) -> bool {
+        let Some(next) = smaller_envelope(failed) else {
+            return false;
+        };
+        let before = self
+            .max_envelope
+            .fetch_min(next, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(
+            "{} refused a {failed}-byte envelope as too large; sending envelopes of at most {} bytes",
+            self.name,
+            before.min(next)
+        );
+        true
+    }
+
+    /// The request context with the envelope size as it stands.
+    fn request_ctx(&self) -> RequestContext {
+        let mut ctx = self.ctx.clone();
+        ctx.max_envelope_size = self.max_envelope_size() as u32;
+        ctx
     }
 
     async fn post_xml(
@@ -446,6 +511,9 @@ impl Remote {
         // The HTTP read timeout outlives the WS-Management OperationTimeout.
         let timeout = Duration::from_millis(ctx.operation_timeout_ms + 15_000);
         let (status, body) = self.post_xml(&built.xml, timeout, retry).await?;
+        if status == 413 {
+            return Err(RemoteError::Transport(TransportError::RequestTooLarge));
+        }
         if status == 500 || status == 200 {
             if status == 500 {
                 let env = Element::parse(&body).map_err(RemoteError::from)?;
@@ -465,7 +533,7 @@ impl Remote {
         req: &Request,
         retry: bool,
     ) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
-        self.call_with(&self.ctx, req, retry).await
+        self.call_with(&self.request_ctx(), req, retry).await
     }
 
     /// `Test-WSMan`: Identify.
@@ -530,7 +598,7 @@ impl Remote {
         shell_id: Uuid,
         command_id: Option<Uuid>,
     ) -> Result<ReceiveResult, RemoteError> {
-        let mut ctx = self.ctx.clone();
+        let mut ctx = self.request_ctx();
         ctx.operation_timeout_ms = RECEIVE_TIMEOUT_MS.min(self.ctx.operation_timeout_ms.max(1_000));
         let req = Request::Receive {
             resource_uri: resource_uri.to_owned(),
@@ -560,7 +628,7 @@ impl Remote {
     /// is the connection's CancelTimeout, how long PowerShell waits for a
     /// stop or a close to finish (at least a second).
     fn cancel_context(&self) -> RequestContext {
-        let mut ctx = self.ctx.clone();
+        let mut ctx = self.request_ctx();
         ctx.operation_timeout_ms = self.spec.cancel_timeout_ms.max(1_000);
         ctx
     }
@@ -831,6 +899,7 @@ impl Session {
             .await;
             return Err(e);
         }
+        session.adapt_to_server()?;
         Ok(session)
     }
 
@@ -889,6 +958,7 @@ impl Session {
             .await
             .map_err(|_| open_timed_out(&session.remote.name, open))??;
         drop(r);
+        session.adapt_to_server()?;
         Ok(session)
     }
 
@@ -976,31 +1046,86 @@ impl Session {
         if let Some(cmd) = pipeline.commands.first_mut() {
             cmd.args = arguments.iter().map(|a| (None, a.clone())).collect();
         }
-        let payloads = self.pool.create_pipeline(pid, &pipeline)?;
-        let mut iter = payloads.into_iter();
-        let first = iter.next().ok_or_else(|| {
-            RemoteError::Protocol(ProtocolError::Psrp("empty CREATE_PIPELINE".into()))
-        })?;
         let display: String = script.trim().chars().take(255).collect();
-        let cmd = CommandLine::psrp(
-            &self.resource_uri,
-            &upper(self.shell_id),
-            &upper(pid),
-            &display,
-            &first,
-        );
-        let (built, body) = self.remote.call(&Request::Command(cmd), false).await?;
-        shell::parse_command_response(&built, &body)?;
+        let rest = loop {
+            let size = self.remote.max_envelope_size();
+            self.pool.set_max_envelope_size(size)?;
+            let payloads = self.pool.create_pipeline(pid, &pipeline)?;
+            let mut iter = payloads.into_iter();
+            let first = iter.next().ok_or_else(|| {
+                RemoteError::Protocol(ProtocolError::Psrp("empty CREATE_PIPELINE".into()))
+            })?;
+            let cmd = CommandLine::psrp(
+                &self.resource_uri,
+                &upper(self.shell_id),
+                &upper(pid),
+                &display,
+                &first,
+            );
+            match self.remote.call(&Request::Command(cmd), false).await {
+                Ok((built, body)) => {
+                    shell::parse_command_response(&built, &body)?;
+                    break iter;
+                }
+                // Refused before anything was created: smaller fragments.
+                Err(e) if e.is_envelope_too_large() && self.remote.shrink_envelope(size as u32) => {
+                }
+                Err(e) => return Err(e),
+            }
+        };
         self.started.insert(pid);
-        for rest in iter {
+        for rest in rest {
             self.send(Some(pid), "stdin", rest).await?;
         }
         if let Some(values) = input {
-            for chunk in self.pool.pipeline_input(pid, values, true)? {
-                self.send(Some(pid), "stdin", chunk).await?;
-            }
+            self.send_messages(Some(pid), "stdin", |pool| {
+                pool.pipeline_input(pid, values, true)
+            })
+            .await?;
         }
         Ok(pid)
+    }
+
+    /// Builds messages with `build` for the envelope size as it stands and
+    /// sends them on `stream`. When the server refuses the first Send as too
+    /// large (nothing of them was taken), builds them again for the next
+    /// smaller size and starts over.
+    async fn send_messages(
+        &mut self,
+        command_id: Option<Uuid>,
+        stream: &str,
+        mut build: impl FnMut(&mut ClientPool) -> Result<Vec<Vec<u8>>, ProtocolError>,
+    ) -> Result<(), RemoteError> {
+        'sizes: loop {
+            let size = self.remote.max_envelope_size();
+            self.pool.set_max_envelope_size(size)?;
+            for (i, p) in build(&mut self.pool)?.into_iter().enumerate() {
+                match self.send(command_id, stream, p).await {
+                    Ok(()) => {}
+                    Err(e)
+                        if i == 0
+                            && e.is_envelope_too_large()
+                            && self.remote.shrink_envelope(size as u32) =>
+                    {
+                        continue 'sizes;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(());
+        }
+    }
+
+    /// Protocol 2.1 servers (Windows Server 2008 R2) take envelopes of
+    /// 150 KiB at most: PowerShell lowers its size for them, and so does
+    /// Baton, once the server's SESSION_CAPABILITY is known.
+    fn adapt_to_server(&mut self) -> Result<(), RemoteError> {
+        if !self.pool.supports_disconnect() {
+            self.remote.limit_envelope(V21_ENVELOPE_SIZE);
+        }
+        Ok(self
+            .pool
+            .set_max_envelope_size(self.remote.max_envelope_size())?)
     }
 
     async fn send(
@@ -1081,10 +1206,8 @@ impl Session {
 
     /// Answers a host call (Read-Host) on stream `pr`.
     pub async fn answer(&mut self, pid: Uuid, response: &HostResponse) -> Result<(), RemoteError> {
-        for p in self.pool.host_response(pid, response)? {
-            self.send(Some(pid), "pr", p).await?;
-        }
-        Ok(())
+        self.send_messages(Some(pid), "pr", |pool| pool.host_response(pid, response))
+            .await
     }
 
     /// Stops a running pipeline (`powershell/signal/crtl_c`, the protocol's spelling).

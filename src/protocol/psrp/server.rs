@@ -86,11 +86,27 @@ impl ServerPool {
         creation_payload: &[u8],
         ps_version_table: Vec<(String, PsValue)>,
     ) -> Result<(ServerPool, InitRunspacePool), ProtocolError> {
+        Self::create_as(
+            rpid,
+            creation_payload,
+            ps_version_table,
+            SessionCapability::default(),
+        )
+    }
+
+    /// [`ServerPool::create`] for a server that announces `ours` (an older
+    /// protocol version, say).
+    pub fn create_as(
+        rpid: Uuid,
+        creation_payload: &[u8],
+        ps_version_table: Vec<(String, PsValue)>,
+        ours: SessionCapability,
+    ) -> Result<(ServerPool, InitRunspacePool), ProtocolError> {
         let mut pool = ServerPool {
             rpid,
             state: RunspacePoolState::Opening,
             client: None,
-            ours: SessionCapability::default(),
+            ours,
             min_runspaces: 1,
             max_runspaces: 1,
             ps_version_table,
