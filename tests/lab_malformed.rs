@@ -264,10 +264,7 @@ async fn malformed_soap_gets_windows_faults_and_the_lab_keeps_serving() {
         )
     });
     let err = c.post(&huge, T, false).await.unwrap_err();
-    assert!(
-        matches!(&err, TransportError::RequestTooLarge),
-        "{err:?}"
-    );
+    assert!(matches!(&err, TransportError::RequestTooLarge), "{err:?}");
     still_serves(&mut c, &url).await;
     // Over MaxEnvelopeSizekb (500 KiB) but small enough for the listener
     // to read and unseal: still HTTP 413, not a SOAP fault.
@@ -278,10 +275,7 @@ async fn malformed_soap_gets_windows_faults_and_the_lab_keeps_serving() {
         )
     });
     let err = c.post(&over, T, false).await.unwrap_err();
-    assert!(
-        matches!(&err, TransportError::RequestTooLarge),
-        "{err:?}"
-    );
+    assert!(matches!(&err, TransportError::RequestTooLarge), "{err:?}");
     still_serves(&mut c, &url).await;
 
     // Elements nested deeper than any envelope needs: refused like bad XML.

@@ -393,6 +393,84 @@ fn a_group_editor_imports_an_rdm_export_into_its_group() {
     h.get_by_label("Computer Web01");
 }
 
+/// A shared Baton export that turns on Basic over HTTP, AllowUnencrypted and
+/// SkipCACheck, imported through a group's editor: the console asks before
+/// keeping those settings. "Make them safe" clears them on what the import
+/// added; "Keep these settings" keeps them.
+#[test]
+fn an_import_that_lowers_security_is_questioned_before_it_is_kept() {
+    const SHARED: &str = r#"schema_version = 2
+
+[[groups]]
+id = "00000000-0000-4000-8000-000000000010"
+name = "Shared"
+skip_ca_check = true
+use_ssl = true
+
+[[groups.computers]]
+id = "00000000-0000-4000-8000-000000000100"
+name = "Legacy"
+use_ssl = false
+authentication = "Basic"
+allow_unencrypted = true
+
+[[groups.computers]]
+id = "00000000-0000-4000-8000-000000000101"
+name = "Modern"
+"#;
+    for make_safe in [true, false] {
+        let (dir, store, mut h, _worker) = lab_console();
+        let file = dir.path().join("shared.toml");
+        std::fs::write(&file, SHARED).unwrap();
+        open_editor(&mut h, "Group Lab");
+        type_into(&mut h, "Import file", file.to_str().unwrap());
+        click(&mut h, "Import into this group");
+        wait_for_text(&mut h, "Imported settings lower security");
+        // The question lists each computer on a line of its own.
+        h.get_by_label(
+            "Lab/Shared/Legacy: Basic authentication over HTTP (the password travels readable), SkipCACheck, AllowUnencrypted",
+        );
+        h.get_by_label("Lab/Shared/Modern: SkipCACheck");
+        // Imported as it was until the user answers.
+        let tree = store.load().unwrap().tree;
+        let legacy = tree.find_by_name("Legacy")[0].computer.clone();
+        assert_eq!(legacy.settings.allow_unencrypted, Some(true));
+        if make_safe {
+            click(&mut h, "Make them safe");
+            wait_for_text(&mut h, "made safe: Lab/Shared/Legacy");
+            let tree = store.load().unwrap().tree;
+            let legacy = tree.find_by_name("Legacy")[0].computer.clone();
+            assert_eq!(legacy.settings.authentication, None);
+            assert_eq!(legacy.settings.allow_unencrypted, None);
+            assert_eq!(
+                legacy.settings.use_ssl,
+                Some(false),
+                "not a security setting"
+            );
+            let shared = tree.find_by_name("Modern")[0].group_path.clone();
+            assert_eq!(shared, "Lab/Shared");
+            let eff = tree
+                .effective(tree.find_by_name("Modern")[0].computer.id)
+                .unwrap();
+            assert_eq!(eff.skip_ca_check.value, Some(false));
+        } else {
+            click(&mut h, "Keep these settings");
+            h.run();
+            assert!(
+                h.query_by_label_contains("Imported settings lower security")
+                    .is_none()
+            );
+            let tree = store.load().unwrap().tree;
+            let legacy = tree.find_by_name("Legacy")[0].computer.clone();
+            assert_eq!(legacy.settings.allow_unencrypted, Some(true));
+            assert_eq!(
+                legacy.settings.authentication,
+                Some(baton::model::AuthMechanism::Basic)
+            );
+        }
+    }
+}
+
 /// A group's editor exports the group (with what it inherits) to a file the
 /// import reads back; the file names keyring entries, never a password.
 #[test]

@@ -249,6 +249,43 @@ macro_rules! settings {
     };
 }
 
+impl ConnectionSettings {
+    /// Clears here every setting that lowers security (see
+    /// `ConnectionSpec::security_lowerings`): SkipCACheck, SkipCNCheck,
+    /// SkipRevocationCheck, NoEncryption, AllowUnencrypted, AllowRedirection,
+    /// CredSSP, and Basic when `basic_travels_readable` (over HTTP). The
+    /// node then inherits PowerShell's defaults. Returns what was cleared.
+    pub fn clear_security_lowerings(&mut self, basic_travels_readable: bool) -> Vec<&'static str> {
+        let mut cleared = Vec::new();
+        let flags: [(&mut Option<bool>, &'static str); 6] = [
+            (&mut self.skip_ca_check, "SkipCACheck"),
+            (&mut self.skip_cn_check, "SkipCNCheck"),
+            (&mut self.skip_revocation_check, "SkipRevocationCheck"),
+            (&mut self.no_encryption, "NoEncryption"),
+            (&mut self.allow_unencrypted, "AllowUnencrypted"),
+            (&mut self.allow_redirection, "AllowRedirection"),
+        ];
+        for (flag, name) in flags {
+            if *flag == Some(true) {
+                *flag = None;
+                cleared.push(name);
+            }
+        }
+        match self.authentication {
+            Some(AuthMechanism::Credssp) => {
+                self.authentication = None;
+                cleared.push("CredSSP");
+            }
+            Some(AuthMechanism::Basic) if basic_travels_readable => {
+                self.authentication = None;
+                cleared.push("Basic");
+            }
+            _ => {}
+        }
+        cleared
+    }
+}
+
 /// The deepest group path Baton keeps (`A/B/…`, this many names): deeper
 /// trees are refused on import and on `profile add`, with a clear error,
 /// rather than failing every later load.
@@ -667,6 +704,40 @@ impl ProfileTree {
             .into_iter()
             .filter(|e| e.computer.name.eq_ignore_ascii_case(name))
             .collect()
+    }
+
+    /// Every group and computer id, the root's too.
+    pub fn node_ids(&self) -> std::collections::HashSet<ProfileId> {
+        let mut out = std::collections::HashSet::new();
+        let mut stack = vec![&self.root];
+        while let Some(g) = stack.pop() {
+            out.insert(g.id);
+            out.extend(g.computers.iter().map(|c| c.id));
+            stack.extend(g.groups.iter());
+        }
+        out
+    }
+
+    /// The ids of the nodes whose settings `id` inherits, the root first and
+    /// `id` itself last; empty when there is no such node.
+    pub fn chain_ids(&self, id: ProfileId) -> Vec<ProfileId> {
+        let mut chain = Vec::new();
+        if self.root.chain_to(id, "", &mut chain).is_none() {
+            return Vec::new();
+        }
+        let mut ids: Vec<ProfileId> = chain.iter().map(|(id, _, _)| *id).collect();
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// The settings of the group or computer `id`, to change.
+    pub fn settings_mut(&mut self, id: ProfileId) -> Option<&mut ConnectionSettings> {
+        if self.root.find_computer(id).is_some() {
+            return self.root.find_computer_mut(id).map(|c| &mut c.settings);
+        }
+        self.root.find_group_mut(id).map(|g| &mut g.settings)
     }
 
     /// The computer with this id.

@@ -766,6 +766,15 @@ impl BatonApp {
                 }
             }
         }
+        if !profiles.saving()
+            && let Some(lowered) = profiles.lowered_by_import()
+        {
+            match dialogs::lowered::show(ctx, lowered) {
+                Some(dialogs::lowered::Answer::MakeSafe) => profiles.make_imported_safe(),
+                Some(dialogs::lowered::Answer::Keep) => profiles.keep_lowered(),
+                None => {}
+            }
+        }
         if let Some(d) = &mut self.node_dialog {
             match d.show(ctx, profiles.saving()) {
                 profile_nodes::NodeDialogOutcome::Open => {}

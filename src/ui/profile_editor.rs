@@ -12,6 +12,7 @@
 //! app's [`KeyringWriter`]; the profile keeps only the user name and the
 //! keyring entry's id.
 
+use std::collections::HashSet;
 use std::sync::mpsc;
 
 use egui::{Id, RichText, Ui};
@@ -34,6 +35,20 @@ pub struct Profiles {
     store: ProfileStore,
     tree: ProfileTree,
     pending: Option<mpsc::Receiver<JobResult>>,
+    /// The node ids before the import in flight (to tell what it added).
+    import_before: Option<HashSet<ProfileId>>,
+    /// Imported settings that lower security, waiting for the user to keep
+    /// them or make them safe.
+    lowered: Option<LoweredByImport>,
+}
+
+/// What an import brought in that lowers security.
+#[derive(Clone, Debug)]
+pub struct LoweredByImport {
+    /// The nodes the import added (only these are changed to make it safe).
+    added: HashSet<ProfileId>,
+    /// The computers, each with what lowers its security.
+    pub computers: Vec<crate::store::import::Lowered>,
 }
 
 /// What a background job on the profile file ends with: the tree as saved
@@ -47,6 +62,8 @@ impl Profiles {
             store,
             tree,
             pending: None,
+            import_before: None,
+            lowered: None,
         }
     }
 
@@ -116,8 +133,46 @@ impl Profiles {
         self.store.path()
     }
 
+    /// Imported settings that lower security, until the user answers
+    /// ([`Profiles::keep_lowered`] or [`Profiles::make_imported_safe`]).
+    pub fn lowered_by_import(&self) -> Option<&LoweredByImport> {
+        self.lowered.as_ref()
+    }
+
+    /// The user keeps the imported settings that lower security (logged).
+    pub fn keep_lowered(&mut self) {
+        if let Some(l) = self.lowered.take() {
+            for c in &l.computers {
+                tracing::warn!(
+                    "kept imported settings that lower security: {}: {}",
+                    c.path,
+                    c.settings.join(", ")
+                );
+            }
+        }
+    }
+
+    /// Clears, in the background, the settings that lower security on the
+    /// nodes the last import added (the user's own nodes stay as they are).
+    pub fn make_imported_safe(&mut self) {
+        let Some(l) = self.lowered.take() else {
+            return;
+        };
+        self.start(move |store| {
+            let mut lines = Vec::new();
+            let tree = store
+                .update(|tree| {
+                    lines = crate::store::import::make_imported_safe(tree, &l.added);
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+            Ok((tree, lines))
+        });
+    }
+
     /// Starts importing the file `path` into the group `node` in the background.
     fn start_import(&mut self, node: ProfileId, path: std::path::PathBuf) {
+        self.import_before = Some(self.tree.node_ids());
         self.start(move |store| {
             let bytes = crate::store::import::read_import_file(&path)?;
             let mut lines = Vec::new();
@@ -204,7 +259,16 @@ impl Profiles {
             Ok(_) => tracing::info!(path = %self.store.path().display(), "profile saved"),
             Err(e) => tracing::warn!(path = %self.store.path().display(), "profile not saved: {e}"),
         }
+        let before = self.import_before.take();
         Some(result.map(|(tree, lines)| {
+            if let Some(before) = before {
+                let added: HashSet<ProfileId> =
+                    tree.node_ids().difference(&before).copied().collect();
+                let computers = crate::store::import::lowered_by_import(&tree, &added);
+                if !computers.is_empty() {
+                    self.lowered = Some(LoweredByImport { added, computers });
+                }
+            }
             self.tree = tree;
             lines
         }))

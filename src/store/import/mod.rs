@@ -175,8 +175,7 @@ pub fn import_into(
     group_name: &str,
 ) -> Result<Vec<String>, String> {
     let origin = file.display().to_string();
-    let before: std::collections::HashSet<ProfileId> =
-        tree.computers().iter().map(|e| e.computer.id).collect();
+    let before = tree.node_ids();
     let text = String::from_utf8_lossy(bytes);
     let format = format
         .map(str::to_ascii_lowercase)
@@ -252,25 +251,93 @@ pub fn import_into(
     }
     // Settings that lower security came in with the file: say so, computer
     // by computer, so nobody sends a password in clear unknowingly.
+    let added: std::collections::HashSet<ProfileId> =
+        tree.node_ids().difference(&before).copied().collect();
+    for l in lowered_by_import(tree, &added) {
+        lines.push(format!(
+            "lowers security: {}: {} (review it with `baton profile list` before connecting)",
+            l.path,
+            l.settings.join(", ")
+        ));
+    }
+    Ok(lines)
+}
+
+/// An imported computer whose settings lower its security.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lowered {
+    pub id: ProfileId,
+    /// `Group/Sub/Computer`.
+    pub path: String,
+    /// In words, as `ConnectionSpec::security_lowerings` says them.
+    pub settings: Vec<&'static str>,
+}
+
+/// The computers among `added` (the ids an import added to `tree`) whose
+/// effective settings lower security.
+pub fn lowered_by_import(
+    tree: &ProfileTree,
+    added: &std::collections::HashSet<ProfileId>,
+) -> Vec<Lowered> {
+    let mut out = Vec::new();
     for e in tree.computers() {
-        if before.contains(&e.computer.id) {
+        if !added.contains(&e.computer.id) {
             continue;
         }
         let Some(eff) = tree.effective(e.computer.id) else {
             continue;
         };
-        let lowered = crate::store::resolve::spec_from(&e.computer.name, &eff).security_lowerings();
-        if !lowered.is_empty() {
+        let settings =
+            crate::store::resolve::spec_from(&e.computer.name, &eff).security_lowerings();
+        if !settings.is_empty() {
             let path = if e.group_path.is_empty() {
                 e.computer.name.clone()
             } else {
                 format!("{}/{}", e.group_path, e.computer.name)
             };
+            out.push(Lowered {
+                id: e.computer.id,
+                path,
+                settings,
+            });
+        }
+    }
+    out
+}
+
+/// Clears, on the nodes an import added (`added`), every setting that
+/// lowers the security of a computer it added; the user's own groups are
+/// left as they are. Returns one line per computer that changed.
+pub fn make_imported_safe(
+    tree: &mut ProfileTree,
+    added: &std::collections::HashSet<ProfileId>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for l in lowered_by_import(tree, added) {
+        let https = tree.effective(l.id).is_some_and(|eff| {
+            let spec = crate::store::resolve::spec_from(&l.path, &eff);
+            spec.url().to_ascii_lowercase().starts_with("https://")
+        });
+        let mut cleared = Vec::new();
+        for id in tree.chain_ids(l.id) {
+            if !added.contains(&id) {
+                continue;
+            }
+            if let Some(s) = tree.settings_mut(id) {
+                for name in s.clear_security_lowerings(!https) {
+                    if !cleared.contains(&name) {
+                        cleared.push(name);
+                    }
+                }
+            }
+        }
+        if !cleared.is_empty() {
             lines.push(format!(
-                "lowers security: {path}: {} (review it with `baton profile list` before connecting)",
-                lowered.join(", ")
+                "made safe: {}: {} cleared (PowerShell's defaults apply)",
+                l.path,
+                cleared.join(", ")
             ));
         }
     }
-    Ok(lines)
+    lines
 }

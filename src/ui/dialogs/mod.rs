@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod disconnect;
+pub mod lowered;
 pub mod new_session;
 pub mod prompt;
 pub mod remove;
