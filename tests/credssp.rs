@@ -564,3 +564,45 @@ fn a_private_key_others_can_read_is_refused() {
         "{e}"
     );
 }
+
+/// The certificate folder `-CertificateThumbprint` reads is made private when
+/// Baton creates it (0700), and one that other users can write to is
+/// refused, as ssh refuses it.
+#[cfg(unix)]
+#[test]
+fn the_certificate_folder_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let ca = Ca::new("Baton Lab CA");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/baton/certs");
+    let pem = ca.issue("user01@domain01.example");
+    let thumb = {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.pem");
+        write_private(&p, pem.as_bytes());
+        ClientCertificate::from_file(&p).unwrap().thumbprint()
+    };
+    // Missing: created private, and the message says where to put the file.
+    let e = ClientCertificate::resolve(&thumb, &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("{thumb}.pem")), "{e}");
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    write_private(&dir.join(format!("{thumb}.pem")), pem.as_bytes());
+    assert_eq!(
+        ClientCertificate::resolve(&thumb, &dir)
+            .unwrap()
+            .thumbprint(),
+        thumb
+    );
+    // Writable by others: refused, with the fix.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let e = ClientCertificate::resolve(&thumb, &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("can be written by other users (mode 0777)") && e.contains("chmod 700"),
+        "{e}"
+    );
+}

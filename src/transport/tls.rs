@@ -132,6 +132,7 @@ impl ClientCertificate {
         let Some(thumb) = normalize_thumbprint(reference) else {
             return Self::from_file(std::path::Path::new(reference.trim()));
         };
+        prepare_certificate_dir(cert_dir)?;
         let named = cert_dir.join(format!("{thumb}.pem"));
         let mut candidates = vec![named.clone()];
         if let Ok(entries) = std::fs::read_dir(cert_dir) {
@@ -172,6 +173,43 @@ impl ClientCertificate {
     pub fn certificate(&self) -> Option<&CertificateDer<'static>> {
         self.chain.first()
     }
+}
+
+/// Makes the certificate folder ready to hold private keys: created, with
+/// its parents, private to the user (0700 on Unix) when missing; refused
+/// when other users can write to it (they could plant a certificate), as
+/// ssh refuses such a folder.
+pub fn prepare_certificate_dir(dir: &std::path::Path) -> Result<(), TransportError> {
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
+        }
+        return builder.create(dir).map_err(|e| {
+            TransportError::Tls(format!(
+                "cannot create the certificate folder {}: {e}",
+                dir.display()
+            ))
+        });
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(m) = std::fs::metadata(dir) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o022 != 0 {
+                return Err(TransportError::Tls(format!(
+                    "the certificate folder {} can be written by other users (mode {mode:04o}); no certificate was taken from it. Make it private: chmod 700 {}",
+                    dir.display(),
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where `-CertificateThumbprint` looks for certificate files: `certs` in
