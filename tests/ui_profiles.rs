@@ -393,6 +393,38 @@ fn a_group_editor_imports_an_rdm_export_into_its_group() {
     h.get_by_label("Computer Web01");
 }
 
+/// The profile file changes under an open editor (another `baton profile
+/// add` runs): the console's save changes only its node in the file as it
+/// is now, so the other writer's computer stays.
+#[test]
+fn a_console_save_merges_with_what_another_writer_added_meanwhile() {
+    let (_dir, store, mut h, _worker) = lab_console();
+    open_editor(&mut h, "Computer Srv1");
+    // Another process adds a computer while the editor is open.
+    store
+        .update(|tree| {
+            tree.root
+                .groups
+                .push(Group::new("Elsewhere").with_computer(Computer::new("Added01")));
+            Ok(())
+        })
+        .unwrap();
+    click(&mut h, "Override Port");
+    clear_field(&mut h, "Port", 5);
+    type_into(&mut h, "Port", "5986");
+    save(&mut h);
+    let tree = store.load().unwrap().tree;
+    assert_eq!(
+        tree.find_by_name("Added01").len(),
+        1,
+        "the other writer's change was lost"
+    );
+    assert_eq!(srv1(&store).settings.port, Some(5986));
+    // The console's tree follows the file, the other computer included.
+    click(&mut h, "Close");
+    h.get_by_label("Computer Added01");
+}
+
 /// A shared Baton export that turns on Basic over HTTP, AllowUnencrypted and
 /// SkipCACheck, imported through a group's editor: the console asks before
 /// keeping those settings. "Make them safe" clears them on what the import
