@@ -52,37 +52,39 @@ const CAPABILITIES: [(&str, &[&str]); 6] = [
 /// | bridge | model |
 /// | protocol | — (sans-IO: bytes and time in, requests and events out) |
 /// | model | — (plain data and the rules on it) |
-const LAYERS: [(&str, &[&str], &[&str]); 10] = [
+/// | pslang | — (PowerShell's language: wildcards, TimeSpan text, lexical tables, parse errors; every module may use it) |
+const LAYERS: [(&str, &[&str], &[&str]); 11] = [
     (
         "app.rs",
-        &["bridge", "lab", "model", "store", "transport", "ui"],
+        &["bridge", "lab", "model", "pslang", "store", "transport", "ui"],
         &["tokio", "fs", "net", "egui", "hyper", "threads"],
     ),
-    ("ui", &["bridge", "model", "store"], &["egui"]),
+    ("ui", &["bridge", "model", "pslang", "store"], &["egui"]),
     (
         "cli",
-        &["bridge", "model", "store"],
+        &["bridge", "model", "pslang", "store"],
         &["tokio", "fs", "threads"],
     ),
     (
         "worker",
-        &["bridge", "model", "protocol", "store", "transport"],
+        &["bridge", "model", "protocol", "pslang", "store", "transport"],
         &["tokio", "threads"],
     ),
     (
         "lab",
-        &["model", "protocol"],
+        &["model", "protocol", "pslang"],
         &["tokio", "fs", "net", "hyper"],
     ),
     (
         "transport",
-        &["model", "protocol"],
+        &["model", "protocol", "pslang"],
         &["tokio", "fs", "net", "hyper"],
     ),
-    ("store", &["model", "protocol"], &["fs", "net", "threads"]),
-    ("bridge", &["model"], &[]),
-    ("protocol", &[], &[]),
-    ("model", &[], &[]),
+    ("store", &["model", "protocol", "pslang"], &["fs", "net", "threads"]),
+    ("bridge", &["model", "pslang"], &[]),
+    ("protocol", &["pslang"], &[]),
+    ("model", &["pslang"], &[]),
+    ("pslang.rs", &[], &[]),
 ];
 
 /// The console's files that still read and write files on threads of
@@ -90,13 +92,14 @@ const LAYERS: [(&str, &[&str], &[&str]); 10] = [
 /// bridge. Moving them behind the worker removes them from this list.
 const UI_FILE_IO: [&str; 2] = ["ui/activity.rs", "ui/profile_editor.rs"];
 
-const MODULES: [&str; 11] = [
+const MODULES: [&str; 12] = [
     "app",
     "bridge",
     "cli",
     "lab",
     "model",
     "protocol",
+    "pslang",
     "store",
     "transport",
     "ui",

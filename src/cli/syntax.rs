@@ -16,85 +16,11 @@
 
 use std::fmt;
 
-/// Longest accepted input line, in characters.
-pub const MAX_INPUT_CHARS: usize = 1 << 20;
-/// Deepest accepted nesting of parentheses, arrays, hashtables and sub-expressions.
-pub const MAX_NESTING: usize = 64;
+pub use crate::pslang::{MAX_NESTING, MAX_SOURCE_CHARS as MAX_INPUT_CHARS, ParseError};
+use crate::pslang::{backtick_escape, is_double_quote as is_dq, is_single_quote as is_sq};
+
 /// Largest range (`a..b`) that is expanded into a list.
 pub const MAX_RANGE_LEN: i64 = 100_000;
-
-/// A parser error, shaped like PowerShell's `ParseException` records.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// The message exactly as PowerShell words it.
-    pub message: String,
-    /// PowerShell's error id (the `FullyQualifiedErrorId`), e.g. `MissingEndCurlyBrace`.
-    pub error_id: &'static str,
-    /// Character offset (not byte offset) in the source where the error points.
-    pub offset: usize,
-}
-
-impl ParseError {
-    fn new(error_id: &'static str, message: impl Into<String>, offset: usize) -> Self {
-        Self {
-            message: message.into(),
-            error_id,
-            offset,
-        }
-    }
-
-    /// True when the input merely stopped too early (an open string, brace,
-    /// parenthesis, hash literal, comment, or a trailing `|`, `,` or `=`), so
-    /// an interactive shell should read a continuation line (`>> `) as the
-    /// PowerShell console does.
-    #[must_use]
-    pub fn is_incomplete_input(&self, source: &str) -> bool {
-        match self.error_id {
-            "TerminatorExpectedAtEndOfString"
-            | "MissingEndCurlyBrace"
-            | "MissingEndParenthesisInExpression"
-            | "MissingEndParenthesisInSubexpression"
-            | "IncompleteHashLiteral"
-            | "MissingTerminatorMultiLineComment"
-            | "IncompleteDollarVariableReference" => true,
-            "EmptyPipeElement"
-            | "MissingArgument"
-            | "MissingExpressionAfterToken"
-            | "ExpectedValueExpression"
-            | "MissingStatementInHashLiteral" => {
-                source.chars().skip(self.offset).all(char::is_whitespace)
-            }
-            _ => false,
-        }
-    }
-
-    /// 1-based line and column (in characters) of the error in `source`.
-    #[must_use]
-    pub fn line_col(&self, source: &str) -> (usize, usize) {
-        let mut line = 1;
-        let mut col = 1;
-        for (i, c) in source.chars().enumerate() {
-            if i >= self.offset {
-                break;
-            }
-            if c == '\n' {
-                line += 1;
-                col = 1;
-            } else {
-                col += 1;
-            }
-        }
-        (line, col)
-    }
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 /// One step of access after a variable name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -305,9 +231,8 @@ pub enum Statement {
 /// # Errors
 /// A [`ParseError`] with PowerShell's message and error id.
 pub fn parse(source: &str) -> Result<Vec<Statement>, ParseError> {
-    let mut p = Parser::new(source)?;
-    let stmts = p.statements(Terminator::Eof)?;
-    Ok(stmts)
+    let parsed = Parser::new(source).and_then(|mut p| p.statements(Terminator::Eof));
+    parsed.map_err(|e| e.located(source))
 }
 
 /// A lexical token (argument-mode tokenization), for tests and highlighting.
@@ -414,15 +339,6 @@ fn ends_word(c: char) -> bool {
         )
 }
 
-const QUOTES_DOUBLE: [char; 5] = ['"', '\u{201c}', '\u{201d}', '\u{201e}', '\u{201f}'];
-const QUOTES_SINGLE: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201a}', '\u{201b}'];
-
-fn is_dq(c: char) -> bool {
-    QUOTES_DOUBLE.contains(&c)
-}
-fn is_sq(c: char) -> bool {
-    QUOTES_SINGLE.contains(&c)
-}
 
 struct Lexer {
     chars: Vec<char>,
@@ -434,11 +350,7 @@ impl Lexer {
     fn new(source: &str) -> Result<Self, ParseError> {
         let chars: Vec<char> = source.chars().take(MAX_INPUT_CHARS + 1).collect();
         if chars.len() > MAX_INPUT_CHARS {
-            return Err(ParseError::new(
-                "InputTooLong",
-                format!("The input is longer than {MAX_INPUT_CHARS} characters."),
-                MAX_INPUT_CHARS,
-            ));
+            return Err(ParseError::too_long());
         }
         Ok(Self {
             chars,
@@ -586,18 +498,7 @@ impl Lexer {
         self.pos += 1;
         let c = self.peek()?;
         self.pos += 1;
-        Some(match c {
-            '0' => '\0',
-            'a' => '\u{7}',
-            'b' => '\u{8}',
-            'e' => '\u{1b}',
-            'f' => '\u{c}',
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            'v' => '\u{b}',
-            other => other,
-        })
+        Some(backtick_escape(c))
     }
 
     /// A double-quoted string; cursor on the opening quote.
@@ -732,11 +633,7 @@ impl Lexer {
         subexpr: bool,
     ) -> Result<Vec<Statement>, ParseError> {
         if self.depth >= MAX_NESTING {
-            return Err(ParseError::new(
-                "NestingTooDeep",
-                "The expression is nested too deeply.",
-                open_at,
-            ));
+            return Err(ParseError::too_deep(open_at));
         }
         self.depth += 1;
         let mut p = Parser {
@@ -1612,11 +1509,7 @@ impl Parser {
     fn hashtable(&mut self) -> Result<Value, ParseError> {
         let open = self.lx.pos;
         if self.lx.depth >= MAX_NESTING {
-            return Err(ParseError::new(
-                "NestingTooDeep",
-                "The expression is nested too deeply.",
-                open,
-            ));
+            return Err(ParseError::too_deep(open));
         }
         self.lx.pos += 2;
         let incomplete = || {
@@ -1897,7 +1790,7 @@ mod tests {
     fn line_and_column_count_characters() {
         let src = "Get-PSSession\n  -Name 'é\u{1F600}";
         let e = parse(src).expect_err("unterminated");
-        assert_eq!(e.line_col(src), (2, 9));
+        assert_eq!((e.line, e.column), (2, 9));
         assert!(e.is_incomplete_input(src));
     }
 

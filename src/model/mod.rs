@@ -4,7 +4,6 @@
 pub mod certificate;
 pub mod connection;
 pub mod profile;
-pub mod pslang;
 pub mod rules;
 pub mod session;
 

@@ -50,7 +50,7 @@ impl Worker {
             if !names.is_empty()
                 && !names
                     .iter()
-                    .any(|p| crate::model::pslang::wildcard_match_ci(p, &name))
+                    .any(|p| crate::pslang::wildcard_match_ci(p, &name))
             {
                 continue;
             }

@@ -52,7 +52,7 @@ use crate::bridge::{
     WorkerHandle, merge_session,
 };
 use crate::model::profile::ProfileTree;
-use crate::model::pslang::wildcard_match_ci as wildcard_match;
+use crate::pslang::wildcard_match_ci as wildcard_match;
 use crate::model::rules::check_disconnect_idle_timeout;
 use crate::model::{
     AuthMechanism, Availability, ConnectionSpec, Credential, OutputBufferingMode, OutputItem,

@@ -627,20 +627,7 @@ pub(super) fn tf(b: bool) -> String {
 
 /// A millisecond count as .NET prints a TimeSpan (`00:03:00`, `2.00:00:00`).
 pub(super) fn ms_span(v: Option<i32>, default: i64) -> String {
-    let ms = v.map(i64::from).unwrap_or(default).max(0);
-    let (d, rem) = (ms / 86_400_000, ms % 86_400_000);
-    let (h, rem) = (rem / 3_600_000, rem % 3_600_000);
-    let (m, rem) = (rem / 60_000, rem % 60_000);
-    let (s, frac) = (rem / 1000, rem % 1000);
-    let mut t = if d > 0 {
-        format!("{d}.{h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}")
-    };
-    if frac > 0 {
-        t.push_str(&format!(".{:07}", frac * 10_000));
-    }
-    t
+    crate::pslang::format_timespan_ms(v.map(i64::from).unwrap_or(default).max(0))
 }
 
 /// The host of a URI (`http://srv1:5985/wsman` → `srv1`).

@@ -2008,24 +2008,7 @@ fn timespan(d: chrono::TimeDelta) -> Value {
             ("TotalSeconds".into(), Value::Double(ms as f64 / 1000.0)),
             ("TotalMilliseconds".into(), Value::Double(ms as f64)),
         ],
-        to_string: Some({
-            let a = ms.abs();
-            let sign = if ms < 0 { "-" } else { "" };
-            let days = a / 86_400_000;
-            let h = (a / 3_600_000) % 24;
-            let m = (a / 60_000) % 60;
-            let s = (a / 1000) % 60;
-            let f = a % 1000;
-            let mut t = String::from(sign);
-            if days > 0 {
-                t.push_str(&format!("{days}."));
-            }
-            t.push_str(&format!("{h:02}:{m:02}:{s:02}"));
-            if f > 0 {
-                t.push_str(&format!(".{:07}", f * 10_000));
-            }
-            t
-        }),
+        to_string: Some(crate::pslang::format_timespan_ms(ms)),
     }
 }
 

@@ -229,7 +229,7 @@ impl ErrorInfo {
     pub fn from_parse_error(e: &ParseError) -> ErrorInfo {
         let mut info = ErrorInfo::new(
             e.message.clone(),
-            e.error_id.clone(),
+            e.error_id,
             ErrorCategory::ParserError,
             "System.Management.Automation.ParseException",
         );

@@ -1,43 +1,13 @@
 //! A recursive-descent parser for the PowerShell subset, working directly on characters
 //! because PowerShell tokenizes differently in expression mode and in argument mode.
 
-use std::fmt;
 use std::sync::Arc;
 
 use super::ast::*;
 use super::value::Value;
 
-/// The largest script accepted, in characters.
-pub const MAX_SCRIPT_CHARS: usize = 1 << 20;
-/// The deepest nesting accepted (blocks, parentheses, unary chains).
-pub const MAX_DEPTH: usize = 100;
-
-/// A parse error, with PowerShell's error id and message and a 1-based position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// PowerShell's message, e.g. "Missing closing '}' in statement block or type definition."
-    pub message: String,
-    /// PowerShell's ParseError id, e.g. `MissingEndCurlyBrace` (the FullyQualifiedErrorId).
-    pub error_id: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// 0-based character offset.
-    pub offset: usize,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "At line:{} char:{}\n{}",
-            self.line, self.column, self.message
-        )
-    }
-}
-
-impl std::error::Error for ParseError {}
+pub use crate::pslang::{MAX_NESTING as MAX_DEPTH, MAX_SOURCE_CHARS as MAX_SCRIPT_CHARS, ParseError};
+use crate::pslang::{backtick_escape, is_dash, is_double_quote, is_single_quote};
 
 type PResult<T> = Result<T, ParseError>;
 
@@ -60,17 +30,6 @@ fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '?'
 }
 
-fn is_single_quote(c: char) -> bool {
-    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}')
-}
-
-fn is_double_quote(c: char) -> bool {
-    matches!(c, '"' | '\u{201C}' | '\u{201D}' | '\u{201E}')
-}
-
-fn is_dash(c: char) -> bool {
-    matches!(c, '-' | '\u{2013}' | '\u{2014}' | '\u{2015}')
-}
 
 impl Parser {
     fn new(text: &str) -> PResult<Parser> {
@@ -89,11 +48,7 @@ impl Parser {
             no_comma: false,
         };
         if p.src.len() > MAX_SCRIPT_CHARS {
-            return Err(p.error_at(
-                0,
-                "ScriptTooLong",
-                "The script is too long for the lab endpoint.",
-            ));
+            return Err(ParseError::too_long().located(text));
         }
         Ok(p)
     }
@@ -117,18 +72,18 @@ impl Parser {
         self.pos_at(self.i)
     }
 
-    fn error_at(&self, offset: usize, id: &str, message: &str) -> ParseError {
+    fn error_at(&self, offset: usize, id: &'static str, message: &str) -> ParseError {
         let p = self.pos_at(offset);
         ParseError {
             message: message.to_string(),
-            error_id: id.to_string(),
+            error_id: id,
             line: p.line,
             column: p.column,
             offset,
         }
     }
 
-    fn error(&self, id: &str, message: &str) -> ParseError {
+    fn error(&self, id: &'static str, message: &str) -> ParseError {
         self.error_at(self.i, id, message)
     }
 
@@ -178,10 +133,13 @@ impl Parser {
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.error(
-                "ScriptTooComplicated",
-                "The script is nested too deeply for the lab endpoint.",
-            ));
+            let e = ParseError::too_deep(self.i);
+            let p = self.pos();
+            return Err(ParseError {
+                line: p.line,
+                column: p.column,
+                ..e
+            });
         }
         Ok(())
     }
@@ -245,7 +203,7 @@ impl Parser {
                 .is_some_and(|c| is_name_char(*c) || *c == '-')
     }
 
-    fn expect(&mut self, c: char, id: &str, message: &str) -> PResult<()> {
+    fn expect(&mut self, c: char, id: &'static str, message: &str) -> PResult<()> {
         if self.at(c) {
             self.i += 1;
             Ok(())
@@ -1908,7 +1866,7 @@ impl Parser {
         }
         let bad = || ParseError {
             message: "The numeric constant is not valid.".into(),
-            error_id: "BadNumericConstant".into(),
+            error_id: "BadNumericConstant",
             line: 0,
             column: 0,
             offset: start,
@@ -2289,20 +2247,6 @@ fn comparison_base(w: &str, case: bool) -> Option<BinOp> {
     }
 }
 
-fn backtick_escape(c: char) -> char {
-    match c {
-        '0' => '\0',
-        'a' => '\u{7}',
-        'b' => '\u{8}',
-        'e' => '\u{1b}',
-        'f' => '\u{c}',
-        'n' => '\n',
-        'r' => '\r',
-        't' => '\t',
-        'v' => '\u{b}',
-        other => other,
-    }
-}
 
 fn negate_const(v: Value, neg: bool) -> Value {
     if !neg {

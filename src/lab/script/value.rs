@@ -622,7 +622,7 @@ fn month_name(m: u32) -> &'static str {
     }
 }
 
-pub use crate::model::pslang::wildcard_match;
+pub use crate::pslang::wildcard_match;
 
 /// PowerShell's comparison of two scalars: the left operand's type decides the conversion.
 /// Returns `None` when the values cannot be compared.

@@ -908,7 +908,7 @@ fn primitive_text(p: &Primitive) -> String {
             .map(|d| d.format("%A, %B %-d, %Y %-I:%M:%S %p").to_string())
             .unwrap_or_else(|| s.clone()),
         Primitive::Duration(s) => super::value::parse_duration(s)
-            .map(timespan_text)
+            .map(crate::pslang::format_timespan)
             .unwrap_or_else(|| s.clone()),
         Primitive::U8(x) => x.to_string(),
         Primitive::I8(x) => x.to_string(),
@@ -927,30 +927,6 @@ fn primitive_text(p: &Primitive) -> String {
     }
 }
 
-/// TimeSpan.ToString(): `[-][d.]hh:mm:ss[.fffffff]`.
-fn timespan_text(d: chrono::TimeDelta) -> String {
-    let neg = d < chrono::TimeDelta::zero();
-    let d = d.abs();
-    let secs = d.num_seconds();
-    let ticks = d.subsec_nanos() / 100;
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if secs >= 86_400 {
-        out.push_str(&format!("{}.", secs / 86_400));
-    }
-    out.push_str(&format!(
-        "{:02}:{:02}:{:02}",
-        (secs / 3600) % 24,
-        (secs / 60) % 60,
-        secs % 60
-    ));
-    if ticks > 0 {
-        out.push_str(&format!(".{ticks:07}"));
-    }
-    out
-}
 
 fn render(v: &PsValue, depth: usize, b: &mut Budget) -> String {
     if !b.visit() {
