@@ -170,7 +170,11 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "At line:{} char:{}\n{}", self.line, self.column, self.message)
+        write!(
+            f,
+            "At line:{} char:{}\n{}",
+            self.line, self.column, self.message
+        )
     }
 }
 

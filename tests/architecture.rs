@@ -56,7 +56,15 @@ const CAPABILITIES: [(&str, &[&str]); 6] = [
 const LAYERS: [(&str, &[&str], &[&str]); 11] = [
     (
         "app.rs",
-        &["bridge", "lab", "model", "pslang", "store", "transport", "ui"],
+        &[
+            "bridge",
+            "lab",
+            "model",
+            "pslang",
+            "store",
+            "transport",
+            "ui",
+        ],
         &["tokio", "fs", "net", "egui", "hyper", "threads"],
     ),
     ("ui", &["bridge", "model", "pslang", "store"], &["egui"]),
@@ -67,7 +75,14 @@ const LAYERS: [(&str, &[&str], &[&str]); 11] = [
     ),
     (
         "worker",
-        &["bridge", "model", "protocol", "pslang", "store", "transport"],
+        &[
+            "bridge",
+            "model",
+            "protocol",
+            "pslang",
+            "store",
+            "transport",
+        ],
         &["tokio", "threads"],
     ),
     (
@@ -80,7 +95,11 @@ const LAYERS: [(&str, &[&str], &[&str]); 11] = [
         &["model", "protocol", "pslang"],
         &["tokio", "fs", "net", "hyper"],
     ),
-    ("store", &["model", "protocol", "pslang"], &["fs", "net", "threads"]),
+    (
+        "store",
+        &["model", "protocol", "pslang"],
+        &["fs", "net", "threads"],
+    ),
     ("bridge", &["model", "pslang"], &[]),
     ("protocol", &["pslang"], &[]),
     ("model", &["pslang"], &[]),

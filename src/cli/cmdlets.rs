@@ -67,16 +67,8 @@ impl<T> Arg<T> {
     }
 }
 
-/// `System.Management.Automation.Runspaces.OutputBufferingMode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum OutputBufferingMode {
-    /// Use the session configuration's mode.
-    None,
-    /// Keep running and discard the oldest output when the buffer is full.
-    Drop,
-    /// Suspend the command when the buffer is full.
-    Block,
-}
+// `OutputBufferingMode` and `ProxyAccessType` are the model's own.
+pub use crate::model::{OutputBufferingMode, ProxyAccessType};
 
 /// `System.Management.Automation.Runspaces.AuthenticationMechanism` (remoting cmdlets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -142,21 +134,6 @@ pub enum OutTarget {
     Host,
     /// Return a job.
     Job,
-}
-
-/// `System.Management.Automation.Remoting.ProxyAccessType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ProxyAccessType {
-    /// No proxy settings.
-    None,
-    /// Internet Explorer settings.
-    IEConfig,
-    /// WinHTTP settings.
-    WinHttpConfig,
-    /// Auto-detect.
-    AutoDetect,
-    /// Do not use a proxy.
-    NoProxyServer,
 }
 
 /// An enum PowerShell converts from strings (case-insensitive names) or defined integers.

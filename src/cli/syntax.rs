@@ -339,7 +339,6 @@ fn ends_word(c: char) -> bool {
         )
 }
 
-
 struct Lexer {
     chars: Vec<char>,
     pos: usize,

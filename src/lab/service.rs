@@ -19,7 +19,7 @@ use super::listener::{Caller, WsmanService};
 use crate::protocol::http::{HttpRequest, HttpResponse};
 use crate::protocol::psrp::fragment::payload_budget;
 use crate::protocol::wsman::action::Action;
-use crate::protocol::wsman::envelope::{IdSource, ResponseIds};
+use crate::protocol::wsman::envelope::{RandomIds, ResponseIds};
 use crate::protocol::wsman::fault::{WsmanFault, codes};
 use crate::protocol::wsman::namespaces::{
     RESOURCE_CONFIG, RESOURCE_POWERSHELL_PREFIX, RESOURCE_SHELL, RESOURCE_SHELL_COMMAND,
@@ -99,14 +99,6 @@ pub struct WireRequest {
     pub command_id: Option<Uuid>,
     /// The `wsman:OperationTimeout` header, in milliseconds.
     pub operation_timeout_ms: Option<u64>,
-}
-
-struct RandomIds;
-
-impl IdSource for RandomIds {
-    fn next_id(&mut self) -> Uuid {
-        Uuid::new_v4()
-    }
 }
 
 fn soap(status: u16, body: String) -> HttpResponse {

@@ -103,6 +103,12 @@ impl fmt::Debug for Secret {
     }
 }
 
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
 /// A user name and password (`-Credential DOMAIN\user`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Credential {

@@ -12,8 +12,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use zeroize::Zeroizing;
-
 /// The keyring service name of every Baton entry.
 pub const SERVICE: &str = "baton";
 /// The keyring "user" of the index entry (further pages: `baton-index-2`, ...).
@@ -24,33 +22,8 @@ pub const INDEX_PAGE_LIMIT: usize = 1000;
 /// Most index pages read (bounds a damaged keyring).
 const MAX_INDEX_PAGES: usize = 10_000;
 
-/// A secret (password). Zeroed on drop; `Debug` prints `<redacted>`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    /// Wraps a secret (taking ownership, so no copy is left behind).
-    pub fn new(s: String) -> Self {
-        Secret(Zeroizing::new(s))
-    }
-
-    /// The secret text, for the one place that needs it (the authenticator).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s.to_owned())
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+/// A secret (password): the model's, zeroed on drop, `Debug` prints `<redacted>`.
+pub use crate::model::Secret;
 
 /// A listed credential: never the secret.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use crate::protocol::psrp::messages::{
     CreatePipeline, HostResponse, InitRunspacePool, RunspacePoolState,
 };
 use crate::protocol::psrp::session_key::ExchangeKey;
-use crate::protocol::wsman::envelope::{BuiltRequest, IdSource, RequestContext};
+use crate::protocol::wsman::envelope::{BuiltRequest, RandomIds, RequestContext};
 use crate::protocol::wsman::fault::{WsmanFault, codes};
 use crate::protocol::wsman::shell::{
     self, BufferMode, CommandInfo, CommandLine, CreateShell, IdentifyInfo, ReceiveResult, Request,
@@ -104,14 +104,6 @@ pub fn smaller_envelope(failed: u32) -> Option<u32> {
         failed / 2
     };
     (next >= MIN_ENVELOPE_SIZE).then_some(next)
-}
-
-struct RandomIds;
-
-impl IdSource for RandomIds {
-    fn next_id(&mut self) -> Uuid {
-        Uuid::new_v4()
-    }
 }
 
 enum Link {

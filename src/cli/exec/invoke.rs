@@ -190,7 +190,6 @@ impl Shell {
                     .options
                     .as_ref()
                     .and_then(|o| o.output_buffering_mode)
-                    .map(model_mode)
                     .unwrap_or(OutputBufferingMode::None);
                 let sessions =
                     self.create_sessions(cmdlet, items, idle, mode, i.throttle_limit, err)?;

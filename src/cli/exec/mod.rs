@@ -52,12 +52,12 @@ use crate::bridge::{
     WorkerHandle, merge_session,
 };
 use crate::model::profile::ProfileTree;
-use crate::pslang::wildcard_match_ci as wildcard_match;
 use crate::model::rules::check_disconnect_idle_timeout;
 use crate::model::{
     AuthMechanism, Availability, ConnectionSpec, Credential, OutputBufferingMode, OutputItem,
     ScriptValue, SessionInfo, SessionState, UserError,
 };
+use crate::pslang::wildcard_match_ci as wildcard_match;
 use crate::store;
 
 /// The `wsmid` Test-WSMan shows (the WS-Management identity schema).

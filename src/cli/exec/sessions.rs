@@ -110,7 +110,6 @@ impl Shell {
         let mode = opts
             .as_ref()
             .and_then(|o| o.output_buffering_mode)
-            .map(model_mode)
             .unwrap_or(OutputBufferingMode::None);
         let items: Vec<(ComputerRef, Option<String>)> = computers
             .into_iter()
@@ -285,7 +284,6 @@ impl Shell {
                 out,
                 err,
             )?
-            .map(model_mode)
             .unwrap_or(OutputBufferingMode::None);
         if d.what_if {
             what_if_sessions("Disconnect-PSSession", &sessions, out);

@@ -508,14 +508,6 @@ pub(super) fn check_option_idle_timeout(
     })
 }
 
-pub(super) fn model_mode(m: cmdlets::OutputBufferingMode) -> OutputBufferingMode {
-    match m {
-        cmdlets::OutputBufferingMode::None => OutputBufferingMode::None,
-        cmdlets::OutputBufferingMode::Drop => OutputBufferingMode::Drop,
-        cmdlets::OutputBufferingMode::Block => OutputBufferingMode::Block,
-    }
-}
-
 pub(super) fn apply_options(spec: &mut ConnectionSpec, o: &SessionOptions) {
     let pos = |v: Option<i32>| v.filter(|x| *x >= 0).and_then(|x| u64::try_from(x).ok());
     if let Some(v) = o.maximum_redirection.and_then(|x| u32::try_from(x).ok()) {
@@ -540,7 +532,7 @@ pub(super) fn apply_options(spec: &mut ConnectionSpec, o: &SessionOptions) {
         spec.maximum_received_object_size = Some(v);
     }
     if let Some(m) = o.output_buffering_mode {
-        spec.output_buffering_mode = model_mode(m);
+        spec.output_buffering_mode = m;
     }
     if let Some(v) = pos(o.open_timeout_ms) {
         spec.open_timeout_ms = v;
@@ -554,13 +546,7 @@ pub(super) fn apply_options(spec: &mut ConnectionSpec, o: &SessionOptions) {
     // The idle timeout goes with each New-PSSession (the worker keeps one
     // connection per computer and user, so it must not stick to the spec).
     if let Some(a) = o.proxy_access_type {
-        spec.proxy_access_type = match a {
-            cmdlets::ProxyAccessType::None => crate::model::ProxyAccessType::None,
-            cmdlets::ProxyAccessType::IEConfig => crate::model::ProxyAccessType::IEConfig,
-            cmdlets::ProxyAccessType::WinHttpConfig => crate::model::ProxyAccessType::WinHttpConfig,
-            cmdlets::ProxyAccessType::AutoDetect => crate::model::ProxyAccessType::AutoDetect,
-            cmdlets::ProxyAccessType::NoProxyServer => crate::model::ProxyAccessType::NoProxyServer,
-        };
+        spec.proxy_access_type = a;
     }
     if let Some(a) = o
         .proxy_authentication

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use super::ast::*;
 use super::value::Value;
 
-pub use crate::pslang::{MAX_NESTING as MAX_DEPTH, MAX_SOURCE_CHARS as MAX_SCRIPT_CHARS, ParseError};
+pub use crate::pslang::{
+    MAX_NESTING as MAX_DEPTH, MAX_SOURCE_CHARS as MAX_SCRIPT_CHARS, ParseError,
+};
 use crate::pslang::{backtick_escape, is_dash, is_double_quote, is_single_quote};
 
 type PResult<T> = Result<T, ParseError>;
@@ -29,7 +31,6 @@ struct Parser {
 fn is_name_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '?'
 }
-
 
 impl Parser {
     fn new(text: &str) -> PResult<Parser> {
@@ -2246,7 +2247,6 @@ fn comparison_base(w: &str, case: bool) -> Option<BinOp> {
         _ => None,
     }
 }
-
 
 fn negate_const(v: Value, neg: bool) -> Value {
     if !neg {

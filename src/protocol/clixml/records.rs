@@ -927,7 +927,6 @@ fn primitive_text(p: &Primitive) -> String {
     }
 }
 
-
 fn render(v: &PsValue, depth: usize, b: &mut Budget) -> String {
     if !b.visit() {
         return "…".into();
