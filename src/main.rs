@@ -483,7 +483,11 @@ fn gui(demo: bool) -> ExitCode {
     // Open on the truth: list every computer's sessions at once.
     let computers: Vec<_> = inventory
         .iter()
-        .flat_map(|g| g.computers.iter().map(|c| c.computer_ref()))
+        .flat_map(|g| {
+            g.computers
+                .iter()
+                .map(baton::ui::ComputerNode::computer_ref)
+        })
         .collect();
     if !computers.is_empty() {
         handle.send(baton::bridge::Command::ListSessions {

@@ -337,7 +337,7 @@ fn our_client_against_pyspnego_acceptor() {
             let req = format!("<s:Envelope>req {i} {}</s:Envelope>", "é".repeat(i * 700));
             let (body, ct) = client.wrap(req.as_bytes()).unwrap();
             let reply = peer.ask(&["UNWRAP", &b64(&body), &b64(ct.as_bytes())]);
-            assert_eq!(reply[0], "PLAIN", "{mech:?} {:?}", reply);
+            assert_eq!(reply[0], "PLAIN", "{mech:?} {reply:?}");
             assert_eq!(unb64(&reply[1]), req.as_bytes());
             // pyspnego -> client: pyspnego's wrap_winrm with pypsrp's framing
             let resp = format!("<s:Envelope>resp {i} {}</s:Envelope>", "z".repeat(i * 300));
@@ -504,9 +504,7 @@ fn pyspnego_against_our_acceptor_tls(
                 user,
                 www_authenticate,
             } => {
-                let fin = www_authenticate
-                    .map(|h| b64(&token_of(&h)))
-                    .unwrap_or("-".into());
+                let fin = www_authenticate.map_or("-".into(), |h| b64(&token_of(&h)));
                 let done = peer.ask(&["FINAL", &fin]);
                 assert_eq!(done[0], "DONE", "{done:?}");
                 return (server, peer, Ok(user));
@@ -1046,9 +1044,7 @@ fn our_acceptor_takes_neg_token_resp_without_neg_state() {
                 www_authenticate,
             } => {
                 assert_eq!(user, "LAB\\alice");
-                let fin = www_authenticate
-                    .map(|h| b64(&token_of(&h)))
-                    .unwrap_or("-".into());
+                let fin = www_authenticate.map_or("-".into(), |h| b64(&token_of(&h)));
                 assert_eq!(peer.ask(&["FINAL", &fin])[0], "DONE");
                 break;
             }

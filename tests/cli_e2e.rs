@@ -52,7 +52,7 @@ fn shell_with_passwords(
     let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
     worker::spawn(side, config).expect("worker starts");
     let mut sh = Shell::new(handle, profiles, Passwords::Given(passwords));
-    sh.silence_limit = std::time::Duration::from_secs(60);
+    sh.silence_limit = std::time::Duration::from_mins(1);
     sh
 }
 
@@ -76,7 +76,7 @@ fn without_ids(table: &str) -> Vec<String> {
             let trimmed = l.trim_start();
             match trimmed.split_once(' ') {
                 Some((id, rest)) if id.chars().all(|c| c.is_ascii_digit()) => {
-                    format!("## {}", rest)
+                    format!("## {rest}")
                 }
                 _ => l.to_owned(),
             }
@@ -93,7 +93,7 @@ fn table(rows: &[&str]) -> Vec<String> {
     HEADER
         .iter()
         .chain(rows.iter())
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect()
 }
 
@@ -298,7 +298,7 @@ fn hand_over_over_http_with_profiles() {
     assert_eq!(v["Name"], "ByUri");
     assert_eq!(v["State"], "Opened");
     assert_eq!(v["ComputerName"], "127.0.0.1");
-    assert_eq!(v.as_object().map(|o| o.len()), Some(3));
+    assert_eq!(v.as_object().map(serde_json::Map::len), Some(3));
     let (ok, _, err) = run(&mut other, "Remove-PSSession -Session $u");
     assert!(ok, "{err}");
     other.finish(&mut std::io::sink());
@@ -868,7 +868,7 @@ fn remote_streams_print_like_powershell() {
 
 /// Waits (up to a generous deadline) until `cond` holds.
 fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
     while !cond() {
         assert!(std::time::Instant::now() < deadline, "timed out: {what}");
         std::thread::sleep(std::time::Duration::from_millis(10));

@@ -54,7 +54,10 @@ fn outputs(events: &[JobEvent]) -> Vec<Value> {
 }
 
 fn texts(events: &[JobEvent]) -> Vec<String> {
-    outputs(events).iter().map(|v| v.to_ps_string()).collect()
+    outputs(events)
+        .iter()
+        .map(baton::lab::script::Value::to_ps_string)
+        .collect()
 }
 
 fn errors(events: &[JobEvent]) -> Vec<ErrorInfo> {
@@ -101,8 +104,8 @@ fn patch_status_pipeline_paces_with_the_passed_clock() {
             "Patch 1 of 3: KB501 installed"
         ))]
     );
-    assert_eq!(job.next_wakeup(), Some(Duration::from_millis(1000)));
-    let ev = job.poll(Duration::from_millis(1000), 100);
+    assert_eq!(job.next_wakeup(), Some(Duration::from_secs(1)));
+    let ev = job.poll(Duration::from_secs(1), 100);
     assert_eq!(
         ev,
         vec![JobEvent::Output(Value::str(
@@ -277,7 +280,7 @@ fn poll_is_bounded_and_only_advances_when_polled() {
 fn stop_while_sleeping() {
     let mut job = Job::start("'a'; Start-Sleep 60; 'b'", ctx()).expect("parses");
     assert_eq!(texts(&job.poll(Duration::ZERO, 100)), vec!["a"]);
-    assert_eq!(job.next_wakeup(), Some(Duration::from_secs(60)));
+    assert_eq!(job.next_wakeup(), Some(Duration::from_mins(1)));
     job.stop();
     assert_eq!(job.next_wakeup(), Some(Duration::ZERO));
     assert_eq!(
@@ -954,7 +957,7 @@ fn variables_persist_per_runspace() {
     );
     // Another runspace does not see them.
     let ev = run("$ring; Get-Variable ring");
-    assert!(texts(&ev).iter().all(|t| t.is_empty()));
+    assert!(texts(&ev).iter().all(std::string::String::is_empty));
     assert_eq!(
         errors(&ev)[0].message,
         "Cannot find a variable with the name 'ring'."

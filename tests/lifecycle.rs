@@ -261,7 +261,7 @@ impl Watched {
     fn wait_for_text(&self, text: &str) {
         wait_for(
             &format!("{text:?} in the output"),
-            Duration::from_secs(60),
+            Duration::from_mins(1),
             || self.text().contains(text),
         );
     }

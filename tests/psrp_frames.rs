@@ -290,7 +290,7 @@ fn every_recorded_psrp_payload_defragments_into_known_messages() {
                         "{}#{} server message without BOM",
                         t.name,
                         s.exchange
-                    )
+                    );
                 }
             }
         }

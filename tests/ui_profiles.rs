@@ -108,7 +108,7 @@ fn open_editor(h: &mut Harness<'static, BatonApp>, node: &str) {
 /// Clicks Save and waits (frame by frame) until the background save ends.
 fn save(h: &mut Harness<'static, BatonApp>) {
     click(h, "Save");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         h.step();
         if h.query_by_label_contains("Saved to").is_some() {
@@ -374,7 +374,7 @@ fn a_group_editor_imports_an_rdm_export_into_its_group() {
     let rdm = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/store/export.rdm");
     type_into(&mut h, "Import file", rdm.to_str().unwrap());
     click(&mut h, "Import into this group");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while h.query_by_label_contains("Saved to").is_none() {
         assert!(h.query_by_label_contains("Not saved").is_none());
         assert!(Instant::now() < deadline, "the import never finished");
@@ -514,7 +514,7 @@ fn a_group_editor_exports_its_group_to_a_file() {
     let out = dir.path().join("lab-export.toml");
     type_into(&mut h, "Export file", out.to_str().unwrap());
     click(&mut h, "Export this group");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while h.query_by_label_contains("Exported to").is_none() {
         assert!(h.query_by_label_contains("Not saved").is_none());
         assert!(Instant::now() < deadline, "the export never finished");
@@ -546,7 +546,7 @@ fn a_group_editor_exports_its_group_to_a_file() {
 /// the profile file ends a few frames later); fails on "Not changed: …"
 /// unless that is what is awaited.
 fn wait_for_text(h: &mut Harness<'static, BatonApp>, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         h.step();
         if h.query_all_by_label_contains(text).next().is_some() {

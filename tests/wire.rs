@@ -342,7 +342,7 @@ async fn https_session_through_tinyproxy_and_its_refusals() {
     let err = Session::create(wrong, None, None).await.unwrap_err();
     match &err {
         RemoteError::Transport(TransportError::ProxyAuthentication { status, .. }) => {
-            assert!(matches!(status, 401 | 407), "{err}")
+            assert!(matches!(status, 401 | 407), "{err}");
         }
         other => panic!("not a proxy authentication error: {other}"),
     }
@@ -569,7 +569,7 @@ impl std::io::Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .extend_from_slice(buf);
         Ok(buf.len())
     }
@@ -603,7 +603,7 @@ fn traced<F: std::future::Future<Output = ()>>(body: impl FnOnce() -> F) -> Stri
         // Callsites other threads registered before this subscriber
         // existed cached "not interested": recompute with it in place.
         tracing::callsite::rebuild_interest_cache();
-        rt.block_on(body())
+        rt.block_on(body());
     });
     let bytes = captured.0.lock().unwrap().clone();
     String::from_utf8(bytes).unwrap()
@@ -792,7 +792,7 @@ async fn negotiate_proxy(
                             let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
                             return;
                         }
-                        Some(Ok(AcceptOutcome::Denied { .. })) | Some(Err(_)) => {
+                        Some(Ok(AcceptOutcome::Denied { .. }) | Err(_)) => {
                             let _ = client
                                 .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                                 .await;
@@ -869,7 +869,7 @@ async fn baton_cli(
         .stdin(Stdio::null());
     // A generous deadline turns a hang into a failure.
     let out = tokio::time::timeout(
-        Duration::from_secs(300),
+        Duration::from_mins(5),
         tokio::task::spawn_blocking(move || cmd.output()),
     )
     .await

@@ -126,16 +126,15 @@ impl KnownSessions {
     /// Adds a session, or updates it with a newer report.
     pub fn upsert(&mut self, info: &SessionInfo) {
         let list = self.computers.entry(key(&info.computer_name)).or_default();
-        match list.iter_mut().find(|s| s.instance_id == info.instance_id) {
-            Some(s) => merge(s, info),
-            None => {
-                let mut fresh = info.clone();
-                if fresh.state == SessionState::Opened {
-                    fresh.disconnected_on = None;
-                    fresh.expires_on = None;
-                }
-                list.push(fresh);
+        if let Some(s) = list.iter_mut().find(|s| s.instance_id == info.instance_id) {
+            merge(s, info);
+        } else {
+            let mut fresh = info.clone();
+            if fresh.state == SessionState::Opened {
+                fresh.disconnected_on = None;
+                fresh.expires_on = None;
             }
+            list.push(fresh);
         }
     }
 

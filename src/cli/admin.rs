@@ -65,13 +65,12 @@ pub struct NewComputer {
 pub fn profile_add(store: &ProfileStore, c: &NewComputer) -> Result<String, String> {
     use crate::model::connection::check_host;
     let mut computer = Computer::new(&c.name);
-    computer.settings.host = match &c.host {
-        Some(h) => Some(check_host(h).map_err(|why| format!("--host {why}"))?),
-        None => {
-            check_host(&c.name)
-                .map_err(|why| format!("{why}; give the computer's address with --host"))?;
-            None
-        }
+    computer.settings.host = if let Some(h) = &c.host {
+        Some(check_host(h).map_err(|why| format!("--host {why}"))?)
+    } else {
+        check_host(&c.name)
+            .map_err(|why| format!("{why}; give the computer's address with --host"))?;
+        None
     };
     computer.settings.port = c.port;
     if c.use_ssl {

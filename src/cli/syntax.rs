@@ -1350,7 +1350,7 @@ impl Parser {
 
     fn argument_primary(&mut self) -> Result<Value, ParseError> {
         match self.lx.peek() {
-            Some('(') | Some('{') => self.primary(),
+            Some('(' | '{') => self.primary(),
             Some('@') if matches!(self.lx.peek_at(1), Some('(' | '{')) => self.primary(),
             Some('$') if self.lx.peek_at(1) == Some('(') => self.primary(),
             _ => self.lx.argument_word(),

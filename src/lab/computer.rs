@@ -1036,7 +1036,7 @@ impl Computer {
 fn run_pipelines(s: &mut Shell, now: u64, limit: usize) {
     let detached = s.attached.is_none();
     let drop_mode = s.buffer_mode == BufferMode::Drop;
-    for (pid, p) in s.pipelines.iter_mut() {
+    for (pid, p) in &mut s.pipelines {
         if p.job.is_none() || p.finished {
             continue;
         }

@@ -126,7 +126,7 @@ impl LabService {
     pub fn wire_log(&self) -> Vec<WireRequest> {
         self.wire_log
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
             .cloned()
             .collect()
@@ -148,7 +148,10 @@ impl LabService {
             _ => None,
         }
         .and_then(|c| Uuid::parse_str(c).ok());
-        let mut log = self.wire_log.lock().unwrap_or_else(|p| p.into_inner());
+        let mut log = self
+            .wire_log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if log.len() >= WIRE_LOG_LEN {
             log.pop_front();
         }
@@ -162,7 +165,9 @@ impl LabService {
 
     /// The computer, locked (for seeding and tests).
     pub fn computer(&self) -> MutexGuard<'_, Computer> {
-        self.computer.lock().unwrap_or_else(|p| p.into_inner())
+        self.computer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The lab clock.
@@ -258,6 +263,10 @@ impl LabService {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per WS-Management operation; still to be split into handlers"
+    )]
     async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -679,8 +688,7 @@ impl LabService {
                 break Ok(None);
             }
             let wait = next
-                .map(|t| self.clock.real_until(t))
-                .unwrap_or(left)
+                .map_or(left, |t| self.clock.real_until(t))
                 .min(left)
                 .max(Duration::from_millis(1))
                 .min(Duration::from_millis(250));

@@ -395,8 +395,7 @@ impl ConnectionSpec {
             ConnectionField::new(
                 "IdleTimeout",
                 self.idle_timeout_ms
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|| "-1".into()),
+                    .map_or_else(|| "-1".into(), |v| v.to_string()),
                 "ms",
             ),
         ]
@@ -478,7 +477,7 @@ pub fn check_host(text: &str) -> Result<String, String> {
             return refuse(&format!(
                 "{} is not allowed in a host name",
                 if c.is_control() || c.is_whitespace() {
-                    format!("the character {:?}", c)
+                    format!("the character {c:?}")
                 } else {
                     format!("'{c}'")
                 }

@@ -465,16 +465,15 @@ impl Group {
         let mut cur = self;
         for part in path {
             let part = part.as_ref();
-            let idx = match cur
+            let idx = if let Some(i) = cur
                 .groups
                 .iter()
                 .position(|g| g.name.eq_ignore_ascii_case(part))
             {
-                Some(i) => i,
-                None => {
-                    cur.groups.push(Group::new(part));
-                    cur.groups.len() - 1
-                }
+                i
+            } else {
+                cur.groups.push(Group::new(part));
+                cur.groups.len() - 1
             };
             cur = &mut cur.groups[idx];
         }

@@ -335,7 +335,7 @@ impl Element {
         if !stack.is_empty() {
             return Err(ProtocolError::Xml(format!(
                 "unexpected end of document inside <{}>",
-                stack.last().map(|e| e.name.as_str()).unwrap_or("")
+                stack.last().map_or("", |e| e.name.as_str())
             )));
         }
         root.ok_or_else(|| ProtocolError::Xml("empty document".into()))

@@ -156,7 +156,7 @@ type MemoryMap = BTreeMap<String, (String, Secret)>;
 
 impl fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.entries.lock().map(|m| m.len()).unwrap_or(0);
+        let n = self.entries.lock().map_or(0, |m| m.len());
         f.debug_struct("MemoryStore").field("entries", &n).finish()
     }
 }

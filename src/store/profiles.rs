@@ -106,8 +106,11 @@ pub fn default_profiles_path() -> Result<PathBuf, StoreError> {
         .ok()
         .and_then(|p| p.parent().map(Path::to_owned));
     let dirs = directories::ProjectDirs::from("", "", "baton");
-    profiles_path_for(exe_dir.as_deref(), dirs.as_ref().map(|d| d.config_dir()))
-        .ok_or(StoreError::NoConfigDir)
+    profiles_path_for(
+        exe_dir.as_deref(),
+        dirs.as_ref().map(directories::ProjectDirs::config_dir),
+    )
+    .ok_or(StoreError::NoConfigDir)
 }
 
 /// What [`ProfileStore::load`] found.
@@ -286,7 +289,7 @@ impl ProfileStore {
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
-        .map(|n| n.to_os_string())
+        .map(std::ffi::OsStr::to_os_string)
         .unwrap_or_default();
     name.push(suffix);
     path.with_file_name(name)
@@ -393,7 +396,7 @@ fn remove_stale_temps(path: &Path) {
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(600))
+                .is_some_and(|age| age > std::time::Duration::from_mins(10))
         };
         if stale {
             let _ = fs::remove_file(e.path());
@@ -701,12 +704,11 @@ fn migrate_v1(table: toml::Table) -> Result<ProfileTree, String> {
             if part.is_empty() {
                 continue;
             }
-            let idx = match group.groups.iter().position(|g| g.name == part) {
-                Some(i) => i,
-                None => {
-                    group.groups.push(Group::new(part));
-                    group.groups.len() - 1
-                }
+            let idx = if let Some(i) = group.groups.iter().position(|g| g.name == part) {
+                i
+            } else {
+                group.groups.push(Group::new(part));
+                group.groups.len() - 1
             };
             group = &mut group.groups[idx];
         }
@@ -866,33 +868,30 @@ fn merge_group(
             .groups
             .iter_mut()
             .find(|g| g.name.eq_ignore_ascii_case(&sub.name));
-        let next = match existing {
-            Some(g) => {
-                if mode == MergeMode::Replace {
-                    g.settings.overlay(&sub.settings);
-                } else {
-                    let mut s = sub.settings.clone();
-                    s.overlay(&g.settings);
-                    g.settings = s;
-                }
-                if g.description.is_none() {
-                    g.description = sub.description.clone();
-                }
-                g.id
+        let next = if let Some(g) = existing {
+            if mode == MergeMode::Replace {
+                g.settings.overlay(&sub.settings);
+            } else {
+                let mut s = sub.settings.clone();
+                s.overlay(&g.settings);
+                g.settings = s;
             }
-            None => {
-                let mut fresh = Group::new(&sub.name);
-                if !ids.contains(&sub.id) {
-                    fresh.id = sub.id;
-                }
-                ids.insert(fresh.id);
-                fresh.description = sub.description.clone();
-                fresh.settings = sub.settings.clone();
-                let id = fresh.id;
-                target.groups.push(fresh);
-                report.added_groups += 1;
-                id
+            if g.description.is_none() {
+                g.description = sub.description.clone();
             }
+            g.id
+        } else {
+            let mut fresh = Group::new(&sub.name);
+            if !ids.contains(&sub.id) {
+                fresh.id = sub.id;
+            }
+            ids.insert(fresh.id);
+            fresh.description = sub.description.clone();
+            fresh.settings = sub.settings.clone();
+            let id = fresh.id;
+            target.groups.push(fresh);
+            report.added_groups += 1;
+            id
         };
         let children = Group {
             settings: ConnectionSettings::default(),

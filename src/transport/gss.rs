@@ -300,12 +300,12 @@ fn status_texts(api: &Api, codes: &[(OmUint32, i32)]) -> String {
             // SAFETY: a plain status lookup; the buffer is released below.
             let r = unsafe {
                 (api.display_status)(
-                    &mut m,
+                    &raw mut m,
                     code,
                     kind,
                     std::ptr::null_mut(),
-                    &mut context,
-                    &mut buf,
+                    &raw mut context,
+                    &raw mut buf,
                 )
             };
             if is_error(r) {
@@ -313,7 +313,7 @@ fn status_texts(api: &Api, codes: &[(OmUint32, i32)]) -> String {
             }
             let text = String::from_utf8_lossy(buf.bytes()).trim().to_owned();
             // SAFETY: releasing the buffer GSSAPI allocated above.
-            unsafe { (api.release_buffer)(&mut m, &mut buf) };
+            unsafe { (api.release_buffer)(&raw mut m, &raw mut buf) };
             if !text.is_empty() && !parts.contains(&text) {
                 parts.push(text);
             }
@@ -339,12 +339,12 @@ pub fn current_principal() -> Result<String, ProtocolError> {
     // SAFETY: acquiring the default initiator credentials; released below.
     let major = unsafe {
         (api.acquire_cred)(
-            &mut minor,
+            &raw mut minor,
             std::ptr::null_mut(),
             GSS_C_INDEFINITE,
             std::ptr::null_mut(),
             GSS_C_INITIATE,
-            &mut cred,
+            &raw mut cred,
             std::ptr::null_mut(),
             std::ptr::null_mut(),
         )
@@ -356,9 +356,9 @@ pub fn current_principal() -> Result<String, ProtocolError> {
     // SAFETY: querying the credential just acquired.
     let major = unsafe {
         (api.inquire_cred)(
-            &mut minor,
+            &raw mut minor,
             cred,
-            &mut name,
+            &raw mut name,
             std::ptr::null_mut(),
             std::ptr::null_mut(),
             std::ptr::null_mut(),
@@ -369,12 +369,13 @@ pub fn current_principal() -> Result<String, ProtocolError> {
     } else {
         let mut buf = GssBuffer::empty();
         // SAFETY: displaying the name returned above; buffer released below.
-        let major = unsafe { (api.display_name)(&mut minor, name, &mut buf, std::ptr::null_mut()) };
+        let major =
+            unsafe { (api.display_name)(&raw mut minor, name, &raw mut buf, std::ptr::null_mut()) };
         let shown = String::from_utf8_lossy(buf.bytes()).into_owned();
         // SAFETY: releasing what GSSAPI allocated.
         unsafe {
-            (api.release_buffer)(&mut minor, &mut buf);
-            (api.release_name)(&mut minor, &mut name);
+            (api.release_buffer)(&raw mut minor, &raw mut buf);
+            (api.release_name)(&raw mut minor, &raw mut name);
         }
         if is_error(major) {
             Err(no_credentials(&mech_text(api, major, minor)))
@@ -383,7 +384,7 @@ pub fn current_principal() -> Result<String, ProtocolError> {
         }
     };
     // SAFETY: releasing the credential acquired above.
-    unsafe { (api.release_cred)(&mut minor, &mut cred) };
+    unsafe { (api.release_cred)(&raw mut minor, &raw mut cred) };
     result
 }
 
@@ -430,7 +431,8 @@ impl GssClient {
         let mut name: GssName = std::ptr::null_mut();
         let mut minor = 0;
         // SAFETY: importing a name from a buffer that outlives the call.
-        let major = unsafe { (api.import_name)(&mut minor, &mut buf, &mut nt, &mut name) };
+        let major =
+            unsafe { (api.import_name)(&raw mut minor, &raw mut buf, &raw mut nt, &raw mut name) };
         if is_error(major) {
             return Err(ProtocolError::Auth(format!(
                 "the service name {service}: {}",
@@ -478,13 +480,14 @@ impl GssClient {
                 acceptor_address: GssBuffer::empty(),
                 application_data: GssBuffer::borrowed(app),
             });
-        let bindings_ptr = bindings
-            .as_mut()
-            .map_or(std::ptr::null_mut(), |b| b as *mut GssChannelBindings);
+        let bindings_ptr = bindings.as_mut().map_or(
+            std::ptr::null_mut(),
+            std::ptr::from_mut::<GssChannelBindings>,
+        );
         let mut input_buf = input.map(GssBuffer::borrowed);
         let input_ptr = input_buf
             .as_mut()
-            .map_or(std::ptr::null_mut(), |b| b as *mut GssBuffer);
+            .map_or(std::ptr::null_mut(), std::ptr::from_mut::<GssBuffer>);
         let mut actual: *mut GssOid = std::ptr::null_mut();
         let mut out = GssBuffer::empty();
         let mut minor = 0;
@@ -497,24 +500,24 @@ impl GssClient {
         // allows it; the context and name belong to this client.
         let major = unsafe {
             (api.init_sec_context)(
-                &mut minor,
+                &raw mut minor,
                 std::ptr::null_mut(),
-                &mut self.ctx,
+                &raw mut self.ctx,
                 self.name,
-                &mut mech,
+                &raw mut mech,
                 flags,
                 0,
                 bindings_ptr,
                 input_ptr,
-                &mut actual,
-                &mut out,
+                &raw mut actual,
+                &raw mut out,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
             )
         };
         let token = out.bytes().to_vec();
         // SAFETY: releasing the output token GSSAPI allocated.
-        unsafe { (api.release_buffer)(&mut 0, &mut out) };
+        unsafe { (api.release_buffer)(&mut 0, &raw mut out) };
         if is_error(major) {
             let text = status_text(api, major, minor);
             return Err(if text.contains("credentials") || text.contains("cache") {
@@ -555,7 +558,7 @@ impl SealingContext for GssClient {
                 kind: GSS_IOV_BUFFER_TYPE_DATA,
                 buffer: GssBuffer {
                     length: data.len(),
-                    value: data.as_mut_ptr() as *mut c_void,
+                    value: data.as_mut_ptr().cast::<c_void>(),
                 },
             },
             GssIov {
@@ -567,8 +570,17 @@ impl SealingContext for GssClient {
         let mut conf = 0;
         // SAFETY: the data buffer is ours and encrypted in place; GSSAPI
         // allocates the header and padding, released below.
-        let major =
-            unsafe { (api.wrap_iov)(&mut minor, self.ctx, 1, 0, &mut conf, iov.as_mut_ptr(), 3) };
+        let major = unsafe {
+            (api.wrap_iov)(
+                &raw mut minor,
+                self.ctx,
+                1,
+                0,
+                &raw mut conf,
+                iov.as_mut_ptr(),
+                3,
+            )
+        };
         let header = iov[0].buffer.bytes().to_vec();
         let padding = iov[2].buffer.bytes().to_vec();
         // SAFETY: releases only the buffers GSSAPI allocated (flagged).
@@ -608,24 +620,24 @@ impl SealingContext for GssClient {
                     kind: GSS_IOV_BUFFER_TYPE_HEADER,
                     buffer: GssBuffer {
                         length: head.len(),
-                        value: head.as_mut_ptr() as *mut c_void,
+                        value: head.as_mut_ptr().cast::<c_void>(),
                     },
                 },
                 GssIov {
                     kind: GSS_IOV_BUFFER_TYPE_DATA,
                     buffer: GssBuffer {
                         length: data.len(),
-                        value: data.as_mut_ptr() as *mut c_void,
+                        value: data.as_mut_ptr().cast::<c_void>(),
                     },
                 },
             ];
             // SAFETY: both buffers are ours; GSSAPI decrypts the data in place.
             let major = unsafe {
                 (api.unwrap_iov)(
-                    &mut minor,
+                    &raw mut minor,
                     self.ctx,
-                    &mut conf,
-                    &mut qop,
+                    &raw mut conf,
+                    &raw mut qop,
                     iov.as_mut_ptr(),
                     2,
                 )
@@ -648,12 +660,17 @@ impl SealingContext for GssClient {
         // SAFETY: input outlives the call; the output is released below.
         let major = unsafe {
             (api.unwrap)(
-                &mut minor, self.ctx, &mut input, &mut out, &mut conf, &mut qop,
+                &raw mut minor,
+                self.ctx,
+                &raw mut input,
+                &raw mut out,
+                &raw mut conf,
+                &raw mut qop,
             )
         };
         let plain = out.bytes().to_vec();
         // SAFETY: releasing the output GSSAPI allocated.
-        unsafe { (api.release_buffer)(&mut 0, &mut out) };
+        unsafe { (api.release_buffer)(&mut 0, &raw mut out) };
         if is_error(major) {
             return Err(ProtocolError::Auth(format!(
                 "unsealing a message: {}",
@@ -670,10 +687,14 @@ impl Drop for GssClient {
         // SAFETY: releasing this client's own context and name.
         unsafe {
             if !self.ctx.is_null() {
-                (self.api.delete_sec_context)(&mut minor, &mut self.ctx, std::ptr::null_mut());
+                (self.api.delete_sec_context)(
+                    &raw mut minor,
+                    &raw mut self.ctx,
+                    std::ptr::null_mut(),
+                );
             }
             if !self.name.is_null() {
-                (self.api.release_name)(&mut minor, &mut self.name);
+                (self.api.release_name)(&raw mut minor, &raw mut self.name);
             }
         }
     }

@@ -101,7 +101,7 @@ pub async fn locate_kdc_via(
     }
     let use_dns = match (dns, conf.dns_lookup_kdc) {
         (Some(false), _) | (_, Some(false)) => false,
-        (Some(true), _) | (None, _) => true,
+        (Some(true) | None, _) => true,
     };
     let mut tried_dns = false;
     if use_dns && kerberos::realm_is_dns_name(&realm) {
@@ -171,9 +171,10 @@ pub async fn prepare(
         // krb5.conf turns dns_lookup_kdc on: a connection to a computer
         // outside any realm must not wait on DNS or on someone else's KDC.
         Mechanism::Negotiate if !user.contains(['@', '\\']) => Ok((None, link)),
-        Mechanism::Negotiate => match locate_kdc(user, Some(false)).await {
-            Ok(found) => Ok(use_kdcs(found, link)),
-            Err(_) => {
+        Mechanism::Negotiate => {
+            if let Ok(found) = locate_kdc(user, Some(false)).await {
+                Ok(use_kdcs(found, link))
+            } else {
                 let conf = load_krb5_conf();
                 match conf.dns_lookup_kdc {
                     Some(true) => match locate_kdc_with(&conf, user, Some(true)).await {
@@ -183,7 +184,7 @@ pub async fn prepare(
                     _ => Ok((None, link)),
                 }
             }
-        },
+        }
         Mechanism::Basic | Mechanism::Ntlm | Mechanism::CredSsp | Mechanism::Certificate => {
             Ok((None, link))
         }
@@ -259,8 +260,7 @@ fn rand_id() -> u16 {
     h.write_u128(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
+            .map_or(0, |d| d.as_nanos()),
     );
     (h.finish() & 0xffff) as u16
 }

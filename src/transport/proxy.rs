@@ -159,7 +159,13 @@ impl std::fmt::Debug for ProxyServer {
         f.debug_struct("ProxyServer")
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("user", &self.credentials.as_ref().map(|c| c.user()))
+            .field(
+                "user",
+                &self
+                    .credentials
+                    .as_ref()
+                    .map(super::super::protocol::auth::Credentials::user),
+            )
             .finish()
     }
 }

@@ -296,7 +296,7 @@ impl WsmanConnection {
                     if http.is_closed() {
                         return Err(Flow::Error(mid_handshake(http.via_proxy())));
                     }
-                    header = next
+                    header = next;
                 }
                 Ok(ClientStep::Done) => {
                     self.live = Some(Live {

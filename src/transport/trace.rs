@@ -203,15 +203,12 @@ pub fn redact_xml(xml: &str) -> String {
             rest = after;
             continue;
         }
-        match rest.find(&end_tag) {
-            Some(end) => {
-                out.push_str("<redacted>");
-                rest = &rest[end..];
-            }
-            None => {
-                out.push_str("<redacted>");
-                rest = "";
-            }
+        if let Some(end) = rest.find(&end_tag) {
+            out.push_str("<redacted>");
+            rest = &rest[end..];
+        } else {
+            out.push_str("<redacted>");
+            rest = "";
         }
     }
     out.push_str(rest);

@@ -1129,7 +1129,7 @@ impl eframe::App for BatonApp {
         if self.quitting.is_none() {
             self.quit(Release::HandBack);
         }
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let deadline = std::time::Instant::now() + Duration::from_mins(1);
         while !self.worker_stopped && std::time::Instant::now() < deadline {
             match self.handle.recv_or_closed(Duration::from_millis(100)) {
                 Ok(Some(ev)) => self.apply_event(ev, Utc::now()),

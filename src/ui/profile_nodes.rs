@@ -279,55 +279,52 @@ impl NodeDialog {
     fn ui(&mut self, ui: &mut Ui, busy: bool) -> NodeDialogOutcome {
         ui.heading(self.title());
         let mut submit = false;
-        match self.change {
-            NodeChange::Remove => {
-                let detail = if self.what.starts_with("group ") {
-                    format!(
-                        "Removes {} and the {} computer{} in it from the profile file.",
-                        self.what,
-                        self.computers,
-                        if self.computers == 1 { "" } else { "s" }
-                    )
-                } else {
-                    format!("Removes {} from the profile file.", self.what)
-                };
-                ui.label(detail);
-                ui.label(
-                    "Sessions on the servers are not touched, and saved passwords stay in the keyring.",
-                );
+        if self.change == NodeChange::Remove {
+            let detail = if self.what.starts_with("group ") {
+                format!(
+                    "Removes {} and the {} computer{} in it from the profile file.",
+                    self.what,
+                    self.computers,
+                    if self.computers == 1 { "" } else { "s" }
+                )
+            } else {
+                format!("Removes {} from the profile file.", self.what)
+            };
+            ui.label(detail);
+            ui.label(
+                "Sessions on the servers are not touched, and saved passwords stay in the keyring.",
+            );
+        } else {
+            let r = super::dialogs::field(
+                ui,
+                "Name",
+                egui::TextEdit::singleline(&mut self.name)
+                    .desired_width(300.0)
+                    .hint_text(match self.change {
+                        NodeChange::AddGroup => "Datacenter",
+                        _ => "Srv1",
+                    }),
+            );
+            if std::mem::take(&mut self.focus_name) {
+                r.request_focus();
             }
-            _ => {
+            submit |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if self.change == NodeChange::AddComputer {
                 let r = super::dialogs::field(
                     ui,
-                    "Name",
-                    egui::TextEdit::singleline(&mut self.name)
+                    "Host",
+                    egui::TextEdit::singleline(&mut self.host)
                         .desired_width(300.0)
-                        .hint_text(match self.change {
-                            NodeChange::AddGroup => "Datacenter",
-                            _ => "Srv1",
-                        }),
+                        .hint_text("srv1.corp.example (empty: the name)"),
                 );
-                if std::mem::take(&mut self.focus_name) {
-                    r.request_focus();
-                }
                 submit |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if self.change == NodeChange::AddComputer {
-                    let r = super::dialogs::field(
-                        ui,
-                        "Host",
-                        egui::TextEdit::singleline(&mut self.host)
-                            .desired_width(300.0)
-                            .hint_text("srv1.corp.example (empty: the name)"),
-                    );
-                    submit |= r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    ui.label(
-                        RichText::new(
-                            "Everything else is inherited from the group; change it with Edit profile….",
-                        )
-                        .small()
-                        .weak(),
-                    );
-                }
+                ui.label(
+                    RichText::new(
+                        "Everything else is inherited from the group; change it with Edit profile….",
+                    )
+                    .small()
+                    .weak(),
+                );
             }
         }
         if let Some(e) = &self.error {

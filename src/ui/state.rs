@@ -205,19 +205,18 @@ pub struct SessionOutput {
 
 impl SessionOutput {
     fn command_mut(&mut self, command_id: Uuid) -> &mut CommandOutput {
-        let pos = match self
+        let pos = if let Some(p) = self
             .commands
             .iter()
             .position(|c| c.command_id == command_id)
         {
-            Some(p) => p,
-            None => {
-                self.commands.push(CommandOutput {
-                    command_id,
-                    ..CommandOutput::default()
-                });
-                self.commands.len() - 1
-            }
+            p
+        } else {
+            self.commands.push(CommandOutput {
+                command_id,
+                ..CommandOutput::default()
+            });
+            self.commands.len() - 1
         };
         &mut self.commands[pos]
     }
@@ -463,15 +462,14 @@ impl AppState {
         if let Some(c) = self.computer(name) {
             return c.name.clone();
         }
-        let gi = match self.groups.iter().position(|g| g.name == DISCOVERED_GROUP) {
-            Some(i) => i,
-            None => {
-                self.groups.push(GroupNode {
-                    name: DISCOVERED_GROUP.into(),
-                    computers: Vec::new(),
-                });
-                self.groups.len() - 1
-            }
+        let gi = if let Some(i) = self.groups.iter().position(|g| g.name == DISCOVERED_GROUP) {
+            i
+        } else {
+            self.groups.push(GroupNode {
+                name: DISCOVERED_GROUP.into(),
+                computers: Vec::new(),
+            });
+            self.groups.len() - 1
         };
         self.groups[gi].computers.push(ComputerNode::new(name));
         self.reindex();
@@ -727,9 +725,7 @@ impl AppState {
     /// The computer under the cursor (a session's computer counts).
     pub fn focused_computer(&self) -> Option<&ComputerNode> {
         match &self.focus {
-            Some(NodeKey::Computer(c)) | Some(NodeKey::Session { computer: c, .. }) => {
-                self.computer(c)
-            }
+            Some(NodeKey::Computer(c) | NodeKey::Session { computer: c, .. }) => self.computer(c),
             _ => None,
         }
     }
@@ -1051,6 +1047,7 @@ impl AppState {
     /// - `Activity`: appends to the audit trail.
     ///
     /// Computers unknown to the inventory are added to [`DISCOVERED_GROUP`].
+    #[expect(clippy::too_many_lines, reason = "one arm per event")]
     pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
             Event::OpStarted { op, what } => {
@@ -1085,8 +1082,7 @@ impl AppState {
                 let what = self
                     .pending
                     .remove(&op)
-                    .map(|p| p.what)
-                    .unwrap_or_else(|| format!("Action {op}"));
+                    .map_or_else(|| format!("Action {op}"), |p| p.what);
                 let entry = self.local_entry(now, &what, format!("ok: {message}"));
                 self.log(entry);
             }
@@ -1106,9 +1102,7 @@ impl AppState {
             Event::OpFailed { op, error } => {
                 let pending = self.pending.remove(&op);
                 let parts_failed = pending.as_ref().is_some_and(|p| p.failed > 0);
-                let what = pending
-                    .map(|p| p.what)
-                    .unwrap_or_else(|| format!("Action {op}"));
+                let what = pending.map_or_else(|| format!("Action {op}"), |p| p.what);
                 let entry = self.local_entry(now, &what, format!("failed: {error}"));
                 self.log(entry);
                 // Each failed part was shown already; the sum adds nothing.
@@ -1120,8 +1114,7 @@ impl AppState {
                 let what = self
                     .pending
                     .remove(&op)
-                    .map(|p| p.what)
-                    .unwrap_or_else(|| format!("Action {op}"));
+                    .map_or_else(|| format!("Action {op}"), |p| p.what);
                 let entry = self.local_entry(now, &what, "cancelled before it finished".into());
                 self.log(entry);
                 self.toast(

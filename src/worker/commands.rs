@@ -257,10 +257,7 @@ impl Worker {
             computer: s.computer.name.clone(),
             instance_id: s.instance_id,
             command_id: pid,
-            state: last
-                .map(PipelineState::as_str)
-                .unwrap_or("Completed")
-                .to_owned(),
+            state: last.map_or("Completed", PipelineState::as_str).to_owned(),
         });
         let mut session = h.session.lock().await;
         let _ = session.terminate(pid).await;
@@ -291,15 +288,15 @@ impl Worker {
         };
         let started = {
             let mut session = h.session.lock().await;
-            if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
+            if session.pool.state() == crate::protocol::psrp::messages::RunspacePoolState::Opened {
+                session
+                    .start_with(&script, &data.arguments, data.input.as_deref())
+                    .await
+            } else {
                 Err(RemoteError::Refused(format!(
                     "The session {} is in the Disconnected state; connect to it first.",
                     s.name
                 )))
-            } else {
-                session
-                    .start_with(&script, &data.arguments, data.input.as_deref())
-                    .await
             }
         };
         let user = h.session.lock().await.remote.user.clone();
@@ -350,7 +347,7 @@ impl Worker {
                 message: format!(
                     "The command in {} ended: {}",
                     s.name,
-                    state.map(PipelineState::as_str).unwrap_or("Completed")
+                    state.map_or("Completed", PipelineState::as_str)
                 ),
             }),
             Err(e) => self.fail(op, e),

@@ -193,8 +193,7 @@ pub fn output_item(e: &ClientEvent) -> Option<OutputItem> {
             RecordKind::Debug => OutputItem::Debug(informational(value)),
             RecordKind::Information => OutputItem::Information(
                 InformationRecord::from_value(value)
-                    .map(|r| r.message())
-                    .unwrap_or_else(|_| records::display(value)),
+                    .map_or_else(|_| records::display(value), |r| r.message()),
             ),
             RecordKind::Progress => OutputItem::Progress(match ProgressRecord::from_value(value) {
                 Ok(p) => ProgressView {
@@ -220,9 +219,7 @@ pub fn output_item(e: &ClientEvent) -> Option<OutputItem> {
 }
 
 fn informational(v: &PsValue) -> String {
-    InformationalRecord::from_value(v)
-        .map(|r| r.message)
-        .unwrap_or_else(|_| records::display(v))
+    InformationalRecord::from_value(v).map_or_else(|_| records::display(v), |r| r.message)
 }
 
 /// A remote failure as a person reads it: what failed, why, what to do.
@@ -255,10 +252,10 @@ pub fn user_error(summary: String, e: &RemoteError) -> UserError {
                 Some(codes::IDLETIMEOUT_OUTOFBOUNDS) => Some(
                     "Choose an idle timeout between 60 seconds and the session configuration's MaxIdleTimeoutms.".to_owned(),
                 ),
-                Some(codes::ACCESS_DENIED) | Some(codes::HRESULT_ACCESS_DENIED) => Some(
+                Some(codes::ACCESS_DENIED | codes::HRESULT_ACCESS_DENIED) => Some(
                     "Use the credentials of the session's owner, or an administrator of that computer.".to_owned(),
                 ),
-                Some(codes::QUOTA_MAX_SHELLS_PPQ) | Some(codes::QUOTA_MAX_SHELLS) => Some(
+                Some(codes::QUOTA_MAX_SHELLS_PPQ | codes::QUOTA_MAX_SHELLS) => Some(
                     "Remove sessions you no longer need (disconnected ones count too), or raise MaxShellsPerUser.".to_owned(),
                 ),
                 _ => None,

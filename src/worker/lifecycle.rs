@@ -645,18 +645,10 @@ impl Worker {
         {
             Ok(()) => Some(ReleaseOutcome::Disconnected {
                 idle_timeout_ms: idle.or(own),
-                output_buffering_mode: session
-                    .info
-                    .buffer_mode
-                    .map(|b| match b {
-                        crate::protocol::wsman::shell::BufferMode::Block => {
-                            OutputBufferingMode::Block
-                        }
-                        crate::protocol::wsman::shell::BufferMode::Drop => {
-                            OutputBufferingMode::Drop
-                        }
-                    })
-                    .unwrap_or(mode),
+                output_buffering_mode: session.info.buffer_mode.map_or(mode, |b| match b {
+                    crate::protocol::wsman::shell::BufferMode::Block => OutputBufferingMode::Block,
+                    crate::protocol::wsman::shell::BufferMode::Drop => OutputBufferingMode::Drop,
+                }),
                 running,
             }),
             Err(e) => Some(ReleaseOutcome::Failed(user_error(

@@ -188,7 +188,7 @@ struct ScriptData {
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn key(computer: &str) -> String {
@@ -411,7 +411,7 @@ impl Worker {
                 throttle_limit,
             } => {
                 self.list_sessions(op, computers, names, throttle_limit)
-                    .await
+                    .await;
             }
             Command::NewSession {
                 op,
@@ -421,7 +421,7 @@ impl Worker {
                 output_buffering_mode,
             } => {
                 self.new_session(op, computer, name, idle_timeout_ms, output_buffering_mode)
-                    .await
+                    .await;
             }
             Command::Disconnect {
                 op,
@@ -437,7 +437,7 @@ impl Worker {
                     output_buffering_mode,
                     throttle_limit,
                 )
-                .await
+                .await;
             }
             Command::Connect { op, session } => match self.connect(op, &session).await {
                 Ok(_) => self.send(Event::OpFinished {
@@ -460,7 +460,7 @@ impl Worker {
                     in_disconnected_session,
                     ScriptData::default(),
                 )
-                .await
+                .await;
             }
             Command::InvokeWithData {
                 op,
@@ -480,7 +480,7 @@ impl Worker {
                         input: input.map(|i| i.iter().map(convert::script_value).collect()),
                     },
                 )
-                .await
+                .await;
             }
             Command::StopCommand {
                 op,

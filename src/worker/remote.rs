@@ -146,7 +146,7 @@ impl std::fmt::Debug for Remote {
 pub const RECEIVE_TIMEOUT_MS: u64 = 20_000;
 
 /// How long a key exchange may take: pypsrp's `session_key_timeout_ms`.
-pub const KEY_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const KEY_EXCHANGE_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// The error of a server that never answered PUBLIC_KEY.
 pub fn key_exchange_timed_out() -> RemoteError {
@@ -422,8 +422,11 @@ impl Remote {
     pub fn close_connections(&self) -> usize {
         match &self.link {
             Link::Http { idle, .. } => {
-                let closed: Vec<WsmanConnection> =
-                    std::mem::take(&mut *idle.lock().unwrap_or_else(|p| p.into_inner()));
+                let closed: Vec<WsmanConnection> = std::mem::take(
+                    &mut *idle
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
                 closed.len()
             }
             Link::InProcess(_) => 0,
@@ -478,7 +481,10 @@ impl Remote {
                 auth,
                 idle,
             } => {
-                let conn = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let conn = idle
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .pop();
                 let mut conn = match conn {
                     Some(c) => c,
                     None => {
@@ -486,7 +492,9 @@ impl Remote {
                     }
                 };
                 let resp = conn.post(xml.as_bytes(), timeout, retry).await?;
-                idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
+                idle.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(conn);
                 Ok((resp.status, resp.body))
             }
             Link::InProcess(link) => Ok(link.post(xml.as_bytes(), timeout).await?),
@@ -968,10 +976,10 @@ impl Session {
                                     crate::protocol::clixml::records::ErrorRecord::from_value(e)
                                         .ok()
                                 })
-                                .map(|r| r.message)
-                                .unwrap_or_else(|| {
-                                    "the remote runspace pool could not be opened".into()
-                                });
+                                .map_or_else(
+                                    || "the remote runspace pool could not be opened".into(),
+                                    |r| r.message,
+                                );
                             return Err(RemoteError::Refused(why));
                         }
                         _ => {}

@@ -328,8 +328,7 @@ fn frames_under_load() {
 fn now_ns() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_nanos())
 }
 
 /// In the child: build the app and run its first frame, headless, then print
@@ -392,15 +391,12 @@ fn startup(computers: usize) {
         };
         let text = String::from_utf8_lossy(&out.stdout);
         let mut fields = text.split_whitespace().map(str::parse::<u64>);
-        match (fields.next(), fields.next()) {
-            (Some(Ok(t)), Some(Ok(p))) => {
-                total.push(Duration::from_nanos(t));
-                in_process.push(Duration::from_nanos(p));
-            }
-            _ => {
-                eprintln!("startup: unexpected child output {text:?}");
-                return;
-            }
+        if let (Some(Ok(t)), Some(Ok(p))) = (fields.next(), fields.next()) {
+            total.push(Duration::from_nanos(t));
+            in_process.push(Duration::from_nanos(p));
+        } else {
+            eprintln!("startup: unexpected child output {text:?}");
+            return;
         }
     }
     println!("start-up with {computers} computers, {STARTUP_RUNS} runs:");
@@ -413,12 +409,11 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == CHILD_FLAG) {
         let spawned = args.get(i + 1).and_then(|s| s.parse::<u128>().ok());
         let computers = args.get(i + 2).and_then(|s| s.parse::<usize>().ok());
-        match (spawned, computers) {
-            (Some(s), Some(c)) => startup_child(s, c),
-            _ => {
-                eprintln!("usage: {CHILD_FLAG} SPAWNED_AT_NS COMPUTERS");
-                std::process::exit(2);
-            }
+        if let (Some(s), Some(c)) = (spawned, computers) {
+            startup_child(s, c);
+        } else {
+            eprintln!("usage: {CHILD_FLAG} SPAWNED_AT_NS COMPUTERS");
+            std::process::exit(2);
         }
         return;
     }

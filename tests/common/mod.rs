@@ -9,9 +9,10 @@ use std::path::PathBuf;
 /// and pypsrp's source distribution. A test that needs a peer fails, with
 /// advice, when it is missing: it never passes by skipping.
 pub fn peers_dir() -> PathBuf {
-    let dir = std::env::var_os("BATON_PEERS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".peers"));
+    let dir = std::env::var_os("BATON_PEERS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".peers"),
+        PathBuf::from,
+    );
     assert!(
         dir.is_dir(),
         "the test peers are missing at {}: run tests/peers.sh (tests/run-all.sh does)",
@@ -109,9 +110,11 @@ pub fn child_stdout(mut cmd: std::process::Command, context: impl FnOnce() -> St
     let out = cmd.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || !stdout.contains("1 passed") {
-        panic!("child failed:\n{stdout}\n{stderr}\n{}", context());
-    }
+    assert!(
+        !(!out.status.success() || !stdout.contains("1 passed")),
+        "child failed:\n{stdout}\n{stderr}\n{}",
+        context()
+    );
     stdout
 }
 

@@ -115,7 +115,7 @@ impl Shell {
                 Some(vec![if matches!(v, Value::List(_)) || objs.len() > 1 {
                     ScriptValue::List(objs.iter().map(obj_to_ps).collect())
                 } else {
-                    objs.first().map(obj_to_ps).unwrap_or(ScriptValue::Null)
+                    objs.first().map_or(ScriptValue::Null, obj_to_ps)
                 }])
             }
             None if i.input_from_pipeline => Some(input.iter().map(obj_to_ps).collect()),

@@ -235,7 +235,7 @@ impl Shell {
             profiles,
             passwords,
             json: false,
-            silence_limit: Duration::from_secs(600),
+            silence_limit: Duration::from_mins(10),
             vars: HashMap::new(),
             repo: Vec::new(),
             wsman: BTreeMap::new(),
@@ -291,7 +291,7 @@ impl Shell {
         }
         // Each session is bounded by the worker's own release timeout; this
         // only guards against a worker that never answers.
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while let Some(ev) = self
             .worker
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))

@@ -178,8 +178,7 @@ pub(super) fn connection_info(s: &LocalSession) -> Vec<(String, String)> {
             "IdleTimeout".into(),
             s.info
                 .idle_timeout_ms
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "-1".into()),
+                .map_or_else(|| "-1".into(), |v| v.to_string()),
         ),
     ]
 }

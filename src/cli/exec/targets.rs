@@ -448,16 +448,13 @@ impl Shell {
     pub(super) fn remember(&mut self, s: LocalSession) -> LocalSession {
         self.known.upsert(&s.info);
         let k = s.key();
-        match self.repo.iter_mut().find(|r| r.key() == k) {
-            Some(r) => {
-                r.info = s.info.clone();
-                r.computer = s.computer.clone();
-                r.clone()
-            }
-            None => {
-                self.repo.push(s.clone());
-                s
-            }
+        if let Some(r) = self.repo.iter_mut().find(|r| r.key() == k) {
+            r.info = s.info.clone();
+            r.computer = s.computer.clone();
+            r.clone()
+        } else {
+            self.repo.push(s.clone());
+            s
         }
     }
 
@@ -563,7 +560,7 @@ pub(super) fn apply_options(spec: &mut ConnectionSpec, o: &SessionOptions) {
 }
 
 pub(super) fn options_properties(o: &SessionOptions) -> Vec<(String, String)> {
-    let ms = |v: Option<i32>, d: &str| v.map(|x| x.to_string()).unwrap_or_else(|| d.into());
+    let ms = |v: Option<i32>, d: &str| v.map_or_else(|| d.into(), |x| x.to_string());
     vec![
         (
             "MaximumConnectionRedirectionCount".into(),
@@ -574,8 +571,7 @@ pub(super) fn options_properties(o: &SessionOptions) -> Vec<(String, String)> {
         (
             "ProxyAccessType".into(),
             o.proxy_access_type
-                .map(|p| format!("{p:?}"))
-                .unwrap_or_else(|| "None".into()),
+                .map_or_else(|| "None".into(), |p| format!("{p:?}")),
         ),
         ("SkipCACheck".into(), tf(o.skip_ca_check)),
         ("SkipCNCheck".into(), tf(o.skip_cn_check)),
@@ -590,8 +586,7 @@ pub(super) fn options_properties(o: &SessionOptions) -> Vec<(String, String)> {
         (
             "OutputBufferingMode".into(),
             o.output_buffering_mode
-                .map(|m| format!("{m:?}"))
-                .unwrap_or_else(|| "None".into()),
+                .map_or_else(|| "None".into(), |m| format!("{m:?}")),
         ),
         ("Culture".into(), o.culture.clone().unwrap_or_default()),
         ("UICulture".into(), o.ui_culture.clone().unwrap_or_default()),
@@ -613,17 +608,14 @@ pub(super) fn tf(b: bool) -> String {
 
 /// A millisecond count as .NET prints a TimeSpan (`00:03:00`, `2.00:00:00`).
 pub(super) fn ms_span(v: Option<i32>, default: i64) -> String {
-    crate::pslang::format_timespan_ms(v.map(i64::from).unwrap_or(default).max(0))
+    crate::pslang::format_timespan_ms(v.map_or(default, i64::from).max(0))
 }
 
 /// The host of a URI (`http://srv1:5985/wsman` → `srv1`).
 pub(super) fn uri_host(u: &str) -> Option<String> {
-    let rest = u.split_once("://").map(|(_, r)| r).unwrap_or(u);
+    let rest = u.split_once("://").map_or(u, |(_, r)| r);
     let authority = rest.split('/').next()?;
-    let host = authority
-        .rsplit_once('@')
-        .map(|(_, h)| h)
-        .unwrap_or(authority);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host.starts_with('[') {
         host.split(']').next().map(|h| h.trim_start_matches('['))?
     } else {

@@ -283,7 +283,7 @@ fn a_password_saved_for_the_user_comes_first() {
 #[test]
 fn ctrl_c_cancels_the_action_being_waited_on() {
     let (mut sh, fake) = shell();
-    sh.silence_limit = Duration::from_secs(600);
+    sh.silence_limit = Duration::from_mins(10);
     let flag = Arc::new(AtomicBool::new(true));
     sh.set_interrupt_flag(flag.clone());
     let (ok, _, _) = run(

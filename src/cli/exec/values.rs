@@ -129,14 +129,13 @@ impl Shell {
         match o {
             Obj::Session(s) => {
                 let k = s.key();
-                match self.repo.iter().find(|r| r.key() == k) {
-                    Some(r) => Obj::Session(Box::new(r.clone())),
-                    None => {
-                        let mut s = s;
-                        s.info.state = SessionState::Closed;
-                        s.info.availability = Availability::None;
-                        Obj::Session(s)
-                    }
+                if let Some(r) = self.repo.iter().find(|r| r.key() == k) {
+                    Obj::Session(Box::new(r.clone()))
+                } else {
+                    let mut s = s;
+                    s.info.state = SessionState::Closed;
+                    s.info.availability = Availability::None;
+                    Obj::Session(s)
                 }
             }
             other => other,

@@ -124,9 +124,9 @@ pub(crate) fn processes(computer: &str, host_pid: u32) -> Vec<Value> {
             let ws = (ws_kb * 1024) as i64;
             let pm = (pm_kb * 1024) as i64;
             let vm = ws.saturating_mul(3) + 2_199_023_255_552;
-            let cpu = cpu_ms
-                .map(|ms| Value::Double((ms as f64 / 1000.0 * 64.0).round() / 64.0))
-                .unwrap_or(Value::Null);
+            let cpu = cpu_ms.map_or(Value::Null, |ms| {
+                Value::Double((ms as f64 / 1000.0 * 64.0).round() / 64.0)
+            });
             let path_v = if path.is_empty() {
                 Value::Null
             } else {
@@ -151,7 +151,10 @@ pub(crate) fn processes(computer: &str, host_pid: u32) -> Vec<Value> {
                 ("MachineName".into(), Value::str(".")),
             ];
             out.push(Value::Object {
-                type_names: PROCESS_TYPES.iter().map(|s| s.to_string()).collect(),
+                type_names: PROCESS_TYPES
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
                 props,
                 to_string: Some(format!("System.Diagnostics.Process ({name})")),
             });
@@ -287,7 +290,10 @@ pub(crate) fn services(computer: &str) -> Vec<Value> {
             };
             let can_stop = status == "Running";
             Value::Object {
-                type_names: SERVICE_TYPES.iter().map(|s| s.to_string()).collect(),
+                type_names: SERVICE_TYPES
+                    .iter()
+                    .map(std::string::ToString::to_string)
+                    .collect(),
                 props: vec![
                     ("Name".into(), Value::str(*name)),
                     ("DisplayName".into(), Value::str(*display)),
@@ -676,7 +682,7 @@ mod tests {
             .filter_map(|p| p.property("Id")?.to_int())
             .collect();
         let mut dedup = ids.clone();
-        dedup.sort();
+        dedup.sort_unstable();
         dedup.dedup();
         assert_eq!(ids.len(), dedup.len(), "process ids are unique");
         assert!(a.iter().any(|p| p.property("Id") == Some(Value::Int(4242))));

@@ -178,12 +178,11 @@ impl Future for HostAnswer {
     type Output = Value;
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Value> {
         let mut io = lock(&self.io);
-        match io.host_answer.take() {
-            Some(v) => Poll::Ready(v),
-            None => {
-                io.wake = Wake::Host;
-                Poll::Pending
-            }
+        if let Some(v) = io.host_answer.take() {
+            Poll::Ready(v)
+        } else {
+            io.wake = Wake::Host;
+            Poll::Pending
         }
     }
 }
@@ -310,7 +309,7 @@ impl Rt {
     pub(crate) fn get_var(&self, name: &str) -> Value {
         let lname = name.to_ascii_lowercase();
         if let Some(env) = lname.strip_prefix("env:") {
-            return self.env_var(env).map(Value::String).unwrap_or(Value::Null);
+            return self.env_var(env).map_or(Value::Null, Value::String);
         }
         let bare = lname
             .strip_prefix("global:")
@@ -537,12 +536,10 @@ impl Rt {
         self.init_session();
         let mut sink = TopSink;
         match self.exec_block(block, &mut sink).await {
-            Ok(())
-            | Err(Flow::Break)
-            | Err(Flow::Continue)
-            | Err(Flow::Return)
-            | Err(Flow::StopUpstream(_)) => JobOutcome::Completed,
-            Err(Flow::Terminate(e)) | Err(Flow::Error(e)) => {
+            Ok(()) | Err(Flow::Break | Flow::Continue | Flow::Return | Flow::StopUpstream(_)) => {
+                JobOutcome::Completed
+            }
+            Err(Flow::Terminate(e) | Flow::Error(e)) => {
                 self.record_error(&e);
                 JobOutcome::Failed(*e)
             }
@@ -662,7 +659,7 @@ impl Rt {
                     let r = self.exec_block(body, &mut *out).await;
                     self.try_depth.fetch_sub(1, AtomicOrdering::Relaxed);
                     let r = match r {
-                        Err(Flow::Error(e)) | Err(Flow::Terminate(e)) => {
+                        Err(Flow::Error(e) | Flow::Terminate(e)) => {
                             let handler = catches.iter().find(|(types, _)| {
                                 types.is_empty() || types.iter().any(|t| catches_type(t, &e))
                             });
@@ -1034,6 +1031,7 @@ impl Rt {
     }
 
     /// Evaluates an expression.
+    #[expect(clippy::too_many_lines, reason = "one arm per expression kind")]
     pub(crate) fn eval<'a>(&'a self, e: &'a Expr) -> Fut<'a, R<Value>> {
         Box::pin(async move {
             match e {
@@ -1238,7 +1236,7 @@ impl Rt {
                 let mut entries = Vec::new();
                 for (idx, name) in re.capture_names().enumerate() {
                     if let Some(m) = caps.get(idx) {
-                        let key = name.map(str::to_string).unwrap_or_else(|| idx.to_string());
+                        let key = name.map_or_else(|| idx.to_string(), str::to_string);
                         entries.push((key, Value::str(m.as_str())));
                     }
                 }
@@ -1258,8 +1256,7 @@ impl Rt {
                 let ofs = self
                     .session()
                     .variable("OFS")
-                    .map(|v| v.to_ps_string())
-                    .unwrap_or_else(|| " ".into());
+                    .map_or_else(|| " ".into(), |v| v.to_ps_string());
                 items
                     .iter()
                     .map(|i| self.expand_value(i))
@@ -1543,8 +1540,7 @@ fn index(o: &Value, i: &Value) -> Value {
             entries
                 .iter()
                 .find(|(x, _)| x.eq_ignore_ascii_case(&k))
-                .map(|(_, v)| v.clone())
-                .unwrap_or(Value::Null)
+                .map_or(Value::Null, |(_, v)| v.clone())
         }
         (_, Value::Array(idxs)) => Value::Array(idxs.iter().map(|x| index(o, x)).collect()),
         (Value::Array(items), idx) => {
@@ -1569,8 +1565,7 @@ fn index(o: &Value, i: &Value) -> Value {
             usize::try_from(k)
                 .ok()
                 .and_then(|k| chars.get(k))
-                .map(|c| Value::String(c.to_string()))
-                .unwrap_or(Value::Null)
+                .map_or(Value::Null, |c| Value::String(c.to_string()))
         }
         (Value::Null, _) => Value::Null,
         (other, idx) => {
@@ -1828,6 +1823,10 @@ fn arith_f(op: BinOp, x: f64, y: f64) -> R<Value> {
 }
 
 /// Binary operators (except `-match`, which also sets `$Matches`).
+#[expect(
+    clippy::too_many_lines,
+    reason = "a table: PowerShell's binary operators"
+)]
 pub(crate) fn binary(op: BinOp, a: Value, b: Value) -> R<Value> {
     match op {
         BinOp::Add => match (&a, &b) {
@@ -1872,7 +1871,7 @@ pub(crate) fn binary(op: BinOp, a: Value, b: Value) -> R<Value> {
                 }
                 Ok(Value::Hashtable(out))
             }
-            (Value::DateTime(_), _) | (Value::Object { .. }, _) | (Value::Hashtable(_), _) => {
+            (Value::DateTime(_) | Value::Object { .. } | Value::Hashtable(_), _) => {
                 Err(op_error("op_Addition", &a))
             }
             (Value::Null, _) => match b {

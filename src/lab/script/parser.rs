@@ -157,7 +157,7 @@ impl Parser {
             }
             if c.is_whitespace() {
                 self.i += 1;
-            } else if c == '`' && matches!(self.peek_at(1), Some('\n') | Some('\r')) {
+            } else if c == '`' && matches!(self.peek_at(1), Some('\n' | '\r')) {
                 self.i += 2;
                 if self.at('\n') {
                     self.i += 1;
@@ -287,12 +287,15 @@ impl Parser {
             }
             _ => return Err(self.unexpected()),
         }
-        let mut block = end_block.map(|b| *b).unwrap_or(Block {
-            statements: Vec::new(),
-            params: Vec::new(),
-            begin: None,
-            process: None,
-        });
+        let mut block = end_block.map_or(
+            Block {
+                statements: Vec::new(),
+                params: Vec::new(),
+                begin: None,
+                process: None,
+            },
+            |b| *b,
+        );
         block.begin = begin;
         block.process = process;
         Ok(block)
@@ -338,7 +341,7 @@ impl Parser {
             statements.push(stmt);
             self.skip_ws();
             match self.peek() {
-                None | Some('\n') | Some(';') => {}
+                None | Some('\n' | ';') => {}
                 Some(c) if Some(c) == end => {}
                 Some('\r') => {}
                 _ => return Err(self.unexpected()),
@@ -425,10 +428,7 @@ impl Parser {
     }
 
     fn at_statement_end(&self) -> bool {
-        matches!(
-            self.peek(),
-            None | Some('\n') | Some(';') | Some('}') | Some(')') | Some('\r')
-        )
+        matches!(self.peek(), None | Some('\n' | ';' | '}' | ')' | '\r'))
     }
 
     fn paren_condition(&mut self, kw: &str) -> PResult<Pipeline> {
@@ -905,10 +905,7 @@ impl Parser {
             if self.at('|') && self.peek_at(1) != Some('|') {
                 self.i += 1;
                 self.skip_ws_nl();
-                if matches!(
-                    self.peek(),
-                    None | Some('|') | Some(';') | Some(')') | Some('}')
-                ) {
+                if matches!(self.peek(), None | Some('|' | ';' | ')' | '}')) {
                     return Err(
                         self.error("EmptyPipeElement", "An empty pipe element is not allowed.")
                     );
@@ -1034,7 +1031,7 @@ impl Parser {
             }
             if is_dash(c)
                 && self.peek_at(1).is_some_and(is_dash)
-                && self.peek_at(2).is_some_and(|c| c.is_whitespace())
+                && self.peek_at(2).is_some_and(char::is_whitespace)
             {
                 self.i += 2;
                 continue;
@@ -1211,10 +1208,7 @@ impl Parser {
     fn after_binary_op(&mut self, len: usize, op_text: &str) -> PResult<()> {
         self.i += len;
         self.skip_ws_nl();
-        if matches!(
-            self.peek(),
-            None | Some(')') | Some('}') | Some(';') | Some('|')
-        ) {
+        if matches!(self.peek(), None | Some(')' | '}' | ';' | '|')) {
             return Err(self.error(
                 "ExpectedValueExpression",
                 &format!("You must provide a value expression following the '{op_text}' operator."),
@@ -1346,10 +1340,7 @@ impl Parser {
             if self.at(',') {
                 self.i += 1;
                 self.skip_ws_nl();
-                if matches!(
-                    self.peek(),
-                    None | Some(')') | Some('}') | Some(';') | Some('|')
-                ) {
+                if matches!(self.peek(), None | Some(')' | '}' | ';' | '|')) {
                     return Err(self.error(
                         "MissingExpressionAfterToken",
                         "Missing expression after ','.",
@@ -1393,7 +1384,7 @@ impl Parser {
             if let Some(op) = op {
                 self.i += n;
                 self.skip_ws_nl();
-                if matches!(self.peek(), None | Some(')') | Some('}') | Some(';')) {
+                if matches!(self.peek(), None | Some(')' | '}' | ';')) {
                     return Err(self.error(
                         "MissingExpressionAfterOperator",
                         &format!("Missing expression after unary operator '-{w}'."),
@@ -1803,7 +1794,7 @@ impl Parser {
 
     fn number(&mut self) -> PResult<Value> {
         let start = self.i;
-        if self.at('0') && matches!(self.peek_at(1), Some('x') | Some('X')) {
+        if self.at('0') && matches!(self.peek_at(1), Some('x' | 'X')) {
             self.i += 2;
             let mut digits = String::new();
             while let Some(c) = self.peek() {
@@ -1837,7 +1828,7 @@ impl Parser {
                 break;
             }
         }
-        if matches!(self.peek(), Some('e') | Some('E')) {
+        if matches!(self.peek(), Some('e' | 'E')) {
             let save = self.i;
             let mut exp = String::from("e");
             self.i += 1;
@@ -2161,7 +2152,7 @@ impl Parser {
             }
             self.i += 1;
             self.skip_ws_nl();
-            if matches!(self.peek(), None | Some('}') | Some(';')) {
+            if matches!(self.peek(), None | Some('}' | ';')) {
                 return Err(self.error(
                     "MissingStatementInHashLiteral",
                     "Missing statement after '=' in hash literal.",
@@ -2174,7 +2165,7 @@ impl Parser {
             entries.push((key, value?));
             self.skip_ws();
             match self.peek() {
-                Some('\n') | Some(';') | Some('}') | Some('\r') => {}
+                Some('\n' | ';' | '}' | '\r') => {}
                 None => {
                     return Err(self.error_at(
                         start,

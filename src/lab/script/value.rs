@@ -129,7 +129,10 @@ impl Value {
     /// An object with the given type names and properties, `ToString()` = first type name.
     pub fn object(type_names: &[&str], props: Vec<(String, Value)>) -> Value {
         Value::Object {
-            type_names: type_names.iter().map(|s| s.to_string()).collect(),
+            type_names: type_names
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             props,
             to_string: None,
         }
@@ -423,7 +426,7 @@ fn datetime_ticks(d: &DateTime<FixedOffset>) -> i64 {
         .and_then(|x| x.and_hms_opt(0, 0, 0))
         .unwrap_or_default();
     let delta = naive - epoch;
-    delta.num_microseconds().map(|m| m * 10).unwrap_or(0)
+    delta.num_microseconds().map_or(0, |m| m * 10)
 }
 
 /// Parses a numeric string the way PowerShell converts strings to numbers.
@@ -520,7 +523,7 @@ pub fn format_datetime(d: &DateTime<FixedOffset>, fmt: &str) -> String {
                 if n <= 2 {
                     out.push_str(&format!("{:0w$}", y % 100, w = n));
                 } else {
-                    out.push_str(&format!("{:0w$}", y, w = n));
+                    out.push_str(&format!("{y:0n$}"));
                 }
             }
             'M' => match n {

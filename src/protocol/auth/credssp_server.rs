@@ -222,7 +222,7 @@ impl CredSspAcceptor {
                         let Some(user) = self
                             .table
                             .check_password(&name, &domain, identity.password.as_ref())
-                            .map(|u| u.qualified())
+                            .map(super::server::LabUser::qualified)
                         else {
                             return Ok(AcceptOutcome::Denied {
                                 reason: "the delegated credentials are not valid".into(),

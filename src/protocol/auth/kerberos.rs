@@ -517,7 +517,7 @@ mod tests {
         assert!(KdcAddress::parse("a b:88").is_err());
     }
 
-    const CONF: &str = r#"
+    const CONF: &str = r"
 # comment
 [libdefaults]
     default_realm = EXAMPLE.COM
@@ -538,7 +538,7 @@ mod tests {
     .example.com = EXAMPLE.COM
     .dev.example.com = DEV.EXAMPLE.COM
     special.example.com = CORP.TEST
-"#;
+";
 
     #[test]
     fn krb5_conf_sections() {

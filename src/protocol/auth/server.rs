@@ -294,6 +294,10 @@ impl ServerAcceptor {
         result
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the acceptor's state machine, one arm per state"
+    )]
     fn step(
         &mut self,
         negotiate_scheme: bool,

@@ -221,10 +221,10 @@ impl<'a> De<'a> {
         loop {
             match self.r.read_event().map_err(|e| self.xml_err(e))? {
                 Event::Text(t) => {
-                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?)
+                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?);
                 }
                 Event::CData(t) => {
-                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?)
+                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?);
                 }
                 Event::GeneralRef(r) => {
                     if r.is_char_ref() {
@@ -289,13 +289,14 @@ impl<'a> De<'a> {
                 let id = attrs.ref_id.ok_or_else(|| err("<Ref> without RefId"))?;
                 PsValue::Object(self.resolve_ref(id)?)
             }
-            _ => match self.primitive(tag, &s, empty)? {
-                Some(p) => PsValue::Primitive(p),
-                None => {
+            _ => {
+                if let Some(p) = self.primitive(tag, &s, empty)? {
+                    PsValue::Primitive(p)
+                } else {
                     self.skip(&s, empty)?;
                     return Ok(None);
                 }
-            },
+            }
         };
         Ok(Some((attrs.name, v)))
     }
@@ -474,7 +475,7 @@ impl<'a> De<'a> {
                     Ev::End => break,
                     Ev::Eof => return Err(err("truncated <TN>")),
                     Ev::Start(t) if local(&t) == b"T" => {
-                        names.push(unescape_owned(self.text(false)?))
+                        names.push(unescape_owned(self.text(false)?));
                     }
                     Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
                     Ev::Start(t) => self.skip(&t, false)?,

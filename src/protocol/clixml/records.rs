@@ -904,12 +904,12 @@ fn primitive_text(p: &Primitive) -> String {
             .unwrap_or('\u{FFFD}')
             .to_string(),
         Primitive::Bool(b) => if *b { "True" } else { "False" }.into(),
-        Primitive::DateTime(s) => parse_datetime(s)
-            .map(|d| d.format("%A, %B %-d, %Y %-I:%M:%S %p").to_string())
-            .unwrap_or_else(|| s.clone()),
+        Primitive::DateTime(s) => parse_datetime(s).map_or_else(
+            || s.clone(),
+            |d| d.format("%A, %B %-d, %Y %-I:%M:%S %p").to_string(),
+        ),
         Primitive::Duration(s) => super::value::parse_duration(s)
-            .map(crate::pslang::format_timespan)
-            .unwrap_or_else(|| s.clone()),
+            .map_or_else(|| s.clone(), crate::pslang::format_timespan),
         Primitive::U8(x) => x.to_string(),
         Primitive::I8(x) => x.to_string(),
         Primitive::U16(x) => x.to_string(),

@@ -120,7 +120,7 @@ impl Serializer {
             Primitive::F64(v) => self.leaf(tag, name, &format_float(*v, false)),
             Primitive::Bytes(b) | Primitive::SecureString(b) => {
                 let text = base64::engine::general_purpose::STANDARD.encode(b);
-                self.leaf(tag, name, &text)
+                self.leaf(tag, name, &text);
             }
             Primitive::Guid(g) => self.leaf(tag, name, &g.hyphenated().to_string()),
             Primitive::Nil => {

@@ -603,7 +603,7 @@ pub fn parse_duration(s: &str) -> Option<TimeDelta> {
 pub fn format_duration(d: TimeDelta) -> String {
     let neg = d < TimeDelta::zero();
     let d = d.abs();
-    let ticks = (d.num_seconds() as i128) * 10_000_000 + i128::from(d.subsec_nanos() / 100);
+    let ticks = i128::from(d.num_seconds()) * 10_000_000 + i128::from(d.subsec_nanos() / 100);
     let days = ticks / (86_400 * 10_000_000);
     let rem = ticks % (86_400 * 10_000_000);
     let hours = rem / (3600 * 10_000_000);

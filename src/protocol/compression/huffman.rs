@@ -323,7 +323,7 @@ fn code_lengths(freq: &[u32; SYMBOLS]) -> [u8; SYMBOLS] {
     let mut f: Vec<u64> = freq.iter().map(|&x| u64::from(x)).collect();
     if f.iter().filter(|&&x| x > 0).count() < 2 {
         // A complete code needs two leaves; add a harmless literal.
-        let spare = if f[0] == 0 { 0 } else { 1 };
+        let spare = usize::from(f[0] != 0);
         f[spare] = 1;
     }
     loop {

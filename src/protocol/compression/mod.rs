@@ -189,21 +189,21 @@ impl Decompressor {
                 self.pending.clear();
                 return Err(limit(self.max_len));
             }
-            if packed == original {
-                out.extend_from_slice(payload);
-            } else if packed > original {
-                self.pending.clear();
-                return Err(ProtocolError::Compression(format!(
-                    "block of {original} bytes has a larger compressed length {packed}"
-                )));
-            } else {
-                match huffman::decompress(payload, original) {
+            match packed.cmp(&original) {
+                std::cmp::Ordering::Equal => out.extend_from_slice(payload),
+                std::cmp::Ordering::Greater => {
+                    self.pending.clear();
+                    return Err(ProtocolError::Compression(format!(
+                        "block of {original} bytes has a larger compressed length {packed}"
+                    )));
+                }
+                std::cmp::Ordering::Less => match huffman::decompress(payload, original) {
                     Ok(block) => out.extend_from_slice(&block),
                     Err(e) => {
                         self.pending.clear();
                         return Err(e);
                     }
-                }
+                },
             }
             self.produced += original;
             at = start + packed;

@@ -152,7 +152,7 @@ impl SessionCapability {
     pub fn from_value(v: &PsValue) -> Result<Self, ProtocolError> {
         let text = |name: &str| -> Result<String, ProtocolError> {
             match v.get(name).and_then(PsValue::primitive) {
-                Some(Primitive::Version(s)) | Some(Primitive::Str(s)) => Ok(s.clone()),
+                Some(Primitive::Version(s) | Primitive::Str(s)) => Ok(s.clone()),
                 _ => Err(missing(name, "SESSION_CAPABILITY")),
             }
         };
@@ -368,14 +368,12 @@ pub fn parse_ps_version_table(v: &PsValue) -> Vec<(String, String)> {
         .filter_map(|(k, v)| {
             let key = k.as_str()?.to_owned();
             let val = match v.primitive() {
-                Some(Primitive::Version(s)) | Some(Primitive::Str(s)) => s.clone(),
+                Some(Primitive::Version(s) | Primitive::Str(s)) => s.clone(),
                 _ => match v.as_list() {
                     Some(items) => items
                         .iter()
                         .filter_map(|i| match i.primitive() {
-                            Some(Primitive::Version(s)) | Some(Primitive::Str(s)) => {
-                                Some(s.clone())
-                            }
+                            Some(Primitive::Version(s) | Primitive::Str(s)) => Some(s.clone()),
                             _ => None,
                         })
                         .collect::<Vec<_>>()

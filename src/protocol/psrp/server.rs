@@ -362,8 +362,7 @@ impl ServerPool {
     pub fn buffered(&self, pid: Option<Uuid>) -> usize {
         self.queues
             .get(&pid)
-            .map(|q| q.iter().map(|m| m.data.len() - m.sent).sum())
-            .unwrap_or(0)
+            .map_or(0, |q| q.iter().map(|m| m.data.len() - m.sent).sum())
     }
 
     /// Messages queued on a stream and not yet taken in full.
@@ -383,8 +382,7 @@ impl ServerPool {
         let mut i = 0;
         while total > keep_bytes && i < q.len() {
             let is_state = Message::decode(&q[i].data)
-                .map(|m| m.message_type == MessageType::PipelineState)
-                .unwrap_or(false);
+                .is_ok_and(|m| m.message_type == MessageType::PipelineState);
             if q[i].sent == 0 && !is_state {
                 let m = q.remove(i).expect("index checked");
                 total -= m.data.len();

@@ -65,7 +65,7 @@ impl XsDuration {
         let mut any = false;
         // date part: Y, M, D in order
         let mut order = 0;
-        for (num, unit) in parts(date).map_err(|_| invalid(s))? {
+        for (num, unit) in parts(date).map_err(|()| invalid(s))? {
             if num.contains('.') {
                 return Err(invalid(s));
             }
@@ -89,7 +89,7 @@ impl XsDuration {
         }
         if let Some(time) = time {
             let mut order = 0;
-            for (num, unit) in parts(time).map_err(|_| invalid(s))? {
+            for (num, unit) in parts(time).map_err(|()| invalid(s))? {
                 let pos = match unit {
                     'H' => 1,
                     'M' => 2,

@@ -224,11 +224,7 @@ pub fn subcode_namespace(subcode: &str) -> &'static str {
 }
 
 fn local(qname: &str) -> &str {
-    qname
-        .rsplit_once(':')
-        .map(|(_, l)| l)
-        .unwrap_or(qname)
-        .trim()
+    qname.rsplit_once(':').map_or(qname, |(_, l)| l).trim()
 }
 
 impl WsmanFault {
@@ -253,7 +249,7 @@ impl WsmanFault {
             .filter(|s| !s.is_empty());
         let reason = fault
             .path(&[(NS_SOAP, "Reason"), (NS_SOAP, "Text")])
-            .map(|t| t.text());
+            .map(super::super::xml::Element::text);
         let mut out = WsmanFault {
             code,
             subcode,

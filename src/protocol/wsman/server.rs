@@ -444,6 +444,7 @@ fn u32_text(t: &str, what: &str) -> Result<u32, RequestError> {
         .map_err(|_| schema(format!("invalid {what} {:?}", t.trim())))
 }
 
+#[expect(clippy::too_many_lines, reason = "one arm per request body")]
 fn read_body(
     action: Action,
     body: &Element,
@@ -603,32 +604,34 @@ fn read_body(
                     .ok_or_else(|| schema("rsp:Signal has no rsp:Code"))?,
             }
         }
-        Action::Disconnect => match body.elements().next() {
-            None => RequestBody::Disconnect {
-                idle_timeout_ms: None,
-                buffer_mode: None,
-            },
-            Some(_) => {
+        Action::Disconnect => {
+            if body.elements().next().is_none() {
+                RequestBody::Disconnect {
+                    idle_timeout_ms: None,
+                    buffer_mode: None,
+                }
+            } else {
                 let el = first_child(body, "Disconnect")?;
                 RequestBody::Disconnect {
                     idle_timeout_ms: ms_child(el, "IdleTimeOut")?,
                     buffer_mode: buffer_child(el)?,
                 }
             }
-        },
-        Action::Reconnect => match body.elements().next() {
-            None => RequestBody::Reconnect {
-                command_id: None,
-                buffer_mode: None,
-            },
-            Some(_) => {
+        }
+        Action::Reconnect => {
+            if body.elements().next().is_none() {
+                RequestBody::Reconnect {
+                    command_id: None,
+                    buffer_mode: None,
+                }
+            } else {
                 let el = first_child(body, "Reconnect")?;
                 RequestBody::Reconnect {
                     command_id: el.attr("CommandId").map(str::to_owned),
                     buffer_mode: buffer_child(el)?,
                 }
             }
-        },
+        }
         Action::Connect => {
             let el = first_child(body, "Connect")?;
             let command_id = el.attr("CommandId").map(str::to_owned);
@@ -713,16 +716,15 @@ pub fn get_config_response(ids: &ResponseIds, config: &ConfigInfo) -> String {
             let pos = cur.children.iter().position(
                 |n| matches!(n, crate::protocol::xml::Node::Element(e) if e.name == *part && !last),
             );
-            let idx = match pos {
-                Some(p) => p,
-                None => {
-                    let mut el = Element::new(NS_CONFIG, part);
-                    if last {
-                        el = el.with_text(value.clone());
-                    }
-                    cur.push(el);
-                    cur.children.len() - 1
+            let idx = if let Some(p) = pos {
+                p
+            } else {
+                let mut el = Element::new(NS_CONFIG, part);
+                if last {
+                    el = el.with_text(value.clone());
                 }
+                cur.push(el);
+                cur.children.len() - 1
             };
             cur = match cur.children.get_mut(idx) {
                 Some(crate::protocol::xml::Node::Element(e)) => e,

@@ -294,9 +294,10 @@ impl ShellInfo {
                     None
                 }
             });
-        let mut ms = |name: &str| match opt_ms(el, name) {
-            Ok(v) => v,
-            Err(_) => {
+        let mut ms = |name: &str| {
+            if let Ok(v) = opt_ms(el, name) {
+                v
+            } else {
                 lenient(name, Err(()), raw(name));
                 None
             }
@@ -322,9 +323,10 @@ impl ShellInfo {
             lenient("ChildProcesses", Err(()), raw("ChildProcesses"));
             None
         });
-        let buffer_mode = raw("BufferMode").and_then(|t| match BufferMode::parse(&t) {
-            Ok(b) => Some(b),
-            Err(_) => {
+        let buffer_mode = raw("BufferMode").and_then(|t| {
+            if let Ok(b) = BufferMode::parse(&t) {
+                Some(b)
+            } else {
                 lenient("BufferMode", Err(()), Some(t));
                 None
             }

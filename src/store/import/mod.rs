@@ -177,9 +177,10 @@ pub fn import_into(
     let origin = file.display().to_string();
     let before = tree.node_ids();
     let text = String::from_utf8_lossy(bytes);
-    let format = format
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_else(|| detect_format(file, bytes).to_owned());
+    let format = format.map_or_else(
+        || detect_format(file, bytes).to_owned(),
+        str::to_ascii_lowercase,
+    );
     let mut lines = Vec::new();
     let report: Option<ImportReport>;
     match format.as_str() {

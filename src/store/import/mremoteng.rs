@@ -308,11 +308,10 @@ pub fn import_mremoteng_with_passwords(
         }
     };
     let using_default = master.is_none();
-    let key_password = Zeroizing::new(
-        master
-            .map(|m| m.expose().as_bytes().to_vec())
-            .unwrap_or_else(|| DEFAULT_MASTER_PASSWORD.as_bytes().to_vec()),
-    );
+    let key_password = Zeroizing::new(master.map_or_else(
+        || DEFAULT_MASTER_PASSWORD.as_bytes().to_vec(),
+        |m| m.expose().as_bytes().to_vec(),
+    ));
     // The Protected attribute proves the master password before anything
     // is stored.
     if let Some(p) = non_empty(&root, "Protected") {

@@ -187,20 +187,19 @@ fn credential_of(e: &Element, here: &str, ctx: &mut Ctx<'_>) -> Option<Credentia
         return Some(CredentialRef { user, entry: None });
     }
     let id = text_of(e, "CredentialConnectionID")?;
-    match ctx.credentials.get(&id.to_ascii_lowercase()) {
-        Some(user) => Some(CredentialRef {
+    if let Some(user) = ctx.credentials.get(&id.to_ascii_lowercase()) {
+        Some(CredentialRef {
             user: user.clone(),
             entry: None,
-        }),
-        None => {
-            ctx.report.skip(
-                format!("credentials of {here}"),
-                format!(
-                    "the credential entry {id} is not in this export (it stays in RDM's data source)"
-                ),
-            );
-            None
-        }
+        })
+    } else {
+        ctx.report.skip(
+            format!("credentials of {here}"),
+            format!(
+                "the credential entry {id} is not in this export (it stays in RDM's data source)"
+            ),
+        );
+        None
     }
 }
 

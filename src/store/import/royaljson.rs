@@ -107,12 +107,11 @@ fn subgroup<'a>(g: &'a mut Group, path: &str) -> &'a mut Group {
         .map(str::trim)
         .filter(|p| !p.is_empty())
     {
-        let idx = match cur.groups.iter().position(|x| x.name == part) {
-            Some(i) => i,
-            None => {
-                cur.groups.push(Group::new(part));
-                cur.groups.len() - 1
-            }
+        let idx = if let Some(i) = cur.groups.iter().position(|x| x.name == part) {
+            i
+        } else {
+            cur.groups.push(Group::new(part));
+            cur.groups.len() - 1
         };
         cur = &mut cur.groups[idx];
     }

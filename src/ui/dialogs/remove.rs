@@ -122,8 +122,10 @@ fn holder_text(s: &crate::model::SessionInfo) -> String {
         .client_ip
         .as_deref()
         .filter(|ip| !ip.is_empty())
-        .map(|ip| format!("from {ip}"))
-        .unwrap_or_else(|| "from an unknown address".into());
+        .map_or_else(
+            || "from an unknown address".into(),
+            |ip| format!("from {ip}"),
+        );
     let idle = s
         .details
         .shell_inactivity_ms
