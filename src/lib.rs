@@ -27,7 +27,7 @@ pub mod cli;
 pub mod lab;
 pub mod model;
 pub mod protocol;
-pub mod pslang;
+pub(crate) mod pslang;
 pub mod store;
 pub mod transport;
 pub mod ui;

@@ -7,7 +7,7 @@
 
 pub mod computer;
 pub mod config;
-pub mod convert;
+pub(crate) mod convert;
 pub mod listener;
 pub mod script;
 pub mod service;

@@ -2,10 +2,10 @@
 //! PowerShell's terms, connection settings, output items and user-facing errors.
 
 pub mod certificate;
-pub mod connection;
+pub(crate) mod connection;
 pub mod profile;
-pub mod rules;
-pub mod session;
+pub(crate) mod rules;
+pub(crate) mod session;
 
 pub use connection::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType, Secret};
 pub use session::{

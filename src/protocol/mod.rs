@@ -12,7 +12,7 @@
 pub mod auth;
 pub mod clixml;
 pub mod compression;
-pub mod error;
+pub(crate) mod error;
 pub mod http;
 pub mod psrp;
 pub mod wsman;

@@ -11,4 +11,4 @@
 pub mod credentials;
 pub mod import;
 pub mod profiles;
-pub mod resolve;
+pub(crate) mod resolve;

@@ -3,13 +3,13 @@
 
 pub mod gss;
 pub mod http;
-pub mod in_process;
+pub(crate) mod in_process;
 pub mod kdc;
 pub mod proxy;
-pub mod redirect;
+pub(crate) mod redirect;
 pub mod session;
 pub mod tls;
-pub mod trace;
+pub(crate) mod trace;
 
 use std::time::Duration;
 

@@ -9,10 +9,10 @@
 
 pub mod activity;
 mod detail;
-pub mod dialogs;
-pub mod profile_editor;
-pub mod profile_nodes;
-pub mod state;
+pub(crate) mod dialogs;
+pub(crate) mod profile_editor;
+pub(crate) mod profile_nodes;
+pub(crate) mod state;
 mod widgets;
 
 use std::sync::Arc;

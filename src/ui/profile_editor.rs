@@ -804,8 +804,6 @@ pub enum EditorOutcome {
 pub struct ProfileEditor {
     node: ProfileId,
     title: String,
-    /// The node's path from the root, as sources name it.
-    path: String,
     description: String,
     rows: Vec<Row>,
     /// The tree the effective values are computed from.
@@ -842,7 +840,6 @@ impl ProfileEditor {
                 g.description.clone(),
             )
         };
-        let path = node_path(tree, node).unwrap_or_default();
         let rows = FIELDS
             .iter()
             .map(|def| {
@@ -867,7 +864,6 @@ impl ProfileEditor {
         let mut ed = ProfileEditor {
             node,
             title,
-            path,
             description: description.unwrap_or_default(),
             rows,
             base: tree.clone(),
@@ -1324,16 +1320,6 @@ impl ProfileEditor {
         });
         self.status = Status::Saving;
     }
-
-    /// The node being edited.
-    pub fn node(&self) -> ProfileId {
-        self.node
-    }
-
-    /// The node's path from the root (`Datacenter/Web/Srv1`).
-    pub fn path(&self) -> &str {
-        &self.path
-    }
 }
 
 /// The editing widget of an overridden row.
@@ -1431,37 +1417,6 @@ fn edit_value(
         }
     }
     changed
-}
-
-/// The names from the root to `node` (`Datacenter/Web/Srv1`).
-fn node_path(tree: &ProfileTree, node: ProfileId) -> Option<String> {
-    if tree.root.id == node {
-        return Some(String::new());
-    }
-    if let Some(e) = tree.computers().into_iter().find(|e| e.computer.id == node) {
-        return Some(if e.group_path.is_empty() {
-            e.computer.name.clone()
-        } else {
-            format!("{}/{}", e.group_path, e.computer.name)
-        });
-    }
-    fn walk(g: &crate::model::profile::Group, node: ProfileId, prefix: &str) -> Option<String> {
-        for sub in &g.groups {
-            let p = if prefix.is_empty() {
-                sub.name.clone()
-            } else {
-                format!("{prefix}/{}", sub.name)
-            };
-            if sub.id == node {
-                return Some(p);
-            }
-            if let Some(found) = walk(sub, node, &p) {
-                return Some(found);
-            }
-        }
-        None
-    }
-    walk(&tree.root, node, "")
 }
 
 #[cfg(test)]

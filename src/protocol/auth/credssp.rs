@@ -347,11 +347,6 @@ impl CredSspSession {
             ))),
         }
     }
-
-    /// Whether the handshake finished.
-    pub fn is_complete(&self) -> bool {
-        self.phase == Phase::Done
-    }
 }
 
 fn refused() -> ProtocolError {

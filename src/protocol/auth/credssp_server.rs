@@ -112,11 +112,6 @@ impl CredSspAcceptor {
         })
     }
 
-    /// The authenticated user (`DOMAIN\name`), once complete.
-    pub fn user(&self) -> Option<&str> {
-        self.user.as_deref()
-    }
-
     fn pending(&mut self) -> Result<Vec<u8>, ProtocolError> {
         let mut out = Vec::new();
         while self.tls.wants_write() {

@@ -21,9 +21,9 @@
 //! [MS-WSMV]: https://learn.microsoft.com/openspecs/windows_protocols/ms-wsmv
 
 pub mod client;
-pub mod credssp;
-pub mod credssp_server;
-pub mod handshake_signatures;
+pub(crate) mod credssp;
+pub(crate) mod credssp_server;
+pub(crate) mod handshake_signatures;
 pub mod kerberos;
 pub mod sealing;
 pub mod server;

@@ -7,11 +7,11 @@
 //! [MS-PSRP]: https://learn.microsoft.com/openspecs/windows_protocols/ms-psrp
 
 pub mod de;
-pub mod escape;
+pub(crate) mod escape;
 pub mod records;
 
 pub mod ser;
-pub mod value;
+pub(crate) mod value;
 
 pub use de::{from_clixml, from_clixml_document};
 pub use ser::{CLIXML_NS, to_clixml, to_clixml_document, to_clixml_named};

@@ -599,7 +599,9 @@ pub fn parse_duration(s: &str) -> Option<TimeDelta> {
 }
 
 /// Formats a signed duration as PowerShell writes a TimeSpan
-/// (`PT1H2M3.5S`, `P1DT…`, `PT0S`), 100 ns resolution.
+/// (`PT1H2M3.5S`, `P1DT…`, `PT0S`), 100 ns resolution (the tests' check
+/// of [`parse_duration`]).
+#[cfg(test)]
 pub fn format_duration(d: TimeDelta) -> String {
     let neg = d < TimeDelta::zero();
     let d = d.abs();

@@ -7,7 +7,7 @@
 //! [MS-PSRP]: https://learn.microsoft.com/openspecs/windows_protocols/ms-psrp
 
 pub mod fragment;
-pub mod message;
+pub(crate) mod message;
 
 pub use fragment::{Defragmenter, Fragment, Fragmenter, payload_budget};
 pub use message::{Destination, Message, MessageType};

@@ -141,7 +141,7 @@ impl XsDuration {
 
     /// The signed length in milliseconds (fractions below a millisecond are
     /// truncated). Errors when years or months are set or on overflow.
-    pub fn to_millis(&self) -> Result<i64, ProtocolError> {
+    pub fn to_millis(self) -> Result<i64, ProtocolError> {
         if self.years != 0 || self.months != 0 {
             return Err(ProtocolError::InvalidValue {
                 what: "duration in milliseconds (years and months have no fixed length)".into(),
@@ -168,7 +168,7 @@ impl XsDuration {
     }
 
     /// The length in milliseconds; errors when negative.
-    pub fn to_unsigned_millis(&self) -> Result<u64, ProtocolError> {
+    pub fn to_unsigned_millis(self) -> Result<u64, ProtocolError> {
         let ms = self.to_millis()?;
         u64::try_from(ms).map_err(|_| ProtocolError::InvalidValue {
             what: "duration (negative)".into(),
@@ -305,7 +305,7 @@ mod tests {
             "P1DX",
             "P99999999999999999999D",
         ] {
-            let r = XsDuration::parse(bad).and_then(|d| d.to_millis());
+            let r = XsDuration::parse(bad).and_then(XsDuration::to_millis);
             // "PT1S " is trimmed and valid; everything else must fail
             if bad == "PT1S " {
                 assert_eq!(r.unwrap(), 1000);
@@ -333,7 +333,7 @@ mod tests {
 
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
-            let _ = XsDuration::parse(&s).and_then(|d| d.to_millis());
+            let _ = XsDuration::parse(&s).and_then(XsDuration::to_millis);
         }
     }
 }

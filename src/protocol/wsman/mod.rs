@@ -5,7 +5,7 @@
 //! [MS-WSMV]: https://learn.microsoft.com/openspecs/windows_protocols/ms-wsmv
 
 pub mod action;
-pub mod duration;
+pub(crate) mod duration;
 pub mod envelope;
 pub mod fault;
 pub mod namespaces;

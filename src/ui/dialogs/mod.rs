@@ -2,12 +2,12 @@
 //! anything is sent, and returns the commands to send.
 
 pub mod connect;
-pub mod disconnect;
-pub mod lowered;
-pub mod new_session;
-pub mod prompt;
-pub mod remove;
-pub mod run;
+pub(crate) mod disconnect;
+pub(crate) mod lowered;
+pub(crate) mod new_session;
+pub(crate) mod prompt;
+pub(crate) mod remove;
+pub(crate) mod run;
 
 use egui::{Id, Response, Ui};
 use uuid::Uuid;
