@@ -14,8 +14,13 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 /// The code of a source file: comments dropped, and everything from its
-/// `#[cfg(test)]` module on (unit tests may use what the module may not).
+/// `#[cfg(test)]` module on, or nothing for a `tests.rs` (unit tests may use
+/// what the module may not).
 fn code_lines(path: &Path) -> Vec<(usize, String)> {
+    // A module's unit tests in a file of their own (`tests.rs`).
+    if path.file_name().is_some_and(|n| n == "tests.rs") {
+        return Vec::new();
+    }
     let text = std::fs::read_to_string(path).unwrap();
     text.lines()
         .enumerate()
