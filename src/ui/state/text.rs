@@ -1,0 +1,160 @@
+//! Words for the console: durations, countdowns, why an action is refused, and the inventory of the profile tree.
+
+use super::*;
+
+pub(super) fn push_item(out: &mut CommandOutput, item: OutputItem) {
+    out.items.push_back(item);
+    while out.items.len() > MAX_ITEMS_PER_COMMAND {
+        out.items.pop_front();
+        out.dropped += 1;
+    }
+}
+
+/// `hay` contains `needle_lower` (already lower case), ignoring case,
+/// without allocating for ASCII text.
+pub fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if needle_lower.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let n = needle_lower.len();
+        hay.len() >= n
+            && hay
+                .as_bytes()
+                .windows(n)
+                .any(|w| w.eq_ignore_ascii_case(needle_lower.as_bytes()))
+    } else {
+        hay.to_lowercase().contains(needle_lower)
+    }
+}
+
+/// Compares two names ignoring case, without allocating.
+pub fn cmp_ci(a: &str, b: &str) -> std::cmp::Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
+/// Why a session cannot be disconnected from here, or `None` when it can.
+pub fn disconnect_blocker(s: &SessionInfo) -> Option<String> {
+    if s.state == SessionState::Opened {
+        if s.supports_disconnect() {
+            None
+        } else {
+            Some(format!(
+                "{} cannot be disconnected: its computer runs a PowerShell remoting protocol \
+                 older than 2.2 (Windows PowerShell 2.0).",
+                s.name
+            ))
+        }
+    } else if s.availability == Availability::Busy {
+        Some(format!(
+            "{} is connected to another client (Busy): only that client can disconnect it.",
+            s.name
+        ))
+    } else {
+        Some(format!(
+            "{} is {}: only sessions open in this console (State Opened) can be disconnected.",
+            s.name, s.state
+        ))
+    }
+}
+
+/// Why this console cannot connect to a session, or `None` when it can.
+pub fn connect_blocker(s: &SessionInfo) -> Option<String> {
+    match (s.state, s.availability) {
+        (SessionState::Opened, _) => Some(format!("{} is already open in this console.", s.name)),
+        (_, Availability::Busy) => Some(busy_connect_reason(&s.name)),
+        (SessionState::Disconnected, _) => None,
+        (state, _) => Some(format!(
+            "{} is {state}: only disconnected sessions can be connected.",
+            s.name
+        )),
+    }
+}
+
+/// Why a session cannot be removed from here, or `None` when it can.
+pub fn remove_blocker(s: &SessionInfo) -> Option<String> {
+    if s.availability == Availability::Busy && s.state != SessionState::Opened {
+        Some(busy_remove_reason(&s.name))
+    } else if s.state == SessionState::Closed {
+        Some(format!("{} is already closed.", s.name))
+    } else {
+        None
+    }
+}
+
+/// A duration in words: `2d 3h`, `1h 23m`, `5m 10s`, `42s`.
+pub fn human_duration(total_secs: i64) -> String {
+    let s = total_secs.max(0);
+    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
+/// `7200000 ms (2h 0m)`.
+pub fn ms_human(ms: u64) -> String {
+    let secs = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    format!("{ms} ms ({})", human_duration(secs))
+}
+
+/// `expires in 1h 23m`, or `expired 5m 0s ago`.
+pub fn countdown(expires_on: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (expires_on - now).num_seconds();
+    if secs >= 0 {
+        format!("expires in {}", human_duration(secs))
+    } else {
+        format!("expired {} ago", human_duration(-secs))
+    }
+}
+
+/// The console's tree: one group per profile group path.
+pub fn inventory(tree: &crate::model::profile::ProfileTree) -> Vec<GroupNode> {
+    let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
+    for c in crate::store::resolve::all(tree) {
+        let credential = match &c.credential {
+            Some(crate::model::profile::CredentialRef {
+                user,
+                entry: Some(id),
+            }) => CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            },
+            _ => CredentialChoice::Implicit,
+        };
+        let group = if c.group_path.is_empty() {
+            "Computers".to_owned()
+        } else {
+            c.group_path.clone()
+        };
+        // A proxy password is only ever a keyring entry; without one the
+        // worker asks for it (or reports that it is missing) when it connects.
+        let proxy_credential = match &c.proxy_credential {
+            Some(crate::model::profile::CredentialRef {
+                user,
+                entry: Some(id),
+            }) => Some(CredentialChoice::Saved {
+                entry_id: id.clone(),
+                user: user.clone(),
+            }),
+            _ => None,
+        };
+        groups.entry(group).or_default().push(ComputerNode {
+            name: c.name,
+            spec: c.spec,
+            credential,
+            proxy_credential,
+        });
+    }
+    groups
+        .into_iter()
+        .map(|(name, computers)| GroupNode { name, computers })
+        .collect()
+}
