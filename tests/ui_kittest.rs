@@ -4,7 +4,7 @@
 use baton::bridge::{ActivityEntry, Command, CredentialChoice, Event, FakeWorker, WorkerHandle};
 use baton::model::{
     Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
-    SessionInfo, SessionState, ShellDetails, UserError,
+    SessionInfo, SessionState, UserError,
 };
 use baton::ui::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
@@ -32,26 +32,10 @@ fn inventory() -> Vec<GroupNode> {
 }
 
 fn info(computer: &str, id: u32, state: SessionState, av: Availability) -> SessionInfo {
-    SessionInfo {
-        id,
-        name: "ITTask".into(),
-        instance_id: Uuid::new_v4(),
-        computer_name: computer.into(),
-        state,
-        configuration_name: "Microsoft.PowerShell".into(),
-        availability: av,
-        idle_timeout_ms: Some(7_200_000),
-        max_idle_timeout_ms: Some(43_200_000),
-        output_buffering_mode: OutputBufferingMode::Block,
-        disconnected_on: None,
-        expires_on: None,
-        details: ShellDetails {
-            owner: Some("Domain01\\User01".into()),
-            ..ShellDetails::default()
-        },
-        commands: Vec::new(),
-        protocol_version: Some("2.3".into()),
-    }
+    SessionInfo::new(computer, "ITTask")
+        .with_id(id)
+        .with_state(state, av)
+        .with_owner("Domain01\\User01")
 }
 
 struct Fx {

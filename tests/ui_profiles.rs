@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use baton::bridge::{Event, FakeWorker, WorkerHandle};
 use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
-use baton::model::{Availability, OutputBufferingMode, SessionInfo, SessionState, ShellDetails};
+use baton::model::{Availability, SessionInfo, SessionState};
 use baton::store::credentials::{CredentialStore, MemoryStore, Secret, new_entry_id};
 use baton::store::profiles::ProfileStore;
 use baton::ui::BatonApp;
@@ -18,7 +18,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use egui::Key;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use uuid::Uuid;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -234,23 +233,7 @@ impl Write for Captured {
 }
 
 fn session(computer: &str) -> SessionInfo {
-    SessionInfo {
-        id: 1,
-        name: "ITTask".into(),
-        instance_id: Uuid::new_v4(),
-        computer_name: computer.into(),
-        state: SessionState::Disconnected,
-        configuration_name: "Microsoft.PowerShell".into(),
-        availability: Availability::None,
-        idle_timeout_ms: Some(7_200_000),
-        max_idle_timeout_ms: Some(43_200_000),
-        output_buffering_mode: OutputBufferingMode::Block,
-        disconnected_on: None,
-        expires_on: None,
-        details: ShellDetails::default(),
-        commands: Vec::new(),
-        protocol_version: Some("2.3".into()),
-    }
+    SessionInfo::new(computer, "ITTask").with_state(SessionState::Disconnected, Availability::None)
 }
 
 const SECRETS_CHILD_ENV: &str = "BATON_TEST_UI_SECRETS_CHILD";

@@ -195,23 +195,9 @@ mod tests {
     use crate::model::OutputBufferingMode;
 
     fn info(computer: &str, name: &str, id: Uuid, state: SessionState) -> SessionInfo {
-        SessionInfo {
-            id: 1,
-            name: name.into(),
-            instance_id: id,
-            computer_name: computer.into(),
-            state,
-            configuration_name: "Microsoft.PowerShell".into(),
-            availability: Availability::Available,
-            idle_timeout_ms: Some(7_200_000),
-            max_idle_timeout_ms: Some(43_200_000),
-            output_buffering_mode: OutputBufferingMode::Block,
-            disconnected_on: None,
-            expires_on: None,
-            details: Default::default(),
-            commands: Vec::new(),
-            protocol_version: None,
-        }
+        let mut s = SessionInfo::new(computer, name).with_state(state, Availability::Available);
+        s.instance_id = id;
+        s
     }
 
     #[test]

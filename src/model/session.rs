@@ -183,6 +183,53 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
+    /// A session `name` on `computer` with what a Windows server reports by
+    /// default (Microsoft.PowerShell, IdleTimeout 2 h of a 12 h maximum,
+    /// Block, protocol 2.3), Opened and Available, with id 1 and a new
+    /// InstanceId: the one starting point of the tests' and benchmarks'
+    /// sessions, changed with the `with_*` methods.
+    pub fn new(computer: &str, name: &str) -> Self {
+        SessionInfo {
+            id: 1,
+            name: name.into(),
+            instance_id: Uuid::new_v4(),
+            computer_name: computer.into(),
+            state: SessionState::Opened,
+            configuration_name: "Microsoft.PowerShell".into(),
+            availability: Availability::Available,
+            idle_timeout_ms: Some(7_200_000),
+            max_idle_timeout_ms: Some(43_200_000),
+            output_buffering_mode: OutputBufferingMode::Block,
+            disconnected_on: None,
+            expires_on: None,
+            details: ShellDetails::default(),
+            commands: Vec::new(),
+            protocol_version: Some("2.3".into()),
+        }
+    }
+
+    /// With this state and availability.
+    #[must_use]
+    pub fn with_state(mut self, state: SessionState, availability: Availability) -> Self {
+        self.state = state;
+        self.availability = availability;
+        self
+    }
+
+    /// With this client-local id.
+    #[must_use]
+    pub fn with_id(mut self, id: u32) -> Self {
+        self.id = id;
+        self
+    }
+
+    /// With this owner (`DOMAIN\user`).
+    #[must_use]
+    pub fn with_owner(mut self, owner: &str) -> Self {
+        self.details.owner = Some(owner.into());
+        self
+    }
+
     /// Disconnect/Connect need PSRP ≥ 2.2 ([MS-PSRP] §3.1.4.9); unknown means "try".
     pub fn supports_disconnect(&self) -> bool {
         match &self.protocol_version {

@@ -13,9 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use baton::bridge::{Event, FakeWorker, WorkerHandle};
-use baton::model::{
-    Availability, OutputBufferingMode, OutputItem, SessionInfo, SessionState, ShellDetails,
-};
+use baton::model::{Availability, OutputItem, SessionInfo, SessionState};
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 use chrono::Utc;
 use egui_kittest::Harness;
@@ -68,26 +66,13 @@ fn session(computer: &str, id: u32, j: usize) -> SessionInfo {
     };
     let now = Utc::now();
     let disconnected = state == SessionState::Disconnected;
-    SessionInfo {
-        id,
-        name: format!("Job{j}"),
-        instance_id: Uuid::new_v4(),
-        computer_name: computer.into(),
-        state,
-        configuration_name: "Microsoft.PowerShell".into(),
-        availability,
-        idle_timeout_ms: Some(7_200_000),
-        max_idle_timeout_ms: Some(43_200_000),
-        output_buffering_mode: OutputBufferingMode::Block,
-        disconnected_on: disconnected.then(|| now - chrono::Duration::minutes(10)),
-        expires_on: disconnected.then(|| now + chrono::Duration::hours(2)),
-        details: ShellDetails {
-            owner: Some("Domain01\\User01".into()),
-            ..ShellDetails::default()
-        },
-        commands: Vec::new(),
-        protocol_version: Some("2.3".into()),
-    }
+    let mut s = SessionInfo::new(computer, &format!("Job{j}"))
+        .with_id(id)
+        .with_state(state, availability)
+        .with_owner("Domain01\\User01");
+    s.disconnected_on = disconnected.then(|| now - chrono::Duration::minutes(10));
+    s.expires_on = disconnected.then(|| now + chrono::Duration::hours(2));
+    s
 }
 
 /// A small deterministic generator (xorshift), so runs are comparable.

@@ -16,23 +16,10 @@ fn shell() -> (Shell, FakeWorker) {
 
 fn opened(sh: &mut Shell, name: &str, computer: &str, max_ms: Option<u64>) -> Uuid {
     let id = Uuid::new_v4();
-    let info = SessionInfo {
-        id: u32::try_from(sh.repo.len() + 1).unwrap_or(0),
-        name: name.into(),
-        instance_id: id,
-        computer_name: computer.into(),
-        state: SessionState::Opened,
-        configuration_name: "Microsoft.PowerShell".into(),
-        availability: Availability::Available,
-        idle_timeout_ms: Some(7_200_000),
-        max_idle_timeout_ms: max_ms,
-        output_buffering_mode: OutputBufferingMode::Block,
-        disconnected_on: None,
-        expires_on: None,
-        details: Default::default(),
-        commands: Vec::new(),
-        protocol_version: Some("2.3".into()),
-    };
+    let mut info =
+        SessionInfo::new(computer, name).with_id(u32::try_from(sh.repo.len() + 1).unwrap_or(0));
+    info.instance_id = id;
+    info.max_idle_timeout_ms = max_ms;
     sh.repo.push(LocalSession {
         info,
         computer: ComputerRef::new(

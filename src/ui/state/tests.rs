@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{ErrorView, OutputBufferingMode, ShellDetails};
+use crate::model::ErrorView;
 use chrono::TimeZone;
 
 fn now() -> DateTime<Utc> {
@@ -7,23 +7,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn session(computer: &str, name: &str, state: SessionState, av: Availability) -> SessionInfo {
-    SessionInfo {
-        id: 1,
-        name: name.into(),
-        instance_id: Uuid::new_v4(),
-        computer_name: computer.into(),
-        state,
-        configuration_name: "Microsoft.PowerShell".into(),
-        availability: av,
-        idle_timeout_ms: Some(7_200_000),
-        max_idle_timeout_ms: Some(43_200_000),
-        output_buffering_mode: OutputBufferingMode::Block,
-        disconnected_on: None,
-        expires_on: None,
-        details: ShellDetails::default(),
-        commands: Vec::new(),
-        protocol_version: None,
-    }
+    SessionInfo::new(computer, name).with_state(state, av)
 }
 
 fn inventory() -> Vec<GroupNode> {
