@@ -497,42 +497,19 @@ fn gui(demo: bool) -> ExitCode {
             throttle_limit: 32,
         });
     }
-    let store = chosen.store.clone();
-    let keyring = chosen.store.clone();
     let terminate = terminate_flag(&ctx);
     let options = baton::ui::RunOptions {
         terminate: Some(terminate),
         egui_ctx: Some(ctx),
         activity_log: app::activity_log(),
         saved_credentials: saved,
-        credential_saver: Some(Box::new(move |cred: baton::model::Credential| {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                let id = baton::store::credentials::new_entry_id();
-                let secret =
-                    baton::store::credentials::Secret::new(cred.password.expose().to_owned());
-                if let Err(e) = store.set(&id, &cred.user, &secret) {
-                    eprintln!("baton: the credential of {} was not saved: {e}", cred.user);
-                }
-            });
-        })),
+        // Passwords go to the keyring through the worker (SaveCredential).
+        keyring: true,
         profiles: if profile_error.is_none() {
             app::profile_store().ok().map(|s| (s, tree.clone()))
         } else {
             None
         },
-        keyring_writer: Some(Box::new(
-            move |id: String, cred: baton::model::Credential| {
-                let store = keyring.clone();
-                std::thread::spawn(move || {
-                    let secret =
-                        baton::store::credentials::Secret::new(cred.password.expose().to_owned());
-                    if let Err(e) = store.set(&id, &cred.user, &secret) {
-                        eprintln!("baton: the credential of {} was not saved: {e}", cred.user);
-                    }
-                });
-            },
-        )),
     };
     match baton::ui::run_native(handle, inventory, options) {
         Ok(()) => ExitCode::SUCCESS,

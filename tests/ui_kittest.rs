@@ -747,20 +747,30 @@ fn context_menu_run_receive_prompt_cancel_and_new_session() {
 
 #[test]
 fn connect_with_a_saved_credential_or_saving_a_new_one() {
-    use std::cell::RefCell;
-    use std::rc::Rc;
     let (handle, worker) = WorkerHandle::fake();
-    let saved: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
-    let sink = saved.clone();
     let app = BatonApp::new(handle, inventory(), Box::new(t0))
         .with_saved_credentials(vec![(
             "baton/Domain01\\Admin".into(),
             "Domain01\\Admin".into(),
         )])
-        .with_credential_saver(Box::new(move |c| {
-            sink.borrow_mut()
-                .push((c.user.clone(), c.password.expose().to_owned()));
-        }));
+        .with_keyring();
+    // What the console asked the worker to keep in the keyring.
+    let saved = |commands: &[Command]| -> Vec<(String, String)> {
+        commands
+            .iter()
+            .filter_map(|c| match c {
+                Command::SaveCredential {
+                    entry: None,
+                    credential,
+                    ..
+                } => Some((
+                    credential.user.clone(),
+                    credential.password.expose().to_owned(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
     let mut h = Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
@@ -784,7 +794,7 @@ fn connect_with_a_saved_credential_or_saving_a_new_one() {
             user: "Domain01\\Admin".into()
         }
     );
-    assert!(saved.borrow().is_empty());
+    assert!(saved(&cmds).is_empty());
 
     click(&mut h, "Connect");
     click(&mut h, "Another user's name and password");
@@ -799,15 +809,16 @@ fn connect_with_a_saved_credential_or_saving_a_new_one() {
     );
     click(&mut h, "Save in keyring");
     click(&mut h, "Connect session");
+    let cmds = worker.commands();
     assert_eq!(
-        saved.borrow().as_slice(),
+        saved(&cmds),
         [("Domain01\\User01".to_owned(), "S3cret!".to_owned())]
     );
-    assert!(matches!(
-        worker.commands().as_slice(),
-        [Command::Connect { session, .. }]
+    assert!(cmds.iter().any(|c| matches!(
+        c,
+        Command::Connect { session, .. }
             if matches!(&session.computer.credential, CredentialChoice::Once(c) if c.user == "Domain01\\User01")
-    ));
+    )));
     // A fresh dialog never shows the last password.
     click(&mut h, "Connect");
     click(&mut h, "Another user's name and password");

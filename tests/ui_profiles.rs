@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use baton::bridge::{Event, FakeWorker, WorkerHandle};
+use baton::bridge::{Command, Event, FakeWorker, WorkerHandle};
 use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use baton::model::{Availability, SessionInfo, SessionState};
 use baton::store::credentials::{CredentialStore, MemoryStore, Secret, new_entry_id};
@@ -273,22 +273,26 @@ fn ui_secrets_child() {
         // callsites it may have cached as uninteresting meanwhile.
         tracing::callsite::rebuild_interest_cache();
         let (app, worker) = app_on(&store);
-        let saver_store = Arc::clone(&creds);
-        let writer_store = Arc::clone(&creds);
-        let app = app
-            .with_credential_saver(Box::new(move |c| {
-                let id = new_entry_id();
-                tracing::info!(user = %c.user, entry = %id, "saving a credential");
-                saver_store
-                    .set(&id, &c.user, &Secret::new(c.password.expose().to_owned()))
-                    .unwrap();
-            }))
-            .with_keyring_writer(Box::new(move |id, c| {
-                tracing::info!(user = %c.user, entry = %id, "writing a keyring entry");
-                writer_store
-                    .set(&id, &c.user, &Secret::new(c.password.expose().to_owned()))
-                    .unwrap();
-            }));
+        let app = app.with_keyring();
+        // The worker's side of SaveCredential: the keyring is the test's.
+        let keep = |worker: &FakeWorker| {
+            for c in worker.commands() {
+                if let Command::SaveCredential {
+                    entry, credential, ..
+                } = c
+                {
+                    let id = entry.unwrap_or_else(new_entry_id);
+                    tracing::info!(user = %credential.user, entry = %id, "writing a keyring entry");
+                    creds
+                        .set(
+                            &id,
+                            &credential.user,
+                            &Secret::new(credential.password.expose()),
+                        )
+                        .unwrap();
+                }
+            }
+        };
         let mut h = harness(app);
         worker.push(Event::SessionsListed {
             op: 1,
@@ -306,6 +310,7 @@ fn ui_secrets_child() {
         type_into(&mut h, "Password", CONNECT_PASSWORD);
         click(&mut h, "Save in keyring");
         click(&mut h, "Connect session");
+        keep(&worker);
         assert_eq!(creds.list().unwrap().len(), 1);
 
         // The editor: a credential with a password saved in the keyring.
@@ -316,6 +321,7 @@ fn ui_secrets_child() {
         type_into(&mut h, "Credential password", EDITOR_PASSWORD);
         tracing::callsite::rebuild_interest_cache();
         save(&mut h);
+        keep(&worker);
         click(&mut h, "Close");
     });
 

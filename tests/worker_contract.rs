@@ -428,3 +428,73 @@ fn a_connect_under_way_at_shutdown_is_handed_back() {
         );
     }
 }
+
+/// The console's "Save in keyring" and the profile editor's passwords go
+/// to the worker as SaveCredential: the password lands in the worker's
+/// keyring under a new entry or the one named, CredentialSaved says where,
+/// and the action ends once; with no keyring it fails and says why.
+#[test]
+fn save_credential_keeps_the_password_in_the_workers_keyring() {
+    use baton::model::Credential;
+    use baton::store::credentials::{CredentialStore, MemoryStore};
+    let lab = InProcessLab::demo(false, 1.0);
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let h = lab.worker_with(Some(store.clone()));
+    let save = |entry: Option<&str>, password: &str| -> Vec<Event> {
+        let op = h.next_op();
+        assert!(h.send(Command::SaveCredential {
+            op,
+            entry: entry.map(str::to_owned),
+            credential: Credential::new("Domain01\\User01", password),
+        }));
+        let mut seen = Vec::new();
+        while let Some(e) = h.recv() {
+            let end = e.op() == Some(op) && e.is_terminal();
+            if e.op() == Some(op) {
+                seen.push(e);
+            }
+            if end {
+                break;
+            }
+        }
+        seen
+    };
+    let events = save(None, "Tech-P@ss1");
+    let [
+        Event::CredentialSaved { entry, user, .. },
+        Event::OpFinished { .. },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(user, "Domain01\\User01");
+    assert_eq!(store.get(entry).unwrap().secret.expose(), "Tech-P@ss1");
+    let events = save(Some("baton/named"), "Other-P@ss2");
+    assert!(
+        matches!(events.as_slice(), [Event::CredentialSaved { entry, .. }, Event::OpFinished { .. }] if entry == "baton/named"),
+        "{events:?}"
+    );
+    assert_eq!(
+        store.get("baton/named").unwrap().secret.expose(),
+        "Other-P@ss2"
+    );
+
+    // No keyring: refused, once, with the reason.
+    let h = lab.worker();
+    let op = h.next_op();
+    assert!(h.send(Command::SaveCredential {
+        op,
+        entry: None,
+        credential: Credential::new("Domain01\\User01", "x"),
+    }));
+    let end = loop {
+        let e = h.recv().expect("an event");
+        if e.op() == Some(op) && e.is_terminal() {
+            break e;
+        }
+    };
+    match end {
+        Event::OpFailed { error, .. } => assert!(error.detail.contains("No keyring"), "{error:?}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -150,6 +150,15 @@ pub enum Command {
         command_id: Uuid,
         answer: String,
     },
+    /// Keep a password in the OS keyring (the Connect dialog's "Save in
+    /// keyring", a password typed in the profile editor): under `entry`, or
+    /// a new entry when None. Answered by `CredentialSaved`, then the
+    /// action's end; the console itself never touches the keyring.
+    SaveCredential {
+        op: OpId,
+        entry: Option<String>,
+        credential: Credential,
+    },
     /// Cancel an action in flight.
     Cancel { op: OpId },
     /// Hand back every session this process holds ([`Release`]), report
@@ -193,6 +202,7 @@ impl Command {
             | Command::DisconnectWsman { op, .. }
             | Command::GetConfiguration { op, .. }
             | Command::AnswerPrompt { op, .. }
+            | Command::SaveCredential { op, .. }
             | Command::Cancel { op } => Some(*op),
             Command::Shutdown { .. } => None,
         }

@@ -49,6 +49,12 @@ pub enum Event {
     /// command of a Receive); the action goes on and ends with its own
     /// terminal event.
     PartFailed { op: OpId, error: UserError },
+    /// A password is in the OS keyring, under `entry`, for `user`.
+    CredentialSaved {
+        op: OpId,
+        entry: String,
+        user: String,
+    },
     /// The sessions of one computer (a full refresh of that computer).
     SessionsListed {
         op: OpId,
@@ -150,6 +156,7 @@ impl Event {
             | Event::OpCancelled { op }
             | Event::PartFailed { op, .. }
             | Event::SessionsListed { op, .. }
+            | Event::CredentialSaved { op, .. }
             | Event::ComputerIdentified { op, .. }
             | Event::Configuration { op, .. } => Some(*op),
             _ => None,

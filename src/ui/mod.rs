@@ -36,10 +36,6 @@ pub use state::{AppState, ComputerNode, GroupNode, NodeKey};
 /// A clock, injected so tests fix time.
 pub type Clock = Box<dyn Fn() -> DateTime<Utc>>;
 
-/// Saves a credential in the OS keyring when the user ticks "Save in keyring".
-/// It must not block the UI: hand the work to another thread.
-pub type CredentialSaver = Box<dyn Fn(Credential)>;
-
 /// The detail tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
@@ -139,13 +135,14 @@ pub struct BatonApp {
     prompt_answer: zeroize::Zeroizing<String>,
     focus_filter: bool,
     scroll_to_cursor: bool,
-    credential_saver: Option<CredentialSaver>,
+    /// The worker has a keyring: "Save in keyring" and passwords typed in
+    /// the profile editor go to it as `SaveCredential` commands.
+    keyring: bool,
     activity: Option<activity::ActivityRecorder>,
     /// `AppState::activity_logged` already handed to the activity file.
     activity_saved: u64,
     profiles: Option<profile_editor::Profiles>,
     profile_editor: Option<profile_editor::ProfileEditor>,
-    keyring_writer: Option<profile_editor::KeyringWriter>,
     /// Add computer / New group / Rename / Remove from profiles.
     node_dialog: Option<profile_nodes::NodeDialog>,
     /// The profile job in flight is the node dialog's (not the editor's).
@@ -180,12 +177,11 @@ impl BatonApp {
             prompt_answer: zeroize::Zeroizing::new(String::new()),
             focus_filter: false,
             scroll_to_cursor: false,
-            credential_saver: None,
+            keyring: false,
             activity: None,
             activity_saved: 0,
             profiles: None,
             profile_editor: None,
-            keyring_writer: None,
             node_dialog: None,
             node_change_pending: false,
             quit_dialog: false,
@@ -212,15 +208,11 @@ impl BatonApp {
         self
     }
 
-    /// Lets the profile editor save a typed password in the OS keyring.
-    pub fn with_keyring_writer(mut self, writer: profile_editor::KeyringWriter) -> Self {
-        self.keyring_writer = Some(writer);
-        self
-    }
-
-    /// Enables "Save in keyring" in the Connect dialog.
-    pub fn with_credential_saver(mut self, saver: CredentialSaver) -> Self {
-        self.credential_saver = Some(saver);
+    /// Offers "Save in keyring" in the Connect dialog and passwords in the
+    /// profile editor: the worker keeps them in its keyring
+    /// (`Command::SaveCredential`); the console never touches it.
+    pub fn with_keyring(mut self) -> Self {
+        self.keyring = true;
         self
     }
 
@@ -504,12 +496,22 @@ impl BatonApp {
         if let Some(dialog) = &mut self.dialog {
             let handle = &self.handle;
             let next_op = || handle.next_op();
-            match dialog.show(ctx, &self.state, &next_op, self.credential_saver.is_some()) {
+            match dialog.show(ctx, &self.state, &next_op, self.keyring) {
                 Outcome::Open => {}
                 Outcome::Close => self.dialog = None,
                 Outcome::Submit { sends, save } => {
-                    if let (Some(saver), Some(cred)) = (&self.credential_saver, save) {
-                        saver(cred);
+                    if let Some(credential) = save.filter(|_| self.keyring) {
+                        actions.push(UiAction::Send {
+                            what: format!(
+                                "Saving the password of {} in the keyring",
+                                credential.user
+                            ),
+                            command: Box::new(Command::SaveCredential {
+                                op: next_op(),
+                                entry: None,
+                                credential,
+                            }),
+                        });
                     }
                     for (command, what) in sends {
                         actions.push(UiAction::Send {
@@ -635,8 +637,8 @@ pub struct RunOptions {
     pub egui_ctx: Option<egui::Context>,
     /// Credentials saved in the keyring: (entry id, user).
     pub saved_credentials: Vec<(String, String)>,
-    /// Saves a credential when the user ticks "Save in keyring".
-    pub credential_saver: Option<CredentialSaver>,
+    /// The worker has a keyring to save passwords in (see [`BatonApp::with_keyring`]).
+    pub keyring: bool,
     /// Where the Activity pane is kept (see [`activity::ActivityLog`]).
     pub activity_log: Option<activity::ActivityLog>,
     /// The profile file and its tree, for "Edit profile…".
@@ -644,8 +646,6 @@ pub struct RunOptions {
         crate::store::profiles::ProfileStore,
         crate::model::profile::ProfileTree,
     )>,
-    /// Saves a password typed in the profile editor in the OS keyring.
-    pub keyring_writer: Option<profile_editor::KeyringWriter>,
     /// Set by a SIGTERM handler: the console quits, handing sessions back.
     pub terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -667,10 +667,9 @@ pub fn run_native(
     let RunOptions {
         egui_ctx,
         saved_credentials,
-        credential_saver,
+        keyring,
         activity_log,
         profiles,
-        keyring_writer,
         terminate,
     } = options;
     eframe::run_native_ext(
@@ -680,17 +679,14 @@ pub fn run_native(
         Box::new(move |_cc| {
             let mut app = BatonApp::new(handle, inventory, Box::new(Utc::now))
                 .with_saved_credentials(saved_credentials);
-            if let Some(s) = credential_saver {
-                app = app.with_credential_saver(s);
+            if keyring {
+                app = app.with_keyring();
             }
             if let Some(log) = activity_log {
                 app = app.with_activity_log(log);
             }
             if let Some((store, tree)) = profiles {
                 app = app.with_profiles(store, tree);
-            }
-            if let Some(w) = keyring_writer {
-                app = app.with_keyring_writer(w);
             }
             if let Some(t) = terminate {
                 app = app.with_terminate_flag(t);

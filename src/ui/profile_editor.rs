@@ -34,7 +34,7 @@ pub use jobs::*;
 
 /// Writes a password to the OS keyring under the given entry id. It must not
 /// block the UI: hand the work to another thread.
-pub type KeyringWriter = Box<dyn Fn(String, Credential)>;
+pub type KeyringWriter<'a> = dyn Fn(String, Credential) + 'a;
 
 /// What "Password" means for a credential row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,7 +241,7 @@ impl ProfileEditor {
         ctx: &egui::Context,
         profiles: &mut Profiles,
         saved_credentials: &[(String, String)],
-        keyring: Option<&KeyringWriter>,
+        keyring: Option<&KeyringWriter<'_>>,
     ) -> EditorOutcome {
         let mut outcome = EditorOutcome::Open;
         let id = Id::unique("baton_profile_editor");
@@ -312,7 +312,7 @@ impl ProfileEditor {
         ui: &mut Ui,
         profiles: &mut Profiles,
         saved_credentials: &[(String, String)],
-        keyring: Option<&KeyringWriter>,
+        keyring: Option<&KeyringWriter<'_>>,
     ) -> EditorOutcome {
         ui.heading(format!("Edit profile: {}", self.title));
         ui.label(
@@ -549,7 +549,7 @@ impl ProfileEditor {
         changed
     }
 
-    fn save(&mut self, profiles: &mut Profiles, keyring: Option<&KeyringWriter>) {
+    fn save(&mut self, profiles: &mut Profiles, keyring: Option<&KeyringWriter<'_>>) {
         let (mut settings, errors) = self.collect();
         if !errors.is_empty() {
             self.errors = errors;

@@ -84,12 +84,16 @@ impl BatonApp {
             }
         }
         if let Some(ed) = &mut self.profile_editor {
-            let outcome = ed.show(
-                ctx,
-                profiles,
-                &self.state.saved_credentials,
-                self.keyring_writer.as_ref(),
-            );
+            let handle = &self.handle;
+            let keep = |entry: String, credential: Credential| {
+                handle.send(Command::SaveCredential {
+                    op: handle.next_op(),
+                    entry: Some(entry),
+                    credential,
+                });
+            };
+            let keyring: Option<&profile_editor::KeyringWriter> = self.keyring.then_some(&keep);
+            let outcome = ed.show(ctx, profiles, &self.state.saved_credentials, keyring);
             if matches!(outcome, profile_editor::EditorOutcome::Close) {
                 self.profile_editor = None;
             }

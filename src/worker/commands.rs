@@ -427,6 +427,63 @@ impl Worker {
         }
     }
 
+    /// Keeps a password in the credential store (the OS keyring), off the
+    /// I/O threads: the store may block on D-Bus or the system keychain.
+    pub(super) async fn save_credential(
+        self: &Arc<Self>,
+        op: OpId,
+        entry: Option<String>,
+        credential: crate::model::Credential,
+    ) {
+        let Some(store) = self.config.credentials.clone() else {
+            return self.fail(
+                op,
+                plain_error(
+                    format!("The password of {} was not saved", credential.user),
+                    "No keyring is available to this console.",
+                    Some("Choose to be asked for the password when connecting."),
+                ),
+            );
+        };
+        let entry = entry.unwrap_or_else(crate::store::credentials::new_entry_id);
+        let user = credential.user.clone();
+        let id = entry.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            let secret = crate::store::credentials::Secret::new(credential.password.expose());
+            store.set(&id, &credential.user, &secret)
+        })
+        .await;
+        match saved {
+            Ok(Ok(())) => {
+                self.send(Event::CredentialSaved {
+                    op,
+                    entry,
+                    user: user.clone(),
+                });
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!("The password of {user} is in the keyring"),
+                });
+            }
+            Ok(Err(e)) => self.fail(
+                op,
+                plain_error(
+                    format!("The password of {user} was not saved"),
+                    e.to_string(),
+                    None,
+                ),
+            ),
+            Err(e) => self.fail(
+                op,
+                plain_error(
+                    format!("The password of {user} was not saved"),
+                    format!("the keyring task stopped: {e}"),
+                    None,
+                ),
+            ),
+        }
+    }
+
     pub(super) async fn test(self: &Arc<Self>, op: OpId, computer: ComputerRef) {
         self.send(Event::OpStarted {
             op,

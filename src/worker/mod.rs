@@ -506,6 +506,11 @@ impl Worker {
                 command_id,
                 answer,
             } => self.answer(op, session, command_id, answer).await,
+            Command::SaveCredential {
+                op,
+                entry,
+                credential,
+            } => self.save_credential(op, entry, credential).await,
             Command::Cancel { .. } | Command::Shutdown { .. } => {}
         }
     }

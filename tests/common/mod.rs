@@ -199,11 +199,19 @@ impl InProcessLab {
 
     /// A worker of its own (another client of the lab) on this lab.
     pub fn worker(&self) -> baton::bridge::WorkerHandle {
+        self.worker_with(None)
+    }
+
+    /// [`InProcessLab::worker`] with a credential store (its keyring).
+    pub fn worker_with(
+        &self,
+        credentials: Option<std::sync::Arc<dyn baton::store::credentials::CredentialStore>>,
+    ) -> baton::bridge::WorkerHandle {
         let (handle, side) = baton::bridge::WorkerHandle::pair(std::sync::Arc::new(|| {}));
         baton::worker::spawn(
             side,
             baton::worker::WorkerConfig {
-                credentials: None,
+                credentials,
                 in_process: self.computers(),
             },
         )

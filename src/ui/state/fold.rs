@@ -24,6 +24,11 @@ impl AppState {
     #[expect(clippy::too_many_lines, reason = "one arm per event")]
     pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
+            Event::CredentialSaved { entry, user, .. } => {
+                if !self.saved_credentials.iter().any(|(e, _)| *e == entry) {
+                    self.saved_credentials.push((entry, user));
+                }
+            }
             Event::OpStarted { op, what } => {
                 let p = self.pending.entry(op).or_insert_with(|| PendingOp {
                     op,
