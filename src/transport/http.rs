@@ -262,13 +262,9 @@ impl HttpConnection {
     /// `Content-Length` is always sent (WinRM rejects chunked bodies,
     /// [MS-WSMV] §3.1.4.1.31.8); `Accept-Encoding: identity` keeps IIS-hosted
     /// endpoints from compressing.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one request through the proxy, TLS and redirects; still to be split"
-    )]
     pub async fn send(
         &mut self,
-        request: HttpRequest,
+        mut request: HttpRequest,
         timeout: Duration,
     ) -> Result<HttpResponse, TransportError> {
         if self.is_closed() {
@@ -283,41 +279,8 @@ impl HttpConnection {
         } else {
             request.path.clone()
         };
-        let mut builder = hyper::Request::builder()
-            .method(request.method.as_str())
-            .uri(target.as_str())
-            .header(hyper::header::HOST, self.endpoint.host_header())
-            .header(hyper::header::CONTENT_LENGTH, request.body.len())
-            .header(hyper::header::ACCEPT_ENCODING, "identity")
-            .header(hyper::header::CONNECTION, "Keep-Alive");
-        let has_user_agent = request.header("user-agent").is_some();
-        for (k, v) in &request.headers {
-            if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("host") {
-                continue;
-            }
-            builder = builder.header(k.as_str(), v.as_str());
-        }
-        if !has_user_agent {
-            builder = builder.header(
-                hyper::header::USER_AGENT,
-                concat!("Baton/", env!("CARGO_PKG_VERSION")),
-            );
-        }
-        if !self.cookies.is_empty() {
-            let c: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            builder = builder.header(hyper::header::COOKIE, c.join("; "));
-        }
-        if let Some(a) = &self.proxy_authorization {
-            builder = builder.header(hyper::header::PROXY_AUTHORIZATION, a.as_str());
-        }
-        let body = Bytes::from(request.body);
-        let req = builder
-            .body(Full::new(body.clone()))
-            .map_err(|e| TransportError::Http(e.to_string()))?;
+        let body = Bytes::from(std::mem::take(&mut request.body));
+        let req = self.build_request(&request, &target, body.clone())?;
         let url = if self.absolute_form {
             target.clone()
         } else {
@@ -426,6 +389,58 @@ impl HttpConnection {
                 self.proxy_authorization.is_some(),
             ));
         }
+        self.remember_cookies(&resp);
+        Ok(resp)
+    }
+
+    /// The request as it goes on this connection: Host, Content-Length,
+    /// identity encoding and keep-alive, the caller's headers, a User-Agent,
+    /// the cookies the service set and the proxy's authorization.
+    fn build_request(
+        &self,
+        request: &HttpRequest,
+        target: &str,
+        body: Bytes,
+    ) -> Result<hyper::Request<Full<Bytes>>, TransportError> {
+        let mut builder = hyper::Request::builder()
+            .method(request.method.as_str())
+            .uri(target)
+            .header(hyper::header::HOST, self.endpoint.host_header())
+            .header(hyper::header::CONTENT_LENGTH, body.len())
+            .header(hyper::header::ACCEPT_ENCODING, "identity")
+            .header(hyper::header::CONNECTION, "Keep-Alive");
+        let has_user_agent = request.header("user-agent").is_some();
+        for (k, v) in &request.headers {
+            if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if !has_user_agent {
+            builder = builder.header(
+                hyper::header::USER_AGENT,
+                concat!("Baton/", env!("CARGO_PKG_VERSION")),
+            );
+        }
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            builder = builder.header(hyper::header::COOKIE, c.join("; "));
+        }
+        if let Some(a) = &self.proxy_authorization {
+            builder = builder.header(hyper::header::PROXY_AUTHORIZATION, a.as_str());
+        }
+        builder
+            .body(Full::new(body))
+            .map_err(|e| TransportError::Http(e.to_string()))
+    }
+
+    /// Keeps the cookies a response sets, for the requests that follow
+    /// (a load balancer's affinity cookie).
+    fn remember_cookies(&mut self, resp: &HttpResponse) {
         for v in resp.headers_named("set-cookie") {
             if let Some((kv, _)) = v.split_once(';').or(Some((v, "")))
                 && let Some((k, val)) = kv.split_once('=')
@@ -435,7 +450,6 @@ impl HttpConnection {
                 self.cookies.push((k, val.trim().to_owned()));
             }
         }
-        Ok(resp)
     }
 }
 
