@@ -474,6 +474,12 @@ fn gui(demo: bool) -> ExitCode {
         .unwrap_or_default();
     let config = WorkerConfig {
         credentials: Some(Arc::clone(&chosen.store)),
+        // The worker runs the profile editor's saves, imports and exports.
+        profiles: if profile_error.is_none() {
+            app::profile_store().ok()
+        } else {
+            None
+        },
         ..WorkerConfig::default()
     };
     if let Err(e) = worker::spawn(side, config) {

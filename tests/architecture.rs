@@ -112,15 +112,10 @@ const LAYERS: [(&str, &[&str], &[&str]); 11] = [
 ];
 
 /// The console's files that still read and write files or start threads
-/// of their own, outside the bridge: the activity log's writer, the
-/// profile editor's background jobs, and the thread that waits on the
-/// system's file dialog. Moving the first two behind the worker removes
-/// them from this list.
-const UI_FILE_IO: [&str; 3] = [
-    "ui/activity.rs",
-    "ui/profile_editor/jobs.rs",
-    "ui/profile_editor.rs",
-];
+/// of their own, outside the bridge: the activity log's writer, and the
+/// thread that waits on the system's file dialog. Moving the first behind
+/// the worker removes it from this list.
+const UI_FILE_IO: [&str; 2] = ["ui/activity.rs", "ui/profile_editor.rs"];
 
 const MODULES: [&str; 12] = [
     "app",

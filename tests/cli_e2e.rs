@@ -25,6 +25,7 @@ impl LabShell for InProcessLab {
     fn console(&self) -> Shell {
         shell_with(
             WorkerConfig {
+                profiles: None,
                 credentials: None,
                 in_process: self.computers(),
             },
@@ -250,6 +251,7 @@ fn hand_over_over_http_with_profiles() {
     assert_eq!(loaded.computers().len(), 3);
     // No password is given to these consoles: it comes from the store.
     let http = || WorkerConfig {
+        profiles: None,
         credentials: Some(store.clone()),
         in_process: HashMap::new(),
     };
@@ -274,6 +276,7 @@ fn hand_over_over_http_with_profiles() {
     let url = running.endpoints[1].1.clone();
     let mut other = shell_with(
         WorkerConfig {
+            profiles: None,
             credentials: None,
             in_process: HashMap::new(),
         },
@@ -974,6 +977,7 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
         .expect("a listener");
     let mut sh = shell_with(
         WorkerConfig {
+            profiles: None,
             credentials: None,
             in_process: HashMap::new(),
         },

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use baton::bridge::{Command, Event, FakeWorker, WorkerHandle};
+use baton::bridge::{Command, Event, WorkerHandle};
 use baton::model::profile::{Computer, CredentialRef, Group, ProfileTree};
 use baton::model::{Availability, SessionInfo, SessionState};
 use baton::store::credentials::{CredentialStore, MemoryStore, Secret, new_entry_id};
@@ -49,11 +49,105 @@ fn harness(app: BatonApp) -> Harness<'static, BatonApp> {
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)
 }
 
-fn app_on(store: &ProfileStore) -> (BatonApp, FakeWorker) {
+/// The worker as these tests need it: a thread that runs the console's
+/// profile jobs on `store` and keeps its passwords in `keyring`, as the
+/// worker does, and passes every other command on to the test (which
+/// answers with [`Relay::push`]).
+struct Relay {
+    others: std::sync::mpsc::Receiver<Command>,
+    events: baton::bridge::EventSender,
+}
+
+impl Relay {
+    /// Every other command the console has sent so far.
+    fn commands(&self) -> Vec<Command> {
+        self.others.try_iter().collect()
+    }
+
+    /// Pushes an event as the worker would.
+    fn push(&self, event: Event) {
+        self.events.send(event);
+    }
+}
+
+fn relay(store: &ProfileStore, keyring: Arc<MemoryStore>) -> (WorkerHandle, Relay) {
+    let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
+    let (tx, others) = std::sync::mpsc::channel();
+    let events = side.sender();
+    let store = store.clone();
+    // Logs of the jobs go where the test's logs go.
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
+    std::thread::spawn(move || {
+        tracing::dispatcher::with_default(&dispatch, || {
+            while let Ok(command) = side.commands.recv() {
+                match command {
+                    Command::EditProfiles { op, job } => {
+                        match baton::store::profile_jobs::run(&store, &job) {
+                            Ok((tree, lines)) => {
+                                tracing::info!("profile saved");
+                                side.send(Event::ProfilesChanged {
+                                    op,
+                                    tree: Box::new(tree),
+                                    lines,
+                                });
+                                side.send(Event::OpFinished {
+                                    op,
+                                    message: "saved".into(),
+                                });
+                            }
+                            Err(e) => {
+                                side.send(Event::OpFailed {
+                                    op,
+                                    error: baton::model::UserError {
+                                        summary: "Not saved".into(),
+                                        detail: e,
+                                        advice: None,
+                                        error_id: None,
+                                    },
+                                });
+                            }
+                        }
+                    }
+                    Command::SaveCredential {
+                        op,
+                        entry,
+                        credential,
+                    } => {
+                        let id = entry.unwrap_or_else(new_entry_id);
+                        tracing::info!(user = %credential.user, entry = %id, "writing a keyring entry");
+                        keyring
+                            .set(
+                                &id,
+                                &credential.user,
+                                &Secret::new(credential.password.expose()),
+                            )
+                            .unwrap();
+                        side.send(Event::CredentialSaved {
+                            op,
+                            entry: id,
+                            user: credential.user.clone(),
+                        });
+                        side.send(Event::OpFinished {
+                            op,
+                            message: "saved".into(),
+                        });
+                    }
+                    other => {
+                        let _ = tx.send(other);
+                    }
+                }
+            }
+        });
+    });
+    (handle, Relay { others, events })
+}
+
+fn app_on(store: &ProfileStore, keyring: Arc<MemoryStore>) -> (BatonApp, Relay) {
     let tree = store.load().unwrap().tree;
-    let (handle, worker) = WorkerHandle::fake();
+    let (handle, worker) = relay(store, keyring);
     let app = BatonApp::new(handle, baton::app::inventory(&tree), Box::new(t0))
-        .with_profiles(store.clone(), tree);
+        .with_profiles(store.clone(), tree)
+        .with_keyring();
     (app, worker)
 }
 
@@ -63,12 +157,12 @@ fn lab_console() -> (
     tempfile::TempDir,
     ProfileStore,
     Harness<'static, BatonApp>,
-    FakeWorker,
+    Relay,
 ) {
     let dir = tempfile::tempdir().unwrap();
     let store = ProfileStore::new(dir.path().join("profiles.toml"));
     store.save(&lab_tree()).unwrap();
-    let (app, worker) = app_on(&store);
+    let (app, worker) = app_on(&store, Arc::new(MemoryStore::new()));
     let mut h = harness(app);
     h.run();
     (dir, store, h, worker)
@@ -272,25 +366,17 @@ fn ui_secrets_child() {
         // tracing re-ask every live subscriber (this one included) about
         // callsites it may have cached as uninteresting meanwhile.
         tracing::callsite::rebuild_interest_cache();
-        let (app, worker) = app_on(&store);
-        let app = app.with_keyring();
-        // The worker's side of SaveCredential: the keyring is the test's.
-        let keep = |worker: &FakeWorker| {
-            for c in worker.commands() {
-                if let Command::SaveCredential {
-                    entry, credential, ..
-                } = c
-                {
-                    let id = entry.unwrap_or_else(new_entry_id);
-                    tracing::info!(user = %credential.user, entry = %id, "writing a keyring entry");
-                    creds
-                        .set(
-                            &id,
-                            &credential.user,
-                            &Secret::new(credential.password.expose()),
-                        )
-                        .unwrap();
-                }
+        let (app, worker) = app_on(&store, Arc::clone(&creds));
+        // The relay keeps passwords in `creds` a moment after they are sent.
+        let saved = |h: &mut Harness<'static, BatonApp>, n: usize| {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while creds.list().unwrap().len() < n {
+                assert!(
+                    Instant::now() < deadline,
+                    "the keyring never got {n} entries"
+                );
+                h.step();
+                std::thread::sleep(Duration::from_millis(5));
             }
         };
         let mut h = harness(app);
@@ -310,8 +396,15 @@ fn ui_secrets_child() {
         type_into(&mut h, "Password", CONNECT_PASSWORD);
         click(&mut h, "Save in keyring");
         click(&mut h, "Connect session");
-        keep(&worker);
+        saved(&mut h, 1);
         assert_eq!(creds.list().unwrap().len(), 1);
+        assert!(
+            worker
+                .commands()
+                .iter()
+                .any(|c| matches!(c, Command::Connect { .. })),
+            "the Connect went to the worker beside the password"
+        );
 
         // The editor: a credential with a password saved in the keyring.
         open_editor(&mut h, "Computer Srv1");
@@ -321,7 +414,7 @@ fn ui_secrets_child() {
         type_into(&mut h, "Credential password", EDITOR_PASSWORD);
         tracing::callsite::rebuild_interest_cache();
         save(&mut h);
-        keep(&worker);
+        saved(&mut h, 2);
         click(&mut h, "Close");
     });
 

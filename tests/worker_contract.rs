@@ -498,3 +498,73 @@ fn save_credential_keeps_the_password_in_the_workers_keyring() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The console's profile changes run in the worker: EditProfiles changes
+/// the file under its lock and answers with the tree as saved; a worker
+/// with no profile file refuses, once, with the reason.
+#[test]
+fn edit_profiles_changes_the_file_in_the_worker() {
+    use baton::model::profile::ProfileTree;
+    use baton::model::profile_edit::{NodeChange, ProfileJob, TreeEdit};
+    use baton::store::profiles::ProfileStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = ProfileStore::new(dir.path().join("profiles.toml"));
+    store.save(&ProfileTree::default()).unwrap();
+    let root = store.load().unwrap().tree.root.id;
+    let run = |h: &WorkerHandle, job: ProfileJob| -> Vec<Event> {
+        let op = h.next_op();
+        assert!(h.send(Command::EditProfiles { op, job }));
+        let mut seen = Vec::new();
+        while let Some(e) = h.recv() {
+            let end = e.op() == Some(op) && e.is_terminal();
+            if e.op() == Some(op) {
+                seen.push(e);
+            }
+            if end {
+                break;
+            }
+        }
+        seen
+    };
+    let (h, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    baton::worker::spawn(
+        side,
+        baton::worker::WorkerConfig {
+            profiles: Some(store.clone()),
+            ..baton::worker::WorkerConfig::default()
+        },
+    )
+    .unwrap();
+    let add = ProfileJob::Tree(TreeEdit {
+        change: NodeChange::AddGroup,
+        node: root,
+        name: "Datacenter".into(),
+        host: None,
+    });
+    let events = run(&h, add.clone());
+    let [
+        Event::ProfilesChanged { tree, .. },
+        Event::OpFinished { .. },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(tree.root.groups[0].name, "Datacenter");
+    assert_eq!(store.load().unwrap().tree.root.groups[0].name, "Datacenter");
+    // The same group again: refused with the reason, nothing written.
+    let events = run(&h, add.clone());
+    assert!(
+        matches!(events.as_slice(), [Event::OpFailed { .. }]),
+        "{events:?}"
+    );
+    assert_eq!(store.load().unwrap().tree.root.groups.len(), 1);
+
+    let (h, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    baton::worker::spawn(side, baton::worker::WorkerConfig::default()).unwrap();
+    match run(&h, add).as_slice() {
+        [Event::OpFailed { error, .. }] => {
+            assert!(error.detail.contains("no profile file"), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -159,6 +159,12 @@ pub enum Command {
         entry: Option<String>,
         credential: Credential,
     },
+    /// Change the profile file (a node's settings, a tree edit, an import,
+    /// an export): answered by `ProfilesChanged`, then the action's end.
+    EditProfiles {
+        op: OpId,
+        job: crate::model::profile_edit::ProfileJob,
+    },
     /// Cancel an action in flight.
     Cancel { op: OpId },
     /// Hand back every session this process holds ([`Release`]), report
@@ -203,6 +209,7 @@ impl Command {
             | Command::GetConfiguration { op, .. }
             | Command::AnswerPrompt { op, .. }
             | Command::SaveCredential { op, .. }
+            | Command::EditProfiles { op, .. }
             | Command::Cancel { op } => Some(*op),
             Command::Shutdown { .. } => None,
         }

@@ -49,6 +49,13 @@ pub enum Event {
     /// command of a Receive); the action goes on and ends with its own
     /// terminal event.
     PartFailed { op: OpId, error: UserError },
+    /// The profile file as an `EditProfiles` job left it, and what the job
+    /// reports (an import's report, an export's destination).
+    ProfilesChanged {
+        op: OpId,
+        tree: Box<crate::model::profile::ProfileTree>,
+        lines: Vec<String>,
+    },
     /// A password is in the OS keyring, under `entry`, for `user`.
     CredentialSaved {
         op: OpId,
@@ -157,6 +164,7 @@ impl Event {
             | Event::PartFailed { op, .. }
             | Event::SessionsListed { op, .. }
             | Event::CredentialSaved { op, .. }
+            | Event::ProfilesChanged { op, .. }
             | Event::ComputerIdentified { op, .. }
             | Event::Configuration { op, .. } => Some(*op),
             _ => None,

@@ -4,6 +4,7 @@
 pub mod certificate;
 pub(crate) mod connection;
 pub mod profile;
+pub mod profile_edit;
 pub(crate) mod rules;
 pub(crate) mod session;
 

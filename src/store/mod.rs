@@ -10,5 +10,6 @@
 
 pub mod credentials;
 pub mod import;
+pub mod profile_jobs;
 pub mod profiles;
 pub(crate) mod resolve;

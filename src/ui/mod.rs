@@ -204,7 +204,10 @@ impl BatonApp {
         store: crate::store::profiles::ProfileStore,
         tree: crate::model::profile::ProfileTree,
     ) -> Self {
-        self.profiles = Some(profile_editor::Profiles::new(store, tree));
+        self.profiles = Some(profile_editor::Profiles::new(
+            store.path().to_path_buf(),
+            tree,
+        ));
         self
     }
 
@@ -238,6 +241,9 @@ impl BatonApp {
     fn apply_event(&mut self, ev: Event, now: DateTime<Utc>) {
         if matches!(ev, Event::Stopped) {
             self.worker_stopped = true;
+        }
+        if let Some(p) = &mut self.profiles {
+            p.on_event(&ev);
         }
         self.state.apply(ev, now);
     }

@@ -5,12 +5,12 @@
 //!
 //! Values are checked before anything is written (a bad port, a bad
 //! connection URI, an IdleTimeout out of range each say what is wrong). Save
-//! hands the node's new settings to a background thread that re-reads the
-//! profile file, changes only this node and writes it atomically through
-//! [`ProfileStore::update`]; the UI thread never waits for the disk.
+//! hands the node's new settings to the worker (`Command::EditProfiles`),
+//! which re-reads the profile file, changes only this node and writes it
+//! atomically under the file's lock; the UI never touches the disk.
 //! A password typed for a credential goes to the OS keyring through the
-//! app's [`KeyringWriter`]; the profile keeps only the user name and the
-//! keyring entry's id.
+//! worker too (`Command::SaveCredential`); the profile keeps only the user
+//! name and the keyring entry's id.
 
 use std::collections::HashSet;
 use std::sync::mpsc;
@@ -19,21 +19,20 @@ use egui::{Id, RichText, Ui};
 use zeroize::Zeroizing;
 
 use super::state::NodeKey;
+use crate::bridge::{Command, Event, OpId};
 use crate::model::Credential;
 use crate::model::profile::{
     AuthMechanism, ConnectionSettings, CredentialRef, EffectiveSettings, OutputBufferingMode,
     ProfileId, ProfileTree, ProxyAccessType, SettingSource,
 };
-use crate::store::profiles::{ProfileStore, StoreError};
+use crate::model::profile_edit::{NodeEdit, ProfileJob};
 
 mod fields;
 mod jobs;
-pub(crate) use fields::check_host;
 use fields::*;
 pub use jobs::*;
 
-/// Writes a password to the OS keyring under the given entry id. It must not
-/// block the UI: hand the work to another thread.
+/// Hands a password to the worker for the OS keyring, under the given entry id.
 pub type KeyringWriter<'a> = dyn Fn(String, Credential) + 'a;
 
 /// What "Password" means for a credential row.
@@ -290,7 +289,7 @@ impl ProfileEditor {
                 let mut msg = if exported {
                     String::new()
                 } else {
-                    format!("Saved to {}", profiles.store.path().display())
+                    format!("Saved to {}", profiles.path().display())
                 };
                 for l in lines {
                     if msg.is_empty() {

@@ -98,6 +98,14 @@ impl BatonApp {
                 self.profile_editor = None;
             }
         }
+        // A save, edit, import or export asked for this frame goes to the
+        // worker, which runs it on the file.
+        if let Some(command) = profiles.take_job(self.handle.next_op()) {
+            if !self.handle.send(command) {
+                profiles.job_not_sent();
+            }
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+        }
     }
 
     pub(super) fn open_node_dialog(

@@ -484,6 +484,48 @@ impl Worker {
         }
     }
 
+    /// Runs a change of the profile file, off the I/O threads (it reads,
+    /// locks and writes the file).
+    pub(super) async fn edit_profiles(
+        self: &Arc<Self>,
+        op: OpId,
+        job: crate::model::profile_edit::ProfileJob,
+    ) {
+        let Some(store) = self.config.profiles.clone() else {
+            return self.fail(
+                op,
+                plain_error(
+                    "The profile file was not changed",
+                    "This console has no profile file.",
+                    Some("Start Baton without --demo to edit the profiles."),
+                ),
+            );
+        };
+        let path = store.path().display().to_string();
+        let done =
+            tokio::task::spawn_blocking(move || crate::store::profile_jobs::run(&store, &job))
+                .await
+                .unwrap_or_else(|e| Err(format!("the profile task stopped: {e}")));
+        match done {
+            Ok((tree, lines)) => {
+                tracing::info!(path = %path, "profile saved");
+                self.send(Event::ProfilesChanged {
+                    op,
+                    tree: Box::new(tree),
+                    lines,
+                });
+                self.send(Event::OpFinished {
+                    op,
+                    message: format!("Saved to {path}"),
+                });
+            }
+            Err(e) => {
+                tracing::warn!(path = %path, "profile not saved: {e}");
+                self.fail(op, plain_error("The profile file was not changed", e, None));
+            }
+        }
+    }
+
     pub(super) async fn test(self: &Arc<Self>, op: OpId, computer: ComputerRef) {
         self.send(Event::OpStarted {
             op,

@@ -57,6 +57,8 @@ pub struct WorkerConfig {
     pub credentials: Option<Arc<dyn CredentialStore>>,
     /// Computers served in process, by lower-case name.
     pub in_process: HashMap<String, InProcessComputer>,
+    /// The profile file the console edits (`EditProfiles`).
+    pub profiles: Option<crate::store::profiles::ProfileStore>,
 }
 
 struct Held {
@@ -511,6 +513,7 @@ impl Worker {
                 entry,
                 credential,
             } => self.save_credential(op, entry, credential).await,
+            Command::EditProfiles { op, job } => self.edit_profiles(op, job).await,
             Command::Cancel { .. } | Command::Shutdown { .. } => {}
         }
     }

@@ -211,6 +211,7 @@ impl InProcessLab {
         baton::worker::spawn(
             side,
             baton::worker::WorkerConfig {
+                profiles: None,
                 credentials,
                 in_process: self.computers(),
             },

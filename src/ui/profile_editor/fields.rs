@@ -82,11 +82,6 @@ pub(super) fn idle_timeout(text: &str) -> Result<i64, String> {
     }
 }
 
-/// Checks a host name or address (ComputerName).
-pub(crate) fn check_host(text: &str) -> Result<String, String> {
-    host(text)
-}
-
 pub(super) fn host(text: &str) -> Result<String, String> {
     crate::model::connection::check_host(text)
         .map_err(|why| format!("ComputerName {why} (use ConnectionUri for a URL)"))

@@ -1,12 +1,19 @@
-//! The profile file behind the editor: saves, tree edits, imports and exports run as background jobs, and what an import brought in that lowers security.
+//! The profile file behind the editor: saves, tree edits, imports and exports handed to the worker as jobs, and what an import brought in that lowers security.
 
 use super::*;
 
-/// The profile file and the tree last read from or written to it.
+/// The profile file and the tree last read from or written to it. Every
+/// change is a `ProfileJob` the worker runs (`Command::EditProfiles`); the
+/// console never reads or writes the file itself.
 pub struct Profiles {
-    pub(super) store: ProfileStore,
+    pub(super) path: std::path::PathBuf,
     pub(super) tree: ProfileTree,
-    pub(super) pending: Option<mpsc::Receiver<JobResult>>,
+    /// The job to hand to the worker ([`Profiles::take_job`]).
+    pub(super) outgoing: Option<ProfileJob>,
+    /// The job in flight.
+    pub(super) pending: Option<OpId>,
+    /// How the job in flight ended, once its events arrived.
+    pub(super) finished: Option<JobResult>,
     /// The node ids before the import in flight (to tell what it added).
     pub(super) import_before: Option<HashSet<ProfileId>>,
     /// Imported settings that lower security, waiting for the user to keep
@@ -23,17 +30,20 @@ pub struct LoweredByImport {
     pub computers: Vec<crate::store::import::Lowered>,
 }
 
-/// What a background job on the profile file ends with: the tree as saved
-/// and what an import reported, or why it failed.
+/// How a job on the profile file ends: the tree as saved and what an import
+/// reported, or why it failed.
 pub(super) type JobResult = Result<(ProfileTree, Vec<String>), String>;
 
 impl Profiles {
-    /// The profiles of `store`, whose content is `tree` (already loaded).
-    pub fn new(store: ProfileStore, tree: ProfileTree) -> Self {
+    /// The profiles in the file at `path`, whose content is `tree` (already
+    /// loaded); changes go to the worker as jobs ([`Profiles::take_job`]).
+    pub fn new(path: std::path::PathBuf, tree: ProfileTree) -> Self {
         Profiles {
-            store,
+            path,
             tree,
+            outgoing: None,
             pending: None,
+            finished: None,
             import_before: None,
             lowered: None,
         }
@@ -46,7 +56,7 @@ impl Profiles {
 
     /// True while a save runs.
     pub fn saving(&self) -> bool {
-        self.pending.is_some()
+        self.pending.is_some() || self.outgoing.is_some()
     }
 
     /// The group or computer a tree row shows: a computer by its name, a
@@ -70,39 +80,19 @@ impl Profiles {
         }
     }
 
-    /// Starts writing `edit` to the file in the background.
+    /// Starts writing `edit` to the file.
     pub(super) fn start_save(&mut self, edit: NodeEdit) {
-        self.start(move |store| {
-            store
-                .update(|tree| edit.apply(tree))
-                .map(|t| (t, Vec::new()))
-                .map_err(|e| e.to_string())
-        });
+        self.start(ProfileJob::Update(Box::new(edit)));
     }
 
-    /// Starts adding, renaming or removing a node in the background.
-    pub fn start_tree_edit(&mut self, edit: super::super::profile_nodes::TreeEdit) {
-        self.start(move |store| {
-            let mut line = String::new();
-            let tree = store
-                .update(|tree| {
-                    line = edit.apply(tree).map_err(|message| StoreError::Invalid {
-                        origin: store.path().display().to_string(),
-                        message,
-                    })?;
-                    Ok(())
-                })
-                .map_err(|e| match e {
-                    StoreError::Invalid { message, .. } => message,
-                    other => other.to_string(),
-                })?;
-            Ok((tree, vec![line]))
-        });
+    /// Starts adding, renaming or removing a node.
+    pub fn start_tree_edit(&mut self, edit: crate::model::profile_edit::TreeEdit) {
+        self.start(ProfileJob::Tree(edit));
     }
 
     /// The profile file.
     pub fn path(&self) -> &std::path::Path {
-        self.store.path()
+        &self.path
     }
 
     /// Imported settings that lower security, until the user answers
@@ -124,113 +114,85 @@ impl Profiles {
         }
     }
 
-    /// Clears, in the background, the settings that lower security on the
-    /// nodes the last import added (the user's own nodes stay as they are).
+    /// Clears the settings that lower security on the nodes the last import
+    /// added (the user's own nodes stay as they are).
     pub fn make_imported_safe(&mut self) {
         let Some(l) = self.lowered.take() else {
             return;
         };
-        self.start(move |store| {
-            let mut lines = Vec::new();
-            let tree = store
-                .update(|tree| {
-                    lines = crate::store::import::make_imported_safe(tree, &l.added);
-                    Ok(())
-                })
-                .map_err(|e| e.to_string())?;
-            Ok((tree, lines))
-        });
+        self.start(ProfileJob::MakeImportedSafe { added: l.added });
     }
 
-    /// Starts importing the file `path` into the group `node` in the background.
+    /// Starts importing the file `path` into the group `node`.
     pub(super) fn start_import(&mut self, node: ProfileId, path: std::path::PathBuf) {
         self.import_before = Some(self.tree.node_ids());
-        self.start(move |store| {
-            let bytes = crate::store::import::read_import_file(&path)?;
-            let mut lines = Vec::new();
-            let tree = store
-                .update(|tree| {
-                    lines = crate::store::import::import_into(
-                        tree,
-                        Some(node),
-                        &path,
-                        &bytes,
-                        None,
-                        "Imported",
-                    )
-                    .map_err(|message| StoreError::Invalid {
-                        origin: path.display().to_string(),
-                        message,
-                    })?;
-                    Ok(())
-                })
-                .map_err(|e| e.to_string())?;
-            Ok((tree, lines))
-        });
+        self.start(ProfileJob::Import { node, path });
     }
 
     /// Starts writing the group `node` (with the settings it inherits) as a
     /// Baton profile file at `path`, atomically; the root exports the whole
     /// tree. No secret is in it: profiles only name keyring entries.
     pub(super) fn start_export(&mut self, node: ProfileId, path: std::path::PathBuf) {
-        self.start(move |store| {
-            let tree = store.load().map_err(|e| e.to_string())?.tree;
-            let text =
-                crate::store::profiles::export(&tree, Some(node)).map_err(|e| e.to_string())?;
-            crate::store::profiles::write_atomic(&path, text.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            Ok((
-                tree,
-                vec![format!(
-                    "Exported to {} ({} bytes, no passwords)",
-                    path.display(),
-                    text.len()
-                )],
-            ))
-        });
+        self.start(ProfileJob::Export { node, path });
     }
 
-    /// Runs `job` on the profile file on a background thread.
-    pub(super) fn start<F>(&mut self, job: F)
-    where
-        F: FnOnce(&ProfileStore) -> JobResult + Send + 'static,
-    {
-        let (tx, rx) = mpsc::channel();
-        let store = self.store.clone();
-        // Logs of the save go where this thread's logs go.
-        let dispatch = tracing::dispatcher::get_default(Clone::clone);
-        let spawned = std::thread::Builder::new()
-            .name("baton-profile-save".into())
-            .spawn(move || {
-                tracing::dispatcher::with_default(&dispatch, || {
-                    let _ = tx.send(job(&store));
-                });
-            });
-        match spawned {
-            Ok(_) => self.pending = Some(rx),
-            Err(e) => {
-                let (tx, rx) = mpsc::channel();
-                let _ = tx.send(Err(format!("the save could not start: {e}")));
-                self.pending = Some(rx);
-            }
-        }
+    /// Queues `job` for the worker.
+    pub(super) fn start(&mut self, job: ProfileJob) {
+        self.outgoing = Some(job);
     }
 
-    /// The result of the save or import in flight, once it has finished:
-    /// what an import reported, line by line.
-    pub fn poll(&mut self) -> Option<Result<Vec<String>, String>> {
-        let rx = self.pending.as_ref()?;
-        let result = match rx.try_recv() {
-            Ok(r) => r,
-            Err(mpsc::TryRecvError::Empty) => return None,
-            Err(mpsc::TryRecvError::Disconnected) => Err("the save stopped unexpectedly".into()),
-        };
+    /// The job to send now as `Command::EditProfiles` with a new `op`; the
+    /// answer is then awaited under that op.
+    pub fn take_job(&mut self, op: OpId) -> Option<Command> {
+        let job = self.outgoing.take()?;
+        self.pending = Some(op);
+        Some(Command::EditProfiles { op, job })
+    }
+
+    /// The worker could not take the job.
+    pub fn job_not_sent(&mut self) {
         self.pending = None;
-        // Logged here, on the UI thread, with the UI's log context.
-        match &result {
-            Ok(_) => tracing::info!(path = %self.store.path().display(), "profile saved"),
-            Err(e) => tracing::warn!(path = %self.store.path().display(), "profile not saved: {e}"),
+        self.finished = Some(Err("the worker has stopped: nothing was saved".into()));
+    }
+
+    /// Takes the worker's answer to the job in flight; true when `event`
+    /// was about it.
+    pub fn on_event(&mut self, event: &Event) -> bool {
+        let Some(op) = self.pending else {
+            return false;
+        };
+        match event {
+            Event::ProfilesChanged {
+                op: o, tree, lines, ..
+            } if *o == op => {
+                self.finished = Some(Ok(((**tree).clone(), lines.clone())));
+                true
+            }
+            Event::OpFailed { op: o, error } if *o == op => {
+                let why = if error.detail.is_empty() {
+                    error.summary.clone()
+                } else {
+                    error.detail.clone()
+                };
+                self.finished = Some(Err(why));
+                self.pending = None;
+                true
+            }
+            Event::OpFinished { op: o, .. } if *o == op => {
+                self.pending = None;
+                true
+            }
+            _ => false,
         }
+    }
+
+    /// The result of the save or import that has ended: what an import
+    /// reported, line by line.
+    pub fn poll(&mut self) -> Option<Result<Vec<String>, String>> {
+        if self.pending.is_some() {
+            return None;
+        }
+        let result = self.finished.take()?;
         let before = self.import_before.take();
         Some(result.map(|(tree, lines)| {
             if let Some(before) = before {
@@ -244,29 +206,5 @@ impl Profiles {
             self.tree = tree;
             lines
         }))
-    }
-}
-
-/// One node's new settings and description.
-pub(super) struct NodeEdit {
-    pub(super) node: ProfileId,
-    pub(super) settings: ConnectionSettings,
-    pub(super) description: Option<String>,
-}
-
-impl NodeEdit {
-    pub(super) fn apply(&self, tree: &mut ProfileTree) -> Result<(), StoreError> {
-        if let Some(c) = tree.root.find_computer_mut(self.node) {
-            c.settings = self.settings.clone();
-            c.description = self.description.clone();
-            return Ok(());
-        }
-        let g = tree
-            .root
-            .find_group_mut(self.node)
-            .ok_or(StoreError::NotFound(self.node))?;
-        g.settings = self.settings.clone();
-        g.description = self.description.clone();
-        Ok(())
     }
 }

@@ -24,6 +24,8 @@ impl AppState {
     #[expect(clippy::too_many_lines, reason = "one arm per event")]
     pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
+            // The profile file's changes are the profile editor's to fold.
+            Event::ProfilesChanged { .. } => {}
             Event::CredentialSaved { entry, user, .. } => {
                 if !self.saved_credentials.iter().any(|(e, _)| *e == entry) {
                     self.saved_credentials.push((entry, user));
