@@ -46,10 +46,71 @@ impl Shell {
 
     /// Waits until every action in `ops` has ended (each ends with exactly
     /// one terminal event); streams command output when `stream` is given.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the event loop of one action; still to be split by event kind"
-    )]
+    /// Ctrl+C while commands run: asks the worker to stop each (as
+    /// PowerShell's Ctrl+C does) and returns how long to wait for them, the
+    /// longest CancelTimeout of their connections and at least
+    /// [`STOP_GRACE_MIN`].
+    fn stop_running(&self, running: &HashMap<Uuid, (String, Uuid)>) -> Duration {
+        let mut grace = STOP_GRACE_MIN;
+        for (command_id, (computer, instance_id)) in running {
+            let k = (computer.to_ascii_lowercase(), *instance_id);
+            if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
+                let cancel = s.computer.spec.cancel_timeout_ms;
+                grace = grace.max(Duration::from_millis(cancel));
+                let op = self.worker.next_op();
+                self.worker.send(Command::StopCommand {
+                    op,
+                    session: s.session_ref(),
+                    command_id: *command_id,
+                });
+            }
+        }
+        grace
+    }
+
+    /// Cancels every action still open.
+    fn cancel_all(&self, open: &std::collections::HashSet<OpId>) {
+        for op in open {
+            self.worker.send(Command::Cancel { op: *op });
+        }
+    }
+
+    /// After Ctrl+C, until `until`: takes the stopped commands' endings
+    /// without showing them. True when the wait is over (what is still open
+    /// is cancelled).
+    fn drain_stopped(
+        &mut self,
+        until: Instant,
+        open: &mut std::collections::HashSet<OpId>,
+    ) -> bool {
+        if Instant::now() >= until {
+            self.cancel_all(open);
+            return true;
+        }
+        if let Some(ev) = self.worker.recv_timeout(Duration::from_millis(50)) {
+            self.absorb(&ev);
+            if ev.is_terminal()
+                && let Some(op) = ev.op()
+            {
+                open.remove(&op);
+            }
+        }
+        false
+    }
+
+    /// The failure of an action the worker said nothing about for too long.
+    fn no_answer(&self) -> UserError {
+        UserError {
+            summary: "No answer".into(),
+            detail: format!(
+                "The worker reported nothing for {} seconds; the action was abandoned.",
+                self.silence_limit.as_secs()
+            ),
+            advice: None,
+            error_id: Some("OperationTimeout".into()),
+        }
+    }
+
     pub(super) fn wait(
         &mut self,
         ops: &[OpId],
@@ -72,25 +133,12 @@ impl Shell {
                 // The process is ending (SIGTERM, SIGHUP): stop waiting;
                 // whatever runs goes on, and the sessions are handed back.
                 self.failed = true;
-                for op in &open {
-                    self.worker.send(Command::Cancel { op: *op });
-                }
+                self.cancel_all(&open);
                 break;
             }
             if let Some(until) = stopping_until {
-                if Instant::now() >= until {
-                    for op in &open {
-                        self.worker.send(Command::Cancel { op: *op });
-                    }
+                if self.drain_stopped(until, &mut open) {
                     break;
-                }
-                if let Some(ev) = self.worker.recv_timeout(Duration::from_millis(50)) {
-                    self.absorb(&ev);
-                    if ev.is_terminal()
-                        && let Some(op) = ev.op()
-                    {
-                        open.remove(&op);
-                    }
                 }
                 continue;
             }
@@ -106,44 +154,18 @@ impl Shell {
                 // to end; actions with nothing running are cancelled at once.
                 self.failed = true;
                 if !running.is_empty() {
-                    let mut grace = STOP_GRACE_MIN;
-                    for (command_id, (computer, instance_id)) in &running {
-                        let k = (computer.to_ascii_lowercase(), *instance_id);
-                        if let Some(s) = self.repo.iter().find(|s| s.key() == k) {
-                            let cancel = s.computer.spec.cancel_timeout_ms;
-                            grace = grace.max(Duration::from_millis(cancel));
-                            let op = self.worker.next_op();
-                            self.worker.send(Command::StopCommand {
-                                op,
-                                session: s.session_ref(),
-                                command_id: *command_id,
-                            });
-                        }
-                    }
-                    stopping_until = Some(Instant::now() + grace);
+                    stopping_until = Some(Instant::now() + self.stop_running(&running));
                     continue;
                 }
-                for op in &open {
-                    self.worker.send(Command::Cancel { op: *op });
-                }
+                self.cancel_all(&open);
                 break;
             }
             let Some(ev) = got else {
                 if !left.is_zero() && slice < left {
                     continue;
                 }
-                c.failures.push(UserError {
-                    summary: "No answer".into(),
-                    detail: format!(
-                        "The worker reported nothing for {} seconds; the action was abandoned.",
-                        self.silence_limit.as_secs()
-                    ),
-                    advice: None,
-                    error_id: Some("OperationTimeout".into()),
-                });
-                for op in &open {
-                    self.worker.send(Command::Cancel { op: *op });
-                }
+                c.failures.push(self.no_answer());
+                self.cancel_all(&open);
                 break;
             };
             last = Instant::now();
