@@ -342,15 +342,13 @@ pub fn bind_pipeline(
     Ok(out)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "PowerShell's binding steps in their order; still to be split into stages"
-)]
-fn bind_generic(
+/// Named arguments (`-Name value`, `-Switch`, `-Name:value`) and common
+/// parameters; positional values are kept, in order, for later.
+#[allow(clippy::type_complexity)]
+fn bind_named(
     cmd: &'static CmdletDef,
     call: &CommandCall,
-    has_pipeline_input: bool,
-) -> Result<Bound, Box<BindError>> {
+) -> Result<(Vec<BoundParam>, Vec<(Value, usize)>, CommonParameters), Box<BindError>> {
     let mut named: Vec<BoundParam> = Vec::new();
     let mut positional: Vec<(Value, usize)> = Vec::new();
     let mut common = CommonParameters::new();
@@ -407,19 +405,18 @@ fn bind_generic(
             }
         }
     }
+    Ok((named, positional, common))
+}
 
-    // Candidate sets: those that contain every named parameter.
-    let mut candidates: Vec<&'static str> = cmd
-        .sets
-        .iter()
-        .copied()
-        .filter(|set| named.iter().all(|b| param_in_set(b.def, set).is_some()))
-        .collect();
-    if candidates.is_empty() {
-        return Err(ambiguous_set(cmd, call.offset));
-    }
-
-    // Positional arguments, in order.
+/// Positional arguments, in order: each to the unbound parameter at the
+/// lowest position of the candidate sets, by type affinity, then the
+/// default set; the candidates narrow as parameters bind.
+fn bind_positional(
+    cmd: &'static CmdletDef,
+    positional: Vec<(Value, usize)>,
+    named: &mut Vec<BoundParam>,
+    candidates: &mut Vec<&'static str>,
+) -> Result<(), Box<BindError>> {
     for (value, offset) in positional {
         // Unbound parameters with a position in some candidate set.
         let mut slots: Vec<(u8, &'static ParamDef, &'static str)> = Vec::new();
@@ -427,7 +424,7 @@ fn bind_generic(
             if named.iter().any(|b| std::ptr::eq(b.def, def)) {
                 continue;
             }
-            for set in &candidates {
+            for set in candidates.iter() {
                 if let Some(spec) = param_in_set(def, set)
                     && let Some(pos) = spec.position
                 {
@@ -468,9 +465,18 @@ fn bind_generic(
         named.push(BoundParam { def, value, offset });
         candidates.retain(|set| param_in_set(def, set).is_some());
     }
+    Ok(())
+}
 
-    // Pipeline input by value.
-    let mut pipeline_param = None;
+/// Pipeline input by value: the first unbound parameter that takes it in a
+/// candidate set (the candidates narrow to its sets); None without input.
+fn bind_pipeline_input(
+    cmd: &'static CmdletDef,
+    call: &CommandCall,
+    has_pipeline_input: bool,
+    named: &[BoundParam],
+    candidates: &mut Vec<&'static str>,
+) -> Result<Option<&'static str>, Box<BindError>> {
     if has_pipeline_input {
         let mut target: Option<&'static ParamDef> = None;
         for def in cmd.params {
@@ -487,30 +493,40 @@ fn bind_generic(
         }
         match target {
             Some(def) => {
-                pipeline_param = Some(def.name);
                 let narrowed: Vec<&'static str> = candidates
                     .iter()
                     .copied()
                     .filter(|set| param_in_set(def, set).is_some_and(|s| s.pipeline))
                     .collect();
                 if !narrowed.is_empty() {
-                    candidates = narrowed;
+                    *candidates = narrowed;
                 }
+                Ok(Some(def.name))
             }
-            None => {
-                return Err(err(
+            None => Err(err(
                     cmd,
                     "InputObjectNotBound",
                     "InvalidArgument",
                     "ParameterBindingException",
                     "The input object cannot be bound to any parameters for the command either because the command does not take pipeline input or the input and its properties do not match any of the parameters that take pipeline input.".into(),
                     call.offset,
-                ));
-            }
+                )),
         }
+    } else {
+        Ok(None)
     }
+}
 
-    // Resolve the set: candidates whose mandatory parameters are all bound.
+/// The parameter set: among the candidates, those whose mandatory
+/// parameters are all bound; the default set when several are, else the
+/// one set with a bound mandatory parameter, else ambiguous.
+fn resolve_set(
+    cmd: &'static CmdletDef,
+    call: &CommandCall,
+    named: &[BoundParam],
+    candidates: &[&'static str],
+    pipeline_param: Option<&'static str>,
+) -> Result<&'static str, Box<BindError>> {
     let is_bound = |def: &ParamDef| {
         named.iter().any(|b| std::ptr::eq(b.def, def)) || pipeline_param == Some(def.name)
     };
@@ -573,6 +589,29 @@ fn bind_generic(
             }
         }
     };
+    Ok(set)
+}
+
+fn bind_generic(
+    cmd: &'static CmdletDef,
+    call: &CommandCall,
+    has_pipeline_input: bool,
+) -> Result<Bound, Box<BindError>> {
+    let (mut named, positional, common) = bind_named(cmd, call)?;
+    // Candidate sets: those that contain every named parameter.
+    let mut candidates: Vec<&'static str> = cmd
+        .sets
+        .iter()
+        .copied()
+        .filter(|set| named.iter().all(|b| param_in_set(b.def, set).is_some()))
+        .collect();
+    if candidates.is_empty() {
+        return Err(ambiguous_set(cmd, call.offset));
+    }
+    bind_positional(cmd, positional, &mut named, &mut candidates)?;
+    let pipeline_param =
+        bind_pipeline_input(cmd, call, has_pipeline_input, &named, &mut candidates)?;
+    let set = resolve_set(cmd, call, &named, &candidates, pipeline_param)?;
 
     // Validate values (conversion happens in `build`, ranges here).
     for b in &named {
