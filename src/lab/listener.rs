@@ -282,10 +282,136 @@ fn challenge(settings: &ListenerSettings, https: bool) -> HttpResponse {
     r
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one HTTP exchange through authentication and sealing; still to be split"
-)]
+/// Steps the connection's handshake (Negotiate/NTLM/Kerberos, CredSSP), or
+/// identifies a Basic or client-certificate caller. The user, when the
+/// request may go on (None: not authenticated yet), or the answer to give
+/// instead (a challenge, a handshake leg, a refusal).
+fn authenticate(
+    request: &HttpRequest,
+    authorization: Option<&str>,
+    https: bool,
+    settings: &ListenerSettings,
+    state: &Mutex<ConnState>,
+) -> Result<Option<String>, HttpResponse> {
+    let user = {
+        let mut st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(auth) = authorization {
+            if auth.trim().eq_ignore_ascii_case(CERTIFICATE_AUTHORIZATION) {
+                if !https || settings.certificate_mappings.is_empty() {
+                    return Err(challenge(settings, https));
+                }
+                let Some(cert) = st.client_certificate.clone() else {
+                    return Err(challenge(settings, https));
+                };
+                let user = map_certificate(
+                    cert.as_ref(),
+                    &settings.certificate_mappings,
+                    &settings.certificate_issuers,
+                )
+                .and_then(|name| {
+                    settings
+                        .users
+                        .users()
+                        .iter()
+                        .find(|u| u.qualified().eq_ignore_ascii_case(&name))
+                        .map(super::super::protocol::auth::server::LabUser::qualified)
+                });
+                match user {
+                    Some(u) => Some(u),
+                    None => return Err(HttpResponse::new(403, Vec::new())),
+                }
+            } else if auth
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("credssp ")
+            {
+                if !settings.allow_credssp {
+                    return Err(challenge(settings, https));
+                }
+                if st.user.is_some() || st.credssp.is_none() {
+                    // A new handshake (on a new or an authenticated connection).
+                    st.user = None;
+                    st.acceptor = ServerAcceptor::new(settings.users.clone());
+                    match CredSspAcceptor::new(settings.users.clone()) {
+                        Ok(a) => st.credssp = Some(a),
+                        Err(_) => return Err(HttpResponse::new(500, Vec::new())),
+                    }
+                }
+                let outcome = match st.credssp.as_mut() {
+                    Some(a) => a.accept(auth),
+                    None => return Err(challenge(settings, https)),
+                };
+                match outcome {
+                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
+                        let mut r = HttpResponse::new(401, Vec::new());
+                        r.headers
+                            .push(("WWW-Authenticate".into(), www_authenticate));
+                        return Err(r);
+                    }
+                    Ok(AcceptOutcome::Accepted { user, .. }) => {
+                        st.user = Some(user.clone());
+                        if request.body.is_empty() {
+                            return Err(HttpResponse::new(200, Vec::new()));
+                        }
+                        Some(user)
+                    }
+                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
+                        st.credssp = None;
+                        return Err(challenge(settings, https));
+                    }
+                }
+            } else if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
+                if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
+                    return Err(challenge(settings, https));
+                }
+                match settings.users.check_basic(auth) {
+                    Some(u) => Some(u.qualified()),
+                    None => return Err(challenge(settings, https)),
+                }
+            } else {
+                st.credssp = None;
+                if st.user.is_some() {
+                    // A new handshake on an authenticated connection restarts it.
+                    st.acceptor = ServerAcceptor::new(settings.users.clone());
+                    st.user = None;
+                }
+                match st.acceptor.accept(auth) {
+                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
+                        let mut r = HttpResponse::new(401, Vec::new());
+                        r.headers
+                            .push(("WWW-Authenticate".into(), www_authenticate));
+                        return Err(r);
+                    }
+                    Ok(AcceptOutcome::Accepted {
+                        user,
+                        www_authenticate,
+                    }) => {
+                        st.user = Some(user.clone());
+                        if request.body.is_empty() {
+                            let mut r = HttpResponse::new(200, Vec::new());
+                            if let Some(w) = www_authenticate {
+                                r.headers.push(("WWW-Authenticate".into(), w));
+                            }
+                            return Err(r);
+                        }
+                        Some(user)
+                    }
+                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
+                        st.acceptor = ServerAcceptor::new(settings.users.clone());
+                        st.user = None;
+                        return Err(challenge(settings, https));
+                    }
+                }
+            }
+        } else {
+            st.user.clone()
+        }
+    };
+    Ok(user)
+}
+
 async fn handle<S: WsmanService>(
     req: hyper::Request<hyper::body::Incoming>,
     client_ip: IpAddr,
@@ -354,121 +480,9 @@ async fn handle<S: WsmanService>(
     }
     let authorization = request.header("authorization").map(str::to_owned);
     // Step the handshake, or identify a Basic caller.
-    let user = {
-        let mut st = state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(auth) = &authorization {
-            if auth.trim().eq_ignore_ascii_case(CERTIFICATE_AUTHORIZATION) {
-                if !https || settings.certificate_mappings.is_empty() {
-                    return respond(challenge(settings, https));
-                }
-                let Some(cert) = st.client_certificate.clone() else {
-                    return respond(challenge(settings, https));
-                };
-                let user = map_certificate(
-                    cert.as_ref(),
-                    &settings.certificate_mappings,
-                    &settings.certificate_issuers,
-                )
-                .and_then(|name| {
-                    settings
-                        .users
-                        .users()
-                        .iter()
-                        .find(|u| u.qualified().eq_ignore_ascii_case(&name))
-                        .map(super::super::protocol::auth::server::LabUser::qualified)
-                });
-                match user {
-                    Some(u) => Some(u),
-                    None => return respond(HttpResponse::new(403, Vec::new())),
-                }
-            } else if auth
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("credssp ")
-            {
-                if !settings.allow_credssp {
-                    return respond(challenge(settings, https));
-                }
-                if st.user.is_some() || st.credssp.is_none() {
-                    // A new handshake (on a new or an authenticated connection).
-                    st.user = None;
-                    st.acceptor = ServerAcceptor::new(settings.users.clone());
-                    match CredSspAcceptor::new(settings.users.clone()) {
-                        Ok(a) => st.credssp = Some(a),
-                        Err(_) => return respond(HttpResponse::new(500, Vec::new())),
-                    }
-                }
-                let outcome = match st.credssp.as_mut() {
-                    Some(a) => a.accept(auth),
-                    None => return respond(challenge(settings, https)),
-                };
-                match outcome {
-                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
-                        let mut r = HttpResponse::new(401, Vec::new());
-                        r.headers
-                            .push(("WWW-Authenticate".into(), www_authenticate));
-                        return respond(r);
-                    }
-                    Ok(AcceptOutcome::Accepted { user, .. }) => {
-                        st.user = Some(user.clone());
-                        if request.body.is_empty() {
-                            return respond(HttpResponse::new(200, Vec::new()));
-                        }
-                        Some(user)
-                    }
-                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
-                        st.credssp = None;
-                        return respond(challenge(settings, https));
-                    }
-                }
-            } else if auth.trim_start().to_ascii_lowercase().starts_with("basic ") {
-                if !(settings.allow_basic && (https || settings.allow_unencrypted)) {
-                    return respond(challenge(settings, https));
-                }
-                match settings.users.check_basic(auth) {
-                    Some(u) => Some(u.qualified()),
-                    None => return respond(challenge(settings, https)),
-                }
-            } else {
-                st.credssp = None;
-                if st.user.is_some() {
-                    // A new handshake on an authenticated connection restarts it.
-                    st.acceptor = ServerAcceptor::new(settings.users.clone());
-                    st.user = None;
-                }
-                match st.acceptor.accept(auth) {
-                    Ok(AcceptOutcome::Continue { www_authenticate }) => {
-                        let mut r = HttpResponse::new(401, Vec::new());
-                        r.headers
-                            .push(("WWW-Authenticate".into(), www_authenticate));
-                        return respond(r);
-                    }
-                    Ok(AcceptOutcome::Accepted {
-                        user,
-                        www_authenticate,
-                    }) => {
-                        st.user = Some(user.clone());
-                        if request.body.is_empty() {
-                            let mut r = HttpResponse::new(200, Vec::new());
-                            if let Some(w) = www_authenticate {
-                                r.headers.push(("WWW-Authenticate".into(), w));
-                            }
-                            return respond(r);
-                        }
-                        Some(user)
-                    }
-                    Ok(AcceptOutcome::Denied { .. }) | Err(_) => {
-                        st.acceptor = ServerAcceptor::new(settings.users.clone());
-                        st.user = None;
-                        return respond(challenge(settings, https));
-                    }
-                }
-            }
-        } else {
-            st.user.clone()
-        }
+    let user = match authenticate(&request, authorization.as_deref(), https, settings, state) {
+        Ok(user) => user,
+        Err(refusal) => return respond(refusal),
     };
     let Some(user) = user else {
         return respond(challenge(settings, https));
