@@ -107,6 +107,24 @@ fn soap(status: u16, body: String) -> HttpResponse {
     r
 }
 
+/// One authenticated request, as its operation's handler needs it.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    ids: &'a ResponseIds,
+    user: &'a str,
+    session: Uuid,
+    now: u64,
+    mid: &'a str,
+    resource: &'a str,
+    headers: &'a server::RequestHeaders,
+    caller: &'a Caller,
+    shell_id: Option<Uuid>,
+}
+
+/// What an operation's handler ends with: its result (a response body or
+/// a lab error), or the response to give at once.
+type Outcome = Result<Result<String, LabError>, HttpResponse>;
+
 impl LabService {
     /// A service for `computer` on `clock`.
     pub fn new(computer: Computer, clock: LabClock) -> Self {
@@ -263,17 +281,18 @@ impl LabService {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one arm per WS-Management operation; still to be split into handlers"
-    )]
-    async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    /// The request parsed, or the answer to give at once: HTTP 413 over
+    /// MaxEnvelopeSizekb, a fault for what does not parse, and Identify's
+    /// answer ([MS-WSMV] §3.1.4.1.23), which needs no operation.
+    fn parse_or_identify(
+        &self,
+        caller: &Caller,
+        request: &HttpRequest,
+    ) -> Result<(Action, server::RequestHeaders, RequestBody), HttpResponse> {
         // An envelope over MaxEnvelopeSizekb is refused at the HTTP level
         // (ERROR_WSMAN_HTTP_REQUEST_TOO_LARGE_STATUS = HTTP 413), before any parsing.
         if request.body.len() > self.max_envelope_bytes {
-            return HttpResponse::new(413, Vec::new());
+            return Err(HttpResponse::new(413, Vec::new()));
         }
         let parsed = match server::parse_request(&request.body, self.max_envelope_bytes) {
             Ok(p) => p,
@@ -285,10 +304,10 @@ impl LabService {
                 }
                 let relates = e.message_id.clone().unwrap_or_default();
                 let ids = ResponseIds::new(&relates, &mut RandomIds);
-                return soap(
+                return Err(soap(
                     500,
                     server::fault_response(&ids, &e.to_fault(&self.machine())),
-                );
+                ));
             }
         };
         let WsmanRequest {
@@ -296,7 +315,6 @@ impl LabService {
             headers,
             body,
         } = parsed;
-        let mid = headers.message_id.clone();
         let Some(action) = action else {
             let info = IdentifyInfo {
                 protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
@@ -308,8 +326,346 @@ impl LabService {
                     vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/spnego-kerberos".into()]
                 },
             };
-            return soap(200, server::identify_response(&info));
+            return Err(soap(200, server::identify_response(&info)));
         };
+        Ok((action, headers, body))
+    }
+
+    /// Reconnect and Connect, of a shell or of one of its commands
+    /// ([MS-PSRP] §3.1.5.3.18, §3.1.4.10).
+    fn reattach(&self, ctx: &Call<'_>, action: Action, body: RequestBody) -> Outcome {
+        let Call {
+            ids,
+            user,
+            session,
+            now,
+            ..
+        } = *ctx;
+        let result: Result<String, LabError> = match (action, body) {
+            (
+                Action::Reconnect,
+                RequestBody::Reconnect {
+                    command_id: Some(c),
+                    ..
+                },
+            ) => {
+                // [MS-PSRP] §3.1.5.3.18: a command is reconnected by a second
+                // Reconnect, once its shell is; its output stayed queued.
+                let id = self.need_shell(ctx)?;
+                let Ok(pid) = Uuid::parse_str(&c) else {
+                    return Err(self.lab_fault(ctx.mid, &LabError::CommandNotFound));
+                };
+                self.computer()
+                    .reconnect_command(now, user, session, id, pid)
+                    .map(|()| server::reconnect_response(ids))
+            }
+            (Action::Reconnect, body) => {
+                let id = self.need_shell(ctx)?;
+                let mode = match body {
+                    RequestBody::Reconnect { buffer_mode, .. } => buffer_mode,
+                    _ => None,
+                };
+                self.computer()
+                    .reconnect(now, user, session, id, mode)
+                    .map(|()| server::reconnect_response(ids))
+            }
+            (
+                Action::Connect,
+                RequestBody::Connect {
+                    command_id: Some(c),
+                    ..
+                },
+            ) => {
+                let id = self.need_shell(ctx)?;
+                let Ok(pid) = Uuid::parse_str(&c) else {
+                    return Err(self.lab_fault(ctx.mid, &LabError::CommandNotFound));
+                };
+                self.computer()
+                    .connect_command(now, user, session, id, pid)
+                    .map(|()| server::connect_response(ids, &ConnectResponse::default()))
+            }
+            (Action::Connect, RequestBody::Connect { connect_xml, .. }) => {
+                let id = self.need_shell(ctx)?;
+                let Some(payload) = connect_xml else {
+                    return Err(self.fault(
+                        ctx.mid,
+                        codes::SCHEMA_VALIDATION_ERROR,
+                        Some("The connectXml element is missing. "),
+                    ));
+                };
+                self.computer()
+                    .connect(now, user, session, id, &payload)
+                    .map(|resp| {
+                        server::connect_response(
+                            ids,
+                            &ConnectResponse {
+                                input_streams: Some("stdin pr".into()),
+                                output_streams: Some("stdout".into()),
+                                connect_response_xml: Some(resp),
+                            },
+                        )
+                    })
+            }
+            _ => return Err(self.fault(ctx.mid, codes::ACTION_NOT_SUPPORTED, None)),
+        };
+        Ok(result)
+    }
+
+    /// The ShellId selector of the request, or the fault Windows answers
+    /// when it is missing or not a GUID.
+    fn need_shell(&self, ctx: &Call<'_>) -> Result<Uuid, HttpResponse> {
+        ctx.shell_id.ok_or_else(|| {
+            self.fault(
+                ctx.mid,
+                codes::INVALID_SELECTORS,
+                Some("The WS-Management service cannot process the request because the ShellId selector is missing or not a GUID. "),
+            )
+        })
+    }
+
+    /// Create: a new shell and its runspace pool (PowerShell configurations only).
+    fn create(&self, ctx: &Call<'_>, c: server::CreateBody) -> Outcome {
+        let Call {
+            ids,
+            user,
+            session,
+            now,
+            mid,
+            resource,
+            headers,
+            caller,
+            ..
+        } = *ctx;
+        let result: Result<String, LabError> = {
+            if !resource
+                .to_ascii_lowercase()
+                .starts_with(RESOURCE_POWERSHELL_PREFIX)
+            {
+                return Err(self.fault(mid, codes::ACTION_NOT_SUPPORTED, Some("The lab endpoint emulates PowerShell session configurations only; cmd.exe shells are not available. ")));
+            }
+            let Some(creation) = c.creation_xml else {
+                return Err(self.fault(
+                    mid,
+                    codes::SCHEMA_VALIDATION_ERROR,
+                    Some("The creationXml element is missing. "),
+                ));
+            };
+            let id = c
+                .shell_id
+                .as_deref()
+                .map(|s| Uuid::parse_str(s).map_err(|_| ()))
+                .transpose();
+            let Ok(id) = id else {
+                return Err(self.fault(
+                    mid,
+                    codes::SHELL_CLIENTID_NOT_VALID,
+                    Some("The ShellId is not a valid GUID. "),
+                ));
+            };
+            let id = id.unwrap_or_else(Uuid::new_v4);
+            let compression = headers
+                .compression_type
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("xpress"));
+            let no_profile = headers
+                .option("WINRS_NOPROFILE")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+            let r = self.computer().create(
+                now,
+                user,
+                session,
+                &caller.client_ip.to_string(),
+                resource,
+                id,
+                c.name,
+                c.idle_timeout_ms,
+                compression,
+                no_profile,
+                headers.locale.as_deref().unwrap_or("en-US"),
+                headers.data_locale.as_deref().unwrap_or("en-US"),
+                &creation,
+                c.buffer_mode,
+            );
+            r.map(|info| {
+                let created = ResourceCreated {
+                    address: headers.to.clone().unwrap_or_default(),
+                    resource_uri: resource.to_owned(),
+                    selectors: vec![("ShellId".into(), info.shell_id.clone())],
+                };
+                server::create_response(ids, &created, Some(&info))
+            })
+        };
+        Ok(result)
+    }
+
+    /// Get on the service configuration: MaxEnvelopeSizekb, MaxTimeoutms, the WinRS quotas.
+    fn config(&self, ctx: &Call<'_>) -> Outcome {
+        let Call { ids, .. } = *ctx;
+        let result: Result<String, LabError> = {
+            let c = self.computer();
+            let cfg = c.configurations.first().cloned().unwrap_or_default();
+            drop(c);
+            let config = ConfigInfo {
+                values: vec![
+                    (
+                        "MaxEnvelopeSizekb".into(),
+                        (self.max_envelope_bytes / 1024).to_string(),
+                    ),
+                    ("MaxTimeoutms".into(), self.max_timeout_ms.to_string()),
+                    ("MaxBatchItems".into(), "32000".into()),
+                    ("Service/AllowUnencrypted".into(), "false".into()),
+                    ("Winrs/IdleTimeout".into(), cfg.idle_timeout_ms.to_string()),
+                    ("Winrs/MaxShellsPerUser".into(), "2147483647".into()),
+                    ("Winrs/MaxConcurrentUsers".into(), "2147483647".into()),
+                ]
+                .into_iter()
+                .collect(),
+            };
+            Ok(server::get_config_response(ids, &config))
+        };
+        Ok(result)
+    }
+
+    /// Enumerate: the caller's shells, or one shell's commands.
+    fn enumerate(&self, ctx: &Call<'_>, filter_shell_id: Option<String>) -> Outcome {
+        let Call {
+            ids,
+            user,
+            now,
+            mid,
+            resource,
+            ..
+        } = *ctx;
+        let result: Result<String, LabError> = {
+            if resource.eq_ignore_ascii_case(RESOURCE_SHELL_COMMAND) {
+                let Some(f) = filter_shell_id.and_then(|s| Uuid::parse_str(&s).ok()) else {
+                    return Err(self.fault(
+                        mid,
+                        codes::ENUMERATE_SHELLCOMMANDS_FILTER_EXPECTED,
+                        None,
+                    ));
+                };
+                self.computer().commands(now, user, f).map(|cmds| {
+                    let items: Vec<EnumItem> = cmds.into_iter().map(EnumItem::Command).collect();
+                    server::enumerate_response(ids, &items, None, true)
+                })
+            } else if resource.eq_ignore_ascii_case(RESOURCE_SHELL) {
+                let shells = self.computer().enumerate(now, user);
+                let items: Vec<EnumItem> = shells
+                    .into_iter()
+                    .map(|s| EnumItem::Shell(Box::new(s)))
+                    .collect();
+                Ok(server::enumerate_response(ids, &items, None, true))
+            } else {
+                // [MS-WSMV] <114>: shells are enumerated only on …/windows/shell.
+                return Err(self.fault(mid, codes::ACTION_NOT_SUPPORTED, None));
+            }
+        };
+        Ok(result)
+    }
+
+    /// Command: a pipeline whose CREATE_PIPELINE starts in the Arguments.
+    fn command(
+        &self,
+        ctx: &Call<'_>,
+        command_id: Option<String>,
+        command: &str,
+        arguments: &[String],
+    ) -> Outcome {
+        let Call {
+            ids,
+            user,
+            session,
+            now,
+            mid,
+            ..
+        } = *ctx;
+        let result: Result<String, LabError> = {
+            let id = self.need_shell(ctx)?;
+            let pid = command_id
+                .as_deref()
+                .and_then(|c| Uuid::parse_str(c).ok())
+                .unwrap_or_else(Uuid::new_v4);
+            let mut args = Vec::new();
+            for a in arguments {
+                match base64::engine::general_purpose::STANDARD.decode(a.trim()) {
+                    Ok(b) => args.extend(b),
+                    Err(_) => {
+                        return Err(self.fault(
+                            mid,
+                            codes::SCHEMA_VALIDATION_ERROR,
+                            Some("The Arguments element is not valid base64. "),
+                        ));
+                    }
+                }
+            }
+            let r = self
+                .computer()
+                .command(now, user, session, id, pid, command, &args);
+            self.wake.notify_waiters();
+            r.map(|()| server::command_response(ids, &pid.to_string().to_uppercase()))
+        };
+        Ok(result)
+    }
+
+    /// Receive: a long poll for a pool's or a command's output.
+    async fn receive_op(&self, ctx: &Call<'_>, command_id: Option<String>) -> Outcome {
+        let Call {
+            ids,
+            user,
+            session,
+            mid,
+            headers,
+            ..
+        } = *ctx;
+        let result: Result<String, LabError> = {
+            let id = self.need_shell(ctx)?;
+            let cmd = command_id.as_deref().and_then(|c| Uuid::parse_str(c).ok());
+            // The service answers within the smaller of the client's
+            // MaxEnvelopeSize and its own MaxEnvelopeSizekb.
+            let envelope = (headers.max_envelope_size.unwrap_or(153_600) as usize)
+                .min(self.max_envelope_bytes);
+            let budget = payload_budget(envelope);
+            let timeout = headers
+                .operation_timeout_ms
+                .unwrap_or(60_000)
+                .min(self.max_timeout_ms);
+            match self.receive(user, session, id, cmd, budget, timeout).await {
+                Ok(Some(r)) => {
+                    let result = ReceiveResult {
+                        streams: r
+                            .fragments
+                            .into_iter()
+                            .map(|data| StreamData {
+                                name: "stdout".into(),
+                                command_id: cmd.map(|c| c.to_string().to_uppercase()),
+                                data,
+                                end: false,
+                            })
+                            .collect(),
+                        command_state: r.done.then(|| CommandStateInfo {
+                            command_id: cmd.map(|c| c.to_string().to_uppercase()),
+                            state: CommandState::Done,
+                            exit_code: Some(0),
+                        }),
+                    };
+                    Ok(server::receive_response(ids, &result))
+                }
+                Ok(None) => return Err(self.fault(mid, codes::TIMED_OUT, None)),
+                Err(e) => Err(e),
+            }
+        };
+        Ok(result)
+    }
+
+    async fn dispatch(&self, caller: Caller, request: HttpRequest) -> HttpResponse {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (action, headers, body) = match self.parse_or_identify(&caller, &request) {
+            Ok(parsed) => parsed,
+            Err(response) => return response,
+        };
+        let mid = headers.message_id.clone();
         if caller.user.is_empty() {
             // Only Identify may be anonymous ([MS-WSMV] §3.1.4.1.23): the
             // listener turns this into its authentication challenge.
@@ -326,104 +682,39 @@ impl LabService {
         let shell_id = headers.shell_id().and_then(|s| Uuid::parse_str(s).ok());
         self.log_request(action, shell_id, headers.operation_timeout_ms, &body);
         let now = self.clock.now();
-        let need_shell = || -> Result<Uuid, HttpResponse> {
-            shell_id.ok_or_else(|| {
-                self.fault(
-                    &mid,
-                    codes::INVALID_SELECTORS,
-                    Some("The WS-Management service cannot process the request because the ShellId selector is missing or not a GUID. "),
-                )
-            })
+        let ctx = Call {
+            ids: &ids,
+            user,
+            session,
+            now,
+            mid: &mid,
+            resource: &resource,
+            headers: &headers,
+            caller: &caller,
+            shell_id,
         };
         macro_rules! shell {
             () => {
-                match need_shell() {
+                match self.need_shell(&ctx) {
                     Ok(id) => id,
                     Err(r) => return r,
                 }
             };
         }
-        let result: Result<String, LabError> = match (action, body) {
-            (Action::Create, RequestBody::Create(c)) => {
-                if !resource
-                    .to_ascii_lowercase()
-                    .starts_with(RESOURCE_POWERSHELL_PREFIX)
-                {
-                    return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, Some("The lab endpoint emulates PowerShell session configurations only; cmd.exe shells are not available. "));
+        // An operation's handler answers with a result, or with the
+        // response to give at once (a fault).
+        macro_rules! run {
+            ($e:expr) => {
+                match $e {
+                    Ok(r) => r,
+                    Err(response) => return response,
                 }
-                let Some(creation) = c.creation_xml else {
-                    return self.fault(
-                        &mid,
-                        codes::SCHEMA_VALIDATION_ERROR,
-                        Some("The creationXml element is missing. "),
-                    );
-                };
-                let id = c
-                    .shell_id
-                    .as_deref()
-                    .map(|s| Uuid::parse_str(s).map_err(|_| ()))
-                    .transpose();
-                let Ok(id) = id else {
-                    return self.fault(
-                        &mid,
-                        codes::SHELL_CLIENTID_NOT_VALID,
-                        Some("The ShellId is not a valid GUID. "),
-                    );
-                };
-                let id = id.unwrap_or_else(Uuid::new_v4);
-                let compression = headers
-                    .compression_type
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case("xpress"));
-                let no_profile = headers
-                    .option("WINRS_NOPROFILE")
-                    .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
-                let r = self.computer().create(
-                    now,
-                    user,
-                    session,
-                    &caller.client_ip.to_string(),
-                    &resource,
-                    id,
-                    c.name,
-                    c.idle_timeout_ms,
-                    compression,
-                    no_profile,
-                    headers.locale.as_deref().unwrap_or("en-US"),
-                    headers.data_locale.as_deref().unwrap_or("en-US"),
-                    &creation,
-                    c.buffer_mode,
-                );
-                r.map(|info| {
-                    let created = ResourceCreated {
-                        address: headers.to.clone().unwrap_or_default(),
-                        resource_uri: resource.clone(),
-                        selectors: vec![("ShellId".into(), info.shell_id.clone())],
-                    };
-                    server::create_response(&ids, &created, Some(&info))
-                })
-            }
+            };
+        }
+        let result: Result<String, LabError> = match (action, body) {
+            (Action::Create, RequestBody::Create(c)) => run!(self.create(&ctx, c)),
             (Action::Get, _) if resource.eq_ignore_ascii_case(RESOURCE_CONFIG) => {
-                let c = self.computer();
-                let cfg = c.configurations.first().cloned().unwrap_or_default();
-                drop(c);
-                let config = ConfigInfo {
-                    values: vec![
-                        (
-                            "MaxEnvelopeSizekb".into(),
-                            (self.max_envelope_bytes / 1024).to_string(),
-                        ),
-                        ("MaxTimeoutms".into(), self.max_timeout_ms.to_string()),
-                        ("MaxBatchItems".into(), "32000".into()),
-                        ("Service/AllowUnencrypted".into(), "false".into()),
-                        ("Winrs/IdleTimeout".into(), cfg.idle_timeout_ms.to_string()),
-                        ("Winrs/MaxShellsPerUser".into(), "2147483647".into()),
-                        ("Winrs/MaxConcurrentUsers".into(), "2147483647".into()),
-                    ]
-                    .into_iter()
-                    .collect(),
-                };
-                Ok(server::get_config_response(&ids, &config))
+                run!(self.config(&ctx))
             }
             (Action::Get, _) => {
                 let id = shell!();
@@ -436,32 +727,7 @@ impl LabService {
                 RequestBody::Enumerate {
                     filter_shell_id, ..
                 },
-            ) => {
-                if resource.eq_ignore_ascii_case(RESOURCE_SHELL_COMMAND) {
-                    let Some(f) = filter_shell_id.and_then(|s| Uuid::parse_str(&s).ok()) else {
-                        return self.fault(
-                            &mid,
-                            codes::ENUMERATE_SHELLCOMMANDS_FILTER_EXPECTED,
-                            None,
-                        );
-                    };
-                    self.computer().commands(now, user, f).map(|cmds| {
-                        let items: Vec<EnumItem> =
-                            cmds.into_iter().map(EnumItem::Command).collect();
-                        server::enumerate_response(&ids, &items, None, true)
-                    })
-                } else if resource.eq_ignore_ascii_case(RESOURCE_SHELL) {
-                    let shells = self.computer().enumerate(now, user);
-                    let items: Vec<EnumItem> = shells
-                        .into_iter()
-                        .map(|s| EnumItem::Shell(Box::new(s)))
-                        .collect();
-                    Ok(server::enumerate_response(&ids, &items, None, true))
-                } else {
-                    // [MS-WSMV] <114>: shells are enumerated only on …/windows/shell.
-                    return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, None);
-                }
-            }
+            ) => run!(self.enumerate(&ctx, filter_shell_id)),
             (Action::Pull, _) => {
                 return self.fault(&mid, codes::INVALID_ENUMERATION_CONTEXT, None);
             }
@@ -472,31 +738,7 @@ impl LabService {
                     command,
                     arguments,
                 },
-            ) => {
-                let id = shell!();
-                let pid = command_id
-                    .as_deref()
-                    .and_then(|c| Uuid::parse_str(c).ok())
-                    .unwrap_or_else(Uuid::new_v4);
-                let mut args = Vec::new();
-                for a in &arguments {
-                    match base64::engine::general_purpose::STANDARD.decode(a.trim()) {
-                        Ok(b) => args.extend(b),
-                        Err(_) => {
-                            return self.fault(
-                                &mid,
-                                codes::SCHEMA_VALIDATION_ERROR,
-                                Some("The Arguments element is not valid base64. "),
-                            );
-                        }
-                    }
-                }
-                let r = self
-                    .computer()
-                    .command(now, user, session, id, pid, &command, &args);
-                self.wake.notify_waiters();
-                r.map(|()| server::command_response(&ids, &pid.to_string().to_uppercase()))
-            }
+            ) => run!(self.command(&ctx, command_id, &command, &arguments)),
             (Action::Send, RequestBody::Send { streams }) => {
                 let id = shell!();
                 let mut result = Ok(());
@@ -510,41 +752,7 @@ impl LabService {
                 result.map(|()| server::send_response(&ids))
             }
             (Action::Receive, RequestBody::Receive { command_id, .. }) => {
-                let id = shell!();
-                let cmd = command_id.as_deref().and_then(|c| Uuid::parse_str(c).ok());
-                // The service answers within the smaller of the client's
-                // MaxEnvelopeSize and its own MaxEnvelopeSizekb.
-                let envelope = (headers.max_envelope_size.unwrap_or(153_600) as usize)
-                    .min(self.max_envelope_bytes);
-                let budget = payload_budget(envelope);
-                let timeout = headers
-                    .operation_timeout_ms
-                    .unwrap_or(60_000)
-                    .min(self.max_timeout_ms);
-                match self.receive(user, session, id, cmd, budget, timeout).await {
-                    Ok(Some(r)) => {
-                        let result = ReceiveResult {
-                            streams: r
-                                .fragments
-                                .into_iter()
-                                .map(|data| StreamData {
-                                    name: "stdout".into(),
-                                    command_id: cmd.map(|c| c.to_string().to_uppercase()),
-                                    data,
-                                    end: false,
-                                })
-                                .collect(),
-                            command_state: r.done.then(|| CommandStateInfo {
-                                command_id: cmd.map(|c| c.to_string().to_uppercase()),
-                                state: CommandState::Done,
-                                exit_code: Some(0),
-                            }),
-                        };
-                        Ok(server::receive_response(&ids, &result))
-                    }
-                    Ok(None) => return self.fault(&mid, codes::TIMED_OUT, None),
-                    Err(e) => Err(e),
-                }
+                run!(self.receive_op(&ctx, command_id).await)
             }
             (Action::Signal, RequestBody::Signal { command_id, code }) => {
                 let id = shell!();
@@ -581,69 +789,8 @@ impl LabService {
                 self.wake.notify_waiters();
                 r.map(|()| server::disconnect_response(&ids))
             }
-            (
-                Action::Reconnect,
-                RequestBody::Reconnect {
-                    command_id: Some(c),
-                    ..
-                },
-            ) => {
-                // [MS-PSRP] §3.1.5.3.18: a command is reconnected by a second
-                // Reconnect, once its shell is; its output stayed queued.
-                let id = shell!();
-                let Ok(pid) = Uuid::parse_str(&c) else {
-                    return self.lab_fault(&mid, &LabError::CommandNotFound);
-                };
-                self.computer()
-                    .reconnect_command(now, user, session, id, pid)
-                    .map(|()| server::reconnect_response(&ids))
-            }
-            (Action::Reconnect, body) => {
-                let id = shell!();
-                let mode = match body {
-                    RequestBody::Reconnect { buffer_mode, .. } => buffer_mode,
-                    _ => None,
-                };
-                self.computer()
-                    .reconnect(now, user, session, id, mode)
-                    .map(|()| server::reconnect_response(&ids))
-            }
-            (
-                Action::Connect,
-                RequestBody::Connect {
-                    command_id: Some(c),
-                    ..
-                },
-            ) => {
-                let id = shell!();
-                let Ok(pid) = Uuid::parse_str(&c) else {
-                    return self.lab_fault(&mid, &LabError::CommandNotFound);
-                };
-                self.computer()
-                    .connect_command(now, user, session, id, pid)
-                    .map(|()| server::connect_response(&ids, &ConnectResponse::default()))
-            }
-            (Action::Connect, RequestBody::Connect { connect_xml, .. }) => {
-                let id = shell!();
-                let Some(payload) = connect_xml else {
-                    return self.fault(
-                        &mid,
-                        codes::SCHEMA_VALIDATION_ERROR,
-                        Some("The connectXml element is missing. "),
-                    );
-                };
-                self.computer()
-                    .connect(now, user, session, id, &payload)
-                    .map(|resp| {
-                        server::connect_response(
-                            &ids,
-                            &ConnectResponse {
-                                input_streams: Some("stdin pr".into()),
-                                output_streams: Some("stdout".into()),
-                                connect_response_xml: Some(resp),
-                            },
-                        )
-                    })
+            (Action::Reconnect | Action::Connect, body) => {
+                run!(self.reattach(&ctx, action, body))
             }
             _ => return self.fault(&mid, codes::ACTION_NOT_SUPPORTED, None),
         };
