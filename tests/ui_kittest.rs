@@ -975,3 +975,40 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     h.run();
     assert_eq!(worker.commands().len(), 1);
 }
+
+/// Dialogs behave like dialogs: Escape cancels without sending anything,
+/// and Enter in the Connect dialog's password field submits it.
+#[test]
+fn enter_submits_the_connect_dialog_and_escape_cancels_it() {
+    let (mut h, worker) = app();
+    let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    listed(&worker, "Srv2", vec![s2]);
+    h.run();
+    click(&mut h, "Session ITTask on Srv2");
+    click(&mut h, "Connect");
+    h.get_by_label("Connect session");
+    h.key_press(Key::Escape);
+    h.run();
+    assert!(
+        h.query_by_label("Connect session").is_none(),
+        "Escape closes the dialog"
+    );
+    assert!(worker.commands().is_empty(), "nothing was sent");
+
+    click(&mut h, "Connect");
+    click(&mut h, "Another user's name and password");
+    type_into(&mut h, "User name", "Domain01\\User01");
+    type_into(&mut h, "Password", "Tech-P@ss1");
+    h.key_press(Key::Enter);
+    h.run();
+    let cmds = worker.commands();
+    assert!(
+        matches!(cmds.as_slice(), [Command::Connect { session, .. }]
+            if matches!(&session.computer.credential, CredentialChoice::Once(c) if c.user == "Domain01\\User01")),
+        "{cmds:?}"
+    );
+    assert!(
+        h.query_by_label("Connect session").is_none(),
+        "the dialog closed"
+    );
+}

@@ -151,10 +151,9 @@ impl ConnectDialog {
         let mut outcome = Outcome::Open;
         ui.separator();
         ui.horizontal(|ui| {
-            let go = ui
-                .add_enabled(blocker.is_none(), egui::Button::new("Connect session"))
-                .on_disabled_hover_text(blocker.clone().unwrap_or_default());
-            if go.clicked() {
+            let (go, pressed) = super::default_button(ui, blocker.is_none(), "Connect session");
+            go.on_disabled_hover_text(blocker.clone().unwrap_or_default());
+            if pressed {
                 outcome = self.submit(state, session, next_op);
             }
             if ui.button("Cancel").clicked() {

@@ -167,12 +167,9 @@ impl DisconnectDialog {
         ui.separator();
         ui.horizontal(|ui| {
             let n = plan.as_ref().map_or(0, |p| p.change.len());
-            let confirm = ui
-                .add_enabled(plan.is_ok(), egui::Button::new("Confirm disconnect"))
-                .on_hover_text(format!("Disconnect {n} session(s)"));
-            if confirm.clicked()
-                && let Ok(p) = &plan
-            {
+            let (confirm, pressed) = super::default_button(ui, plan.is_ok(), "Confirm disconnect");
+            confirm.on_hover_text(format!("Disconnect {n} session(s)"));
+            if pressed && let Ok(p) = &plan {
                 let sessions: Vec<SessionRef> = p
                     .change
                     .iter()

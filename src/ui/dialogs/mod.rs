@@ -98,6 +98,16 @@ impl Dialog {
     }
 }
 
+/// The dialog's default button, drawn as the default (filled): true when it
+/// is clicked, or when Enter is pressed while it is enabled, as dialogs do.
+pub(crate) fn default_button(ui: &mut Ui, enabled: bool, label: &str) -> (Response, bool) {
+    let fill = ui.visuals().selection.bg_fill;
+    let button = ui.add_enabled(enabled, egui::Button::new(label).fill(fill));
+    let enter = enabled && ui.input(|i| i.key_pressed(egui::Key::Enter) && i.modifiers.is_none());
+    let pressed = button.clicked() || enter;
+    (button, pressed)
+}
+
 /// A text field named by the label in front of it (for screen readers and tests).
 pub(crate) fn field(ui: &mut Ui, label: &str, edit: egui::TextEdit<'_>) -> Response {
     ui.horizontal(|ui| {

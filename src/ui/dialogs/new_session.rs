@@ -76,9 +76,7 @@ impl NewSessionDialog {
         let mut outcome = Outcome::Open;
         ui.horizontal(|ui| {
             let ok = parsed.is_ok() && computer.is_some();
-            if ui
-                .add_enabled(ok, egui::Button::new("Create session"))
-                .clicked()
+            if super::default_button(ui, ok, "Create session").1
                 && let (Ok(idle), Some(c)) = (&parsed, computer)
             {
                 let name = self.name.trim();

@@ -66,10 +66,7 @@ impl RemoveDialog {
         let mut outcome = Outcome::Open;
         ui.separator();
         ui.horizontal(|ui| {
-            if ui
-                .add_enabled(!remove.is_empty(), egui::Button::new("Confirm remove"))
-                .clicked()
-            {
+            if super::default_button(ui, !remove.is_empty(), "Confirm remove").1 {
                 let what = match remove.as_slice() {
                     [one] => format!("Remove-PSSession {} on {}", one.name, one.computer.name),
                     many => format!("Remove-PSSession ({} sessions)", many.len()),
