@@ -116,11 +116,27 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
     if s.commands.is_empty() {
         ui.label("(none reported)");
     }
-    for cmd in &s.commands {
-        ui.label(format!(
-            "{} — {} ({})",
-            cmd.command_line, cmd.state, cmd.command_id
-        ));
+    if !s.commands.is_empty() {
+        egui::Grid::new("running_commands")
+            .num_columns(3)
+            .striped(true)
+            .show(ui, |ui| {
+                ui.label(RichText::new("Command").weak());
+                ui.label(RichText::new("State").weak());
+                ui.label(RichText::new("CommandId").weak());
+                ui.end_row();
+                for cmd in &s.commands {
+                    // The first line, cut at a word boundary; the whole text on hover.
+                    let shown = super::state::first_line_elided(&cmd.command_line, 80);
+                    let label = ui.label(&shown);
+                    if shown != cmd.command_line {
+                        label.on_hover_text(&cmd.command_line);
+                    }
+                    ui.label(&cmd.state);
+                    ui.label(RichText::new(cmd.command_id.to_string()).small());
+                    ui.end_row();
+                }
+            });
     }
 }
 

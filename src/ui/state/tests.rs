@@ -523,3 +523,21 @@ fn durations_read_as_words() {
         "expired 5m 0s ago"
     );
 }
+
+#[test]
+fn command_lines_are_elided_at_a_word_boundary() {
+    assert_eq!(first_line_elided("Get-Process", 80), "Get-Process");
+    assert_eq!(
+        first_line_elided("Write-Output 'a'; Write-Error 'b'; Start-Sleep 10", 30),
+        "Write-Output 'a'; Write-Error…"
+    );
+    assert_eq!(
+        first_line_elided("1..10 | % {\n  $_ }", 80),
+        "1..10 | % { …"
+    );
+    // A first word longer than the limit is cut inside it.
+    assert_eq!(
+        first_line_elided(&"x".repeat(100), 10),
+        format!("{}…", "x".repeat(10))
+    );
+}

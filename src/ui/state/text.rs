@@ -84,6 +84,26 @@ pub fn remove_blocker(s: &SessionInfo) -> Option<String> {
     }
 }
 
+/// The first line of `text`, at most `max` characters: cut at the last word
+/// boundary before the limit, with "…" when anything was left out.
+pub fn first_line_elided(text: &str, max: usize) -> String {
+    let first = text.trim().lines().next().unwrap_or("").trim_end();
+    let more_lines = text.trim().lines().nth(1).is_some();
+    if first.chars().count() <= max {
+        return if more_lines {
+            format!("{first} …")
+        } else {
+            first.to_owned()
+        };
+    }
+    let cut: String = first.chars().take(max).collect();
+    let at_word = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > max / 2 => cut[..i].trim_end().to_owned(),
+        _ => cut,
+    };
+    format!("{at_word}…")
+}
+
 /// A duration in words: `2d 3h`, `1h 23m`, `5m 10s`, `42s`.
 pub fn human_duration(total_secs: i64) -> String {
     let s = total_secs.max(0);
