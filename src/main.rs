@@ -449,12 +449,18 @@ fn gui(demo: bool) -> ExitCode {
         .enable_all()
         .build();
     let mut _lab = None;
+    let mut lab_accounts = Vec::new();
     if demo || inventory.is_empty() {
         match &lab_rt {
             Ok(rt) => match rt.block_on(baton::lab::start(&LabConfig::demo(), Ports::Ephemeral)) {
                 Ok(running) => {
                     inventory = app::demo_inventory(&running);
                     _lab = Some(running);
+                    lab_accounts = LabConfig::demo()
+                        .users
+                        .into_iter()
+                        .map(|u| (u.name, u.role, u.password))
+                        .collect();
                 }
                 Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
             },
@@ -511,6 +517,7 @@ fn gui(demo: bool) -> ExitCode {
         saved_credentials: saved,
         // Passwords go to the keyring through the worker (SaveCredential).
         keyring: true,
+        lab_accounts,
         profiles: if profile_error.is_none() {
             app::profile_store().ok().map(|s| (s, tree.clone()))
         } else {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Takes the README's screenshot of the real console window: the app runs under
 # Xvfb on the built-in demo lab (`baton --demo`), lists every computer's
-# sessions at start, is clicked to Srv1 -> ITTask -> "Receive output" -> the
+# sessions at start, is clicked to dismiss the lab accounts banner, then to
+# Srv1 -> ITTask -> "Receive output" -> the
 # "Output" tab with xdotool, and the screen is captured with ImageMagick.
 #
 #   tests/screenshot.sh [OUTPUT.png]     (default: assets/screenshot.png)
@@ -107,6 +108,7 @@ click() {
 # give it time to fill the tree.
 sleep 4
 # The tree is expanded: Lab (demo) / Srv1 / ITTask.
+click 886 57 1         # Dismiss the banner naming the lab accounts
 click 58 92            # Computer Srv1
 click 92 115           # Session ITTask on Srv1
 click 410 12 3         # Receive output (switches to the Output tab); let the output pile in

@@ -1012,3 +1012,22 @@ fn enter_submits_the_connect_dialog_and_escape_cancels_it() {
         "the dialog closed"
     );
 }
+
+/// A first-run user on the demo lab sees its accounts (user, role,
+/// password) above the tree, and can dismiss them.
+#[test]
+fn the_demo_lab_names_its_accounts_until_dismissed() {
+    let (handle, _worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_lab_accounts(vec![(
+        "Domain01\\User01".into(),
+        "technician".into(),
+        "Tech-P@ss1".into(),
+    )]);
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    h.run();
+    h.get_by_label("Domain01\\User01 (technician), password Tech-P@ss1;");
+    click(&mut h, "Dismiss");
+    assert!(h.query_by_label_contains("Tech-P@ss1").is_none());
+}

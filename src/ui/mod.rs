@@ -138,6 +138,9 @@ pub struct BatonApp {
     /// The worker has a keyring: "Save in keyring" and passwords typed in
     /// the profile editor go to it as `SaveCredential` commands.
     keyring: bool,
+    /// The demo lab's accounts (user, role, password), shown in a banner
+    /// until dismissed: its passwords are public, for trying Baton out.
+    lab_accounts: Vec<(String, String, String)>,
     activity: Option<activity::ActivityRecorder>,
     /// `AppState::activity_logged` already handed to the activity file.
     activity_saved: u64,
@@ -178,6 +181,7 @@ impl BatonApp {
             focus_filter: false,
             scroll_to_cursor: false,
             keyring: false,
+            lab_accounts: Vec::new(),
             activity: None,
             activity_saved: 0,
             profiles: None,
@@ -208,6 +212,13 @@ impl BatonApp {
             store.path().to_path_buf(),
             tree,
         ));
+        self
+    }
+
+    /// Names the demo lab's accounts (user, role, password) in a banner
+    /// above the tree until the user dismisses it.
+    pub fn with_lab_accounts(mut self, accounts: Vec<(String, String, String)>) -> Self {
+        self.lab_accounts = accounts;
         self
     }
 
@@ -285,6 +296,24 @@ impl BatonApp {
         egui::Panel::top("baton_toolbar").show(ui, |ui| {
             self.toolbar(ui, &mut actions);
         });
+        if !self.lab_accounts.is_empty() {
+            egui::Panel::top("baton_lab_accounts").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(egui::RichText::new("Lab (demo) accounts:").strong());
+                    for (user, role, password) in &self.lab_accounts {
+                        let role = if role.is_empty() { String::new() } else { format!(" ({role})") };
+                        ui.label(format!("{user}{role}, password {password};"));
+                    }
+                    ui.label(
+                        egui::RichText::new("public passwords, for the lab only. Try the hand-over: connect to ITTask on Srv1 as the technician, read its output, and hand it back.")
+                            .weak(),
+                    );
+                    if ui.button("Dismiss").clicked() {
+                        self.lab_accounts.clear();
+                    }
+                });
+            });
+        }
         egui::Panel::bottom("baton_status").show(ui, |ui| {
             self.status_bar(ui, &mut actions);
         });
@@ -645,6 +674,8 @@ pub struct RunOptions {
     pub saved_credentials: Vec<(String, String)>,
     /// The worker has a keyring to save passwords in (see [`BatonApp::with_keyring`]).
     pub keyring: bool,
+    /// The demo lab's accounts (user, role, password), for the banner.
+    pub lab_accounts: Vec<(String, String, String)>,
     /// Where the Activity pane is kept (see [`activity::ActivityLog`]).
     pub activity_log: Option<activity::ActivityLog>,
     /// The profile file and its tree, for "Edit profile…".
@@ -674,6 +705,7 @@ pub fn run_native(
         egui_ctx,
         saved_credentials,
         keyring,
+        lab_accounts,
         activity_log,
         profiles,
         terminate,
@@ -688,6 +720,7 @@ pub fn run_native(
             if keyring {
                 app = app.with_keyring();
             }
+            app = app.with_lab_accounts(lab_accounts);
             if let Some(log) = activity_log {
                 app = app.with_activity_log(log);
             }
