@@ -1031,3 +1031,38 @@ fn the_demo_lab_names_its_accounts_until_dismissed() {
     click(&mut h, "Dismiss");
     assert!(h.query_by_label_contains("Tech-P@ss1").is_none());
 }
+
+/// The Session tab shows what fits the state: an open session has no
+/// DisconnectedOn or expiry, a disconnected one has both, and fields the
+/// server did not send are left out rather than shown as unknown.
+#[test]
+fn the_session_tab_shows_what_fits_the_state() {
+    let (mut h, worker) = app();
+    let mut s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    s2.disconnected_on = Some(t0());
+    s2.expires_on = Some(t0() + chrono::Duration::hours(2));
+    listed(&worker, "Srv2", vec![s2]);
+    listed(
+        &worker,
+        "Srv1",
+        vec![info(
+            "Srv1",
+            1,
+            SessionState::Opened,
+            Availability::Available,
+        )],
+    );
+    h.run();
+    click(&mut h, "Session ITTask on Srv1");
+    h.get_by_label("Owner");
+    assert!(h.query_by_label("DisconnectedOn").is_none());
+    assert!(h.query_by_label("ExpiresOn").is_none());
+    assert!(
+        h.query_by_label("ClientIP").is_none(),
+        "not sent, not shown"
+    );
+    assert!(h.query_by_label_contains("(unknown)").is_none());
+    click(&mut h, "Session ITTask on Srv2");
+    h.get_by_label("DisconnectedOn");
+    h.get_by_label("ExpiresOn");
+}

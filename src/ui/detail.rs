@@ -7,8 +7,9 @@ use super::state::{AppState, ComputerNode, cmp_ci, countdown, ms_human};
 use super::{Tab, UiAction, badge_color};
 use crate::model::{OutputItem, SessionInfo};
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(|| "(unknown)".to_owned(), |v| v.to_string())
+/// A value the server may not have sent: its row is left out then.
+fn opt<T: ToString>(v: Option<T>) -> Option<String> {
+    v.map(|v| v.to_string())
 }
 
 fn time(t: Option<DateTime<Utc>>) -> String {
@@ -71,30 +72,31 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
         Some(t) => format!("{} ({})", time(Some(t)), countdown(t, now)),
         None => "(none)".into(),
     };
-    let mut rows = vec![
-        ("Id".into(), s.id.to_string()),
-        ("Name".into(), s.name.clone()),
-        ("InstanceId".into(), s.instance_id.to_string()),
-        ("ComputerName".into(), s.computer_name.clone()),
-        ("State".into(), s.state.to_string()),
-        ("ConfigurationName".into(), s.configuration_name.clone()),
-        ("Availability".into(), s.availability.to_string()),
+    let disconnected = s.state == crate::model::SessionState::Disconnected;
+    let rows: Vec<(String, Option<String>)> = vec![
+        ("Id".into(), Some(s.id.to_string())),
+        ("Name".into(), Some(s.name.clone())),
+        ("InstanceId".into(), Some(s.instance_id.to_string())),
+        ("ComputerName".into(), Some(s.computer_name.clone())),
+        ("State".into(), Some(s.state.to_string())),
         (
-            "IdleTimeout".into(),
-            s.idle_timeout_ms
-                .map_or_else(|| "(unknown)".into(), ms_human),
+            "ConfigurationName".into(),
+            Some(s.configuration_name.clone()),
         ),
-        (
-            "MaxIdleTimeout".into(),
-            s.max_idle_timeout_ms
-                .map_or_else(|| "(unknown)".into(), ms_human),
-        ),
+        ("Availability".into(), Some(s.availability.to_string())),
+        ("IdleTimeout".into(), s.idle_timeout_ms.map(ms_human)),
+        ("MaxIdleTimeout".into(), s.max_idle_timeout_ms.map(ms_human)),
         (
             "OutputBufferingMode".into(),
-            s.output_buffering_mode.to_string(),
+            Some(s.output_buffering_mode.to_string()),
         ),
-        ("DisconnectedOn".into(), time(s.disconnected_on)),
-        ("ExpiresOn".into(), expires),
+        // When and until when a disconnected session waits; an open one
+        // has neither.
+        (
+            "DisconnectedOn".into(),
+            disconnected.then(|| time(s.disconnected_on)),
+        ),
+        ("ExpiresOn".into(), disconnected.then_some(expires)),
         ("Owner".into(), opt(d.owner.as_ref())),
         ("ClientIP".into(), opt(d.client_ip.as_ref())),
         ("ProcessId".into(), opt(d.process_id)),
@@ -104,6 +106,11 @@ fn session_tab(ui: &mut Ui, state: &AppState, now: DateTime<Utc>) {
         ("CompressionMode".into(), opt(d.compression_mode.as_ref())),
         ("ProtocolVersion".into(), opt(s.protocol_version.as_ref())),
     ];
+    // Fields the server did not send are left out.
+    let mut rows: Vec<(String, String)> = rows
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
     // What the server sent that Baton could not read, as it came.
     rows.extend(
         d.unread
