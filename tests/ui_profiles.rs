@@ -398,13 +398,17 @@ fn ui_secrets_child() {
         click(&mut h, "Connect session");
         saved(&mut h, 1);
         assert_eq!(creds.list().unwrap().len(), 1);
-        assert!(
-            worker
-                .commands()
-                .iter()
-                .any(|c| matches!(c, Command::Connect { .. })),
-            "the Connect went to the worker beside the password"
-        );
+        // The relay passes the Connect on a moment after the password.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut others = Vec::new();
+        while !others.iter().any(|c| matches!(c, Command::Connect { .. })) {
+            assert!(
+                Instant::now() < deadline,
+                "the Connect never went to the worker beside the password: {others:?}"
+            );
+            others.extend(worker.commands());
+            std::thread::sleep(Duration::from_millis(5));
+        }
 
         // The editor: a credential with a password saved in the keyring.
         open_editor(&mut h, "Computer Srv1");
