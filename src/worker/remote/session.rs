@@ -527,24 +527,17 @@ impl Session {
 
     /// Makes sure the session key is known, reading the pool's stream itself
     /// until ENCRYPTED_SESSION_KEY, within [`KEY_EXCHANGE_TIMEOUT`]: for a
-    /// session with no keep-alive Receive running. Whatever else the pool's
-    /// stream carries meanwhile is returned.
-    pub async fn ensure_session_key(&mut self) -> Result<Vec<ClientEvent>, RemoteError> {
-        let mut seen = Vec::new();
+    /// session with no keep-alive Receive running.
+    async fn ensure_session_key(&mut self) -> Result<(), RemoteError> {
         self.start_key_exchange().await?;
         let deadline = tokio::time::Instant::now() + KEY_EXCHANGE_TIMEOUT;
         while !self.pool.has_session_key() {
             if tokio::time::Instant::now() >= deadline {
                 return Err(key_exchange_timed_out());
             }
-            let got = self.receive(None).await?;
-            seen.extend(
-                got.events
-                    .into_iter()
-                    .filter(|e| !matches!(e, ClientEvent::SessionKeyReady)),
-            );
+            self.receive(None).await?;
         }
-        Ok(seen)
+        Ok(())
     }
 
     /// `text` as a SecureString for the server, exchanging the session key
