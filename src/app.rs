@@ -24,7 +24,7 @@ pub fn profile_store() -> Result<ProfileStore, StoreError> {
 /// (`~/.local/share/baton`, `%APPDATA%\baton\data`,
 /// `~/Library/Application Support/baton`). `None` when there is no such
 /// directory (the Activity pane then lasts for the session only).
-pub fn activity_log() -> Option<crate::ui::activity::ActivityLog> {
+pub fn activity_log() -> Option<crate::store::activity::ActivityLog> {
     let path = match std::env::var_os("BATON_ACTIVITY") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => directories::ProjectDirs::from("", "", "baton")?
@@ -35,7 +35,7 @@ pub fn activity_log() -> Option<crate::ui::activity::ActivityLog> {
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_default();
-    Some(crate::ui::activity::ActivityLog::new(path).with_operator(operator))
+    Some(crate::store::activity::ActivityLog::new(path).with_operator(operator))
 }
 
 /// Loads the profiles; a missing file is an empty tree. A file that does not

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
@@ -478,8 +479,11 @@ fn gui(demo: bool) -> ExitCode {
         .list()
         .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
         .unwrap_or_default();
+    let activity = app::activity_log();
     let config = WorkerConfig {
         credentials: Some(Arc::clone(&chosen.store)),
+        // The worker appends the Activity pane's entries to its file.
+        activity: activity.clone(),
         // The worker runs the profile editor's saves, imports and exports.
         profiles: if profile_error.is_none() {
             app::profile_store().ok()
@@ -488,10 +492,13 @@ fn gui(demo: bool) -> ExitCode {
         },
         ..WorkerConfig::default()
     };
-    if let Err(e) = worker::spawn(side, config) {
-        eprintln!("baton: the background worker could not start: {e}");
-        return ExitCode::from(1);
-    }
+    let worker_thread = match worker::spawn(side, config) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("baton: the background worker could not start: {e}");
+            return ExitCode::from(1);
+        }
+    };
     // Open on the truth: list every computer's sessions at once.
     let computers: Vec<_> = inventory
         .iter()
@@ -513,7 +520,9 @@ fn gui(demo: bool) -> ExitCode {
     let options = baton::ui::RunOptions {
         terminate: Some(terminate),
         egui_ctx: Some(ctx),
-        activity_log: app::activity_log(),
+        activity: activity
+            .as_ref()
+            .map(baton::store::activity::ActivityLog::history),
         saved_credentials: saved,
         // Passwords go to the keyring through the worker (SaveCredential).
         keyring: true,
@@ -524,7 +533,11 @@ fn gui(demo: bool) -> ExitCode {
             None
         },
     };
-    match baton::ui::run_native(handle, inventory, options) {
+    let shown = baton::ui::run_native(handle, inventory, options);
+    // The window is gone and with it the worker's command channel: the
+    // worker writes the last activity entries and ends.
+    join_for(worker_thread, Duration::from_secs(10));
+    match shown {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("baton: the window could not open: {e}");
@@ -533,6 +546,19 @@ fn gui(demo: bool) -> ExitCode {
             );
             ExitCode::from(1)
         }
+    }
+}
+
+/// Waits for `thread` to end, at most `limit` (a window system that keeps
+/// the app alive must not keep the process from exiting).
+fn join_for(thread: std::thread::JoinHandle<()>, limit: Duration) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let _ = thread.join();
+        let _ = tx.send(());
+    });
+    if rx.recv_timeout(limit).is_ok() {
+        let _ = waiter.join();
     }
 }
 

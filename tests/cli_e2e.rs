@@ -28,6 +28,7 @@ impl LabShell for InProcessLab {
                 profiles: None,
                 credentials: None,
                 in_process: self.computers(),
+                activity: None,
             },
             ProfileTree::default(),
         )
@@ -254,6 +255,7 @@ fn hand_over_over_http_with_profiles() {
         profiles: None,
         credentials: Some(store.clone()),
         in_process: HashMap::new(),
+        activity: None,
     };
     let mut tech = shell_with_passwords(http(), loaded.clone(), Vec::new());
     let mut mgr = shell_with_passwords(http(), loaded, Vec::new());
@@ -279,6 +281,7 @@ fn hand_over_over_http_with_profiles() {
             profiles: None,
             credentials: None,
             in_process: HashMap::new(),
+            activity: None,
         },
         ProfileTree::default(),
     );
@@ -980,6 +983,7 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
             profiles: None,
             credentials: None,
             in_process: HashMap::new(),
+            activity: None,
         },
         ProfileTree::default(),
     );

@@ -6,7 +6,7 @@ use baton::model::{
     Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
     SessionInfo, SessionState, UserError,
 };
-use baton::ui::activity::ActivityLog;
+use baton::store::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use egui::{Key, Modifiers};
@@ -856,28 +856,34 @@ fn connection_info_marks_unsafe_settings() {
     h.get_by_label("http://Srv10:5985/wsman");
 }
 
-fn wait_file(path: &std::path::Path, what: &str, cond: impl Fn(&str) -> bool) {
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if std::fs::read_to_string(path).is_ok_and(|t| cond(&t)) {
-            return;
-        }
-        assert!(std::time::Instant::now() < end, "not written: {what}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
 fn logged_app(log: &ActivityLog) -> (Harness<'static, BatonApp>, FakeWorker) {
     let (handle, worker) = WorkerHandle::fake();
-    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_activity_log(log.clone());
+    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_activity_history(log.history());
     let h = Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
     (h, worker)
 }
 
+/// The commands sent since the last call, split into the entries handed to
+/// the worker for the activity file and the other commands.
+fn sent(worker: &FakeWorker) -> (Vec<ActivityEntry>, Vec<Command>) {
+    let mut entries = Vec::new();
+    let mut others = Vec::new();
+    for c in worker.commands() {
+        match c {
+            Command::RecordActivity { entries: e } => entries.extend(e),
+            other => others.push(other),
+        }
+    }
+    (entries, others)
+}
+
+/// The console reads the history it was given, and hands every new entry
+/// (the worker's and its own) to the worker, which owns the file; the file
+/// itself is covered with a real worker in `worker_contract` and `ui_lab`.
 #[test]
-fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() {
+fn activity_history_is_shown_new_entries_go_to_the_worker_and_damage_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let log = ActivityLog::new(dir.path().join("baton/activity.jsonl")).with_operator("helpdesk1");
     let (mut h, worker) = logged_app(&log);
@@ -886,7 +892,7 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     h.get_by_label("No activity yet.");
     // A worker entry (who, session, computer, options, result) and the
     // console's own entry for the action it ended.
-    worker.push(Event::Activity(ActivityEntry {
+    let disconnect = ActivityEntry {
         time: t0(),
         user: "Domain01\\User01".into(),
         computer: "Srv1".into(),
@@ -894,10 +900,11 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
         action: "Disconnect-PSSession".into(),
         options: "-IdleTimeoutSec 3600 -OutputBufferingMode Drop".into(),
         result: "ok".into(),
-    }));
+    };
+    worker.push(Event::Activity(disconnect.clone()));
     h.key_press(Key::F5);
     h.run();
-    let cmds = worker.commands();
+    let (mut entries, cmds) = sent(&worker);
     let [Command::ListSessions { op, .. }] = cmds.as_slice() else {
         panic!("expected ListSessions, got {cmds:?}");
     };
@@ -907,16 +914,30 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     });
     h.run();
     h.get_by_label("-IdleTimeoutSec 3600 -OutputBufferingMode Drop");
-    wait_file(log.path(), "two entries", |t| t.lines().count() == 2);
-    let text = std::fs::read_to_string(log.path()).unwrap();
-    assert!(text.contains("\"user\":\"helpdesk1\""), "{text}");
-    assert!(
-        text.contains("ok: Listed sessions on 3 of 3 computer(s)"),
-        "{text}"
+    entries.extend(sent(&worker).0);
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0], disconnect);
+    assert_eq!(entries[1].user, "helpdesk1");
+    assert_eq!(
+        entries[1].result,
+        "ok: Listed sessions on 3 of 3 computer(s)"
     );
+    // Nothing new: nothing more is sent.
+    h.run();
+    assert!(sent(&worker).0.is_empty());
+    // The worker could not write: one message, and the console goes on.
+    worker.push(Event::ActivityNotSaved {
+        error: "/full/disk/activity.jsonl: No space left on device".into(),
+    });
+    h.run();
+    h.get_by_label("Activity is not being saved");
+    h.get_by_label_contains("No space left on device");
     drop(h);
 
-    // The next start shows them.
+    // The next start shows what the file holds.
+    for e in &entries {
+        log.append(e).unwrap();
+    }
     let (mut h, _worker) = logged_app(&log);
     h.run();
     click(&mut h, "Activity");
@@ -926,7 +947,7 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     drop(h);
 
     // A damaged line: the rest is shown, the damage is a message, the
-    // console works and keeps appending.
+    // console works and keeps recording.
     std::fs::OpenOptions::new()
         .append(true)
         .open(log.path())
@@ -945,7 +966,7 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     h.key_press(Key::F5);
     h.run();
     assert!(matches!(
-        worker.commands().as_slice(),
+        sent(&worker).1.as_slice(),
         [Command::ListSessions { .. }]
     ));
     worker.push(Event::OpFailed {
@@ -958,9 +979,13 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
         },
     });
     h.run();
-    wait_file(log.path(), "the failure appended", |t| {
-        t.contains("failed: Cannot list the sessions of Srv9")
-    });
+    let (entries, _) = sent(&worker);
+    assert!(
+        entries.iter().any(|e| e
+            .result
+            .contains("failed: Cannot list the sessions of Srv9")),
+        "{entries:?}"
+    );
 
     // A file that cannot be read at all (a folder in its place): a message,
     // and the console still works.
@@ -973,7 +998,7 @@ fn activity_is_kept_in_a_file_reloaded_at_start_and_a_damaged_one_is_reported() 
     click(&mut h, "Computer Srv1");
     h.key_press(Key::F5);
     h.run();
-    assert_eq!(worker.commands().len(), 1);
+    assert_eq!(sent(&worker).1.len(), 1);
 }
 
 /// Dialogs behave like dialogs: Escape cancels without sending anything,

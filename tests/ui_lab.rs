@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use baton::bridge::CredentialChoice;
 use baton::model::{ConnectionSpec, Credential};
 use baton::protocol::wsman::shell::ShellState;
-use baton::ui::activity::ActivityLog;
+use baton::store::activity::ActivityLog;
 use baton::ui::{BatonApp, ComputerNode, GroupNode};
 
 use egui_kittest::Harness;
@@ -58,14 +58,18 @@ fn console_over(lab: &Lab, inventory: Vec<GroupNode>) -> Harness<'static, BatonA
     console_built(lab, inventory, |app| app)
 }
 
-/// A console that keeps its Activity pane in `log`.
+/// A console that keeps its Activity pane in `log` (its worker appends to it).
 fn console_with(
     lab: &Lab,
     inventory: Vec<GroupNode>,
     log: Option<ActivityLog>,
 ) -> Harness<'static, BatonApp> {
-    console_built(lab, inventory, |app| match log {
-        Some(log) => app.with_activity_log(log),
+    let config = baton::worker::WorkerConfig {
+        activity: log.clone(),
+        ..baton::worker::WorkerConfig::default()
+    };
+    console_on(lab.worker_configured(config), inventory, |app| match log {
+        Some(log) => app.with_activity_history(log.history()),
         None => app,
     })
 }
@@ -76,11 +80,15 @@ fn console_built(
     inventory: Vec<GroupNode>,
     configure: impl FnOnce(BatonApp) -> BatonApp,
 ) -> Harness<'static, BatonApp> {
-    let app = configure(BatonApp::new(
-        lab.worker(),
-        inventory,
-        Box::new(chrono::Utc::now),
-    ));
+    console_on(lab.worker(), inventory, configure)
+}
+
+fn console_on(
+    worker: baton::bridge::WorkerHandle,
+    inventory: Vec<GroupNode>,
+    configure: impl FnOnce(BatonApp) -> BatonApp,
+) -> Harness<'static, BatonApp> {
+    let app = configure(BatonApp::new(worker, inventory, Box::new(chrono::Utc::now)));
     Harness::builder()
         .with_size([1500.0, 950.0])
         .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)

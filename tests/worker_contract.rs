@@ -568,3 +568,104 @@ fn edit_profiles_changes_the_file_in_the_worker() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The worker owns the activity file: it appends what the console records,
+/// still does after `Stopped` (the entries of the last outcomes), writes
+/// everything queued before its thread ends, and reports a file it cannot
+/// write once, as an event.
+#[test]
+fn the_worker_appends_recorded_activity_even_after_it_stopped() {
+    use baton::bridge::{ActivityEntry, Command, Event, Release, WorkerHandle};
+    use baton::store::activity::ActivityLog;
+    let entry = |result: &str| ActivityEntry {
+        time: chrono::Utc::now(),
+        user: "helpdesk1".into(),
+        computer: "Srv1".into(),
+        session: None,
+        action: "Refresh".into(),
+        options: String::new(),
+        result: result.into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let log = ActivityLog::new(dir.path().join("data/activity.jsonl"));
+    let (h, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    let thread = baton::worker::spawn(
+        side,
+        baton::worker::WorkerConfig {
+            activity: Some(log.clone()),
+            ..baton::worker::WorkerConfig::default()
+        },
+    )
+    .unwrap();
+    h.send(Command::RecordActivity {
+        entries: vec![entry("ok: first"), entry("ok: second")],
+    });
+    h.send(Command::Shutdown {
+        release: Release::HandBack,
+    });
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        assert!(std::time::Instant::now() < end, "no Stopped");
+        if let Some(Event::Stopped) = h.recv_timeout(std::time::Duration::from_millis(100)) {
+            break;
+        }
+    }
+    h.send(Command::RecordActivity {
+        entries: vec![entry("cancelled before it finished")],
+    });
+    drop(h);
+    thread.join().unwrap();
+    let results: Vec<String> = log
+        .load()
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.result)
+        .collect();
+    assert_eq!(
+        results,
+        ["ok: first", "ok: second", "cancelled before it finished"]
+    );
+
+    // A folder where the file should be: one event, however many entries.
+    let blocked = dir.path().join("blocked.jsonl");
+    std::fs::create_dir(&blocked).unwrap();
+    let (h, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    let thread = baton::worker::spawn(
+        side,
+        baton::worker::WorkerConfig {
+            activity: Some(ActivityLog::new(&blocked)),
+            ..baton::worker::WorkerConfig::default()
+        },
+    )
+    .unwrap();
+    for i in 0..3 {
+        h.send(Command::RecordActivity {
+            entries: vec![entry(&format!("ok: {i}"))],
+        });
+    }
+    h.send(Command::Shutdown {
+        release: Release::HandBack,
+    });
+    // The writer reports as it writes, before or after Stopped.
+    let mut failures = Vec::new();
+    let mut stopped = false;
+    while !stopped || failures.is_empty() {
+        assert!(std::time::Instant::now() < end, "no Stopped or no failure");
+        match h.recv_timeout(std::time::Duration::from_millis(100)) {
+            Some(Event::Stopped) => stopped = true,
+            Some(Event::ActivityNotSaved { error }) => failures.push(error),
+            _ => {}
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    while let Some(e) = h.recv_timeout(std::time::Duration::from_millis(10)) {
+        if let Event::ActivityNotSaved { error } = e {
+            failures.push(error);
+        }
+    }
+    drop(h);
+    thread.join().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(failures[0].contains("blocked.jsonl"), "{failures:?}");
+}

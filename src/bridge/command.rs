@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
 use super::OpId;
-use crate::model::{ConnectionSpec, Credential, OutputBufferingMode};
+use crate::model::{ActivityEntry, ConnectionSpec, Credential, OutputBufferingMode};
 
 /// Which credential to use for a computer.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -167,6 +167,12 @@ pub enum Command {
     },
     /// Cancel an action in flight.
     Cancel { op: OpId },
+    /// Append the console's audit entries to the activity file, when the
+    /// worker keeps one (`WorkerConfig::activity`). Not an action: nothing
+    /// answers it, and a write that fails is reported once as
+    /// `ActivityNotSaved`. Served even after `Stopped`, until the sender
+    /// goes away, so the entries of the last actions are kept too.
+    RecordActivity { entries: Vec<ActivityEntry> },
     /// Hand back every session this process holds ([`Release`]), report
     /// each outcome (`SessionReleased`), close every connection and stop
     /// the worker (`Stopped` is its last event). Actions still in flight
@@ -211,7 +217,7 @@ impl Command {
             | Command::SaveCredential { op, .. }
             | Command::EditProfiles { op, .. }
             | Command::Cancel { op } => Some(*op),
-            Command::Shutdown { .. } => None,
+            Command::Shutdown { .. } | Command::RecordActivity { .. } => None,
         }
     }
 }

@@ -1,25 +1,7 @@
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::OpId;
-use crate::model::{ConfigurationQuotas, OutputItem, SessionInfo, UserError};
-
-/// One line of the audit trail: who did what to which session, with which
-/// options, and how it ended.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ActivityEntry {
-    pub time: DateTime<Utc>,
-    /// The user the action authenticated as.
-    pub user: String,
-    pub computer: String,
-    pub session: Option<String>,
-    /// `Disconnect-PSSession`, …
-    pub action: String,
-    /// `-IdleTimeoutSec 86400 -OutputBufferingMode Drop`, …
-    pub options: String,
-    /// `ok` or the error.
-    pub result: String,
-}
+use crate::model::{ActivityEntry, ConfigurationQuotas, OutputItem, SessionInfo, UserError};
 
 /// A fact the worker reports.
 // Events are moved once through a channel; boxing the large variants would
@@ -114,6 +96,8 @@ pub enum Event {
     },
     /// An audit-trail entry.
     Activity(ActivityEntry),
+    /// The activity file could not be written (once per run of failures).
+    ActivityNotSaved { error: String },
     /// A session this process held was handed back as the worker stopped.
     SessionReleased {
         computer: String,

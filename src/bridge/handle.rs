@@ -126,7 +126,7 @@ pub struct FakeWorker {
 }
 
 impl FakeWorker {
-    /// Every command the UI has sent so far.
+    /// The commands the UI has sent since the last call.
     pub fn commands(&self) -> Vec<Command> {
         self.side.commands.try_iter().collect()
     }

@@ -10,8 +10,9 @@ mod event;
 mod handle;
 mod known;
 
+pub use crate::model::ActivityEntry;
 pub use command::{Command, ComputerRef, CredentialChoice, Release, SessionRef};
-pub use event::{ActivityEntry, Event, ReleaseOutcome};
+pub use event::{Event, ReleaseOutcome};
 pub use handle::{EventSender, FakeWorker, Waker, WorkerHandle, WorkerSide};
 pub use known::{Change, KnownSessions, merge as merge_session};
 

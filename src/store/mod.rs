@@ -5,9 +5,12 @@
 //!   and merge of Baton profile files.
 //! - [`credentials`]: secrets by entry id in the OS keyring, or in memory for
 //!   the session when no keyring is available; never in a file.
+//! - [`activity`]: the console's audit trail, a JSON-lines file the worker
+//!   appends to and the console reads back at start.
 //! - [`import`]: foreign files (host lists, mRemoteNG, RDCMan, Royal TS,
 //!   Remote Desktop Manager) read safely.
 
+pub mod activity;
 pub mod credentials;
 pub mod import;
 pub mod profile_jobs;

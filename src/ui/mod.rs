@@ -7,7 +7,6 @@
 //! end of the frame, turning into [`Command`]s sent through the
 //! [`WorkerHandle`].
 
-pub mod activity;
 mod detail;
 pub(crate) mod dialogs;
 pub(crate) mod profile_editor;
@@ -24,6 +23,7 @@ use uuid::Uuid;
 
 use crate::bridge::{Command, Event, OpId, Release, WorkerHandle};
 use crate::model::{Credential, SessionState};
+use crate::store::activity::ActivityHistory;
 
 use dialogs::{Dialog, Outcome};
 use state::{Action, ToastKind};
@@ -141,8 +141,9 @@ pub struct BatonApp {
     /// The demo lab's accounts (user, role, password), shown in a banner
     /// until dismissed: its passwords are public, for trying Baton out.
     lab_accounts: Vec<(String, String, String)>,
-    activity: Option<activity::ActivityRecorder>,
-    /// `AppState::activity_logged` already handed to the activity file.
+    /// New audit entries go to the worker for the activity file.
+    records_activity: bool,
+    /// `AppState::activity_logged` already handed to the worker.
     activity_saved: u64,
     profiles: Option<profile_editor::Profiles>,
     profile_editor: Option<profile_editor::ProfileEditor>,
@@ -182,7 +183,7 @@ impl BatonApp {
             scroll_to_cursor: false,
             keyring: false,
             lab_accounts: Vec::new(),
-            activity: None,
+            records_activity: false,
             activity_saved: 0,
             profiles: None,
             profile_editor: None,
@@ -349,7 +350,7 @@ impl BatonApp {
         for a in actions {
             self.run(a);
         }
-        self.save_activity(now);
+        self.save_activity();
         // Countdowns, toasts fading and the spinner move with time.
         ctx.request_repaint_after(Duration::from_millis(
             if self.state.pending().next().is_some() {
@@ -640,7 +641,7 @@ impl eframe::App for BatonApp {
                 Err(_) => break,
             }
         }
-        self.save_activity(Utc::now());
+        self.save_activity();
     }
 }
 
@@ -676,8 +677,9 @@ pub struct RunOptions {
     pub keyring: bool,
     /// The demo lab's accounts (user, role, password), for the banner.
     pub lab_accounts: Vec<(String, String, String)>,
-    /// Where the Activity pane is kept (see [`activity::ActivityLog`]).
-    pub activity_log: Option<activity::ActivityLog>,
+    /// The activity file's history; new entries go to the worker, which
+    /// appends them (see [`BatonApp::with_activity_history`]).
+    pub activity: Option<ActivityHistory>,
     /// The profile file and its tree, for "Edit profile…".
     pub profiles: Option<(
         crate::store::profiles::ProfileStore,
@@ -706,7 +708,7 @@ pub fn run_native(
         saved_credentials,
         keyring,
         lab_accounts,
-        activity_log,
+        activity,
         profiles,
         terminate,
     } = options;
@@ -721,8 +723,8 @@ pub fn run_native(
                 app = app.with_keyring();
             }
             app = app.with_lab_accounts(lab_accounts);
-            if let Some(log) = activity_log {
-                app = app.with_activity_log(log);
+            if let Some(history) = activity {
+                app = app.with_activity_history(history);
             }
             if let Some((store, tree)) = profiles {
                 app = app.with_profiles(store, tree);

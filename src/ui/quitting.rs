@@ -103,22 +103,23 @@ impl BatonApp {
         }
     }
 
-    /// Keeps the Activity pane in `log`: what it holds is shown at once, and
-    /// every new entry is appended to it (by a writer thread). A file that
-    /// does not read back is reported and left as it is; the console goes on.
-    pub fn with_activity_log(mut self, log: activity::ActivityLog) -> Self {
+    /// Shows the activity file's history at once (read by the caller), and
+    /// sends every new entry to the worker, which appends it to that file
+    /// (`WorkerConfig::activity`). A file that does not read back is
+    /// reported and left as it is; the console goes on.
+    pub fn with_activity_history(mut self, history: ActivityHistory) -> Self {
         let now = (self.clock)();
-        self.state.operator = log.operator().to_owned();
+        self.state.operator.clone_from(&history.operator);
         let trouble = |summary: &str, detail: String| crate::model::UserError {
             summary: summary.to_owned(),
             detail,
             advice: Some(format!(
                 "Baton keeps working and adds new activity to {}; move the damaged file away to start a new one.",
-                log.path().display()
+                history.path.display()
             )),
             error_id: None,
         };
-        match log.load() {
+        match history.loaded {
             Ok(loaded) => {
                 self.state.preload_activity(loaded.entries);
                 if let Some(p) = loaded.problem {
@@ -135,43 +136,22 @@ impl BatonApp {
                 now,
             ),
         }
-        match activity::ActivityRecorder::start(log) {
-            Ok(r) => self.activity = Some(r),
-            Err(e) => self.state.notify(
-                ToastKind::Error,
-                crate::model::UserError {
-                    summary: "Activity is not being saved".into(),
-                    detail: e.to_string(),
-                    advice: None,
-                    error_id: None,
-                },
-                now,
-            ),
-        }
+        self.records_activity = true;
         self.activity_saved = self.state.activity_logged();
         self
     }
 
-    /// Hands this frame's new audit entries to the activity file's writer.
-    pub(super) fn save_activity(&mut self, now: DateTime<Utc>) {
-        let Some(rec) = &self.activity else {
+    /// Hands this frame's new audit entries to the worker for the file.
+    pub(super) fn save_activity(&mut self) {
+        if !self.records_activity || self.activity_saved == self.state.activity_logged() {
             return;
-        };
-        for e in self.state.activity_since(self.activity_saved) {
-            rec.record(e.clone());
         }
+        let entries = self
+            .state
+            .activity_since(self.activity_saved)
+            .cloned()
+            .collect();
         self.activity_saved = self.state.activity_logged();
-        for e in rec.take_errors() {
-            self.state.notify(
-                ToastKind::Error,
-                crate::model::UserError {
-                    summary: "Activity is not being saved".into(),
-                    detail: e,
-                    advice: Some("Check that the data folder is writable and not full.".into()),
-                    error_id: None,
-                },
-                now,
-            );
-        }
+        self.handle.send(Command::RecordActivity { entries });
     }
 }

@@ -59,6 +59,8 @@ pub struct WorkerConfig {
     pub in_process: HashMap<String, InProcessComputer>,
     /// The profile file the console edits (`EditProfiles`).
     pub profiles: Option<crate::store::profiles::ProfileStore>,
+    /// The activity file the console's entries go to (`RecordActivity`).
+    pub activity: Option<crate::store::activity::ActivityLog>,
 }
 
 struct Held {
@@ -139,6 +141,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         acquiring: AtomicU32::new(0),
         stopping: std::sync::atomic::AtomicBool::new(false),
     });
+    let activity = start_activity_writer(&worker);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let commands = side.commands;
     // std's receiver blocks: read it on a blocking thread and forward.
@@ -159,6 +162,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
                 break;
             }
             Command::Cancel { op } => worker.cancel(op),
+            Command::RecordActivity { entries } => record(activity.as_ref(), entries),
             other => {
                 let op = other.op().unwrap_or(0);
                 let w = worker.clone();
@@ -180,6 +184,44 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
     }
     worker.release_all(release).await;
     worker.events.send(Event::Stopped);
+    // The console records the entries of those last outcomes after it has
+    // seen them: keep writing until it lets go of its end.
+    if activity.is_some() {
+        while let Some(command) = rx.recv().await {
+            if let Command::RecordActivity { entries } = command {
+                record(activity.as_ref(), entries);
+            }
+        }
+    }
+    // Dropping the writer waits for what is queued to reach the file.
+    drop(activity);
+}
+
+/// The writer of the activity file, when the worker keeps one; a writer
+/// that cannot start is reported as the file not being saved.
+fn start_activity_writer(worker: &Worker) -> Option<crate::store::activity::ActivityWriter> {
+    let log = worker.config.activity.clone()?;
+    let events = worker.events.clone();
+    let report = events.clone();
+    match crate::store::activity::ActivityWriter::start(log, move |error| {
+        events.send(Event::ActivityNotSaved { error });
+    }) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            report.send(Event::ActivityNotSaved {
+                error: format!("the activity writer could not start: {e}"),
+            });
+            None
+        }
+    }
+}
+
+fn record(writer: Option<&crate::store::activity::ActivityWriter>, entries: Vec<ActivityEntry>) {
+    if let Some(w) = writer {
+        for e in entries {
+            w.record(e);
+        }
+    }
 }
 
 /// What a script gets besides its text: `-ArgumentList` and input objects.
@@ -514,7 +556,7 @@ impl Worker {
                 credential,
             } => self.save_credential(op, entry, credential).await,
             Command::EditProfiles { op, job } => self.edit_profiles(op, job).await,
-            Command::Cancel { .. } | Command::Shutdown { .. } => {}
+            Command::Cancel { .. } | Command::Shutdown { .. } | Command::RecordActivity { .. } => {}
         }
     }
 

@@ -199,7 +199,7 @@ impl InProcessLab {
 
     /// A worker of its own (another client of the lab) on this lab.
     pub fn worker(&self) -> baton::bridge::WorkerHandle {
-        self.worker_with(None)
+        self.worker_configured(baton::worker::WorkerConfig::default())
     }
 
     /// [`InProcessLab::worker`] with a credential store (its keyring).
@@ -207,13 +207,23 @@ impl InProcessLab {
         &self,
         credentials: Option<std::sync::Arc<dyn baton::store::credentials::CredentialStore>>,
     ) -> baton::bridge::WorkerHandle {
+        self.worker_configured(baton::worker::WorkerConfig {
+            credentials,
+            ..baton::worker::WorkerConfig::default()
+        })
+    }
+
+    /// [`InProcessLab::worker`] with `config`, reaching this lab's computers.
+    pub fn worker_configured(
+        &self,
+        config: baton::worker::WorkerConfig,
+    ) -> baton::bridge::WorkerHandle {
         let (handle, side) = baton::bridge::WorkerHandle::pair(std::sync::Arc::new(|| {}));
         baton::worker::spawn(
             side,
             baton::worker::WorkerConfig {
-                profiles: None,
-                credentials,
                 in_process: self.computers(),
+                ..config
             },
         )
         .expect("the worker starts");

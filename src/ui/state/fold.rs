@@ -243,6 +243,16 @@ impl AppState {
                 self.quotas.insert(computer, quotas);
             }
             Event::Activity(entry) => self.log(entry),
+            Event::ActivityNotSaved { error } => self.toast(
+                ToastKind::Error,
+                UserError {
+                    summary: "Activity is not being saved".into(),
+                    detail: error,
+                    advice: Some("Check that the data folder is writable and not full.".into()),
+                    error_id: None,
+                },
+                now,
+            ),
         }
     }
 

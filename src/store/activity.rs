@@ -2,17 +2,19 @@
 //! [`ActivityEntry`] per line), rotated to `<file>.1` when it reaches its size
 //! limit, reloaded when the console starts.
 //!
-//! The console thread never touches the file after start-up: entries go to a
-//! writer thread through a channel, and its failures come back as messages.
-//! Entries hold user names, computers, sessions, options and results, never a
-//! password: the worker never puts one in an entry.
+//! The console never touches the file: the composition root reads it back
+//! at start ([`ActivityLog::history`]), and the worker appends what the
+//! console records (`Command::RecordActivity`) through an [`ActivityWriter`]
+//! it owns, reporting failures as events. Entries hold user names, computers,
+//! sessions, options and results, never a password: nothing puts one in an
+//! entry.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use crate::bridge::ActivityEntry;
+use crate::model::ActivityEntry;
 
 /// The size at which the file is rotated (1 MiB, a few thousand entries).
 pub const DEFAULT_MAX_BYTES: u64 = 1024 * 1024;
@@ -176,49 +178,79 @@ fn read_tail(path: &Path, limit: u64) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
-/// Writes entries on its own thread so the console never waits on the disk.
-pub struct ActivityRecorder {
-    entries: mpsc::Sender<ActivityEntry>,
-    errors: mpsc::Receiver<String>,
+/// What the console shows at start: who is running it, where the file is,
+/// and what the file held (or why it could not be read).
+#[derive(Debug)]
+pub struct ActivityHistory {
+    /// The local account running the console (see [`ActivityLog::with_operator`]).
+    pub operator: String,
+    /// The current file, named in messages.
+    pub path: PathBuf,
+    /// The entries read back, or why the file could not be read.
+    pub loaded: Result<LoadedActivity, String>,
 }
 
-impl ActivityRecorder {
+impl ActivityLog {
+    /// Reads the file back for the console ([`ActivityLog::load`] with the
+    /// operator and path the console names in its messages).
+    pub fn history(&self) -> ActivityHistory {
+        ActivityHistory {
+            operator: self.operator.clone(),
+            path: self.path.clone(),
+            loaded: self.load(),
+        }
+    }
+}
+
+/// Appends entries on a thread of its own, so neither the console nor the
+/// worker's tasks wait on the disk. The worker owns it; failures go to the
+/// `on_error` callback, once per run of failures (not once per entry).
+/// Dropping it writes what is queued, then waits for the thread to end.
+pub struct ActivityWriter {
+    entries: Option<mpsc::Sender<ActivityEntry>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ActivityWriter {
     /// Starts the writer thread for `log`.
-    pub fn start(log: ActivityLog) -> io::Result<Self> {
+    pub fn start(log: ActivityLog, on_error: impl Fn(String) + Send + 'static) -> io::Result<Self> {
         let (tx, rx) = mpsc::channel::<ActivityEntry>();
-        let (etx, erx) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("baton-activity".into())
             .spawn(move || {
                 let mut reported = false;
                 while let Ok(entry) = rx.recv() {
                     match log.append(&entry) {
                         Ok(()) => reported = false,
-                        // One message per run of failures, not one per entry.
                         Err(e) if !reported => {
                             reported = true;
-                            if etx.send(e).is_err() {
-                                return;
-                            }
+                            on_error(e);
                         }
                         Err(_) => {}
                     }
                 }
             })?;
-        Ok(ActivityRecorder {
-            entries: tx,
-            errors: erx,
+        Ok(ActivityWriter {
+            entries: Some(tx),
+            thread: Some(thread),
         })
     }
 
     /// Queues an entry for the file.
     pub fn record(&self, entry: ActivityEntry) {
-        let _ = self.entries.send(entry);
+        if let Some(tx) = &self.entries {
+            let _ = tx.send(entry);
+        }
     }
+}
 
-    /// Failures of the writer since the last call.
-    pub fn take_errors(&self) -> Vec<String> {
-        self.errors.try_iter().collect()
+impl Drop for ActivityWriter {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once the queue is written.
+        self.entries = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -300,29 +332,35 @@ mod tests {
     }
 
     #[test]
-    fn the_recorder_writes_on_its_thread_and_reports_failures_once() {
+    fn the_writer_writes_on_its_thread_reports_failures_once_and_drains_on_drop() {
         let dir = tempfile::tempdir().unwrap();
         let log = ActivityLog::new(dir.path().join("a.jsonl"));
-        let rec = ActivityRecorder::start(log.clone()).unwrap();
-        rec.record(entry(1));
-        let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while log.load().unwrap().entries.is_empty() {
-            assert!(std::time::Instant::now() < end, "not written");
-            std::thread::sleep(std::time::Duration::from_millis(10));
+        let rec =
+            ActivityWriter::start(log.clone(), |e| panic!("unexpected failure: {e}")).unwrap();
+        for i in 0..50 {
+            rec.record(entry(i));
         }
+        // Dropped at once: everything queued is on disk when drop returns.
+        drop(rec);
+        assert_eq!(log.load().unwrap().entries.len(), 50);
+
         let bad = dir.path().join("dir.jsonl");
         fs::create_dir(&bad).unwrap();
-        let rec = ActivityRecorder::start(ActivityLog::new(&bad)).unwrap();
+        let errors = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = errors.clone();
+        let rec = ActivityWriter::start(ActivityLog::new(&bad), move |e| {
+            seen.lock().unwrap().push(e);
+        })
+        .unwrap();
         rec.record(entry(1));
         rec.record(entry(2));
-        let mut errors = Vec::new();
-        while errors.is_empty() {
-            assert!(std::time::Instant::now() < end, "no error reported");
-            errors = rec.take_errors();
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        errors.extend(rec.take_errors());
-        assert_eq!(errors.len(), 1, "{errors:?}");
+        drop(rec);
+        let errors = errors.lock().unwrap();
+        assert_eq!(
+            errors.len(),
+            1,
+            "one message per run of failures: {errors:?}"
+        );
+        assert!(errors[0].contains("dir.jsonl"), "{errors:?}");
     }
 }
