@@ -551,7 +551,6 @@ impl Rt {
     }
 
     /// Evaluates an expression.
-    #[expect(clippy::too_many_lines, reason = "one arm per expression kind")]
     pub(crate) fn eval<'a>(&'a self, e: &'a Expr) -> Fut<'a, R<Value>> {
         Box::pin(async move {
             match e {
@@ -583,30 +582,7 @@ impl Rt {
                     };
                     Ok(Value::Array(items))
                 }
-                Expr::Binary(op, a, b) => {
-                    let av = self.eval(a).await?;
-                    match op {
-                        BinOp::And if !av.is_true() => return Ok(Value::Bool(false)),
-                        BinOp::Or if av.is_true() => return Ok(Value::Bool(true)),
-                        _ => {}
-                    }
-                    if let (BinOp::Is { negate }, Expr::TypeLit(t)) = (op, b.as_ref()) {
-                        return Ok(Value::Bool(is_type(&av, t) != *negate));
-                    }
-                    if let (BinOp::As, Expr::TypeLit(t)) = (op, b.as_ref()) {
-                        return Ok(cast(&av, t).unwrap_or(Value::Null));
-                    }
-                    let bv = self.eval(b).await?;
-                    if let BinOp::Cmp {
-                        op: CmpOp::Match,
-                        case,
-                        negate,
-                    } = op
-                    {
-                        return self.match_op(av, bv, *case, *negate);
-                    }
-                    binary(*op, av, bv)
-                }
+                Expr::Binary(op, a, b) => self.eval_binary(op, a, b).await,
                 Expr::Unary(op, a) => {
                     let v = self.eval(a).await?;
                     unary(*op, v)
@@ -635,41 +611,12 @@ impl Rt {
                     }
                     other => self.stmt_value(other).await,
                 },
-                Expr::Hashtable(entries) => {
-                    let mut out: Vec<(String, Value)> = Vec::new();
-                    for (k, v) in entries {
-                        let key = self.eval(k).await?.to_ps_string();
-                        let val = self.stmt_value(v).await?;
-                        if out.iter().any(|(x, _)| x.eq_ignore_ascii_case(&key)) {
-                            return Err(Flow::error(ErrorInfo::new(
-                                format!("Duplicate keys '{key}' are not allowed in hash literals."),
-                                "DuplicateKeyInHashLiteral",
-                                ErrorCategory::ParserError,
-                                "System.Management.Automation.RuntimeException",
-                            )));
-                        }
-                        out.push((key, val));
-                    }
-                    Ok(Value::Hashtable(out))
-                }
+                Expr::Hashtable(entries) => self.eval_hashtable(entries).await,
                 Expr::ScriptBlock(b, text) => Ok(Value::ScriptBlock(value::ScriptBlock {
                     text: text.clone(),
                     ast: Some(b.clone()),
                 })),
-                Expr::Member(obj, member) => {
-                    let o = self.eval(obj).await?;
-                    let name = self.eval(member).await?.to_ps_string();
-                    Ok(match o.property(&name) {
-                        Some(v) => v,
-                        // PowerShell 3+: every scalar has Count and Length 1, $null has 0.
-                        None if name.eq_ignore_ascii_case("Count")
-                            || name.eq_ignore_ascii_case("Length") =>
-                        {
-                            Value::Int(o.count() as i64)
-                        }
-                        None => Value::Null,
-                    })
-                }
+                Expr::Member(obj, member) => self.eval_member(obj, member).await,
                 Expr::Method(obj, name, args) => {
                     let o = self.eval(obj).await?;
                     let mut av = Vec::new();
@@ -723,6 +670,65 @@ impl Rt {
                     Ok(if *prefix { new } else { old })
                 }
             }
+        })
+    }
+
+    /// A binary operator; `-and`/`-or` short-circuit, `-is`/`-as` take a type.
+    async fn eval_binary(&self, op: &BinOp, a: &Expr, b: &Expr) -> R<Value> {
+        let av = self.eval(a).await?;
+        match op {
+            BinOp::And if !av.is_true() => return Ok(Value::Bool(false)),
+            BinOp::Or if av.is_true() => return Ok(Value::Bool(true)),
+            _ => {}
+        }
+        if let (BinOp::Is { negate }, Expr::TypeLit(t)) = (op, b) {
+            return Ok(Value::Bool(is_type(&av, t) != *negate));
+        }
+        if let (BinOp::As, Expr::TypeLit(t)) = (op, b) {
+            return Ok(cast(&av, t).unwrap_or(Value::Null));
+        }
+        let bv = self.eval(b).await?;
+        if let BinOp::Cmp {
+            op: CmpOp::Match,
+            case,
+            negate,
+        } = op
+        {
+            return self.match_op(av, bv, *case, *negate);
+        }
+        binary(*op, av, bv)
+    }
+
+    /// A hash literal; a repeated key is an error, as in PowerShell.
+    async fn eval_hashtable(&self, entries: &[(Expr, Stmt)]) -> R<Value> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for (k, v) in entries {
+            let key = self.eval(k).await?.to_ps_string();
+            let val = self.stmt_value(v).await?;
+            if out.iter().any(|(x, _)| x.eq_ignore_ascii_case(&key)) {
+                return Err(Flow::error(ErrorInfo::new(
+                    format!("Duplicate keys '{key}' are not allowed in hash literals."),
+                    "DuplicateKeyInHashLiteral",
+                    ErrorCategory::ParserError,
+                    "System.Management.Automation.RuntimeException",
+                )));
+            }
+            out.push((key, val));
+        }
+        Ok(Value::Hashtable(out))
+    }
+
+    /// `$o.Name`; every scalar has Count and Length 1, $null 0 (PowerShell 3+).
+    async fn eval_member(&self, obj: &Expr, member: &Expr) -> R<Value> {
+        let o = self.eval(obj).await?;
+        let name = self.eval(member).await?.to_ps_string();
+        Ok(match o.property(&name) {
+            Some(v) => v,
+            // PowerShell 3+: every scalar has Count and Length 1, $null has 0.
+            None if name.eq_ignore_ascii_case("Count") || name.eq_ignore_ascii_case("Length") => {
+                Value::Int(o.count() as i64)
+            }
+            None => Value::Null,
         })
     }
 

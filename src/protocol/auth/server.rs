@@ -294,10 +294,7 @@ impl ServerAcceptor {
         result
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the acceptor's state machine, one arm per state"
-    )]
+    /// One handshake token, by the acceptor's state.
     fn step(
         &mut self,
         negotiate_scheme: bool,
@@ -309,167 +306,8 @@ impl ServerAcceptor {
             "NTLM"
         };
         match self.state {
-            State::Initial | State::Negotiating => {
-                let mut ctx = if self.state == State::Initial {
-                    let kind = if token.starts_with(b"NTLMSSP\0") {
-                        Kind::RawNtlm { negotiate_scheme }
-                    } else if negotiate_scheme {
-                        Kind::Spnego
-                    } else {
-                        return Err(ProtocolError::Auth(
-                            "NTLM token without NTLMSSP signature".into(),
-                        ));
-                    };
-                    let candidates = if kind == Kind::Spnego {
-                        spnego_candidates(&self.table)?
-                    } else {
-                        Vec::new()
-                    };
-                    self.kind = Some(kind);
-                    SspiContext::new_server(kind == Kind::Spnego, candidates)?
-                } else {
-                    self.context
-                        .take()
-                        .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?
-                };
-                let kind = self
-                    .kind
-                    .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
-                if self.state == State::Negotiating && !negotiate_scheme {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "authorization scheme changed during the handshake".into(),
-                    });
-                }
-                let input = if self.state == State::Negotiating {
-                    with_neg_state(token)
-                } else {
-                    token.to_vec()
-                };
-                let (_, out) = match ctx.accept(&input) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        return Ok(AcceptOutcome::Denied {
-                            reason: e.to_string(),
-                        });
-                    }
-                };
-                let ntlm_challenge = if kind == Kind::Spnego {
-                    spnego_inner_token(&out)
-                } else {
-                    Some(out.as_slice())
-                };
-                self.server_challenge = ntlm_challenge.and_then(challenge_of);
-                self.state = match (self.server_challenge, self.state, kind) {
-                    (Some(_), _, _) => State::Challenged,
-                    // one extra round, when SPNEGO had to switch to NTLM
-                    (None, State::Initial, Kind::Spnego) if !out.is_empty() => State::Negotiating,
-                    _ => {
-                        return Ok(AcceptOutcome::Denied {
-                            reason: "negotiation did not produce an NTLM challenge".into(),
-                        });
-                    }
-                };
-                self.context = Some(ctx);
-                Ok(AcceptOutcome::Continue {
-                    www_authenticate: token_header(scheme, &out),
-                })
-            }
-            State::Challenged => {
-                let kind = self
-                    .kind
-                    .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
-                let wants_negotiate = matches!(
-                    kind,
-                    Kind::Spnego
-                        | Kind::RawNtlm {
-                            negotiate_scheme: true
-                        }
-                );
-                if wants_negotiate != negotiate_scheme {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "authorization scheme changed during the handshake".into(),
-                    });
-                }
-                let ntlm = if kind == Kind::Spnego {
-                    spnego_inner_token(token)
-                } else {
-                    Some(token)
-                };
-                let Some(ntlm) = ntlm else {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "no NTLM AUTHENTICATE message in the token".into(),
-                    });
-                };
-                let auth = match parse_authenticate(ntlm) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        return Ok(AcceptOutcome::Denied {
-                            reason: e.to_string(),
-                        });
-                    }
-                };
-                let Some(user) = self.table.lookup(&auth.user, &auth.domain).cloned() else {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "access denied: unknown user".into(),
-                    });
-                };
-                let challenge = self.server_challenge.unwrap_or_default();
-                if !verify_ntlmv2(&auth, &user.password, &challenge) {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: format!("access denied: wrong password for {}", user.qualified()),
-                    });
-                }
-                if let Some(app) = &self.channel_bindings
-                    && !channel_bindings_match(&auth, app)
-                {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "access denied: channel bindings missing or not matching the tls certificate".into(),
-                    });
-                }
-                let ctx = self
-                    .context
-                    .as_mut()
-                    .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
-                let input = if kind == Kind::Spnego {
-                    with_neg_state(token)
-                } else {
-                    token.to_vec()
-                };
-                let (status, out) = match ctx.accept(&input) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        return Ok(AcceptOutcome::Denied {
-                            reason: format!("access denied: {e}"),
-                        });
-                    }
-                };
-                if kind != Kind::Spnego {
-                    let wire = format!("{}\\{}", auth.domain, auth.user);
-                    let wire = if auth.domain.is_empty() {
-                        auth.user.clone()
-                    } else {
-                        wire
-                    };
-                    let finish = ctx
-                        .set_candidate(identity(&wire, &user.password)?)
-                        .and_then(|()| ctx.complete());
-                    if let Err(e) = finish {
-                        return Ok(AcceptOutcome::Denied {
-                            reason: format!("access denied: {e}"),
-                        });
-                    }
-                } else if status == sspi::SecurityStatus::ContinueNeeded {
-                    return Ok(AcceptOutcome::Denied {
-                        reason: "access denied: the client did not complete the SPNEGO exchange (mechListMIC)".into(),
-                    });
-                }
-                self.state = State::Complete;
-                self.user = Some(user.qualified());
-                Ok(AcceptOutcome::Accepted {
-                    user: user.qualified(),
-                    www_authenticate: (!out.is_empty()).then(|| token_header(scheme, &out)),
-                })
-            }
+            State::Initial | State::Negotiating => self.negotiate(negotiate_scheme, scheme, token),
+            State::Challenged => self.authenticate(negotiate_scheme, scheme, token),
             State::Complete => Ok(AcceptOutcome::Denied {
                 reason: "authorization on an already authenticated connection".into(),
             }),
@@ -477,6 +315,187 @@ impl ServerAcceptor {
                 reason: "the handshake on this connection failed".into(),
             }),
         }
+    }
+
+    /// The NEGOTIATE message (or SPNEGO's first tokens): answered with the
+    /// NTLM challenge.
+    fn negotiate(
+        &mut self,
+        negotiate_scheme: bool,
+        scheme: &str,
+        token: &[u8],
+    ) -> Result<AcceptOutcome, ProtocolError> {
+        let mut ctx = if self.state == State::Initial {
+            let kind = if token.starts_with(b"NTLMSSP\0") {
+                Kind::RawNtlm { negotiate_scheme }
+            } else if negotiate_scheme {
+                Kind::Spnego
+            } else {
+                return Err(ProtocolError::Auth(
+                    "NTLM token without NTLMSSP signature".into(),
+                ));
+            };
+            let candidates = if kind == Kind::Spnego {
+                spnego_candidates(&self.table)?
+            } else {
+                Vec::new()
+            };
+            self.kind = Some(kind);
+            SspiContext::new_server(kind == Kind::Spnego, candidates)?
+        } else {
+            self.context
+                .take()
+                .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?
+        };
+        let kind = self
+            .kind
+            .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
+        if self.state == State::Negotiating && !negotiate_scheme {
+            return Ok(AcceptOutcome::Denied {
+                reason: "authorization scheme changed during the handshake".into(),
+            });
+        }
+        let input = if self.state == State::Negotiating {
+            with_neg_state(token)
+        } else {
+            token.to_vec()
+        };
+        let (_, out) = match ctx.accept(&input) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(AcceptOutcome::Denied {
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let ntlm_challenge = if kind == Kind::Spnego {
+            spnego_inner_token(&out)
+        } else {
+            Some(out.as_slice())
+        };
+        self.server_challenge = ntlm_challenge.and_then(challenge_of);
+        self.state = match (self.server_challenge, self.state, kind) {
+            (Some(_), _, _) => State::Challenged,
+            // one extra round, when SPNEGO had to switch to NTLM
+            (None, State::Initial, Kind::Spnego) if !out.is_empty() => State::Negotiating,
+            _ => {
+                return Ok(AcceptOutcome::Denied {
+                    reason: "negotiation did not produce an NTLM challenge".into(),
+                });
+            }
+        };
+        self.context = Some(ctx);
+        Ok(AcceptOutcome::Continue {
+            www_authenticate: token_header(scheme, &out),
+        })
+    }
+
+    /// The AUTHENTICATE message: the user, the NTLMv2 proof and the channel
+    /// bindings checked, then the context completed.
+    fn authenticate(
+        &mut self,
+        negotiate_scheme: bool,
+        scheme: &str,
+        token: &[u8],
+    ) -> Result<AcceptOutcome, ProtocolError> {
+        let kind = self
+            .kind
+            .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
+        let wants_negotiate = matches!(
+            kind,
+            Kind::Spnego
+                | Kind::RawNtlm {
+                    negotiate_scheme: true
+                }
+        );
+        if wants_negotiate != negotiate_scheme {
+            return Ok(AcceptOutcome::Denied {
+                reason: "authorization scheme changed during the handshake".into(),
+            });
+        }
+        let ntlm = if kind == Kind::Spnego {
+            spnego_inner_token(token)
+        } else {
+            Some(token)
+        };
+        let Some(ntlm) = ntlm else {
+            return Ok(AcceptOutcome::Denied {
+                reason: "no NTLM AUTHENTICATE message in the token".into(),
+            });
+        };
+        let auth = match parse_authenticate(ntlm) {
+            Ok(a) => a,
+            Err(e) => {
+                return Ok(AcceptOutcome::Denied {
+                    reason: e.to_string(),
+                });
+            }
+        };
+        let Some(user) = self.table.lookup(&auth.user, &auth.domain).cloned() else {
+            return Ok(AcceptOutcome::Denied {
+                reason: "access denied: unknown user".into(),
+            });
+        };
+        let challenge = self.server_challenge.unwrap_or_default();
+        if !verify_ntlmv2(&auth, &user.password, &challenge) {
+            return Ok(AcceptOutcome::Denied {
+                reason: format!("access denied: wrong password for {}", user.qualified()),
+            });
+        }
+        if let Some(app) = &self.channel_bindings
+            && !channel_bindings_match(&auth, app)
+        {
+            return Ok(AcceptOutcome::Denied {
+                reason:
+                    "access denied: channel bindings missing or not matching the tls certificate"
+                        .into(),
+            });
+        }
+        let ctx = self
+            .context
+            .as_mut()
+            .ok_or_else(|| ProtocolError::Auth("no handshake".into()))?;
+        let input = if kind == Kind::Spnego {
+            with_neg_state(token)
+        } else {
+            token.to_vec()
+        };
+        let (status, out) = match ctx.accept(&input) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(AcceptOutcome::Denied {
+                    reason: format!("access denied: {e}"),
+                });
+            }
+        };
+        if kind != Kind::Spnego {
+            let wire = format!("{}\\{}", auth.domain, auth.user);
+            let wire = if auth.domain.is_empty() {
+                auth.user.clone()
+            } else {
+                wire
+            };
+            let finish = ctx
+                .set_candidate(identity(&wire, &user.password)?)
+                .and_then(|()| ctx.complete());
+            if let Err(e) = finish {
+                return Ok(AcceptOutcome::Denied {
+                    reason: format!("access denied: {e}"),
+                });
+            }
+        } else if status == sspi::SecurityStatus::ContinueNeeded {
+            return Ok(AcceptOutcome::Denied {
+                reason:
+                    "access denied: the client did not complete the SPNEGO exchange (mechListMIC)"
+                        .into(),
+            });
+        }
+        self.state = State::Complete;
+        self.user = Some(user.qualified());
+        Ok(AcceptOutcome::Accepted {
+            user: user.qualified(),
+            www_authenticate: (!out.is_empty()).then(|| token_header(scheme, &out)),
+        })
     }
 
     fn sealer(&mut self) -> Result<&mut SspiContext, ProtocolError> {

@@ -444,7 +444,6 @@ fn u32_text(t: &str, what: &str) -> Result<u32, RequestError> {
         .map_err(|_| schema(format!("invalid {what} {:?}", t.trim())))
 }
 
-#[expect(clippy::too_many_lines, reason = "one arm per request body")]
 fn read_body(
     action: Action,
     body: &Element,
@@ -469,76 +468,8 @@ fn read_body(
     }
     Ok(match action {
         Action::Get | Action::Delete | Action::Release | Action::Put => RequestBody::Empty,
-        Action::Create => {
-            let el = first_child(body, "Shell")?;
-            let name = el
-                .attr("Name")
-                .map(str::to_owned)
-                .or_else(|| el.child_text(NS_SHELL, "Name"));
-            let environment = el
-                .child(NS_SHELL, "Environment")
-                .map(|e| {
-                    e.children_named(NS_SHELL, "Variable")
-                        .map(|v| (v.attr("Name").unwrap_or("").to_owned(), v.text()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let shell_id = el.attr("ShellId").map(str::to_owned);
-            if let Some(id) = &shell_id
-                && !super::shell::is_guid(id)
-            {
-                return Err(RequestError::new(
-                    codes::SHELL_CLIENTID_NOT_VALID,
-                    format!("the ShellId {id:?} is not a GUID"),
-                ));
-            }
-            RequestBody::Create(CreateBody {
-                shell_id,
-                name,
-                idle_timeout_ms: ms_child(el, "IdleTimeOut")?,
-                input_streams: el.child_text(NS_SHELL, "InputStreams"),
-                output_streams: el.child_text(NS_SHELL, "OutputStreams"),
-                creation_xml: el
-                    .child(NS_POWERSHELL, "creationXml")
-                    .map(|c| b64(&c.text(), "creationXml"))
-                    .transpose()?,
-                working_directory: el.child_text(NS_SHELL, "WorkingDirectory"),
-                lifetime_ms: ms_child(el, "Lifetime")?,
-                environment,
-                buffer_mode: buffer_child(el)?,
-            })
-        }
-        Action::Enumerate => {
-            let el = body
-                .child(NS_ENUMERATION, "Enumerate")
-                .ok_or_else(|| schema("the body has no wsen:Enumerate"))?;
-            let filter_shell_id = match el.child(NS_WSMAN, "Filter") {
-                None => None,
-                Some(f) => {
-                    if f.attr("Dialect") != Some(DIALECT_SELECTOR_FILTER) {
-                        return Err(schema("only the SelectorFilter dialect is supported"));
-                    }
-                    let sels = f
-                        .child(NS_WSMAN, "SelectorSet")
-                        .map(read_selectors)
-                        .unwrap_or_default();
-                    Some(
-                        sels.into_iter()
-                            .find(|(n, _)| n == "ShellId")
-                            .map(|(_, v)| v)
-                            .ok_or_else(|| schema("the selector filter has no ShellId"))?,
-                    )
-                }
-            };
-            RequestBody::Enumerate {
-                optimize: el.child(NS_WSMAN, "OptimizeEnumeration").is_some(),
-                max_elements: el
-                    .child_text(NS_WSMAN, "MaxElements")
-                    .map(|t| u32_text(&t, "wsman:MaxElements"))
-                    .transpose()?,
-                filter_shell_id,
-            }
-        }
+        Action::Create => read_create(body)?,
+        Action::Enumerate => read_enumerate(body)?,
         Action::Pull => {
             let el = body
                 .child(NS_ENUMERATION, "Pull")
@@ -576,24 +507,7 @@ fn read_body(
             }
             RequestBody::Send { streams }
         }
-        Action::Receive => {
-            let el = first_child(body, "Receive")?;
-            let ds = el
-                .child(NS_SHELL, "DesiredStream")
-                .ok_or_else(|| schema("rsp:Receive has no rsp:DesiredStream"))?;
-            RequestBody::Receive {
-                command_id: ds.attr("CommandId").map(str::to_owned),
-                streams: ds.text().trim().to_owned(),
-                sequence_id: el
-                    .attr("SequenceId")
-                    .map(|s| {
-                        s.trim()
-                            .parse()
-                            .map_err(|_| schema(format!("invalid SequenceId {s:?}")))
-                    })
-                    .transpose()?,
-            }
-        }
+        Action::Receive => read_receive(body)?,
         Action::Signal => {
             let el = first_child(body, "Signal")?;
             RequestBody::Signal {
@@ -648,6 +562,100 @@ fn read_body(
                 buffer_mode: buffer_child(el)?,
             }
         }
+    })
+}
+
+/// Reads a Create's rsp:Shell.
+fn read_create(body: &Element) -> Result<RequestBody, RequestError> {
+    let el = first_child(body, "Shell")?;
+    let name = el
+        .attr("Name")
+        .map(str::to_owned)
+        .or_else(|| el.child_text(NS_SHELL, "Name"));
+    let environment = el
+        .child(NS_SHELL, "Environment")
+        .map(|e| {
+            e.children_named(NS_SHELL, "Variable")
+                .map(|v| (v.attr("Name").unwrap_or("").to_owned(), v.text()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let shell_id = el.attr("ShellId").map(str::to_owned);
+    if let Some(id) = &shell_id
+        && !super::shell::is_guid(id)
+    {
+        return Err(RequestError::new(
+            codes::SHELL_CLIENTID_NOT_VALID,
+            format!("the ShellId {id:?} is not a GUID"),
+        ));
+    }
+    Ok(RequestBody::Create(CreateBody {
+        shell_id,
+        name,
+        idle_timeout_ms: ms_child(el, "IdleTimeOut")?,
+        input_streams: el.child_text(NS_SHELL, "InputStreams"),
+        output_streams: el.child_text(NS_SHELL, "OutputStreams"),
+        creation_xml: el
+            .child(NS_POWERSHELL, "creationXml")
+            .map(|c| b64(&c.text(), "creationXml"))
+            .transpose()?,
+        working_directory: el.child_text(NS_SHELL, "WorkingDirectory"),
+        lifetime_ms: ms_child(el, "Lifetime")?,
+        environment,
+        buffer_mode: buffer_child(el)?,
+    }))
+}
+
+/// Reads an Enumerate's wsen:Enumerate and its selector filter.
+fn read_enumerate(body: &Element) -> Result<RequestBody, RequestError> {
+    let el = body
+        .child(NS_ENUMERATION, "Enumerate")
+        .ok_or_else(|| schema("the body has no wsen:Enumerate"))?;
+    let filter_shell_id = match el.child(NS_WSMAN, "Filter") {
+        None => None,
+        Some(f) => {
+            if f.attr("Dialect") != Some(DIALECT_SELECTOR_FILTER) {
+                return Err(schema("only the SelectorFilter dialect is supported"));
+            }
+            let sels = f
+                .child(NS_WSMAN, "SelectorSet")
+                .map(read_selectors)
+                .unwrap_or_default();
+            Some(
+                sels.into_iter()
+                    .find(|(n, _)| n == "ShellId")
+                    .map(|(_, v)| v)
+                    .ok_or_else(|| schema("the selector filter has no ShellId"))?,
+            )
+        }
+    };
+    Ok(RequestBody::Enumerate {
+        optimize: el.child(NS_WSMAN, "OptimizeEnumeration").is_some(),
+        max_elements: el
+            .child_text(NS_WSMAN, "MaxElements")
+            .map(|t| u32_text(&t, "wsman:MaxElements"))
+            .transpose()?,
+        filter_shell_id,
+    })
+}
+
+/// Reads a Receive's rsp:Receive.
+fn read_receive(body: &Element) -> Result<RequestBody, RequestError> {
+    let el = first_child(body, "Receive")?;
+    let ds = el
+        .child(NS_SHELL, "DesiredStream")
+        .ok_or_else(|| schema("rsp:Receive has no rsp:DesiredStream"))?;
+    Ok(RequestBody::Receive {
+        command_id: ds.attr("CommandId").map(str::to_owned),
+        streams: ds.text().trim().to_owned(),
+        sequence_id: el
+            .attr("SequenceId")
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .map_err(|_| schema(format!("invalid SequenceId {s:?}")))
+            })
+            .transpose()?,
     })
 }
 

@@ -21,7 +21,6 @@ impl AppState {
     /// - `Activity`: appends to the audit trail.
     ///
     /// Computers unknown to the inventory are added to [`DISCOVERED_GROUP`].
-    #[expect(clippy::too_many_lines, reason = "one arm per event")]
     pub fn apply(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
             // The profile file's changes are the profile editor's to fold.
@@ -31,6 +30,44 @@ impl AppState {
                     self.saved_credentials.push((entry, user));
                 }
             }
+            Event::OpStarted { .. }
+            | Event::OpProgress { .. }
+            | Event::OpFinished { .. }
+            | Event::PartFailed { .. }
+            | Event::OpFailed { .. }
+            | Event::OpCancelled { .. } => self.apply_op(event, now),
+            // Session events go through the fold the command line uses too;
+            // here the tree, the selection and the log follow.
+            Event::SessionReleased { .. }
+            | Event::SessionsListed { .. }
+            | Event::SessionChanged(_)
+            | Event::SessionGone { .. } => self.apply_session(&event, now),
+            Event::Output { .. }
+            | Event::CommandFinished { .. }
+            | Event::PromptRequested { .. } => {
+                self.apply_output(event);
+            }
+            Event::ComputerIdentified { .. } | Event::Configuration { .. } => {
+                self.apply_computer(event, now);
+            }
+            Event::Stopped => {}
+            Event::Activity(entry) => self.log(entry),
+            Event::ActivityNotSaved { error } => self.toast(
+                ToastKind::Error,
+                UserError {
+                    summary: "Activity is not being saved".into(),
+                    detail: error,
+                    advice: Some("Check that the data folder is writable and not full.".into()),
+                    error_id: None,
+                },
+                now,
+            ),
+        }
+    }
+
+    /// An action's progress and end: the pending list, the log and the toasts.
+    fn apply_op(&mut self, event: Event, now: DateTime<Utc>) {
+        match event {
             Event::OpStarted { op, what } => {
                 let p = self.pending.entry(op).or_insert_with(|| PendingOp {
                     op,
@@ -109,47 +146,50 @@ impl AppState {
                     now,
                 );
             }
-            // Session events go through the fold the command line uses too;
-            // here the tree, the selection and the log follow.
-            Event::SessionReleased { .. }
-            | Event::SessionsListed { .. }
-            | Event::SessionChanged(_)
-            | Event::SessionGone { .. } => {
-                let computer = match &event {
-                    Event::SessionReleased { computer, .. }
-                    | Event::SessionsListed { computer, .. }
-                    | Event::SessionGone { computer, .. } => computer.clone(),
-                    Event::SessionChanged(info) => info.computer_name.clone(),
-                    _ => String::new(),
-                };
-                let computer = self.canonical_computer(&computer);
-                if let Event::SessionReleased {
-                    outcome: crate::bridge::ReleaseOutcome::Failed(e),
-                    ..
-                } = &event
-                {
-                    // The worker's audit entry (Activity) has the details.
-                    self.toast(ToastKind::Error, e.clone(), now);
-                }
-                let change = self.sessions.apply(&event);
-                self.generation += 1;
-                match change {
-                    crate::bridge::Change::Listed { .. } => self.prune_selection(),
-                    crate::bridge::Change::Removed { name, .. } => {
-                        self.prune_selection();
-                        if let Event::SessionGone { reason, .. } = &event {
-                            let entry = ActivityEntry {
-                                computer,
-                                session: name,
-                                ..self.local_entry(now, "Session gone", reason.clone())
-                            };
-                            self.log(entry);
-                        }
-                    }
-                    _ => {}
+            _ => {}
+        }
+    }
+
+    /// A session listed, changed, gone or handed back.
+    fn apply_session(&mut self, event: &Event, now: DateTime<Utc>) {
+        let computer = match event {
+            Event::SessionReleased { computer, .. }
+            | Event::SessionsListed { computer, .. }
+            | Event::SessionGone { computer, .. } => computer.clone(),
+            Event::SessionChanged(info) => info.computer_name.clone(),
+            _ => String::new(),
+        };
+        let computer = self.canonical_computer(&computer);
+        if let Event::SessionReleased {
+            outcome: crate::bridge::ReleaseOutcome::Failed(e),
+            ..
+        } = event
+        {
+            // The worker's audit entry (Activity) has the details.
+            self.toast(ToastKind::Error, e.clone(), now);
+        }
+        let change = self.sessions.apply(event);
+        self.generation += 1;
+        match change {
+            crate::bridge::Change::Listed { .. } => self.prune_selection(),
+            crate::bridge::Change::Removed { name, .. } => {
+                self.prune_selection();
+                if let Event::SessionGone { reason, .. } = event {
+                    let entry = ActivityEntry {
+                        computer,
+                        session: name,
+                        ..self.local_entry(now, "Session gone", reason.clone())
+                    };
+                    self.log(entry);
                 }
             }
-            Event::Stopped => {}
+            _ => {}
+        }
+    }
+
+    /// A command's output, its end, and the host prompts it raises.
+    fn apply_output(&mut self, event: Event) {
+        match event {
             Event::Output {
                 computer,
                 instance_id,
@@ -206,6 +246,13 @@ impl AppState {
                     secure,
                 });
             }
+            _ => {}
+        }
+    }
+
+    /// What a computer said of itself: its identity and its quotas.
+    fn apply_computer(&mut self, event: Event, now: DateTime<Utc>) {
+        match event {
             Event::ComputerIdentified {
                 computer,
                 product_vendor,
@@ -242,17 +289,7 @@ impl AppState {
                 let computer = self.canonical_computer(&computer);
                 self.quotas.insert(computer, quotas);
             }
-            Event::Activity(entry) => self.log(entry),
-            Event::ActivityNotSaved { error } => self.toast(
-                ToastKind::Error,
-                UserError {
-                    summary: "Activity is not being saved".into(),
-                    detail: error,
-                    advice: Some("Check that the data folder is writable and not full.".into()),
-                    error_id: None,
-                },
-                now,
-            ),
+            _ => {}
         }
     }
 
