@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
+pub(crate) const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
 
 /// One lab computer, Srv1, with the quotas of Windows' default
 /// configuration but MaxShellsPerUser 25, and no seeded sessions. Unless
@@ -51,14 +51,14 @@ permission = 'BUILTIN\Administrators AccessAllowed, BUILTIN\Remote Management Us
 
 /// `baton lab` in a process of its own, with a profile file of its own
 /// that the CLI processes share.
-struct Lab {
+pub(crate) struct Lab {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
 }
 
 impl Lab {
-    fn start(time_scale: f64) -> Lab {
+    pub(crate) fn start(time_scale: f64) -> Lab {
         Lab::start_with(time_scale, 7_200_000)
     }
 
@@ -99,12 +99,12 @@ impl Lab {
         }
     }
 
-    fn profiles(&self) -> PathBuf {
+    pub(crate) fn profiles(&self) -> PathBuf {
         self.dir.path().join("profiles.toml")
     }
 
     /// A `baton` process with this lab's profiles and the technician's password.
-    fn baton(&self, args: &[&str]) -> Command {
+    pub(crate) fn baton(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
         cmd.args(args)
             .env("BATON_PROFILES", self.profiles())

@@ -16,6 +16,7 @@ mod lifecycle;
 mod psrp_frames;
 mod pypsrp_transcripts;
 mod remote;
+mod shell_pty;
 mod store;
 mod transport;
 mod ui_kittest;

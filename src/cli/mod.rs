@@ -4,19 +4,22 @@
 //! [`cmdlets`] binds each command to its cmdlet's parameter sets with
 //! PowerShell's validation and error texts, and [`format`] renders results
 //! like the PowerShell console does; [`parse_line`] chains the first two for
-//! one input line. [`exec`] runs bound lines against the worker (reading
+//! one input line; [`complete`] completes the word under the cursor.
+//! [`exec`] runs bound lines against the worker (reading
 //! script files, prompting on the terminal), [`signals`] watches Ctrl+C,
 //! SIGTERM and SIGHUP, and [`admin`] is `baton profile` and `baton
 //! credential`.
 
 pub mod admin;
 pub mod cmdlets;
+pub mod complete;
 pub mod exec;
 pub mod format;
+pub mod progress;
 pub mod signals;
 pub mod syntax;
 
-pub use exec::{Passwords, Shell, run_cli};
+pub use exec::{Passwords, ProgressMode, Shell, run_cli};
 
 use cmdlets::{BindError, BoundCommand};
 use syntax::{ParseError, PipelineElement, Statement, Value};

@@ -19,10 +19,12 @@ use uuid::Uuid;
 
 mod build;
 mod coerce;
+mod describe;
 mod table;
 mod types;
 use build::*;
 pub use coerce::*;
+pub use describe::*;
 use table::*;
 pub use types::*;
 

@@ -99,6 +99,13 @@ pub fn run_cli(
     let mut sh = Shell::new(handle, tree, Passwords::Environment);
     sh.set_saved_credentials(saved);
     sh.json = json;
+    sh.progress_mode = if json {
+        ProgressMode::Json
+    } else if std::io::stderr().is_terminal() {
+        ProgressMode::Terminal
+    } else {
+        ProgressMode::Off
+    };
     let signals = Signals::install();
     sh.set_interrupt_flag(signals.interrupt.clone());
     sh.set_ending_flag(signals.ending.clone());
@@ -135,6 +142,21 @@ pub(super) fn run_shell(
     stderr: &mut dyn Write,
 ) -> bool {
     let tty = std::io::stdin().is_terminal();
+    if tty {
+        let words = Arc::new(std::sync::Mutex::new(sh.known_words()));
+        match editor::LineEditor::start(
+            history_path(std::env::var_os("BATON_HISTORY")),
+            words.clone(),
+        ) {
+            Ok(ed) => return run_edited(sh, &ed, &words, signals, stdout, stderr),
+            Err(e) => {
+                let _ = writeln!(
+                    stderr,
+                    "baton: line editing is not available ({e}); reading plain lines."
+                );
+            }
+        }
+    }
     // The reader reads one line when asked, so that while a line runs,
     // stdin is free for its prompts (Read-Host, -Confirm, passwords).
     let (want_tx, want_rx) = std::sync::mpsc::channel::<()>();
@@ -217,6 +239,68 @@ pub(super) fn run_shell(
             return ok;
         }
         ok &= sh.run_line(&text, stdout, stderr);
+    }
+}
+
+/// Where `baton shell` keeps its history: `BATON_HISTORY` when set (empty:
+/// nowhere), else `history.txt` in Baton's data folder
+/// (`~/.local/share/baton`, `%APPDATA%\baton\data`,
+/// `~/Library/Application Support/baton`).
+pub fn history_path(env_value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    match env_value {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => directories::ProjectDirs::from("", "", "baton")
+            .map(|d| d.data_dir().join("history.txt")),
+    }
+}
+
+/// `baton shell` on a terminal: the line editor reads each input (whole:
+/// it asks for more lines itself while the parser says the input goes on).
+fn run_edited(
+    sh: &mut Shell,
+    ed: &editor::LineEditor,
+    words: &std::sync::Mutex<crate::cli::complete::KnownWords>,
+    signals: &Signals,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> bool {
+    let _ = stdout.write_all(SHELL_BANNER.as_bytes());
+    let _ = stdout.flush();
+    let mut ok = true;
+    loop {
+        if !ed.request("PS baton> ") {
+            return ok;
+        }
+        let input = loop {
+            if sh.is_ending() {
+                return ok;
+            }
+            match ed.wait(Duration::from_millis(100)) {
+                Ok(i) => break i,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return ok,
+            }
+        };
+        // A Ctrl+C delivered as a signal while the terminal was cooked
+        // belongs to the line being typed, not to the next command.
+        signals.interrupt.store(false, Ordering::SeqCst);
+        let text = match input {
+            editor::Input::Line(l) => l,
+            editor::Input::Interrupted => continue,
+            editor::Input::End => return ok,
+        };
+        let t = text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.eq_ignore_ascii_case("exit") || t.eq_ignore_ascii_case("quit") {
+            return ok;
+        }
+        ok &= sh.run_line(&text, stdout, stderr);
+        *words
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = sh.known_words();
     }
 }
 

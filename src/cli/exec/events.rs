@@ -248,6 +248,8 @@ impl Shell {
                 }
                 Event::CommandFinished { command_id, .. } => {
                     running.remove(&command_id);
+                    self.progress.command_ended(command_id);
+                    self.redraw_progress(&mut stream);
                 }
                 Event::Output {
                     computer,
@@ -258,7 +260,8 @@ impl Shell {
                     running.insert(command_id, (computer.clone(), instance_id));
                     if let Some((out, err)) = stream.as_mut() {
                         for item in &items {
-                            if self.print_item(&computer, item, &mut **out, &mut **err) {
+                            if self.print_item(&computer, command_id, item, &mut **out, &mut **err)
+                            {
                                 c.remote_errors += 1;
                             }
                         }
@@ -267,7 +270,16 @@ impl Shell {
                 _ => {}
             }
         }
+        // Whatever ended the wait, no bar outlives it.
+        self.progress.clear_all();
+        self.redraw_progress(&mut stream);
         c
+    }
+
+    fn redraw_progress(&mut self, stream: &mut Option<(&mut dyn Write, &mut dyn Write)>) {
+        if let Some((_, err)) = stream.as_mut() {
+            self.progress.draw(&mut **err);
+        }
     }
 
     /// Answers a remote `Read-Host` from the given answers or the terminal;
@@ -341,6 +353,36 @@ impl Shell {
 
     /// Prints one item of a remote command's output; true for an error record.
     pub(super) fn print_item(
+        &mut self,
+        computer: &str,
+        command_id: Uuid,
+        item: &OutputItem,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> bool {
+        if let OutputItem::Progress(p) = item {
+            match self.progress_mode {
+                ProgressMode::Terminal => {
+                    self.progress.update(command_id, p);
+                    self.progress.draw(err);
+                }
+                ProgressMode::Json => {
+                    let _ =
+                        err.write_all(crate::cli::progress::json_record(computer, p).as_bytes());
+                }
+                ProgressMode::Off => {}
+            }
+            return false;
+        }
+        // The bars step aside for the line, then come back under it.
+        self.progress.erase(err);
+        let error = self.print_record(computer, item, out, err);
+        let _ = out.flush();
+        self.progress.draw(err);
+        error
+    }
+
+    fn print_record(
         &self,
         computer: &str,
         item: &OutputItem,

@@ -69,6 +69,14 @@ const MAX_SCRIPT_FILE: u64 = 1024 * 1024;
 /// the sessions' CancelTimeout (60 s unless set), as PowerShell's.
 const STOP_GRACE_MIN: Duration = Duration::from_secs(1);
 
+/// The terminal's width for progress bars: `COLUMNS` when set, else 80.
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(80)
+}
+
 /// Where passwords for `-Credential DOMAIN\user` come from (after the saved
 /// credential store).
 pub enum Passwords {
@@ -224,6 +232,21 @@ pub struct Shell {
     /// What the worker's session events say (the fold the console uses too).
     known: KnownSessions,
     failed: bool,
+    /// Where remote progress records go.
+    pub progress_mode: ProgressMode,
+    progress: crate::cli::progress::ProgressBars,
+}
+
+/// Where a shell shows remote commands' progress records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// Not shown: stderr is not a terminal (PowerShell shows none there either).
+    #[default]
+    Off,
+    /// Bars on the terminal, redrawn in place.
+    Terminal,
+    /// One JSON object per record on stderr (`--json`).
+    Json,
 }
 
 impl Shell {
@@ -248,6 +271,8 @@ impl Shell {
             saved: Vec::new(),
             known: KnownSessions::default(),
             failed: false,
+            progress_mode: ProgressMode::Off,
+            progress: crate::cli::progress::ProgressBars::new(terminal_width()),
         }
     }
 
@@ -268,6 +293,25 @@ impl Shell {
     /// abandoned and the line returns.
     pub fn set_ending_flag(&mut self, flag: Arc<std::sync::atomic::AtomicI32>) {
         self.ending = Some(flag);
+    }
+
+    /// What Tab completes besides the command table: this shell's
+    /// variables and sessions, and the profiles' computers.
+    pub fn known_words(&self) -> crate::cli::complete::KnownWords {
+        crate::cli::complete::KnownWords {
+            variables: self.vars.keys().cloned().collect(),
+            sessions: self
+                .repo
+                .iter()
+                .map(|s| (s.info.name.clone(), s.info.id))
+                .collect(),
+            computers: self
+                .profiles
+                .computers()
+                .into_iter()
+                .map(|e| e.computer.name.clone())
+                .collect(),
+        }
     }
 
     fn is_ending(&self) -> bool {
@@ -447,6 +491,7 @@ fn cmdlet_class(command: &str) -> String {
 }
 
 mod console;
+mod editor;
 mod events;
 mod invoke;
 mod objects;
@@ -457,6 +502,7 @@ mod tests;
 mod values;
 
 use console::*;
-pub use console::{SHELL_BANNER, load_profiles, profiles_path, run_cli};
+pub use console::{SHELL_BANNER, history_path, load_profiles, profiles_path, run_cli};
+pub use editor::keep_out_of_history;
 use objects::*;
 use targets::*;
