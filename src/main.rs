@@ -620,6 +620,11 @@ mod man_pages {
         cmd.build();
         let mut pages = BTreeMap::new();
         walk(&cmd, date, &mut pages);
+        // The cmdlets' reference, from the same text as Get-Help.
+        pages.insert(
+            "baton-cmdlets.7".to_owned(),
+            baton::cli::help::man_page(date),
+        );
         pages
     }
 
@@ -627,7 +632,7 @@ mod man_pages {
         let mut pages = BTreeMap::new();
         for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = entry.expect("directory entry").path();
-            if path.extension().is_some_and(|x| x == "1") {
+            if path.extension().is_some_and(|x| x == "1" || x == "7") {
                 let name = path
                     .file_name()
                     .expect("file name")

@@ -258,6 +258,22 @@ fn match_class(p: &[char], start: usize, c: Option<char>) -> Option<usize> {
     None
 }
 
+/// Whether `pattern` has a wildcard character (`*`, `?` or `[`) that a
+/// backtick does not escape: a name without one is looked up exactly, and
+/// not finding it is an error (as `Get-Service NoSuch` is).
+pub fn has_wildcard(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '`' => escaped = true,
+            '*' | '?' | '[' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// [`wildcard_match`] without regard to case, as cmdlet name filters match.
 pub fn wildcard_match_ci(pattern: &str, text: &str) -> bool {
     wildcard_match(pattern, text, false)
@@ -266,6 +282,12 @@ pub fn wildcard_match_ci(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wildcard_characters_are_found_unless_escaped() {
+        assert!(has_wildcard("Srv*") && has_wildcard("Srv?") && has_wildcard("Srv[12]"));
+        assert!(!has_wildcard("Srv1") && !has_wildcard("Srv`*"));
+    }
 
     #[test]
     fn wildcards_follow_powershell() {

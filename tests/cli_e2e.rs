@@ -1160,3 +1160,49 @@ fn remote_control_sequences_never_reach_the_terminal() {
     );
     assert!(out.contains("\\u001b"), "{out:?}");
 }
+
+/// Get-Command lists what the shell supports, and Get-Help (or `-?`)
+/// answers for every one of them: its syntax from the command table, what
+/// it does, and an example; `-Full` adds every parameter.
+#[test]
+fn get_help_answers_for_every_supported_cmdlet() {
+    let mut sh = shell_with(WorkerConfig::default(), ProfileTree::default());
+    let (ok, listed, _) = run(&mut sh, "Get-Command");
+    assert!(ok);
+    let names: Vec<String> = listed
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        .collect();
+    assert_eq!(names.len(), 16, "{listed}");
+    for name in &names {
+        let (ok, help, err) = run(&mut sh, &format!("Get-Help {name} -Full"));
+        assert!(ok && err.is_empty(), "{name}: {err}");
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "SYNTAX",
+            "DESCRIPTION",
+            "PARAMETERS",
+            "EXAMPLES",
+        ] {
+            assert!(
+                help.contains(&format!("\n{section}\n")),
+                "{name}: no {section}\n{help}"
+            );
+        }
+        assert!(
+            help.contains(&format!("    {name} ")),
+            "{name}: no syntax line\n{help}"
+        );
+        let (_, short, _) = run(&mut sh, &format!("{name} -?"));
+        assert!(short.contains("REMARKS"), "{name} -?: {short}");
+    }
+    let (ok, _, err) = run(&mut sh, "Get-Help Enter-PSSession");
+    assert!(!ok && err.contains("HelpNotFound"), "{err}");
+    // --json: the list is data.
+    sh.json = true;
+    let (_, json, _) = run(&mut sh, "Get-Command -Verb Receive");
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["Name"], "Receive-PSSession");
+}

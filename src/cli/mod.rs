@@ -15,6 +15,7 @@ pub mod cmdlets;
 pub mod complete;
 pub mod exec;
 pub mod format;
+pub mod help;
 pub mod progress;
 pub mod signals;
 pub mod syntax;

@@ -364,6 +364,24 @@ pub(super) fn build(b: &Bound) -> Result<Invocation, Box<BindError>> {
             property: property_list(b)?,
             auto_size: b.switch("AutoSize")?,
         },
+        "Get-Help" => Invocation::GetHelp {
+            name: b.string("Name")?,
+            view: if b.switch("Full")? || b.switch("Detailed")? {
+                HelpView::Full
+            } else if b.switch("Examples")? {
+                HelpView::Examples
+            } else if let Some(p) = b.strings("Parameter")? {
+                HelpView::Parameters(p)
+            } else {
+                HelpView::Summary
+            },
+        },
+        "Get-Command" => Invocation::GetCommand {
+            name: b.strings("Name")?,
+            verb: b.strings("Verb")?,
+            noun: b.strings("Noun")?,
+            syntax: b.switch("Syntax")?,
+        },
         _ => return Err(ambiguous_set(b.cmd, b.offset)),
     })
 }

@@ -317,6 +317,22 @@ pub fn bind(call: &CommandCall, has_pipeline_input: bool) -> Result<BoundCommand
             offset: call.offset,
         }));
     };
+    // `<cmdlet> -?` is `Get-Help <cmdlet>`, whatever else is on the line.
+    if call
+        .args
+        .iter()
+        .any(|a| matches!(a, Argument::Parameter { name, .. } if name == "?"))
+    {
+        return Ok(BoundCommand {
+            cmdlet: GET_HELP.name,
+            parameter_set: GET_HELP.default_set,
+            invocation: Invocation::GetHelp {
+                name: Some(Arg::Value(cmd.name.to_owned())),
+                view: HelpView::Summary,
+            },
+            common: CommonParameters::default(),
+        });
+    }
     let bound = bind_generic(cmd, call, has_pipeline_input)?;
     let invocation = build(&bound)?;
     Ok(BoundCommand {

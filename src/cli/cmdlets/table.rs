@@ -831,6 +831,35 @@ pub(super) const FORMAT_TABLE: CmdletDef = CmdletDef {
     ],
 };
 
+pub(super) const GET_HELP: CmdletDef = CmdletDef {
+    name: "Get-Help",
+    aliases: &["help"],
+    class: "Microsoft.PowerShell.Commands.GetHelpCommand",
+    default_set: "AllUsersView",
+    sets: &["AllUsersView", "DetailedView", "Examples", "Parameters"],
+    params: &[
+        p("Name", &[], Ty::String, &[opt_pos(ALL, 0)]),
+        p("Full", &[], Ty::Switch, &[opt("AllUsersView")]),
+        p("Detailed", &[], Ty::Switch, &[mand("DetailedView")]),
+        p("Examples", &[], Ty::Switch, &[mand("Examples")]),
+        p("Parameter", &[], Ty::StringArray, &[mand("Parameters")]),
+    ],
+};
+
+pub(super) const GET_COMMAND: CmdletDef = CmdletDef {
+    name: "Get-Command",
+    aliases: &["gcm"],
+    class: "Microsoft.PowerShell.Commands.GetCommandCommand",
+    default_set: ALL,
+    sets: &[ALL],
+    params: &[
+        p("Name", &[], Ty::StringArray, &[opt_pos(ALL, 0)]),
+        p("Verb", &[], Ty::StringArray, ALL_OPT),
+        p("Noun", &[], Ty::StringArray, ALL_OPT),
+        p("Syntax", &[], Ty::Switch, ALL_OPT),
+    ],
+};
+
 pub(super) static CMDLETS: &[&CmdletDef] = &[
     &NEW_PSSESSION,
     &GET_PSSESSION,
@@ -846,4 +875,6 @@ pub(super) static CMDLETS: &[&CmdletDef] = &[
     &DISCONNECT_WSMAN,
     &FORMAT_LIST,
     &FORMAT_TABLE,
+    &GET_HELP,
+    &GET_COMMAND,
 ];

@@ -475,6 +475,35 @@ pub enum Invocation {
         /// `-AutoSize`.
         auto_size: bool,
     },
+    /// `Get-Help [-Name] <cmdlet>` (also `<cmdlet> -?`).
+    GetHelp {
+        /// The cmdlet; None = how to get help.
+        name: Option<Arg<String>>,
+        /// Which part: everything, the examples, or some parameters.
+        view: HelpView,
+    },
+    /// `Get-Command [-Name] <names> [-Verb] [-Noun] [-Syntax]`.
+    GetCommand {
+        /// Names (wildcards) to list; None = every command.
+        name: Option<Arg<Vec<String>>>,
+        verb: Option<Arg<Vec<String>>>,
+        noun: Option<Arg<Vec<String>>>,
+        /// `-Syntax`: the syntax of each instead of the list.
+        syntax: bool,
+    },
+}
+
+/// What `Get-Help` shows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum HelpView {
+    /// Name, synopsis, syntax, description and remarks (the default).
+    Summary,
+    /// Everything, parameters and examples included (`-Full`, `-Detailed`).
+    Full,
+    /// The examples only.
+    Examples,
+    /// The named parameters only (wildcards).
+    Parameters(Arg<Vec<String>>),
 }
 
 /// The common parameters given to a command (`-Verbose`, `-ErrorAction Stop`, ...), by canonical name.

@@ -25,6 +25,77 @@ impl Shell {
                 cmdlet,
                 "Get-PSSessionConfiguration reads the session configurations of a remote computer here: run it with Invoke-Command -ComputerName <name> { Get-PSSessionConfiguration <name> }.",
             )),
+            Invocation::GetHelp { name, view } => {
+                self.get_help(cmdlet, name.as_ref(), view, out, err)
+            }
+            Invocation::GetCommand {
+                name,
+                verb,
+                noun,
+                syntax,
+            } => {
+                let mut list = |n: &str, a: &Option<Arg<Vec<String>>>| {
+                    self.arg(cmdlet, n, a, cmdlets::coerce_string_array, out, err)
+                };
+                let (name, verb, noun) = (
+                    list("Name", name)?,
+                    list("Verb", verb)?,
+                    list("Noun", noun)?,
+                );
+                let found = crate::cli::help::matching_commands(
+                    name.as_deref(),
+                    verb.as_deref(),
+                    noun.as_deref(),
+                );
+                if found.is_empty()
+                    && let Some(n) = name.as_ref().and_then(|n| n.first())
+                    && !crate::pslang::has_wildcard(n)
+                {
+                    return Err(CmdError::new(
+                        cmdlet,
+                        format!("The term '{n}' is not recognized as a name of a cmdlet this shell supports. Get-Command lists them."),
+                    )
+                    .classified("ObjectNotFound", "CommandNotFoundException", "CommandNotFoundException"));
+                }
+                if !*syntax && !self.json {
+                    let columns =
+                        ["CommandType", "Name", "Version", "Source"].map(|label| format::Column {
+                            label,
+                            width: 0,
+                            align: format::Align::Left,
+                        });
+                    let rows: Vec<Vec<String>> = found
+                        .iter()
+                        .map(|c| {
+                            vec![
+                                "Cmdlet".into(),
+                                c.name.to_owned(),
+                                env!("CARGO_PKG_VERSION").to_owned(),
+                                "Baton".into(),
+                            ]
+                        })
+                        .collect();
+                    return Ok(vec![Obj::Formatted(format::format_table(&columns, &rows))]);
+                }
+                Ok(if *syntax {
+                    found
+                        .iter()
+                        .map(|c| Obj::Formatted(crate::cli::help::syntax(c).join("\n") + "\n"))
+                        .collect()
+                } else {
+                    found
+                        .iter()
+                        .map(|c| {
+                            Obj::Record(vec![
+                                ("CommandType".into(), "Cmdlet".into()),
+                                ("Name".into(), c.name.into()),
+                                ("Version".into(), env!("CARGO_PKG_VERSION").into()),
+                                ("Source".into(), "Baton".into()),
+                            ])
+                        })
+                        .collect()
+                })
+            }
             Invocation::TestWSMan(w) => self.test_wsman(cmdlet, w, false, out, err),
             Invocation::ConnectWSMan(w) => self.test_wsman(cmdlet, w, true, out, err),
             Invocation::DisconnectWSMan { computer_name } => {
@@ -201,6 +272,55 @@ impl Shell {
             }
         }
         res
+    }
+
+    fn get_help(
+        &mut self,
+        cmdlet: &str,
+        name: Option<&Arg<String>>,
+        view: &cmdlets::HelpView,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<Vec<Obj>, CmdError> {
+        use crate::cli::help::{HELP_INTRO, HelpPart, help};
+        let name = match name {
+            Some(a) => self.arg(
+                cmdlet,
+                "Name",
+                &Some(a.clone()),
+                cmdlets::coerce_string,
+                out,
+                err,
+            )?,
+            None => None,
+        };
+        let Some(name) = name else {
+            return Ok(vec![Obj::Formatted(HELP_INTRO.to_owned())]);
+        };
+        let part = match view {
+            cmdlets::HelpView::Summary => HelpPart::Summary,
+            cmdlets::HelpView::Full => HelpPart::Full,
+            cmdlets::HelpView::Examples => HelpPart::Examples,
+            cmdlets::HelpView::Parameters(p) => HelpPart::Parameters(
+                self.arg(
+                    cmdlet,
+                    "Parameter",
+                    &Some(p.clone()),
+                    cmdlets::coerce_string_array,
+                    out,
+                    err,
+                )?
+                .unwrap_or_default(),
+            ),
+        };
+        match help(&name, &part) {
+            Some(text) => Ok(vec![Obj::Formatted(text)]),
+            None => Err(CmdError::new(
+                cmdlet,
+                format!("Get-Help could not find {name}: it is not a cmdlet this shell supports. Get-Command lists them."),
+            )
+            .classified("ResourceUnavailable", "HelpNotFoundException", "HelpNotFound")),
+        }
     }
 
     pub(super) fn get_pssession(

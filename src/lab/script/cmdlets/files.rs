@@ -407,7 +407,7 @@ impl Cmdlet {
             };
             // Wildcards in the last segment filter the parent's children.
             let leaf = data::leaf_of(&full).to_string();
-            let (dir, pattern) = if leaf.contains(['*', '?']) {
+            let (dir, pattern) = if crate::pslang::has_wildcard(&leaf) {
                 (
                     data::parent_of(&full).unwrap_or_else(|| "C:\\".into()),
                     Some(leaf),

@@ -501,7 +501,7 @@ impl Cmdlet {
         let mut props: Vec<(String, Value)> = Vec::new();
         for s in &sels {
             match s {
-                Selector::Name(n) if n.contains(['*', '?']) => {
+                Selector::Name(n) if crate::pslang::has_wildcard(n) => {
                     for k in property_names(&item) {
                         if value::wildcard_match(n, &k, false)
                             && !props.iter().any(|(x, _)| x.eq_ignore_ascii_case(&k))

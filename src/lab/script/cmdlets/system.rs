@@ -158,7 +158,7 @@ impl Cmdlet {
                         .iter()
                         .filter(|c| value::wildcard_match(&n, &c.name, false))
                         .collect();
-                    if found.is_empty() && !n.contains(['*', '?']) {
+                    if found.is_empty() && !crate::pslang::has_wildcard(&n) {
                         self.error(
                             rt,
                             self.info.error(
@@ -223,7 +223,7 @@ impl Cmdlet {
                     .cloned()
                     .collect()
             };
-            if found.is_empty() && !n.contains(['*', '?']) {
+            if found.is_empty() && !crate::pslang::has_wildcard(&n) {
                 self.error(
                     rt,
                     self.info.error(
@@ -326,7 +326,7 @@ impl Cmdlet {
                             )
                         })
                         .collect();
-                    if found.is_empty() && !n.contains(['*', '?']) {
+                    if found.is_empty() && !crate::pslang::has_wildcard(&n) {
                         self.error(rt, self.info.error(
                             format!("Cannot find a process with the name \"{n}\". Verify the process name and call the cmdlet again."),
                             "NoProcessFoundForGivenName",
@@ -362,10 +362,10 @@ impl Cmdlet {
                                 &prop_of(s, "DisplayName").to_ps_string(),
                                 false,
                             )
-                            && !n.contains(['*', '?']))
+                            && !crate::pslang::has_wildcard(&n))
                 })
                 .collect();
-            if found.is_empty() && !n.contains(['*', '?']) {
+            if found.is_empty() && !crate::pslang::has_wildcard(&n) {
                 let msg = if key == "Name" {
                     format!("Cannot find any service with service name '{n}'.")
                 } else {
