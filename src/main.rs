@@ -153,10 +153,23 @@ enum Mode {
     },
 }
 
+/// Diagnostic logs go to stderr only when `BATON_LOG` asks for them
+/// (`BATON_LOG=warn`, `BATON_LOG=baton::wire=trace`): what a user must know
+/// reaches them as messages, never as raw log lines.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("BATON_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("warn,baton::store::credentials=error")
-    });
+    let Some(wanted) = std::env::var_os("BATON_LOG") else {
+        return;
+    };
+    let filter = match tracing_subscriber::EnvFilter::try_from_env("BATON_LOG") {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!(
+                "baton: BATON_LOG={} is not a log filter ({e}); no logs are written.",
+                wanted.to_string_lossy()
+            );
+            return;
+        }
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1217,3 +1217,40 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let minus = format!("$x = {}5", "-".repeat(100_000));
     assert!(parse(&minus).is_ok());
 }
+
+/// An operator, a pipe or a comma at the end of a line leaves it unfinished
+/// (the shell asks for more, as PowerShell does); the same text inside a
+/// finished line is an error with PowerShell's id.
+#[test]
+fn trailing_operators_continue_the_line() {
+    for (line, id) in [
+        ("$a = 1 +", "ExpectedValueExpression"),
+        ("$a = 2 *", "ExpectedValueExpression"),
+        ("$a = 1 -", "ExpectedValueExpression"),
+        ("$a = 1,", "MissingExpressionAfterToken"),
+        ("Get-PSSession |", "EmptyPipeElement"),
+        ("$h = @{", "IncompleteHashLiteral"),
+    ] {
+        let e = baton::cli::syntax::parse(line).expect_err(line);
+        assert_eq!(e.error_id, id, "{line}");
+        assert!(e.is_incomplete_input(line), "{line} should go on");
+        let more = format!("{line}\n");
+        assert!(
+            baton::cli::syntax::parse(&more)
+                .expect_err(line)
+                .is_incomplete_input(&more),
+            "{line} then Enter should go on"
+        );
+    }
+    assert_eq!(
+        baton::cli::syntax::parse("$a = 1 +\n  2").unwrap(),
+        baton::cli::syntax::parse("$a = 3").unwrap()
+    );
+    let e = baton::cli::syntax::parse("$a = (1 + )").unwrap_err();
+    assert_eq!(e.error_id, "ExpectedValueExpression");
+    assert!(!e.is_incomplete_input("$a = (1 + )"));
+    assert_eq!(
+        e.message,
+        "You must provide a value expression following the '+' operator."
+    );
+}

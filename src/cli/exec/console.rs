@@ -216,6 +216,10 @@ pub(super) fn run_shell(
             }
         };
         let Some(line) = line else {
+            // Input ended inside an unfinished line: say so, as the parser does.
+            if !pending.trim().is_empty() {
+                ok &= sh.run_line(&pending, stdout, stderr);
+            }
             return ok;
         };
         let line = line.trim_end_matches(['\r', '\n']);

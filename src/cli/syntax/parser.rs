@@ -286,6 +286,7 @@ impl Parser {
             let at = self.lx.pos;
             self.lx.pos += 1;
             self.lx.skip_space(true)?;
+            self.operand_follows(op, at)?;
             let rhs = self.multiplicative()?;
             lhs = arith(op, lhs, rhs, at)?;
         }
@@ -302,9 +303,28 @@ impl Parser {
             let at = self.lx.pos;
             self.lx.pos += 1;
             self.lx.skip_space(true)?;
+            self.operand_follows(op, at)?;
             let rhs = self.range()?;
             lhs = arith(op, lhs, rhs, at)?;
         }
+    }
+
+    /// An operator at the end of the input (or of its statement) waits for
+    /// its right operand: at the end of a line, the line goes on, as in
+    /// PowerShell.
+    fn operand_follows(&mut self, op: char, at: usize) -> Result<(), ParseError> {
+        if self
+            .lx
+            .peek()
+            .is_none_or(|c| matches!(c, ';' | ')' | '}' | '|'))
+        {
+            return Err(ParseError::new(
+                "ExpectedValueExpression",
+                format!("You must provide a value expression following the '{op}' operator."),
+                at + 1,
+            ));
+        }
+        Ok(())
     }
 
     pub(super) fn range(&mut self) -> Result<Value, ParseError> {
