@@ -1206,3 +1206,68 @@ fn get_help_answers_for_every_supported_cmdlet() {
     let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(v["Name"], "Receive-PSSession");
 }
+
+/// `--json`: every stdout line is one JSON value with PowerShell's names and
+/// JSON's types (numbers, booleans, objects), host and information lines go
+/// to stderr, progress records are JSON objects on stderr; in text mode a
+/// process is shown in PowerShell's Process table.
+#[test]
+fn json_output_is_typed_data_and_text_output_uses_the_default_views() {
+    let lab = InProcessLab::demo(false, 1.0);
+    let mut sh = lab.console();
+    sh.json = true;
+    sh.progress_mode = baton::cli::ProgressMode::Json;
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 -Credential Domain01\\User01 { 1; $true; 'text'; Get-Process | Select-Object -First 1; Write-Host 'from the host'; Write-Information 'for the record'; Write-Progress -Activity Copying -Status half -PercentComplete 50 }",
+    );
+    assert!(ok, "{err}");
+    let values: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?} is not JSON: {e}")))
+        .collect();
+    assert_eq!(values.len(), 4, "{out}");
+    assert_eq!(values[0], serde_json::json!(1));
+    assert_eq!(values[1], serde_json::json!(true));
+    assert_eq!(values[2], serde_json::json!("text"));
+    let process = &values[3];
+    assert!(process["Id"].is_number(), "{process}");
+    assert!(process["ProcessName"].is_string(), "{process}");
+    assert!(
+        err.contains("from the host") && err.contains("for the record"),
+        "{err}"
+    );
+    let progress: serde_json::Value = err
+        .lines()
+        .find(|l| l.contains("\"Progress\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .expect("a progress record on stderr");
+    assert_eq!(progress["Progress"]["PercentComplete"], 50);
+
+    // Session options under PowerShell's names, time spans as its text.
+    let (_, out, _) = run(&mut sh, "New-PSSessionOption -IdleTimeout 60000");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["IdleTimeout"], "00:01:00", "{v}");
+    assert_eq!(v["MaximumConnectionRedirectionCount"], 5, "{v}");
+    assert_eq!(v["SkipCACheck"], false, "{v}");
+    assert!(v.get("idle_timeout_ms").is_none(), "{v}");
+
+    sh.json = false;
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 -Credential Domain01\\User01 { Get-Process | Select-Object -First 2 }",
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Handles") && l.ends_with("ProcessName")),
+        "{out}"
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("Handles")).count(),
+        1,
+        "one header for the table: {out}"
+    );
+}

@@ -465,8 +465,11 @@ fn shared_references_do_not_amplify_rendering() {
         value,
     };
     match baton::worker::convert::output_item(&event) {
-        Some(baton::model::OutputItem::Output(text)) => {
-            assert!(text.len() < 4 << 20 && text.contains("truncated"));
+        Some(baton::model::OutputItem::Output(o)) => {
+            assert!(o.text.len() < 4 << 20 && o.text.contains("truncated"));
+            // The data kept for --json and tables is bounded too.
+            let data = serde_json::to_string(&o.value).unwrap();
+            assert!(data.len() < 4 << 20, "{} bytes of data", data.len());
         }
         other => panic!("{other:?}"),
     }

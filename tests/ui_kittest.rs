@@ -222,7 +222,9 @@ fn walkthrough_select_read_disconnect_connect_and_output() {
         instance_id: s2.instance_id,
         command_id: cmd_id,
         items: vec![
-            OutputItem::Output("Backup of C:\\Data finished".into()),
+            OutputItem::Output(baton::model::RemoteObject::text(
+                "Backup of C:\\Data finished",
+            )),
             OutputItem::Error(ErrorView {
                 message: "Cannot find path 'C:\\Missing' because it does not exist.".into(),
                 fully_qualified_error_id:

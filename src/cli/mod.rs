@@ -17,6 +17,7 @@ pub mod exec;
 pub mod format;
 pub mod help;
 pub mod progress;
+pub mod remote_view;
 pub mod signals;
 pub mod syntax;
 

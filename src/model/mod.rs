@@ -13,6 +13,6 @@ pub use activity::ActivityEntry;
 pub use connection::{AuthMechanism, ConnectionSpec, Credential, ProxyAccessType, Secret};
 pub use session::{
     Availability, ConfigurationQuotas, ErrorView, OutputBufferingMode, OutputItem, ProgressView,
-    RemoteCommand, ScriptValue, ServerShellState, SessionInfo, SessionState, ShellDetails,
-    UserError,
+    RemoteCommand, RemoteObject, RemoteValue, ScriptValue, ServerShellState, SessionInfo,
+    SessionState, ShellDetails, UserError,
 };

@@ -273,8 +273,8 @@ impl ConfigurationQuotas {
 /// One item of a command's output, by stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum OutputItem {
-    /// An output object, rendered as PowerShell's console would.
-    Output(String),
+    /// An output object: as PowerShell's console would print it, and as data.
+    Output(RemoteObject),
     Error(ErrorView),
     Warning(String),
     Verbose(String),
@@ -283,6 +283,84 @@ pub enum OutputItem {
     Progress(ProgressView),
     /// The remote side asked for input (Read-Host) and what Baton answered.
     HostPrompt(String),
+}
+
+/// A remote output object: its text (as the console prints it) and its
+/// data (for `--json` and for tables of its properties).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RemoteObject {
+    pub text: String,
+    pub value: RemoteValue,
+}
+
+impl RemoteObject {
+    /// An object that is only text (a string written to the output).
+    pub fn text(text: impl Into<String>) -> Self {
+        let text = text.into();
+        RemoteObject {
+            value: RemoteValue::Text(text.clone()),
+            text,
+        }
+    }
+}
+
+/// A deserialised remote value, in JSON's terms, kept to a bounded depth.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RemoteValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    /// Strings, characters, dates (ISO 8601), time spans, GUIDs, URIs,
+    /// versions, decimals: their text.
+    Text(String),
+    List(Vec<RemoteValue>),
+    /// A hashtable or dictionary: keys as text, in order.
+    Dictionary(Vec<(String, RemoteValue)>),
+    /// An object with properties (adapted, then extended), most derived
+    /// type name first, and its ToString.
+    Object {
+        type_names: Vec<String>,
+        to_string: Option<String>,
+        properties: Vec<(String, RemoteValue)>,
+    },
+    /// An enum value: its number and its name.
+    Enum {
+        value: i64,
+        name: String,
+    },
+    /// Deeper than the depth kept, or past the size kept: its text.
+    Truncated(String),
+}
+
+impl RemoteValue {
+    /// The value's text as PowerShell shows it in a table cell or a list.
+    pub fn cell_text(&self) -> String {
+        match self {
+            RemoteValue::Null => String::new(),
+            RemoteValue::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+            RemoteValue::Int(i) => i.to_string(),
+            RemoteValue::UInt(u) => u.to_string(),
+            RemoteValue::Float(f) => f.to_string(),
+            RemoteValue::Text(t) | RemoteValue::Truncated(t) => t.clone(),
+            RemoteValue::Enum { name, .. } => name.clone(),
+            RemoteValue::List(items) => {
+                let shown: Vec<String> = items.iter().take(4).map(RemoteValue::cell_text).collect();
+                let more = if items.len() > 4 { ", …" } else { "" };
+                format!("{{{}{more}}}", shown.join(", "))
+            }
+            RemoteValue::Dictionary(_) => "{System.Collections.Hashtable}".to_owned(),
+            RemoteValue::Object {
+                to_string,
+                type_names,
+                ..
+            } => to_string
+                .clone()
+                .or_else(|| type_names.first().cloned())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// An error record, with the details PowerShell prints.

@@ -314,7 +314,7 @@ fn output_tab(ui: &mut Ui, state: &AppState) {
         for (i, item) in cmd.items.iter().enumerate().skip(skip) {
             match item {
                 OutputItem::Output(t) => {
-                    ui.label(RichText::new(t).monospace());
+                    ui.label(RichText::new(&t.text).monospace());
                 }
                 OutputItem::Error(e) => {
                     ui.label(

@@ -8,7 +8,8 @@ use super::remote::RemoteError;
 use crate::model::connection::SHELL_URI_PREFIX;
 use crate::model::{
     Availability, ErrorView, OutputBufferingMode, OutputItem, ProgressView, RemoteCommand,
-    ServerShellState, SessionInfo, SessionState, ShellDetails, UserError,
+    RemoteObject, RemoteValue, ServerShellState, SessionInfo, SessionState, ShellDetails,
+    UserError,
 };
 use crate::protocol::clixml::PsValue;
 use crate::protocol::clixml::records::{
@@ -181,11 +182,105 @@ pub fn error_view(v: &PsValue) -> ErrorView {
     }
 }
 
+/// How deep a remote object is kept as data (the console's display depth).
+const VALUE_DEPTH: usize = 4;
+/// How many values one output object keeps as data; the rest is its text.
+const VALUE_BUDGET: usize = 20_000;
+
+/// A remote value as data: primitives in JSON's terms, containers and
+/// objects to [`VALUE_DEPTH`] levels and [`VALUE_BUDGET`] values, deeper or
+/// further ones by their text.
+pub fn remote_value(v: &PsValue) -> RemoteValue {
+    let mut budget = VALUE_BUDGET;
+    value_at(v, 0, &mut budget)
+}
+
+fn value_at(v: &PsValue, depth: usize, budget: &mut usize) -> RemoteValue {
+    use crate::protocol::clixml::{Container, Primitive};
+    if *budget == 0 {
+        return RemoteValue::Truncated(String::new());
+    }
+    *budget -= 1;
+    let o = match v {
+        PsValue::Primitive(p) => {
+            return match p {
+                Primitive::Nil => RemoteValue::Null,
+                Primitive::Bool(b) => RemoteValue::Bool(*b),
+                Primitive::U8(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::I8(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::U16(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::I16(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::U32(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::I32(x) => RemoteValue::Int(i64::from(*x)),
+                Primitive::I64(x) => RemoteValue::Int(*x),
+                Primitive::U64(x) => RemoteValue::UInt(*x),
+                Primitive::F32(x) => RemoteValue::Float(f64::from(*x)),
+                Primitive::F64(x) => RemoteValue::Float(*x),
+                Primitive::DateTime(t) => RemoteValue::Text(t.clone()),
+                other => RemoteValue::Text(records::display(&PsValue::Primitive(other.clone()))),
+            };
+        }
+        PsValue::Object(o) => o,
+    };
+    if depth >= VALUE_DEPTH {
+        return RemoteValue::Truncated(records::display(v).lines().next().unwrap_or("").to_owned());
+    }
+    match &o.container {
+        Some(Container::Dictionary(entries)) => {
+            return RemoteValue::Dictionary(
+                entries
+                    .iter()
+                    .map(|(k, val)| (records::display(k), value_at(val, depth + 1, budget)))
+                    .collect(),
+            );
+        }
+        Some(c) => {
+            return RemoteValue::List(
+                c.items()
+                    .unwrap_or(&[])
+                    .iter()
+                    .map(|i| value_at(i, depth + 1, budget))
+                    .collect(),
+            );
+        }
+        None => {}
+    }
+    let properties: Vec<(String, RemoteValue)> = o
+        .adapted
+        .iter()
+        .chain(o.extended.iter())
+        .map(|(n, val)| (n.clone(), value_at(val, depth + 1, budget)))
+        .collect();
+    match (&o.value, properties.is_empty()) {
+        // An enum: its number, and its name (the ToString).
+        (Some(PsValue::Primitive(p)), true) if o.type_names.iter().any(|t| t == "System.Enum") => {
+            let n = match value_at(&PsValue::Primitive(p.clone()), depth, budget) {
+                RemoteValue::Int(i) => i,
+                _ => 0,
+            };
+            RemoteValue::Enum {
+                value: n,
+                name: o.to_string.clone().unwrap_or_else(|| n.to_string()),
+            }
+        }
+        // A primitive with notes only its type adds: the primitive.
+        (Some(inner), true) => value_at(inner, depth, budget),
+        _ => RemoteValue::Object {
+            type_names: o.type_names.clone(),
+            to_string: o.to_string.clone(),
+            properties,
+        },
+    }
+}
+
 /// One message of a pipeline as an output item (None for the ones that are
 /// not output: states, host calls, pool messages).
 pub fn output_item(e: &ClientEvent) -> Option<OutputItem> {
     match e {
-        ClientEvent::Output { value, .. } => Some(OutputItem::Output(records::display(value))),
+        ClientEvent::Output { value, .. } => Some(OutputItem::Output(RemoteObject {
+            text: records::display(value),
+            value: remote_value(value),
+        })),
         ClientEvent::Record { kind, value, .. } => Some(match kind {
             RecordKind::Error => OutputItem::Error(error_view(value)),
             RecordKind::Warning => OutputItem::Warning(informational(value)),

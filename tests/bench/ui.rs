@@ -124,7 +124,9 @@ fn pusher(
             let items = (0..3)
                 .map(|_| {
                     line += 1;
-                    OutputItem::Output(format!("Patch {line}: KB{line:07} installed"))
+                    OutputItem::Output(baton::model::RemoteObject::text(format!(
+                        "Patch {line}: KB{line:07} installed"
+                    )))
                 })
                 .collect();
             worker.push(Event::Output {

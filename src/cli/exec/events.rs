@@ -117,6 +117,7 @@ impl Shell {
         mut stream: Option<(&mut dyn Write, &mut dyn Write)>,
     ) -> Collected {
         let mut c = Collected::default();
+        self.views.reset();
         let mut open: std::collections::HashSet<OpId> = ops.iter().copied().collect();
         // Actions whose failed parts were reported: their terminal failure
         // only sums those up, and is not printed again.
@@ -383,7 +384,7 @@ impl Shell {
     }
 
     fn print_record(
-        &self,
+        &mut self,
         computer: &str,
         item: &OutputItem,
         out: &mut dyn Write,
@@ -393,11 +394,11 @@ impl Shell {
         // its escape and control sequences are removed (JSON escapes them).
         let safe = format::terminal_safe;
         let r = match item {
-            OutputItem::Output(s) => {
+            OutputItem::Output(o) => {
                 if self.json {
-                    out.write_all(format::json_line(s).as_bytes())
+                    out.write_all(format::json_line(&crate::cli::remote_view::json(o)).as_bytes())
                 } else {
-                    writeln!(out, "{}", safe(s))
+                    self.views.write(crate::cli::remote_view::view(o), out)
                 }
             }
             OutputItem::Error(e) => {
@@ -423,7 +424,13 @@ impl Shell {
             OutputItem::Warning(s) => writeln!(err, "WARNING: {}", safe(s)),
             OutputItem::Verbose(s) => writeln!(err, "VERBOSE: {}", safe(s)),
             OutputItem::Debug(s) => writeln!(err, "DEBUG: {}", safe(s)),
+            // With --json, stdout holds only JSON: host and information
+            // lines go to stderr.
+            OutputItem::Information(s) | OutputItem::HostPrompt(s) if self.json => {
+                writeln!(err, "{}", safe(s))
+            }
             OutputItem::Information(s) | OutputItem::HostPrompt(s) => {
+                self.views.reset();
                 writeln!(out, "{}", safe(s))
             }
             OutputItem::Progress(_) => Ok(()),

@@ -235,6 +235,8 @@ pub struct Shell {
     /// Where remote progress records go.
     pub progress_mode: ProgressMode,
     progress: crate::cli::progress::ProgressBars,
+    /// The table remote objects are being written into.
+    views: crate::cli::remote_view::ViewWriter,
 }
 
 /// Where a shell shows remote commands' progress records.
@@ -273,6 +275,7 @@ impl Shell {
             failed: false,
             progress_mode: ProgressMode::Off,
             progress: crate::cli::progress::ProgressBars::new(terminal_width()),
+            views: crate::cli::remote_view::ViewWriter::default(),
         }
     }
 

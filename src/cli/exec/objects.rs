@@ -26,11 +26,7 @@ impl Shell {
                 }
                 Obj::Record(r) => {
                     if self.json {
-                        let map: serde_json::Map<String, serde_json::Value> = r
-                            .iter()
-                            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                            .collect();
-                        text.push_str(&format::json_line(&map));
+                        text.push_str(&format::json_line(&typed_json(r)));
                     } else {
                         text.push('\n');
                         text.push_str(&format::format_list(r));
@@ -39,7 +35,7 @@ impl Shell {
                 }
                 Obj::Options(o) => {
                     if self.json {
-                        text.push_str(&format::json_line(o));
+                        text.push_str(&format::json_line(&typed_json(&options_properties(o))));
                     } else {
                         text.push('\n');
                         text.push_str(&format::format_list(&options_properties(o)));
@@ -181,6 +177,28 @@ pub(super) fn connection_info(s: &LocalSession) -> Vec<(String, String)> {
                 .map_or_else(|| "-1".into(), |v| v.to_string()),
         ),
     ]
+}
+
+/// A property bag as a JSON object, each value in JSON's type: `True` and
+/// `False` as booleans, whole numbers as numbers, an empty value as null,
+/// the rest as text (the names are PowerShell's, as the list view shows).
+pub(super) fn typed_json(pairs: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value as J;
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let value = match v.as_str() {
+                "" => J::Null,
+                "True" => J::Bool(true),
+                "False" => J::Bool(false),
+                t => match t.parse::<i64>() {
+                    Ok(n) if n.to_string() == t => J::from(n),
+                    _ => J::String(t.to_owned()),
+                },
+            };
+            (k.clone(), value)
+        })
+        .collect()
 }
 
 /// One property of an object (`$s.Name`, `$s.Runspace.ConnectionInfo.IdleTimeout`).

@@ -139,7 +139,7 @@ fn output_progress_and_finish_fold_per_command() {
             instance_id: sid,
             command_id: cid,
             items: vec![
-                OutputItem::Output("a".into()),
+                OutputItem::Output(crate::model::RemoteObject::text("a")),
                 OutputItem::Error(ErrorView {
                     message: "boom".into(),
                     ..ErrorView::default()
