@@ -1244,6 +1244,19 @@ fn json_output_is_typed_data_and_text_output_uses_the_default_views() {
         .expect("a progress record on stderr");
     assert_eq!(progress["Progress"]["PercentComplete"], 50);
 
+    // Errors, remote and local, are typed records on stderr.
+    let (ok, out, err) = run(
+        &mut sh,
+        "Invoke-Command -ComputerName Srv1 -Credential Domain01\\User01 { Write-Error 'disk full'; 2 }",
+    );
+    assert!(!ok && out.trim() == "2", "{out}");
+    let e: serde_json::Value = serde_json::from_str(err.trim()).unwrap();
+    assert_eq!(e["Error"]["Message"], "disk full");
+    assert_eq!(e["Error"]["PSComputerName"], "Srv1");
+    let (_, _, err) = run(&mut sh, "Disconnect-PSSession -Name NoSuch");
+    let e: serde_json::Value = serde_json::from_str(err.lines().next().unwrap()).unwrap();
+    assert!(e["Error"]["FullyQualifiedErrorId"].is_string(), "{e}");
+
     // Session options under PowerShell's names, time spans as its text.
     let (_, out, _) = run(&mut sh, "New-PSSessionOption -IdleTimeout 60000");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
@@ -1269,5 +1282,39 @@ fn json_output_is_typed_data_and_text_output_uses_the_default_views() {
         lines.iter().filter(|l| l.starts_with("Handles")).count(),
         1,
         "one header for the table: {out}"
+    );
+}
+
+/// Test-WSMan without -Credential sends PowerShell's anonymous Identify
+/// (over real sockets, to `baton lab` in a process of its own): the server
+/// answers without anyone signing in and leaves its OS version out; with
+/// -Credential it signs in and says it; -Authentication is honoured.
+#[test]
+fn test_wsman_without_credentials_is_the_anonymous_identify() {
+    let lab = crate::lifecycle::Lab::start(1.0);
+    let (ok, out, err) = lab.run("Test-WSMan -ComputerName Srv1");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("ProductVendor   : Microsoft Corporation"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ProductVersion  : OS: 0.0.0 SP: 0.0 Stack: 3.0"),
+        "{out}"
+    );
+    let (ok, out, err) = lab.run("Test-WSMan -ComputerName Srv1 -Authentication None");
+    assert!(ok && out.contains("OS: 0.0.0"), "{out}{err}");
+    let (ok, out, err) = lab.run("Test-WSMan -ComputerName Srv1 -Credential Domain01\\User01");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("ProductVersion  : OS: 10."),
+        "signed in: {out}"
+    );
+    // Basic over plain HTTP is refused by name, not replaced by Negotiate.
+    let (ok, _, err) =
+        lab.run("Test-WSMan -ComputerName Srv1 -Credential Domain01\\User01 -Authentication Basic");
+    assert!(
+        !ok && err.contains("basic authentication over plain http"),
+        "{err}"
     );
 }

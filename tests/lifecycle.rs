@@ -117,7 +117,7 @@ impl Lab {
     }
 
     /// `baton -c line`: (success, stdout, stderr).
-    fn run(&self, line: &str) -> (bool, String, String) {
+    pub(crate) fn run(&self, line: &str) -> (bool, String, String) {
         let out = self.baton(&["-c", line]).output().expect("baton -c runs");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

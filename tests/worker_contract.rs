@@ -305,11 +305,19 @@ fn every_command_ends_with_exactly_one_terminal_event() {
     assert!(finished(&r.act(Command::TestConnection {
         op,
         computer: tech("Srv1"),
+        anonymous: false,
+    })));
+    let op = next(&r);
+    assert!(finished(&r.act(Command::TestConnection {
+        op,
+        computer: tech("Srv1"),
+        anonymous: true,
     })));
     let op = next(&r);
     assert!(failed(&r.act(Command::TestConnection {
         op,
         computer: unreachable(),
+        anonymous: true,
     })));
     let op = next(&r);
     assert!(finished(&r.act(Command::ConnectWsman {

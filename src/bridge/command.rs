@@ -123,7 +123,14 @@ pub enum Command {
         force: bool,
     },
     /// `Test-WSMan`.
-    TestConnection { op: OpId, computer: ComputerRef },
+    TestConnection {
+        op: OpId,
+        computer: ComputerRef,
+        /// PowerShell's anonymous Identify (Test-WSMan without -Credential
+        /// or -Authentication): no one signs in, and the server leaves its
+        /// OS version out.
+        anonymous: bool,
+    },
     /// `Connect-WSMan`: open an authenticated connection to the computer's
     /// WinRM service (an Identify over it) and keep it for later requests.
     ConnectWsman { op: OpId, computer: ComputerRef },

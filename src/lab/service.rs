@@ -30,6 +30,9 @@ use crate::protocol::wsman::shell::{
     ReceiveResult, ResourceCreated, StreamData,
 };
 
+/// What an anonymous Identify says of the product (Windows answers so).
+pub const ANONYMOUS_PRODUCT_VERSION: &str = "OS: 0.0.0 SP: 0.0 Stack: 3.0";
+
 /// The lab's clock: real time since the lab started, times a scale factor
 /// (so idle timeouts of hours can be tested in seconds).
 #[derive(Clone, Debug)]
@@ -319,7 +322,15 @@ impl LabService {
             let info = IdentifyInfo {
                 protocol_version: "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into(),
                 product_vendor: "Microsoft Corporation".into(),
-                product_version: self.product_version.clone(),
+                // Windows leaves its OS version out of an anonymous answer
+                // (the Win32 "Detecting Whether a Remote Computer Supports
+                // WS-Management Protocol" page: no product version without
+                // authentication); the stack version stays.
+                product_version: if caller.user.is_empty() {
+                    ANONYMOUS_PRODUCT_VERSION.into()
+                } else {
+                    self.product_version.clone()
+                },
                 security_profiles: if caller.user.is_empty() {
                     Vec::new()
                 } else {

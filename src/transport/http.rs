@@ -149,6 +149,23 @@ impl Default for ConnectOptions {
     }
 }
 
+/// Test-WSMan's anonymous Identify: one POST on a connection of its own,
+/// with `WSMANIDENTIFY: unauthenticated` and no credentials ([MS-WSMV]
+/// §3.1.4.1.23); the status and body.
+pub async fn identify_unauthenticated(
+    endpoint: &Endpoint,
+    options: &ConnectOptions,
+    xml: &[u8],
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), TransportError> {
+    let mut conn = HttpConnection::connect(endpoint, options).await?;
+    let mut req = HttpRequest::post(&endpoint.path, xml.to_vec());
+    req.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
+    req.set_header("WSMANIDENTIFY", "unauthenticated");
+    let resp = conn.send(req, timeout).await?;
+    Ok((resp.status, resp.body))
+}
+
 /// One HTTP/1.1 connection. Requests are strictly sequential.
 pub struct HttpConnection {
     endpoint: Endpoint,

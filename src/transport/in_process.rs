@@ -51,6 +51,32 @@ impl InProcessLink {
         })
     }
 
+    /// A caller that has not signed in (Test-WSMan's anonymous Identify).
+    pub fn anonymous(service: Arc<dyn WsmanService>) -> InProcessLink {
+        InProcessLink {
+            service,
+            caller: Caller {
+                user: String::new(),
+                client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            },
+        }
+    }
+
+    /// Posts an unauthenticated Identify (`WSMANIDENTIFY: unauthenticated`).
+    pub async fn identify_unauthenticated(
+        &self,
+        xml: &[u8],
+        timeout: Duration,
+    ) -> Result<(u16, Vec<u8>), TransportError> {
+        let mut req = HttpRequest::post("/wsman", xml.to_vec());
+        req.set_header("Content-Type", "application/soap+xml;charset=UTF-8");
+        req.set_header("WSMANIDENTIFY", "unauthenticated");
+        let resp = tokio::time::timeout(timeout, self.service.handle(self.caller.clone(), req))
+            .await
+            .map_err(|_| TransportError::ReadTimeout(timeout))?;
+        Ok((resp.status, resp.body))
+    }
+
     /// The user the service knows the caller as (`DOMAIN\name`).
     pub fn user(&self) -> &str {
         &self.caller.user

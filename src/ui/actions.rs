@@ -161,7 +161,15 @@ impl BatonApp {
                 for computer in computers {
                     let op = self.handle.next_op();
                     let what = format!("Test-WSMan {}", computer.name);
-                    self.send(Command::TestConnection { op, computer }, &what, now);
+                    self.send(
+                        Command::TestConnection {
+                            op,
+                            computer,
+                            anonymous: false,
+                        },
+                        &what,
+                        now,
+                    );
                 }
             }
             Action::Receive => {

@@ -526,16 +526,30 @@ impl Worker {
         }
     }
 
-    pub(super) async fn test(self: &Arc<Self>, op: OpId, computer: ComputerRef) {
+    pub(super) async fn test(self: &Arc<Self>, op: OpId, computer: ComputerRef, anonymous: bool) {
         self.send(Event::OpStarted {
             op,
             what: format!("Testing {}", computer.name),
         });
-        let remote = match self.remote(&computer) {
-            Ok(r) => r,
-            Err(e) => return self.fail(op, e),
+        let identified = if anonymous {
+            let service = self
+                .config
+                .in_process
+                .get(&key(&computer.name))
+                .map(|c| c.service.clone());
+            super::remote::identify_anonymous(
+                &computer.spec,
+                service,
+                &super::remote::HttpExtras::from_env(),
+            )
+            .await
+        } else {
+            match self.remote(&computer) {
+                Ok(r) => r.identify().await,
+                Err(e) => return self.fail(op, e),
+            }
         };
-        match remote.identify().await {
+        match identified {
             Ok(info) => {
                 self.send(Event::ComputerIdentified {
                     op,

@@ -536,7 +536,11 @@ impl Worker {
                 sessions,
                 force,
             } => self.remove(op, sessions, force).await,
-            Command::TestConnection { op, computer } => self.test(op, computer).await,
+            Command::TestConnection {
+                op,
+                computer,
+                anonymous,
+            } => self.test(op, computer, anonymous).await,
             Command::ConnectWsman { op, computer } => self.connect_wsman(op, computer).await,
             Command::DisconnectWsman { op, computer } => self.disconnect_wsman(op, &computer),
             Command::GetConfiguration {

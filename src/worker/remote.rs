@@ -120,6 +120,64 @@ enum Link {
     InProcess(InProcessLink),
 }
 
+/// How connections to `spec`'s computer are made: timeouts, TLS checks,
+/// the proxy and the redirect policy.
+fn connect_options(
+    spec: &ConnectionSpec,
+    extras: &HttpExtras,
+    client_certificate: Option<Arc<crate::transport::tls::ClientCertificate>>,
+) -> Result<ConnectOptions, RemoteError> {
+    Ok(ConnectOptions {
+        connect_timeout: Duration::from_millis(spec.open_timeout_ms.clamp(1_000, 180_000)),
+        max_response_bytes: 64 << 20,
+        tls: TlsOptions {
+            danger_skip_ca_check: spec.skip_ca_check,
+            danger_skip_cn_check: spec.skip_cn_check,
+            danger_skip_revocation_check: spec.skip_revocation_check,
+            extra_roots: Vec::new(),
+            client_certificate,
+        },
+        proxy: proxy_settings(spec, extras)?,
+        redirect: RedirectPolicy {
+            allow: spec.allow_redirection,
+            max: spec.maximum_connection_redirection_count,
+        },
+    })
+}
+
+/// `Test-WSMan` without credentials: the anonymous Identify PowerShell
+/// sends, on a connection of its own (or to an in-process service). The
+/// server answers without signing anyone in, and without its OS version.
+pub async fn identify_anonymous(
+    spec: &ConnectionSpec,
+    in_process: Option<Arc<dyn WsmanService>>,
+    extras: &HttpExtras,
+) -> Result<IdentifyInfo, RemoteError> {
+    let built = shell::identify_request();
+    let timeout = Duration::from_millis(spec.operation_timeout_ms.clamp(1_000, 600_000) + 15_000);
+    let (status, body) = if let Some(service) = in_process {
+        crate::transport::in_process::InProcessLink::anonymous(service)
+            .identify_unauthenticated(built.xml.as_bytes(), timeout)
+            .await?
+    } else {
+        let endpoint = Endpoint::parse(&spec.url())?;
+        let options = connect_options(spec, extras, None)?;
+        crate::transport::http::identify_unauthenticated(
+            &endpoint,
+            &options,
+            built.xml.as_bytes(),
+            timeout,
+        )
+        .await?
+    };
+    if status == 401 {
+        return Err(RemoteError::Refused(
+            "the WinRM service does not answer anonymous Identify requests; give -Credential or -Authentication to sign in".into(),
+        ));
+    }
+    Ok(shell::parse_identify_response(&body)?)
+}
+
 /// One computer reached with one credential, as one client session
 /// (`wsmv:SessionId`).
 pub struct Remote {
@@ -360,22 +418,7 @@ impl Remote {
             spec.allow_unencrypted,
         )
         .map_err(|e| RemoteError::Refused(e.to_string()))?;
-        let options = ConnectOptions {
-            connect_timeout: Duration::from_millis(spec.open_timeout_ms.clamp(1_000, 180_000)),
-            max_response_bytes: 64 << 20,
-            tls: TlsOptions {
-                danger_skip_ca_check: spec.skip_ca_check,
-                danger_skip_cn_check: spec.skip_cn_check,
-                danger_skip_revocation_check: spec.skip_revocation_check,
-                extra_roots: Vec::new(),
-                client_certificate,
-            },
-            proxy: proxy_settings(&spec, extras)?,
-            redirect: RedirectPolicy {
-                allow: spec.allow_redirection,
-                max: spec.maximum_connection_redirection_count,
-            },
-        };
+        let options = connect_options(&spec, extras, client_certificate)?;
         Ok(Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),

@@ -253,6 +253,11 @@ pub fn coerce_authentication(param: &str, v: &Value) -> Result<AuthenticationMec
     coerce_enum(param, v)
 }
 
+/// Converts to `Microsoft.WSMan.Management.AuthenticationMechanism`.
+pub fn coerce_wsman_authentication(param: &str, v: &Value) -> Result<WsmanAuthentication, String> {
+    coerce_enum(param, v)
+}
+
 pub(super) fn coerce_switch(param: &str, v: &Value) -> Result<bool, String> {
     match v {
         Value::Bool(b) => Ok(*b),

@@ -401,6 +401,18 @@ impl Shell {
                     self.views.write(crate::cli::remote_view::view(o), out)
                 }
             }
+            OutputItem::Error(e) if self.json => {
+                let record = serde_json::json!({ "Error": {
+                    "Message": e.message,
+                    "FullyQualifiedErrorId": e.fully_qualified_error_id,
+                    "CategoryInfo": e.category,
+                    "TargetObject": e.target,
+                    "ScriptStackTrace": e.script_stack_trace,
+                    "PSComputerName": computer,
+                }});
+                let _ = err.write_all(format::json_line(&record).as_bytes());
+                return true;
+            }
             OutputItem::Error(e) => {
                 let mut text = String::new();
                 text.push_str(&safe(&e.message));

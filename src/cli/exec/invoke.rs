@@ -393,11 +393,37 @@ impl Shell {
         let options = self.options_of(cmdlet, &w.session_option, out, err)?;
         let user = self.credential_user(cmdlet, &w.credential, out, err)?;
         let proxy_user = self.proxy_user(cmdlet, &options, out, err)?;
+        let wsman_auth = self.arg(
+            cmdlet,
+            "Authentication",
+            &w.authentication,
+            cmdlets::coerce_wsman_authentication,
+            out,
+            err,
+        )?;
+        // Without -Credential and -Authentication (or with -Authentication
+        // None), Test-WSMan sends PowerShell's anonymous Identify.
+        let anonymous = !remember
+            && matches!(wsman_auth, None | Some(cmdlets::WsmanAuthentication::None))
+            && user.is_none();
+        let authentication = match wsman_auth {
+            None
+            | Some(cmdlets::WsmanAuthentication::None | cmdlets::WsmanAuthentication::Default) => {
+                None
+            }
+            Some(cmdlets::WsmanAuthentication::Basic) => Some(AuthMechanism::Basic),
+            Some(cmdlets::WsmanAuthentication::Negotiate) => Some(AuthMechanism::Negotiate),
+            Some(cmdlets::WsmanAuthentication::Kerberos) => Some(AuthMechanism::Kerberos),
+            Some(cmdlets::WsmanAuthentication::Credssp) => Some(AuthMechanism::Credssp),
+            Some(cmdlets::WsmanAuthentication::Digest) => Some(AuthMechanism::Digest),
+            Some(cmdlets::WsmanAuthentication::ClientCertificate) => None,
+        };
         let p = ConnParams {
             port: port.and_then(|x| u16::try_from(x).ok()),
             use_ssl: w.use_ssl,
             application_name: app,
             certificate_thumbprint: thumb,
+            authentication,
             options,
             user,
             proxy_user,
@@ -418,6 +444,7 @@ impl Shell {
             Command::TestConnection {
                 op,
                 computer: c.clone(),
+                anonymous,
             }
         });
         let got = self.wait(&[op], None);

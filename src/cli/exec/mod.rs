@@ -426,6 +426,18 @@ impl Shell {
             reason: e.reason.into(),
             fully_qualified_error_id: fqid,
         };
+        if self.json {
+            let record = serde_json::json!({ "Error": {
+                "Message": e.message,
+                "FullyQualifiedErrorId": view.fully_qualified_error_id,
+                "Category": e.category,
+                "Reason": e.reason,
+                "TargetObject": e.target,
+                "Command": e.command,
+            }});
+            let _ = err.write_all(format::json_line(&record).as_bytes());
+            return;
+        }
         let _ = err.write_all(format::format_error(&view, None).as_bytes());
     }
 }
