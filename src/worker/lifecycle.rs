@@ -58,6 +58,7 @@ impl Worker {
                             {
                                 s.pool.set_state(crate::protocol::psrp::messages::RunspacePoolState::Disconnected);
                                 s.disconnected_by_me = false;
+                                s.keepalive_lost = true;
                             }
                         }
                         let mut info = w.info_of(&held).await;
@@ -621,7 +622,33 @@ impl Worker {
     pub(super) async fn release_one(&self, h: &Held, release: Release) -> Option<ReleaseOutcome> {
         let mut session = h.session.lock().await;
         if session.pool.state() != crate::protocol::psrp::messages::RunspacePoolState::Opened {
-            return None;
+            if !session.keepalive_lost {
+                return None;
+            }
+            // The keep-alive lost it, but the server may still hold it for
+            // this client: hand it back all the same. A server that let it
+            // go already says so, and then there is nothing to report.
+            let idle = handback_idle_timeout(
+                session.info.idle_timeout_ms,
+                session.info.max_idle_timeout_ms,
+            );
+            let mode = convert::wire_buffer_mode(session.buffer_mode);
+            session
+                .pool
+                .set_state(crate::protocol::psrp::messages::RunspacePoolState::Opened);
+            return match session.disconnect(idle, mode).await {
+                Ok(()) => Some(ReleaseOutcome::Disconnected {
+                    idle_timeout_ms: idle.or(session.info.idle_timeout_ms),
+                    output_buffering_mode: session.buffer_mode,
+                    running: !lock(&h.running).is_empty(),
+                }),
+                Err(_) => {
+                    session.pool.set_state(
+                        crate::protocol::psrp::messages::RunspacePoolState::Disconnected,
+                    );
+                    None
+                }
+            };
         }
         let running = !lock(&h.running).is_empty();
         if closes(release, h.created_here, running) {

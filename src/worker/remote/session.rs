@@ -12,6 +12,11 @@ pub struct Session {
     pub info: ShellInfo,
     /// True when this client disconnected it (so Reconnect, not Connect).
     pub disconnected_by_me: bool,
+    /// The keep-alive Receive failed while the session was open here: the
+    /// server may have let it go, or may still hold it for this client (a
+    /// network blip, an answer that raced a reconnect). Handing back at
+    /// exit still tries it.
+    pub keepalive_lost: bool,
     /// Pipelines this client started and has not released yet.
     pub(super) started: std::collections::HashSet<Uuid>,
     /// Pipelines that were running here when this client disconnected: after
@@ -228,6 +233,7 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            keepalive_lost: false,
             started: Default::default(),
             to_reconnect: Default::default(),
             compression,
@@ -300,6 +306,7 @@ impl Session {
             pool,
             info,
             disconnected_by_me: false,
+            keepalive_lost: false,
             started: Default::default(),
             to_reconnect: Default::default(),
             compression,
@@ -627,6 +634,7 @@ impl Session {
         shell::parse_empty_response(&built, &body)?;
         self.pool.set_state(RunspacePoolState::Opened);
         self.disconnected_by_me = false;
+        self.keepalive_lost = false;
         Ok(())
     }
 
