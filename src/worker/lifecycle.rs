@@ -636,19 +636,17 @@ impl Worker {
             session
                 .pool
                 .set_state(crate::protocol::psrp::messages::RunspacePoolState::Opened);
-            return match session.disconnect(idle, mode).await {
-                Ok(()) => Some(ReleaseOutcome::Disconnected {
+            if session.disconnect(idle, mode).await.is_ok() {
+                return Some(ReleaseOutcome::Disconnected {
                     idle_timeout_ms: idle.or(session.info.idle_timeout_ms),
                     output_buffering_mode: session.buffer_mode,
                     running: !lock(&h.running).is_empty(),
-                }),
-                Err(_) => {
-                    session.pool.set_state(
-                        crate::protocol::psrp::messages::RunspacePoolState::Disconnected,
-                    );
-                    None
-                }
-            };
+                });
+            }
+            session
+                .pool
+                .set_state(crate::protocol::psrp::messages::RunspacePoolState::Disconnected);
+            return None;
         }
         let running = !lock(&h.running).is_empty();
         if closes(release, h.created_here, running) {
