@@ -493,9 +493,11 @@ fn keyboard_refresh_arrows_and_configuration() {
     h.key_press(Key::ArrowDown);
     h.run();
 
-    // Configuration: Load sends Get-PSSessionConfiguration; quotas show with units.
+    // Configuration: shown for the first time, it sends
+    // Get-PSSessionConfiguration by itself, once; quotas show with units.
     click(&mut h, "Configuration");
-    click(&mut h, "Load");
+    h.run();
+    h.get_by_label_contains("Reading the quotas");
     let cmds = worker.commands();
     let [
         Command::GetConfiguration {
@@ -525,6 +527,15 @@ fn keyboard_refresh_arrows_and_configuration() {
     h.get_by_label("MaxIdleTimeoutms");
     h.get_by_label("43200000 ms (12h 0m)");
     h.get_by_label("25");
+    // Shown again: the cached quotas, nothing sent; Reload asks again.
+    click(&mut h, "Session");
+    click(&mut h, "Configuration");
+    assert!(worker.commands().is_empty());
+    click(&mut h, "Reload");
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::GetConfiguration { .. }]
+    ));
 }
 
 #[test]

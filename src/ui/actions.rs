@@ -39,6 +39,7 @@ impl BatonApp {
                 computer,
                 configuration,
             } => {
+                self.state.note_quotas_requested(&computer);
                 if let Some(c) = self.state.computer(&computer) {
                     let op = self.handle.next_op();
                     let command = Command::GetConfiguration {

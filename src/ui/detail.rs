@@ -228,21 +228,30 @@ fn configuration_tab(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>)
         || c.spec.configuration_name.clone(),
         |(_, s)| s.configuration_name.clone(),
     );
+    let load = UiAction::LoadConfiguration {
+        computer: c.name.clone(),
+        configuration: configuration.clone(),
+    };
     ui.horizontal(|ui| {
         ui.heading(format!("{configuration} on {}", c.name));
         if ui
-            .button("Load")
-            .on_hover_text("Read the session configuration's quotas (Get-PSSessionConfiguration)")
+            .button("Reload")
+            .on_hover_text(
+                "Read the session configuration's quotas again (Get-PSSessionConfiguration)",
+            )
             .clicked()
         {
-            actions.push(UiAction::LoadConfiguration {
-                computer: c.name.clone(),
-                configuration: configuration.clone(),
-            });
+            actions.push(load.clone());
         }
     });
     let Some(q) = state.quotas(&c.name) else {
-        ui.label("Not loaded yet: press Load.");
+        // Shown for the first time: read them now, once.
+        if state.quotas_requested(&c.name) {
+            ui.label("Reading the quotas… (a failure is shown as a message; Reload tries again)");
+        } else {
+            actions.push(load);
+            ui.label("Reading the quotas…");
+        }
         return;
     };
     let mut rows = Vec::new();

@@ -372,6 +372,9 @@ pub struct AppState {
     /// Who runs this console (the local account), for its own entries.
     pub operator: String,
     quotas: HashMap<String, ConfigurationQuotas>,
+    /// Computers whose quotas were asked for (loaded once, when the
+    /// Configuration tab first shows them; Reload asks again).
+    quotas_requested: std::collections::HashSet<String>,
     identities: HashMap<String, ComputerIdentity>,
     prompts: VecDeque<PendingPrompt>,
     /// Credentials saved in the keyring: (entry id, user).
@@ -405,6 +408,7 @@ impl AppState {
             activity_logged: 0,
             operator: String::new(),
             quotas: HashMap::new(),
+            quotas_requested: std::collections::HashSet::new(),
             identities: HashMap::new(),
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),
@@ -682,6 +686,17 @@ impl AppState {
     /// The configuration quotas loaded for a computer.
     pub fn quotas(&self, computer: &str) -> Option<&ConfigurationQuotas> {
         self.quotas.get(computer)
+    }
+
+    /// Whether the quotas of `computer` were asked for already.
+    pub fn quotas_requested(&self, computer: &str) -> bool {
+        self.quotas_requested
+            .contains(&computer.to_ascii_lowercase())
+    }
+
+    /// Notes that the quotas of `computer` were asked for.
+    pub fn note_quotas_requested(&mut self, computer: &str) {
+        self.quotas_requested.insert(computer.to_ascii_lowercase());
     }
 
     /// What `Test-WSMan` reported for a computer.
