@@ -1104,3 +1104,80 @@ fn the_session_tab_shows_what_fits_the_state() {
     h.get_by_label("DisconnectedOn");
     h.get_by_label("ExpiresOn");
 }
+
+/// Refreshing 1,000 computers that all fail gives one notification that
+/// sums the failures up by cause, not a thousand; each computer in the tree
+/// shows its own error until it answers again.
+#[test]
+fn a_fleet_that_fails_everywhere_is_one_notification_and_a_badge_per_computer() {
+    let (handle, worker) = WorkerHandle::fake();
+    let computers: Vec<ComputerNode> = (0..1000)
+        .map(|i| ComputerNode::new(&format!("F{i:05}")))
+        .collect();
+    let app = BatonApp::new(
+        handle,
+        vec![GroupNode {
+            name: "Lab".into(),
+            computers,
+        }],
+        Box::new(t0),
+    );
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    h.run();
+    click(&mut h, "Refresh");
+    let cmds = worker.commands();
+    let [Command::ListSessions { op, computers, .. }] = cmds.as_slice() else {
+        panic!("expected one ListSessions, got {cmds:?}");
+    };
+    assert_eq!(computers.len(), 1000);
+    for c in computers {
+        worker.push(Event::PartFailed {
+            op: *op,
+            computer: c.name.clone(),
+            error: UserError {
+                summary: format!("Cannot connect to {}", c.name),
+                detail: "the current user has no Kerberos ticket".into(),
+                advice: Some("Give a credential for group Lab.".into()),
+                error_id: None,
+            },
+        });
+    }
+    worker.push(Event::OpFailed {
+        op: *op,
+        error: UserError {
+            summary: "Listed sessions on 0 of 1000 computer(s)".into(),
+            ..UserError::default()
+        },
+    });
+    h.run();
+    let summary = "Get-PSSession on 1000 computers: 1,000 of 1,000 failed. the current user has no Kerberos ticket";
+    h.get_by_label(summary);
+    assert_eq!(
+        h.query_all_by_label_contains("Dismiss: ").count(),
+        1,
+        "one notification"
+    );
+    h.get_by_label_contains(
+        "1,000 × the current user has no Kerberos ticket (F00000 and 999 more)",
+    );
+    // The computers show their error in the tree.
+    if h.query_by_label("Expand Group Lab").is_some() {
+        click(&mut h, "Expand Group Lab");
+    }
+    let badge = |h: &Harness<'static, BatonApp>, c: &str| {
+        h.query_all_by_label_contains(&format!("Error on {c}: Cannot connect to {c}"))
+            .count()
+    };
+    assert_eq!(badge(&h, "F00000"), 1);
+    // A computer that answers loses its badge.
+    worker.push(Event::SessionsListed {
+        op: 9,
+        computer: "F00000".into(),
+        sessions: Vec::new(),
+    });
+    h.run();
+    assert_eq!(badge(&h, "F00000"), 0);
+    assert_eq!(badge(&h, "F00001"), 1);
+}

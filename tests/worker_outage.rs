@@ -221,7 +221,7 @@ fn a_held_session_whose_computer_goes_away_is_not_shown_opened_and_refresh_shows
         throttle_limit: 0,
     }));
     let error = wait_event(&h, 60, "the refresh to fail", &mut seen, |e| match e {
-        Event::PartFailed { op: o, error } if *o == op => Some(error.clone()),
+        Event::PartFailed { op: o, error, .. } if *o == op => Some(error.clone()),
         Event::SessionsListed { op: o, .. } if *o == op => panic!("listed during the outage"),
         _ => None,
     });
@@ -264,7 +264,7 @@ fn a_held_session_whose_computer_goes_away_is_not_shown_opened_and_refresh_shows
         Event::SessionsListed {
             op: o, sessions, ..
         } if *o == op => Some(sessions.clone()),
-        Event::OpFailed { op: o, error } | Event::PartFailed { op: o, error } if *o == op => {
+        Event::OpFailed { op: o, error } | Event::PartFailed { op: o, error, .. } if *o == op => {
             panic!("refresh failed: {error:?}")
         }
         _ => None,

@@ -30,7 +30,12 @@ pub enum Event {
     /// One part of an action failed (one computer of a bulk action, one
     /// command of a Receive); the action goes on and ends with its own
     /// terminal event.
-    PartFailed { op: OpId, error: UserError },
+    PartFailed {
+        op: OpId,
+        /// The computer the part was for.
+        computer: String,
+        error: UserError,
+    },
     /// The profile file as an `EditProfiles` job left it, and what the job
     /// reports (an import's report, an export's destination).
     ProfilesChanged {

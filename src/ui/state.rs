@@ -133,6 +133,10 @@ impl TreeRow<'_> {
     }
 }
 
+/// How many failed parts of one action are shown one by one as they come;
+/// an action with more ends with one message that sums them up by cause.
+pub const PARTS_SHOWN_ONE_BY_ONE: usize = 3;
+
 /// An action in flight, for the status bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingOp {
@@ -156,6 +160,9 @@ pub struct PendingOp {
     pub parts: usize,
     /// Parts reported failed so far.
     pub failed: usize,
+    /// The failed parts: computer and error (summed up in one message
+    /// when the action ends).
+    pub failures: Vec<(String, UserError)>,
 }
 
 /// How a notification looks.
@@ -184,6 +191,9 @@ pub struct Toast {
     pub error_id: Option<String>,
     /// When it was raised.
     pub at: DateTime<Utc>,
+    /// The action whose failed part it reports, when it is one (replaced by
+    /// one summary when the action ends with many failed parts).
+    pub part_of: Option<OpId>,
 }
 
 /// Output of one command of a session.
@@ -375,6 +385,9 @@ pub struct AppState {
     /// Computers whose quotas were asked for (loaded once, when the
     /// Configuration tab first shows them; Reload asks again).
     quotas_requested: std::collections::HashSet<String>,
+    /// The last action's error for each computer (by lower-case name),
+    /// shown as a badge in the tree until the computer answers again.
+    computer_errors: HashMap<String, UserError>,
     identities: HashMap<String, ComputerIdentity>,
     prompts: VecDeque<PendingPrompt>,
     /// Credentials saved in the keyring: (entry id, user).
@@ -409,6 +422,7 @@ impl AppState {
             operator: String::new(),
             quotas: HashMap::new(),
             quotas_requested: std::collections::HashSet::new(),
+            computer_errors: HashMap::new(),
             identities: HashMap::new(),
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),
@@ -587,6 +601,7 @@ impl AppState {
                 cancelling: false,
                 parts: parts.max(1),
                 failed: 0,
+                failures: Vec::new(),
             },
         );
     }
@@ -630,10 +645,25 @@ impl AppState {
             advice: error.advice,
             error_id: error.error_id,
             at: now,
+            part_of: None,
         });
         while self.toasts.len() > MAX_TOASTS {
             self.toasts.remove(0);
         }
+    }
+
+    /// A failed part of action `op`, shown as it comes while the action has
+    /// few; from [`PARTS_SHOWN_ONE_BY_ONE`] on they wait for the summary.
+    pub(super) fn part_toast(&mut self, op: OpId, error: UserError, now: DateTime<Utc>) {
+        self.toast(ToastKind::Error, error, now);
+        if let Some(t) = self.toasts.last_mut() {
+            t.part_of = Some(op);
+        }
+    }
+
+    /// Drops the part toasts of `op` (its summary replaces them).
+    pub(super) fn drop_part_toasts(&mut self, op: OpId) {
+        self.toasts.retain(|t| t.part_of != Some(op));
     }
 
     /// The audit trail, oldest first.
@@ -686,6 +716,11 @@ impl AppState {
     /// The configuration quotas loaded for a computer.
     pub fn quotas(&self, computer: &str) -> Option<&ConfigurationQuotas> {
         self.quotas.get(computer)
+    }
+
+    /// The error the last action met on `computer`, until it answers again.
+    pub fn computer_error(&self, computer: &str) -> Option<&UserError> {
+        self.computer_errors.get(&computer.to_ascii_lowercase())
     }
 
     /// Whether the quotas of `computer` were asked for already.

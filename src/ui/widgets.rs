@@ -184,41 +184,82 @@ pub(crate) fn tree_row(
             }
         });
 
-        match row.kind {
-            RowKind::Session(c, s) => {
-                let color = badge_color(s.state, s.availability);
-                ui.label(
-                    RichText::new(format!("{} · {}", s.state, s.availability))
-                        .color(if color.intensity() > 0.45 {
-                            Color32::BLACK
-                        } else {
-                            Color32::WHITE
-                        })
-                        .background_color(color),
-                )
-                .on_hover_text(format!(
-                    "State {} (this console's view), Availability {} (the server's)",
-                    s.state, s.availability
-                ));
-                if s.state == SessionState::Disconnected
-                    && let Some(exp) = s.expires_on
-                {
-                    ui.label(RichText::new(countdown(exp, now)).small().weak())
-                        .on_hover_text(format!(
-                            "{} on {} is removed by the server when its idle timeout runs out",
-                            s.name, c.name
-                        ));
-                }
-            }
-            RowKind::Computer(c) => {
-                let n = state.sessions_of(&c.name).len();
-                if n > 0 {
-                    ui.label(RichText::new(format!("({n})")).small().weak());
-                }
-            }
-            RowKind::Group(_) => {}
-        }
+        row_badges(ui, state, row, &key, now, actions);
     });
+}
+
+/// What a row shows after its name: a session's State/Availability badge
+/// and expiry, a computer's session count and last error.
+fn row_badges(
+    ui: &mut Ui,
+    state: &AppState,
+    row: &TreeRow<'_>,
+    key: &crate::ui::NodeKey,
+    now: DateTime<Utc>,
+    actions: &mut Vec<UiAction>,
+) {
+    match row.kind {
+        RowKind::Session(c, s) => {
+            let color = badge_color(s.state, s.availability);
+            ui.label(
+                RichText::new(format!("{} · {}", s.state, s.availability))
+                    .color(if color.intensity() > 0.45 {
+                        Color32::BLACK
+                    } else {
+                        Color32::WHITE
+                    })
+                    .background_color(color),
+            )
+            .on_hover_text(format!(
+                "State {} (this console's view), Availability {} (the server's)",
+                s.state, s.availability
+            ));
+            if s.state == SessionState::Disconnected
+                && let Some(exp) = s.expires_on
+            {
+                ui.label(RichText::new(countdown(exp, now)).small().weak())
+                    .on_hover_text(format!(
+                        "{} on {} is removed by the server when its idle timeout runs out",
+                        s.name, c.name
+                    ));
+            }
+        }
+        RowKind::Computer(c) => {
+            let n = state.sessions_of(&c.name).len();
+            if n > 0 {
+                ui.label(RichText::new(format!("({n})")).small().weak());
+            }
+            if let Some(e) = state.computer_error(&c.name) {
+                let mut tip = e.summary.clone();
+                if !e.detail.is_empty() {
+                    tip.push_str(&format!("\n{}", e.detail));
+                }
+                if let Some(a) = &e.advice {
+                    tip.push_str(&format!("\n{a}"));
+                }
+                // A button, so the badge has a name of its own for
+                // screen readers; clicking it selects the computer.
+                let badge = ui
+                    .add(
+                        egui::Button::new(
+                            RichText::new("(!) error")
+                                .small()
+                                .color(ui.visuals().error_fg_color),
+                        )
+                        .frame(false),
+                    )
+                    .on_hover_text(tip)
+                    .accessible_name(format!("Error on {}: {}", c.name, e.summary));
+                if badge.clicked() {
+                    actions.push(UiAction::Select {
+                        key: key.clone(),
+                        additive: false,
+                    });
+                }
+            }
+        }
+        RowKind::Group(_) => {}
+    }
 }
 
 /// A small spinner that asks for a repaint in 100 ms rather than at once,

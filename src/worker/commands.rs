@@ -17,10 +17,15 @@ impl Worker {
             what: format!("Listing sessions on {total} computer(s)"),
         });
         let names = Arc::new(names);
-        let tasks = self.parts(computers, limit, move |w, c| {
-            let names = names.clone();
-            async move { w.list_one(op, &c, &names).await }
-        });
+        let tasks = self.parts(
+            computers,
+            limit,
+            |c| c.name.clone(),
+            move |w, c| {
+                let names = names.clone();
+                async move { w.list_one(op, &c, &names).await }
+            },
+        );
         self.settle(op, tasks, "Listed sessions on", "computer(s)")
             .await;
     }
@@ -149,6 +154,7 @@ impl Worker {
                     failed += 1;
                     self.send(Event::PartFailed {
                         op,
+                        computer: s.computer.name.clone(),
                         error: user_error(format!("Cannot receive from {}", s.name), &e),
                     });
                     continue;
@@ -157,7 +163,11 @@ impl Worker {
             count += 1;
             if let Err(error) = self.pump(&h, &s, pid).await {
                 failed += 1;
-                self.send(Event::PartFailed { op, error });
+                self.send(Event::PartFailed {
+                    op,
+                    computer: s.computer.name.clone(),
+                    error,
+                });
             }
         }
         self.activity(

@@ -238,9 +238,12 @@ impl Worker {
             op,
             what: format!("Disconnecting {total} session(s)"),
         });
-        let tasks = self.parts(sessions, limit, move |w, s| async move {
-            w.disconnect_one(&s, idle_timeout_sec, mode).await
-        });
+        let tasks = self.parts(
+            sessions,
+            limit,
+            |s| s.computer.name.clone(),
+            move |w, s| async move { w.disconnect_one(&s, idle_timeout_sec, mode).await },
+        );
         self.settle(op, tasks, "Disconnected", "session(s)").await;
     }
 
@@ -472,9 +475,12 @@ impl Worker {
             op,
             what: format!("Removing {total} session(s)"),
         });
-        let tasks = self.parts(sessions, 0, move |w, s| async move {
-            w.remove_one(&s, force).await
-        });
+        let tasks = self.parts(
+            sessions,
+            0,
+            |s| s.computer.name.clone(),
+            move |w, s| async move { w.remove_one(&s, force).await },
+        );
         self.settle(op, tasks, "Removed", "session(s)").await;
     }
 

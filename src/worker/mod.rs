@@ -322,8 +322,9 @@ impl Worker {
         self: &Arc<Self>,
         items: Vec<T>,
         limit: u32,
+        computer_of: fn(&T) -> String,
         part: F,
-    ) -> JoinSet<Result<(), UserError>>
+    ) -> JoinSet<(String, Result<(), UserError>)>
     where
         T: Send + 'static,
         F: Fn(Arc<Self>, T) -> Fut + Clone + Send + 'static,
@@ -333,9 +334,10 @@ impl Worker {
         let mut tasks = JoinSet::new();
         for item in items {
             let (w, gate, part) = (self.clone(), gate.clone(), part.clone());
+            let computer = computer_of(&item);
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
-                part(w, item).await
+                (computer, part(w, item).await)
             });
         }
         tasks
@@ -349,7 +351,7 @@ impl Worker {
     async fn settle(
         &self,
         op: OpId,
-        mut tasks: JoinSet<Result<(), UserError>>,
+        mut tasks: JoinSet<(String, Result<(), UserError>)>,
         verb: &str,
         what: &str,
     ) {
@@ -358,10 +360,15 @@ impl Worker {
         let mut done = 0;
         while let Some(r) = tasks.join_next().await {
             match r {
-                Ok(Ok(())) => ok += 1,
-                Ok(Err(error)) => self.send(Event::PartFailed { op, error }),
+                Ok((_, Ok(()))) => ok += 1,
+                Ok((computer, Err(error))) => self.send(Event::PartFailed {
+                    op,
+                    computer,
+                    error,
+                }),
                 Err(e) => self.send(Event::PartFailed {
                     op,
+                    computer: String::new(),
                     error: plain_error("A part of the action stopped", e.to_string(), None),
                 }),
             }

@@ -200,7 +200,7 @@ impl Shell {
                         c.failures.push(error);
                     }
                 }
-                Event::PartFailed { op, error } if open.contains(&op) => {
+                Event::PartFailed { op, error, .. } if open.contains(&op) => {
                     had_parts.insert(op);
                     c.failures.push(error);
                 }

@@ -80,6 +80,7 @@ impl AppState {
                     cancelling: false,
                     parts: 1,
                     failed: 0,
+                    failures: Vec::new(),
                 });
                 p.what = what;
                 p.started_by_worker = true;
@@ -97,35 +98,67 @@ impl AppState {
                 }
             }
             Event::OpFinished { op, message } => {
-                let what = self
-                    .pending
-                    .remove(&op)
-                    .map_or_else(|| format!("Action {op}"), |p| p.what);
+                let pending = self.pending.remove(&op);
+                let what = pending
+                    .as_ref()
+                    .map_or_else(|| format!("Action {op}"), |p| p.what.clone());
                 let entry = self.local_entry(now, &what, format!("ok: {message}"));
                 self.log(entry);
+                if let Some(p) = pending
+                    && p.failures.len() > PARTS_SHOWN_ONE_BY_ONE
+                {
+                    self.drop_part_toasts(op);
+                    let summary = summarize_failures(&p);
+                    self.toast(ToastKind::Error, summary, now);
+                }
             }
-            Event::PartFailed { op, error } => {
-                // One part failed; the action goes on until its terminal event.
-                let what = match self.pending.get_mut(&op) {
+            Event::PartFailed {
+                op,
+                computer,
+                error,
+            } => {
+                // One part failed; the action goes on until its terminal
+                // event, which sums the failures up in one message. Each is
+                // in Activity, and on its computer in the tree.
+                let computer = self.canonical_computer(&computer);
+                let (what, shown_now) = match self.pending.get_mut(&op) {
                     Some(p) => {
                         p.failed += 1;
-                        p.what.clone()
+                        p.failures.push((computer.clone(), error.clone()));
+                        (p.what.clone(), p.failures.len() <= PARTS_SHOWN_ONE_BY_ONE)
                     }
-                    None => format!("Action {op}"),
+                    None => (format!("Action {op}"), true),
                 };
-                let entry = self.local_entry(now, &what, format!("failed: {error}"));
+                let entry = ActivityEntry {
+                    computer: computer.clone(),
+                    ..self.local_entry(now, &what, format!("failed: {error}"))
+                };
                 self.log(entry);
-                self.toast(ToastKind::Error, error, now);
+                if !computer.is_empty() {
+                    self.computer_errors
+                        .insert(computer.to_ascii_lowercase(), error.clone());
+                }
+                if shown_now {
+                    self.part_toast(op, error, now);
+                }
             }
             Event::OpFailed { op, error } => {
                 let pending = self.pending.remove(&op);
-                let parts_failed = pending.as_ref().is_some_and(|p| p.failed > 0);
-                let what = pending.map_or_else(|| format!("Action {op}"), |p| p.what);
+                let what = pending
+                    .as_ref()
+                    .map_or_else(|| format!("Action {op}"), |p| p.what.clone());
                 let entry = self.local_entry(now, &what, format!("failed: {error}"));
                 self.log(entry);
-                // Each failed part was shown already; the sum adds nothing.
-                if !parts_failed {
-                    self.toast(ToastKind::Error, error, now);
+                // A few failed parts were each shown; many are summed up in
+                // one message, by cause; the sum of a few adds nothing.
+                match pending {
+                    Some(p) if p.failures.len() > PARTS_SHOWN_ONE_BY_ONE => {
+                        self.drop_part_toasts(op);
+                        let summary = summarize_failures(&p);
+                        self.toast(ToastKind::Error, summary, now);
+                    }
+                    Some(p) if !p.failures.is_empty() => {}
+                    _ => self.toast(ToastKind::Error, error, now),
                 }
             }
             Event::OpCancelled { op } => {
@@ -167,6 +200,10 @@ impl AppState {
         {
             // The worker's audit entry (Activity) has the details.
             self.toast(ToastKind::Error, e.clone(), now);
+        }
+        if let Event::SessionsListed { .. } = event {
+            // It answered: its last error is history.
+            self.computer_errors.remove(&computer.to_ascii_lowercase());
         }
         let change = self.sessions.apply(event);
         self.generation += 1;
@@ -309,4 +346,89 @@ impl AppState {
             self.focus = Some(NodeKey::Computer(computer.clone()));
         }
     }
+}
+
+/// One message for an action whose parts failed: how many of how many,
+/// grouped by cause (the error's text with the computer's name taken out),
+/// the commonest first, with an example computer for each.
+pub(super) fn summarize_failures(p: &PendingOp) -> UserError {
+    let mut groups: Vec<(String, Vec<&str>, &UserError)> = Vec::new();
+    for (computer, e) in &p.failures {
+        let cause = cause_of(computer, e);
+        match groups.iter_mut().find(|(c, _, _)| *c == cause) {
+            Some((_, computers, _)) => computers.push(computer),
+            None => groups.push((cause, vec![computer.as_str()], e)),
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.1.len()));
+    let failed = p.failures.len();
+    let total = p.parts.max(failed);
+    let of = format!("{} of {}", thousands(failed), thousands(total));
+    let summary = match groups.as_slice() {
+        [(cause, _, _)] => format!("{}: {of} failed. {cause}", p.what),
+        _ => format!("{}: {of} failed, for {} reasons", p.what, groups.len()),
+    };
+    let mut detail = String::new();
+    for (cause, computers, _) in groups.iter().take(5) {
+        let example = computers.first().copied().unwrap_or("");
+        let more = if computers.len() > 1 {
+            format!(" and {} more", thousands(computers.len() - 1))
+        } else {
+            String::new()
+        };
+        detail.push_str(&format!(
+            "{} × {cause} ({example}{more})\n",
+            thousands(computers.len())
+        ));
+    }
+    if groups.len() > 5 {
+        detail.push_str(&format!(
+            "…and {} more reasons. Every failure is in Activity.",
+            groups.len() - 5
+        ));
+    } else {
+        detail.push_str("Every failure is in Activity, and on its computer in the tree.");
+    }
+    UserError {
+        summary,
+        detail,
+        advice: groups.first().and_then(|(_, _, e)| e.advice.clone()),
+        error_id: groups.first().and_then(|(_, _, e)| e.error_id.clone()),
+    }
+}
+
+/// What went wrong, without the computer it went wrong on.
+fn cause_of(computer: &str, e: &UserError) -> String {
+    let text = if e.detail.is_empty() {
+        &e.summary
+    } else {
+        &e.detail
+    };
+    if computer.is_empty() {
+        return text.clone();
+    }
+    let lower = text.to_ascii_lowercase();
+    let needle = computer.to_ascii_lowercase();
+    let mut out = String::new();
+    let mut rest = 0;
+    while let Some(i) = lower[rest..].find(&needle) {
+        out.push_str(&text[rest..rest + i]);
+        out.push_str("the computer");
+        rest += i + needle.len();
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// `1000` as `1,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

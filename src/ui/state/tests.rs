@@ -210,6 +210,7 @@ fn ops_flow_into_status_toasts_and_log() {
     st.apply(
         Event::PartFailed {
             op: 7,
+            computer: "Srv2".into(),
             error: err.clone(),
         },
         now(),
@@ -219,12 +220,8 @@ fn ops_flow_into_status_toasts_and_log() {
         1,
         "a bulk action continues after a part fails"
     );
-    assert_eq!(st.toasts().len(), 1);
-    assert_eq!(
-        st.toasts()[0].advice.as_deref(),
-        Some("Use the owner's credentials.")
-    );
-    assert_eq!(st.toasts()[0].kind, ToastKind::Error);
+    assert_eq!(st.toasts().len(), 1, "a few failed parts show as they come");
+    assert_eq!(st.computer_error("srv2"), Some(&err), "on its computer");
     st.apply(
         Event::OpFinished {
             op: 7,
@@ -233,6 +230,13 @@ fn ops_flow_into_status_toasts_and_log() {
         now(),
     );
     assert_eq!(st.pending().count(), 0);
+    assert_eq!(st.toasts().len(), 1, "no sum of one");
+    assert_eq!(st.toasts()[0].summary, "Cannot disconnect ITTask on Srv2");
+    assert_eq!(
+        st.toasts()[0].advice.as_deref(),
+        Some("Use the owner's credentials.")
+    );
+    assert_eq!(st.toasts()[0].kind, ToastKind::Error);
     let log: Vec<_> = st.activity().iter().map(|e| e.result.clone()).collect();
     assert!(log[0].starts_with("failed: Cannot disconnect"), "{log:?}");
     assert_eq!(log[1], "ok: 2 of 3 disconnected");
@@ -259,19 +263,21 @@ fn bulk_ops_end_with_their_one_terminal_event() {
     st.apply(
         Event::PartFailed {
             op: 1,
+            computer: "Srv9".into(),
             error: err("Srv9"),
         },
         now(),
     );
     assert_eq!(st.pending().count(), 1, "two parts still running");
     assert_eq!(st.toasts().len(), 1, "the part's failure is shown");
-    // Every part fails: the terminal failure ends it, without a second
-    // toast for what each part already said; progress alone never does.
+    // Every part fails: the terminal failure ends it with one message for
+    // all of them; progress alone never does.
     st.note_sent(2, "Get-PSSession on 2 computers", 2, now());
     for (i, c) in ["Srv9", "Srv10"].into_iter().enumerate() {
         st.apply(
             Event::PartFailed {
                 op: 2,
+                computer: c.into(),
                 error: err(c),
             },
             now(),
@@ -295,7 +301,11 @@ fn bulk_ops_end_with_their_one_terminal_event() {
         now(),
     );
     assert!(st.pending().all(|p| p.op != 2), "all parts failed");
-    assert_eq!(st.toasts().len(), 3);
+    assert_eq!(
+        st.toasts().len(),
+        3,
+        "no second toast for what each part said"
+    );
     // Cancelled: OpCancelled ends it, logged, with a note, not an error.
     st.note_cancelling(1);
     st.apply(Event::OpCancelled { op: 1 }, now());
@@ -540,4 +550,68 @@ fn command_lines_are_elided_at_a_word_boundary() {
         first_line_elided(&"x".repeat(100), 10),
         format!("{}…", "x".repeat(10))
     );
+}
+
+/// A thousand computers failing for one cause make one message that says
+/// so, grouped by cause; each computer keeps its own error until it answers.
+#[test]
+fn fleet_failures_are_one_message_grouped_by_cause() {
+    let mut st = state();
+    st.note_sent(1, "Get-PSSession on 1000 computers", 1000, now());
+    for i in 0..1000 {
+        let name = format!("F{i:05}");
+        let detail = if i % 10 == 0 {
+            format!("{name} refused the connection")
+        } else {
+            "the current user has no Kerberos ticket".into()
+        };
+        st.apply(
+            Event::PartFailed {
+                op: 1,
+                computer: name.clone(),
+                error: UserError {
+                    summary: format!("Cannot list the sessions of {name}"),
+                    detail,
+                    advice: Some("Give a credential for group Lab.".into()),
+                    error_id: None,
+                },
+            },
+            now(),
+        );
+    }
+    st.apply(
+        Event::OpFailed {
+            op: 1,
+            error: UserError {
+                summary: "Listed sessions on 0 of 1000 computer(s)".into(),
+                ..UserError::default()
+            },
+        },
+        now(),
+    );
+    assert_eq!(
+        st.toasts().len(),
+        1,
+        "the first few part toasts are replaced"
+    );
+    let t = &st.toasts()[0];
+    assert_eq!(
+        t.summary,
+        "Get-PSSession on 1000 computers: 1,000 of 1,000 failed, for 2 reasons"
+    );
+    assert!(
+        t.detail
+            .starts_with("900 × the current user has no Kerberos ticket (F00001 and 899 more)\n100 × the computer refused the connection (F00000 and 99 more)"),
+        "{}",
+        t.detail
+    );
+    assert_eq!(
+        t.advice.as_deref(),
+        Some("Give a credential for group Lab.")
+    );
+    assert!(
+        st.computer_error("F00010")
+            .is_some_and(|e| e.detail.contains("refused"))
+    );
+    assert_eq!(st.activity().len(), 1001, "each failure is in Activity");
 }
