@@ -764,3 +764,53 @@ fn sigterm_to_the_console_hands_its_sessions_back() {
         );
     }
 }
+
+/// A profile that names a user with no saved password (no keyring, or
+/// never saved): Refresh asks for that user's password once for every
+/// computer of the group, then signs in as that user, never as someone
+/// else; the password is kept for the console session; Cancel sends nothing.
+#[test]
+fn a_profile_user_without_a_saved_password_is_asked_for_once_then_used() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let ask = CredentialChoice::Saved {
+        entry_id: String::new(),
+        user: TECH.into(),
+    };
+    let inventory = vec![GroupNode {
+        name: "Lab".into(),
+        computers: ["Srv1", "Srv2", "Srv30"]
+            .iter()
+            .map(|n| lab_node(n, &ask))
+            .collect(),
+    }];
+    let mut h = console_over(&lab, inventory.clone());
+    click(&mut h, "Refresh");
+    h.get_by_label(&format!("Password for {TECH}"));
+    h.get_by_label_contains("The profile signs in to 3 computers as");
+    // Escape: nothing is sent, and the console says so.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(4);
+    assert!(h.query_by_label(&format!("Password for {TECH}")).is_none());
+    assert!(shown(&h, "Not sent: Get-PSSession"));
+    // Again, with the password: Enter signs in, on every computer at once.
+    click(&mut h, "Refresh");
+    type_into(&mut h, "Password", TECH_PW);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(4);
+    wait_for(&mut h, "3 computers, 4 sessions", 30);
+    // Kept for the session: the next Refresh asks nothing.
+    click(&mut h, "Refresh");
+    assert!(h.query_by_label(&format!("Password for {TECH}")).is_none());
+    // A wrong password is the server's refusal, not a silent other identity.
+    let mut h = console_over(&lab, inventory);
+    click(&mut h, "Refresh");
+    type_into(&mut h, "Password", "not-the-password");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(4);
+    wait_for(&mut h, "Cannot connect to Srv1", 30);
+    assert!(
+        shown(&h, &format!("{TECH} was refused")),
+        "the user it tried is named"
+    );
+}

@@ -9,7 +9,9 @@ pub enum CredentialChoice {
     /// The current user's (Kerberos/NTLM single sign-on where the platform has it).
     #[default]
     Implicit,
-    /// A credential saved in the OS keyring, by its entry id.
+    /// A credential saved in the OS keyring, by its entry id; an empty id
+    /// is a user a profile names with no password saved (the console asks
+    /// for it before it sends anything).
     Saved { entry_id: String, user: String },
     /// Given for this action only; never saved.
     Once(Credential),
@@ -204,6 +206,33 @@ pub enum Release {
 }
 
 impl Command {
+    /// The computers this command reaches, to fill in their credentials
+    /// (the console asks for a password the profile names no saved one for).
+    pub fn computers_mut(&mut self) -> Vec<&mut ComputerRef> {
+        match self {
+            Command::ListSessions { computers, .. } => computers.iter_mut().collect(),
+            Command::NewSession { computer, .. }
+            | Command::TestConnection { computer, .. }
+            | Command::ConnectWsman { computer, .. }
+            | Command::GetConfiguration { computer, .. } => vec![computer],
+            Command::Disconnect { sessions, .. } | Command::Remove { sessions, .. } => {
+                sessions.iter_mut().map(|s| &mut s.computer).collect()
+            }
+            Command::Connect { session, .. }
+            | Command::Receive { session, .. }
+            | Command::Invoke { session, .. }
+            | Command::InvokeWithData { session, .. }
+            | Command::StopCommand { session, .. }
+            | Command::AnswerPrompt { session, .. } => vec![&mut session.computer],
+            Command::DisconnectWsman { .. }
+            | Command::SaveCredential { .. }
+            | Command::EditProfiles { .. }
+            | Command::Cancel { .. }
+            | Command::RecordActivity { .. }
+            | Command::Shutdown { .. } => Vec::new(),
+        }
+    }
+
     /// The action this command belongs to, when it has one.
     pub fn op(&self) -> Option<OpId> {
         match self {

@@ -1,6 +1,7 @@
 //! What the console's actions send: each action checked against the selection, turned into the worker's commands, and tracked until its end.
 
 use super::*;
+use crate::bridge::CredentialChoice;
 
 impl BatonApp {
     /// Applies one intent.
@@ -61,7 +62,40 @@ impl BatonApp {
         }
     }
 
-    pub(super) fn send(&mut self, command: Command, what: &str, now: DateTime<Utc>) {
+    pub(super) fn send(&mut self, mut command: Command, what: &str, now: DateTime<Utc>) {
+        // A profile's user with no saved password: its password is asked
+        // for first, once for every computer of the action.
+        if let Some((user, entry, computers)) = self.fill_passwords(&mut command) {
+            match &mut self.dialog {
+                Some(Dialog::Password(d)) if d.user.eq_ignore_ascii_case(&user) => {
+                    d.held.push((command, what.to_owned()));
+                    d.computers += computers;
+                }
+                None => {
+                    self.dialog = Some(Dialog::Password(
+                        super::dialogs::password::PasswordDialog::new(
+                            &user,
+                            entry,
+                            vec![(command, what.to_owned())],
+                            computers,
+                        ),
+                    ));
+                }
+                Some(_) => self.state.notify(
+                    ToastKind::Info,
+                    crate::model::UserError {
+                        summary: format!("Not sent: {what}"),
+                        detail: format!(
+                            "it needs the password of {user}, and another dialog is open"
+                        ),
+                        advice: Some("Close the dialog and try again.".into()),
+                        error_id: None,
+                    },
+                    now,
+                ),
+            }
+            return;
+        }
         let op = command.op().unwrap_or(0);
         let parts = match &command {
             Command::ListSessions { computers, .. } => computers.len(),
@@ -92,6 +126,40 @@ impl BatonApp {
                 now,
             );
         }
+    }
+
+    /// Puts the passwords given this session into the computers that need
+    /// one; the first user still without a password, with the profile's
+    /// keyring entry for it and how many computers need it, when some do.
+    fn fill_passwords(&self, command: &mut Command) -> Option<(String, Option<String>, usize)> {
+        let mut missing: Option<(String, Option<String>, usize)> = None;
+        for c in command.computers_mut() {
+            let CredentialChoice::Saved { entry_id, user } = &c.credential else {
+                continue;
+            };
+            let saved = !entry_id.is_empty()
+                && self
+                    .state
+                    .saved_credentials
+                    .iter()
+                    .any(|(id, _)| id == entry_id);
+            if saved {
+                continue;
+            }
+            if let Some(given) = self.passwords.get(&user.to_ascii_lowercase()) {
+                c.credential = CredentialChoice::Once(given.clone());
+                continue;
+            }
+            match &mut missing {
+                Some((u, _, n)) if u.eq_ignore_ascii_case(user) => *n += 1,
+                Some(_) => {}
+                None => {
+                    let entry = (!entry_id.is_empty()).then(|| entry_id.clone());
+                    missing = Some((user.clone(), entry, 1));
+                }
+            }
+        }
+        missing
     }
 
     pub(super) fn run_action(&mut self, action: Action, now: DateTime<Utc>) {

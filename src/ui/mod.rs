@@ -132,6 +132,9 @@ pub struct BatonApp {
     fleet_sort: (detail::FleetColumn, bool),
     fleet_cache: detail::FleetCache,
     dialog: Option<Dialog>,
+    /// Passwords given for profiles' users this console session (by lower-
+    /// case user name), never written anywhere unless saved in the keyring.
+    passwords: std::collections::HashMap<String, Credential>,
     prompt_answer: zeroize::Zeroizing<String>,
     focus_filter: bool,
     scroll_to_cursor: bool,
@@ -184,6 +187,7 @@ impl BatonApp {
             keyring: false,
             lab_accounts: Vec::new(),
             records_activity: false,
+            passwords: std::collections::HashMap::new(),
             activity_saved: 0,
             profiles: None,
             profile_editor: None,
@@ -534,7 +538,51 @@ impl BatonApp {
             let next_op = || handle.next_op();
             match dialog.show(ctx, &self.state, &next_op, self.keyring) {
                 Outcome::Open => {}
-                Outcome::Close => self.dialog = None,
+                Outcome::Password {
+                    credential,
+                    entry,
+                    save,
+                    held,
+                } => {
+                    if save && self.keyring {
+                        actions.push(UiAction::Send {
+                            what: format!(
+                                "Saving the password of {} in the keyring",
+                                credential.user
+                            ),
+                            command: Box::new(Command::SaveCredential {
+                                op: next_op(),
+                                entry,
+                                credential: credential.clone(),
+                            }),
+                        });
+                    }
+                    self.passwords
+                        .insert(credential.user.to_ascii_lowercase(), credential);
+                    self.dialog = None;
+                    for (command, what) in held {
+                        actions.push(UiAction::Send {
+                            command: Box::new(command),
+                            what,
+                        });
+                    }
+                }
+                Outcome::Close => {
+                    if let Some(Dialog::Password(d)) = &self.dialog {
+                        let what: Vec<&str> = d.held.iter().map(|(_, w)| w.as_str()).collect();
+                        self.state.notify(
+                            state::ToastKind::Info,
+                            crate::model::UserError {
+                                summary: format!("Not sent: {}", what.join(", ")),
+                                detail: format!("no password was given for {}", d.user),
+                                advice: None,
+                                error_id: None,
+                            },
+                            chrono::Utc::now(),
+                        );
+                    }
+                    self.dialog = None;
+                }
                 Outcome::Submit { sends, save } => {
                     if let Some(credential) = save.filter(|_| self.keyring) {
                         actions.push(UiAction::Send {

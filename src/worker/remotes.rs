@@ -7,6 +7,14 @@ impl Worker {
     pub(super) fn credential(&self, computer: &ComputerRef) -> Result<Credential, UserError> {
         match &computer.credential {
             CredentialChoice::Once(c) => Ok(c.clone()),
+            CredentialChoice::Saved { entry_id, user } if entry_id.is_empty() => Err(plain_error(
+                format!("No password for {user}"),
+                format!(
+                    "the profile of {} names {user}, but no password for it is saved",
+                    computer.name
+                ),
+                Some("Give the password when Baton asks, or save it: baton credential add."),
+            )),
             CredentialChoice::Saved { entry_id, user } => self.saved_credential(entry_id, user),
             // -CertificateThumbprint: the client certificate is the credential.
             CredentialChoice::Implicit

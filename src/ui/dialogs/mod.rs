@@ -5,6 +5,7 @@ pub mod connect;
 pub(crate) mod disconnect;
 pub(crate) mod lowered;
 pub(crate) mod new_session;
+pub(crate) mod password;
 pub(crate) mod prompt;
 pub(crate) mod remove;
 pub(crate) mod run;
@@ -31,6 +32,15 @@ pub enum Outcome {
         /// A credential to keep in the keyring.
         save: Option<Credential>,
     },
+    /// A password was given for a profile's user: keep it for this console
+    /// session (and in the keyring when `save`), then send `held`.
+    Password {
+        credential: Credential,
+        /// The profile's keyring entry for the user, if it names one.
+        entry: Option<String>,
+        save: bool,
+        held: Vec<(Command, String)>,
+    },
 }
 
 /// The open dialog.
@@ -45,6 +55,8 @@ pub enum Dialog {
     NewSession(new_session::NewSessionDialog),
     /// Remove-PSSession.
     Remove(remove::RemoveDialog),
+    /// The password of a profile's user, asked before an action is sent.
+    Password(password::PasswordDialog),
 }
 
 impl Dialog {
@@ -89,6 +101,7 @@ impl Dialog {
                 Dialog::Run(d) => d.ui(ui, state, next_op),
                 Dialog::NewSession(d) => d.ui(ui, state, next_op),
                 Dialog::Remove(d) => d.ui(ui, state, next_op),
+                Dialog::Password(d) => d.ui(ui, can_save_credentials),
             }
         });
         match modal.inner {

@@ -139,14 +139,15 @@ pub fn countdown(expires_on: DateTime<Utc>, now: DateTime<Utc>) -> String {
 pub fn inventory(tree: &crate::model::profile::ProfileTree) -> Vec<GroupNode> {
     let mut groups: BTreeMap<String, Vec<ComputerNode>> = BTreeMap::new();
     for c in crate::store::resolve::all(tree) {
+        // A user with no saved password stays that user: the console asks
+        // for the password, never signs in as someone else unasked.
         let credential = match &c.credential {
-            Some(crate::model::profile::CredentialRef {
-                user,
-                entry: Some(id),
-            }) => CredentialChoice::Saved {
-                entry_id: id.clone(),
-                user: user.clone(),
-            },
+            Some(crate::model::profile::CredentialRef { user, entry }) if !user.is_empty() => {
+                CredentialChoice::Saved {
+                    entry_id: entry.clone().unwrap_or_default(),
+                    user: user.clone(),
+                }
+            }
             _ => CredentialChoice::Implicit,
         };
         let group = if c.group_path.is_empty() {
