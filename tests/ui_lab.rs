@@ -814,3 +814,83 @@ fn a_profile_user_without_a_saved_password_is_asked_for_once_then_used() {
         "the user it tried is named"
     );
 }
+
+/// The hand-over, in the console: the technician connects to ITTask, hands
+/// it over (kept one hour, Block) and gets a note without a password; the
+/// manager's console, signed in as the manager, finds the session from the
+/// pasted note (asking the technician's password, which the note names the
+/// account of), and from a bare InstanceId, ready for Connect and Receive.
+#[test]
+fn hand_over_dialog_note_and_find_session_from_the_note() {
+    let lab = lab();
+    let _guard = lab.rt.enter();
+    let mut tech = console(&lab, TECH, TECH_PW);
+    click(&mut tech, "Refresh");
+    wait_for(&mut tech, "3 computers, 4 sessions", 30);
+    click(&mut tech, "Computer Srv1");
+    click(&mut tech, "Session ITTask on Srv1");
+    // Hand over is for a session open here.
+    assert!(is_disabled(&tech, "Hand over…"));
+    click(&mut tech, "Connect");
+    type_into(&mut tech, "Password", TECH_PW);
+    click(&mut tech, "Connect session");
+    wait_for(&mut tech, "Opened · Available", 30);
+
+    click(&mut tech, "Hand over…");
+    // (The pointer first leaves the toolbar, whose tooltip covers the
+    // dialog's first row.)
+    click(&mut tech, "4 hours");
+    click(&mut tech, "1 hour");
+    assert!(shown(&tech, "Expires: "), "the note says until when");
+    // Block by default, with the trade-off said.
+    tech.get_by_label_contains("Block: when the output buffer is full, the command pauses");
+    let id = lab.shell("Srv1", "ITTask").unwrap().shell_id;
+    let note_line = format!("InstanceId: {}", id.to_lowercase());
+    assert!(shown(&tech, &note_line), "the note names the InstanceId");
+    assert!(shown(
+        &tech,
+        "Connect-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\\User01"
+    ));
+    click(&mut tech, "Disconnect and hand over");
+    wait_until(&mut tech, 30, "ITTask handed over", |h| {
+        h.query_all_by_label("Opened · Available").next().is_none()
+    });
+    assert!(shown(&tech, "Hand-over note copied to the clipboard"));
+    let shell = lab.shell("Srv1", "ITTask").unwrap();
+    assert_eq!(shell.state, Some(ShellState::Disconnected));
+    assert_eq!(shell.idle_timeout_ms, Some(3_600_000), "kept one hour");
+    let note = format!(
+        "Baton hand-over\nComputer: Srv1\nSession: ITTask\nInstanceId: {}\nAccount: {TECH}\n",
+        id.to_lowercase()
+    );
+
+    // The manager pastes the note: the technician's account is asked for
+    // once, and the session is found and selected.
+    let mut mgr = console(&lab, "Domain01\\Manager01", "Mgr-P@ss1");
+    click(&mut mgr, "Find session…");
+    type_into(&mut mgr, "Note, line or InstanceId", &note);
+    mgr.get_by_label_contains("Looks for ITTask");
+    click(&mut mgr, "Find");
+    mgr.get_by_label(&format!("Password for {TECH}"));
+    type_into(&mut mgr, "Password", TECH_PW);
+    mgr.key_press(egui::Key::Enter);
+    mgr.run_steps(4);
+    wait_for(&mut mgr, "Found ITTask on Srv1", 30);
+    assert_eq!(
+        mgr.state().state.focus,
+        Some(baton::ui::NodeKey::Session {
+            computer: "Srv1".into(),
+            instance_id: uuid::Uuid::parse_str(&id).unwrap(),
+        })
+    );
+    assert!(!is_disabled(&mgr, "Connect"), "ready for Connect");
+
+    // A bare InstanceId finds it too, among the sessions now known.
+    let mut again = console(&lab, TECH, TECH_PW);
+    click(&mut again, "Refresh");
+    wait_for(&mut again, "3 computers, 4 sessions", 30);
+    click(&mut again, "Find session…");
+    type_into(&mut again, "Note, line or InstanceId", &id);
+    click(&mut again, "Find");
+    wait_for(&mut again, "Found ITTask on Srv1", 30);
+}

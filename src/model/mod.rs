@@ -4,6 +4,7 @@
 pub(crate) mod activity;
 pub mod certificate;
 pub(crate) mod connection;
+pub mod hand_over;
 pub mod profile;
 pub mod profile_edit;
 pub(crate) mod rules;

@@ -32,6 +32,7 @@ impl BatonApp {
                 self.fleet = false;
             }
             UiAction::DismissToast(id) => self.state.dismiss_toast(id),
+            UiAction::Find(clue) => self.start_find(clue, now),
             UiAction::Cancel(op) => {
                 self.handle.send(Command::Cancel { op });
                 self.state.note_cancelling(op);
@@ -185,6 +186,20 @@ impl BatonApp {
             return;
         }
         match action {
+            Action::HandOver => {
+                let targets = self
+                    .state
+                    .selected_sessions()
+                    .iter()
+                    .map(|(c, s)| (c.name.clone(), s.instance_id))
+                    .collect();
+                self.dialog = Some(Dialog::HandOver(
+                    super::dialogs::hand_over::HandOverDialog::new(targets, now),
+                ));
+            }
+            Action::FindSession => {
+                self.dialog = Some(Dialog::Find(super::dialogs::find::FindDialog::default()));
+            }
             Action::Refresh => {
                 let mut computers: Vec<_> = self
                     .state
@@ -286,5 +301,139 @@ impl BatonApp {
             .iter()
             .map(|(c, s)| (c.name.clone(), s.instance_id))
             .collect()
+    }
+}
+
+impl BatonApp {
+    /// Find session…: selects the session the clue names when it is known;
+    /// else lists the sessions of the computer it names (or of every
+    /// computer), as the account it names, and selects it when it shows.
+    pub(super) fn start_find(
+        &mut self,
+        clue: crate::model::hand_over::SessionClue,
+        now: DateTime<Utc>,
+    ) {
+        if let Some((computer, instance_id)) = self.state.find_session(&clue) {
+            self.found(&computer, instance_id, now);
+            return;
+        }
+        let mut computers: Vec<_> = match clue
+            .computer
+            .as_deref()
+            .and_then(|c| self.state.computer(c))
+        {
+            Some(c) => vec![c.computer_ref()],
+            None => self
+                .state
+                .all_computers()
+                .into_iter()
+                .map(ComputerNode::computer_ref)
+                .collect(),
+        };
+        if computers.is_empty() {
+            self.state.notify(
+                ToastKind::Info,
+                crate::model::UserError {
+                    summary: "Nowhere to look".into(),
+                    detail: "the profiles have no computers; add the computer the note names"
+                        .into(),
+                    advice: None,
+                    error_id: None,
+                },
+                now,
+            );
+            return;
+        }
+        // Sessions are found as the account that owns them.
+        if let Some(account) = &clue.account {
+            for c in &mut computers {
+                let same = match &c.credential {
+                    CredentialChoice::Saved { user, .. } => user.eq_ignore_ascii_case(account),
+                    CredentialChoice::Once(cred) => cred.user.eq_ignore_ascii_case(account),
+                    CredentialChoice::Implicit => false,
+                };
+                if !same {
+                    c.credential = CredentialChoice::Saved {
+                        entry_id: String::new(),
+                        user: account.clone(),
+                    };
+                }
+            }
+        }
+        let op = self.handle.next_op();
+        let what = format!(
+            "Finding {}",
+            clue.session
+                .clone()
+                .or_else(|| clue.instance_id.map(|i| i.to_string()))
+                .unwrap_or_default()
+        );
+        self.finding = Some((clue.clone(), op));
+        self.send(
+            Command::ListSessions {
+                op,
+                computers,
+                names: clue.session.clone().into_iter().collect(),
+                throttle_limit: 32,
+            },
+            &what,
+            now,
+        );
+    }
+
+    /// After events: selects the session being looked for once it shows,
+    /// or says it was not found once the listing is over.
+    pub(super) fn check_find(&mut self, now: DateTime<Utc>) {
+        let Some((clue, op)) = &self.finding else {
+            return;
+        };
+        if let Some((computer, id)) = self.state.find_session(clue) {
+            self.finding = None;
+            self.found(&computer, id, now);
+            return;
+        }
+        let op = *op;
+        let waiting = self.state.pending().any(|p| p.op == op)
+            || matches!(self.dialog, Some(Dialog::Password(_)));
+        if !waiting {
+            let what = super::dialogs::find::describe(clue);
+            self.finding = None;
+            self.state.notify(
+                ToastKind::Info,
+                crate::model::UserError {
+                    summary: "Session not found".into(),
+                    detail: format!(
+                        "{what} It was removed, its idle timeout ran out, or it belongs to another account."
+                    ),
+                    advice: Some("Check the note's account, and that its computer is in your profiles.".into()),
+                    error_id: None,
+                },
+                now,
+            );
+        }
+    }
+
+    fn found(&mut self, computer: &str, instance_id: Uuid, now: DateTime<Utc>) {
+        self.state.reveal(NodeKey::Session {
+            computer: computer.to_owned(),
+            instance_id,
+        });
+        if let Some(s) = self.state.session(computer, instance_id) {
+            let summary = format!("Found {} on {computer}", s.name);
+            let detail = format!(
+                "{} · {}: select Connect, then Receive output.",
+                s.state, s.availability
+            );
+            self.state.notify(
+                ToastKind::Info,
+                crate::model::UserError {
+                    summary,
+                    detail,
+                    advice: None,
+                    error_id: None,
+                },
+                now,
+            );
+        }
     }
 }

@@ -108,6 +108,8 @@ pub enum UiAction {
     Cancel(OpId),
     /// Dismiss a notification.
     DismissToast(u64),
+    /// Find session… with what was pasted.
+    Find(crate::model::hand_over::SessionClue),
     /// Open the profile editor on a group or computer.
     EditProfile(NodeKey),
     /// Add to, rename or remove a group or computer of the profile file.
@@ -135,6 +137,8 @@ pub struct BatonApp {
     /// Passwords given for profiles' users this console session (by lower-
     /// case user name), never written anywhere unless saved in the keyring.
     passwords: std::collections::HashMap<String, Credential>,
+    /// The session Find session… is looking for, and the listing it sent.
+    finding: Option<(crate::model::hand_over::SessionClue, OpId)>,
     prompt_answer: zeroize::Zeroizing<String>,
     focus_filter: bool,
     scroll_to_cursor: bool,
@@ -188,6 +192,7 @@ impl BatonApp {
             lab_accounts: Vec::new(),
             records_activity: false,
             passwords: std::collections::HashMap::new(),
+            finding: None,
             activity_saved: 0,
             profiles: None,
             profile_editor: None,
@@ -252,6 +257,7 @@ impl BatonApp {
         for ev in self.handle.drain() {
             self.apply_event(ev, now);
         }
+        self.check_find(now);
     }
 
     fn apply_event(&mut self, ev: Event, now: DateTime<Utc>) {
@@ -373,6 +379,12 @@ impl BatonApp {
             }
             if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)) {
                 self.focus_filter = true;
+            }
+            if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::G)) {
+                actions.push(UiAction::Run(Action::FindSession));
+            }
+            if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::H)) {
+                actions.push(UiAction::Run(Action::HandOver));
             }
             if typing {
                 return;
@@ -582,6 +594,31 @@ impl BatonApp {
                         );
                     }
                     self.dialog = None;
+                }
+                Outcome::HandedOver { sends, note } => {
+                    self.dialog = None;
+                    for (command, what) in sends {
+                        actions.push(UiAction::Send {
+                            command: Box::new(command),
+                            what,
+                        });
+                    }
+                    self.state.notify(
+                        state::ToastKind::Info,
+                        crate::model::UserError {
+                            summary: "Hand-over note copied to the clipboard".into(),
+                            detail: note,
+                            advice: Some(
+                                "Give it to the next person: Find session… reads it back.".into(),
+                            ),
+                            error_id: None,
+                        },
+                        chrono::Utc::now(),
+                    );
+                }
+                Outcome::Find(clue) => {
+                    self.dialog = None;
+                    actions.push(UiAction::Find(clue));
                 }
                 Outcome::Submit { sends, save } => {
                     if let Some(credential) = save.filter(|_| self.keyring) {

@@ -282,11 +282,15 @@ pub enum Action {
     Remove,
     /// Test-WSMan.
     TestConnection,
+    /// Disconnect for someone else, with a note to give them.
+    HandOver,
+    /// Find a session from a hand-over note, a line or an InstanceId.
+    FindSession,
 }
 
 impl Action {
     /// Every action, in toolbar order.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 10] = [
         Action::NewSession,
         Action::Refresh,
         Action::Disconnect,
@@ -295,6 +299,8 @@ impl Action {
         Action::RunCommand,
         Action::Remove,
         Action::TestConnection,
+        Action::HandOver,
+        Action::FindSession,
     ];
 
     /// The button text.
@@ -308,6 +314,8 @@ impl Action {
             Action::RunCommand => "Run command…",
             Action::Remove => "Remove…",
             Action::TestConnection => "Test connection",
+            Action::HandOver => "Hand over…",
+            Action::FindSession => "Find session…",
         }
     }
 
@@ -333,6 +341,12 @@ impl Action {
             }
             Action::TestConnection => {
                 "Check that WinRM answers on the selected computers (Test-WSMan)"
+            }
+            Action::HandOver => {
+                "Disconnect the selected open sessions for someone else, and copy a note with how to connect — Ctrl+H"
+            }
+            Action::FindSession => {
+                "Find a session from a hand-over note, a Connect-PSSession line or an InstanceId — Ctrl+G"
             }
         }
     }

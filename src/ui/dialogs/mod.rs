@@ -3,6 +3,8 @@
 
 pub mod connect;
 pub(crate) mod disconnect;
+pub(crate) mod find;
+pub(crate) mod hand_over;
 pub(crate) mod lowered;
 pub(crate) mod new_session;
 pub(crate) mod password;
@@ -32,6 +34,14 @@ pub enum Outcome {
         /// A credential to keep in the keyring.
         save: Option<Credential>,
     },
+    /// Sessions are being handed over: send `sends`; `note` (already on
+    /// the clipboard) is shown once more.
+    HandedOver {
+        sends: Vec<(Command, String)>,
+        note: String,
+    },
+    /// Look this session up and select it.
+    Find(crate::model::hand_over::SessionClue),
     /// A password was given for a profile's user: keep it for this console
     /// session (and in the keyring when `save`), then send `held`.
     Password {
@@ -57,6 +67,10 @@ pub enum Dialog {
     Remove(remove::RemoveDialog),
     /// The password of a profile's user, asked before an action is sent.
     Password(password::PasswordDialog),
+    /// Hand over: disconnect for someone else, with a note.
+    HandOver(hand_over::HandOverDialog),
+    /// Find session… from a note, a line or an InstanceId.
+    Find(find::FindDialog),
 }
 
 impl Dialog {
@@ -102,6 +116,8 @@ impl Dialog {
                 Dialog::NewSession(d) => d.ui(ui, state, next_op),
                 Dialog::Remove(d) => d.ui(ui, state, next_op),
                 Dialog::Password(d) => d.ui(ui, can_save_credentials),
+                Dialog::HandOver(d) => d.ui(ui, state, next_op),
+                Dialog::Find(d) => d.ui(ui),
             }
         });
         match modal.inner {

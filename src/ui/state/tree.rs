@@ -62,6 +62,46 @@ impl AppState {
         rows
     }
 
+    /// The session a hand-over clue names, among the sessions known: by
+    /// InstanceId when it has one, else by name (on its computer when it
+    /// names one). Returns (computer, InstanceId).
+    pub fn find_session(
+        &self,
+        clue: &crate::model::hand_over::SessionClue,
+    ) -> Option<(String, Uuid)> {
+        for c in self.all_computers() {
+            if clue.instance_id.is_none()
+                && clue
+                    .computer
+                    .as_ref()
+                    .is_some_and(|n| !n.eq_ignore_ascii_case(&c.name))
+            {
+                continue;
+            }
+            for s in self.sessions_of(&c.name) {
+                let hit = match (clue.instance_id, &clue.session) {
+                    (Some(id), _) => s.instance_id == id,
+                    (None, Some(name)) => s.name.eq_ignore_ascii_case(name),
+                    (None, None) => false,
+                };
+                if hit {
+                    return Some((c.name.clone(), s.instance_id));
+                }
+            }
+        }
+        None
+    }
+
+    /// Selects a node and opens every node above it, so it shows.
+    pub fn reveal(&mut self, key: NodeKey) {
+        let mut up = self.parent_of(&key);
+        while let Some(p) = up {
+            self.collapsed.remove(&p);
+            up = self.parent_of(&p);
+        }
+        self.select(key, false);
+    }
+
     /// Selects one node (replacing the selection) or toggles it (`additive`).
     pub fn select(&mut self, key: NodeKey, additive: bool) {
         if additive {
@@ -231,7 +271,20 @@ impl AppState {
     pub fn can(&self, action: Action) -> Result<(), String> {
         let sessions = self.selected_sessions();
         match action {
-            Action::Refresh => Ok(()),
+            Action::Refresh | Action::FindSession => Ok(()),
+            Action::HandOver => {
+                if sessions.is_empty() {
+                    return Err("Select the open sessions to hand over.".into());
+                }
+                if sessions
+                    .iter()
+                    .any(|(_, s)| s.state == SessionState::Opened)
+                {
+                    Ok(())
+                } else {
+                    Err("Only a session open in this console can be handed over: connect to it first.".into())
+                }
+            }
             Action::NewSession => {
                 if self.focused_computer().is_some() {
                     Ok(())
