@@ -3,7 +3,9 @@
 # Xvfb on the built-in demo lab (`baton --demo`), lists every computer's
 # sessions at start, is clicked to dismiss the lab accounts banner, then to
 # Srv1 -> ITTask -> "Receive output" -> the
-# "Output" tab with xdotool, and the screen is captured with ImageMagick.
+# "Output" tab with xdotool, then "Hand over…" (the dialog with its choices and
+# the note to give the next person), and the screen is captured with
+# ImageMagick.
 #
 #   tests/screenshot.sh [OUTPUT.png]     (default: assets/screenshot.png)
 #
@@ -115,7 +117,10 @@ click 410 12 3         # Receive output (switches to the Output tab); let the ou
 click 672 43 1         # the Output tab
 # Let the output that piled up in the disconnected session stream in.
 sleep "${BATON_SHOT_WAIT:-18}"
+# Then hand it over: the dialog with its choices and the note to give.
+click 833 12 1         # Hand over…
 xdotool mousemove --sync 1270 700
+sleep 1
 
 mkdir -p "$(dirname "$out")"
 import -window root "$out"

@@ -44,7 +44,21 @@ fn seconds_to_morning(now: DateTime<Utc>) -> u64 {
         Some(t) => t + Duration::days(1),
         None => local + Duration::hours(12),
     };
-    u64::try_from((next - local).num_seconds()).unwrap_or(0)
+    let d = next - local;
+    // Whole seconds, rounded up, so the note says 08:00 and not 07:59.
+    let secs = d.num_seconds() + i64::from(d.subsec_nanos() > 0);
+    u64::try_from(secs).unwrap_or(0)
+}
+
+/// "08:00" when the next 08:00 is today, "08:00 tomorrow" when it is not.
+fn morning_label(now: DateTime<Utc>) -> &'static str {
+    let local = now.with_timezone(&Local);
+    let next = local + Duration::seconds(i64::try_from(seconds_to_morning(now)).unwrap_or(0));
+    if next.date_naive() == local.date_naive() {
+        "until 08:00"
+    } else {
+        "until 08:00 tomorrow"
+    }
 }
 
 fn secs_i64(s: u64) -> i64 {
@@ -137,7 +151,8 @@ impl HandOverDialog {
             (
                 KeepFor::UntilMorning,
                 format!(
-                    "until 08:00 tomorrow ({})",
+                    "{} (in {})",
+                    morning_label(self.now),
                     human_duration(secs_i64(self.seconds(KeepFor::UntilMorning, max)))
                 ),
             ),
