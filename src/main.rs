@@ -178,7 +178,7 @@ fn init_tracing() {
 
 fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(launch_args(std::env::args_os()));
     match cli.mode {
         Some(Mode::Lab {
             config,
@@ -562,6 +562,15 @@ fn gui(demo: bool) -> ExitCode {
     }
 }
 
+/// The command line without what a desktop adds to it: macOS's Finder may
+/// start an app with `-psn_0_NNN` (its process serial number), which is no
+/// option of Baton's and must not stop it from starting.
+fn launch_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    args.into_iter()
+        .filter(|a| !a.to_string_lossy().starts_with("-psn_"))
+        .collect()
+}
+
 /// Waits for `thread` to end, at most `limit` (a window system that keeps
 /// the app alive must not keep the process from exiting).
 fn join_for(thread: std::thread::JoinHandle<()>, limit: Duration) {
@@ -713,6 +722,16 @@ mod man_pages {
                 std::fs::write(committed_dir.join(name), text).expect("write a page");
             }
         }
+        // Git for Windows would check the pages out with CRLF and this
+        // comparison would fail: .gitattributes keeps them as committed.
+        let attributes =
+            std::fs::read_to_string(root.join(".gitattributes")).expect(".gitattributes");
+        assert!(
+            attributes
+                .lines()
+                .any(|l| l.trim() == "installer/linux/man/* text eol=lf"),
+            ".gitattributes must keep the man pages' line ends"
+        );
         let committed = pages_in(&committed_dir);
         assert_eq!(
             committed.keys().collect::<Vec<_>>(),
@@ -725,6 +744,21 @@ mod man_pages {
                 "installer/linux/man/{name} differs from the CLI; regenerate it with BATON_WRITE_MAN=1 cargo test --bin baton man_pages"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod launch {
+    use clap::Parser;
+
+    #[test]
+    fn a_finder_process_serial_number_is_ignored() {
+        let args = super::launch_args(["baton", "-psn_0_12345", "--demo"].map(Into::into));
+        assert_eq!(args.len(), 2);
+        let cli = super::Cli::try_parse_from(args).expect("parses");
+        assert!(cli.demo);
+        // Anything else unknown is still refused.
+        assert!(super::Cli::try_parse_from(["baton", "-x"]).is_err());
     }
 }
 

@@ -361,3 +361,48 @@ async fn a_faulted_command_reconnect_falls_back_to_connect() {
     s.delete().await.unwrap();
     ticker.abort();
 }
+
+/// The NTLM workstation name comes from each platform's own variable:
+/// COMPUTERNAME on Windows, HOSTNAME or the host name file elsewhere.
+#[test]
+fn the_workstation_name_follows_the_platforms_environment() {
+    use baton::worker::remote::workstation_name;
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |v: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == v)
+                .map(|(_, x)| (*x).to_owned())
+        }
+    };
+    let no_file = || None;
+    assert_eq!(
+        workstation_name(
+            env(&[("COMPUTERNAME", "HELPDESK-07"), ("HOSTNAME", "x")]),
+            no_file
+        ),
+        "HELPDESK-07"
+    );
+    assert_eq!(
+        workstation_name(env(&[("HOSTNAME", "laptop.corp.example")]), no_file),
+        "LAPTOP"
+    );
+    assert_eq!(
+        workstation_name(env(&[]), || Some("debian-builder\n".into())),
+        "DEBIAN-BUILDER"
+    );
+    assert_eq!(
+        workstation_name(
+            env(&[("COMPUTERNAME", "A-VERY-LONG-MACHINE-NAME")]),
+            no_file
+        ),
+        "A-VERY-LONG-MAC",
+        "a NetBIOS name has at most 15 characters"
+    );
+    assert_eq!(workstation_name(env(&[]), no_file), "BATON");
+    assert_eq!(
+        workstation_name(env(&[("HOSTNAME", "bad\nname")]), no_file),
+        "BATON",
+        "nothing that is not a host name"
+    );
+}

@@ -1250,3 +1250,71 @@ fn royal_json_import() {
     let bad = import_royal_json(b"{\"Objects\": [", "x", "bad.json").unwrap_err();
     assert!(bad.to_string().contains("bad.json"), "{bad}");
 }
+
+/// Host lists saved by Windows PowerShell 5.1 (`Out-File`, `>`) are
+/// UTF-16LE with a BOM; some tools write UTF-16 without one, or UTF-8 with
+/// a BOM: every one of them imports the same computers.
+#[test]
+fn host_lists_in_utf16_and_with_boms_import_like_utf8() {
+    use baton::store::import::{decode_text, import_into};
+    let text = "Srv1\r\nsrv[02-03]\r\n# a comment\r\nweb01.corp.example\r\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("utf-8", text.as_bytes().to_vec()),
+        (
+            "utf-8 with BOM",
+            [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat(),
+        ),
+        ("utf-16le with BOM", [&[0xFF, 0xFE][..], &le].concat()),
+        ("utf-16le without BOM", le.clone()),
+        ("utf-16be with BOM", [&[0xFE, 0xFF][..], &be].concat()),
+    ];
+    for (what, bytes) in variants {
+        assert_eq!(decode_text(&bytes), text, "{what}");
+        let mut tree = baton::model::profile::ProfileTree::default();
+        let lines = import_into(
+            &mut tree,
+            None,
+            std::path::Path::new("servers.txt"),
+            &bytes,
+            None,
+            "Servers",
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let names: Vec<String> = tree
+            .computers()
+            .iter()
+            .map(|c| c.computer.name.clone())
+            .collect();
+        assert_eq!(
+            names,
+            ["Srv1", "srv02", "srv03", "web01.corp.example"],
+            "{what}: {lines:?}"
+        );
+    }
+    // Text that is not UTF-16 is not taken for it.
+    assert_eq!(decode_text(b"Srv1\nSrv2\n"), "Srv1\nSrv2\n");
+}
+
+/// The Windows Credential Manager keeps 2,560 bytes of UTF-16 per secret:
+/// the rule is counted in UTF-16 units (an emoji takes two), and index
+/// pages are cut by the same measure.
+#[test]
+fn the_credential_manager_size_rule_counts_utf16() {
+    use baton::store::credentials::{
+        CREDENTIAL_BLOB_BYTES, INDEX_PAGE_LIMIT, credential_blob_bytes, fits_credential_blob,
+    };
+    assert_eq!(credential_blob_bytes("abc"), 6);
+    assert_eq!(credential_blob_bytes("é"), 2);
+    assert_eq!(
+        credential_blob_bytes("🔑"),
+        4,
+        "outside the BMP: a surrogate pair"
+    );
+    assert!(fits_credential_blob(&"a".repeat(1280)));
+    assert!(!fits_credential_blob(&"a".repeat(1281)));
+    // 700 characters, but 1,400 UTF-16 units: too long, though under 1,280 chars.
+    assert!(!fits_credential_blob(&"🔑".repeat(700)));
+    assert!(INDEX_PAGE_LIMIT * 2 <= CREDENTIAL_BLOB_BYTES);
+}

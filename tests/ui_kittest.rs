@@ -1181,3 +1181,12 @@ fn a_fleet_that_fails_everywhere_is_one_notification_and_a_badge_per_computer() 
     assert_eq!(badge(&h, "F00000"), 0);
     assert_eq!(badge(&h, "F00001"), 1);
 }
+
+/// The window and the taskbar show Baton's icon, not egui's.
+#[test]
+fn the_window_icon_is_batons() {
+    let icon = baton::ui::window_icon().expect("the icon decodes");
+    assert_eq!((icon.width, icon.height), (256, 256));
+    assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    assert!(icon.rgba.chunks(4).any(|p| p[3] > 0), "not blank");
+}

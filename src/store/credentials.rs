@@ -16,9 +16,25 @@ use std::sync::{Arc, Mutex};
 pub const SERVICE: &str = "baton";
 /// The keyring "user" of the index entry (further pages: `baton-index-2`, ...).
 pub const INDEX_USER: &str = "baton-index";
-/// Largest index page, in characters: the Windows Credential Manager holds
-/// at most 2560 bytes per secret (1280 UTF-16 units).
+/// Largest index page, in UTF-16 code units (as the Windows Credential
+/// Manager measures it: at most [`CREDENTIAL_BLOB_BYTES`] per secret),
+/// with room to spare.
 pub const INDEX_PAGE_LIMIT: usize = 1000;
+/// The most bytes the Windows Credential Manager keeps in one secret
+/// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`, 5 × 512), counted in UTF-16.
+pub const CREDENTIAL_BLOB_BYTES: usize = 2560;
+
+/// The size of `text` as the Windows Credential Manager stores it: UTF-16,
+/// two bytes per code unit (a character outside the Basic Multilingual
+/// Plane, an emoji, takes four).
+pub fn credential_blob_bytes(text: &str) -> usize {
+    text.encode_utf16().count() * 2
+}
+
+/// Whether `text` fits in one Windows Credential Manager secret.
+pub fn fits_credential_blob(text: &str) -> bool {
+    credential_blob_bytes(text) <= CREDENTIAL_BLOB_BYTES
+}
 /// Most index pages read (bounds a damaged keyring).
 const MAX_INDEX_PAGES: usize = 10_000;
 
@@ -106,6 +122,12 @@ pub enum CredentialError {
     /// The keyring failed otherwise.
     #[error("keyring error: {0}")]
     Platform(String),
+    /// A secret longer than the keyring keeps (the Windows Credential
+    /// Manager: 2,560 bytes of UTF-16).
+    #[error(
+        "the password is {0} bytes in UTF-16; the Windows Credential Manager keeps at most 2560"
+    )]
+    TooLong(usize),
 }
 
 /// Secrets by entry id.
@@ -361,7 +383,7 @@ impl OsKeyringStore {
         Ok(self.read_index_opt()?.unwrap_or_default())
     }
 
-    /// Sets the largest index page (characters) written from now on; the
+    /// Sets the largest index page (UTF-16 code units) written from now on; the
     /// index is split over as many entries as needed.
     #[must_use]
     pub fn with_index_page_limit(mut self, chars: usize) -> Self {
@@ -413,7 +435,7 @@ impl OsKeyringStore {
         for (id, user) in index {
             let mut candidate = pages.last().cloned().unwrap_or_default();
             candidate.insert(id.clone(), user.clone());
-            let fits = encode(&candidate)?.chars().count() <= self.page_limit;
+            let fits = encode(&candidate)?.encode_utf16().count() <= self.page_limit;
             match pages.last_mut() {
                 Some(last) if fits || last.is_empty() => *last = candidate,
                 _ => pages.push(BTreeMap::from([(id.clone(), user.clone())])),
@@ -469,6 +491,12 @@ impl CredentialStore for OsKeyringStore {
     fn set(&self, id: &str, user: &str, secret: &Secret) -> Result<(), CredentialError> {
         check_id(id)?;
         let _guard = self.lock()?;
+        // Checked on every platform, so a profile saved here works on Windows.
+        if !fits_credential_blob(secret.expose()) {
+            return Err(CredentialError::TooLong(credential_blob_bytes(
+                secret.expose(),
+            )));
+        }
         let entry = self.entry(id, &format!("Baton: {user}"))?;
         entry.set_password(secret.expose()).map_err(platform)?;
         let mut index = self.read_index()?;

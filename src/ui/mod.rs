@@ -774,18 +774,28 @@ pub struct RunOptions {
     pub terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
+/// Baton's icon for the window and the taskbar (the 256-pixel PNG of
+/// `assets/icons`, built into the program), instead of egui's logo.
+pub fn window_icon() -> Option<egui::IconData> {
+    eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/baton-256.png")).ok()
+}
+
 /// Opens the console window ("Baton", app id `baton`) and runs until it closes.
 pub fn run_native(
     handle: WorkerHandle,
     inventory: Vec<GroupNode>,
     options: RunOptions,
 ) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Baton")
+        .with_app_id("baton")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([800.0, 500.0]);
+    if let Some(icon) = window_icon() {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Baton")
-            .with_app_id("baton")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([800.0, 500.0]),
+        viewport,
         ..eframe::NativeOptions::default()
     };
     let RunOptions {

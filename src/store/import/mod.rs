@@ -121,6 +121,46 @@ pub(crate) fn parse_foreign_xml(
     })
 }
 
+/// A file's text, whatever Windows tools saved it as: UTF-8 (with or
+/// without its BOM), or UTF-16 — Windows PowerShell 5.1's `Out-File` and
+/// `>` write UTF-16LE with a BOM, and some tools write it without one,
+/// which shows as a zero in every other byte of plain ASCII text.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    fn utf16(bytes: &[u8], little: bool) -> std::borrow::Cow<'static, str> {
+        let units = bytes.chunks_exact(2).map(|p| {
+            if little {
+                u16::from_le_bytes([p[0], p[1]])
+            } else {
+                u16::from_be_bytes([p[0], p[1]])
+            }
+        });
+        std::borrow::Cow::Owned(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect(),
+        )
+    }
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest),
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
+        _ if bytes.len() >= 4 && bytes.len() % 2 == 0 => {
+            // Without a BOM: ASCII text in UTF-16 has a zero in every other byte.
+            let pairs = bytes.len() / 2;
+            let zero_odd = bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+            let zero_even = bytes.iter().step_by(2).filter(|b| **b == 0).count();
+            if zero_odd * 10 >= pairs * 9 && zero_even == 0 {
+                utf16(bytes, true)
+            } else if zero_even * 10 >= pairs * 9 && zero_odd == 0 {
+                utf16(bytes, false)
+            } else {
+                String::from_utf8_lossy(bytes)
+            }
+        }
+        _ => String::from_utf8_lossy(bytes),
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -139,7 +179,7 @@ pub fn detect_format(file: &Path, bytes: &[u8]) -> &'static str {
         "json" => return "royaljson",
         _ => {}
     }
-    let text = String::from_utf8_lossy(bytes);
+    let text = decode_text(bytes);
     let t = text.trim_start_matches('\u{feff}').trim_start();
     // RDM entries are elements (<ConnectionType>), mRemoteNG's are attributes.
     if t.contains("<RDMExport")
@@ -176,7 +216,7 @@ pub fn import_into(
 ) -> Result<Vec<String>, String> {
     let origin = file.display().to_string();
     let before = tree.node_ids();
-    let text = String::from_utf8_lossy(bytes);
+    let text = decode_text(bytes);
     let format = format.map_or_else(
         || detect_format(file, bytes).to_owned(),
         str::to_ascii_lowercase,
