@@ -161,6 +161,9 @@ pub async fn run_lab(
     for (name, url) in &running.endpoints {
         println!("{name} {url}");
     }
+    for n in &running.notices {
+        eprintln!("baton lab: {n}");
+    }
     println!("Users (lab accounts only):");
     for u in &config.users {
         let role = if u.role.is_empty() {

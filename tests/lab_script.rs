@@ -1398,3 +1398,48 @@ fn named_blocks_and_value_from_pipeline() {
     let ev: Vec<JobEvent> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
     assert_eq!(texts(&ev), ["got 1", "got 2"]);
 }
+
+/// A lab file's address this machine does not have (macOS's loopback has
+/// only 127.0.0.1), or a port another program holds (http.sys on Windows):
+/// the computer is served on 127.0.0.1 with a free port, and the lab says so.
+#[test]
+fn the_lab_falls_back_to_127_0_0_1_when_its_address_cannot_be_bound() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let mut config = baton::lab::LabConfig::demo();
+        config.allow_remote = true;
+        config.computers.truncate(2);
+        // TEST-NET-1 (RFC 5737): never an address of this machine.
+        config.computers[0].address = "192.0.2.7".into();
+        config.computers[0].port = 5985;
+        config.computers[1].address = "127.0.0.1".into();
+        config.computers[1].port = taken_port;
+        let running = baton::lab::start(&config, baton::lab::Ports::Configured)
+            .await
+            .expect("the lab starts anyway");
+        assert_eq!(running.notices.len(), 2, "{:?}", running.notices);
+        assert!(
+            running.notices[0].starts_with("Srv1: 192.0.2.7:5985 cannot be used (")
+                && running.notices[0].contains("serving on 127.0.0.1:"),
+            "{}",
+            running.notices[0]
+        );
+        assert!(
+            running.notices[1].contains("Another program listens there"),
+            "{}",
+            running.notices[1]
+        );
+        for (_, url) in &running.endpoints {
+            assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+            assert!(!url.ends_with(&format!(":{taken_port}/wsman")), "{url}");
+        }
+        // Served: the first computer answers where the lab says it is.
+        let url = &running.endpoints[0].1;
+        let addr = url.trim_start_matches("http://").trim_end_matches("/wsman");
+        assert!(std::net::TcpStream::connect(addr).is_ok(), "{addr}");
+        drop(taken);
+        running.stop().await;
+    });
+}

@@ -1316,5 +1316,5 @@ fn the_credential_manager_size_rule_counts_utf16() {
     assert!(!fits_credential_blob(&"a".repeat(1281)));
     // 700 characters, but 1,400 UTF-16 units: too long, though under 1,280 chars.
     assert!(!fits_credential_blob(&"🔑".repeat(700)));
-    assert!(INDEX_PAGE_LIMIT * 2 <= CREDENTIAL_BLOB_BYTES);
+    const { assert!(INDEX_PAGE_LIMIT * 2 <= CREDENTIAL_BLOB_BYTES) };
 }

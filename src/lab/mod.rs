@@ -194,6 +194,9 @@ pub struct RunningLab {
     pub built: BuiltLab,
     /// (computer name, URL) in the lab file's order.
     pub endpoints: Vec<(String, String)>,
+    /// What did not go as the lab file says (an address this machine
+    /// cannot bind, served on 127.0.0.1 instead), to tell the user.
+    pub notices: Vec<String>,
     listeners: Vec<ListenerHandle>,
     ticker: tokio::task::JoinHandle<()>,
 }
@@ -238,6 +241,7 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
     };
     let mut listeners = Vec::new();
     let mut endpoints = Vec::new();
+    let mut notices = Vec::new();
     for (c, computer) in config.computers.iter().zip(&built.computers) {
         let settings = computer_settings(&common, c)?;
         let addr: SocketAddr = match ports {
@@ -255,22 +259,26 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
                 addr.ip()
             ));
         }
-        let handle = if config.https {
-            let names = vec![
-                "localhost".to_owned(),
-                addr.ip().to_string(),
-                c.name.clone(),
-            ];
-            let (tls, _cert) = if settings.certificate_issuers.is_empty() {
-                tls::self_signed(&names)?
-            } else {
-                tls::self_signed_with_client_certificates(&names, &settings.certificate_issuers)?
-            };
-            listener::serve_https(addr, settings, computer.service.clone(), tls).await
-        } else {
-            listener::serve_http(addr, settings, computer.service.clone()).await
-        }
-        .map_err(|e| format!("{} cannot listen on {addr}: {e}", c.name))?;
+        let handle = match listen(config, c, addr, settings.clone(), &computer.service).await {
+            Ok(h) => h,
+            // The lab file's address is not on this machine (macOS has only
+            // 127.0.0.1 on lo0), or its port is taken (http.sys, where
+            // WinRM runs): serve on 127.0.0.1 with a free port, and say so.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
+                ) =>
+            {
+                let fallback: SocketAddr = ([127, 0, 0, 1], 0).into();
+                let h = listen(config, c, fallback, settings, &computer.service)
+                    .await
+                    .map_err(|e| format!("{} cannot listen on {fallback}: {e}", c.name))?;
+                notices.push(fallback_notice(&c.name, addr, &e, h.local_addr));
+                h
+            }
+            Err(e) => return Err(format!("{} cannot listen on {addr}: {e}", c.name)),
+        };
         let scheme = if config.https { "https" } else { "http" };
         endpoints.push((
             c.name.clone(),
@@ -285,9 +293,58 @@ pub async fn start(config: &LabConfig, ports: Ports) -> Result<RunningLab, Strin
     Ok(RunningLab {
         built,
         endpoints,
+        notices,
         listeners,
         ticker,
     })
+}
+
+/// One computer's listener on `addr`, over HTTPS when the lab says so.
+async fn listen(
+    config: &LabConfig,
+    c: &config::ComputerConfig,
+    addr: SocketAddr,
+    settings: ListenerSettings,
+    service: &Arc<service::LabService>,
+) -> std::io::Result<ListenerHandle> {
+    if config.https {
+        let names = vec![
+            "localhost".to_owned(),
+            addr.ip().to_string(),
+            c.name.clone(),
+        ];
+        let made = if settings.certificate_issuers.is_empty() {
+            tls::self_signed(&names)
+        } else {
+            tls::self_signed_with_client_certificates(&names, &settings.certificate_issuers)
+        };
+        let (tls, _cert) = made.map_err(std::io::Error::other)?;
+        listener::serve_https(addr, settings, service.clone(), tls).await
+    } else {
+        listener::serve_http(addr, settings, service.clone()).await
+    }
+}
+
+/// What the lab says when it serves a computer elsewhere than its file says.
+pub fn fallback_notice(
+    name: &str,
+    wanted: SocketAddr,
+    why: &std::io::Error,
+    got: SocketAddr,
+) -> String {
+    let hint = if why.kind() == std::io::ErrorKind::AddrInUse {
+        format!(
+            " Another program listens there (on Windows, the WinRM service's http.sys when WinRM is enabled); set another port for {name} in the lab file to keep one."
+        )
+    } else if cfg!(target_os = "macos") {
+        format!(
+            " On macOS only 127.0.0.1 is on the loopback interface; `sudo ifconfig lo0 alias {}` adds the lab's address until the next restart.",
+            wanted.ip()
+        )
+    } else {
+        String::new()
+    };
+    format!("{name}: {wanted} cannot be used ({why}); serving on {got} instead.{hint}")
 }
 
 /// The listener settings of one computer: the lab's, with its CredSSP

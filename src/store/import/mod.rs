@@ -144,7 +144,7 @@ pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
         [0xEF, 0xBB, 0xBF, rest @ ..] => String::from_utf8_lossy(rest),
         [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
         [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
-        _ if bytes.len() >= 4 && bytes.len() % 2 == 0 => {
+        _ if bytes.len() >= 4 && bytes.len().is_multiple_of(2) => {
             // Without a BOM: ASCII text in UTF-16 has a zero in every other byte.
             let pairs = bytes.len() / 2;
             let zero_odd = bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
