@@ -366,7 +366,7 @@ async fn a_faulted_command_reconnect_falls_back_to_connect() {
 /// COMPUTERNAME on Windows, HOSTNAME or the host name file elsewhere.
 #[test]
 fn the_workstation_name_follows_the_platforms_environment() {
-    use baton::worker::remote::workstation_name;
+    use baton::transport::workstation_name;
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |v: &str| {
             pairs

@@ -685,24 +685,5 @@ fn upper(id: Uuid) -> String {
 }
 
 fn hostname() -> String {
-    let etc_hostname = || std::fs::read_to_string("/etc/hostname").ok();
-    workstation_name(|v| std::env::var(v).ok(), etc_hostname)
-}
-
-/// The NTLM workstation name: Windows' `COMPUTERNAME`, else `HOSTNAME`,
-/// else the system's host name file (Linux, the BSDs), else `BATON`; the
-/// first label only (no domain), upper case, at most 15 characters (a
-/// NetBIOS name). The environment comes in as `var`, the file as `file`.
-pub fn workstation_name(
-    var: impl Fn(&str) -> Option<String>,
-    file: impl Fn() -> Option<String>,
-) -> String {
-    let name = ["COMPUTERNAME", "HOSTNAME"]
-        .iter()
-        .find_map(|v| var(v))
-        .or_else(file)
-        .map(|h| h.trim().split('.').next().unwrap_or("").to_owned())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .unwrap_or_else(|| "BATON".into());
-    name.chars().take(15).collect::<String>().to_uppercase()
+    crate::transport::workstation()
 }
