@@ -1190,3 +1190,32 @@ fn the_window_icon_is_batons() {
     assert_eq!(icon.rgba.len(), 256 * 256 * 4);
     assert!(icon.rgba.chunks(4).any(|p| p[3] > 0), "not blank");
 }
+
+/// On a platform where Baton cannot sign the current user in, the console
+/// does not offer it: Connect starts on another user's name and password,
+/// and an action that would sign in as the current user is not sent, with why.
+#[test]
+fn without_single_sign_on_the_console_does_not_offer_it() {
+    let (handle, worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_platform("macos");
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    h.run();
+    click(&mut h, "Refresh");
+    assert!(worker.commands().is_empty(), "nothing sent");
+    h.get_by_label("Dismiss: Not sent: Get-PSSession on 3 computers");
+    h.get_by_label_contains("macOS's GSS.framework");
+    // Connect: the current user is not offered.
+    let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    listed(&worker, "Srv2", vec![s2]);
+    h.run();
+    click(&mut h, "Session ITTask on Srv2");
+    click(&mut h, "Connect");
+    h.get_by_label("User name");
+    assert!(
+        h.get_by_label("Implicit (you, with single sign-on)")
+            .accesskit_node()
+            .is_disabled()
+    );
+}

@@ -97,6 +97,29 @@ impl BatonApp {
             }
             return;
         }
+        // Signing in as yourself where Baton cannot: say so, send nothing.
+        if let Err(why) = &self.state.single_sign_on
+            && command.computers_mut().iter().any(|c| {
+                matches!(c.credential, CredentialChoice::Implicit)
+                    && c.spec.certificate_thumbprint.is_none()
+            })
+        {
+            let why = why.clone();
+            self.state.notify(
+                ToastKind::Error,
+                crate::model::UserError {
+                    summary: format!("Not sent: {what}"),
+                    detail: why,
+                    advice: Some(
+                        "Edit profile… gives the computer a credential; Connect asks for one."
+                            .into(),
+                    ),
+                    error_id: Some("ImplicitCredentialUnavailable".into()),
+                },
+                now,
+            );
+            return;
+        }
         let op = command.op().unwrap_or(0);
         let parts = match &command {
             Command::ListSessions { computers, .. } => computers.len(),

@@ -774,6 +774,15 @@ pub struct RunOptions {
     pub terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
+impl BatonApp {
+    /// Applies `os`'s rules (`linux`, `windows`, `macos`) instead of this
+    /// computer's: for tests of what users on other platforms meet.
+    pub fn with_platform(mut self, os: &str) -> Self {
+        self.state.single_sign_on = crate::model::rules::single_sign_on(os);
+        self
+    }
+}
+
 /// Baton's icon for the window and the taskbar (the 256-pixel PNG of
 /// `assets/icons`, built into the program), instead of egui's logo.
 pub fn window_icon() -> Option<egui::IconData> {

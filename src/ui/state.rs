@@ -399,6 +399,9 @@ pub struct AppState {
     /// Computers whose quotas were asked for (loaded once, when the
     /// Configuration tab first shows them; Reload asks again).
     quotas_requested: std::collections::HashSet<String>,
+    /// Whether signing in as the current user is built in here (else why):
+    /// [`crate::model::rules::single_sign_on`] of the platform.
+    pub single_sign_on: Result<(), String>,
     /// The last action's error for each computer (by lower-case name),
     /// shown as a badge in the tree until the computer answers again.
     computer_errors: HashMap<String, UserError>,
@@ -437,6 +440,7 @@ impl AppState {
             quotas: HashMap::new(),
             quotas_requested: std::collections::HashSet::new(),
             computer_errors: HashMap::new(),
+            single_sign_on: crate::model::rules::single_sign_on(std::env::consts::OS),
             identities: HashMap::new(),
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),

@@ -237,6 +237,8 @@ pub struct Shell {
     progress: crate::cli::progress::ProgressBars,
     /// The table remote objects are being written into.
     views: crate::cli::remote_view::ViewWriter,
+    /// The operating system whose rules apply (`std::env::consts::OS`).
+    platform: &'static str,
 }
 
 /// Where a shell shows remote commands' progress records.
@@ -276,6 +278,7 @@ impl Shell {
             progress_mode: ProgressMode::Off,
             progress: crate::cli::progress::ProgressBars::new(terminal_width()),
             views: crate::cli::remote_view::ViewWriter::default(),
+            platform: std::env::consts::OS,
         }
     }
 
@@ -296,6 +299,12 @@ impl Shell {
     /// abandoned and the line returns.
     pub fn set_ending_flag(&mut self, flag: Arc<std::sync::atomic::AtomicI32>) {
         self.ending = Some(flag);
+    }
+
+    /// Applies `os`'s rules (`linux`, `windows`, `macos`) instead of this
+    /// computer's: for tests of what users on other platforms meet.
+    pub fn set_platform(&mut self, os: &'static str) {
+        self.platform = os;
     }
 
     /// What Tab completes besides the command table: this shell's

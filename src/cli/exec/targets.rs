@@ -304,7 +304,18 @@ impl Shell {
                 },
                 None => CredentialChoice::Once(self.password_for(command, &r.user.clone())?),
             },
-            (None, None) => CredentialChoice::Implicit,
+            (None, None) => {
+                // No credential anywhere: the current user, where Baton can
+                // sign them in; elsewhere say so before anything is sent.
+                crate::model::rules::single_sign_on(self.platform).map_err(|why| {
+                    CmdError::new(command, why).classified(
+                        "InvalidArgument",
+                        "PSArgumentException",
+                        "ImplicitCredentialUnavailable",
+                    )
+                })?;
+                CredentialChoice::Implicit
+            }
         };
         // -ProxyCredential: the saved entry when the profile's proxy
         // credential names the same user, else a password as for -Credential.

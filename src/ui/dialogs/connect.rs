@@ -98,11 +98,20 @@ impl ConnectDialog {
         );
         ui.add_space(6.0);
         ui.label(RichText::new("Credential").strong());
-        ui.radio_value(
-            &mut self.kind,
-            CredentialKind::Implicit,
-            "Implicit (you, with single sign-on)",
-        );
+        let sso = state.single_sign_on.clone();
+        if sso.is_err() && self.kind == CredentialKind::Implicit {
+            self.kind = CredentialKind::Other;
+        }
+        ui.add_enabled_ui(sso.is_ok(), |ui| {
+            let r = ui.radio_value(
+                &mut self.kind,
+                CredentialKind::Implicit,
+                "Implicit (you, with single sign-on)",
+            );
+            if let Err(why) = &sso {
+                r.on_disabled_hover_text(why);
+            }
+        });
         let has_saved = !state.saved_credentials.is_empty();
         ui.add_enabled_ui(has_saved, |ui| {
             ui.radio_value(&mut self.kind, CredentialKind::Saved, "A saved credential")
