@@ -505,7 +505,21 @@ async fn redirects_are_followed_only_when_allowed_and_up_to_the_count() {
     spec.allow_redirection = true;
     spec.maximum_connection_redirection_count = 2;
     let remote = remote_with(spec.clone(), &HttpExtras::default()).unwrap();
-    assert_eq!(run(remote, "'redirected'").await.unwrap(), ["redirected"]);
+    assert_eq!(
+        run(remote.clone(), "'redirected'").await.unwrap(),
+        ["redirected"]
+    );
+    // Each hop is PowerShell's warning, said once (the worker sends them as
+    // Warning events; the CLI prints WARNING: lines, the console a notice).
+    let said = remote.take_notices();
+    assert_eq!(
+        said,
+        [
+            format!("Your connection has been redirected to the following URI: \"{second}\""),
+            format!("Your connection has been redirected to the following URI: \"{lab_url}\""),
+        ]
+    );
+    assert!(remote.take_notices().is_empty(), "said once");
 
     // Allowed, but only one hop: the second redirect is refused.
     spec.maximum_connection_redirection_count = 1;
@@ -929,5 +943,49 @@ async fn cli_proxy_credential_reaches_the_proxy() {
             && err.contains("BATON_PROXY_PASSWORD"),
         "{err}"
     );
+    running.stop().await;
+}
+
+/// A redirect followed is PowerShell's WARNING line on the command line,
+/// through the worker, before the command's output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_redirect_is_a_warning_on_the_command_line() {
+    let (running, lab_url) = lab_with(|_| {}).await;
+    let (first, _) = redirector(302, lab_url.clone()).await;
+    let line = format!(
+        "Get-PSSession -ConnectionUri {first} -AllowRedirection -Credential {}",
+        TECH.0
+    );
+    let (out, err) = tokio::task::spawn_blocking(move || {
+        let (handle, side) = baton::bridge::WorkerHandle::pair(std::sync::Arc::new(|| {}));
+        baton::worker::spawn(side, baton::worker::WorkerConfig::default()).unwrap();
+        let mut sh = baton::cli::Shell::new(
+            handle,
+            baton::model::profile::ProfileTree::default(),
+            baton::cli::Passwords::Given(vec![(TECH.0.into(), TECH.1.into())]),
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let ok = sh.run_line(&line, &mut out, &mut err);
+        sh.finish(&mut err);
+        assert!(ok, "{}", String::from_utf8_lossy(&err));
+        (
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        err.contains(&format!(
+            "WARNING: Your connection has been redirected to the following URI: \"{lab_url}\""
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        err.matches("WARNING: Your connection").count(),
+        1,
+        "once: {err}"
+    );
+    let _ = out;
     running.stop().await;
 }

@@ -99,6 +99,13 @@ pub enum Event {
         computer: String,
         quotas: ConfigurationQuotas,
     },
+    /// Something the user should hear of during an action that is not a
+    /// failure (a connection redirected): PowerShell's WARNING line.
+    Warning {
+        op: OpId,
+        computer: String,
+        message: String,
+    },
     /// An audit-trail entry.
     Activity(ActivityEntry),
     /// The activity file could not be written (once per run of failures).
@@ -151,6 +158,7 @@ impl Event {
             | Event::OpFailed { op, .. }
             | Event::OpCancelled { op }
             | Event::PartFailed { op, .. }
+            | Event::Warning { op, .. }
             | Event::SessionsListed { op, .. }
             | Event::CredentialSaved { op, .. }
             | Event::ProfilesChanged { op, .. }

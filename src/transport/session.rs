@@ -46,6 +46,8 @@ pub struct WsmanConnection {
     handshakes: u32,
     /// Redirects followed so far (against `MaximumConnectionRedirectionCount`).
     redirects: u32,
+    /// What the user should hear of (a redirect followed), not yet taken.
+    notices: Vec<String>,
     /// The realm and KDCs Kerberos uses, when given rather than looked up.
     kdc: Option<super::kdc::LocatedKdc>,
 }
@@ -193,6 +195,7 @@ impl WsmanConnection {
             live: None,
             handshakes: 0,
             redirects: 0,
+            notices: Vec::new(),
             kdc: None,
         })
     }
@@ -219,6 +222,11 @@ impl WsmanConnection {
     /// How many times this connection authenticated (a new socket each time).
     pub fn handshakes(&self) -> u32 {
         self.handshakes
+    }
+
+    /// What the user should hear of since the last call (a redirect followed).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     /// How many redirects this connection followed.
@@ -448,10 +456,11 @@ impl WsmanConnection {
                             next.url()
                         ))
                     })?;
-                    tracing::warn!(
+                    // PowerShell's warning, said once by the worker.
+                    self.notices.push(format!(
                         "Your connection has been redirected to the following URI: \"{}\"",
                         next.url()
-                    );
+                    ));
                     self.redirects += 1;
                     self.endpoint = next;
                 }

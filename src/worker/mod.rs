@@ -300,6 +300,12 @@ impl Worker {
     /// first (under the lock `cancel` takes), so a cancellation that comes
     /// later adds no second end.
     fn send(&self, e: Event) {
+        // What the connections want said comes before the action's end.
+        if e.is_terminal()
+            && let Some(op) = e.op()
+        {
+            self.say_notices(op);
+        }
         if let Some(op) = e.op() {
             let mut ops = lock(&self.ops);
             if lock(&self.cancelled).contains(&op) {
@@ -310,6 +316,21 @@ impl Worker {
             }
         }
         self.events.send(e);
+    }
+
+    /// Says what the connections want the user to hear of (a redirect
+    /// followed), once, as warnings of the action that met it.
+    fn say_notices(&self, op: OpId) {
+        let remotes: Vec<Arc<Remote>> = lock(&self.remotes).values().cloned().collect();
+        for r in remotes {
+            for message in r.take_notices() {
+                self.send(Event::Warning {
+                    op,
+                    computer: r.name.clone(),
+                    message,
+                });
+            }
+        }
     }
 
     fn fail(&self, op: OpId, error: UserError) {

@@ -191,6 +191,8 @@ pub struct Remote {
     /// less ([`Remote::shrink_envelope`], [`Remote::limit_envelope`]).
     max_envelope: std::sync::atomic::AtomicU32,
     link: Link,
+    /// What the user should hear of (a redirect followed), not yet said.
+    notices: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -423,6 +425,7 @@ impl Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
             max_envelope: MAX_ENVELOPE_SIZE.into(),
+            notices: Mutex::new(Vec::new()),
             user,
             spec,
             link: Link::Http {
@@ -450,6 +453,7 @@ impl Remote {
             name: name.to_owned(),
             ctx: Self::context(&spec, session_id),
             max_envelope: MAX_ENVELOPE_SIZE.into(),
+            notices: Mutex::new(Vec::new()),
             user: link.user().to_owned(),
             spec,
             link: Link::InProcess(link),
@@ -537,7 +541,12 @@ impl Remote {
                         WsmanConnection::new(endpoint.clone(), (**options).clone(), auth.clone())?
                     }
                 };
-                let resp = conn.post(xml.as_bytes(), timeout, retry).await?;
+                let sent = conn.post(xml.as_bytes(), timeout, retry).await;
+                self.notices
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend(conn.take_notices());
+                let resp = sent?;
                 idle.lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(conn);
@@ -580,6 +589,16 @@ impl Remote {
         retry: bool,
     ) -> Result<(BuiltRequest, Vec<u8>), RemoteError> {
         self.call_with(&self.request_ctx(), req, retry).await
+    }
+
+    /// What the user should hear of since the last call, said once.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .notices
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// `Test-WSMan`: Identify.

@@ -247,6 +247,7 @@ impl Shell {
                         c.failures.push(f);
                     }
                 }
+                Event::Warning { message, .. } => self.warn(&message, &mut stream),
                 Event::CommandFinished { command_id, .. } => {
                     running.remove(&command_id);
                     self.progress.command_ended(command_id);
@@ -275,6 +276,18 @@ impl Shell {
         self.progress.clear_all();
         self.redraw_progress(&mut stream);
         c
+    }
+
+    /// A WARNING line: printed now when there is a stream, else when the
+    /// statement is done.
+    fn warn(&mut self, message: &str, stream: &mut Option<(&mut dyn Write, &mut dyn Write)>) {
+        let line = format!("WARNING: {}\n", format::terminal_safe(message));
+        match stream.as_mut() {
+            Some((_, err)) => {
+                let _ = err.write_all(line.as_bytes());
+            }
+            None => self.pending_warnings.push(line),
+        }
     }
 
     fn redraw_progress(&mut self, stream: &mut Option<(&mut dyn Write, &mut dyn Write)>) {

@@ -239,6 +239,9 @@ pub struct Shell {
     views: crate::cli::remote_view::ViewWriter,
     /// The operating system whose rules apply (`std::env::consts::OS`).
     platform: &'static str,
+    /// WARNING lines met while waiting with nowhere to print them yet
+    /// (printed when the line's statement is done).
+    pending_warnings: Vec<String>,
 }
 
 /// Where a shell shows remote commands' progress records.
@@ -279,6 +282,7 @@ impl Shell {
             progress: crate::cli::progress::ProgressBars::new(terminal_width()),
             views: crate::cli::remote_view::ViewWriter::default(),
             platform: std::env::consts::OS,
+            pending_warnings: Vec::new(),
         }
     }
 
@@ -399,7 +403,12 @@ impl Shell {
                 }
             };
             let st = &st;
-            match self.run_statement(st, out, err) {
+            let result = self.run_statement(st, out, err);
+            // Warnings met on the way come before the statement's output.
+            for w in std::mem::take(&mut self.pending_warnings) {
+                let _ = err.write_all(w.as_bytes());
+            }
+            match result {
                 Ok(objs) => match &st.assign_to {
                     Some(var) => {
                         self.vars.insert(var.to_ascii_lowercase(), objs);

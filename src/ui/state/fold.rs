@@ -52,6 +52,18 @@ impl AppState {
             }
             Event::Stopped => {}
             Event::Activity(entry) => self.log(entry),
+            Event::Warning {
+                computer, message, ..
+            } => self.toast(
+                ToastKind::Info,
+                UserError {
+                    summary: format!("Warning from {computer}"),
+                    detail: message,
+                    advice: None,
+                    error_id: None,
+                },
+                now,
+            ),
             Event::ActivityNotSaved { error } => self.toast(
                 ToastKind::Error,
                 UserError {
