@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Takes the README's screenshot of the real console window: the app runs under
 # Xvfb on the built-in demo lab (`baton --demo`), lists every computer's
-# sessions at start, is clicked to dismiss the lab accounts banner, then to
-# Srv1 -> ITTask -> "Receive output" -> the
-# "Output" tab with xdotool, then "Hand over…" (the dialog with its choices and
-# the note to give the next person), and the screen is captured with
-# ImageMagick.
+# sessions at start, and is clicked with xdotool through the banner's "Try
+# the hand-over" walkthrough: connect to ITTask on Srv1 as the technician,
+# read its output, then "Hand it over…" (the dialog with its choices and the
+# note to give the next person); the screen is captured with ImageMagick.
 #
 #   tests/screenshot.sh [OUTPUT.png]     (default: assets/screenshot.png)
 #
@@ -109,19 +108,17 @@ click() {
 # The initial refresh lists every computer's sessions over loopback NTLM:
 # give it time to fill the tree.
 sleep 4
-# The tree is expanded: Lab (demo) / Srv1 / ITTask.
-click 886 57 1         # Dismiss the banner naming the lab accounts
-click 58 92            # Computer Srv1
-click 92 115           # Session ITTask on Srv1
-click 410 12 3         # Receive output (switches to the Output tab); let the output pile in
-click 672 43 1         # the Output tab
+# The banner's "Try the hand-over" walks the seed scenario: connect to
+# ITTask on Srv1 as the technician, read the output that piled up, then
+# Hand it over… (the dialog with its choices and the note to give).
+click 915 57 1         # Try the hand-over (in the lab accounts banner)
+click 480 164 4        # 1. Connect as Domain01\User01
+click 438 187 1        # 2. Read its output (switches to the Output tab)
 # Let the output that piled up in the disconnected session stream in.
 sleep "${BATON_SHOT_WAIT:-18}"
-# Then hand it over: the dialog with its choices and the note to give.
-click 833 12 1         # Hand over…
+click 435 210 1        # 3. Hand it over…
 xdotool mousemove --sync 1270 700
 sleep 1
-
 mkdir -p "$(dirname "$out")"
 import -window root "$out"
 echo "screenshot written to $out"

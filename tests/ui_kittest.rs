@@ -1219,3 +1219,68 @@ fn without_single_sign_on_the_console_does_not_offer_it() {
             .is_disabled()
     );
 }
+
+/// "Try the hand-over" on the demo lab walks the seed scenario: connect to
+/// ITTask on Srv1 as the technician, read its output, hand it over, then
+/// find it as the next person; each step is a button, and says when done.
+#[test]
+fn the_walkthrough_does_the_seed_scenario_step_by_step() {
+    let (handle, worker) = WorkerHandle::fake();
+    let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_lab_accounts(vec![(
+        "Domain01\\User01".into(),
+        "technician".into(),
+        "Tech-P@ss1".into(),
+    )]);
+    let mut h = Harness::builder()
+        .with_size([1500.0, 950.0])
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let s1 = info("Srv1", 1, SessionState::Disconnected, Availability::None);
+    listed(&worker, "Srv1", vec![s1.clone()]);
+    h.run();
+    click(&mut h, "Try the hand-over");
+    click(&mut h, "Connect as Domain01\\User01");
+    let cmds = worker.commands();
+    let [Command::Connect { session, .. }] = cmds.as_slice() else {
+        panic!("expected Connect, got {cmds:?}");
+    };
+    assert!(
+        matches!(&session.computer.credential, CredentialChoice::Once(c) if c.user == "Domain01\\User01")
+    );
+    assert!(h.query_by_label("done").is_none());
+    let mut opened = s1.clone();
+    opened.state = SessionState::Opened;
+    opened.availability = Availability::Available;
+    worker.push(Event::SessionChanged(opened));
+    h.run();
+    assert_eq!(h.get_all_by_label("done").count(), 1);
+
+    click(&mut h, "Read its output");
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Receive { .. }]
+    ));
+    worker.push(Event::Output {
+        computer: "Srv1".into(),
+        instance_id: s1.instance_id,
+        command_id: Uuid::new_v4(),
+        items: vec![OutputItem::Output(baton::model::RemoteObject::text(
+            "Patch 1 of 40",
+        ))],
+    });
+    h.run();
+    assert_eq!(h.get_all_by_label("done").count(), 2);
+
+    click(&mut h, "Hand it over…");
+    click(&mut h, "Disconnect and hand over");
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Disconnect { .. }]
+    ));
+    let mut handed = s1.clone();
+    handed.state = SessionState::Disconnected;
+    worker.push(Event::SessionChanged(handed));
+    h.run();
+    assert_eq!(h.get_all_by_label("done").count(), 3);
+    click(&mut h, "Find it as the next person…");
+    h.get_by_label("Note, line or InstanceId");
+}

@@ -12,6 +12,7 @@ pub(crate) mod dialogs;
 pub(crate) mod profile_editor;
 pub(crate) mod profile_nodes;
 pub(crate) mod state;
+mod walkthrough;
 mod widgets;
 
 use std::sync::Arc;
@@ -148,6 +149,10 @@ pub struct BatonApp {
     /// The demo lab's accounts (user, role, password), shown in a banner
     /// until dismissed: its passwords are public, for trying Baton out.
     lab_accounts: Vec<(String, String, String)>,
+    /// The demo lab's technician (user, password), for the walkthrough.
+    lab_technician: Option<(String, String)>,
+    /// "Try the hand-over", while it is open.
+    walkthrough: Option<walkthrough::Walkthrough>,
     /// New audit entries go to the worker for the activity file.
     records_activity: bool,
     /// `AppState::activity_logged` already handed to the worker.
@@ -190,6 +195,8 @@ impl BatonApp {
             scroll_to_cursor: false,
             keyring: false,
             lab_accounts: Vec::new(),
+            lab_technician: None,
+            walkthrough: None,
             records_activity: false,
             passwords: std::collections::HashMap::new(),
             finding: None,
@@ -228,6 +235,10 @@ impl BatonApp {
     /// Names the demo lab's accounts (user, role, password) in a banner
     /// above the tree until the user dismisses it.
     pub fn with_lab_accounts(mut self, accounts: Vec<(String, String, String)>) -> Self {
+        self.lab_technician = accounts
+            .iter()
+            .find(|(_, role, _)| role == "technician")
+            .map(|(u, _, p)| (u.clone(), p.clone()));
         self.lab_accounts = accounts;
         self
     }
@@ -319,6 +330,14 @@ impl BatonApp {
                         egui::RichText::new("public passwords, for the lab only. Try the hand-over: connect to ITTask on Srv1 as the technician, read its output, and hand it back.")
                             .weak(),
                     );
+                    if self.lab_technician.is_some()
+                        && ui
+                            .button("Try the hand-over")
+                            .on_hover_text("The seed scenario, step by step")
+                            .clicked()
+                    {
+                        self.walkthrough = Some(walkthrough::Walkthrough::default());
+                    }
                     if ui.button("Dismiss").clicked() {
                         self.lab_accounts.clear();
                     }
@@ -352,6 +371,7 @@ impl BatonApp {
             }
         });
 
+        self.show_walkthrough(&ctx, &mut actions);
         self.dialogs(&ctx, &mut actions);
         self.quit_dialog_frame(&ctx);
         self.profile_editor_frame(&ctx, now);
