@@ -1284,3 +1284,55 @@ fn the_walkthrough_does_the_seed_scenario_step_by_step() {
     click(&mut h, "Find it as the next person…");
     h.get_by_label("Note, line or InstanceId");
 }
+
+/// Every toolbar action has a key, named in its tooltip: the whole console
+/// works without the mouse.
+#[test]
+fn every_action_has_a_shortcut_named_in_its_tooltip() {
+    use baton::ui::Action;
+    let mut keys = std::collections::HashSet::new();
+    for a in Action::ALL {
+        let (key, ctrl, label) = a.shortcut();
+        assert!(keys.insert((key, ctrl)), "{label} is used twice");
+        assert!(a.tooltip_with_shortcut().ends_with(&format!(" — {label}")));
+    }
+    let Fx { mut h, worker, .. } = fixture();
+    let ctrl = |h: &mut Harness<'static, BatonApp>, key: Key| {
+        h.key_press_modifiers(Modifiers::COMMAND, key);
+        h.run();
+    };
+    click(&mut h, "Session ITTask on Srv1");
+    ctrl(&mut h, Key::H);
+    h.get_by_label("Disconnect and hand over");
+    h.key_press(Key::Escape);
+    h.run();
+    ctrl(&mut h, Key::D);
+    h.get_by_label("Confirm disconnect");
+    h.key_press(Key::Escape);
+    h.run();
+    ctrl(&mut h, Key::E);
+    h.get_by_label("Script");
+    h.key_press(Key::Escape);
+    h.run();
+    ctrl(&mut h, Key::G);
+    h.get_by_label("Note, line or InstanceId");
+    h.key_press(Key::Escape);
+    h.run();
+    click(&mut h, "Computer Srv1");
+    ctrl(&mut h, Key::N);
+    h.get_by_label("Create session");
+    h.key_press(Key::Escape);
+    h.run();
+    assert!(worker.commands().is_empty(), "dialogs only so far");
+    ctrl(&mut h, Key::T);
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::TestConnection { .. }]
+    ));
+    click(&mut h, "Session ITTask on Srv2");
+    ctrl(&mut h, Key::R);
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Receive { .. }]
+    ));
+}

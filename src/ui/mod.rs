@@ -27,12 +27,12 @@ use crate::model::{Credential, SessionState};
 use crate::store::activity::ActivityHistory;
 
 use dialogs::{Dialog, Outcome};
-use state::{Action, ToastKind};
+use state::ToastKind;
 
 mod actions;
 mod profiles_frame;
 mod quitting;
-pub use state::{AppState, ComputerNode, GroupNode, NodeKey};
+pub use state::{Action, AppState, ComputerNode, GroupNode, NodeKey};
 
 /// A clock, injected so tests fix time.
 pub type Clock = Box<dyn Fn() -> DateTime<Utc>>;
@@ -394,26 +394,26 @@ impl BatonApp {
     fn shortcuts(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
         let typing = ctx.text_edit_focused();
         ctx.input_mut(|i| {
-            if i.consume_key(Modifiers::NONE, Key::F5) {
-                actions.push(UiAction::Run(Action::Refresh));
-            }
             if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::F)) {
                 self.focus_filter = true;
             }
-            if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::G)) {
-                actions.push(UiAction::Run(Action::FindSession));
-            }
-            if i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::H)) {
-                actions.push(UiAction::Run(Action::HandOver));
+            // Every toolbar action has its key (its tooltip names it); the
+            // bare keys (Enter, Del) only while no text field is typed in.
+            for action in Action::ALL {
+                let (key, ctrl, _) = action.shortcut();
+                let pressed = if ctrl {
+                    i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key))
+                } else if key == Key::F5 || !typing {
+                    i.consume_key(Modifiers::NONE, key)
+                } else {
+                    false
+                };
+                if pressed {
+                    actions.push(UiAction::Run(action));
+                }
             }
             if typing {
                 return;
-            }
-            if i.consume_key(Modifiers::NONE, Key::Enter) {
-                actions.push(UiAction::Run(Action::Connect));
-            }
-            if i.consume_key(Modifiers::NONE, Key::Delete) {
-                actions.push(UiAction::Run(Action::Remove));
             }
             if i.consume_key(Modifiers::NONE, Key::ArrowDown) {
                 actions.push(UiAction::MoveCursor(1));

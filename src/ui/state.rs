@@ -319,34 +319,56 @@ impl Action {
         }
     }
 
-    /// What it does, with its cmdlet and shortcut, for the tooltip.
+    /// Its keyboard shortcut: the key, whether Ctrl (Cmd on macOS) is
+    /// held, and how the tooltip names it. Enter and Del act only when no
+    /// text field has the keyboard.
+    pub fn shortcut(self) -> (egui::Key, bool, &'static str) {
+        use egui::Key;
+        match self {
+            Action::NewSession => (Key::N, true, "Ctrl+N"),
+            Action::Refresh => (Key::F5, false, "F5"),
+            Action::Disconnect => (Key::D, true, "Ctrl+D"),
+            Action::Connect => (Key::Enter, false, "Enter"),
+            Action::Receive => (Key::R, true, "Ctrl+R"),
+            Action::RunCommand => (Key::E, true, "Ctrl+E"),
+            Action::Remove => (Key::Delete, false, "Del"),
+            Action::TestConnection => (Key::T, true, "Ctrl+T"),
+            Action::HandOver => (Key::H, true, "Ctrl+H"),
+            Action::FindSession => (Key::G, true, "Ctrl+G"),
+        }
+    }
+
+    /// The tooltip: what it does, its cmdlet, and its shortcut.
+    pub fn tooltip_with_shortcut(self) -> String {
+        format!("{} — {}", self.tooltip(), self.shortcut().2)
+    }
+
+    /// What it does, with its cmdlet, for the tooltip.
     pub fn tooltip(self) -> &'static str {
         match self {
             Action::NewSession => "Create a session on the selected computer (New-PSSession)",
             Action::Refresh => {
-                "List the sessions of the selected computers, or of all (Get-PSSession) — F5"
+                "List the sessions of the selected computers, or of all (Get-PSSession)"
             }
             Action::Disconnect => {
                 "Disconnect the selected sessions; their commands keep running (Disconnect-PSSession)"
             }
             Action::Connect => {
-                "Connect to the selected disconnected session, as yourself or as its owner (Connect-PSSession) — Enter"
+                "Connect to the selected disconnected session, as yourself or as its owner (Connect-PSSession)"
             }
             Action::Receive => {
                 "Connect if needed and show the output that piled up (Receive-PSSession)"
             }
             Action::RunCommand => "Run a script in the selected session (Invoke-Command -Session)",
-            Action::Remove => {
-                "Close the selected sessions on their computers (Remove-PSSession) — Del"
-            }
+            Action::Remove => "Close the selected sessions on their computers (Remove-PSSession)",
             Action::TestConnection => {
                 "Check that WinRM answers on the selected computers (Test-WSMan)"
             }
             Action::HandOver => {
-                "Disconnect the selected open sessions for someone else, and copy a note with how to connect — Ctrl+H"
+                "Disconnect the selected open sessions for someone else, and copy a note with how to connect"
             }
             Action::FindSession => {
-                "Find a session from a hand-over note, a Connect-PSSession line or an InstanceId — Ctrl+G"
+                "Find a session from a hand-over note, a Connect-PSSession line or an InstanceId"
             }
         }
     }

@@ -38,7 +38,7 @@ fn action_button_clicked(
     let can = state.can(action);
     let resp = ui
         .add_enabled(can.is_ok(), egui::Button::new(action.label()))
-        .on_hover_text(action.tooltip());
+        .on_hover_text(action.tooltip_with_shortcut());
     let resp = match &can {
         Err(why) => resp.on_disabled_hover_text(why.as_str()),
         Ok(()) => resp,
