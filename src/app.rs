@@ -38,6 +38,18 @@ pub fn activity_log() -> Option<crate::store::activity::ActivityLog> {
     Some(crate::store::activity::ActivityLog::new(path).with_operator(operator))
 }
 
+/// Where the console keeps the sessions it held or handed over:
+/// `BATON_HELD` when set, else `held.json` in the platform's data directory.
+pub fn held_file() -> Option<crate::store::held::HeldFile> {
+    let path = match std::env::var_os("BATON_HELD") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => directories::ProjectDirs::from("", "", "baton")?
+            .data_dir()
+            .join("held.json"),
+    };
+    Some(crate::store::held::HeldFile::new(path))
+}
+
 /// Loads the profiles; a missing file is an empty tree. A file that does not
 /// load is reported (with its line) and left untouched.
 pub fn load_profiles() -> (ProfileTree, Option<String>) {

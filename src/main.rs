@@ -497,6 +497,8 @@ fn gui(demo: bool) -> ExitCode {
         credentials: Some(Arc::clone(&chosen.store)),
         // The worker appends the Activity pane's entries to its file.
         activity: activity.clone(),
+        // …and keeps the sessions held or handed over, for Reconnect….
+        held: app::held_file(),
         // The worker runs the profile editor's saves, imports and exports.
         profiles: if profile_error.is_none() {
             app::profile_store().ok()

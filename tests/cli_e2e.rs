@@ -29,6 +29,7 @@ impl LabShell for InProcessLab {
                 credentials: None,
                 in_process: self.computers(),
                 activity: None,
+                held: None,
             },
             ProfileTree::default(),
         )
@@ -256,6 +257,7 @@ fn hand_over_over_http_with_profiles() {
         credentials: Some(store.clone()),
         in_process: HashMap::new(),
         activity: None,
+        held: None,
     };
     let mut tech = shell_with_passwords(http(), loaded.clone(), Vec::new());
     let mut mgr = shell_with_passwords(http(), loaded, Vec::new());
@@ -282,6 +284,7 @@ fn hand_over_over_http_with_profiles() {
             credentials: None,
             in_process: HashMap::new(),
             activity: None,
+            held: None,
         },
         ProfileTree::default(),
     );
@@ -984,6 +987,7 @@ fn connect_and_disconnect_wsman_open_and_close_the_connection() {
             credentials: None,
             in_process: HashMap::new(),
             activity: None,
+            held: None,
         },
         ProfileTree::default(),
     );

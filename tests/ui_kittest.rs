@@ -1336,3 +1336,54 @@ fn every_action_has_a_shortcut_named_in_its_tooltip() {
         [Command::Receive { .. }]
     ));
 }
+
+/// After an outage: the sessions held before are listed with what each is
+/// now (can be connected, Busy with "Remove anyway", gone), and one button
+/// connects the ones that can be.
+#[test]
+fn reconnect_after_an_outage_lists_what_became_of_each_session() {
+    use baton::model::hand_over::HeldRecord;
+    let (mut h, worker) = app();
+    let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
+    let s30 = info("Srv30", 3, SessionState::Disconnected, Availability::Busy);
+    let record = |c: &str, id: Uuid, handed_over: bool| HeldRecord {
+        computer: c.into(),
+        session: "ITTask".into(),
+        instance_id: id,
+        account: "Domain01\\User01".into(),
+        since: t0(),
+        handed_over,
+    };
+    worker.push(Event::PreviouslyHeld(vec![
+        record("Srv2", s2.instance_id, true),
+        record("Srv30", s30.instance_id, false),
+        record("Srv1", Uuid::new_v4(), false),
+    ]));
+    listed(&worker, "Srv1", Vec::new());
+    listed(&worker, "Srv2", vec![s2.clone()]);
+    listed(&worker, "Srv30", vec![s30.clone()]);
+    h.run();
+    h.get_by_label_contains("When Baton last ran you held or handed over 3 session(s)");
+    click(&mut h, "Reconnect…");
+    h.get_by_label("Disconnected: can be connected");
+    h.get_by_label("Busy: another client holds it");
+    h.get_by_label_contains("Gone: its idle timeout ran out");
+    click(&mut h, "Reconnect 1");
+    let cmds = worker.commands();
+    let [Command::Connect { session, .. }] = cmds.as_slice() else {
+        panic!("expected one Connect, got {cmds:?}");
+    };
+    assert_eq!(
+        (session.computer.name.as_str(), session.instance_id),
+        ("Srv2", s2.instance_id)
+    );
+    // Busy: removed anyway, as its owner, only when asked.
+    click(&mut h, "Reconnect…");
+    click(&mut h, "Remove ITTask anyway");
+    assert!(matches!(
+        worker.commands().as_slice(),
+        [Command::Remove { force: true, .. }]
+    ));
+    click(&mut h, "Dismiss the sessions held before");
+    assert!(h.query_by_label("Reconnect…").is_none());
+}

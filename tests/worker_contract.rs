@@ -677,3 +677,78 @@ fn the_worker_appends_recorded_activity_even_after_it_stopped() {
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert!(failures[0].contains("blocked.jsonl"), "{failures:?}");
 }
+
+/// The sessions a console holds or hands over are kept across runs (no
+/// secret in the file): created → held open, disconnected → handed over,
+/// removed → forgotten; the next worker tells its console what it held.
+#[test]
+fn held_sessions_are_kept_for_the_next_run() {
+    use baton::model::hand_over::HeldRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let file = baton::store::held::HeldFile::new(dir.path().join("held.json"));
+    let lab = InProcessLab::demo(false, 1.0);
+    let config = || baton::worker::WorkerConfig {
+        held: Some(file.clone()),
+        ..baton::worker::WorkerConfig::default()
+    };
+    let mut r = Rig {
+        h: lab.worker_configured(config()),
+        events: Vec::new(),
+        lab,
+    };
+    let op = r.h.next_op();
+    assert!(finished(&r.act(Command::NewSession {
+        op,
+        computer: tech("Srv1"),
+        name: Some("Kept".into()),
+        idle_timeout_ms: None,
+        output_buffering_mode: OutputBufferingMode::None,
+    })));
+    let id = r.session_id("Kept");
+    let kept = |f: &baton::store::held::HeldFile| -> Vec<HeldRecord> { f.load().unwrap() };
+    let records = kept(&file);
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (
+            records[0].session.as_str(),
+            records[0].instance_id,
+            records[0].account.as_str(),
+            records[0].handed_over
+        ),
+        ("Kept", id, "Domain01\\User01", false)
+    );
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    assert!(!text.contains("Tech-P@ss1"), "no secret in the file");
+    let session = SessionRef {
+        computer: tech("Srv1"),
+        instance_id: id,
+        name: "Kept".into(),
+    };
+    let op = r.h.next_op();
+    assert!(finished(&r.act(Command::Disconnect {
+        op,
+        sessions: vec![session.clone()],
+        idle_timeout_sec: None,
+        output_buffering_mode: OutputBufferingMode::None,
+        throttle_limit: 0,
+    })));
+    assert!(kept(&file)[0].handed_over, "handed over");
+
+    // The next console's worker says what was held before it started.
+    let h2 = r.lab.worker_configured(config());
+    let first = h2.recv_timeout(Duration::from_secs(10));
+    let Some(Event::PreviouslyHeld(before)) = first else {
+        panic!("expected PreviouslyHeld, got {first:?}");
+    };
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].instance_id, id);
+
+    // Removed: nothing left to reconnect.
+    let op = r.h.next_op();
+    assert!(finished(&r.act(Command::Remove {
+        op,
+        sessions: vec![session],
+        force: false,
+    })));
+    assert!(kept(&file).is_empty());
+}

@@ -106,6 +106,10 @@ pub enum Event {
         computer: String,
         message: String,
     },
+    /// The sessions this user held open or handed over when Baton last ran
+    /// (sent once, at start, when there are any): what to reconnect after
+    /// an outage.
+    PreviouslyHeld(Vec<crate::model::hand_over::HeldRecord>),
     /// An audit-trail entry.
     Activity(ActivityEntry),
     /// The activity file could not be written (once per run of failures).

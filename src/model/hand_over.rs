@@ -21,6 +21,22 @@ pub struct HandOverNote {
     pub mode: OutputBufferingMode,
 }
 
+/// A session this user held open in Baton, or handed over, kept across
+/// runs so that after an outage (the network, or Baton itself, went away)
+/// the console can say what became of each and reconnect it. No secret.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeldRecord {
+    pub computer: String,
+    pub session: String,
+    pub instance_id: Uuid,
+    /// The account it belongs to.
+    pub account: String,
+    /// When this console last took hold of it or let it go.
+    pub since: DateTime<Utc>,
+    /// Disconnected by this console (handed over), rather than held open.
+    pub handed_over: bool,
+}
+
 /// The first line of every note, to tell a note from other text.
 pub const NOTE_TITLE: &str = "Baton hand-over";
 

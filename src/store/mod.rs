@@ -12,6 +12,7 @@
 
 pub mod activity;
 pub mod credentials;
+pub mod held;
 pub mod import;
 pub mod profile_jobs;
 pub mod profiles;

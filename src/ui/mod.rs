@@ -153,6 +153,8 @@ pub struct BatonApp {
     lab_technician: Option<(String, String)>,
     /// "Try the hand-over", while it is open.
     walkthrough: Option<walkthrough::Walkthrough>,
+    /// The "held before" banner was dismissed.
+    held_dismissed: bool,
     /// New audit entries go to the worker for the activity file.
     records_activity: bool,
     /// `AppState::activity_logged` already handed to the worker.
@@ -197,6 +199,7 @@ impl BatonApp {
             lab_accounts: Vec::new(),
             lab_technician: None,
             walkthrough: None,
+            held_dismissed: false,
             records_activity: false,
             passwords: std::collections::HashMap::new(),
             finding: None,
@@ -340,6 +343,28 @@ impl BatonApp {
                     }
                     if ui.button("Dismiss").clicked() {
                         self.lab_accounts.clear();
+                    }
+                });
+            });
+        }
+        if !self.state.previously_held.is_empty() && !self.held_dismissed {
+            egui::Panel::top("baton_previously_held").show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    let n = self.state.previously_held.len();
+                    ui.label(format!(
+                        "When Baton last ran you held or handed over {n} session(s): see what became of them, and connect again."
+                    ));
+                    if ui.button("Reconnect…").clicked() {
+                        self.dialog = Some(Dialog::Reconnect(
+                            dialogs::reconnect::ReconnectDialog::new(n),
+                        ));
+                    }
+                    if ui
+                        .button("Dismiss")
+                        .accessible_name("Dismiss the sessions held before")
+                        .clicked()
+                    {
+                        self.held_dismissed = true;
                     }
                 });
             });

@@ -421,9 +421,13 @@ pub struct AppState {
     /// Computers whose quotas were asked for (loaded once, when the
     /// Configuration tab first shows them; Reload asks again).
     quotas_requested: std::collections::HashSet<String>,
+    /// The sessions held or handed over when Baton last ran (for "Reconnect…").
+    pub previously_held: Vec<crate::model::hand_over::HeldRecord>,
     /// Whether signing in as the current user is built in here (else why):
     /// [`crate::model::rules::single_sign_on`] of the platform.
     pub single_sign_on: Result<(), String>,
+    /// Computers whose sessions were listed this run (by lower-case name).
+    listed: std::collections::HashSet<String>,
     /// The last action's error for each computer (by lower-case name),
     /// shown as a badge in the tree until the computer answers again.
     computer_errors: HashMap<String, UserError>,
@@ -462,7 +466,9 @@ impl AppState {
             quotas: HashMap::new(),
             quotas_requested: std::collections::HashSet::new(),
             computer_errors: HashMap::new(),
+            listed: std::collections::HashSet::new(),
             single_sign_on: crate::model::rules::single_sign_on(std::env::consts::OS),
+            previously_held: Vec::new(),
             identities: HashMap::new(),
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),
@@ -756,6 +762,11 @@ impl AppState {
     /// The configuration quotas loaded for a computer.
     pub fn quotas(&self, computer: &str) -> Option<&ConfigurationQuotas> {
         self.quotas.get(computer)
+    }
+
+    /// Whether `computer`'s sessions were listed in this run.
+    pub fn computer_listed(&self, computer: &str) -> bool {
+        self.listed.contains(&computer.to_ascii_lowercase())
     }
 
     /// The error the last action met on `computer`, until it answers again.

@@ -128,6 +128,7 @@ impl Worker {
         created_here: bool,
     ) -> Arc<Held> {
         let id = session.shell_id;
+        self.note_held(computer, name, id, &session.remote.user, false);
         let held = Arc::new(Held {
             local_id: self.local_id(computer, id),
             computer: computer.to_owned(),
@@ -314,6 +315,7 @@ impl Worker {
             .await
         {
             Ok(()) => {
+                self.note_held(&h.computer, &h.name, session.shell_id, &user, true);
                 drop(session);
                 let mut info = self.info_of(&h).await;
                 info.state = SessionState::Disconnected;
@@ -539,6 +541,7 @@ impl Worker {
         };
         match result {
             Ok(()) => {
+                self.forget_held(&s.computer.name, s.instance_id);
                 self.activity(
                     &remote.user,
                     &s.computer.name,
@@ -606,6 +609,13 @@ impl Worker {
                     let s = h.session.lock().await;
                     (s.remote.user.clone(), s.shell_id)
                 };
+                match &outcome {
+                    ReleaseOutcome::Closed => w.forget_held(&h.computer, id),
+                    ReleaseOutcome::Disconnected { .. } => {
+                        w.note_held(&h.computer, &h.name, id, &user, true);
+                    }
+                    ReleaseOutcome::Failed(_) => {}
+                }
                 let (action, result) = match &outcome {
                     ReleaseOutcome::Closed => ("Remove-PSSession", "ok".to_owned()),
                     ReleaseOutcome::Disconnected { .. } => ("Disconnect-PSSession", "ok".to_owned()),

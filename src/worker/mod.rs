@@ -61,6 +61,9 @@ pub struct WorkerConfig {
     pub profiles: Option<crate::store::profiles::ProfileStore>,
     /// The activity file the console's entries go to (`RecordActivity`).
     pub activity: Option<crate::store::activity::ActivityLog>,
+    /// Where the sessions held or handed over are kept across runs
+    /// (`PreviouslyHeld` at start).
+    pub held: Option<crate::store::held::HeldFile>,
 }
 
 struct Held {
@@ -93,6 +96,8 @@ struct Worker {
     acquiring: AtomicU32,
     /// Set when the sessions are being handed back: no new one is taken.
     stopping: std::sync::atomic::AtomicBool,
+    /// The sessions held or handed over, as kept in `config.held`.
+    held_records: Mutex<Vec<crate::model::hand_over::HeldRecord>>,
 }
 
 /// Starts the worker on a named thread; it stops on `Command::Shutdown` or
@@ -140,7 +145,9 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         pending_calls: Mutex::new(HashMap::new()),
         acquiring: AtomicU32::new(0),
         stopping: std::sync::atomic::AtomicBool::new(false),
+        held_records: Mutex::new(Vec::new()),
     });
+    worker.load_held();
     let activity = start_activity_writer(&worker);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let commands = side.commands;
@@ -316,6 +323,64 @@ impl Worker {
             }
         }
         self.events.send(e);
+    }
+
+    /// Reads the sessions held or handed over before; tells the console.
+    fn load_held(&self) {
+        let Some(file) = &self.config.held else {
+            return;
+        };
+        match file.load() {
+            Ok(records) => {
+                if !records.is_empty() {
+                    self.events.send(Event::PreviouslyHeld(records.clone()));
+                }
+                *lock(&self.held_records) = records;
+            }
+            Err(e) => tracing::warn!("the list of held sessions was not read: {e}"),
+        }
+    }
+
+    /// Records that this console holds `name` (open), or handed it over.
+    pub(super) fn note_held(
+        &self,
+        computer: &str,
+        name: &str,
+        id: Uuid,
+        account: &str,
+        handed_over: bool,
+    ) {
+        let Some(file) = &self.config.held else {
+            return;
+        };
+        let mut records = lock(&self.held_records);
+        records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
+        records.push(crate::model::hand_over::HeldRecord {
+            computer: computer.to_owned(),
+            session: name.to_owned(),
+            instance_id: id,
+            account: account.to_owned(),
+            since: Utc::now(),
+            handed_over,
+        });
+        if let Err(e) = file.save(&records) {
+            tracing::warn!("the list of held sessions was not saved: {e}");
+        }
+    }
+
+    /// Forgets a session removed (it can no longer be reconnected).
+    pub(super) fn forget_held(&self, computer: &str, id: Uuid) {
+        let Some(file) = &self.config.held else {
+            return;
+        };
+        let mut records = lock(&self.held_records);
+        let before = records.len();
+        records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
+        if records.len() != before
+            && let Err(e) = file.save(&records)
+        {
+            tracing::warn!("the list of held sessions was not saved: {e}");
+        }
     }
 
     /// Says what the connections want the user to hear of (a redirect

@@ -9,6 +9,7 @@ pub(crate) mod lowered;
 pub(crate) mod new_session;
 pub(crate) mod password;
 pub(crate) mod prompt;
+pub(crate) mod reconnect;
 pub(crate) mod remove;
 pub(crate) mod run;
 
@@ -71,6 +72,8 @@ pub enum Dialog {
     HandOver(hand_over::HandOverDialog),
     /// Find session… from a note, a line or an InstanceId.
     Find(find::FindDialog),
+    /// Reconnect after an outage.
+    Reconnect(reconnect::ReconnectDialog),
 }
 
 impl Dialog {
@@ -118,6 +121,7 @@ impl Dialog {
                 Dialog::Password(d) => d.ui(ui, can_save_credentials),
                 Dialog::HandOver(d) => d.ui(ui, state, next_op),
                 Dialog::Find(d) => d.ui(ui),
+                Dialog::Reconnect(d) => d.ui(ui, state, next_op),
             }
         });
         match modal.inner {

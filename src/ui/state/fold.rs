@@ -52,6 +52,7 @@ impl AppState {
             }
             Event::Stopped => {}
             Event::Activity(entry) => self.log(entry),
+            Event::PreviouslyHeld(records) => self.previously_held = records,
             Event::Warning {
                 computer, message, ..
             } => self.toast(
@@ -216,6 +217,7 @@ impl AppState {
         if let Event::SessionsListed { .. } = event {
             // It answered: its last error is history.
             self.computer_errors.remove(&computer.to_ascii_lowercase());
+            self.listed.insert(computer.to_ascii_lowercase());
         }
         let change = self.sessions.apply(event);
         self.generation += 1;
