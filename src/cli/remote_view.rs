@@ -25,7 +25,8 @@ const MAX_COLUMN: usize = 40;
 /// A type's default view in PowerShell's format data: how its columns are
 /// labelled and which property (or computation) fills each.
 struct TypeView {
-    type_name: &'static str,
+    /// The types it applies to; the first names the table.
+    type_names: &'static [&'static str],
     list: bool,
     columns: &'static [(&'static str, Cell)],
 }
@@ -41,7 +42,7 @@ enum Cell {
 
 const VIEWS: &[TypeView] = &[
     TypeView {
-        type_name: "System.Diagnostics.Process",
+        type_names: &["System.Diagnostics.Process"],
         list: false,
         columns: &[
             ("Handles", Cell::Property("HandleCount")),
@@ -55,7 +56,7 @@ const VIEWS: &[TypeView] = &[
         ],
     },
     TypeView {
-        type_name: "System.ServiceProcess.ServiceController",
+        type_names: &["System.ServiceProcess.ServiceController"],
         list: false,
         columns: &[
             ("Status", Cell::Property("Status")),
@@ -64,7 +65,9 @@ const VIEWS: &[TypeView] = &[
         ],
     },
     TypeView {
-        type_name: "Microsoft.PowerShell.Commands.PSSessionConfigurationCommands#PSSessionConfiguration",
+        type_names: &[
+            "Microsoft.PowerShell.Commands.PSSessionConfigurationCommands#PSSessionConfiguration",
+        ],
         list: true,
         columns: &[
             ("Name", Cell::Property("Name")),
@@ -75,17 +78,7 @@ const VIEWS: &[TypeView] = &[
         ],
     },
     TypeView {
-        type_name: "System.IO.FileInfo",
-        list: false,
-        columns: &[
-            ("Mode", Cell::Property("Mode")),
-            ("LastWriteTime", Cell::Property("LastWriteTime")),
-            ("Length", Cell::Property("Length")),
-            ("Name", Cell::Property("Name")),
-        ],
-    },
-    TypeView {
-        type_name: "System.IO.DirectoryInfo",
+        type_names: &["System.IO.FileInfo", "System.IO.DirectoryInfo"],
         list: false,
         columns: &[
             ("Mode", Cell::Property("Mode")),
@@ -160,7 +153,7 @@ pub fn view(obj: &RemoteObject) -> View {
     }
     if let Some(v) = VIEWS
         .iter()
-        .find(|v| type_names.iter().any(|t| bare(t) == v.type_name))
+        .find(|v| type_names.iter().any(|t| v.type_names.contains(&bare(t))))
     {
         let pairs: Vec<(String, String)> = v
             .columns
@@ -172,7 +165,7 @@ pub fn view(obj: &RemoteObject) -> View {
         }
         let (labels, cells) = pairs.into_iter().unzip();
         return View::Row {
-            key: v.type_name.to_owned(),
+            key: v.type_names[0].to_owned(),
             labels,
             cells,
         };
