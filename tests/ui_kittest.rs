@@ -48,11 +48,17 @@ struct Fx {
 
 fn app() -> (Harness<'static, BatonApp>, FakeWorker) {
     let (handle, worker) = WorkerHandle::fake();
-    let app = BatonApp::new(handle, inventory(), Box::new(t0));
-    let h = Harness::builder()
+    (
+        harness(BatonApp::new(handle, inventory(), Box::new(t0))),
+        worker,
+    )
+}
+
+/// A console window of 1500 × 950 around `app`.
+fn harness(app: BatonApp) -> Harness<'static, BatonApp> {
+    Harness::builder()
         .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
-    (h, worker)
+        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app)
 }
 
 fn listed(worker: &FakeWorker, computer: &str, sessions: Vec<SessionInfo>) {
@@ -578,9 +584,7 @@ fn ten_thousand_sessions_on_a_thousand_computers_render() {
         })
         .collect();
     let app = BatonApp::new(handle, groups, Box::new(t0));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     for g in 0..10 {
         for c in 0..100 {
             let computer = format!("Srv{g}-{c:03}");
@@ -784,9 +788,7 @@ fn connect_with_a_saved_credential_or_saving_a_new_one() {
             })
             .collect()
     };
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     let s2 = info("Srv2", 2, SessionState::Disconnected, Availability::None);
     listed(&worker, "Srv2", vec![s2.clone()]);
     h.run();
@@ -854,9 +856,7 @@ fn connection_info_marks_unsafe_settings() {
         computers: vec![c, ComputerNode::new("Srv10")],
     }];
     let app = BatonApp::new(handle, groups, Box::new(t0));
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     h.run();
     click(&mut h, "Computer Srv9");
     click(&mut h, "ConnectionInfo");
@@ -1061,9 +1061,7 @@ fn the_demo_lab_names_its_accounts_until_dismissed() {
         "technician".into(),
         "Tech-P@ss1".into(),
     )]);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     h.run();
     h.get_by_label("Domain01\\User01 (technician), password Tech-P@ss1;");
     click(&mut h, "Dismiss");
@@ -1122,9 +1120,7 @@ fn a_fleet_that_fails_everywhere_is_one_notification_and_a_badge_per_computer() 
         }],
         Box::new(t0),
     );
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     h.run();
     click(&mut h, "Refresh");
     let cmds = worker.commands();
@@ -1198,9 +1194,7 @@ fn the_window_icon_is_batons() {
 fn without_single_sign_on_the_console_does_not_offer_it() {
     let (handle, worker) = WorkerHandle::fake();
     let app = BatonApp::new(handle, inventory(), Box::new(t0)).with_platform("macos");
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     h.run();
     click(&mut h, "Refresh");
     assert!(worker.commands().is_empty(), "nothing sent");
@@ -1231,9 +1225,7 @@ fn the_walkthrough_does_the_seed_scenario_step_by_step() {
         "technician".into(),
         "Tech-P@ss1".into(),
     )]);
-    let mut h = Harness::builder()
-        .with_size([1500.0, 950.0])
-        .build_ui_state(|ui, app: &mut BatonApp| app.frame(ui), app);
+    let mut h = harness(app);
     let s1 = info("Srv1", 1, SessionState::Disconnected, Availability::None);
     listed(&worker, "Srv1", vec![s1.clone()]);
     h.run();
