@@ -686,6 +686,16 @@ fn held_sessions_are_kept_for_the_next_run() {
     use baton::model::hand_over::HeldRecord;
     let dir = tempfile::tempdir().unwrap();
     let file = baton::store::held::HeldFile::new(dir.path().join("held.json"));
+    // A session kept from an earlier run that its server no longer has.
+    let stale = HeldRecord {
+        computer: "Srv1".into(),
+        session: "Expired".into(),
+        instance_id: Uuid::new_v4(),
+        account: "Domain01\\User01".into(),
+        since: chrono::Utc::now(),
+        handed_over: true,
+    };
+    file.save(std::slice::from_ref(&stale)).unwrap();
     let lab = InProcessLab::demo(false, 1.0);
     let config = || baton::worker::WorkerConfig {
         held: Some(file.clone()),
@@ -706,8 +716,17 @@ fn held_sessions_are_kept_for_the_next_run() {
     })));
     let id = r.session_id("Kept");
     let kept = |f: &baton::store::held::HeldFile| -> Vec<HeldRecord> { f.load().unwrap() };
+    assert_eq!(kept(&file).len(), 2, "the stale one and the new one");
+    // Listing the computer as that account forgets what its server no longer has.
+    let op = r.h.next_op();
+    assert!(finished(&r.act(Command::ListSessions {
+        op,
+        computers: vec![tech("Srv1")],
+        names: Vec::new(),
+        throttle_limit: 0,
+    })));
     let records = kept(&file);
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(
         (
             records[0].session.as_str(),

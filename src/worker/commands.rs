@@ -41,6 +41,13 @@ impl Worker {
             .enumerate_shells()
             .await
             .map_err(|e| user_error(format!("Cannot list the sessions of {}", c.name), &e))?;
+        // A session kept for Reconnect… that its server no longer has
+        // (expired, removed) is forgotten, or it would come back at every start.
+        let present: HashSet<Uuid> = shells
+            .iter()
+            .filter_map(|s| Uuid::parse_str(&s.shell_id).ok())
+            .collect();
+        self.prune_held(&c.name, &remote.user, &present);
         let mut sessions = Vec::new();
         for shell in shells {
             let name = shell.name.clone().unwrap_or_default();

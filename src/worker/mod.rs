@@ -383,6 +383,26 @@ impl Worker {
         }
     }
 
+    /// Forgets the sessions kept for `account` on `computer` that its server
+    /// no longer lists (`present`: every session it listed for that account).
+    pub(super) fn prune_held(&self, computer: &str, account: &str, present: &HashSet<Uuid>) {
+        let Some(file) = &self.config.held else {
+            return;
+        };
+        let mut records = lock(&self.held_records);
+        let before = records.len();
+        records.retain(|r| {
+            !(r.computer.eq_ignore_ascii_case(computer)
+                && r.account.eq_ignore_ascii_case(account)
+                && !present.contains(&r.instance_id))
+        });
+        if records.len() != before
+            && let Err(e) = file.save(&records)
+        {
+            tracing::warn!("the list of held sessions was not saved: {e}");
+        }
+    }
+
     /// Says what the connections want the user to hear of (a redirect
     /// followed), once, as warnings of the action that met it.
     fn say_notices(&self, op: OpId) {
