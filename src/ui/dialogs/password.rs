@@ -6,7 +6,7 @@
 use egui::{RichText, Ui};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::{Outcome, default_button, error_text, field};
+use super::{Outcome, default_button, field};
 use crate::bridge::Command;
 use crate::model::Credential;
 
@@ -72,12 +72,10 @@ impl PasswordDialog {
             );
         }
         let empty = self.password.is_empty();
-        if empty {
-            error_text(ui, "Type the password to go on.");
-        }
         let mut outcome = Outcome::Open;
         ui.horizontal(|ui| {
-            let (_, pressed) = default_button(ui, !empty, "Sign in");
+            let (button, pressed) = default_button(ui, !empty, "Sign in");
+            button.on_disabled_hover_text("Type the password first.");
             if pressed {
                 let credential = Credential::new(self.user.clone(), self.password.as_str());
                 self.password.zeroize();
