@@ -21,14 +21,18 @@
 //! module may use which, and which of tokio, files, sockets, egui and hyper,
 //! is a table that `tests/architecture.rs` enforces (the README shows it).
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod bridge;
 pub mod cli;
 pub mod lab;
 pub mod model;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod protocol;
 pub(crate) mod pslang;
 pub mod store;
 pub mod transport;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod worker;

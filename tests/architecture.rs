@@ -48,6 +48,7 @@ const CAPABILITIES: [(&str, &[&str]); 6] = [
 /// | module | may use |
 /// |---|---|
 /// | app | bridge, lab, model, store, transport, ui; any capability |
+/// | fuzzing | every module but app and ui; no capability (inputs in, invariants checked) |
 /// | ui | bridge, model, store; egui (one thread: see `UI_FILE_IO`) |
 /// | cli | bridge, model, store; tokio (signals), fs (script files), threads |
 /// | worker | bridge, model, protocol, store, transport; tokio, threads |
@@ -58,7 +59,22 @@ const CAPABILITIES: [(&str, &[&str]); 6] = [
 /// | protocol | — (sans-IO: bytes and time in, requests and events out) |
 /// | model | — (plain data and the rules on it) |
 /// | pslang | — (PowerShell's language: wildcards, TimeSpan text, lexical tables, parse errors; every module may use it) |
-const LAYERS: [(&str, &[&str], &[&str]); 11] = [
+const LAYERS: [(&str, &[&str], &[&str]); 12] = [
+    (
+        "fuzzing",
+        &[
+            "bridge",
+            "cli",
+            "lab",
+            "model",
+            "protocol",
+            "pslang",
+            "store",
+            "transport",
+            "worker",
+        ],
+        &[],
+    ),
     (
         "app.rs",
         &[
@@ -117,10 +133,11 @@ const LAYERS: [(&str, &[&str], &[&str]); 11] = [
 /// and writes no file: imports and exports go to the worker.
 const UI_FILE_IO: [&str; 1] = ["ui/profile_editor.rs"];
 
-const MODULES: [&str; 12] = [
+const MODULES: [&str; 13] = [
     "app",
     "bridge",
     "cli",
+    "fuzzing",
     "lab",
     "model",
     "protocol",

@@ -8,6 +8,7 @@ mod cli_syntax;
 mod clixml;
 mod common;
 mod credssp;
+mod fuzz_replay;
 mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;
