@@ -150,6 +150,13 @@ fn walk(
                 report.skip(format!("connection {here}"), "no host name");
                 continue;
             };
+            let host = match crate::model::connection::check_host(host) {
+                Ok(h) => h,
+                Err(why) => {
+                    report.skip(format!("connection {here}"), why);
+                    continue;
+                }
+            };
             *count += 1;
             if *count > MAX_IMPORT_COMPUTERS {
                 return Err(ImportError::Refused {
@@ -158,7 +165,7 @@ fn walk(
                 });
             }
             let mut c = Computer::new(&name);
-            c.settings.host = Some(host.to_owned());
+            c.settings.host = Some(host);
             c.description = non_empty(node, "Descr").map(str::to_owned);
             // An RDP connection's port is the RDP port, not WinRM's.
             if powershell && !flag(node, "InheritPort") {

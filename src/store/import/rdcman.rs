@@ -152,6 +152,13 @@ fn children(
                 };
                 let display = prop(e, "displayName").unwrap_or_else(|| host.clone());
                 let here = format!("{path}/{display}");
+                let host = match crate::model::connection::check_host(&host) {
+                    Ok(h) => h,
+                    Err(why) => {
+                        ctx.report.skip(format!("server {here}"), why);
+                        continue;
+                    }
+                };
                 ctx.count += 1;
                 if ctx.count > MAX_IMPORT_COMPUTERS {
                     return Err(ImportError::Refused {

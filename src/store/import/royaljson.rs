@@ -185,6 +185,13 @@ fn place(
                     .skip(format!("connection {here}"), "no ComputerName");
                 continue;
             };
+            let host = match crate::model::connection::check_host(host) {
+                Ok(h) => h,
+                Err(why) => {
+                    ctx.report.skip(format!("connection {here}"), why);
+                    continue;
+                }
+            };
             ctx.count += 1;
             if ctx.count > MAX_IMPORT_COMPUTERS {
                 return Err(ImportError::Refused {
@@ -193,7 +200,7 @@ fn place(
                 });
             }
             let mut c = Computer::new(&name);
-            c.settings.host = Some(host.to_owned());
+            c.settings.host = Some(host);
             c.description = s(o, "Description").map(str::to_owned);
             c.settings.credential = credential_of(o, &here, ctx);
             target.computers.push(c);
