@@ -77,7 +77,12 @@ impl Endpoint {
         };
         // The one host rule: nothing else reaches a socket, a TLS name or a
         // proxy's CONNECT line.
-        crate::model::connection::check_host(&host).map_err(|why| bad(&why))?;
+        // That rule trims what a user typed; in a URL a space or line break
+        // around the host is refused, so none reaches the Host header.
+        let checked = crate::model::connection::check_host(&host).map_err(|why| bad(&why))?;
+        if checked != host {
+            return Err(bad("the host has spaces or line breaks around it"));
+        }
         if path.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(bad("the path holds spaces or control characters"));
         }
@@ -527,6 +532,16 @@ mod tests {
         assert_eq!((e.host.as_str(), e.port), ("::1", 5985));
         assert_eq!(e.host_header(), "[::1]:5985");
         assert_eq!(Endpoint::parse("http://h").unwrap().path, "/wsman");
+        // The host rule trims what a user typed; a URL with spaces or line
+        // breaks around its host is refused instead.
+        for bad in [
+            "http://srv1\r\n:5985/wsman",
+            "http:// srv1/wsman",
+            "http://[ ::1]/",
+        ] {
+            let e = Endpoint::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("spaces or line breaks"), "{bad:?}: {e}");
+        }
         for bad in [
             "ftp://h/",
             "h:5985",
