@@ -105,11 +105,26 @@ pub fn read_clue(text: &str) -> SessionClue {
         let line = line.trim();
         if let Some((key, value)) = line.split_once(':') {
             let value = value.trim();
+            // A line of a note is its field alone: its value is not also
+            // read as a command line (an account named `x -InstanceId …`
+            // must not replace the note's InstanceId).
             match key.trim().to_ascii_lowercase().as_str() {
-                "computer" => clue.computer = Some(value.to_owned()),
-                "session" => clue.session = Some(value.to_owned()),
-                "account" => clue.account = Some(value.to_owned()),
-                "instanceid" => clue.instance_id = Uuid::parse_str(value).ok(),
+                "computer" => {
+                    clue.computer = Some(value.to_owned());
+                    continue;
+                }
+                "session" => {
+                    clue.session = Some(value.to_owned());
+                    continue;
+                }
+                "account" => {
+                    clue.account = Some(value.to_owned());
+                    continue;
+                }
+                "instanceid" => {
+                    clue.instance_id = Uuid::parse_str(value).ok();
+                    continue;
+                }
                 _ => {}
             }
         }
@@ -146,6 +161,8 @@ fn read_command_line(line: &str, clue: &mut SessionClue) {
 fn split_words(line: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
+    // A word has begun, even when it is empty so far (`''` is a word).
+    let mut started = false;
     let mut quote: Option<char> = None;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -159,16 +176,23 @@ fn split_words(line: &str) -> Vec<String> {
                 }
             }
             Some(_) => cur.push(c),
-            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                started = true;
+            }
             None if c.is_whitespace() => {
-                if !cur.is_empty() {
+                if started {
                     words.push(std::mem::take(&mut cur));
+                    started = false;
                 }
             }
-            None => cur.push(c),
+            None => {
+                cur.push(c);
+                started = true;
+            }
         }
     }
-    if !cur.is_empty() {
+    if started {
         words.push(cur);
     }
     words
@@ -244,5 +268,21 @@ mod tests {
         let line = n.connect_line();
         assert!(line.contains("-Name 'Patch run''s'"), "{line}");
         assert_eq!(read_clue(&line).session.as_deref(), Some("Patch run's"));
+    }
+
+    #[test]
+    fn fields_read_back_as_written_whatever_they_hold() {
+        // An empty name is the word '' on the line, not a missing word.
+        let mut n = note();
+        n.computer = String::new();
+        let clue = read_clue(&n.text());
+        assert_eq!(clue.computer.as_deref(), Some(""));
+        assert_eq!(clue.session.as_deref(), Some("ITTask"));
+        // A field of the note is not read again as a command line.
+        let mut n = note();
+        n.account = "x -InstanceId 00000000-0000-0000-0000-000000000001".into();
+        let clue = read_clue(&n.text());
+        assert_eq!(clue.instance_id, Some(n.instance_id));
+        assert_eq!(clue.account.as_deref(), Some(n.account.as_str()));
     }
 }
