@@ -277,6 +277,29 @@ fn poll_is_bounded_and_only_advances_when_polled() {
 }
 
 #[test]
+fn a_step_limit_ends_an_endless_script_with_an_error() {
+    let mut job = Job::start("while(1){}", ctx())
+        .expect("parses")
+        .with_step_limit(50_000);
+    let events = run_timed(&mut job);
+    assert!(job.steps_spent() <= 50_000, "{}", job.steps_spent());
+    match events.last() {
+        Some((_, JobEvent::Finished(JobOutcome::Failed(e)))) => {
+            assert_eq!(e.fully_qualified_error_id, "ScriptStepLimitExceeded");
+            assert_eq!(e.category, ErrorCategory::LimitsExceeded);
+        }
+        other => panic!("not a failure: {other:?}"),
+    }
+    // A script within its limit is not affected.
+    let mut job = Job::start("1..3", ctx())
+        .expect("parses")
+        .with_step_limit(50_000);
+    let events: Vec<_> = run_timed(&mut job).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(texts(&events), ["1", "2", "3"]);
+    assert_eq!(outcome(&events), JobOutcome::Completed);
+}
+
+#[test]
 fn stop_while_sleeping() {
     let mut job = Job::start("'a'; Start-Sleep 60; 'b'", ctx()).expect("parses");
     assert_eq!(texts(&job.poll(Duration::ZERO, 100)), vec!["a"]);

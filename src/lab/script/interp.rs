@@ -268,7 +268,7 @@ impl Rt {
         let spent = {
             let mut io = lock(&self.io);
             io.steps += 1;
-            io.steps >= STEP_BUDGET
+            io.steps >= io.budget
         };
         if spent {
             YieldNow {

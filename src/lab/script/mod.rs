@@ -507,6 +507,8 @@ pub(crate) struct Io {
     events: Vec<JobEvent>,
     max_events: usize,
     steps: u32,
+    /// Steps this poll may spend before the job yields.
+    budget: u32,
     wake: Wake,
     pending_host: Option<HostCall>,
     host_answer: Option<Value>,
@@ -519,6 +521,10 @@ pub struct Job {
     fut: Option<JobFuture>,
     io: Arc<Mutex<Io>>,
     stop_requested: bool,
+    /// The most steps the whole job may spend ([`Job::with_step_limit`]).
+    step_limit: Option<u64>,
+    /// Steps spent by every poll so far.
+    steps_spent: u64,
 }
 
 impl std::fmt::Debug for Job {
@@ -625,6 +631,7 @@ impl Job {
             events: Vec::new(),
             max_events: 64,
             steps: 0,
+            budget: interp::STEP_BUDGET,
             wake: Wake::Now,
             pending_host: None,
             host_answer: None,
@@ -639,7 +646,37 @@ impl Job {
             fut: Some(fut),
             io,
             stop_requested: false,
+            step_limit: None,
+            steps_spent: 0,
         }
+    }
+
+    /// Limits the whole job to `steps` units of work (loop iterations,
+    /// pipeline objects, commands): a job that has spent them ends with a
+    /// `ScriptStepLimitExceeded` failure instead of running on, so a script
+    /// such as `while (1) {}` stops. Without a limit a job runs until it
+    /// ends or is stopped, a bounded amount of work per [`Job::poll`].
+    #[must_use]
+    pub fn with_step_limit(mut self, steps: u64) -> Job {
+        self.step_limit = Some(steps);
+        self
+    }
+
+    /// The steps the job has spent so far, over all its polls.
+    pub fn steps_spent(&self) -> u64 {
+        self.steps_spent
+    }
+
+    /// The failure of a job that spent its step limit.
+    fn step_limit_error(limit: u64) -> ErrorInfo {
+        ErrorInfo::new(
+            format!(
+                "The script was stopped because it ran more than {limit} steps, the limit set for it."
+            ),
+            "ScriptStepLimitExceeded",
+            ErrorCategory::LimitsExceeded,
+            "System.Management.Automation.PipelineStoppedException",
+        )
     }
 
     /// Runs the job at time `now` (time since the job started, from the caller's clock)
@@ -664,12 +701,32 @@ impl Job {
             }
             io.max_events = max_events.max(MIN_EVENTS);
             io.steps = 0;
+            io.budget = match self.step_limit {
+                Some(limit) => {
+                    let left = limit.saturating_sub(self.steps_spent);
+                    u32::try_from(left).map_or(interp::STEP_BUDGET, |l| l.min(interp::STEP_BUDGET))
+                }
+                None => interp::STEP_BUDGET,
+            };
             io.wake = Wake::Now;
         }
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        let result = fut.as_mut().poll(&mut cx);
+        // A job whose limit is spent is not resumed: it fails at once.
+        let result = match self.step_limit {
+            Some(limit) if self.steps_spent >= limit => {
+                Poll::Ready(JobOutcome::Failed(Self::step_limit_error(limit)))
+            }
+            _ => fut.as_mut().poll(&mut cx),
+        };
         let mut io = lock(&self.io);
+        self.steps_spent = self.steps_spent.saturating_add(u64::from(io.steps));
         let mut events = std::mem::take(&mut io.events);
+        let result = match (result, self.step_limit) {
+            (Poll::Pending, Some(limit)) if self.steps_spent >= limit => {
+                Poll::Ready(JobOutcome::Failed(Self::step_limit_error(limit)))
+            }
+            (result, _) => result,
+        };
         if let Poll::Ready(outcome) = result {
             io.pending_host = None;
             drop(io);
