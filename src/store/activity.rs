@@ -80,49 +80,30 @@ impl ActivityLog {
     /// unreadable lines are skipped and reported in [`LoadedActivity::problem`];
     /// a file that cannot be read at all is an error (with its path).
     pub fn load(&self) -> Result<LoadedActivity, String> {
-        let mut loaded = LoadedActivity::default();
-        let mut bad = 0usize;
-        let mut first_bad: Option<String> = None;
+        let mut texts = Vec::new();
         for path in [self.rotated_path(), self.path.clone()] {
             // A file far over the limit (not written by Baton) is read from its tail.
-            let text = match read_tail(&path, self.max_bytes.saturating_mul(4)) {
-                Ok(Some(t)) => t,
-                Ok(None) => continue,
+            match read_tail(&path, self.max_bytes.saturating_mul(4)) {
+                Ok(Some(t)) => texts.push((path.display().to_string(), t)),
+                Ok(None) => {}
                 Err(e) => {
                     return Err(format!(
                         "The activity file {} cannot be read: {e}",
                         path.display()
                     ));
                 }
-            };
-            for (n, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str::<ActivityEntry>(line) {
-                    Ok(e) => loaded.entries.push(e),
-                    Err(e) => {
-                        bad += 1;
-                        first_bad.get_or_insert_with(|| {
-                            format!("{} line {}: {e}", path.display(), n + 1)
-                        });
-                    }
-                }
             }
         }
-        if let Some(first) = first_bad {
-            loaded.problem = Some(format!(
-                "{bad} line(s) of the activity file could not be read and were skipped (first: {first})"
-            ));
-        }
-        Ok(loaded)
+        Ok(read_history(
+            texts
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str())),
+        ))
     }
 
     /// Appends one entry, rotating first when the file would pass its limit.
     pub fn append(&self, entry: &ActivityEntry) -> Result<(), String> {
-        let mut line = serde_json::to_string(entry)
-            .map_err(|e| format!("an activity entry could not be encoded: {e}"))?;
-        line.push('\n');
+        let line = entry_line(entry)?;
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -142,6 +123,44 @@ impl ActivityLog {
             .and_then(|()| f.flush())
             .map_err(|e| format!("{}: {e}", self.path.display()))
     }
+}
+
+/// One entry as the line appended to the file (JSON, then a line feed).
+pub fn entry_line(entry: &ActivityEntry) -> Result<String, String> {
+    let mut line = serde_json::to_string(entry)
+        .map_err(|e| format!("an activity entry could not be encoded: {e}"))?;
+    line.push('\n');
+    Ok(line)
+}
+
+/// Reads the entries of activity files' texts, oldest file first, each
+/// named (`name`) in the report of lines that could not be read: one
+/// [`ActivityEntry`] per JSON line, blank lines ignored, unreadable lines
+/// skipped and counted in [`LoadedActivity::problem`].
+pub fn read_history<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> LoadedActivity {
+    let mut loaded = LoadedActivity::default();
+    let mut bad = 0usize;
+    let mut first_bad: Option<String> = None;
+    for (name, text) in files {
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<ActivityEntry>(line) {
+                Ok(e) => loaded.entries.push(e),
+                Err(e) => {
+                    bad += 1;
+                    first_bad.get_or_insert_with(|| format!("{name} line {}: {e}", n + 1));
+                }
+            }
+        }
+    }
+    if let Some(first) = first_bad {
+        loaded.problem = Some(format!(
+            "{bad} line(s) of the activity file could not be read and were skipped (first: {first})"
+        ));
+    }
+    loaded
 }
 
 fn open_append(path: &Path) -> io::Result<File> {
