@@ -208,7 +208,12 @@ impl ProxyServer {
         };
         let (host, port) = if let Some(stripped) = hostport.strip_prefix('[') {
             let (h, after) = stripped.split_once(']').ok_or_else(|| bad("unclosed ["))?;
-            (h, after.strip_prefix(':'))
+            let port = match after.strip_prefix(':') {
+                Some(p) => Some(p),
+                None if after.is_empty() => None,
+                None => return Err(bad("junk after the IPv6 address")),
+            };
+            (h, port)
         } else {
             match hostport.rsplit_once(':') {
                 Some((h, p)) => (h, Some(p)),
@@ -217,6 +222,13 @@ impl ProxyServer {
         };
         if host.is_empty() {
             return Err(bad("no host"));
+        }
+        // The one host rule, as for the computers: the proxy's name is
+        // dialled and shown in messages.
+        match crate::model::connection::check_host(host) {
+            Ok(checked) if checked == host => {}
+            Ok(_) => return Err(bad("the host has spaces around it")),
+            Err(why) => return Err(bad(&why)),
         }
         let port = match port {
             Some(p) => p.parse::<u16>().map_err(|_| bad("invalid port"))?,
@@ -757,6 +769,10 @@ mod tests {
             "socks5://p:1080",
             "http://:80",
             "http://p:x",
+            // Found by fuzzing: a host that is no host, junk after [v6].
+            ":1]:80",
+            "http://[::1]junk:8080",
+            "http://pro xy:8080",
         ] {
             let e = ProxyServer::parse(bad).unwrap_err();
             assert!(matches!(e, TransportError::Proxy { .. }), "{bad}: {e}");
