@@ -1,0 +1,1 @@
+$s = New-PSSession -ComputerName Srv1, Srv2, Srv30 -Name ITTask

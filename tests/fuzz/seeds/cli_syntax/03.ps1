@@ -1,0 +1,1 @@
+Invoke-Command $s -FilePath \\Server01\Scripts\Get-PatchStatus.ps1

@@ -1,0 +1,1 @@
+Invoke-Command -Session $s {dir $home\Scripts\PatchStatusOutput.ps1}

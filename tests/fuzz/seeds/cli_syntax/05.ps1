@@ -1,0 +1,1 @@
+Invoke-Command -Session $s {mkdir $home\Scripts\PatchStatusOutput}

@@ -1,0 +1,1 @@
+Get-PSSession -Name ITTask -ComputerName Srv1 | Disconnect-PSSession

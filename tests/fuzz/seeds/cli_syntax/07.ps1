@@ -1,0 +1,1 @@
+Get-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\User01

@@ -1,0 +1,1 @@
+$s = Connect-PSSession -ComputerName Srv1 -Name ITTask -Credential Domain01\User01

@@ -1,0 +1,1 @@
+Disconnect-PSSession -Session $s

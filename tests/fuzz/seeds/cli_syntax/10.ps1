@@ -1,0 +1,1 @@
+Disconnect-PSSession $s -IdleTimeoutSec 43200

@@ -1,0 +1,1 @@
+Disconnect-PSSession -Id 1..3

@@ -1,0 +1,1 @@
+$Timeout = New-PSSessionOption -IdleTimeout 172800000

@@ -1,0 +1,1 @@
+New-PSSession -Computer Server01 -Name ITTask -SessionOption $Timeout

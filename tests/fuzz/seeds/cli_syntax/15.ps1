@@ -1,0 +1,1 @@
+Disconnect-PSSession $s[0] -IdleTimeoutSec 60

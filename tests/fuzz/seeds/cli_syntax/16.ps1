@@ -1,0 +1,1 @@
+Disconnect-PSSession -Name $s[-1].Name

@@ -1,0 +1,1 @@
+Connect-PSSession -ComputerName Server01 -Name ITTask

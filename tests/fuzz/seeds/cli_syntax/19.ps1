@@ -1,0 +1,1 @@
+New-PSSession -ComputerName Server01 -Name ITTask -ConfigurationName ITTasks

@@ -1,0 +1,1 @@
+Start-Job -FilePath \\Server30\Scripts\Backup-SQLDatabase.ps1

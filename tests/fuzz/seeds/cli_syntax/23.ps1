@@ -1,0 +1,1 @@
+$BackupSpecs = Receive-Job -JobName Job2

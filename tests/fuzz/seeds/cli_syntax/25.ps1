@@ -1,0 +1,1 @@
+Disconnect-PSSession -Session $s -OutputBufferingMode Drop -IdleTimeoutSec (60*60*15)

@@ -1,0 +1,1 @@
+Disconnect-WSMan -computer server01

@@ -1,0 +1,1 @@
+Disconnect-PSSession -I 5

@@ -1,0 +1,1 @@
+try { Get-ChildItem C:\nope -ErrorAction Stop } catch [System.Management.Automation.ItemNotFoundException] { 'not found: ' + $_.TargetObject } catch { 'other' }

@@ -1,0 +1,1 @@
+Set-Content -Path ~\Scripts\log.txt -Value 'line1', 'line2'; Get-Content ~/Scripts/log.txt; New-Item -ItemType File -Path C:\Temp\x\y.txt

@@ -1,0 +1,1 @@
+Get-Process -Name lsass | Select-Object -Property Name, @{ Name = 'WSMB'; Expression = { [math]::Round($_.WS / 1MB, 1) } }

@@ -1,0 +1,1 @@
+Get-Date -Format 'yyyy-MM-dd HH:mm:ss'; Start-Sleep 90; Get-Date -Format 'HH:mm:ss'; (Get-Date).GetType().FullName

@@ -1,0 +1,1 @@
+Write-Host 'Hello' 'World' -ForegroundColor Green; Write-Information 'note' -Tags a, b; echo out; write out2

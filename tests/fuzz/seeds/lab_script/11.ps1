@@ -1,0 +1,1 @@
+ObjectNotFound: (C:\Users\alice\Scripts\PatchStatusOutput.ps1:String) [Get-ChildItem], ItemNotFoundException

@@ -1,0 +1,1 @@
+try { 'a'; throw 'oops'; 'never' } catch { "caught: $($_.Exception.Message)" } finally { 'cleanup' }; 'next'

@@ -1,0 +1,1 @@
+Test-Path $home\Scripts\PatchStatusOutput; (dir $home\Scripts).Name; mkdir $home\Scripts\PatchStatusOutput

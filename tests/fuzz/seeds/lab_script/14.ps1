@@ -1,0 +1,2 @@
+function Double { param([Parameter(ValueFromPipeline)][int]$n) process { $n * 2 } }
+1..3 | Double

@@ -1,0 +1,1 @@
+cd ~\Scripts; (Get-Location).Path; Get-ChildItem -Name; Remove-Item log.txt; Test-Path log.txt

@@ -1,0 +1,1 @@
+1..3 | ForEach-Object { if ($_ -eq 2) { Write-Error "bad $_" }; 10 / ($_ - 3); "after $_" }

@@ -1,0 +1,1 @@
+Get-Service | Where-Object -Property Name -Like 'Win*' | Select-Object -ExpandProperty Name

@@ -1,0 +1,1 @@
+1..3 | ForEach-Object { Start-Sleep -Milliseconds 500; "Patch $_ of 3: KB50$_ installed" }

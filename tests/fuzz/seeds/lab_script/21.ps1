@@ -1,0 +1,1 @@
+(Get-Process -Name svchost).Count -gt 1; Get-Process -Id $PID | ForEach-Object ProcessName

@@ -1,0 +1,1 @@
+(1..7 | Measure-Object).Count; (Get-Process | Measure-Object -Property WS -Sum).Sum -gt 0

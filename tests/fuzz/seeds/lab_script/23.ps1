@@ -1,0 +1,1 @@
+try { Get-Nope } catch [System.Management.Automation.CommandNotFoundException] { 'cnf' }

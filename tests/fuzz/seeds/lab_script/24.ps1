@@ -1,0 +1,1 @@
+$a = @(1, 2); $a += 3; $a.Count; $a[-1]; @().Count; ,5 | ForEach-Object { $_.Count }

@@ -1,0 +1,1 @@
+$env:COMPUTERNAME; $env:USERNAME; hostname; whoami; $home; $PSVersionTable.PSEdition

@@ -1,0 +1,1 @@
+try { throw 'x' } catch [System.IO.IOException] { 'io' } finally { 'fin' }; 'never'

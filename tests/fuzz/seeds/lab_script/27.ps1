@@ -1,0 +1,1 @@
+3, 1, 2 | Sort-Object; 3, 1, 2 | Sort-Object -Descending | Select-Object -First 1

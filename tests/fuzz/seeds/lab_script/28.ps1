@@ -1,0 +1,1 @@
+$o = [pscustomobject]@{ A = 1; B = 'x' }; $o.B; "$o"; [int]'42' + 1; [string]3.5

@@ -1,0 +1,1 @@
+'a'; 1..3 | ForEach-Object { if ($_ -eq 2) { throw 'stop here' }; $_ }; 'never'

@@ -1,0 +1,1 @@
+'{0} of {1:N1}' -f 3, 4.25; 'a-b-c' -replace '-', '+'; ('a,b' -split ',').Count

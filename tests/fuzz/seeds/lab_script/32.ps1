@@ -1,0 +1,1 @@
+$s = 'Hello'; $s.Length; $s.ToUpper(); "$($s.Length * 2) chars"; "`$s is $s`t!"

@@ -1,0 +1,1 @@
+$h = @{ Name = 'srv'; Count = 2 }; $h.Name; $h['Count'] + 1; $h.Keys -join ','

@@ -1,0 +1,1 @@
+$ring; $count; Get-Variable -Name ring -ValueOnly; (Get-Variable count).Value

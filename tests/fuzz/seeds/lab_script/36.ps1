@@ -1,0 +1,1 @@
+Start-Sleep 2; 'a'; sleep -s 0.5; 'b'; Start-Sleep -Milliseconds 250; 'c'

@@ -1,0 +1,1 @@
+5 -gt 3; 'abc' -eq 'ABC'; 'abc' -ceq 'ABC'; 3 -le 3; 2 -ne 2; 'a' -lt 'b'

@@ -1,0 +1,1 @@
+[math]::Round(2.567, 2); (Get-Date).Year; $PSVersionTable.PSVersion.Major

@@ -1,0 +1,1 @@
+1..3 | ForEach-Object -Begin { 'start' } -Process { $_ } -End { 'end' }
