@@ -300,6 +300,18 @@ fn a_step_limit_ends_an_endless_script_with_an_error() {
 }
 
 #[test]
+fn a_call_operator_without_a_command_is_an_error() {
+    // Found by fuzzing: `.` alone panicked the interpreter (`&` alone is a
+    // parse error).
+    let events = run(".");
+    let errs = errors(&events);
+    assert_eq!(errs.len(), 1, "{events:?}");
+    assert_eq!(errs[0].fully_qualified_error_id, "MissingExpression");
+    let errs = errors(&run(". -Name"));
+    assert_eq!(errs[0].fully_qualified_error_id, "CommandNotFoundException");
+}
+
+#[test]
 fn stop_while_sleeping() {
     let mut job = Job::start("'a'; Start-Sleep 60; 'b'", ctx()).expect("parses");
     assert_eq!(texts(&job.poll(Duration::ZERO, 100)), vec!["a"]);

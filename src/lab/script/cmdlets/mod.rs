@@ -288,7 +288,19 @@ pub(crate) async fn build(rt: &Rt, c: &Command) -> R<Box<dyn Stage>> {
     let (name, class, kind) = if c.name == "&" || c.name == "." {
         let target = match args.first() {
             Some(Arg::Pos(v)) => v.clone(),
-            _ => Value::Null,
+            // `& -Name`: PowerShell looks up a command called `-Name`.
+            Some(Arg::Named(n, _)) => Value::str(format!("-{n}")),
+            // `&` or `.` alone: nothing to call.
+            None => {
+                let mut e = ErrorInfo::new(
+                    format!("Missing expression after '{}' in pipeline element.", c.name),
+                    "MissingExpression",
+                    ErrorCategory::ParserError,
+                    "System.Management.Automation.ParseException",
+                );
+                e.position = Some(pos);
+                return Err(Flow::error(e));
+            }
         };
         match target {
             Value::ScriptBlock(sb) => {
