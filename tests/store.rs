@@ -511,6 +511,26 @@ fn mremoteng_passwords_move_into_the_credential_store() {
 }
 
 #[test]
+fn mremoteng_moves_no_password_of_a_connection_it_skips() {
+    // FS01 keeps its saved password but loses its host name: the
+    // connection is skipped, so its password must not reach the store
+    // (found by fuzzing: it was stored, then left without a reference).
+    let text = std::fs::read_to_string(data("confCons.xml")).unwrap();
+    let text = text.replace(r#"Hostname="fs01.contoso.local""#, r#"Hostname="fs 01""#);
+    let creds = MemoryStore::new();
+    let imp = import_mremoteng_with_passwords(text.as_bytes(), "m", None, &creds).unwrap();
+    assert_eq!(creds.list().unwrap().len(), 1, "only Contoso's password");
+    assert!(
+        imp.report
+            .passwords_not_transferred
+            .iter()
+            .any(|p| p.ends_with("FS01")),
+        "{:?}",
+        imp.report.passwords_not_transferred
+    );
+}
+
+#[test]
 fn mremoteng_master_password() {
     let bytes = std::fs::read(data("confCons-master.xml")).unwrap();
     let creds = MemoryStore::new();

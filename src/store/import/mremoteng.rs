@@ -112,9 +112,15 @@ fn walk(
         let protocol_ok = node
             .attr("Protocol")
             .is_some_and(|p| p.eq_ignore_ascii_case("PowerShell") || p.eq_ignore_ascii_case("RDP"));
+        // A connection is imported with a protocol Baton speaks and a host
+        // that passes the host rule; only then may its password be moved.
+        let host = match non_empty(node, "Hostname") {
+            Some(h) => crate::model::connection::check_host(h),
+            None => Err("no host name".to_owned()),
+        };
         let mut cred = credential(node);
         if let Some(enc) = password {
-            let usable = is_container || (is_connection && protocol_ok);
+            let usable = is_container || (is_connection && protocol_ok && host.is_ok());
             match (mover.as_mut(), cred.as_mut()) {
                 (Some(m), Some(c)) if usable => {
                     let entry = m.transfer(enc, &c.user, origin)?;
@@ -146,11 +152,7 @@ fn walk(
                 );
                 continue;
             }
-            let Some(host) = non_empty(node, "Hostname") else {
-                report.skip(format!("connection {here}"), "no host name");
-                continue;
-            };
-            let host = match crate::model::connection::check_host(host) {
+            let host = match host {
                 Ok(h) => h,
                 Err(why) => {
                     report.skip(format!("connection {here}"), why);
