@@ -67,12 +67,16 @@ impl KdcAddress {
                 None => (rest, KDC_PORT),
             }
         };
-        if host.is_empty()
-            || port == 0
-            || host
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '/')
-        {
+        // The host goes into the URL the security package reads: anything
+        // but a host name or an IPv6 literal would be rewritten there
+        // (percent-encoded, or cut at `@`, `?`, `#`) and so reach another KDC.
+        let literal = rest.starts_with('[') || host.contains(':');
+        let valid = if literal {
+            is_ipv6_literal(host)
+        } else {
+            is_host_name(host)
+        };
+        if !valid || port == 0 {
             return Err(bad());
         }
         Ok(KdcAddress {
@@ -316,6 +320,24 @@ pub fn realm_is_dns_name(realm: &str) -> bool {
 // DNS SRV (RFC 2782, RFC 1035 wire format), for `_kerberos._tcp.REALM`
 // ---------------------------------------------------------------------------
 
+/// Whether `s` is a DNS host name or an IPv4 address: letters, digits,
+/// `-`, `_` (SRV owner names) and dots, at most 253 characters.
+pub fn is_host_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Whether `s` looks like an IPv6 address (hex digits, colons, an
+/// embedded IPv4 part), as written between brackets.
+fn is_ipv6_literal(s: &str) -> bool {
+    s.contains(':')
+        && s.len() <= 45
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'))
+}
+
 /// One SRV answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SrvRecord {
@@ -430,6 +452,9 @@ pub fn parse_srv_reply(msg: &[u8], id: u16) -> Result<Vec<SrvRecord>, ProtocolEr
         }
         if rtype == 33 && rdlen >= 7 {
             let (target, _) = read_name(msg, rdata + 6)?;
+            if !target.is_empty() && !is_host_name(&target) {
+                return Err(dns_err("SRV target is not a host name"));
+            }
             if !target.is_empty() {
                 out.push(SrvRecord {
                     priority: u16_at(msg, rdata)?,
@@ -515,6 +540,18 @@ mod tests {
         assert!(KdcAddress::parse("host:notaport").is_err());
         assert!(KdcAddress::parse("").is_err());
         assert!(KdcAddress::parse("a b:88").is_err());
+        // Found by fuzzing: hosts the KDC URL would rewrite.
+        for rewritten in [
+            "\u{e9}kdc",
+            "user@kdc",
+            "kdc?x",
+            "kdc#x",
+            "[fe80::1%eth0]",
+            "[kdc]",
+        ] {
+            assert!(KdcAddress::parse(rewritten).is_err(), "{rewritten}");
+        }
+        assert_eq!(KdcAddress::parse("fd00::1").unwrap().host, "fd00::1");
     }
 
     const CONF: &str = r"
