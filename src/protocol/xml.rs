@@ -264,6 +264,16 @@ impl Element {
                         let attr = attr.map_err(|e| xml_err(&reader, &e.to_string()))?;
                         let key = attr.key;
                         if key.as_namespace_binding().is_some() {
+                            // Namespace names are resolved from the raw
+                            // value: a reference in it would be read as
+                            // its escape, not as the character it stands
+                            // for (and `<` is not allowed there at all).
+                            if attr.value.iter().any(|b| matches!(b, b'&' | b'<')) {
+                                return Err(xml_err(
+                                    &reader,
+                                    "a namespace name with '&' or '<' is not accepted",
+                                ));
+                            }
                             continue;
                         }
                         let (ares, local) = reader.resolve_attribute(key);
@@ -515,6 +525,22 @@ pub fn escape_attr(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namespace_names_with_references_are_refused() {
+        // Found by fuzzing: the name was read raw, so `&lt;` written back
+        // read as another namespace on every round.
+        for doc in [&b"<a xmlns=\"urn:x&amp;y\"/>"[..], b"<p:a xmlns:p=\"<x\"/>"] {
+            assert!(matches!(Element::parse(doc), Err(ProtocolError::Xml(_))));
+        }
+        assert_eq!(
+            Element::parse(b"<a xmlns=\"urn:x\"/>")
+                .unwrap()
+                .ns
+                .as_deref(),
+            Some("urn:x")
+        );
+    }
 
     #[test]
     fn matches_namespace_not_prefix() {
