@@ -223,7 +223,9 @@ fn value_at(v: &PsValue, depth: usize, budget: &mut usize) -> RemoteValue {
         PsValue::Object(o) => o,
     };
     if depth >= VALUE_DEPTH {
-        return RemoteValue::Truncated(records::display(v).lines().next().unwrap_or("").to_owned());
+        // One line, within a small budget: shared `<Ref>`s can put the same
+        // large value at thousands of places past the depth kept.
+        return RemoteValue::Truncated(records::display_line(v));
     }
     match &o.container {
         Some(Container::Dictionary(entries)) => {
@@ -420,6 +422,35 @@ pub fn script_value(v: &crate::model::ScriptValue) -> crate::protocol::clixml::P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_refs_past_the_depth_kept_cost_one_line_each() {
+        // Found by fuzzing: eight levels of twenty `<Ref>`s to one object
+        // (4 KB of CLIXML) rendered a full view at every place past the
+        // depth kept, for minutes.
+        fn level(depth: usize, next_id: &mut usize) -> (String, usize) {
+            let id = *next_id;
+            *next_id += 1;
+            if depth == 8 {
+                return (
+                    format!("<Obj RefId=\"{id}\"><MS><S N=\"leaf\">x</S></MS></Obj>"),
+                    id,
+                );
+            }
+            let (inner, inner_id) = level(depth + 1, next_id);
+            let mut props = inner.replacen("<Obj RefId", "<Obj N=\"p0\" RefId", 1);
+            for i in 1..20 {
+                props.push_str(&format!("<Ref N=\"p{i}\" RefId=\"{inner_id}\" />"));
+            }
+            (format!("<Obj RefId=\"{id}\"><MS>{props}</MS></Obj>"), id)
+        }
+        let (doc, _) = level(0, &mut 0);
+        let v = crate::protocol::clixml::from_clixml(doc.as_bytes()).unwrap();
+        let RemoteValue::Object { properties, .. } = remote_value(&v) else {
+            panic!("an object");
+        };
+        assert_eq!(properties.len(), 20);
+    }
 
     #[test]
     fn reconstructed_sessions_follow_powershell_rules() {

@@ -820,6 +820,32 @@ pub fn display(v: &PsValue) -> String {
     budget.finish(text)
 }
 
+/// The first line of [`display`], rendered within a small budget of its
+/// own: for callers that show one line each of many nested values, which
+/// `<Ref>`s can make the same large value thousands of times over.
+pub fn display_line(v: &PsValue) -> String {
+    if let Some(o) = v.as_object()
+        && o.is_type(ERROR_RECORD_TYPE)
+        && let Ok(rec) = ErrorRecord::from_value(v)
+    {
+        return rec.display().lines().next().unwrap_or("").to_owned();
+    }
+    let mut budget = Budget {
+        nodes: LINE_NODES,
+        bytes: LINE_BYTES,
+        cut: false,
+    };
+    render(v, 0, &mut budget)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The budget of one [`display_line`].
+const LINE_NODES: usize = 256;
+const LINE_BYTES: usize = 4096;
+
 /// Renders an object's properties as PowerShell's list view (`Name : Value`).
 pub fn display_properties(v: &PsValue) -> String {
     let mut budget = Budget::default();
