@@ -333,7 +333,10 @@ impl<'de, T: de::DeserializeOwned> de::Deserialize<'de> for ApplicationTag0<T> {
 
         let mut deserializer = picky_asn1_der::Deserializer::new_from_bytes(&raw);
 
-        Ok(Self(T::deserialize(&mut deserializer).unwrap()))
+        // Baton patch: a malformed inner value is a decoding error, not a panic.
+        T::deserialize(&mut deserializer)
+            .map(Self)
+            .map_err(|e| <D::Error as de::Error>::custom(format!("ApplicationTag0 content: {e}")))
     }
 }
 
