@@ -567,18 +567,18 @@ async fn authenticate(
 
 /// The status line and headers of one proxy answer.
 #[derive(Debug)]
-struct Head {
-    status: u16,
-    reason: String,
-    headers: Vec<(String, String)>,
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    pub(crate) reason: String,
+    pub(crate) headers: Vec<(String, String)>,
     /// The proxy closes the connection after this answer.
-    closes: bool,
+    pub(crate) closes: bool,
     /// The proxy said it keeps the connection open.
-    keep_alive: bool,
+    pub(crate) keep_alive: bool,
 }
 
 impl Head {
-    fn all(&self, name: &str) -> Vec<String> {
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
         self.headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -586,7 +586,7 @@ impl Head {
             .collect()
     }
 
-    fn first(&self, name: &str) -> Option<&str> {
+    pub(crate) fn first(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -666,7 +666,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn parse_head(bytes: &[u8]) -> Option<Head> {
+/// Reads an answer's status line and headers (the bytes before the blank
+/// line); None when it is not HTTP/1.x.
+pub(crate) fn parse_head(bytes: &[u8]) -> Option<Head> {
     let text = std::str::from_utf8(bytes).ok()?;
     let mut lines = text.split("\r\n");
     let status_line = lines.next()?;
