@@ -25,10 +25,10 @@
 pub mod app;
 pub mod bridge;
 pub mod cli;
-pub mod lab;
-pub mod model;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lab;
+pub mod model;
 pub mod protocol;
 pub(crate) mod pslang;
 pub mod store;

@@ -31,16 +31,43 @@ fn every_surface_has_a_target_seeds_and_a_dictionary() {
         assert!(!names.contains(&name), "two surfaces called {name}");
         names.push(name);
         let target = fuzz.join("fuzz_targets").join(format!("{name}.rs"));
-        let source = std::fs::read_to_string(&target).unwrap_or_else(|_| panic!("{} is missing (tests/fuzz/add-target {name})", target.display()));
-        assert!(source.contains(&format!("run(\"{name}\"")), "{} runs another surface", target.display());
-        assert!(manifest.contains(&format!("name = \"{name}\"\n")), "tests/fuzz/Cargo.toml has no [[bin]] for {name}");
-        assert!(!files_in(&fuzz.join("seeds").join(name)).is_empty(), "no seeds for {name} in tests/fuzz/seeds/{name}");
-        assert!(fuzz.join("dict").join(format!("{}.dict", dictionary_of(name))).is_file(), "no dictionary for {name}");
+        let source = std::fs::read_to_string(&target).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing (tests/fuzz/add-target {name})",
+                target.display()
+            )
+        });
+        assert!(
+            source.contains(&format!("run(\"{name}\"")),
+            "{} runs another surface",
+            target.display()
+        );
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"\n")),
+            "tests/fuzz/Cargo.toml has no [[bin]] for {name}"
+        );
+        assert!(
+            !files_in(&fuzz.join("seeds").join(name)).is_empty(),
+            "no seeds for {name} in tests/fuzz/seeds/{name}"
+        );
+        assert!(
+            fuzz.join("dict")
+                .join(format!("{}.dict", dictionary_of(name)))
+                .is_file(),
+            "no dictionary for {name}"
+        );
     }
     // And no target is left over from a surface that is gone.
     for file in files_in(&fuzz.join("fuzz_targets")) {
-        let stem = file.file_stem().and_then(|s| s.to_str()).expect("target name");
-        assert!(names.contains(&stem), "{} has no surface in baton::fuzzing", file.display());
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("target name");
+        assert!(
+            names.contains(&stem),
+            "{} has no surface in baton::fuzzing",
+            file.display()
+        );
     }
     assert!(names.len() >= 20, "only {} surfaces", names.len());
 }
@@ -60,11 +87,19 @@ fn dictionary_of(name: &str) -> String {
 fn seeds_and_saved_crashes_replay_cleanly() {
     let mut ran = 0;
     for surface in baton::fuzzing::surfaces() {
-        for dir in [root().join("tests/fuzz/seeds").join(surface.name), root().join("tests/data/fuzz").join(surface.name)] {
+        for dir in [
+            root().join("tests/fuzz/seeds").join(surface.name),
+            root().join("tests/data/fuzz").join(surface.name),
+        ] {
             for file in files_in(&dir) {
                 let data = std::fs::read(&file).expect("seed");
                 let outcome = std::panic::catch_unwind(|| (surface.run)(&data));
-                assert!(outcome.is_ok(), "{} breaks an invariant of {}", file.display(), surface.name);
+                assert!(
+                    outcome.is_ok(),
+                    "{} breaks an invariant of {}",
+                    file.display(),
+                    surface.name
+                );
                 ran += 1;
             }
         }

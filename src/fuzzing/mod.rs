@@ -30,7 +30,9 @@ pub struct Surface {
 
 impl std::fmt::Debug for Surface {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Surface").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Surface")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,6 +60,8 @@ pub(crate) fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
 pub fn run(name: &str, data: &[u8]) {
     use std::sync::OnceLock;
     static FOUND: OnceLock<&'static Surface> = OnceLock::new();
-    let surface = FOUND.get_or_init(|| surface(name).unwrap_or_else(|| panic!("no fuzzing surface called {name}")));
+    let surface = FOUND.get_or_init(|| {
+        surface(name).unwrap_or_else(|| panic!("no fuzzing surface called {name}"))
+    });
     (surface.run)(data);
 }
