@@ -228,6 +228,10 @@ fn command_line(json: bool, command: Option<String>, shell: bool) -> i32 {
     let (handle, side) = WorkerHandle::pair(Arc::new(|| {}));
     let config = WorkerConfig {
         credentials: Some(chosen.store.clone()),
+        // The sessions a `baton shell` holds or hands over are kept as the
+        // console's are, so the console's Reconnect… after an outage (or
+        // after this process was killed) lists them too.
+        held: app::held_file(),
         ..WorkerConfig::default()
     };
     let thread = match worker::spawn(side, config) {

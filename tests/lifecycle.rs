@@ -758,3 +758,174 @@ sys.stdout.write(seen.decode("utf-8", "replace"))
         "echo is off: {text}"
     );
 }
+
+/// Reconnect after an outage, across processes: a technician's `baton
+/// shell` holds a session with a command running and is killed; the lab
+/// frees it after its keep-alive window. The next Baton run (a worker
+/// configured as the console's, reading the held list the killed process
+/// wrote) says what was held, lists it Disconnected, reconnects it at a
+/// ThrottleLimit and reads the output that piled up. Then the lab process
+/// is stopped and started again: the session is gone with it, and listing
+/// the computer forgets the record.
+#[test]
+fn the_next_run_reconnects_what_a_killed_process_held() {
+    use baton::bridge::{
+        Command as Cmd, ComputerRef, CredentialChoice, Event, SessionRef, WorkerHandle,
+    };
+    use baton::model::{Availability, ConnectionSpec, Credential, SessionState};
+    // Windows' keep-alive minute in 2 real seconds.
+    let mut lab = Lab::start_with(30.0, 60_000);
+    let held_path = lab.dir.path().join("data/baton/held.json");
+    let (shell, mut stdin) = lab.shell(&[
+        "$s = New-PSSession -ComputerName Srv1 -Credential $tech -Name Outage",
+        "$s",
+    ]);
+    shell.wait_for_text("Opened");
+    // Four lab minutes: still running when the process dies.
+    type_lines(
+        &mut stdin,
+        &["Invoke-Command -Session $s { Start-Sleep -Seconds 240; 'piled up' }"],
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    shell.signal("KILL");
+    let _ = shell.finish();
+    drop(stdin);
+    let text = std::fs::read_to_string(&held_path).expect("the killed shell kept its held list");
+    assert!(
+        text.contains("Outage") && text.contains("Domain01"),
+        "{text}"
+    );
+    assert!(!text.contains(TECH.1), "no secret in {text}");
+    wait_for(
+        "the lab to free the orphan",
+        Duration::from_secs(30),
+        || {
+            lab.row("Outage")
+                .is_some_and(|r| state_of(&r) == ("Disconnected".into(), "None".into()))
+        },
+    );
+
+    // The next run: the console's worker, on the same held list.
+    let srv1 = |port: u16| {
+        ComputerRef::new(
+            "Srv1",
+            ConnectionSpec {
+                connection_uri: Some(format!("http://127.0.0.1:{port}/wsman")),
+                ..ConnectionSpec::for_computer("Srv1")
+            },
+            CredentialChoice::Once(Credential::new(TECH.0, TECH.1)),
+        )
+    };
+    let (h, side) = WorkerHandle::pair(std::sync::Arc::new(|| {}));
+    let config = baton::worker::WorkerConfig {
+        held: Some(baton::store::held::HeldFile::new(&held_path)),
+        ..baton::worker::WorkerConfig::default()
+    };
+    let worker = baton::worker::spawn(side, config).unwrap();
+    let mut seen = Vec::new();
+    let mut next = |what: &str, secs: u64| -> Event {
+        let e = h
+            .recv_timeout(Duration::from_secs(secs))
+            .unwrap_or_else(|| panic!("no event while waiting for {what}; saw {seen:#?}"));
+        seen.push(format!("{e:?}"));
+        e
+    };
+    let Event::PreviouslyHeld(before) = next("what was held", 10) else {
+        panic!("the first event says what was held before");
+    };
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(
+        (before[0].computer.as_str(), before[0].session.as_str()),
+        ("Srv1", "Outage")
+    );
+    let id = before[0].instance_id;
+
+    let op = h.next_op();
+    h.send(Cmd::ListSessions {
+        op,
+        computers: vec![srv1(lab.port)],
+        names: Vec::new(),
+        throttle_limit: 0,
+    });
+    let listed = loop {
+        match next("the list", 30) {
+            Event::SessionsListed { sessions, .. } => break sessions,
+            Event::OpFailed { error, .. } | Event::PartFailed { error, .. } => panic!("{error:?}"),
+            _ => {}
+        }
+    };
+    let s = listed
+        .iter()
+        .find(|s| s.instance_id == id)
+        .expect("the server lists it");
+    assert_eq!(
+        (s.state, s.availability),
+        (SessionState::Disconnected, Availability::None)
+    );
+
+    let session = SessionRef {
+        computer: srv1(lab.port),
+        instance_id: id,
+        name: "Outage".into(),
+    };
+    let op = h.next_op();
+    h.send(Cmd::ConnectMany {
+        op,
+        sessions: vec![session.clone()],
+        throttle_limit: 4,
+    });
+    loop {
+        match next("the reconnect", 60) {
+            Event::OpFinished { op: o, message } if o == op => {
+                assert!(message.contains("1 of 1"), "{message}");
+                break;
+            }
+            Event::OpFailed { error, .. } | Event::PartFailed { error, .. } => panic!("{error:?}"),
+            _ => {}
+        }
+    }
+    let op = h.next_op();
+    h.send(Cmd::Receive { op, session });
+    let mut output = String::new();
+    loop {
+        match next("the output", 60) {
+            Event::Output { items, .. } => output.push_str(&format!("{items:?}")),
+            Event::OpFinished { op: o, .. } if o == op => break,
+            Event::OpFailed { error, .. } => panic!("{error:?}"),
+            _ => {}
+        }
+    }
+    assert!(output.contains("piled up"), "{output}");
+
+    // The lab goes away and comes back empty: the record goes at the next list.
+    // (The first lab's folder, which holds the held list, stays.)
+    let _ = lab.child.kill();
+    let _ = lab.child.wait();
+    let again = Lab::start_with(30.0, 60_000);
+    let op = h.next_op();
+    h.send(Cmd::ListSessions {
+        op,
+        computers: vec![srv1(again.port)],
+        names: Vec::new(),
+        throttle_limit: 0,
+    });
+    loop {
+        if let Event::OpFinished { op: o, .. } | Event::OpFailed { op: o, .. } =
+            next("the second list", 30)
+            && o == op
+        {
+            break;
+        }
+    }
+    let text = std::fs::read_to_string(&held_path).unwrap();
+    assert!(
+        !text.contains("Outage"),
+        "forgotten once its server no longer lists it: {text}"
+    );
+    h.send(Cmd::Shutdown {
+        release: baton::bridge::Release::HandBack,
+    });
+    // The worker serves until the console lets go of its end.
+    drop(h);
+    worker.join().expect("the worker ends");
+}

@@ -1362,8 +1362,18 @@ fn reconnect_after_an_outage_lists_what_became_of_each_session() {
     h.get_by_label_contains("Gone: its idle timeout ran out");
     click(&mut h, "Reconnect 1");
     let cmds = worker.commands();
-    let [Command::Connect { session, .. }] = cmds.as_slice() else {
-        panic!("expected one Connect, got {cmds:?}");
+    let [
+        Command::ConnectMany {
+            sessions,
+            throttle_limit: 32,
+            ..
+        },
+    ] = cmds.as_slice()
+    else {
+        panic!("expected one ConnectMany at PowerShell's ThrottleLimit, got {cmds:?}");
+    };
+    let [session] = sessions.as_slice() else {
+        panic!("only the one that can be connected: {sessions:?}");
     };
     assert_eq!(
         (session.computer.name.as_str(), session.instance_id),

@@ -87,6 +87,15 @@ pub enum Command {
     },
     /// `Connect-PSSession`: reconnect if this console disconnected it, else connect as a new client.
     Connect { op: OpId, session: SessionRef },
+    /// `Connect-PSSession -Session a, b, … -ThrottleLimit N`: each session
+    /// as `Connect` does, at most `throttle_limit` at a time (0 = 32), one
+    /// action whose failed parts are `PartFailed` (the console's Reconnect
+    /// after an outage).
+    ConnectMany {
+        op: OpId,
+        sessions: Vec<SessionRef>,
+        throttle_limit: u32,
+    },
     /// `Receive-PSSession`: connect if needed and replay the output of its commands.
     Receive { op: OpId, session: SessionRef },
     /// `Invoke-Command -Session` (or `-InDisconnectedSession`).
@@ -215,7 +224,9 @@ impl Command {
             | Command::TestConnection { computer, .. }
             | Command::ConnectWsman { computer, .. }
             | Command::GetConfiguration { computer, .. } => vec![computer],
-            Command::Disconnect { sessions, .. } | Command::Remove { sessions, .. } => {
+            Command::Disconnect { sessions, .. }
+            | Command::Remove { sessions, .. }
+            | Command::ConnectMany { sessions, .. } => {
                 sessions.iter_mut().map(|s| &mut s.computer).collect()
             }
             Command::Connect { session, .. }
@@ -240,6 +251,7 @@ impl Command {
             | Command::NewSession { op, .. }
             | Command::Disconnect { op, .. }
             | Command::Connect { op, .. }
+            | Command::ConnectMany { op, .. }
             | Command::Receive { op, .. }
             | Command::Invoke { op, .. }
             | Command::InvokeWithData { op, .. }

@@ -2,7 +2,10 @@
 //! folder (`held.json`: computer, session, InstanceId, account, when; no
 //! secret) so that after an outage the console can say what became of each
 //! and reconnect them. Written atomically (a temporary file, then rename),
-//! readable by the user alone.
+//! readable by the user alone. Every change is made under the file's lock
+//! (`held.json.lock`): the record is read, changed and written by one
+//! process at a time, so a console and a `baton shell` running side by
+//! side never lose each other's records.
 
 use std::path::{Path, PathBuf};
 
@@ -40,8 +43,53 @@ impl HeldFile {
         }
     }
 
-    /// Replaces the file with `records` (the newest [`MAX_RECORDS`]).
+    /// Changes the records under the file's lock: reads what is on disk
+    /// now (other Baton processes may have written since), applies
+    /// `change`, and writes the result when `change` says it changed
+    /// something.
+    pub fn update(&self, change: impl FnOnce(&mut Vec<HeldRecord>) -> bool) -> Result<(), String> {
+        let _lock = self.lock()?;
+        let mut records = self.load()?;
+        if change(&mut records) {
+            self.write(&records)?;
+        }
+        Ok(())
+    }
+
+    /// The advisory lock beside the file; the OS drops it when the process
+    /// ends, however it ends.
+    fn lock(&self) -> Result<std::fs::File, String> {
+        let mut path = self.path.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let mut o = std::fs::OpenOptions::new();
+        o.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let file = o
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        file.lock()
+            .map_err(|e| format!("{}: cannot lock: {e}", path.display()))?;
+        Ok(file)
+    }
+
+    /// Replaces the file with `records` (the newest [`MAX_RECORDS`]), under
+    /// the file's lock.
     pub fn save(&self, records: &[HeldRecord]) -> Result<(), String> {
+        let _lock = self.lock()?;
+        self.write(records)
+    }
+
+    fn write(&self, records: &[HeldRecord]) -> Result<(), String> {
         let keep = &records[records.len().saturating_sub(MAX_RECORDS)..];
         let text = serde_json::to_vec_pretty(keep).map_err(|e| e.to_string())?;
         if let Some(dir) = self.path.parent()
@@ -98,5 +146,46 @@ mod tests {
         }
         std::fs::write(f.path(), b"{not json").unwrap();
         assert!(f.load().unwrap_err().contains("held.json cannot be read"));
+    }
+
+    /// Two processes (two handles on one path) changing the records from
+    /// many threads at once: every change is kept, none overwritten.
+    #[test]
+    fn concurrent_writers_keep_each_others_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("held.json");
+        let threads: Vec<_> = (0..8u128)
+            .map(|t| {
+                let f = HeldFile::new(&path);
+                std::thread::spawn(move || {
+                    for i in 0..10u128 {
+                        f.update(|records| {
+                            records.push(HeldRecord {
+                                computer: format!("Srv{t}"),
+                                session: format!("S{i}"),
+                                instance_id: uuid::Uuid::from_u128(t * 100 + i),
+                                account: "Domain01\\User01".into(),
+                                since: Utc::now(),
+                                handed_over: false,
+                            });
+                            true
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let records = HeldFile::new(&path).load().unwrap();
+        assert_eq!(records.len(), 80, "no change lost");
+        // A change that says it changed nothing writes nothing.
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        HeldFile::new(&path).update(|_| false).unwrap();
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+            before
+        );
     }
 }

@@ -360,6 +360,33 @@ impl Worker {
             op,
             what: format!("Connecting to {} on {}", s.name, s.computer.name),
         });
+        self.connect_session(s).await
+    }
+
+    /// `Connect-PSSession -Session … -ThrottleLimit N`: connects each
+    /// session as [`Worker::connect`] does, at most `limit` at a time (0:
+    /// 32), each failure a `PartFailed` of the one action.
+    pub(super) async fn connect_many(
+        self: &Arc<Self>,
+        op: OpId,
+        sessions: Vec<SessionRef>,
+        limit: u32,
+    ) {
+        let total = sessions.len();
+        self.send(Event::OpStarted {
+            op,
+            what: format!("Connecting {total} session(s)"),
+        });
+        let tasks = self.parts(
+            sessions,
+            limit,
+            |s| s.computer.name.clone(),
+            move |w, s| async move { w.connect_session(&s).await.map(|_| ()) },
+        );
+        self.settle(op, tasks, "Connected", "session(s)").await;
+    }
+
+    async fn connect_session(self: &Arc<Self>, s: &SessionRef) -> Result<Arc<Held>, UserError> {
         let remote = self.remote(&s.computer)?;
         let summary = format!("Cannot connect {} on {}", s.name, s.computer.name);
         if let Some(h) = self.held(&s.computer.name, s.instance_id) {

@@ -96,8 +96,6 @@ struct Worker {
     acquiring: AtomicU32,
     /// Set when the sessions are being handed back: no new one is taken.
     stopping: std::sync::atomic::AtomicBool,
-    /// The sessions held or handed over, as kept in `config.held`.
-    held_records: Mutex<Vec<crate::model::hand_over::HeldRecord>>,
 }
 
 /// Starts the worker on a named thread; it stops on `Command::Shutdown` or
@@ -145,7 +143,6 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         pending_calls: Mutex::new(HashMap::new()),
         acquiring: AtomicU32::new(0),
         stopping: std::sync::atomic::AtomicBool::new(false),
-        held_records: Mutex::new(Vec::new()),
     });
     worker.load_held();
     let activity = start_activity_writer(&worker);
@@ -333,9 +330,8 @@ impl Worker {
         match file.load() {
             Ok(records) => {
                 if !records.is_empty() {
-                    self.events.send(Event::PreviouslyHeld(records.clone()));
+                    self.events.send(Event::PreviouslyHeld(records));
                 }
-                *lock(&self.held_records) = records;
             }
             Err(e) => tracing::warn!("the list of held sessions was not read: {e}"),
         }
@@ -350,55 +346,54 @@ impl Worker {
         account: &str,
         handed_over: bool,
     ) {
-        let Some(file) = &self.config.held else {
-            return;
-        };
-        let mut records = lock(&self.held_records);
-        records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
-        records.push(crate::model::hand_over::HeldRecord {
+        let record = crate::model::hand_over::HeldRecord {
             computer: computer.to_owned(),
             session: name.to_owned(),
             instance_id: id,
             account: account.to_owned(),
             since: Utc::now(),
             handed_over,
+        };
+        self.update_held(move |records| {
+            records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
+            records.push(record);
+            true
         });
-        if let Err(e) = file.save(&records) {
-            tracing::warn!("the list of held sessions was not saved: {e}");
-        }
     }
 
     /// Forgets a session removed (it can no longer be reconnected).
     pub(super) fn forget_held(&self, computer: &str, id: Uuid) {
-        let Some(file) = &self.config.held else {
-            return;
-        };
-        let mut records = lock(&self.held_records);
-        let before = records.len();
-        records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
-        if records.len() != before
-            && let Err(e) = file.save(&records)
-        {
-            tracing::warn!("the list of held sessions was not saved: {e}");
-        }
+        self.update_held(|records| {
+            let before = records.len();
+            records.retain(|r| !(r.instance_id == id && r.computer.eq_ignore_ascii_case(computer)));
+            records.len() != before
+        });
     }
 
     /// Forgets the sessions kept for `account` on `computer` that its server
     /// no longer lists (`present`: every session it listed for that account).
     pub(super) fn prune_held(&self, computer: &str, account: &str, present: &HashSet<Uuid>) {
+        self.update_held(|records| {
+            let before = records.len();
+            records.retain(|r| {
+                !(r.computer.eq_ignore_ascii_case(computer)
+                    && r.account.eq_ignore_ascii_case(account)
+                    && !present.contains(&r.instance_id))
+            });
+            records.len() != before
+        });
+    }
+
+    /// Changes the kept records under the file's lock, merging what other
+    /// Baton processes wrote meanwhile.
+    fn update_held(
+        &self,
+        change: impl FnOnce(&mut Vec<crate::model::hand_over::HeldRecord>) -> bool,
+    ) {
         let Some(file) = &self.config.held else {
             return;
         };
-        let mut records = lock(&self.held_records);
-        let before = records.len();
-        records.retain(|r| {
-            !(r.computer.eq_ignore_ascii_case(computer)
-                && r.account.eq_ignore_ascii_case(account)
-                && !present.contains(&r.instance_id))
-        });
-        if records.len() != before
-            && let Err(e) = file.save(&records)
-        {
+        if let Err(e) = file.update(change) {
             tracing::warn!("the list of held sessions was not saved: {e}");
         }
     }
@@ -603,6 +598,11 @@ impl Worker {
                 }),
                 Err(e) => self.fail(op, e),
             },
+            Command::ConnectMany {
+                op,
+                sessions,
+                throttle_limit,
+            } => self.connect_many(op, sessions, throttle_limit).await,
             Command::Receive { op, session } => self.receive(op, session).await,
             Command::Invoke {
                 op,

@@ -99,7 +99,13 @@ impl Worker {
             who.push_str(&p.user.to_ascii_lowercase());
         }
         let k = (key(&computer.name), who);
-        if let Some(r) = lock(&self.remotes).get(&k) {
+        // A computer whose connection changed since (a profile edited to
+        // another port or address, a lab started again elsewhere) gets a
+        // client session for the new one; sessions held through the old
+        // one keep it.
+        if let Some(r) = lock(&self.remotes).get(&k)
+            && r.spec == computer.spec
+        {
             return Ok(r.clone());
         }
         let session_id = Uuid::new_v4();

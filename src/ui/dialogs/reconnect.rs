@@ -41,12 +41,15 @@ pub fn now_of(state: &AppState, r: &HeldRecord) -> Now {
 /// The dialog: which of the records to reconnect.
 pub struct ReconnectDialog {
     chosen: Vec<bool>,
+    /// At most this many connected at a time (`-ThrottleLimit`).
+    throttle_limit: u32,
 }
 
 impl ReconnectDialog {
     pub fn new(count: usize) -> Self {
         ReconnectDialog {
             chosen: vec![true; count],
+            throttle_limit: 32,
         }
     }
 
@@ -116,24 +119,35 @@ impl ReconnectDialog {
             .collect();
         let mut outcome = Outcome::Open;
         ui.horizontal(|ui| {
+            ui.label("At most");
+            ui.add(egui::DragValue::new(&mut self.throttle_limit).range(1..=1000))
+                .on_hover_text("ThrottleLimit: how many sessions are connected at the same time; the rest wait their turn (PowerShell's default is 32)");
+            ui.label("at a time");
+        });
+        ui.horizontal(|ui| {
             let label = format!("Reconnect {}", ready.len());
             let (_, pressed) = default_button(ui, !ready.is_empty(), &label);
             if pressed {
-                let sends = ready
+                let sessions: Vec<_> = ready
                     .iter()
-                    .filter_map(|r| {
-                        state.session_ref(&r.computer, r.instance_id).map(|s| {
-                            (
-                                Command::Connect {
-                                    op: next_op(),
-                                    session: s,
-                                },
-                                format!("Connect-PSSession {} on {}", r.session, r.computer),
-                            )
-                        })
-                    })
+                    .filter_map(|r| state.session_ref(&r.computer, r.instance_id))
                     .collect();
-                outcome = Outcome::Submit { sends, save: None };
+                let what = format!(
+                    "Connect-PSSession {} session(s) -ThrottleLimit {}",
+                    sessions.len(),
+                    self.throttle_limit
+                );
+                outcome = Outcome::Submit {
+                    sends: vec![(
+                        Command::ConnectMany {
+                            op: next_op(),
+                            sessions,
+                            throttle_limit: self.throttle_limit,
+                        },
+                        what,
+                    )],
+                    save: None,
+                };
             }
             if ui.button("Close").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
                 outcome = Outcome::Close;
