@@ -4,6 +4,7 @@
 //! `udp/`). The parsing and the Kerberos logic are sans-IO in
 //! [`crate::protocol::auth::kerberos`].
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -24,27 +25,168 @@ const MAX_KDC_WAIT: Duration = Duration::from_secs(15);
 /// How long one DNS query may take before the next nameserver is asked.
 const DNS_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The krb5.conf files in effect: `KRB5_CONFIG` (colon-separated), else
-/// `/etc/krb5.conf` and `/usr/local/etc/krb5.conf` (MIT's defaults).
-pub fn krb5_config_paths() -> Vec<PathBuf> {
-    match std::env::var_os("KRB5_CONFIG") {
-        Some(v) => std::env::split_paths(&v).collect(),
-        None => vec![
+/// Where the Kerberos client's settings come from on one operating system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KerberosPlaces {
+    /// The krb5.conf (krb5.ini) files in effect, in order; missing ones are
+    /// skipped.
+    pub config_files: Vec<PathBuf>,
+    /// The realm when neither the user name nor the files name one
+    /// (Windows: the logged-on user's `USERDNSDOMAIN`).
+    pub default_realm: Option<String>,
+    /// Whether DNS SRV records are asked for when the files leave
+    /// `dns_lookup_kdc` unset: on Windows, where domain controllers are
+    /// always found through DNS, yes.
+    pub dns_by_default: bool,
+    /// Where the DNS servers are listed.
+    pub nameservers: Nameservers,
+}
+
+/// Where the DNS servers that answer SRV queries are listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Nameservers {
+    /// A resolv.conf file (Linux, the BSDs, macOS).
+    ResolvConf(PathBuf),
+    /// The system's network adapters (Windows).
+    System,
+}
+
+/// Where the Kerberos settings are on the operating system `os`
+/// (`std::env::consts::OS`), with `env` the environment: one function for
+/// every platform's rules, so each is tested anywhere.
+///
+/// - `KRB5_CONFIG` (`;`-separated on Windows, `:` elsewhere) names the
+///   files on every platform, as MIT Kerberos reads it.
+/// - Windows: MIT Kerberos for Windows' `%ProgramData%\MIT\Kerberos5\krb5.ini`,
+///   then `%windir%\krb5.ini`; the realm from `USERDNSDOMAIN`; DNS servers
+///   from the network adapters, asked by default.
+/// - macOS: `/Library/Preferences/edu.mit.Kerberos`, then `/etc/krb5.conf`.
+/// - Linux and the BSDs: `/etc/krb5.conf`, then `/usr/local/etc/krb5.conf`.
+pub fn kerberos_places(os: &str, env: impl Fn(&str) -> Option<OsString>) -> KerberosPlaces {
+    let windows = os == "windows";
+    let separator = if windows { ';' } else { ':' };
+    let listed: Option<Vec<PathBuf>> = env("KRB5_CONFIG").map(|v| {
+        v.to_string_lossy()
+            .split(separator)
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from)
+            .collect()
+    });
+    let set = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let defaults = match os {
+        "windows" => {
+            let mut files = Vec::new();
+            if let Some(data) = set("ProgramData") {
+                files.push(data.join("MIT").join("Kerberos5").join("krb5.ini"));
+            }
+            if let Some(windir) = set("windir").or_else(|| set("SystemRoot")) {
+                files.push(windir.join("krb5.ini"));
+            }
+            files
+        }
+        "macos" => vec![
+            PathBuf::from("/Library/Preferences/edu.mit.Kerberos"),
+            PathBuf::from("/etc/krb5.conf"),
+        ],
+        _ => vec![
             PathBuf::from("/etc/krb5.conf"),
             PathBuf::from("/usr/local/etc/krb5.conf"),
         ],
+    };
+    KerberosPlaces {
+        config_files: listed.unwrap_or(defaults),
+        default_realm: if windows {
+            env("USERDNSDOMAIN")
+                .map(|v| v.to_string_lossy().trim().to_ascii_uppercase())
+                .filter(|v| !v.is_empty())
+        } else {
+            None
+        },
+        dns_by_default: windows,
+        nameservers: if windows {
+            Nameservers::System
+        } else {
+            Nameservers::ResolvConf(PathBuf::from("/etc/resolv.conf"))
+        },
     }
 }
 
-/// Reads and merges the krb5.conf files in effect (missing files are skipped).
+/// [`kerberos_places`] for this computer.
+pub fn places() -> KerberosPlaces {
+    kerberos_places(std::env::consts::OS, |name| std::env::var_os(name))
+}
+
+/// The krb5.conf files in effect here (see [`kerberos_places`]).
+pub fn krb5_config_paths() -> Vec<PathBuf> {
+    places().config_files
+}
+
+/// Reads and merges the krb5.conf files in effect (missing files are
+/// skipped), then the platform's defaults for what they leave unset.
 pub fn load_krb5_conf() -> Krb5Conf {
+    let places = places();
     let mut conf = Krb5Conf::default();
-    for p in krb5_config_paths() {
-        if let Ok(text) = std::fs::read_to_string(&p) {
+    for p in &places.config_files {
+        if let Ok(text) = std::fs::read_to_string(p) {
             conf.merge_text(&text);
         }
     }
+    apply_platform_defaults(&mut conf, &places);
     conf
+}
+
+/// Fills in what the files left unset from the platform's rules.
+pub fn apply_platform_defaults(conf: &mut Krb5Conf, places: &KerberosPlaces) {
+    if conf.default_realm.is_none() {
+        conf.default_realm.clone_from(&places.default_realm);
+    }
+    if conf.dns_lookup_kdc.is_none() && places.dns_by_default {
+        conf.dns_lookup_kdc = Some(true);
+    }
+}
+
+/// The DNS servers to ask, at most three, from where `places` says.
+pub fn nameservers(places: &KerberosPlaces) -> Vec<SocketAddr> {
+    let listed: Vec<std::net::IpAddr> = match &places.nameservers {
+        Nameservers::ResolvConf(path) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            kerberos::resolv_conf_nameservers(&text)
+                .iter()
+                .filter_map(|s| s.parse().ok())
+                .collect()
+        }
+        Nameservers::System => system_nameservers(),
+    };
+    listed
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .take(3)
+        .collect()
+}
+
+/// The DNS servers of the network adapters that are up (Windows).
+#[cfg(windows)]
+fn system_nameservers() -> Vec<std::net::IpAddr> {
+    let Ok(adapters) = ipconfig::get_adapters() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for a in adapters
+        .iter()
+        .filter(|a| a.oper_status() == ipconfig::OperStatus::IfOperStatusUp)
+    {
+        for ip in a.dns_servers() {
+            if !found.contains(ip) {
+                found.push(*ip);
+            }
+        }
+    }
+    found
+}
+
+#[cfg(not(windows))]
+fn system_nameservers() -> Vec<std::net::IpAddr> {
+    Vec::new()
 }
 
 /// Where the KDCs of a user's realm are.
@@ -73,18 +215,12 @@ pub async fn locate_kdc_with(
     user: &str,
     dns: Option<bool>,
 ) -> Result<LocatedKdc, String> {
-    let text = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let servers: Vec<SocketAddr> = kerberos::resolv_conf_nameservers(&text)
-        .iter()
-        .filter_map(|s| s.parse::<std::net::IpAddr>().ok())
-        .map(|ip| SocketAddr::new(ip, 53))
-        .take(3)
-        .collect();
+    let servers = nameservers(&places());
     locate_kdc_via(conf, user, dns, &servers).await
 }
 
 /// [`locate_kdc_with`] asking the given DNS servers (instead of
-/// /etc/resolv.conf's) for SRV records.
+/// the platform's, see [`nameservers`]) for SRV records.
 pub async fn locate_kdc_via(
     conf: &Krb5Conf,
     user: &str,
@@ -395,4 +531,96 @@ async fn udp_exchange(kdc: &KdcAddress, data: &[u8]) -> Result<Vec<u8>, String> 
     let mut out = (n as u32).to_be_bytes().to_vec();
     out.extend_from_slice(buf.get(..n).unwrap_or_default());
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn windows_reads_krb5_ini_the_users_domain_and_the_adapters_dns() {
+        let env = env_of(&[
+            ("ProgramData", r"C:\ProgramData"),
+            ("windir", r"C:\Windows"),
+            ("USERDNSDOMAIN", "corp.contoso.com"),
+        ]);
+        let p = kerberos_places("windows", env);
+        assert_eq!(
+            p.config_files,
+            [
+                PathBuf::from(r"C:\ProgramData")
+                    .join("MIT")
+                    .join("Kerberos5")
+                    .join("krb5.ini"),
+                PathBuf::from(r"C:\Windows").join("krb5.ini"),
+            ]
+        );
+        assert_eq!(p.default_realm.as_deref(), Some("CORP.CONTOSO.COM"));
+        assert!(p.dns_by_default);
+        assert_eq!(p.nameservers, Nameservers::System);
+        // Without a krb5.ini, the domain's KDCs are found through DNS.
+        let mut conf = Krb5Conf::default();
+        apply_platform_defaults(&mut conf, &p);
+        assert_eq!(conf.default_realm.as_deref(), Some("CORP.CONTOSO.COM"));
+        assert_eq!(conf.dns_lookup_kdc, Some(true));
+        // What a krb5.ini says wins over the platform's defaults.
+        let mut conf = Krb5Conf::default();
+        conf.merge_text("[libdefaults]\n default_realm = LAB.TEST\n dns_lookup_kdc = false\n");
+        apply_platform_defaults(&mut conf, &p);
+        assert_eq!(conf.default_realm.as_deref(), Some("LAB.TEST"));
+        assert_eq!(conf.dns_lookup_kdc, Some(false));
+        // KRB5_CONFIG is `;`-separated there (a `:` is part of a drive).
+        let p = kerberos_places(
+            "windows",
+            env_of(&[("KRB5_CONFIG", r"C:\krb\a.ini;D:\b.ini")]),
+        );
+        assert_eq!(
+            p.config_files,
+            [PathBuf::from(r"C:\krb\a.ini"), PathBuf::from(r"D:\b.ini")]
+        );
+        assert_eq!(p.default_realm, None, "no USERDNSDOMAIN: not in a domain");
+    }
+
+    #[test]
+    fn unix_and_macos_read_their_own_places() {
+        let p = kerberos_places("linux", env_of(&[("USERDNSDOMAIN", "IGNORED")]));
+        assert_eq!(
+            p.config_files,
+            [
+                PathBuf::from("/etc/krb5.conf"),
+                PathBuf::from("/usr/local/etc/krb5.conf")
+            ]
+        );
+        assert_eq!(p.default_realm, None);
+        assert!(
+            !p.dns_by_default,
+            "Linux asks DNS only where krb5.conf says so"
+        );
+        assert_eq!(
+            p.nameservers,
+            Nameservers::ResolvConf("/etc/resolv.conf".into())
+        );
+        let p = kerberos_places("macos", env_of(&[]));
+        assert_eq!(
+            p.config_files[0],
+            PathBuf::from("/Library/Preferences/edu.mit.Kerberos")
+        );
+        let p = kerberos_places("linux", env_of(&[("KRB5_CONFIG", "/a.conf:/b.conf")]));
+        assert_eq!(
+            p.config_files,
+            [PathBuf::from("/a.conf"), PathBuf::from("/b.conf")]
+        );
+    }
 }
