@@ -3,7 +3,7 @@
 #   installer/debian-deps.sh run    packages to open the window (X11/Wayland/GL are loaded at run time)
 #   installer/debian-deps.sh test   packages the test suite uses as well (Xvfb, a Secret Service, D-Bus,
 #                                   the validators tests/package.sh runs on the .deb, an MIT Kerberos KDC
-#                                   and the headers python-gssapi builds against)
+#                                   the headers python-gssapi builds against, and g++ for libFuzzer)
 set -euo pipefail
 mode=${1:-run}
 pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
@@ -14,6 +14,8 @@ if [ "$mode" = test ]; then
   # the pyspnego acceptor over python-gssapi (built from source: gcc, headers);
   # kinit fills the ticket cache the current-user sign-in reads.
   pkgs+=(krb5-kdc krb5-admin-server krb5-user libkrb5-dev gcc python3-dev)
+  # tests/fuzz.sh: libFuzzer is C++, built by the libfuzzer-sys crate.
+  pkgs+=(g++)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -31,3 +31,7 @@ echo "== benchmarks build"
 # without a second, optimized build of everything; `cargo bench` runs them
 # optimized when figures are wanted.
 cargo build --locked --benches
+echo "== fuzzing: every target for a few seconds"
+# Builds the targets (cargo fuzz, stable toolchain) and runs each briefly;
+# a crash fails the run. `tests/fuzz.sh --long` runs a campaign.
+tests/fuzz.sh --seconds 3
