@@ -456,14 +456,17 @@ fn endpoint(data: &[u8]) {
         let again = Endpoint::parse(&e.url())
             .unwrap_or_else(|err| panic!("{} does not parse: {err}", e.url()));
         assert_eq!(again, e);
-        // A profile's settings give the same endpoint back.
-        let mut spec = ConnectionSpec::for_computer(&e.host);
-        spec.scheme = if e.https { "https" } else { "http" }.to_owned();
-        spec.port = e.port;
-        spec.app_name = e.path.trim_start_matches('/').to_owned();
-        let from_spec =
-            Endpoint::parse(&spec.url()).unwrap_or_else(|err| panic!("{}: {err}", spec.url()));
-        assert_eq!(from_spec, e);
+        // A profile's settings give the same endpoint back (its
+        // application name has no leading slash, so `//x` is not one).
+        if !e.path.starts_with("//") {
+            let mut spec = ConnectionSpec::for_computer(&e.host);
+            spec.scheme = if e.https { "https" } else { "http" }.to_owned();
+            spec.port = e.port;
+            spec.app_name = e.path.trim_start_matches('/').to_owned();
+            let from_spec =
+                Endpoint::parse(&spec.url()).unwrap_or_else(|err| panic!("{}: {err}", spec.url()));
+            assert_eq!(from_spec, e);
+        }
     }
     if let Ok(h) = check_host(&source) {
         assert_eq!(
