@@ -265,13 +265,16 @@ impl Element {
                         let key = attr.key;
                         if key.as_namespace_binding().is_some() {
                             // Namespace names are resolved from the raw
-                            // value: a reference in it would be read as
-                            // its escape, not as the character it stands
-                            // for (and `<` is not allowed there at all).
-                            if attr.value.iter().any(|b| matches!(b, b'&' | b'<')) {
+                            // value: a reference in it would be read as its
+                            // escape, not as the character it stands for.
+                            // Characters a writer must escape are refused
+                            // too, so a name read is a name written back.
+                            if attr.value.iter().any(|b| {
+                                matches!(b, b'&' | b'<' | b'>' | b'"' | b'\n' | b'\r' | b'\t')
+                            }) {
                                 return Err(xml_err(
                                     &reader,
-                                    "a namespace name with '&' or '<' is not accepted",
+                                    "a namespace name with a reference, a quote, '<', '>' or a line break is not accepted",
                                 ));
                             }
                             continue;
@@ -530,7 +533,13 @@ mod tests {
     fn namespace_names_with_references_are_refused() {
         // Found by fuzzing: the name was read raw, so `&lt;` written back
         // read as another namespace on every round.
-        for doc in [&b"<a xmlns=\"urn:x&amp;y\"/>"[..], b"<p:a xmlns:p=\"<x\"/>"] {
+        for doc in [
+            &b"<a xmlns=\"urn:x&amp;y\"/>"[..],
+            b"<p:a xmlns:p=\"<x\"/>",
+            b"<p:a xmlns:p='urn:\"q\"'/>",
+            b"<p:a xmlns:p=\"urn:x>\"/>",
+            b"<p:a xmlns:p=\"urn:\tx\"/>",
+        ] {
             assert!(matches!(Element::parse(doc), Err(ProtocolError::Xml(_))));
         }
         assert_eq!(
