@@ -36,8 +36,9 @@ impl HeldFile {
                 "{} is larger than 64 MiB; it was not read",
                 self.path.display()
             )),
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{} cannot be read: {e}", self.path.display())),
+            Ok(bytes) => {
+                parse(&bytes).map_err(|e| format!("{} cannot be read: {e}", self.path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(e) => Err(format!("{}: {e}", self.path.display())),
         }
@@ -90,8 +91,7 @@ impl HeldFile {
     }
 
     fn write(&self, records: &[HeldRecord]) -> Result<(), String> {
-        let keep = &records[records.len().saturating_sub(MAX_RECORDS)..];
-        let text = serde_json::to_vec_pretty(keep).map_err(|e| e.to_string())?;
+        let text = render(records)?;
         if let Some(dir) = self.path.parent()
             && !dir.as_os_str().is_empty()
         {
@@ -116,6 +116,17 @@ impl HeldFile {
             .and_then(|()| std::fs::rename(&tmp, &self.path))
             .map_err(|e| format!("{}: {e}", self.path.display()))
     }
+}
+
+/// The records of a held.json's bytes.
+pub fn parse(bytes: &[u8]) -> Result<Vec<HeldRecord>, String> {
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// The bytes of a held.json holding the newest [`MAX_RECORDS`] of `records`.
+pub fn render(records: &[HeldRecord]) -> Result<Vec<u8>, String> {
+    let keep = &records[records.len().saturating_sub(MAX_RECORDS)..];
+    serde_json::to_vec_pretty(keep).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
