@@ -254,6 +254,12 @@ impl Element {
                         xml_err(&reader, &format!("undeclared namespace prefix {p}"))
                     })?;
                     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+                    if !is_name(&name) {
+                        return Err(xml_err(
+                            &reader,
+                            "an element name with characters names cannot have",
+                        ));
+                    }
                     let mut el = Element {
                         ns,
                         name,
@@ -287,9 +293,16 @@ impl Element {
                             .unescape_value()
                             .map_err(|e| xml_err(&reader, &e.to_string()))?
                             .into_owned();
+                        let name = String::from_utf8_lossy(local.as_ref()).into_owned();
+                        if !is_name(&name) {
+                            return Err(xml_err(
+                                &reader,
+                                "an attribute name with characters names cannot have",
+                            ));
+                        }
                         el.attrs.push(Attribute {
                             ns: ans,
-                            name: String::from_utf8_lossy(local.as_ref()).into_owned(),
+                            name,
                             value,
                         });
                     }
@@ -449,6 +462,17 @@ impl Element {
     }
 }
 
+/// Whether `name` can be written back as a local name: not empty, and none
+/// of the characters that end or break a tag (the reader is lenient there).
+fn is_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || matches!(c, '<' | '>' | '&' | '"' | '\'' | '=' | '/' | ':')
+        })
+}
+
 fn resolved_ns(res: &ResolveResult<'_>) -> Result<Option<String>, String> {
     match res {
         ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.as_ref()).into_owned())),
@@ -549,6 +573,8 @@ mod tests {
                 .as_deref(),
             Some("urn:x")
         );
+        // Names a tag cannot hold, which quick-xml lets through.
+        assert!(Element::parse(b"<a><b<c/></a>").is_err());
     }
 
     #[test]
