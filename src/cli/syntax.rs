@@ -27,6 +27,10 @@ use parser::*;
 /// Largest range (`a..b`) that is expanded into a list.
 pub const MAX_RANGE_LEN: i64 = 100_000;
 
+/// The most elements all the ranges of one line expand into: a few
+/// kilobytes of `1..99999,` would otherwise take gigabytes.
+pub const MAX_RANGE_TOTAL: i64 = 1_000_000;
+
 /// One step of access after a variable name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Member {

@@ -27,6 +27,8 @@ pub(super) struct Lexer {
     pub(super) chars: Vec<char>,
     pub(super) pos: usize,
     pub(super) depth: usize,
+    /// Elements that the line's ranges have expanded into so far.
+    pub(super) expanded: i64,
 }
 
 impl Lexer {
@@ -39,6 +41,7 @@ impl Lexer {
             chars,
             pos: 0,
             depth: 0,
+            expanded: 0,
         })
     }
 
@@ -326,6 +329,7 @@ impl Lexer {
                     chars: Vec::new(),
                     pos: 0,
                     depth: 0,
+                    expanded: 0,
                 },
             ),
         };

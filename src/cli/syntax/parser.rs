@@ -336,13 +336,28 @@ impl Parser {
             self.lx.skip_space(true)?;
             let rhs = self.comma_list()?;
             return match (&lhs, &rhs) {
-                (Value::Int(a), Value::Int(b)) => expand_range(*a, *b).ok_or_else(|| {
-                    ParseError::new(
-                        "RangeTooBig",
-                        format!("The range is larger than {MAX_RANGE_LEN} elements."),
-                        at,
-                    )
-                }),
+                (Value::Int(a), Value::Int(b)) => {
+                    let len = (i128::from(*a) - i128::from(*b)).unsigned_abs() + 1;
+                    let total = i128::from(self.lx.expanded) + len as i128;
+                    if len <= MAX_RANGE_LEN as u128 && total > i128::from(MAX_RANGE_TOTAL) {
+                        return Err(ParseError::new(
+                            "RangeTooBig",
+                            format!(
+                                "The ranges of this line make more than {MAX_RANGE_TOTAL} elements in all."
+                            ),
+                            at,
+                        ));
+                    }
+                    let list = expand_range(*a, *b).ok_or_else(|| {
+                        ParseError::new(
+                            "RangeTooBig",
+                            format!("The range is larger than {MAX_RANGE_LEN} elements."),
+                            at,
+                        )
+                    })?;
+                    self.lx.expanded = total as i64;
+                    Ok(list)
+                }
                 _ => Err(unsupported_operator("..", at)),
             };
         }
