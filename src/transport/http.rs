@@ -71,7 +71,11 @@ impl Endpoint {
             }
         };
         let port = match port {
-            Some(p) => p.parse::<u16>().map_err(|_| bad("invalid port"))?,
+            Some(p) => match p.parse::<u16>() {
+                Ok(0) => return Err(bad("the port must be from 1 to 65535")),
+                Ok(n) => n,
+                Err(_) => return Err(bad("invalid port")),
+            },
             None if https => 443,
             None => 80,
         };
@@ -532,6 +536,8 @@ mod tests {
         assert_eq!((e.host.as_str(), e.port), ("::1", 5985));
         assert_eq!(e.host_header(), "[::1]:5985");
         assert_eq!(Endpoint::parse("http://h").unwrap().path, "/wsman");
+        let e = Endpoint::parse("http://srv1:0/wsman").unwrap_err().to_string();
+        assert!(e.contains("the port must be from 1 to 65535"), "{e}");
         // The host rule trims what a user typed; a URL with spaces or line
         // breaks around its host is refused instead.
         for bad in [
