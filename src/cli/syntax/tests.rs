@@ -53,7 +53,7 @@ fn huge_ranges_are_not_expanded() {
     let e = parse("$x = 1..1000000").expect_err("too big");
     assert_eq!(e.error_id, "RangeTooBig");
     // Many ranges on one line: bounded in all, not only one by one.
-    let ten = vec!["(1..99999)"; 10].join(" + ");
+    let ten = ["(1..99999)"; 10].join(" + ");
     assert!(
         parse(&format!("$x = {ten}")).is_ok(),
         "a million elements in all"
