@@ -504,13 +504,26 @@ pub fn parse_profiles(text: &str, origin: &str) -> Result<(ProfileTree, Option<u
         })?;
         let mut tree = file.tree;
         dedupe_ids(&mut tree.root, &mut std::collections::HashSet::new());
+        check_depth(&tree, origin)?;
         return Ok((tree, None));
     }
     let tree = migrate(version, table).map_err(|message| StoreError::Invalid {
         origin: origin.to_owned(),
         message,
     })?;
+    check_depth(&tree, origin)?;
     Ok((tree, Some(version)))
+}
+
+/// A file edited by hand past the depth Baton keeps is refused as the
+/// editor and the importers refuse it.
+fn check_depth(tree: &ProfileTree, origin: &str) -> Result<(), StoreError> {
+    crate::model::profile::check_group_depth(tree.root.depth().saturating_sub(1)).map_err(
+        |message| StoreError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        },
+    )
 }
 
 /// One key of a node, checked alone.

@@ -22,3 +22,22 @@ fn missing_version_is_refused() {
     let e = parse_profiles("[[groups]]\nname = \"a\"\n", "x").unwrap_err();
     assert!(e.to_string().contains("schema_version"), "{e}");
 }
+
+#[test]
+fn a_file_deeper_than_the_group_limit_is_refused() {
+    use crate::model::profile::{Group, MAX_GROUP_DEPTH};
+    let chain = |levels: usize| {
+        let mut tree = ProfileTree::default();
+        let path: Vec<String> = (0..levels).map(|i| format!("G{i}")).collect();
+        let _: &mut Group = tree.root.subgroup_mut(&path);
+        to_toml(&tree).unwrap()
+    };
+    assert!(parse_profiles(&chain(MAX_GROUP_DEPTH), "ok.toml").is_ok());
+    let e = parse_profiles(&chain(MAX_GROUP_DEPTH + 1), "deep.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("deep.toml") && e.contains("levels of groups"),
+        "{e}"
+    );
+}
