@@ -866,10 +866,31 @@ pub struct ConfigInfo {
     pub values: BTreeMap<String, String>,
 }
 
+/// The deepest path of a WinRM configuration that is read (Windows' go
+/// three levels down: `Service/Auth/Basic`).
+pub const MAX_CONFIG_DEPTH: usize = 8;
+
+/// The most bytes of paths and values read from one configuration: a
+/// server's answer that would flatten into more is refused.
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+
 impl ConfigInfo {
-    fn from_element(el: &Element) -> ConfigInfo {
-        let mut values = BTreeMap::new();
-        fn walk(el: &Element, prefix: &str, out: &mut BTreeMap<String, String>) {
+    /// Flattens `cfg:Config`; a configuration deeper than
+    /// [`MAX_CONFIG_DEPTH`] or larger than [`MAX_CONFIG_BYTES`] once
+    /// flattened (every leaf repeats its path) is an error.
+    pub(crate) fn from_element(el: &Element) -> Result<ConfigInfo, ProtocolError> {
+        fn walk(
+            el: &Element,
+            prefix: &str,
+            depth: usize,
+            budget: &mut usize,
+            out: &mut BTreeMap<String, String>,
+        ) -> Result<(), ProtocolError> {
+            if depth > MAX_CONFIG_DEPTH {
+                return Err(ProtocolError::Limit(format!(
+                    "the WinRM configuration is nested deeper than {MAX_CONFIG_DEPTH} levels"
+                )));
+            }
             for c in el.elements() {
                 let key = if prefix.is_empty() {
                     c.name.clone()
@@ -877,14 +898,25 @@ impl ConfigInfo {
                     format!("{prefix}/{}", c.name)
                 };
                 if c.elements().next().is_some() {
-                    walk(c, &key, out);
+                    walk(c, &key, depth + 1, budget, out)?;
                 } else {
-                    out.insert(key, c.text());
+                    let value = c.text();
+                    let cost = key.len() + value.len();
+                    if cost > *budget {
+                        return Err(ProtocolError::Limit(format!(
+                            "the WinRM configuration flattens into more than {MAX_CONFIG_BYTES} bytes"
+                        )));
+                    }
+                    *budget -= cost;
+                    out.insert(key, value);
                 }
             }
+            Ok(())
         }
-        walk(el, "", &mut values);
-        ConfigInfo { values }
+        let mut values = BTreeMap::new();
+        let mut budget = MAX_CONFIG_BYTES;
+        walk(el, "", 1, &mut budget, &mut values)?;
+        Ok(ConfigInfo { values })
     }
 
     /// A value by path.
@@ -900,5 +932,38 @@ impl ConfigInfo {
     /// `MaxTimeoutms`.
     pub fn max_timeout_ms(&self) -> Option<u64> {
         self.get("MaxTimeoutms")?.trim().parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_flattens_within_its_limits() {
+        let ok = Element::parse(
+            b"<Config><MaxEnvelopeSizekb>500</MaxEnvelopeSizekb><Service><Auth><Basic>false</Basic></Auth></Service></Config>",
+        )
+        .unwrap();
+        let c = ConfigInfo::from_element(&ok).unwrap();
+        assert_eq!(c.max_envelope_size_kb(), Some(500));
+        assert_eq!(c.get("Service/Auth/Basic"), Some("false"));
+        // Nested past the limit: refused, not walked.
+        let deep = format!(
+            "<Config>{}<x/>{}</Config>",
+            "<a>".repeat(MAX_CONFIG_DEPTH),
+            "</a>".repeat(MAX_CONFIG_DEPTH)
+        );
+        let e = ConfigInfo::from_element(&Element::parse(deep.as_bytes()).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("deeper than"), "{e}");
+        // Every leaf repeats its path: a wide answer under a long path is
+        // refused once it would flatten past the byte limit.
+        let long = "n".repeat(200);
+        let wide = format!(
+            "<Config><{long}>{}</{long}></Config>",
+            "<v/>".repeat(MAX_CONFIG_BYTES / 200)
+        );
+        let e = ConfigInfo::from_element(&Element::parse(wide.as_bytes()).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("bytes"), "{e}");
     }
 }

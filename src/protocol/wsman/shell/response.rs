@@ -46,9 +46,7 @@ pub fn parse_get_config_response(
     bytes: &[u8],
 ) -> Result<ConfigInfo, ProtocolError> {
     let r = parse_response(req, bytes)?;
-    Ok(ConfigInfo::from_element(body_child(
-        &r.body, NS_CONFIG, "Config",
-    )?))
+    ConfigInfo::from_element(body_child(&r.body, NS_CONFIG, "Config")?)
 }
 
 /// EnumerateResponse (optimized: `w:Items`, `w:EndOfSequence`).
