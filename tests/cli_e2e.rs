@@ -1344,3 +1344,25 @@ fn without_single_sign_on_a_missing_credential_is_refused_up_front() {
     );
     assert!(ok && err.is_empty(), "{out}{err}");
 }
+
+/// `batonw` (the Windows Start menu's GUI-subsystem launcher) starts the
+/// `baton` beside it with the same arguments; here it becomes `baton`,
+/// whose answer and exit code come back through it.
+#[test]
+fn batonw_starts_the_baton_beside_it_with_the_same_arguments() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_batonw"))
+        .arg("--version")
+        .output()
+        .expect("batonw runs");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("baton {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_batonw"))
+        .arg("--no-such-option")
+        .output()
+        .expect("batonw runs");
+    assert!(!out.status.success(), "baton's refusal comes back");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-such-option"));
+}

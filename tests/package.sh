@@ -120,6 +120,8 @@ xmllint --noout installer/windows/main.wxs || fail "installer/windows/main.wxs i
 grep -q 'include = \["installer/windows/main.wxs"\]' Cargo.toml || fail "[package.metadata.wix] does not include main.wxs"
 [ "$(head -c 4 assets/icons/baton.ico | od -An -tx1 | tr -d ' ')" = 00000100 ] || fail "assets/icons/baton.ico is not an icon"
 grep -q 'assets\\icons\\baton.ico' installer/windows/main.wxs || fail "main.wxs does not use assets/icons/baton.ico"
+grep -q 'Target="\[Bin\]batonw.exe"' installer/windows/main.wxs || fail "the Start menu shortcut does not start batonw.exe (a console window would open beside the GUI)"
+grep -q 'Name="batonw.exe"' installer/windows/main.wxs || fail "main.wxs does not install batonw.exe"
 pass
 
 # macOS: cargo-packager's bundle uses the committed .icns.
