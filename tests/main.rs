@@ -9,6 +9,7 @@ mod clixml;
 mod common;
 mod credssp;
 mod fuzz_replay;
+mod fuzz_seeds;
 mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;
