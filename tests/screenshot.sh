@@ -9,7 +9,7 @@
 #   tests/screenshot.sh [OUTPUT.png]     (default: assets/screenshot.png)
 #
 # The user's profiles, activity file and runtime directory are never touched:
-# BATON_PROFILES, BATON_ACTIVITY and XDG_RUNTIME_DIR point into a temporary
+# BATON_PROFILES, BATON_ACTIVITY, BATON_HELD and XDG_RUNTIME_DIR point into a temporary
 # directory removed at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,6 +67,7 @@ mkdir -m 700 "$tmp/runtime"
 export XDG_RUNTIME_DIR="$tmp/runtime"
 export BATON_PROFILES="$tmp/profiles.toml"
 export BATON_ACTIVITY="$tmp/activity.jsonl"
+export BATON_HELD="$tmp/held.json"
 # X11 only (no compositor here), software GL.
 unset WAYLAND_DISPLAY
 export LIBGL_ALWAYS_SOFTWARE=1

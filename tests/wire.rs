@@ -874,6 +874,7 @@ async fn baton_cli(
     cmd.arg("-c")
         .arg(&line)
         .env("BATON_PROFILES", dir.path().join("profiles.toml"))
+        .env("BATON_HELD", dir.path().join("held.json"))
         .env("HTTPS_PROXY", proxy.url())
         .env("BATON_PASSWORD", TECH.1)
         .env("BATON_PROXY_PASSWORD", proxy_password)

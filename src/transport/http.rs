@@ -536,7 +536,9 @@ mod tests {
         assert_eq!((e.host.as_str(), e.port), ("::1", 5985));
         assert_eq!(e.host_header(), "[::1]:5985");
         assert_eq!(Endpoint::parse("http://h").unwrap().path, "/wsman");
-        let e = Endpoint::parse("http://srv1:0/wsman").unwrap_err().to_string();
+        let e = Endpoint::parse("http://srv1:0/wsman")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("the port must be from 1 to 65535"), "{e}");
         // The host rule trims what a user typed; a URL with spaces or line
         // breaks around its host is refused instead.
