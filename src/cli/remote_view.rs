@@ -228,6 +228,17 @@ impl ViewWriter {
             }
             View::List(pairs) => {
                 self.table = None;
+                // Property names come from the remote computer too.
+                let pairs: Vec<(String, String)> = pairs
+                    .into_iter()
+                    .map(|(n, v)| {
+                        let one_line = safe(&n)
+                            .chars()
+                            .map(|c| if c.is_control() { ' ' } else { c })
+                            .collect();
+                        (one_line, safe(&v))
+                    })
+                    .collect();
                 let w = pairs
                     .iter()
                     .map(|(n, _)| n.chars().count())
@@ -235,7 +246,7 @@ impl ViewWriter {
                     .unwrap_or(0);
                 let mut text = String::from("\n");
                 for (n, v) in pairs {
-                    text.push_str(&format!("{n:w$} : {}\n", safe(&v)));
+                    text.push_str(&format!("{n:w$} : {v}\n"));
                 }
                 out.write_all(text.as_bytes())
             }
@@ -367,6 +378,26 @@ mod tests {
             w.write(view(o), &mut out).unwrap();
         }
         String::from_utf8(out).unwrap()
+    }
+
+    /// A property name is the remote computer's text too: no escape
+    /// sequence in it reaches the terminal (found by fuzzing clixml_render).
+    #[test]
+    fn list_labels_are_made_terminal_safe() {
+        let mut out = Vec::new();
+        ViewWriter::default()
+            .write(
+                View::List(vec![
+                    ("Comma\u{1b}[31mnd".into(), "v".into()),
+                    ("Line\nBreak".into(), "w".into()),
+                ]),
+                &mut out,
+            )
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(text.contains("Command    : v"), "{text:?}");
+        assert!(text.contains("Line Break : w"), "{text:?}");
     }
 
     #[test]
