@@ -617,7 +617,9 @@ fn locate_in(
 
 /// Gives a fresh id to any node whose id was already seen (hand-edited
 /// files with copied blocks), so ids stay unique.
-fn dedupe_ids(g: &mut Group, seen: &mut std::collections::HashSet<ProfileId>) {
+/// Gives every group and computer of `g` an id not in `seen` (nor used
+/// twice inside `g`), keeping the ids that are free.
+pub(crate) fn dedupe_ids(g: &mut Group, seen: &mut std::collections::HashSet<ProfileId>) {
     if !seen.insert(g.id) {
         g.id = ProfileId::new_random();
     }

@@ -264,6 +264,10 @@ pub fn import_into(
             if group.name.trim().is_empty() {
                 group.name = group_name.to_owned();
             }
+            // Ids the file repeats (two connections with one Id), or that
+            // the tree already uses, are made new: a profile file holds
+            // each id once.
+            crate::store::profiles::dedupe_ids(&mut group, &mut tree.node_ids());
             let mut outer = Group::new("");
             outer.groups.push(group);
             let r = merge_into(tree, target, &outer, MergeMode::KeepExisting)

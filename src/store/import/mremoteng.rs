@@ -85,6 +85,8 @@ pub fn import_mremoteng(bytes: &[u8], origin: &str) -> Result<Imported, ImportEr
             report.passwords_not_transferred.len()
         ));
     }
+    // A file that gives two connections one Id keeps both, with ids of their own.
+    crate::store::profiles::dedupe_ids(&mut group, &mut std::collections::HashSet::new());
     Ok(Imported { group, report })
 }
 
@@ -386,5 +388,7 @@ pub fn import_mremoteng_with_passwords(
             report.passwords_not_transferred.len()
         ));
     }
+    // A file that gives two connections one Id keeps both, with ids of their own.
+    crate::store::profiles::dedupe_ids(&mut group, &mut std::collections::HashSet::new());
     Ok(Imported { group, report })
 }
