@@ -911,3 +911,141 @@ fn hand_over_dialog_note_and_find_session_from_the_note() {
     click(&mut again, "Find");
     wait_for(&mut again, "Found ITTask on Srv1", 30);
 }
+
+/// Reconnect after an outage, in the console with a real worker: the held
+/// list the last run left names three sessions of Srv1; the lab stops
+/// (the console starts and cannot reach it) and starts again on the same
+/// address; then Reconnect… shows each as the server has it now
+/// (Disconnected: connected on request; Busy in another client: removed
+/// on request as its owner; expired: gone) and acts on each.
+#[test]
+fn reconnect_after_the_lab_stops_and_restarts() {
+    use baton::bridge::{Command, Event};
+    use baton::lab::listener::{self, ListenerSettings};
+    use baton::model::hand_over::HeldRecord;
+    let lab = lab_at(60.0);
+    let _guard = lab.rt.enter();
+    let srv1 = lab.service("Srv1");
+    let settings = ListenerSettings {
+        users: lab.built.users.clone(),
+        allow_basic: false,
+        allow_unencrypted: false,
+        ..ListenerSettings::default()
+    };
+    let up = lab
+        .rt
+        .block_on(listener::serve_http(
+            "127.0.0.1:0".parse().unwrap(),
+            settings.clone(),
+            srv1.clone(),
+        ))
+        .unwrap();
+    let addr = up.local_addr;
+    let url = format!("http://{addr}/wsman");
+
+    // Another client holds a session of the technician's open: Busy to us.
+    let other = lab.worker();
+    let op = other.next_op();
+    other.send(Command::NewSession {
+        op,
+        computer: baton::bridge::ComputerRef::new(
+            "Srv1",
+            ConnectionSpec::for_computer("Srv1"),
+            CredentialChoice::Once(Credential::new(TECH, TECH_PW)),
+        ),
+        name: Some("Elsewhere".into()),
+        idle_timeout_ms: None,
+        output_buffering_mode: baton::model::OutputBufferingMode::None,
+    });
+    loop {
+        match other.recv_timeout(Duration::from_secs(30)) {
+            Some(Event::OpFinished { op: o, .. }) if o == op => break,
+            Some(Event::OpFailed { error, .. }) => panic!("{error:?}"),
+            None => panic!("the other client's session did not open"),
+            _ => {}
+        }
+    }
+
+    // What the last run left: ITTask (seeded, Disconnected), Elsewhere, and
+    // one that has expired since.
+    let dir = tempfile::tempdir().unwrap();
+    let held = baton::store::held::HeldFile::new(dir.path().join("held.json"));
+    let record = |name: &str, id| HeldRecord {
+        computer: "Srv1".into(),
+        session: name.into(),
+        instance_id: id,
+        account: TECH.into(),
+        since: chrono::Utc::now(),
+        handed_over: true,
+    };
+    let id_of =
+        |name: &str| uuid::Uuid::parse_str(&lab.shell("Srv1", name).expect(name).shell_id).unwrap();
+    held.save(&[
+        record("ITTask", id_of("ITTask")),
+        record("Elsewhere", id_of("Elsewhere")),
+        record("Expired", uuid::Uuid::new_v4()),
+    ])
+    .unwrap();
+
+    // The lab goes away; the console starts meanwhile.
+    lab.rt.block_on(up.stop());
+    // Its worker reaches Srv1 over the socket only (not in process).
+    let (worker, side) = baton::bridge::WorkerHandle::pair(Arc::new(|| {}));
+    baton::worker::spawn(
+        side,
+        baton::worker::WorkerConfig {
+            held: Some(held.clone()),
+            ..baton::worker::WorkerConfig::default()
+        },
+    )
+    .unwrap();
+    let inventory = vec![GroupNode {
+        name: "Lab".into(),
+        computers: vec![remote_node("Srv1", url)],
+    }];
+    let mut h = console_on(worker, inventory, |app| app);
+    wait_for(
+        &mut h,
+        "When Baton last ran you held or handed over 3 session(s)",
+        30,
+    );
+    click(&mut h, "Reconnect…");
+    assert_eq!(count(&h, "Not known yet: its computer has not answered"), 3);
+    click(&mut h, "Close");
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "What to do: Check that the computer is on", 60);
+
+    // It comes back on the same address.
+    let up = lab
+        .rt
+        .block_on(listener::serve_http(addr, settings, srv1.clone()))
+        .unwrap();
+    click(&mut h, "Refresh");
+    wait_for(&mut h, "Session ITTask on Srv1", 60);
+    click(&mut h, "Reconnect…");
+    h.get_by_label("Disconnected: can be connected");
+    h.get_by_label("Busy: another client holds it");
+    h.get_by_label_contains("Gone: its idle timeout ran out");
+
+    // Disconnected: connected again, at the dialog's ThrottleLimit.
+    click(&mut h, "Reconnect 1");
+    wait_lab(60, "ITTask connected to this console", || {
+        lab.shell("Srv1", "ITTask")
+            .is_some_and(|s| s.state == Some(ShellState::Connected))
+    });
+    // Busy elsewhere: removed as its owner, only when asked.
+    click(&mut h, "Reconnect…");
+    // (The console hears of it a moment after the lab.)
+    wait_for(&mut h, "Open in this console", 30);
+    click(&mut h, "Remove Elsewhere anyway");
+    wait_lab(60, "Elsewhere removed", || {
+        lab.shell("Srv1", "Elsewhere").is_none()
+    });
+    // Gone: forgotten once Srv1 was listed without it.
+    let kept = held.load().unwrap();
+    assert!(
+        kept.iter().all(|r| r.session != "Expired"),
+        "the expired one is forgotten: {kept:?}"
+    );
+    lab.rt.block_on(up.stop());
+}
