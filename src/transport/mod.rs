@@ -1,6 +1,12 @@
 //! Transports: real HTTP(S) with one authenticated TCP connection per security
 //! context, and an in-process transport to the lab endpoint.
 
+// The current user's credentials: the system's GSSAPI library, or on
+// Windows its SSPI (the same interface).
+#[cfg(not(windows))]
+pub mod gss;
+#[cfg(windows)]
+#[path = "sspi_windows.rs"]
 pub mod gss;
 pub mod http;
 pub(crate) mod in_process;
