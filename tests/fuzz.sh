@@ -63,6 +63,10 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' "$fuzz/Cargo.toml" | grep -v '^baton-fuzz$')
 fi
 
+# The commit the targets are built from (a campaign names it).
+commit=$(git -C "$root" rev-parse --short HEAD)
+dirty=$(git -C "$root" status --porcelain -- src tests/fuzz | grep -q . && echo " (with uncommitted changes)" || true)
+
 echo "== building ${#targets[@]} fuzz targets (release, debug assertions, no sanitizer)"
 cargo fuzz build --fuzz-dir "$fuzz" --sanitizer none --release --debug-assertions 2>&1 |
   grep -E '^(error|warning: unused)|Finished' || true
@@ -129,8 +133,6 @@ printf '%-22s %14s\n' total "$total"
 echo "== $total executions in ${elapsed} s over ${#targets[@]} targets; targets that crashed: $crashed"
 
 if [ "$long" = 1 ]; then
-  commit=$(git -C "$root" rev-parse --short HEAD)
-  dirty=$(git -C "$root" status --porcelain -- src tests/fuzz | grep -q . && echo " (with uncommitted changes)" || true)
   section=$(mktemp)
   {
     echo

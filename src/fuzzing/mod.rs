@@ -65,3 +65,19 @@ pub fn run(name: &str, data: &[u8]) {
     });
     (surface.run)(data);
 }
+
+/// Runs product code whose own guard turns a panic inside a dependency into
+/// an error (the security package's calls go through
+/// `protocol::auth::sspi_glue::guarded`). The fuzzer's panic hook aborts at
+/// any panic, even one that is caught, so it is set aside meanwhile; a
+/// panic the product does not catch still ends the run, without the hook.
+pub(crate) fn behind_product_guard<T>(f: impl FnOnce() -> T) -> T {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    match out {
+        Ok(v) => v,
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
