@@ -966,20 +966,22 @@ fn client_surface(data: &[u8], mechanism: Mechanism) {
     } else {
         auth::token_header(scheme, token)
     };
-    match client.on_response(401, [header.as_str()]) {
+    // sspi's ASN.1 reader can overflow a length on a forged SPNEGO token
+    // (with overflow checks on, as here): the product's guard makes it an
+    // error, so the steps run behind the same guard.
+    let answered = super::behind_product_guard(|| client.on_response(401, [header.as_str()]));
+    match answered {
         Ok(ClientStep::Send(next)) => {
             check_token_header_echoing(&next, &echoed_forms(&header));
             if mode & 1 != 0 {
-                let _ = client.on_response(200, [header.as_str()]);
+                let _ = super::behind_product_guard(|| client.on_response(200, [header.as_str()]));
             }
         }
         Ok(ClientStep::Done) => panic!("the client took a 401 as success"),
         Err(_) => {
             assert!(!client.is_complete());
-            assert!(
-                client.on_response(200, [header.as_str()]).is_err(),
-                "a failed handshake went on"
-            );
+            let again = super::behind_product_guard(|| client.on_response(200, [header.as_str()]));
+            assert!(again.is_err(), "a failed handshake went on");
         }
     }
 }
