@@ -14,6 +14,7 @@ mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;
 mod lab_script;
+mod large_inputs;
 mod lifecycle;
 mod psrp_frames;
 mod pypsrp_transcripts;

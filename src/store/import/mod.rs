@@ -270,8 +270,17 @@ pub fn import_into(
             crate::store::profiles::dedupe_ids(&mut group, &mut tree.node_ids());
             let mut outer = Group::new("");
             outer.groups.push(group);
+            let snapshot = tree.clone();
             let r = merge_into(tree, target, &outer, MergeMode::KeepExisting)
                 .map_err(|e| e.to_string())?;
+            // Placed in the tree (under its own group, and under `target`),
+            // the import must still fit the depth the profile file keeps.
+            if let Err(why) =
+                crate::model::profile::check_group_depth(tree.root.depth().saturating_sub(1))
+            {
+                *tree = snapshot;
+                return Err(format!("{origin}: {why}; nothing was imported"));
+            }
             lines.push(format!(
                 "{} group(s) and {} computer(s) added",
                 r.added_groups, r.added_computers
