@@ -81,6 +81,24 @@ fn failed(what: &str, code: HRESULT) -> ProtocolError {
     ProtocolError::Auth(format!("SSPI {what}: {message} ({:#010x})", code.0))
 }
 
+/// A buffer of `kind` over `bytes`, which SSPI reads or writes in place.
+fn buffer(kind: u32, bytes: &mut [u8]) -> SecBuffer {
+    SecBuffer {
+        cbBuffer: bytes.len() as u32,
+        BufferType: kind,
+        pvBuffer: bytes.as_mut_ptr().cast(),
+    }
+}
+
+/// The descriptor of `buffers` (which must outlive the call it is given to).
+fn descriptor(buffers: &mut [SecBuffer]) -> SecBufferDesc {
+    SecBufferDesc {
+        ulVersion: SECBUFFER_VERSION,
+        cBuffers: buffers.len() as u32,
+        pBuffers: buffers.as_mut_ptr(),
+    }
+}
+
 /// An SSPI initiator context on the logged-on user's credentials.
 pub struct GssClient {
     credentials: SecHandle,
@@ -183,24 +201,12 @@ impl GssClient {
         });
         let mut in_buffers = Vec::new();
         if input.is_some() {
-            in_buffers.push(SecBuffer {
-                cbBuffer: token_in.len() as u32,
-                BufferType: SECBUFFER_TOKEN,
-                pvBuffer: token_in.as_mut_ptr().cast(),
-            });
+            in_buffers.push(buffer(SECBUFFER_TOKEN, &mut token_in));
         }
         if let Some(b) = bindings.as_mut() {
-            in_buffers.push(SecBuffer {
-                cbBuffer: b.len() as u32,
-                BufferType: SECBUFFER_CHANNEL_BINDINGS,
-                pvBuffer: b.as_mut_ptr().cast(),
-            });
+            in_buffers.push(buffer(SECBUFFER_CHANNEL_BINDINGS, b));
         }
-        let in_desc = SecBufferDesc {
-            ulVersion: SECBUFFER_VERSION,
-            cBuffers: in_buffers.len() as u32,
-            pBuffers: in_buffers.as_mut_ptr(),
-        };
+        let in_desc = descriptor(&mut in_buffers);
         let mut out_buffer = SecBuffer {
             cbBuffer: 0,
             BufferType: SECBUFFER_TOKEN,
@@ -301,27 +307,11 @@ impl SealingContext for GssClient {
         let mut data = plaintext.to_vec();
         let mut padding = vec![0u8; sizes.cbBlockSize as usize];
         let mut buffers = [
-            SecBuffer {
-                cbBuffer: header.len() as u32,
-                BufferType: SECBUFFER_TOKEN,
-                pvBuffer: header.as_mut_ptr().cast(),
-            },
-            SecBuffer {
-                cbBuffer: data.len() as u32,
-                BufferType: SECBUFFER_DATA,
-                pvBuffer: data.as_mut_ptr().cast(),
-            },
-            SecBuffer {
-                cbBuffer: padding.len() as u32,
-                BufferType: SECBUFFER_PADDING,
-                pvBuffer: padding.as_mut_ptr().cast(),
-            },
+            buffer(SECBUFFER_TOKEN, &mut header),
+            buffer(SECBUFFER_DATA, &mut data),
+            buffer(SECBUFFER_PADDING, &mut padding),
         ];
-        let desc = SecBufferDesc {
-            ulVersion: SECBUFFER_VERSION,
-            cBuffers: buffers.len() as u32,
-            pBuffers: buffers.as_mut_ptr(),
-        };
+        let desc = descriptor(&mut buffers);
         // SAFETY: the three buffers are ours and sized as the context's
         // sizes ask; SSPI encrypts in place and shrinks the lengths.
         let status = unsafe { EncryptMessage(&raw const context, 0, &raw const desc, 0) };
@@ -346,22 +336,10 @@ impl SealingContext for GssClient {
         let mut head = header.to_vec();
         let mut data = ciphertext.to_vec();
         let mut buffers = [
-            SecBuffer {
-                cbBuffer: head.len() as u32,
-                BufferType: SECBUFFER_TOKEN,
-                pvBuffer: head.as_mut_ptr().cast(),
-            },
-            SecBuffer {
-                cbBuffer: data.len() as u32,
-                BufferType: SECBUFFER_DATA,
-                pvBuffer: data.as_mut_ptr().cast(),
-            },
+            buffer(SECBUFFER_TOKEN, &mut head),
+            buffer(SECBUFFER_DATA, &mut data),
         ];
-        let desc = SecBufferDesc {
-            ulVersion: SECBUFFER_VERSION,
-            cBuffers: buffers.len() as u32,
-            pBuffers: buffers.as_mut_ptr(),
-        };
+        let desc = descriptor(&mut buffers);
         let mut qop = 0u32;
         // SAFETY: both buffers are ours; SSPI decrypts the data in place.
         let status =
