@@ -81,6 +81,14 @@ fn failed(what: &str, code: HRESULT) -> ProtocolError {
     ProtocolError::Auth(format!("SSPI {what}: {message} ({:#010x})", code.0))
 }
 
+/// `error` with what to do about it.
+fn advised(error: ProtocolError, advice: &str) -> ProtocolError {
+    match error {
+        ProtocolError::Auth(text) => ProtocolError::Auth(format!("{text}; {advice}")),
+        other => other,
+    }
+}
+
 /// A buffer of `kind` over `bytes`, which SSPI reads or writes in place.
 fn buffer(kind: u32, bytes: &mut [u8]) -> SecBuffer {
     SecBuffer {
@@ -262,7 +270,10 @@ impl GssClient {
             bytes
         };
         if status.is_err() {
-            return Err(failed("InitializeSecurityContext", status));
+            return Err(advised(
+                failed("InitializeSecurityContext", status),
+                "signing in as yourself needs the computer's name as the domain knows it (its DNS name, for the SPN HTTP/<name>) and a domain logon; otherwise give -Credential",
+            ));
         }
         if status == COMPLETE_NEEDED || status == COMPLETE_AND_CONTINUE {
             return Err(ProtocolError::Auth(
