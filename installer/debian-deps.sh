@@ -9,6 +9,8 @@ mode=${1:-run}
 pkgs=(libx11-6 libxcursor1 libx11-xcb1 libxi6 libxkbcommon-x11-0 libegl1 libegl-mesa0 libgl1-mesa-dri)
 if [ "$mode" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus dbus-x11 imagemagick xdotool tinyproxy-bin)
+  # tests/renderer.rs: wgpu draws under Xvfb through Mesa's software Vulkan driver (lavapipe).
+  pkgs+=(libvulkan1 mesa-vulkan-drivers)
   pkgs+=(desktop-file-utils appstream mandoc libxml2-utils dpkg-dev binutils)
   # tests/kerberos.rs: a throwaway realm (kdb5_util, kadmin.local, krb5kdc) and
   # the pyspnego acceptor over python-gssapi (built from source: gcc, headers);

@@ -33,6 +33,9 @@ struct Cli {
     /// Open the console on the lab endpoint's demo computers, whatever the profiles.
     #[arg(long)]
     demo: bool,
+    /// How the console draws its window: glow (OpenGL 2+), wgpu (Vulkan or OpenGL ES on Linux, Direct3D 12 on Windows, also over Remote Desktop and without a GPU driver, Metal on macOS), or auto: glow, and wgpu when no OpenGL context can be made. Default: the BATON_RENDERER environment variable, else auto.
+    #[arg(long, value_name = "RENDERER", value_parser = ["auto", "glow", "wgpu"])]
+    renderer: Option<String>,
     #[command(subcommand)]
     mode: Option<Mode>,
 }
@@ -177,6 +180,8 @@ fn init_tracing() {
 }
 
 fn main() -> ExitCode {
+    let times = app::StartupTimes::from_env();
+    times.mark("main entered");
     init_tracing();
     let cli = Cli::parse_from(launch_args(std::env::args_os()));
     match cli.mode {
@@ -207,7 +212,13 @@ fn main() -> ExitCode {
         None if cli.command.is_some() => {
             ExitCode::from(exit(command_line(cli.json, cli.command, false)))
         }
-        None => gui(cli.demo),
+        None => match renderer_choice(cli.renderer.as_deref()) {
+            Ok(renderer) => gui(cli.demo, renderer, times),
+            Err(e) => {
+                eprintln!("baton: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
@@ -453,8 +464,23 @@ fn lab_mode(
     }
 }
 
-fn gui(demo: bool) -> ExitCode {
+/// `--renderer`, else `BATON_RENDERER`, else auto.
+fn renderer_choice(arg: Option<&str>) -> Result<app::RendererChoice, String> {
+    let from_env = std::env::var("BATON_RENDERER")
+        .ok()
+        .filter(|v| !v.is_empty());
+    match arg.map(str::to_owned).or(from_env) {
+        None => Ok(app::RendererChoice::Auto),
+        Some(name) => app::RendererChoice::from_name(&name).ok_or_else(|| {
+            format!("BATON_RENDERER={name} is not a renderer; use auto, glow or wgpu")
+        }),
+    }
+}
+
+fn gui(demo: bool, renderer: app::RendererChoice, times: app::StartupTimes) -> ExitCode {
+    times.mark("arguments parsed");
     let (tree, profile_error) = app::load_profiles();
+    times.mark("profiles loaded");
     if let Some(e) = &profile_error {
         eprintln!("baton: the profile file could not be read ({e}); it was left untouched");
     }
@@ -485,6 +511,7 @@ fn gui(demo: bool) -> ExitCode {
             Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
         }
     }
+    times.mark("demo lab started");
     let ctx = egui::Context::default();
     let (handle, side) = WorkerHandle::pair(baton::ui::waker_for(&ctx));
     let chosen = baton::store::credentials::choose_store();
@@ -496,6 +523,7 @@ fn gui(demo: bool) -> ExitCode {
         .list()
         .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
         .unwrap_or_default();
+    times.mark("keyring probed");
     let activity = app::activity_log();
     let config = WorkerConfig {
         credentials: Some(Arc::clone(&chosen.store)),
@@ -518,6 +546,7 @@ fn gui(demo: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    times.mark("worker started");
     // Open on the truth: list every computer's sessions at once.
     let computers: Vec<_> = inventory
         .iter()
@@ -538,7 +567,7 @@ fn gui(demo: bool) -> ExitCode {
     let terminate = terminate_flag(&ctx);
     let options = baton::ui::RunOptions {
         terminate: Some(terminate),
-        egui_ctx: Some(ctx),
+        egui_ctx: None,
         activity: activity
             .as_ref()
             .map(baton::store::activity::ActivityLog::history),
@@ -552,7 +581,12 @@ fn gui(demo: bool) -> ExitCode {
             None
         },
     };
-    let shown = baton::ui::run_native(handle, inventory, options);
+    let parts = app::ConsoleParts {
+        handle,
+        inventory,
+        options,
+    };
+    let shown = app::run_console(Box::new(move || Ok(parts)), ctx, renderer, times);
     // The window is gone and with it the worker's command channel: the
     // worker writes the last activity entries and ends.
     join_for(worker_thread, Duration::from_secs(10));
@@ -560,9 +594,7 @@ fn gui(demo: bool) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("baton: the window could not open: {e}");
-            eprintln!(
-                "Run installer/run-lab.sh to install the window-system libraries, or use the command line: baton -c \"Get-PSSession -ComputerName Srv1\""
-            );
+            eprintln!("{}", app::no_window_hint());
             ExitCode::from(1)
         }
     }

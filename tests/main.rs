@@ -19,6 +19,7 @@ mod lifecycle;
 mod psrp_frames;
 mod pypsrp_transcripts;
 mod remote;
+mod renderer;
 mod shell_pty;
 mod store;
 mod transport;
