@@ -7,6 +7,8 @@
 //!   the session when no keyring is available; never in a file.
 //! - [`activity`]: the console's audit trail, a JSON-lines file the worker
 //!   appends to and the console reads back at start.
+//! - [`spill`]: the console's spill files, the whole output of each command
+//!   written as it arrives, from which "Save output…" copies.
 //! - [`import`]: foreign files (host lists, mRemoteNG, RDCMan, Royal TS,
 //!   Remote Desktop Manager) read safely.
 
@@ -17,3 +19,4 @@ pub mod import;
 pub mod profile_jobs;
 pub mod profiles;
 pub(crate) mod resolve;
+pub mod spill;

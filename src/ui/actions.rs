@@ -32,6 +32,7 @@ impl BatonApp {
                 self.fleet = false;
             }
             UiAction::DismissToast(id) => self.state.dismiss_toast(id),
+            UiAction::SaveOutput(target) => self.output_files.open(target),
             UiAction::Find(clue) => self.start_find(clue, now),
             UiAction::Cancel(op) => {
                 self.handle.send(Command::Cancel { op });

@@ -41,14 +41,20 @@ pub(crate) fn tab(
     now: DateTime<Utc>,
     actions: &mut Vec<UiAction>,
 ) {
-    egui::ScrollArea::both()
-        .id_salt(("detail", tab.label()))
+    // The Output tab scrolls only vertically: its long lines are cut to the
+    // pane's width (one row each), which its virtualized lists need.
+    let area = if tab == Tab::Output {
+        egui::ScrollArea::vertical()
+    } else {
+        egui::ScrollArea::both()
+    };
+    area.id_salt(("detail", tab.label()))
         .auto_shrink([false, false])
         .show(ui, |ui| match tab {
             Tab::Session => session_tab(ui, state, now),
             Tab::ConnectionInfo => connection_tab(ui, state),
             Tab::Configuration => configuration_tab(ui, state, actions),
-            Tab::Output => output_tab(ui, state),
+            Tab::Output => output_tab(ui, state, actions),
             Tab::Activity => activity_tab(ui, state),
         });
 }
@@ -272,10 +278,12 @@ fn configuration_tab(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>)
     grid(ui, "quotas", rows);
 }
 
-/// Most output items laid out per command in one frame (the rest stay in memory).
-const MAX_SHOWN_ITEMS: usize = 2_000;
+/// A command with more items than this shows them as a virtualized list
+/// (one row per item, only the visible rows laid out); fewer are laid out
+/// whole, errors with their details.
+const MAX_WHOLE_ITEMS: usize = 200;
 
-fn output_tab(ui: &mut Ui, state: &AppState) {
+fn output_tab(ui: &mut Ui, state: &AppState, actions: &mut Vec<UiAction>) {
     let Some((c, s)) = state.focused_session() else {
         nothing_selected(ui, "a session");
         return;
@@ -287,14 +295,26 @@ fn output_tab(ui: &mut Ui, state: &AppState) {
         ));
         return;
     };
-    let visuals = ui.visuals().clone();
-    let warn = Color32::from_rgb(0xd9, 0xa4, 0x04);
     for (n, cmd) in out.commands.iter().enumerate() {
         let status = cmd.finished.as_deref().unwrap_or("Running");
-        ui.label(RichText::new(format!("Command {} — {status}", n + 1)).strong())
-            .on_hover_text(cmd.command_id.to_string());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("Command {} — {status}", n + 1)).strong())
+                .on_hover_text(cmd.command_id.to_string());
+            let saved = ui
+                .button("Save output…")
+                .on_hover_text("Write every line of this command's output to a file, including those no longer shown");
+            if saved.clicked() {
+                actions.push(UiAction::SaveOutput(super::output_save::SaveTarget {
+                    instance_id: s.instance_id,
+                    command_id: cmd.command_id,
+                    what: format!("command {} of {} on {}", n + 1, s.name, c.name),
+                    file_name: format!("{}-{}-command-{}.txt", s.name, c.name, n + 1)
+                        .replace(['/', '\\', ':'], "_"),
+                }));
+            }
+        });
         if cmd.dropped > 0 {
-            ui.label(RichText::new(format!("({} older items not kept)", cmd.dropped)).weak());
+            ui.label(super::output_save::dropped_notice(cmd.dropped));
         }
         for p in cmd.progress.values() {
             #[allow(clippy::cast_precision_loss)]
@@ -310,69 +330,82 @@ fn output_tab(ui: &mut Ui, state: &AppState) {
             ui.add(egui::ProgressBar::new(frac).text(text.clone()))
                 .accessible_name(format!("Progress {text}"));
         }
-        let skip = cmd.items.len().saturating_sub(MAX_SHOWN_ITEMS);
-        if skip > 0 {
-            ui.label(
-                RichText::new(format!(
-                    "(showing the last {MAX_SHOWN_ITEMS} of {} items)",
-                    cmd.items.len()
-                ))
-                .weak(),
-            );
-        }
-        for (i, item) in cmd.items.iter().enumerate().skip(skip) {
-            match item {
-                OutputItem::Output(t) => {
-                    ui.label(RichText::new(&t.text).monospace());
-                }
-                OutputItem::Error(e) => {
-                    ui.label(
-                        RichText::new(format!("ERROR: {}", e.message))
-                            .monospace()
-                            .color(visuals.error_fg_color),
-                    );
-                    egui::CollapsingHeader::new("Error details")
-                        .id_salt(("err", cmd.command_id, i))
-                        .show(ui, |ui| {
-                            let mut rows = vec![
-                                (
-                                    "FullyQualifiedErrorId".into(),
-                                    e.fully_qualified_error_id.clone(),
-                                ),
-                                ("CategoryInfo".into(), e.category.clone()),
-                            ];
-                            if let Some(t) = &e.target {
-                                rows.push(("TargetObject".into(), t.clone()));
-                            }
-                            if let Some(t) = &e.script_stack_trace {
-                                rows.push(("ScriptStackTrace".into(), t.clone()));
-                            }
-                            grid(ui, &format!("errgrid{}{i}", cmd.command_id), rows);
-                        });
-                }
-                OutputItem::Warning(t) => {
-                    ui.label(
-                        RichText::new(format!("WARNING: {t}"))
-                            .monospace()
-                            .color(warn),
-                    );
-                }
-                OutputItem::Verbose(t) => {
-                    ui.label(RichText::new(format!("VERBOSE: {t}")).monospace().weak());
-                }
-                OutputItem::Debug(t) => {
-                    ui.label(RichText::new(format!("DEBUG: {t}")).monospace().weak());
-                }
-                OutputItem::Information(t) => {
-                    ui.label(RichText::new(t).monospace().italics());
-                }
-                OutputItem::HostPrompt(t) => {
-                    ui.label(RichText::new(format!("> {t}")).monospace().strong());
-                }
-                OutputItem::Progress(_) => {}
+        if cmd.items.len() > MAX_WHOLE_ITEMS {
+            output_rows(ui, cmd);
+        } else {
+            for (i, item) in cmd.items.iter().enumerate() {
+                output_item(ui, cmd.command_id, i, item);
             }
         }
         ui.separator();
+    }
+}
+
+/// The colour and text of an item's one-line form (`None` for progress).
+fn item_line(ui: &Ui, item: &OutputItem) -> Option<RichText> {
+    let warn = Color32::from_rgb(0xd9, 0xa4, 0x04);
+    Some(match item {
+        OutputItem::Output(t) => RichText::new(&t.text).monospace(),
+        OutputItem::Error(e) => RichText::new(format!("ERROR: {}", e.message))
+            .monospace()
+            .color(ui.visuals().error_fg_color),
+        OutputItem::Warning(t) => RichText::new(format!("WARNING: {t}"))
+            .monospace()
+            .color(warn),
+        OutputItem::Verbose(t) => RichText::new(format!("VERBOSE: {t}")).monospace().weak(),
+        OutputItem::Debug(t) => RichText::new(format!("DEBUG: {t}")).monospace().weak(),
+        OutputItem::Information(t) => RichText::new(t).monospace().italics(),
+        OutputItem::HostPrompt(t) => RichText::new(format!("> {t}")).monospace().strong(),
+        OutputItem::Progress(_) => return None,
+    })
+}
+
+/// A command's items as a list that lays out only its visible rows, one
+/// row per item (its first line, cut to the width), following the newest.
+fn output_rows(ui: &mut Ui, cmd: &crate::ui::state::CommandOutput) {
+    let row_h = ui.text_style_height(&egui::TextStyle::Monospace);
+    let height = (ui.clip_rect().height() - 40.0).max(160.0);
+    egui::ScrollArea::vertical()
+        .id_salt(("output_rows", cmd.command_id))
+        .max_height(height)
+        .auto_shrink([false, true])
+        .stick_to_bottom(true)
+        .show_rows(ui, row_h, cmd.items.len(), |ui, range| {
+            for item in cmd.items.range(range) {
+                if let Some(line) = item_line(ui, item) {
+                    ui.add(egui::Label::new(line).truncate());
+                } else {
+                    ui.label("");
+                }
+            }
+        });
+}
+
+/// One item laid out whole (an error with its details).
+fn output_item(ui: &mut Ui, command_id: uuid::Uuid, i: usize, item: &OutputItem) {
+    let Some(line) = item_line(ui, item) else {
+        return;
+    };
+    ui.label(line);
+    if let OutputItem::Error(e) = item {
+        egui::CollapsingHeader::new("Error details")
+            .id_salt(("err", command_id, i))
+            .show(ui, |ui| {
+                let mut rows = vec![
+                    (
+                        "FullyQualifiedErrorId".into(),
+                        e.fully_qualified_error_id.clone(),
+                    ),
+                    ("CategoryInfo".into(), e.category.clone()),
+                ];
+                if let Some(t) = &e.target {
+                    rows.push(("TargetObject".into(), t.clone()));
+                }
+                if let Some(t) = &e.script_stack_trace {
+                    rows.push(("ScriptStackTrace".into(), t.clone()));
+                }
+                grid(ui, &format!("errgrid{command_id}{i}"), rows);
+            });
     }
 }
 
@@ -479,6 +512,26 @@ impl FleetColumn {
         }
     }
 
+    /// Whether a known session's value in this column can change (its
+    /// computer and name cannot).
+    fn changes(self) -> bool {
+        !matches!(self, FleetColumn::Computer | FleetColumn::Name)
+    }
+
+    /// A session's sort key in a column whose values change (the order of
+    /// [`FleetColumn::cmp`]).
+    fn key(self, s: &SessionInfo) -> SortKey {
+        match self {
+            FleetColumn::Computer | FleetColumn::Name => SortKey::Fixed,
+            FleetColumn::State => SortKey::Word(s.state.as_str()),
+            FleetColumn::Availability => SortKey::Word(s.availability.as_str()),
+            FleetColumn::Owner => SortKey::Text(s.details.owner.clone()),
+            FleetColumn::IdleTimeout => SortKey::Number(s.idle_timeout_ms),
+            FleetColumn::ExpiresOn => SortKey::Time(s.expires_on),
+            FleetColumn::OutputBufferingMode => SortKey::Word(s.output_buffering_mode.as_str()),
+        }
+    }
+
     fn cell(self, c: &ComputerNode, s: &SessionInfo, now: DateTime<Utc>) -> String {
         match self {
             FleetColumn::Computer => c.name.clone(),
@@ -501,29 +554,56 @@ impl FleetColumn {
     }
 }
 
-/// Every session of every computer (or of the selected group), sortable by column.
-/// The fleet table's sorted order, kept until the sessions, the scope or the sort change.
+/// A session's value in a sortable column whose values change.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey {
+    /// Computer and Name: never re-sorted.
+    Fixed,
+    Word(&'static str),
+    Text(Option<String>),
+    Number(Option<u64>),
+    Time(Option<DateTime<Utc>>),
+}
+
+/// The fleet table's sorted order, kept until the sessions, the scope or the
+/// sort change. When sessions only change state, the order is sorted again
+/// only if the sort column's values can change, from the current order
+/// (nearly sorted, so the stable sort runs in about linear time).
 #[derive(Default)]
 pub(crate) struct FleetCache {
+    /// Which sessions there are, the scope and the sort.
     key: Option<(u64, Option<String>, FleetColumn, bool)>,
-    /// (computer name, index in that computer's session list).
-    order: Vec<(String, usize)>,
+    /// The state's generation the order was last sorted at.
+    generation: u64,
+    /// (computer name, index in that computer's session list, position in
+    /// the inventory's order: the tie-breaker, as a fresh sort keeps it).
+    order: Vec<(String, usize, usize)>,
 }
 
 impl FleetCache {
     fn refresh(&mut self, state: &AppState, group: Option<&str>, col: FleetColumn, asc: bool) {
-        let key = (state.generation(), group.map(str::to_owned), col, asc);
+        let key = (
+            state.members_generation(),
+            group.map(str::to_owned),
+            col,
+            asc,
+        );
         if self.key.as_ref() == Some(&key) {
+            if self.generation != state.generation() && col.changes() {
+                self.resort(state, col, asc);
+            }
+            self.generation = state.generation();
             return;
         }
-        let mut rows: Vec<(&ComputerNode, usize, &SessionInfo)> = Vec::new();
+        // (computer, index in its list, session, position in the inventory's order)
+        let mut rows: Vec<(&ComputerNode, usize, &SessionInfo, usize)> = Vec::new();
         for g in state.groups() {
             if group.is_some_and(|name| name != g.name) {
                 continue;
             }
             for c in &g.computers {
                 for (i, s) in state.sessions_of(&c.name).iter().enumerate() {
-                    rows.push((c, i, s));
+                    rows.push((c, i, s, rows.len()));
                 }
             }
         }
@@ -533,9 +613,29 @@ impl FleetCache {
         });
         self.order = rows
             .into_iter()
-            .map(|(c, i, _)| (c.name.clone(), i))
+            .map(|(c, i, _, n)| (c.name.clone(), i, n))
             .collect();
         self.key = Some(key);
+        self.generation = state.generation();
+    }
+
+    fn resort(&mut self, state: &AppState, col: FleetColumn, asc: bool) {
+        let mut keyed: Vec<(Option<SortKey>, (String, usize, usize))> =
+            std::mem::take(&mut self.order)
+                .into_iter()
+                .map(|row| {
+                    (
+                        state.sessions_of(&row.0).get(row.1).map(|s| col.key(s)),
+                        row,
+                    )
+                })
+                .collect();
+        keyed.sort_by(|a, b| {
+            let o = a.0.cmp(&b.0);
+            let o = if asc { o } else { o.reverse() };
+            o.then(a.1.2.cmp(&b.1.2))
+        });
+        self.order = keyed.into_iter().map(|(_, row)| row).collect();
     }
 }
 
@@ -584,7 +684,7 @@ pub(crate) fn fleet(
                 .id_salt("fleet_v")
                 .auto_shrink([false, false])
                 .show_rows(ui, row_h, order.len(), |ui, range| {
-                    for (name, i) in &order[range] {
+                    for (name, i, _) in &order[range] {
                         let (Some(c), Some(s)) =
                             (state.computer(name), state.sessions_of(name).get(*i))
                         else {

@@ -9,6 +9,7 @@
 
 mod detail;
 pub(crate) mod dialogs;
+mod output_save;
 pub(crate) mod profile_editor;
 pub(crate) mod profile_nodes;
 pub(crate) mod state;
@@ -32,7 +33,7 @@ use state::ToastKind;
 mod actions;
 mod profiles_frame;
 mod quitting;
-pub use state::{Action, AppState, ComputerNode, GroupNode, NodeKey};
+pub use state::{Action, AppState, ComputerNode, GroupNode, MAX_ITEMS_PER_COMMAND, NodeKey};
 
 /// A clock, injected so tests fix time.
 pub type Clock = Box<dyn Fn() -> DateTime<Utc>>;
@@ -115,6 +116,8 @@ pub enum UiAction {
     EditProfile(NodeKey),
     /// Add to, rename or remove a group or computer of the profile file.
     ChangeProfile(NodeKey, profile_nodes::NodeChange),
+    /// "Save output…" of one command: opens the Save output dialog.
+    SaveOutput(output_save::SaveTarget),
     /// Send a command the UI already built; `what` is shown in the status bar.
     Send {
         /// The command.
@@ -175,6 +178,8 @@ pub struct BatonApp {
     worker_stopped: bool,
     /// Set from outside (SIGTERM): quit now, handing sessions back.
     terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Every command's whole output on disk, and "Save output…".
+    output_files: output_save::OutputFiles,
 }
 
 impl BatonApp {
@@ -212,7 +217,20 @@ impl BatonApp {
             quitting: None,
             worker_stopped: false,
             terminate: None,
+            output_files: output_save::OutputFiles::new(None),
         }
+    }
+
+    /// Keeps the whole output of commands in a folder under `parent`
+    /// instead of the runtime directory (tests).
+    pub fn with_spill_parent(mut self, parent: std::path::PathBuf) -> Self {
+        self.output_files = output_save::OutputFiles::new(Some(parent));
+        self
+    }
+
+    /// The folder holding this console's output files, once output arrived.
+    pub fn spill_dir(&self) -> Option<&std::path::Path> {
+        self.output_files.spill_dir()
     }
 
     /// A flag that, once set (a SIGTERM handler), makes the console quit
@@ -271,6 +289,7 @@ impl BatonApp {
         for ev in self.handle.drain() {
             self.apply_event(ev, now);
         }
+        self.output_files.sync(&mut self.state);
         self.check_find(now);
     }
 
@@ -313,6 +332,7 @@ impl BatonApp {
         let modal_open = self.dialog.is_some()
             || self.profile_editor.is_some()
             || self.node_dialog.is_some()
+            || self.output_files.dialog_open()
             || self.state.current_prompt().is_some();
         if !modal_open {
             self.shortcuts(&ctx, &mut actions);
@@ -400,6 +420,7 @@ impl BatonApp {
         self.dialogs(&ctx, &mut actions);
         self.quit_dialog_frame(&ctx);
         self.profile_editor_frame(&ctx, now);
+        self.output_files.dialog_frame(&ctx, &mut self.state);
         self.toasts(&ctx, &mut actions);
 
         for a in actions {
@@ -408,7 +429,7 @@ impl BatonApp {
         self.save_activity();
         // Countdowns, toasts fading and the spinner move with time.
         ctx.request_repaint_after(Duration::from_millis(
-            if self.state.pending().next().is_some() {
+            if self.state.pending().next().is_some() || self.output_files.busy() {
                 100
             } else {
                 1000
@@ -772,6 +793,8 @@ impl eframe::App for BatonApp {
             }
         }
         self.save_activity();
+        // The whole-output files go with the console.
+        self.output_files = output_save::OutputFiles::new(None);
     }
 }
 

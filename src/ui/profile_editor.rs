@@ -705,7 +705,6 @@ enum Browse {
 /// cancels or no dialog service is available (on Linux, the XDG desktop
 /// portal); the path can always be typed instead.
 fn open_file_dialog(which: Browse) -> mpsc::Receiver<Option<std::path::PathBuf>> {
-    let (tx, rx) = mpsc::channel();
     let dialog = rfd::AsyncFileDialog::new();
     type Pending =
         std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
@@ -728,6 +727,29 @@ fn open_file_dialog(which: Browse) -> mpsc::Receiver<Option<std::path::PathBuf>>
                 .save_file(),
         ),
     };
+    await_dialog(pending)
+}
+
+/// A native "save as" dialog (for "Save output…"), awaited as
+/// [`open_file_dialog`] does; `None` when cancelled or unavailable.
+pub(crate) fn save_file_dialog(
+    title: &str,
+    file_name: &str,
+) -> mpsc::Receiver<Option<std::path::PathBuf>> {
+    let pending = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name)
+        .add_filter("Text files", &["txt", "log"])
+        .add_filter("All files", &["*"])
+        .save_file();
+    await_dialog(Box::pin(pending))
+}
+
+/// Waits for a dialog's answer on a helper thread of its own.
+fn await_dialog(
+    pending: std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>,
+) -> mpsc::Receiver<Option<std::path::PathBuf>> {
+    let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("baton-file-dialog".into())
         .spawn(move || {

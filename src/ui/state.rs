@@ -21,8 +21,14 @@ mod text;
 mod tree;
 pub use text::*;
 
-/// Most output items kept per command; older ones are dropped first.
-pub const MAX_ITEMS_PER_COMMAND: usize = 50_000;
+/// Most output items (lines) kept in memory per command; older ones are
+/// dropped first (the spill file keeps them all for "Save output…").
+pub const MAX_ITEMS_PER_COMMAND: usize = 20_000;
+/// Most bytes of output text kept in memory per command.
+pub const MAX_BYTES_PER_COMMAND: usize = 4 << 20;
+/// Most bytes of one item's text kept in memory (a longer one is cut, and
+/// says how long it was; the spill file keeps it whole).
+pub const MAX_ITEM_BYTES: usize = 4_096;
 /// Most audit-trail entries kept in memory.
 pub const MAX_ACTIVITY: usize = 10_000;
 /// Most notifications kept at once.
@@ -203,8 +209,11 @@ pub struct CommandOutput {
     pub command_id: Uuid,
     /// Output, error, warning, verbose, debug, information and host-prompt items, in order.
     pub items: VecDeque<OutputItem>,
-    /// Items dropped because of [`MAX_ITEMS_PER_COMMAND`].
+    /// Older items no longer in memory ([`MAX_ITEMS_PER_COMMAND`],
+    /// [`MAX_BYTES_PER_COMMAND`]); the spill file has them.
     pub dropped: usize,
+    /// Bytes of text in `items`.
+    pub kept_bytes: usize,
     /// Current progress records by activity id (completed ones are removed).
     pub progress: BTreeMap<i32, ProgressView>,
     /// `Completed`, `Failed`, `Stopped` once finished.
@@ -437,6 +446,24 @@ pub struct AppState {
     pub saved_credentials: Vec<(String, String)>,
     /// Bumped whenever the inventory or a session list changes (for caches).
     generation: u64,
+    /// Bumped when the inventory changes or a session appears or goes (not
+    /// when one only changes): caches of which sessions there are use it.
+    members: u64,
+    /// Whole lines of output not yet handed to the spill (see [`AppState::take_spill`]).
+    spill: Vec<SpillLines>,
+    /// Sessions whose output was forgotten, for their spill files to go.
+    forgotten_outputs: Vec<Uuid>,
+}
+
+/// Whole lines of one command's output, for its spill file, in arrival order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpillLines {
+    /// The session.
+    pub instance_id: Uuid,
+    /// The command.
+    pub command_id: Uuid,
+    /// Each item's whole text (as the pane shows it, uncut), one per item.
+    pub lines: Vec<String>,
 }
 
 impl Default for AppState {
@@ -473,12 +500,21 @@ impl AppState {
             prompts: VecDeque::new(),
             saved_credentials: Vec::new(),
             generation: 0,
+            members: 0,
+            spill: Vec::new(),
+            forgotten_outputs: Vec::new(),
         }
     }
 
     /// Changes whenever the inventory or any session changes; views cache on it.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Changes whenever the inventory changes or a session appears or goes,
+    /// not when a known session only changes state.
+    pub fn members_generation(&self) -> u64 {
+        self.members
     }
 
     // ----- inventory -----
@@ -504,6 +540,7 @@ impl AppState {
 
     fn reindex(&mut self) {
         self.generation += 1;
+        self.members += 1;
         self.computer_index.clear();
         for (gi, g) in self.groups.iter().enumerate() {
             for (ci, c) in g.computers.iter().enumerate() {
@@ -619,6 +656,18 @@ impl AppState {
             instance_id,
             name: s.name.clone(),
         })
+    }
+
+    /// The lines of output that arrived since the last call, whole, for the
+    /// spill files (the caller writes them; this state does no I/O).
+    pub fn take_spill(&mut self) -> Vec<SpillLines> {
+        std::mem::take(&mut self.spill)
+    }
+
+    /// Sessions whose output was forgotten since the last call (their
+    /// session went away), for their spill files to be removed.
+    pub fn take_forgotten_outputs(&mut self) -> Vec<Uuid> {
+        std::mem::take(&mut self.forgotten_outputs)
     }
 
     /// The output of a session's commands.
@@ -808,7 +857,8 @@ impl AppState {
             .entry((p.computer.clone(), p.instance_id))
             .or_default()
             .command_mut(p.command_id);
-        push_item(out, OutputItem::HostPrompt(format!("{} {shown}", p.prompt)));
+        let whole = push_item(out, OutputItem::HostPrompt(format!("{} {shown}", p.prompt)));
+        spill_line(&mut self.spill, p.instance_id, p.command_id, whole);
         Some(p)
     }
 }

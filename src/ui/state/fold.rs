@@ -219,12 +219,21 @@ impl AppState {
             self.computer_errors.remove(&computer.to_ascii_lowercase());
             self.listed.insert(computer.to_ascii_lowercase());
         }
+        let count = self.sessions.count();
         let change = self.sessions.apply(event);
         self.generation += 1;
+        if !matches!(change, crate::bridge::Change::Updated { .. })
+            || self.sessions.count() != count
+        {
+            self.members += 1;
+        }
         match change {
             crate::bridge::Change::Listed { .. } => self.prune_selection(),
-            crate::bridge::Change::Removed { name, .. } => {
+            crate::bridge::Change::Removed {
+                name, instance_id, ..
+            } => {
                 self.prune_selection();
+                self.forget_output(instance_id);
                 if let Event::SessionGone { reason, .. } = event {
                     let entry = ActivityEntry {
                         computer,
@@ -262,7 +271,10 @@ impl AppState {
                                 out.progress.insert(p.activity_id, p);
                             }
                         }
-                        other => push_item(out, other),
+                        other => {
+                            let whole = push_item(out, other);
+                            spill_line(&mut self.spill, instance_id, command_id, whole);
+                        }
                     }
                 }
             }
@@ -341,6 +353,15 @@ impl AppState {
                 self.quotas.insert(computer, quotas);
             }
             _ => {}
+        }
+    }
+
+    /// A session went away: its output goes too (its spill files with it).
+    fn forget_output(&mut self, instance_id: Uuid) {
+        let before = self.outputs.len();
+        self.outputs.retain(|(_, id), _| *id != instance_id);
+        if self.outputs.len() != before {
+            self.forgotten_outputs.push(instance_id);
         }
     }
 

@@ -2,11 +2,199 @@
 
 use super::*;
 
-pub(super) fn push_item(out: &mut CommandOutput, item: OutputItem) {
+/// The whole text of an item as the Output pane shows it and "Save
+/// output…" writes it (an error with its category and id, as PowerShell's
+/// console prints them); `None` for progress, which is not output.
+pub fn item_text(item: &OutputItem) -> Option<String> {
+    Some(match item {
+        OutputItem::Output(o) => o.text.clone(),
+        OutputItem::Error(e) => {
+            let mut t = format!("ERROR: {}", e.message);
+            if !e.category.is_empty() {
+                t.push_str(&format!("\n    + CategoryInfo          : {}", e.category));
+            }
+            if !e.fully_qualified_error_id.is_empty() {
+                t.push_str(&format!(
+                    "\n    + FullyQualifiedErrorId : {}",
+                    e.fully_qualified_error_id
+                ));
+            }
+            t
+        }
+        OutputItem::Warning(t) => format!("WARNING: {t}"),
+        OutputItem::Verbose(t) => format!("VERBOSE: {t}"),
+        OutputItem::Debug(t) => format!("DEBUG: {t}"),
+        OutputItem::Information(t) => t.clone(),
+        OutputItem::HostPrompt(t) => format!("> {t}"),
+        OutputItem::Progress(_) => return None,
+    })
+}
+
+/// A copy of `text` cut to [`MAX_ITEM_BYTES`] (at a character boundary),
+/// saying how long it was (in bytes); the whole text when it fits.
+pub fn cut_copy(text: &str) -> String {
+    if text.len() <= MAX_ITEM_BYTES {
+        return text.to_owned();
+    }
+    let mut end = MAX_ITEM_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    // Bytes, not characters: counting them would read the whole text.
+    format!(
+        "{} … ({} bytes in all: Save output… writes it whole)",
+        &text[..end],
+        thousands(text.len())
+    )
+}
+
+fn cut_text(text: &mut String) {
+    if text.len() > MAX_ITEM_BYTES {
+        *text = cut_copy(text);
+    }
+}
+
+/// `n` with a comma every three digits (`12,345`).
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The bytes of text an item holds in memory.
+fn item_bytes(item: &OutputItem) -> usize {
+    match item {
+        OutputItem::Output(o) => o.text.len(),
+        OutputItem::Error(e) => {
+            e.message.len()
+                + e.category.len()
+                + e.fully_qualified_error_id.len()
+                + e.target.as_ref().map_or(0, String::len)
+                + e.script_stack_trace.as_ref().map_or(0, String::len)
+        }
+        OutputItem::Warning(t)
+        | OutputItem::Verbose(t)
+        | OutputItem::Debug(t)
+        | OutputItem::Information(t)
+        | OutputItem::HostPrompt(t) => t.len(),
+        OutputItem::Progress(_) => 0,
+    }
+}
+
+/// The item as kept in memory: long texts cut, an output object's data
+/// dropped (the pane shows its text only).
+fn shrink(item: OutputItem) -> OutputItem {
+    match item {
+        OutputItem::Output(o) => {
+            let mut text = o.text;
+            cut_text(&mut text);
+            OutputItem::Output(crate::model::RemoteObject {
+                text,
+                value: crate::model::RemoteValue::Null,
+            })
+        }
+        OutputItem::Error(mut e) => {
+            for t in [
+                &mut e.message,
+                &mut e.category,
+                &mut e.fully_qualified_error_id,
+            ] {
+                cut_text(t);
+            }
+            for t in [e.target.as_mut(), e.script_stack_trace.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                cut_text(t);
+            }
+            OutputItem::Error(e)
+        }
+        OutputItem::Warning(mut t) => {
+            cut_text(&mut t);
+            OutputItem::Warning(t)
+        }
+        OutputItem::Verbose(mut t) => {
+            cut_text(&mut t);
+            OutputItem::Verbose(t)
+        }
+        OutputItem::Debug(mut t) => {
+            cut_text(&mut t);
+            OutputItem::Debug(t)
+        }
+        OutputItem::Information(mut t) => {
+            cut_text(&mut t);
+            OutputItem::Information(t)
+        }
+        OutputItem::HostPrompt(mut t) => {
+            cut_text(&mut t);
+            OutputItem::HostPrompt(t)
+        }
+        p @ OutputItem::Progress(_) => p,
+    }
+}
+
+/// Keeps `item` (cut to size) as the newest of `out`, dropping the oldest
+/// beyond the budgets, and returns its whole text for the spill file.
+pub(super) fn push_item(out: &mut CommandOutput, item: OutputItem) -> Option<String> {
+    match item {
+        // The common case: the object's text moves to the spill, a copy stays.
+        OutputItem::Output(o) => {
+            let kept = cut_copy(&o.text);
+            keep(
+                out,
+                OutputItem::Output(crate::model::RemoteObject {
+                    text: kept,
+                    value: crate::model::RemoteValue::Null,
+                }),
+            );
+            Some(o.text)
+        }
+        other => {
+            let whole = item_text(&other);
+            keep(out, shrink(other));
+            whole
+        }
+    }
+}
+
+fn keep(out: &mut CommandOutput, item: OutputItem) {
+    out.kept_bytes += item_bytes(&item);
     out.items.push_back(item);
-    while out.items.len() > MAX_ITEMS_PER_COMMAND {
-        out.items.pop_front();
-        out.dropped += 1;
+    while out.items.len() > MAX_ITEMS_PER_COMMAND
+        || (out.kept_bytes > MAX_BYTES_PER_COMMAND && out.items.len() > 1)
+    {
+        if let Some(old) = out.items.pop_front() {
+            out.kept_bytes -= item_bytes(&old);
+            out.dropped += 1;
+        }
+    }
+}
+
+/// Queues an item's whole text for its command's spill file.
+pub(super) fn spill_line(
+    spill: &mut Vec<SpillLines>,
+    instance_id: Uuid,
+    command_id: Uuid,
+    whole: Option<String>,
+) {
+    let Some(line) = whole else {
+        return;
+    };
+    match spill.last_mut() {
+        Some(last) if last.instance_id == instance_id && last.command_id == command_id => {
+            last.lines.push(line);
+        }
+        _ => spill.push(SpillLines {
+            instance_id,
+            command_id,
+            lines: vec![line],
+        }),
     }
 }
 
