@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// The most computers a listing keeps its authenticated connections to.
+const KEEP_CONNECTIONS_UP_TO: usize = 64;
+
 impl Worker {
     pub(super) async fn list_sessions(
         self: &Arc<Self>,
@@ -17,13 +20,25 @@ impl Worker {
             what: format!("Listing sessions on {total} computer(s)"),
         });
         let names = Arc::new(names);
+        // A sweep of many computers closes each one's connection once it is
+        // listed, as PowerShell's Get-PSSession -ComputerName does: a
+        // thousand idle connections would hold a thousand buffers and
+        // security contexts. A few computers keep theirs for the Connect or
+        // Receive that follows.
+        let release = total > KEEP_CONNECTIONS_UP_TO;
         let tasks = self.parts(
             computers,
             limit,
             |c| c.name.clone(),
             move |w, c| {
                 let names = names.clone();
-                async move { w.list_one(op, &c, &names).await }
+                async move {
+                    let listed = w.list_one(op, &c, &names).await;
+                    if release {
+                        w.release_idle(&c);
+                    }
+                    listed
+                }
             },
         );
         self.settle(op, tasks, "Listed sessions on", "computer(s)")

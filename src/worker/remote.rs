@@ -591,6 +591,21 @@ impl Remote {
         self.call_with(&self.request_ctx(), req, retry).await
     }
 
+    /// Closes the authenticated connections kept for this computer's next
+    /// requests (each holds its HTTP buffers and security context, about
+    /// 30 KB); the next request opens and authenticates a new one. A
+    /// connection in use by a request is not among them.
+    pub fn release_idle(&self) {
+        if let Link::Http { idle, .. } = &self.link {
+            let released = std::mem::take(
+                &mut *idle
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            drop(released);
+        }
+    }
+
     /// What the user should hear of since the last call, said once.
     pub fn take_notices(&self) -> Vec<String> {
         std::mem::take(

@@ -163,3 +163,33 @@ impl Worker {
         Ok(r)
     }
 }
+
+impl Worker {
+    /// Closes the idle connections of the client session made for
+    /// `computer` with the credential it names ([`Remote::release_idle`]).
+    /// The key is made as [`Worker::remote`] makes it, from the user names
+    /// the reference carries (no credential store is asked); a computer
+    /// reached as the current user, or whose saved credential names another
+    /// user, keeps its connections.
+    pub(super) fn release_idle(&self, computer: &ComputerRef) {
+        let user_of = |c: &CredentialChoice| match c {
+            CredentialChoice::Once(c) => Some(c.user.clone()),
+            CredentialChoice::Saved { user, .. } => Some(user.clone()),
+            CredentialChoice::Implicit => None,
+        };
+        let Some(user) = user_of(&computer.credential) else {
+            return;
+        };
+        let mut who = user.to_ascii_lowercase();
+        if let Some(p) = computer.proxy_credential.as_ref().and_then(user_of) {
+            who.push('\n');
+            who.push_str(&p.to_ascii_lowercase());
+        }
+        let remote = lock(&self.remotes)
+            .get(&(key(&computer.name), who))
+            .cloned();
+        if let Some(r) = remote {
+            r.release_idle();
+        }
+    }
+}
