@@ -9,6 +9,7 @@ mod cli_syntax;
 mod clixml;
 mod common;
 mod credssp;
+mod fleet;
 mod fuzz_replay;
 mod fuzz_seeds;
 mod kerberos;

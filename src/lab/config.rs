@@ -44,10 +44,105 @@ pub struct LabConfig {
     #[serde(default)]
     pub https: bool,
     pub users: Vec<UserConfig>,
+    /// May be left out when a `[fleet]` gives the computers.
+    #[serde(default)]
     pub computers: Vec<ComputerConfig>,
     pub configurations: Vec<ConfigurationConfig>,
     #[serde(default)]
     pub sessions: Vec<SeedSession>,
+    /// Many computers alike (`[fleet]`): added to `computers`, with their
+    /// sessions added to `sessions`, when the file is read.
+    #[serde(default)]
+    pub fleet: Option<FleetConfig>,
+}
+
+/// A fleet of computers alike, for listing at scale: `count` computers named
+/// `<prefix>1` … `<prefix><count>` (numbers zero-padded to one width), each
+/// on its own loopback address from `first_address` on (127.1.0.1,
+/// 127.1.0.2, … on Linux, where all of 127.0.0.0/8 is loopback and needs no
+/// root), each holding the `sessions` listed (a `[[fleet.sessions]]` is a
+/// `[[sessions]]` without `computer`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    pub count: u32,
+    #[serde(default = "fleet_prefix")]
+    pub prefix: String,
+    #[serde(default = "fleet_first_address")]
+    pub first_address: String,
+    #[serde(default = "http_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub sessions: Vec<SeedSession>,
+}
+
+fn fleet_prefix() -> String {
+    "Fleet".into()
+}
+
+fn fleet_first_address() -> String {
+    "127.1.0.1".into()
+}
+
+/// The most computers a fleet may have (each is a listener with its own
+/// address; 127.0.0.0/8 holds about 16 million).
+pub const MAX_FLEET: u32 = 100_000;
+
+impl FleetConfig {
+    /// The computers and their sessions, in order.
+    fn expand(&self) -> Result<(Vec<ComputerConfig>, Vec<SeedSession>), LabConfigError> {
+        if self.count == 0 || self.count > MAX_FLEET {
+            return Err(LabConfigError(format!(
+                "fleet count {} is outside 1 to {MAX_FLEET}",
+                self.count
+            )));
+        }
+        let first: std::net::Ipv4Addr = self.first_address.parse().map_err(|_| {
+            LabConfigError(format!(
+                "fleet first_address {:?} is not an IPv4 address",
+                self.first_address
+            ))
+        })?;
+        let start = u32::from(first);
+        let last = start
+            .checked_add(self.count - 1)
+            .map(std::net::Ipv4Addr::from);
+        if !first.is_loopback() || !last.is_some_and(|a| a.is_loopback()) {
+            return Err(LabConfigError(format!(
+                "fleet: {} computers from {first} do not all fit in 127.0.0.0/8",
+                self.count
+            )));
+        }
+        if let Some(s) = self.sessions.iter().find(|s| !s.computer.is_empty()) {
+            return Err(LabConfigError(format!(
+                "fleet session {} names a computer; every computer of the fleet holds it",
+                s.name
+            )));
+        }
+        let width = self.count.to_string().len();
+        let mut computers = Vec::with_capacity(self.count as usize);
+        let mut sessions = Vec::with_capacity(self.count as usize * self.sessions.len());
+        for i in 0..self.count {
+            let name = format!("{}{:0width$}", self.prefix, i + 1);
+            for s in &self.sessions {
+                sessions.push(SeedSession {
+                    computer: name.clone(),
+                    ..s.clone()
+                });
+            }
+            computers.push(ComputerConfig {
+                name,
+                address: std::net::Ipv4Addr::from(start + i).to_string(),
+                port: self.port,
+                credssp: false,
+                certificate_mappings: Vec::new(),
+                certificate_authorities: Vec::new(),
+                max_envelope_size_kb: max_envelope_size_kb(),
+                protocol_version: psrp_protocol_version(),
+            });
+        }
+        Ok((computers, sessions))
+    }
 }
 
 fn one() -> f64 {
@@ -204,6 +299,8 @@ impl ConfigurationConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedSession {
+    /// Left out in `[[fleet.sessions]]` (every computer of the fleet).
+    #[serde(default)]
     pub computer: String,
     pub owner: String,
     pub name: String,
@@ -249,7 +346,12 @@ pub struct LabConfigError(pub String);
 impl LabConfig {
     /// Parses a lab file.
     pub fn from_toml(text: &str) -> Result<LabConfig, LabConfigError> {
-        let cfg: LabConfig = toml::from_str(text).map_err(|e| LabConfigError(e.to_string()))?;
+        let mut cfg: LabConfig = toml::from_str(text).map_err(|e| LabConfigError(e.to_string()))?;
+        if let Some(fleet) = &cfg.fleet {
+            let (computers, sessions) = fleet.expand()?;
+            cfg.computers.extend(computers);
+            cfg.sessions.extend(sessions);
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -320,22 +422,25 @@ impl LabConfig {
                 }
             }
         }
+        // Sets, not scans: a fleet has thousands of computers and sessions.
+        let computers: std::collections::HashSet<String> = self
+            .computers
+            .iter()
+            .map(|c| c.name.to_ascii_lowercase())
+            .collect();
+        let users: std::collections::HashSet<String> = self
+            .users
+            .iter()
+            .map(|u| u.name.to_ascii_lowercase())
+            .collect();
         for s in &self.sessions {
-            if !self
-                .computers
-                .iter()
-                .any(|c| c.name.eq_ignore_ascii_case(&s.computer))
-            {
+            if !computers.contains(&s.computer.to_ascii_lowercase()) {
                 return Err(LabConfigError(format!(
                     "session {} names an unknown computer {}",
                     s.name, s.computer
                 )));
             }
-            if !self
-                .users
-                .iter()
-                .any(|u| u.name.eq_ignore_ascii_case(&s.owner))
-            {
+            if !users.contains(&s.owner.to_ascii_lowercase()) {
                 return Err(LabConfigError(format!(
                     "session {} names an unknown owner {}",
                     s.name, s.owner

@@ -74,7 +74,17 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
         .filter(|u| u.admin)
         .map(|u| u.name.clone())
         .collect();
-    let mut computers = Vec::new();
+    // Each computer's seeded sessions, found by name once (a fleet has
+    // thousands of computers).
+    let mut seeded: std::collections::HashMap<String, Vec<&config::SeedSession>> =
+        std::collections::HashMap::new();
+    for s in &config.sessions {
+        seeded
+            .entry(s.computer.to_ascii_lowercase())
+            .or_default()
+            .push(s);
+    }
+    let mut computers = Vec::with_capacity(config.computers.len());
     for c in &config.computers {
         let mut computer = Computer::new(&c.name, configurations.clone(), epoch);
         computer.administrators = admins.clone();
@@ -82,10 +92,10 @@ pub fn build(config: &LabConfig) -> Result<BuiltLab, String> {
         computer.keep_alive_window_ms = config.keep_alive_window_ms;
         computer.command_reconnect = config.command_reconnect;
         computer.protocol_version = c.protocol_version.clone();
-        for s in config
-            .sessions
-            .iter()
-            .filter(|s| s.computer.eq_ignore_ascii_case(&c.name))
+        for s in seeded
+            .get(&c.name.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
         {
             seed(&mut computer, s, clock.now())
                 .map_err(|e| format!("session {} on {}: {e}", s.name, c.name))?;
