@@ -256,18 +256,57 @@ impl Shell {
             names,
             throttle_limit: throttle,
         });
-        let got = self.wait(&[op], None);
+        let mut got = self.wait(&[op], None);
         self.report(cmdlet, &got.failures, err);
+        // Each computer's listing, found by name once: a sweep may name
+        // thousands of computers.
+        let mut by_name: HashMap<String, Vec<Vec<SessionInfo>>> = HashMap::new();
+        for (comp, sessions) in std::mem::take(&mut got.listed) {
+            by_name
+                .entry(comp.to_ascii_lowercase())
+                .or_default()
+                .push(sessions);
+        }
         let mut res = Vec::new();
         for c in &computers {
-            for (comp, sessions) in &got.listed {
-                if comp.eq_ignore_ascii_case(&c.name) {
-                    for info in sessions {
-                        res.push(LocalSession {
-                            info: info.clone(),
-                            computer: c.clone(),
-                        });
-                    }
+            // A computer named twice is listed twice, as before.
+            let Some(listings) = by_name.get(&c.name.to_ascii_lowercase()) else {
+                continue;
+            };
+            for info in listings.iter().flatten() {
+                res.push(LocalSession {
+                    info: info.clone(),
+                    computer: c.clone(),
+                });
+            }
+        }
+        res
+    }
+
+    /// [`Shell::remember`] for many sessions at once, with the repository's
+    /// keys looked up in a map instead of a scan per session (a sweep of
+    /// 10,000 computers remembers 20,000 sessions).
+    fn remember_all(&mut self, listed: Vec<LocalSession>) -> Vec<LocalSession> {
+        let mut index: HashMap<(String, Uuid), usize> = self
+            .repo
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.key(), i))
+            .collect();
+        let mut res = Vec::with_capacity(listed.len());
+        for s in listed {
+            self.known.upsert(&s.info);
+            match index.entry(s.key()) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let r = &mut self.repo[*e.get()];
+                    r.info = s.info;
+                    r.computer = s.computer;
+                    res.push(r.clone());
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(self.repo.len());
+                    self.repo.push(s.clone());
+                    res.push(s);
                 }
             }
         }
@@ -357,7 +396,7 @@ impl Shell {
                     g.throttle_limit,
                     err,
                 );
-                listed.into_iter().map(|s| self.remember(s)).collect()
+                self.remember_all(listed)
             }
             None => self.repo.clone(),
         };
