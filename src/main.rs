@@ -1,8 +1,10 @@
 //! The `baton` executable: the console (default), the cmdlet-syntax command
 //! line (`-c`, `shell`), and the lab endpoint (`lab`).
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -484,112 +486,121 @@ fn gui(demo: bool, renderer: app::RendererChoice, times: app::StartupTimes) -> E
     if let Some(e) = &profile_error {
         eprintln!("baton: the profile file could not be read ({e}); it was left untouched");
     }
-    let mut inventory = app::inventory(&tree);
-    // First run (no profiles) or --demo: the lab's demo computers, in process
-    // but over real loopback HTTP with NTLM, exactly as a Windows server.
-    let lab_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("baton-lab")
-        .enable_all()
-        .build();
-    let mut _lab = None;
-    let mut lab_accounts = Vec::new();
-    if demo || inventory.is_empty() {
-        match &lab_rt {
-            Ok(rt) => match rt.block_on(baton::lab::start(&LabConfig::demo(), Ports::Ephemeral)) {
-                Ok(running) => {
-                    inventory = app::demo_inventory(&running);
-                    _lab = Some(running);
-                    lab_accounts = LabConfig::demo()
-                        .users
-                        .into_iter()
-                        .map(|u| (u.name, u.role, u.password))
-                        .collect();
-                }
-                Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
-            },
-            Err(e) => eprintln!("baton: the demo lab could not start: {e}"),
-        }
-    }
-    times.mark("demo lab started");
-    let ctx = egui::Context::default();
-    let (handle, side) = WorkerHandle::pair(baton::ui::waker_for(&ctx));
-    let chosen = baton::store::credentials::choose_store();
-    if let Some(u) = &chosen.unavailable {
-        eprintln!("baton: {u}");
-    }
-    let saved = chosen
-        .store
-        .list()
-        .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
-        .unwrap_or_default();
-    times.mark("keyring probed");
-    let activity = app::activity_log();
-    let config = WorkerConfig {
-        credentials: Some(Arc::clone(&chosen.store)),
-        // The worker appends the Activity pane's entries to its file.
-        activity: activity.clone(),
-        // …and keeps the sessions held or handed over, for Reconnect….
-        held: app::held_file(),
-        // The worker runs the profile editor's saves, imports and exports.
-        profiles: if profile_error.is_none() {
-            app::profile_store().ok()
-        } else {
-            None
-        },
-        ..WorkerConfig::default()
-    };
-    let worker_thread = match worker::spawn(side, config) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("baton: the background worker could not start: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    times.mark("worker started");
-    // Open on the truth: list every computer's sessions at once.
-    let computers: Vec<_> = inventory
-        .iter()
-        .flat_map(|g| {
-            g.computers
-                .iter()
-                .map(baton::ui::ComputerNode::computer_ref)
-        })
-        .collect();
-    if !computers.is_empty() {
-        handle.send(baton::bridge::Command::ListSessions {
-            op: handle.next_op(),
-            computers,
-            names: Vec::new(),
-            throttle_limit: 32,
-        });
-    }
-    let terminate = terminate_flag(&ctx);
-    let options = baton::ui::RunOptions {
-        terminate: Some(terminate),
-        egui_ctx: None,
-        activity: activity
+    let inventory = app::inventory(&tree);
+    // What the window does not need in order to appear starts on threads of
+    // its own while the window and its drawing context are made: the demo
+    // lab (first run, or --demo), the keyring's probe and the activity file.
+    // The console is built from them before its first frame.
+    let lab = (demo || inventory.is_empty()).then(|| std::thread::spawn(start_demo_lab));
+    let keyring = std::thread::spawn(|| {
+        let chosen = baton::store::credentials::choose_store();
+        let saved: Vec<(String, String)> = chosen
+            .store
+            .list()
+            .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
+            .unwrap_or_default();
+        let activity = app::activity_log();
+        let history = activity
             .as_ref()
-            .map(baton::store::activity::ActivityLog::history),
-        saved_credentials: saved,
-        // Passwords go to the keyring through the worker (SaveCredential).
-        keyring: true,
-        lab_accounts,
-        profiles: if profile_error.is_none() {
-            app::profile_store().ok().map(|s| (s, tree.clone()))
-        } else {
-            None
-        },
+            .map(baton::store::activity::ActivityLog::history);
+        (chosen, saved, activity, history)
+    });
+    let ctx = egui::Context::default();
+    let terminate = terminate_flag(&ctx);
+    // The worker's thread and the demo lab, kept until the window is gone.
+    let running: Rc<RefCell<Option<Running>>> = Rc::default();
+    let keep = Rc::clone(&running);
+    let waker_ctx = ctx.clone();
+    let make = move || {
+        let mut inventory = inventory;
+        let mut lab_accounts = Vec::new();
+        let demo_lab = match lab.map(std::thread::JoinHandle::join) {
+            Some(Ok(Ok(demo))) => {
+                inventory = app::demo_inventory(&demo.running);
+                lab_accounts.clone_from(&demo.accounts);
+                Some(demo)
+            }
+            Some(Ok(Err(e))) => {
+                eprintln!("baton: the demo lab could not start: {e}");
+                None
+            }
+            Some(Err(_)) => {
+                eprintln!("baton: the demo lab could not start");
+                None
+            }
+            None => None,
+        };
+        times.mark("demo lab started");
+        let (chosen, saved, activity, history) = keyring
+            .join()
+            .map_err(|_| "the keyring probe failed".to_owned())?;
+        if let Some(u) = &chosen.unavailable {
+            eprintln!("baton: {u}");
+        }
+        times.mark("keyring probed");
+        let (handle, side) = WorkerHandle::pair(baton::ui::waker_for(&waker_ctx));
+        let config = WorkerConfig {
+            credentials: Some(Arc::clone(&chosen.store)),
+            // The worker appends the Activity pane's entries to its file.
+            activity,
+            // …and keeps the sessions held or handed over, for Reconnect….
+            held: app::held_file(),
+            // The worker runs the profile editor's saves, imports and exports.
+            profiles: if profile_error.is_none() {
+                app::profile_store().ok()
+            } else {
+                None
+            },
+            ..WorkerConfig::default()
+        };
+        let worker_thread = worker::spawn(side, config)
+            .map_err(|e| format!("the background worker could not start: {e}"))?;
+        *keep.borrow_mut() = Some((worker_thread, demo_lab));
+        // Open on the truth: list every computer's sessions at once.
+        let computers: Vec<_> = inventory
+            .iter()
+            .flat_map(|g| {
+                g.computers
+                    .iter()
+                    .map(baton::ui::ComputerNode::computer_ref)
+            })
+            .collect();
+        if !computers.is_empty() {
+            handle.send(baton::bridge::Command::ListSessions {
+                op: handle.next_op(),
+                computers,
+                names: Vec::new(),
+                throttle_limit: 32,
+            });
+        }
+        times.mark("worker started");
+        let options = baton::ui::RunOptions {
+            terminate: Some(terminate),
+            egui_ctx: None,
+            activity: history,
+            saved_credentials: saved,
+            // Passwords go to the keyring through the worker (SaveCredential).
+            keyring: true,
+            lab_accounts,
+            profiles: if profile_error.is_none() {
+                app::profile_store().ok().map(|s| (s, tree))
+            } else {
+                None
+            },
+        };
+        Ok(app::ConsoleParts {
+            handle,
+            inventory,
+            options,
+        })
     };
-    let parts = app::ConsoleParts {
-        handle,
-        inventory,
-        options,
-    };
-    let shown = app::run_console(Box::new(move || Ok(parts)), ctx, renderer, times);
+    let shown = app::run_console(Box::new(make), ctx, renderer, times);
     // The window is gone and with it the worker's command channel: the
-    // worker writes the last activity entries and ends.
-    join_for(worker_thread, Duration::from_secs(10));
+    // worker writes the last activity entries and ends; the demo lab stops
+    // after it.
+    if let Some((worker_thread, _lab)) = running.borrow_mut().take() {
+        join_for(worker_thread, Duration::from_secs(10));
+    }
     match shown {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -598,6 +609,38 @@ fn gui(demo: bool, renderer: app::RendererChoice, times: app::StartupTimes) -> E
             ExitCode::from(1)
         }
     }
+}
+
+/// The console's worker thread and the demo lab it may talk to.
+type Running = (std::thread::JoinHandle<()>, Option<DemoLab>);
+
+/// The demo lab, in process but over real loopback HTTP with NTLM, exactly
+/// as a Windows server, with its runtime and its accounts for the banner.
+struct DemoLab {
+    running: baton::lab::RunningLab,
+    accounts: Vec<(String, String, String)>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn start_demo_lab() -> Result<DemoLab, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("baton-lab")
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let config = LabConfig::demo();
+    let running = rt.block_on(baton::lab::start(&config, Ports::Ephemeral))?;
+    let accounts = config
+        .users
+        .into_iter()
+        .map(|u| (u.name, u.role, u.password))
+        .collect();
+    Ok(DemoLab {
+        running,
+        accounts,
+        _rt: rt,
+    })
 }
 
 /// The command line without what a desktop adds to it: macOS's Finder may

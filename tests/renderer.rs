@@ -9,7 +9,6 @@
 //! `installer/debian-deps.sh test` installs.
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -21,37 +20,36 @@ struct Xvfb {
 
 impl Xvfb {
     fn start() -> Self {
-        // Numbers apart from tests/screenshot.sh's and the startup bench's;
-        // the lock file is taken by Xvfb itself, so a race is retried.
-        for n in 200..260 {
-            if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-                || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            {
-                continue;
-            }
-            let display = format!(":{n}");
-            let mut child = Command::new("Xvfb")
-                .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb is missing: run installer/debian-deps.sh test");
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if socket.exists() {
-                    std::thread::sleep(Duration::from_millis(200));
-                    return Self { child, display };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+        // Xvfb picks a free display itself and writes its number (-displayfd).
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-noreset",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is missing: run installer/debian-deps.sh test");
+        let mut out = child.stdout.take().unwrap();
+        let mut number = String::new();
+        let mut byte = [0u8; 1];
+        while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
+            number.push(char::from(byte[0]));
         }
-        panic!("no X display could be started in :200..:260");
+        assert!(
+            !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+            "Xvfb did not say which display it took: {number:?}"
+        );
+        Self {
+            child,
+            display: format!(":{number}"),
+        }
     }
 }
 

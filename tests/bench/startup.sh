@@ -71,18 +71,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-display=""
-for n in $(seq 150 199); do
-  if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then display=":$n"; break; fi
-done
-[ -n "$display" ] || { echo "startup: no free X display in :150..:199" >&2; exit 1; }
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself and writes its number (-displayfd).
+Xvfb -displayfd 3 -noreset -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
 xvfb_pid=$!
-for _ in $(seq 1 100); do
-  [ -S "/tmp/.X11-unix/X${display#:}" ] && break
+display=""
+for _ in $(seq 1 200); do
+  [ -s "$tmp/display" ] && { display=":$(head -n1 "$tmp/display")"; break; }
+  kill -0 "$xvfb_pid" 2>/dev/null || break
   sleep 0.05
 done
-sleep 0.3
+[ -n "$display" ] || { echo "startup: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 export DISPLAY="$display"
 unset WAYLAND_DISPLAY
 export LIBGL_ALWAYS_SOFTWARE=1
