@@ -64,7 +64,8 @@ impl Worker {
             .collect();
         self.prune_held(&c.name, &remote.user, &present);
         let mut sessions = Vec::new();
-        for shell in shells {
+        let mut listed_commands = HashMap::new();
+        for shell in shells.iter().cloned() {
             let name = shell.name.clone().unwrap_or_default();
             if !shell.unread.is_empty() {
                 tracing::warn!(
@@ -82,10 +83,13 @@ impl Worker {
                 continue;
             }
             let id = Uuid::parse_str(&shell.shell_id).unwrap_or_default();
-            let commands = remote
-                .enumerate_commands(&shell.shell_id)
-                .await
-                .unwrap_or_default();
+            let commands = match remote.enumerate_commands(&shell.shell_id).await {
+                Ok(commands) => {
+                    listed_commands.insert(id, commands.clone());
+                    commands
+                }
+                Err(_) => Vec::new(),
+            };
             let held = self.held(&c.name, id);
             let mut info = match &held {
                 Some(h) => {
@@ -127,6 +131,8 @@ impl Worker {
             }
             sessions.push(info);
         }
+        // Connect and Receive that follow go by this listing.
+        self.keep_listing(&c.name, &remote.user, shells, listed_commands);
         sessions.sort_by_key(|s| s.id);
         self.send(Event::SessionsListed {
             op,
@@ -152,46 +158,17 @@ impl Worker {
             let session = h.session.lock().await;
             (session.remote.clone(), session.shell_id)
         };
-        let commands = match remote
-            .enumerate_commands(&id.to_string().to_uppercase())
-            .await
-        {
-            Ok(c) => c,
+        // The session is used now: its keep-alive waits until it is idle
+        // again, so the Receives below have the connection to themselves.
+        Self::pause_keepalive(&h);
+        let (count, failed) = match self.receive_commands(op, &h, &s, &remote, id).await {
+            Ok(counts) => counts,
             Err(e) => {
-                return self.fail(
-                    op,
-                    user_error(format!("Cannot receive from {}", s.name), &e),
-                );
+                self.start_keepalive(&h);
+                return self.fail(op, e);
             }
         };
-        let mut count = 0;
-        let mut failed = 0;
-        for c in commands {
-            let Ok(pid) = Uuid::parse_str(&c.command_id) else {
-                continue;
-            };
-            {
-                let mut session = h.session.lock().await;
-                if let Err(e) = session.attach_command(pid).await {
-                    failed += 1;
-                    self.send(Event::PartFailed {
-                        op,
-                        computer: s.computer.name.clone(),
-                        error: user_error(format!("Cannot receive from {}", s.name), &e),
-                    });
-                    continue;
-                }
-            }
-            count += 1;
-            if let Err(error) = self.pump(&h, &s, pid).await {
-                failed += 1;
-                self.send(Event::PartFailed {
-                    op,
-                    computer: s.computer.name.clone(),
-                    error,
-                });
-            }
-        }
+        self.start_keepalive(&h);
         self.activity(
             &remote.user,
             &s.computer.name,
@@ -214,6 +191,74 @@ impl Worker {
             op,
             message: format!("Received the output of {count} command(s) of {}", s.name),
         });
+    }
+
+    /// Attaches to each command of `h`'s shell and streams its output: the
+    /// commands the listing showed when fresh (asked again once if one of
+    /// them has gone since), else an Enumerate's. Returns how many were
+    /// received and how many failed.
+    async fn receive_commands(
+        self: &Arc<Self>,
+        op: OpId,
+        h: &Arc<Held>,
+        s: &SessionRef,
+        remote: &Remote,
+        id: Uuid,
+    ) -> Result<(u32, u32), UserError> {
+        let enumerate = || async {
+            remote
+                .enumerate_commands(&id.to_string().to_uppercase())
+                .await
+                .map_err(|e| user_error(format!("Cannot receive from {}", s.name), &e))
+        };
+        let listed = self.take_listed_commands(&s.computer.name, &remote.user, id);
+        let mut from_listing = listed.is_some();
+        let mut commands = match listed {
+            Some(c) => c,
+            None => enumerate().await?,
+        };
+        let (mut count, mut failed) = (0, 0);
+        let mut done = HashSet::new();
+        let mut i = 0;
+        while i < commands.len() {
+            let Ok(pid) = Uuid::parse_str(&commands[i].command_id) else {
+                i += 1;
+                continue;
+            };
+            i += 1;
+            if !done.insert(pid) {
+                continue;
+            }
+            let attached = h.session.lock().await.attach_command(pid).await;
+            if let Err(e) = attached {
+                if from_listing && matches!(e, RemoteError::Fault(_)) {
+                    // Listed before it was released: ask which commands are
+                    // there now, and go on with those not yet received.
+                    from_listing = false;
+                    done.remove(&pid);
+                    commands = enumerate().await?;
+                    i = 0;
+                    continue;
+                }
+                failed += 1;
+                self.send(Event::PartFailed {
+                    op,
+                    computer: s.computer.name.clone(),
+                    error: user_error(format!("Cannot receive from {}", s.name), &e),
+                });
+                continue;
+            }
+            count += 1;
+            if let Err(error) = self.pump(h, s, pid).await {
+                failed += 1;
+                self.send(Event::PartFailed {
+                    op,
+                    computer: s.computer.name.clone(),
+                    error,
+                });
+            }
+        }
+        Ok((count, failed))
     }
 
     /// Streams a command's output until it is done. While it streams, the
@@ -245,6 +290,12 @@ impl Worker {
                     user_error(format!("The output of {} could not be read", s.name), &e)
                 })?
             };
+            if rec.events.is_empty() && !rec.done {
+                // The command waits or runs on quietly: the pool's stream
+                // may have something for it (a key to exchange), so the
+                // session's own Receive goes out again.
+                self.start_keepalive(h);
+            }
             let mut items = Vec::new();
             for e in &rec.events {
                 if let Some(item) = convert::output_item(e) {

@@ -5,10 +5,27 @@
 use super::*;
 
 impl Worker {
+    /// Starts `h`'s keep-alive unless it runs already: once the session has
+    /// sat idle for [`keepalive_grace`], a pool Receive is kept outstanding.
+    /// Until then no request is sent, so an action that follows at once
+    /// (Receive after Connect) has the connection to itself.
     pub(super) fn start_keepalive(self: &Arc<Self>, h: &Arc<Held>) {
+        let mut slot = lock(&h.keepalive);
+        if slot.task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let generation = slot.generation;
         let w = self.clone();
         let held = h.clone();
         let task = tokio::spawn(async move {
+            tokio::time::sleep(keepalive_grace()).await;
+            {
+                let mut slot = lock(&held.keepalive);
+                if slot.generation != generation {
+                    return;
+                }
+                slot.polling = true;
+            }
             loop {
                 let (remote, uri, id) = {
                     let s = held.session.lock().await;
@@ -78,8 +95,21 @@ impl Worker {
                 }
             }
         });
-        if let Some(old) = lock(&h.keepalive).replace(task) {
-            old.abort();
+        slot.polling = false;
+        slot.task = Some(task);
+    }
+
+    /// Holds `h`'s keep-alive back while an action uses the session, when it
+    /// has not sent its Receive yet (one already sent is left to run: it
+    /// holds its own connection). [`Worker::start_keepalive`] starts it again.
+    pub(super) fn pause_keepalive(h: &Held) {
+        let mut slot = lock(&h.keepalive);
+        if slot.polling {
+            return;
+        }
+        slot.generation += 1;
+        if let Some(t) = slot.task.take() {
+            t.abort();
         }
     }
 
@@ -93,6 +123,7 @@ impl Worker {
         text: &str,
     ) -> Result<crate::protocol::clixml::PsValue, RemoteError> {
         let keepalive = lock(&h.keepalive)
+            .task
             .as_ref()
             .is_some_and(|t| !t.is_finished());
         if !keepalive {
@@ -115,7 +146,10 @@ impl Worker {
     }
 
     pub(super) fn stop_keepalive(h: &Held) {
-        if let Some(k) = lock(&h.keepalive).take() {
+        let mut slot = lock(&h.keepalive);
+        slot.generation += 1;
+        slot.polling = false;
+        if let Some(k) = slot.task.take() {
             k.abort();
         }
     }
@@ -134,7 +168,7 @@ impl Worker {
             computer: computer.to_owned(),
             name: name.to_owned(),
             session: tokio::sync::Mutex::new(session),
-            keepalive: Mutex::new(None),
+            keepalive: Mutex::new(KeepAlive::default()),
             created_here,
             running: Mutex::new(HashSet::new()),
         });
@@ -430,46 +464,24 @@ impl Worker {
             drop(session);
             lock(&self.held).remove(&(key(&s.computer.name), s.instance_id));
         }
-        let shell = match self.find_shell(&remote, s.instance_id).await {
-            Ok(Some(shell)) => shell,
-            Ok(None) => {
-                return Err(plain_error(
-                    summary,
-                    format!(
-                        "The session {} was not found on {} for {}: it was removed, its idle timeout expired, or it belongs to another user.",
-                        s.name, s.computer.name, remote.user
-                    ),
-                    Some("Connect with the credentials of the user who created the session."),
-                ));
-            }
-            Err(e) => return Err(user_error(summary, &e)),
+        // The listing that resolved the name, when fresh, stands in for an
+        // Enumerate; a shell it shows Busy is asked about again (its holder
+        // may have let it go since).
+        let listed = self
+            .listed_shell(&s.computer.name, &remote.user, s.instance_id)
+            .filter(|sh| sh.state != Some(crate::protocol::wsman::shell::ShellState::Connected));
+        let from_listing = listed.is_some();
+        let shell = match listed {
+            Some(shell) => shell,
+            None => self.connectable_shell(&remote, s, &summary).await?,
         };
-        if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
-            return Err(plain_error(
-                summary,
-                crate::model::rules::busy_connect_refusal(&s.name, &holder_text(&shell)),
-                Some(crate::model::rules::BUSY_CONNECT_ADVICE),
-            ));
+        let mut connected = self.attach_shell(&remote, s, shell).await?;
+        if from_listing && matches!(connected, Err(RemoteError::Fault(_))) {
+            // The listing was stale (the shell removed, expired or taken
+            // since it was listed): ask the server once, and go by its answer.
+            let shell = self.connectable_shell(&remote, s, &summary).await?;
+            connected = self.attach_shell(&remote, s, shell).await?;
         }
-        let connected = {
-            let (w, remote, computer, name, mode) = (
-                self.clone(),
-                remote.clone(),
-                s.computer.name.clone(),
-                s.name.clone(),
-                s.computer.spec.output_buffering_mode,
-            );
-            self.acquire(async move {
-                let mut session = Session::connect(remote, shell).await?;
-                // This connection's session option decides how it is next
-                // disconnected (the cached client session may carry another).
-                session.buffer_mode = mode;
-                let h = w.hold(&computer, &name, session, false);
-                w.start_keepalive(&h);
-                Ok::<_, RemoteError>(h)
-            })
-            .await?
-        };
         match connected {
             Ok(h) => {
                 let info = self.info_of(&h).await;
@@ -496,6 +508,68 @@ impl Worker {
                 Err(user_error(summary, &e))
             }
         }
+    }
+
+    /// The shell of `s` as the server describes it now (one Enumerate),
+    /// refused when it is gone or another client holds it.
+    async fn connectable_shell(
+        &self,
+        remote: &Remote,
+        s: &SessionRef,
+        summary: &str,
+    ) -> Result<ShellInfo, UserError> {
+        let shell = match self
+            .find_shell(&s.computer.name, remote, s.instance_id)
+            .await
+        {
+            Ok(Some(shell)) => shell,
+            Ok(None) => {
+                return Err(plain_error(
+                    summary,
+                    format!(
+                        "The session {} was not found on {} for {}: it was removed, its idle timeout expired, or it belongs to another user.",
+                        s.name, s.computer.name, remote.user
+                    ),
+                    Some("Connect with the credentials of the user who created the session."),
+                ));
+            }
+            Err(e) => return Err(user_error(summary.to_owned(), &e)),
+        };
+        if shell.state == Some(crate::protocol::wsman::shell::ShellState::Connected) {
+            return Err(plain_error(
+                summary,
+                crate::model::rules::busy_connect_refusal(&s.name, &holder_text(&shell)),
+                Some(crate::model::rules::BUSY_CONNECT_ADVICE),
+            ));
+        }
+        Ok(shell)
+    }
+
+    /// Connects to `shell` as a new client and holds it (its keep-alive
+    /// starts once it sits idle). The outer error: the worker is stopping.
+    async fn attach_shell(
+        self: &Arc<Self>,
+        remote: &Arc<Remote>,
+        s: &SessionRef,
+        shell: ShellInfo,
+    ) -> Result<Result<Arc<Held>, RemoteError>, UserError> {
+        let (w, remote, computer, name, mode) = (
+            self.clone(),
+            remote.clone(),
+            s.computer.name.clone(),
+            s.name.clone(),
+            s.computer.spec.output_buffering_mode,
+        );
+        self.acquire(async move {
+            let mut session = Session::connect(remote, shell).await?;
+            // This connection's session option decides how it is next
+            // disconnected (the cached client session may carry another).
+            session.buffer_mode = mode;
+            let h = w.hold(&computer, &name, session, false);
+            w.start_keepalive(&h);
+            Ok::<_, RemoteError>(h)
+        })
+        .await
     }
 
     pub(super) async fn remove(self: &Arc<Self>, op: OpId, sessions: Vec<SessionRef>, force: bool) {
@@ -533,7 +607,10 @@ impl Worker {
             }
             r
         } else {
-            match self.find_shell(&remote, s.instance_id).await {
+            match self
+                .find_shell(&s.computer.name, &remote, s.instance_id)
+                .await
+            {
                 Ok(Some(shell))
                     if shell.state
                         == Some(crate::protocol::wsman::shell::ShellState::Connected)
@@ -725,6 +802,18 @@ impl Worker {
             ))),
         }
     }
+}
+
+/// How long a held session sits idle before its keep-alive Receive is sent:
+/// an eightieth of the keep-alive Receive's own wait (250 ms). The server lets a
+/// client go when it has had no Receive outstanding for its keep-alive
+/// window (a minute on Windows; a second in a lab running 60 times faster),
+/// so this leaves it four times as long as the shortest window met; and an
+/// action that follows another at once (Receive after Connect, the
+/// hand-back at exit) finds the connection free instead of opening a
+/// second one, with its own handshake, beside a long poll.
+pub(super) fn keepalive_grace() -> std::time::Duration {
+    std::time::Duration::from_millis(remote::RECEIVE_TIMEOUT_MS / 80)
 }
 
 /// What a shell's description tells of the client holding it, for messages:

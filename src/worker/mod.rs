@@ -4,16 +4,19 @@
 //! one slow computer never holds up another), and reports [`Event`]s: every
 //! action ends with exactly one terminal event. Each command variant has one
 //! handler ([`Worker::handle`]). The worker owns every held session's
-//! lifecycle (`lifecycle`): sessions this process opens keep a pool Receive
-//! outstanding, so the server keeps them Connected instead of flipping them
-//! to Disconnected after a minute, and when the worker stops it hands each
-//! back (closed or disconnected) before its last event, `Stopped`. Who signs
-//! in where is `remotes`; listing, receiving and running commands are
-//! `commands`.
+//! lifecycle (`lifecycle`): a session this process holds keeps a pool
+//! Receive outstanding once it sits idle, so the server keeps it Connected
+//! instead of flipping it to Disconnected after a minute (while an action
+//! uses it, that action's requests have the connection to themselves), and
+//! when the worker stops it hands each back (closed or disconnected) before
+//! its last event, `Stopped`. Who signs in where is `remotes`; listing,
+//! receiving and running commands are `commands`; the latest listing, which
+//! the Connect and Receive that follow it go by, is `listing`.
 
 mod commands;
 pub mod convert;
 mod lifecycle;
+mod listing;
 pub mod remote;
 mod remotes;
 
@@ -71,12 +74,24 @@ struct Held {
     local_id: u32,
     computer: String,
     name: String,
-    /// The pool Receive that keeps the session Connected.
-    keepalive: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The pool Receive that keeps the session Connected while it sits idle.
+    keepalive: Mutex<KeepAlive>,
     /// Created by this process (New-PSSession), not connected to.
     created_here: bool,
     /// Commands started or attached here that have not been seen to end.
     running: Mutex<HashSet<Uuid>>,
+}
+
+/// A held session's keep-alive: a task that waits for the session to sit
+/// idle, then keeps a pool Receive outstanding.
+#[derive(Default)]
+struct KeepAlive {
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// Its Receive has been sent: it holds a connection until answered.
+    polling: bool,
+    /// Bumped whenever it is stopped or paused: a task of an older
+    /// generation ends before sending anything.
+    generation: u64,
 }
 
 struct Worker {
@@ -85,6 +100,8 @@ struct Worker {
     /// One client session per computer and user, as one PowerShell console.
     remotes: Mutex<HashMap<(String, String), Arc<Remote>>>,
     held: Mutex<HashMap<(String, Uuid), Arc<Held>>>,
+    /// The latest listing of each computer's sessions, by computer and user.
+    listings: Mutex<HashMap<(String, String), listing::Listing>>,
     local_ids: Mutex<HashMap<(String, Uuid), u32>>,
     next_id: AtomicU32,
     ops: Mutex<HashMap<OpId, tokio::task::AbortHandle>>,
@@ -136,6 +153,7 @@ async fn run(side: WorkerSide, config: WorkerConfig) {
         events: side.sender(),
         remotes: Mutex::new(HashMap::new()),
         held: Mutex::new(HashMap::new()),
+        listings: Mutex::new(HashMap::new()),
         local_ids: Mutex::new(HashMap::new()),
         next_id: AtomicU32::new(1),
         ops: Mutex::new(HashMap::new()),
@@ -675,17 +693,5 @@ impl Worker {
             Command::EditProfiles { op, job } => self.edit_profiles(op, job).await,
             Command::Cancel { .. } | Command::Shutdown { .. } | Command::RecordActivity { .. } => {}
         }
-    }
-
-    async fn find_shell(
-        &self,
-        remote: &Remote,
-        id: Uuid,
-    ) -> Result<Option<ShellInfo>, RemoteError> {
-        Ok(remote
-            .enumerate_shells()
-            .await?
-            .into_iter()
-            .find(|s| Uuid::parse_str(&s.shell_id).ok() == Some(id)))
     }
 }

@@ -263,8 +263,7 @@ impl Session {
     }
 
     /// `Connect-PSSession` from a client that did not create or disconnect
-    /// the session ([MS-PSRP] §3.1.4.10): Connect with connectXml, then the
-    /// pool Receive.
+    /// the session ([MS-PSRP] §3.1.4.10): Connect with connectXml.
     pub async fn connect(remote: Arc<Remote>, info: ShellInfo) -> Result<Session, RemoteError> {
         let shell_id = Uuid::parse_str(&info.shell_id).map_err(|_| {
             RemoteError::Refused(format!("the shell id {} is not a GUID", info.shell_id))
@@ -313,11 +312,11 @@ impl Session {
             quota: ReceiveQuota::default(),
             buffer_mode: remote_mode,
         };
-        // The server pushes APPLICATION_PRIVATE_DATA (or the pool state) next.
-        let r = tokio::time::timeout_at(deadline, session.receive(None))
-            .await
-            .map_err(|_| open_timed_out(&session.remote.name, open))??;
-        drop(r);
+        // The pool is open once the connect response is read. What the
+        // server pushes next on the pool's stream (APPLICATION_PRIVATE_DATA)
+        // is read by the session's keep-alive Receive when it sits idle; a
+        // Receive of its own here would cost a round trip before the
+        // command's output, and the connection to a long poll.
         session.adapt_to_server()?;
         Ok(session)
     }
