@@ -12,6 +12,7 @@ mod credssp;
 mod fleet;
 mod fuzz_replay;
 mod fuzz_seeds;
+mod handover;
 mod kerberos;
 mod lab_malformed;
 mod lab_pypsrp;
