@@ -4,6 +4,10 @@
 //! - the frame time (median, p99) of the tree view and of the Fleet table with
 //!   10,000 sessions on 1,000 computers, while a thread pushes
 //!   `SessionChanged` and `Output` events through the fake worker;
+//! - the frame time of the Output pane while one command's output arrives:
+//!   1,000,000 lines (1,000 per event), then 1 GB in 100 strings of 10 MB,
+//!   with the process's peak resident memory during each (`VmHWM`, reset
+//!   through `/proc/self/clear_refs` before each, Linux only);
 //! - the time from process start to the first frame of `BatonApp`
 //!   (construction and first frame), measured in a child process this bench
 //!   starts, so it includes exec, loading and egui's font setup.
@@ -312,6 +316,148 @@ fn frames_under_load() {
     }
 }
 
+/// Resident memory of this process (`VmRSS`) and its peak (`VmHWM`), in MiB.
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(f64::NAN, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets the peak resident memory to the current one (Linux: `5` to
+/// `/proc/self/clear_refs`), so the next `VmHWM` is this phase's peak.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// One command of the selected session receives `events` events of
+/// `per_event` items made by `make`, as fast as the UI drains them (the
+/// pusher waits while more than `ahead` events are queued), while frames
+/// are measured. Stops measuring after `limit` when the pane cannot keep up.
+fn output_flood(
+    what: &str,
+    events: usize,
+    per_event: usize,
+    make: Arc<dyn Fn(usize) -> String + Send + Sync>,
+    limit: Duration,
+) {
+    let (handle, worker) = WorkerHandle::fake();
+    let s = session("Srv1", 2, 0);
+    worker.push(Event::SessionsListed {
+        op: 1,
+        computer: "Srv1".into(),
+        sessions: vec![s.clone()],
+    });
+    let app = BatonApp::new(handle, demo_inventory(), Box::new(Utc::now));
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(timed_frame, app);
+    h.get_by_label(&format!("Session {} on Srv1", s.name))
+        .click();
+    h.run();
+    h.get_by_label("Output").click();
+    h.run();
+    reset_peak();
+    let (rss_before, _) = rss_mib();
+    let done = Arc::new(AtomicBool::new(false));
+    let pushed = Arc::new(AtomicU64::new(0));
+    let drained = Arc::new(AtomicU64::new(0));
+    let thread = {
+        let done = Arc::clone(&done);
+        let pushed = Arc::clone(&pushed);
+        let drained = Arc::clone(&drained);
+        let command_id = Uuid::new_v4();
+        let instance_id = s.instance_id;
+        std::thread::spawn(move || {
+            let mut n = 0usize;
+            for e in 0..events {
+                // Keep at most a few events queued: the UI drains them.
+                while pushed.load(Ordering::Relaxed) > drained.load(Ordering::Relaxed) + 4
+                    && !done.load(Ordering::Relaxed)
+                {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                let items = (0..per_event)
+                    .map(|_| {
+                        n += 1;
+                        OutputItem::Output(baton::model::RemoteObject::text(make(n)))
+                    })
+                    .collect();
+                worker.push(Event::Output {
+                    computer: "Srv1".into(),
+                    instance_id,
+                    command_id,
+                    items,
+                });
+                pushed.store(e as u64 + 1, Ordering::Relaxed);
+            }
+            done.store(true, Ordering::Relaxed);
+        })
+    };
+    let start = Instant::now();
+    let mut s = Samples {
+        app: Vec::new(),
+        step: Vec::new(),
+        tessellate: Vec::new(),
+    };
+    let mut cut = false;
+    while !done.load(Ordering::Relaxed) {
+        let part = measure(&mut h, 1);
+        s.app.extend(part.app);
+        s.step.extend(part.step);
+        s.tessellate.extend(part.tessellate);
+        // Every frame drains what is queued: what was pushed before it is in.
+        drained.store(pushed.load(Ordering::Relaxed), Ordering::Relaxed);
+        if start.elapsed() > limit {
+            cut = true;
+            done.store(true, Ordering::Relaxed);
+        }
+    }
+    let elapsed = start.elapsed();
+    if thread.join().is_err() {
+        eprintln!("the output thread panicked");
+    }
+    h.step();
+    let (rss_after, peak) = rss_mib();
+    let got = pushed.load(Ordering::Relaxed) as usize * per_event;
+    println!(
+        "output pane, {what}: {got} items in {:.1} s over {} frames{}; RSS {rss_before:.0} -> {rss_after:.0} MiB, peak {peak:.0} MiB",
+        elapsed.as_secs_f64(),
+        s.step.len(),
+        if cut { " (CUT at the time limit)" } else { "" },
+    );
+    report("BatonApp::frame (drain events + layout)", &mut s.app);
+    report("whole egui pass (+ kittest AccessKit)", &mut s.step);
+    report("tessellation", &mut s.tessellate);
+}
+
+fn output_floods() {
+    output_flood(
+        "1,000,000 lines",
+        1_000,
+        1_000,
+        Arc::new(|n| format!("Line {n}: KB{n:07} installed on PC{:04}", n % 1000)),
+        Duration::from_mins(2),
+    );
+    let ten_mb = Arc::new("x".repeat(10_000_000));
+    output_flood(
+        "1 GB in 10 MB strings",
+        100,
+        1,
+        Arc::new(move |_| ten_mb.as_str().to_owned()),
+        Duration::from_mins(2),
+    );
+}
+
 fn now_ns() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -409,6 +555,7 @@ fn main() {
         startup(3);
         startup(COMPUTERS);
         frames_under_load();
+        output_floods();
     } else {
         println!("run with cargo bench --bench ui to measure");
     }
