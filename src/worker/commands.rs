@@ -371,6 +371,7 @@ impl Worker {
         };
         let started = {
             let mut session = h.session.lock().await;
+            self.forget_listed_commands(&s.computer.name, &session.remote.user, s.instance_id);
             if session.pool.state() == crate::protocol::psrp::messages::RunspacePoolState::Opened {
                 session
                     .start_with(&script, &data.arguments, data.input.as_deref())

@@ -437,7 +437,14 @@ impl Worker {
                 let (w, hh) = (self.clone(), h.clone());
                 let reconnected = self
                     .acquire(async move {
-                        let r = hh.session.lock().await.reconnect().await;
+                        let mut session = hh.session.lock().await;
+                        w.forget_listed_commands(
+                            &hh.computer,
+                            &session.remote.user,
+                            session.shell_id,
+                        );
+                        let r = session.reconnect().await;
+                        drop(session);
                         if r.is_ok() {
                             w.start_keepalive(&hh);
                         }

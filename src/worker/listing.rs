@@ -79,6 +79,14 @@ impl Worker {
         l.commands.remove(&id)
     }
 
+    /// Forgets the listed commands of shell `id`: they no longer tell what
+    /// it holds (a command was started in it here, or it was reconnected).
+    pub(super) fn forget_listed_commands(&self, computer: &str, user: &str, id: Uuid) {
+        if let Some(l) = lock(&self.listings).get_mut(&listing_key(computer, user)) {
+            l.commands.remove(&id);
+        }
+    }
+
     /// The shell `id`, asked of the server (one Enumerate), which is then
     /// the listing the next steps use.
     pub(super) async fn find_shell(
