@@ -1,7 +1,17 @@
 //! Protocol benchmarks: prints figures, asserts nothing about speed.
 //!
 //! `cargo bench --bench protocol` prints
-//! - CLIXML decode MB/s and fragments/s on a 50 MB output stream,
+//! - PSRP + CLIXML decode of a 50 MB output stream of Get-Process-like
+//!   objects (one object per message, one message per payload): Baton's
+//!   MB/s and objects/s through `ClientPool::handle_stream` (fragments,
+//!   messages, CLIXML into `PsValue`s); a bare quick-xml event scan of the
+//!   same messages' CLIXML (a reader per message, every event dropped) and
+//!   the ratio of the two times; and psrpcore 0.3.1 decoding the same
+//!   fragments (tests/bench/psrpcore_decode.py, run with the peers'
+//!   virtualenv: `$BATON_PEERS/venv`, else the repository's .peers/venv, as
+//!   installed by tests/peers.sh; a missing peer is said loudly). MB/s are
+//!   of fragment bytes (headers included) unless a line says CLIXML.
+//!   `BATON_BENCH_DECODE_ONLY=1` stops after these figures (for profiling).
 //! - HTTP round trips per session operation (against the lab, in process),
 //! - NTLM handshake legs per new connection and sealed MB/s.
 
@@ -14,13 +24,16 @@ use baton::protocol::auth::client::{ClientAuthenticator, ClientStep};
 use baton::protocol::auth::server::{AcceptOutcome, ServerAcceptor, UserTable};
 use baton::protocol::auth::{Credentials, Mechanism};
 use baton::protocol::clixml::{PsObject, PsValue};
+use baton::protocol::psrp::Defragmenter;
 use baton::protocol::psrp::client::{ClientEvent, ClientPool};
 use baton::protocol::psrp::messages::{InitRunspacePool, PipelineState};
 use baton::protocol::psrp::server::ServerPool;
 use baton::worker::remote::{Remote, Session};
 use uuid::Uuid;
 
-fn clixml_stream() {
+/// PSRP fragments of a Get-Process-like output stream (`target` bytes), as
+/// a server sends them, and the client pool that will decode them.
+fn output_fragments(target: usize) -> (ClientPool, Vec<Vec<u8>>) {
     let rpid = Uuid::new_v4();
     let mut client = ClientPool::new(rpid, 512_000).unwrap();
     let creation = client
@@ -31,8 +44,6 @@ fn clixml_stream() {
         client.handle_stream(&f).unwrap();
     }
     let pid = Uuid::new_v4();
-    // A Get-Process-like object per message.
-    let target = 50 * 1024 * 1024;
     let mut produced = 0usize;
     let mut i = 0u32;
     let mut fragments = Vec::new();
@@ -57,6 +68,96 @@ fn clixml_stream() {
     }
     server.pipeline_state(pid, PipelineState::Completed, None);
     fragments.extend(server.take(Some(pid), 382_754));
+    (client, fragments)
+}
+
+/// The CLIXML bodies (BOM stripped) of the messages the fragments carry.
+fn clixml_bodies(fragments: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut defrag = Defragmenter::new();
+    let mut out = Vec::new();
+    for f in fragments {
+        for m in defrag.push_payload_messages(f).unwrap() {
+            out.push(m.body().to_vec());
+        }
+    }
+    out
+}
+
+/// A bare quick-xml event scan: one reader per message body, every event
+/// read and dropped. Returns the events seen (so the loop is not elided).
+fn quick_xml_scan(bodies: &[Vec<u8>]) -> usize {
+    let mut events = 0usize;
+    for b in bodies {
+        let mut r = quick_xml::Reader::from_reader(b.as_slice());
+        loop {
+            match r.read_event().unwrap() {
+                quick_xml::events::Event::Eof => break,
+                e => {
+                    events += 1;
+                    std::hint::black_box(e);
+                }
+            }
+        }
+    }
+    events
+}
+
+/// psrpcore on the same fragments, in the peers' virtualenv: `(MB/s,
+/// objects/s)`, or why it could not run.
+fn psrpcore_decode(fragments: &[Vec<u8>]) -> Result<(String, f64, f64), String> {
+    let peers = std::env::var_os("BATON_PEERS").map_or_else(
+        || std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.peers")),
+        Into::into,
+    );
+    let python = peers.join("venv/bin/python");
+    if !python.exists() {
+        return Err(format!(
+            "{} is missing (run tests/peers.sh, or set BATON_PEERS)",
+            python.display()
+        ));
+    }
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+    for f in fragments {
+        std::io::Write::write_all(&mut file, f).map_err(|e| e.to_string())?;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bench/psrpcore_decode.py"
+    );
+    let out = std::process::Command::new(&python)
+        .arg(script)
+        .arg(file.path())
+        .output()
+        .map_err(|e| format!("{}: {e}", python.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    match fields.as_slice() {
+        ["psrpcore", version, bytes, secs, objects] if out.status.success() => {
+            let bytes: f64 = bytes.parse().map_err(|_| text.clone())?;
+            let secs: f64 = secs.parse().map_err(|_| text.clone())?;
+            let objects: f64 = objects.parse().map_err(|_| text.clone())?;
+            Ok(((*version).to_owned(), bytes / 1e6 / secs, objects / secs))
+        }
+        _ => Err(format!(
+            "psrpcore did not run: {}{}",
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
+}
+
+fn clixml_stream() {
+    let (mut client, fragments) = output_fragments(50 * 1024 * 1024);
+    let bytes: usize = fragments.iter().map(Vec::len).sum();
+    let bodies = clixml_bodies(&fragments);
+    let clixml_bytes: usize = bodies.iter().map(Vec::len).sum();
+    println!(
+        "decode stream: {:.1} MB of PSRP fragments in {} payloads, {} messages, {:.1} MB of CLIXML",
+        bytes as f64 / 1e6,
+        fragments.len(),
+        bodies.len(),
+        clixml_bytes as f64 / 1e6
+    );
     let start = Instant::now();
     let mut outputs = 0usize;
     for f in &fragments {
@@ -67,16 +168,33 @@ fn clixml_stream() {
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    let bytes: usize = fragments.iter().map(Vec::len).sum();
     println!(
-        "psrp+clixml decode: {:.1} MB in {:.2} s = {:.1} MB/s, {:.0} fragments/s, {:.0} objects/s ({} objects)",
-        bytes as f64 / 1e6,
+        "baton psrp+clixml decode: {:.2} s = {:.1} MB/s of fragments ({:.1} MB/s of their CLIXML), {:.0} objects/s ({} objects)",
         secs,
         bytes as f64 / 1e6 / secs,
-        fragments.len() as f64 / secs,
+        clixml_bytes as f64 / 1e6 / secs,
         outputs as f64 / secs,
         outputs
     );
+    let start = Instant::now();
+    let events = quick_xml_scan(&bodies);
+    let scan = start.elapsed().as_secs_f64();
+    println!(
+        "bare quick-xml event scan of the same CLIXML ({events} events): {:.2} s = {:.1} MB/s of CLIXML",
+        scan,
+        clixml_bytes as f64 / 1e6 / scan
+    );
+    println!(
+        "baton decode time / bare scan time: {:.2}x (Baton's also covers fragments, messages and building the objects)",
+        secs / scan
+    );
+    match psrpcore_decode(&fragments) {
+        Ok((version, mbps, objs)) => println!(
+            "psrpcore {version} decode of the same fragments: {mbps:.2} MB/s of fragments, {objs:.0} objects/s; Baton is {:.0}x faster",
+            (bytes as f64 / 1e6 / secs) / mbps
+        ),
+        Err(why) => println!("!!! PEER MISSING: psrpcore decode not measured: {why}"),
+    }
 }
 
 fn round_trips() {
@@ -208,8 +326,10 @@ fn main() {
     // `cargo test --benches` runs benches in test mode: keep that quick.
     if std::env::args().any(|a| a == "--bench") {
         clixml_stream();
-        round_trips();
-        sealing();
+        if std::env::var_os("BATON_BENCH_DECODE_ONLY").is_none() {
+            round_trips();
+            sealing();
+        }
     } else {
         println!("run with `cargo bench --bench protocol` to measure");
     }
