@@ -7,14 +7,16 @@
 //! [`ProtocolError`], never a panic. Unknown elements inside an `<Obj>` are
 //! skipped, so unknown types still decode as generic objects.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
 use quick_xml::Reader;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 
-use super::escape::{unescape, unescape_owned};
+use super::escape::unescape_into_owned;
 use super::value::{Container, Primitive, PsObject, PsValue};
 use crate::protocol::ProtocolError;
 
@@ -55,8 +57,8 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut de = De {
         r: Reader::from_reader(body),
-        objs: HashMap::new(),
-        tns: HashMap::new(),
+        objs: RefMap::default(),
+        tns: RefMap::default(),
         building: Vec::new(),
     };
     de.r.config_mut().check_end_names = true;
@@ -92,19 +94,11 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
             Ev::Empty(s) if local(&s) == b"Objs" => seen_root = true,
             Ev::Start(s) => {
                 seen_root = true;
-                let name = String::from_utf8_lossy(local(&s)).into_owned();
-                match de.value(s, false, 0)? {
-                    Some((_, v)) => values.push(v),
-                    None => return Err(err(format!("unknown element <{name}>"))),
-                }
+                values.push(de.root_value(s, false)?);
             }
             Ev::Empty(s) => {
                 seen_root = true;
-                let name = String::from_utf8_lossy(local(&s)).into_owned();
-                match de.value(s, true, 0)? {
-                    Some((_, v)) => values.push(v),
-                    None => return Err(err(format!("unknown element <{name}>"))),
-                }
+                values.push(de.root_value(s, true)?);
             }
         }
     }
@@ -138,14 +132,99 @@ struct Attrs {
 struct De<'a> {
     r: Reader<&'a [u8]>,
     /// Completed objects by RefId ([MS-PSRP] §2.2.5.2.2 scope: one message).
-    objs: HashMap<u64, Arc<PsObject>>,
-    /// Type-name lists by TN RefId ([MS-PSRP] §2.2.5.2.3).
-    tns: HashMap<u64, Vec<String>>,
-    /// Objects being read, innermost last, with their RefIds.
-    building: Vec<(Option<u64>, PsObject)>,
+    objs: RefMap<Arc<PsObject>>,
+    /// Type-name lists by TN RefId ([MS-PSRP] §2.2.5.2.3): where they are,
+    /// so that a list is copied only when a `<TNRef>` uses it.
+    tns: RefMap<TypeNames>,
+    /// Objects being read, innermost last.
+    building: Vec<Building>,
+}
+
+/// Values by RefId within one document: a short list searched in order
+/// while small (a PowerShell message holds a few RefIds), a hash map past
+/// that, so that a document with many stays linear.
+struct RefMap<V> {
+    small: Vec<(u64, V)>,
+    large: HashMap<u64, V>,
+}
+
+impl<V> Default for RefMap<V> {
+    fn default() -> Self {
+        RefMap {
+            small: Vec::new(),
+            large: HashMap::new(),
+        }
+    }
+}
+
+impl<V> RefMap<V> {
+    const SMALL: usize = 16;
+
+    fn get(&self, id: &u64) -> Option<&V> {
+        if self.large.is_empty() {
+            self.small.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+        } else {
+            self.large.get(id)
+        }
+    }
+
+    fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
+        if self.large.is_empty() {
+            self.small.iter_mut().find(|(k, _)| k == id).map(|(_, v)| v)
+        } else {
+            self.large.get_mut(id)
+        }
+    }
+
+    fn insert(&mut self, id: u64, value: V) {
+        if self.large.is_empty() {
+            if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == id) {
+                slot.1 = value;
+                return;
+            }
+            if self.small.len() < Self::SMALL {
+                self.small.push((id, value));
+                return;
+            }
+            self.large.extend(self.small.drain(..));
+        }
+        self.large.insert(id, value);
+    }
+}
+
+/// An object being read.
+struct Building {
+    /// Its RefId.
+    ref_id: Option<u64>,
+    obj: PsObject,
+    /// The RefId of the `<TN>` it declared, while its type names are that list.
+    tn: Option<u64>,
+}
+
+/// Where the type names of a `<TN RefId>` are.
+enum TypeNames {
+    /// On the object at this index of [`De::building`].
+    Building(usize),
+    /// On a completed object.
+    Done(Arc<PsObject>),
+    /// Copied, because the object that declared them changed its type names.
+    Copied(Vec<String>),
 }
 
 impl<'a> De<'a> {
+    /// A root element that is not `<Objs>`: it must be a CLIXML value.
+    fn root_value(&mut self, s: BytesStart<'a>, empty: bool) -> Result<PsValue, ProtocolError> {
+        // A tag borrowed from the input costs nothing to keep for the error.
+        let tag = s.clone();
+        match self.value(s, empty, 0)? {
+            Some((_, v)) => Ok(v),
+            None => Err(err(format!(
+                "unknown element <{}>",
+                String::from_utf8_lossy(local(&tag))
+            ))),
+        }
+    }
+
     fn xml_err(&self, e: impl std::fmt::Display) -> ProtocolError {
         ProtocolError::Xml(format!("{e} (at byte {})", self.r.buffer_position()))
     }
@@ -191,15 +270,29 @@ impl<'a> De<'a> {
             name: None,
             ref_id: None,
         };
-        for a in s.attributes() {
+        // XML's unique-attribute rule, checked here without quick-xml's
+        // per-element allocation: CLIXML elements carry one or two.
+        let mut seen: [&[u8]; 4] = [&[]; 4];
+        let mut more: Vec<&[u8]> = Vec::new();
+        let mut attributes = s.attributes();
+        attributes.with_checks(false);
+        for (count, a) in attributes.enumerate() {
             let a = a.map_err(|e| self.xml_err(e))?;
+            let key = a.key.into_inner();
+            if seen[..count.min(seen.len())].contains(&key) || more.contains(&key) {
+                return Err(self.xml_err(format!(
+                    "duplicate attribute {}",
+                    String::from_utf8_lossy(key)
+                )));
+            }
+            match seen.get_mut(count) {
+                Some(slot) => *slot = key,
+                None => more.push(key),
+            }
             match a.key.local_name().into_inner() {
-                b"N" => {
-                    let v = a.unescape_value().map_err(|e| self.xml_err(e))?;
-                    out.name = Some(unescape(&v).into_owned());
-                }
+                b"N" => out.name = Some(unescape_into_owned(self.attr_value(&a)?)),
                 b"RefId" => {
-                    let v = a.unescape_value().map_err(|e| self.xml_err(e))?;
+                    let v = self.attr_value(&a)?;
                     out.ref_id =
                         Some(v.trim().parse().map_err(|_| ProtocolError::InvalidValue {
                             what: "clixml RefId".into(),
@@ -212,30 +305,42 @@ impl<'a> De<'a> {
         Ok(out)
     }
 
-    /// Reads the character content of a leaf element up to its end tag.
-    fn text(&mut self, empty: bool) -> Result<String, ProtocolError> {
-        let mut out = String::new();
+    /// An attribute's value, entities resolved; borrowed when it has none.
+    fn attr_value<'x>(&self, a: &Attribute<'x>) -> Result<Cow<'x, str>, ProtocolError> {
+        match &a.value {
+            Cow::Borrowed(raw) if !raw.contains(&b'&') => std::str::from_utf8(raw)
+                .map(Cow::Borrowed)
+                .map_err(|e| self.xml_err(e)),
+            _ => a.unescape_value().map_err(|e| self.xml_err(e)),
+        }
+    }
+
+    /// Reads the character content of a leaf element up to its end tag,
+    /// borrowed from the input when it is one run of text without a
+    /// reference or a carriage return (the usual case).
+    fn text(&mut self, empty: bool) -> Result<Cow<'a, str>, ProtocolError> {
+        let mut out = Cow::Borrowed("");
         if empty {
             return Ok(out);
         }
         loop {
             match self.r.read_event().map_err(|e| self.xml_err(e))? {
                 Event::Text(t) => {
-                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?);
+                    push_normalised(&mut out, t.decode().map_err(|e| self.xml_err(e))?);
                 }
                 Event::CData(t) => {
-                    push_normalised(&mut out, &t.decode().map_err(|e| self.xml_err(e))?);
+                    push_normalised(&mut out, t.decode().map_err(|e| self.xml_err(e))?);
                 }
                 Event::GeneralRef(r) => {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
-                            Ok(Some(c)) => out.push(c),
+                            Ok(Some(c)) => out.to_mut().push(c),
                             _ => return Err(self.xml_err("invalid character reference")),
                         }
                     } else {
                         let name = r.decode().map_err(|e| self.xml_err(e))?;
                         match quick_xml::escape::resolve_predefined_entity(&name) {
-                            Some(v) => out.push_str(v),
+                            Some(v) => out.to_mut().push_str(v),
                             None => return Err(self.xml_err(format!("unknown entity &{name};"))),
                         }
                     }
@@ -253,6 +358,13 @@ impl<'a> De<'a> {
                 Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
             }
         }
+    }
+
+    /// The text of a string-like leaf (`S`, `ToString`, `T`…), `_xHHHH_`
+    /// escapes decoded, as an owned string (one allocation when there is
+    /// no escape).
+    fn string(&mut self, empty: bool) -> Result<String, ProtocolError> {
+        Ok(unescape_into_owned(self.text(empty)?))
     }
 
     fn skip(&mut self, s: &BytesStart<'_>, empty: bool) -> Result<(), ProtocolError> {
@@ -308,7 +420,9 @@ impl<'a> De<'a> {
         // A reference to an object still being read (a cycle): PowerShell
         // only writes these for self-referencing objects; give a shallow
         // copy (type names, ToString, value) rather than failing.
-        if let Some((_, o)) = self.building.iter().rev().find(|(r, _)| *r == Some(id)) {
+        if let Some(Building { obj: o, .. }) =
+            self.building.iter().rev().find(|b| b.ref_id == Some(id))
+        {
             return Ok(Arc::new(PsObject {
                 type_names: o.type_names.clone(),
                 to_string: o.to_string.clone(),
@@ -328,10 +442,10 @@ impl<'a> De<'a> {
     ) -> Result<Option<Primitive>, ProtocolError> {
         let _ = s;
         let p = match tag {
-            b"S" => Primitive::Str(unescape_owned(self.text(empty)?)),
-            b"URI" => Primitive::Uri(unescape_owned(self.text(empty)?)),
-            b"XD" => Primitive::XmlDoc(unescape_owned(self.text(empty)?)),
-            b"SBK" => Primitive::ScriptBlock(unescape_owned(self.text(empty)?)),
+            b"S" => Primitive::Str(self.string(empty)?),
+            b"URI" => Primitive::Uri(self.string(empty)?),
+            b"XD" => Primitive::XmlDoc(self.string(empty)?),
+            b"SBK" => Primitive::ScriptBlock(self.string(empty)?),
             b"Nil" => {
                 self.text(empty)?;
                 Primitive::Nil
@@ -380,8 +494,48 @@ impl<'a> De<'a> {
     fn top(&mut self) -> Result<&mut PsObject, ProtocolError> {
         self.building
             .last_mut()
-            .map(|(_, o)| o)
+            .map(|b| &mut b.obj)
             .ok_or_else(|| err("internal: no object being read"))
+    }
+
+    /// Gives the object being read new type names; a `<TN>` list that was
+    /// its names is copied first for the `<TNRef>`s still to come.
+    fn set_type_names(
+        &mut self,
+        names: Vec<String>,
+        declared: Option<u64>,
+    ) -> Result<(), ProtocolError> {
+        let at = self
+            .building
+            .len()
+            .checked_sub(1)
+            .ok_or_else(|| err("internal: no object being read"))?;
+        let top = &mut self.building[at];
+        if let Some(id) = top.tn.take()
+            && let Some(entry) = self.tns.get_mut(&id)
+            && matches!(entry, TypeNames::Building(i) if *i == at)
+        {
+            *entry = TypeNames::Copied(top.obj.type_names.clone());
+        }
+        top.obj.type_names = names;
+        if let Some(id) = declared {
+            top.tn = Some(id);
+            self.tns.insert(id, TypeNames::Building(at));
+        }
+        Ok(())
+    }
+
+    /// A copy of the type names of `<TN RefId="id">`.
+    fn type_names_of(&self, id: u64) -> Result<Vec<String>, ProtocolError> {
+        let names = match self.tns.get(&id) {
+            Some(TypeNames::Building(i)) => self.building.get(*i).map(|b| &b.obj.type_names),
+            Some(TypeNames::Done(o)) => Some(&o.type_names),
+            Some(TypeNames::Copied(names)) => Some(names),
+            None => None,
+        };
+        names
+            .cloned()
+            .ok_or_else(|| err(format!("unknown TNRef RefId {id}")))
     }
 
     /// Reads the content of an `<Obj>` ([MS-PSRP] §2.2.5.2).
@@ -391,7 +545,11 @@ impl<'a> De<'a> {
         empty: bool,
         depth: usize,
     ) -> Result<Arc<PsObject>, ProtocolError> {
-        self.building.push((ref_id, PsObject::default()));
+        self.building.push(Building {
+            ref_id,
+            obj: PsObject::default(),
+            tn: None,
+        });
         if !empty {
             loop {
                 let (s, child_empty) = match self.next()? {
@@ -403,11 +561,17 @@ impl<'a> De<'a> {
                 self.object_child(s, child_empty, depth)?;
             }
         }
-        let (_, obj) = self
+        let done = self
             .building
             .pop()
             .ok_or_else(|| err("internal: no object being read"))?;
-        let obj = Arc::new(obj);
+        let obj = Arc::new(done.obj);
+        if let Some(id) = done.tn
+            && let Some(entry) = self.tns.get_mut(&id)
+            && matches!(entry, TypeNames::Building(i) if *i == self.building.len())
+        {
+            *entry = TypeNames::Done(obj.clone());
+        }
         if let Some(id) = ref_id {
             self.objs.insert(id, obj.clone());
         }
@@ -428,16 +592,11 @@ impl<'a> De<'a> {
                 let a = self.attrs(&s)?;
                 self.skip(&s, empty)?;
                 let id = a.ref_id.ok_or_else(|| err("<TNRef> without RefId"))?;
-                let names = self
-                    .tns
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| err(format!("unknown TNRef RefId {id}")))?;
-                self.top()?.type_names = names;
-                Ok(())
+                let names = self.type_names_of(id)?;
+                self.set_type_names(names, None)
             }
             b"ToString" => {
-                let t = unescape_owned(self.text(empty)?);
+                let t = self.string(empty)?;
                 self.top()?.to_string = Some(t);
                 Ok(())
             }
@@ -475,7 +634,7 @@ impl<'a> De<'a> {
                     Ev::End => break,
                     Ev::Eof => return Err(err("truncated <TN>")),
                     Ev::Start(t) if local(&t) == b"T" => {
-                        names.push(unescape_owned(self.text(false)?));
+                        names.push(self.string(false)?);
                     }
                     Ev::Empty(t) if local(&t) == b"T" => names.push(String::new()),
                     Ev::Start(t) => self.skip(&t, false)?,
@@ -483,11 +642,7 @@ impl<'a> De<'a> {
                 }
             }
         }
-        if let Some(id) = a.ref_id {
-            self.tns.insert(id, names.clone());
-        }
-        self.top()?.type_names = names;
-        Ok(())
+        self.set_type_names(names, a.ref_id)
     }
 
     /// `LST`/`IE`/`STK`/`QUE`/`DCT` ([MS-PSRP] §2.2.5.2.6).
@@ -594,11 +749,17 @@ impl<'a> De<'a> {
 
 /// Appends character data with XML 1.0 end-of-line handling (`\r\n` and a
 /// lone `\r` read as `\n`); unlike XML 1.1 rules, U+0085 and U+2028 stay.
-fn push_normalised(out: &mut String, s: &str) {
+/// The first run of plain text is kept borrowed.
+fn push_normalised<'a>(out: &mut Cow<'a, str>, s: Cow<'a, str>) {
     if !s.contains('\r') {
-        out.push_str(s);
+        if out.is_empty() {
+            *out = s;
+        } else {
+            out.to_mut().push_str(&s);
+        }
         return;
     }
+    let out = out.to_mut();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\r' {
@@ -612,12 +773,13 @@ fn push_normalised(out: &mut String, s: &str) {
     }
 }
 
-/// The string without surrounding whitespace, reusing it when there is none.
-fn trimmed(s: String) -> String {
-    if s.trim().len() == s.len() {
-        s
+/// The string without surrounding whitespace, as an owned string.
+fn trimmed(s: Cow<'_, str>) -> String {
+    let t = s.trim();
+    if t.len() == s.len() {
+        s.into_owned()
     } else {
-        s.trim().to_owned()
+        t.to_owned()
     }
 }
 

@@ -76,7 +76,7 @@ fn hex_unit(b: &[u8]) -> Option<u16> {
 /// UTF-16 unit; consecutive units are decoded as UTF-16, a lone surrogate
 /// becomes U+FFFD. Text that only looks similar (`_x12_`) is kept as is.
 pub fn unescape(s: &str) -> Cow<'_, str> {
-    if !s.contains("_x") {
+    if !has_escape_start(s) {
         return Cow::Borrowed(s);
     }
     let bytes = s.as_bytes();
@@ -114,12 +114,27 @@ pub fn unescape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`unescape`] for an owned string: returns it unchanged (no copy) when it
-/// holds no escape.
-pub fn unescape_owned(s: String) -> String {
-    match unescape(&s) {
-        Cow::Borrowed(_) => s,
-        Cow::Owned(o) => o,
+/// Whether `s` holds `_x`, which every escape starts with (a byte scan:
+/// faster than a substring search on the short strings CLIXML is made of).
+fn has_escape_start(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&c| c == b'_') {
+        if b.get(from + i + 1) == Some(&b'x') {
+            return true;
+        }
+        from += i + 1;
+    }
+    false
+}
+
+/// [`unescape`] into an owned string: the text itself (no second copy when
+/// it is already owned) when it holds no escape.
+pub fn unescape_into_owned(s: Cow<'_, str>) -> String {
+    if has_escape_start(&s) {
+        unescape(&s).into_owned()
+    } else {
+        s.into_owned()
     }
 }
 

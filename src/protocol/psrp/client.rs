@@ -239,7 +239,7 @@ impl ClientPool {
     pub fn handle_stream(&mut self, payload: &[u8]) -> Result<Vec<ClientEvent>, ProtocolError> {
         let mut out = Vec::new();
         for raw in self.defragmenter.push_payload(payload)? {
-            let msg = Message::decode(&raw)?;
+            let msg = Message::decode_owned(raw)?;
             if msg.destination != Destination::Client {
                 return Err(ProtocolError::Psrp(format!(
                     "a {} message addressed to the server arrived at the client",

@@ -453,8 +453,8 @@ impl Defragmenter {
     /// Like [`Defragmenter::push_payload`], decoding each completed message.
     pub fn push_payload_messages(&mut self, payload: &[u8]) -> Result<Vec<Message>, ProtocolError> {
         self.push_payload(payload)?
-            .iter()
-            .map(|m| Message::decode(m))
+            .into_iter()
+            .map(Message::decode_owned)
             .collect()
     }
 

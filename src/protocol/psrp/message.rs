@@ -248,26 +248,50 @@ impl Message {
     /// Parses a whole message (as reassembled by the defragmenter). The
     /// data is kept as sent, BOM included; use [`Message::clixml`] for text.
     pub fn decode(input: &[u8]) -> Result<Message, ProtocolError> {
-        if input.len() < MESSAGE_HEADER_LEN {
-            return Err(ProtocolError::Psrp(format!(
-                "message of {} bytes is shorter than the {MESSAGE_HEADER_LEN}-byte header",
-                input.len()
-            )));
-        }
-        let (header, data) = input.split_at(MESSAGE_HEADER_LEN);
-        let (dest, rest) = header.split_at(4);
-        let (mtype, rest) = rest.split_at(4);
-        let (rpid, pid) = rest.split_at(16);
-        let destination = Destination::from_u32(u32::from_le_bytes(array(dest)?))?;
-        let message_type = MessageType::from_u32(u32::from_le_bytes(array(mtype)?));
+        let (destination, message_type, rpid, pid) = decode_header(input)?;
         Ok(Message {
             destination,
             message_type,
-            rpid: Uuid::from_bytes_le(array(rpid)?),
-            pid: Uuid::from_bytes_le(array(pid)?),
-            data: data.to_vec(),
+            rpid,
+            pid,
+            data: input[MESSAGE_HEADER_LEN..].to_vec(),
         })
     }
+
+    /// [`Message::decode`] taking the reassembled bytes: the data is moved
+    /// out of them rather than copied.
+    pub fn decode_owned(mut input: Vec<u8>) -> Result<Message, ProtocolError> {
+        let (destination, message_type, rpid, pid) = decode_header(&input)?;
+        input.drain(..MESSAGE_HEADER_LEN);
+        Ok(Message {
+            destination,
+            message_type,
+            rpid,
+            pid,
+            data: input,
+        })
+    }
+}
+
+/// The header fields of a whole message; an input shorter than the header
+/// or a destination other than 1 and 2 is an error.
+fn decode_header(input: &[u8]) -> Result<(Destination, MessageType, Uuid, Uuid), ProtocolError> {
+    if input.len() < MESSAGE_HEADER_LEN {
+        return Err(ProtocolError::Psrp(format!(
+            "message of {} bytes is shorter than the {MESSAGE_HEADER_LEN}-byte header",
+            input.len()
+        )));
+    }
+    let (header, _) = input.split_at(MESSAGE_HEADER_LEN);
+    let (dest, rest) = header.split_at(4);
+    let (mtype, rest) = rest.split_at(4);
+    let (rpid, pid) = rest.split_at(16);
+    Ok((
+        Destination::from_u32(u32::from_le_bytes(array(dest)?))?,
+        MessageType::from_u32(u32::from_le_bytes(array(mtype)?)),
+        Uuid::from_bytes_le(array(rpid)?),
+        Uuid::from_bytes_le(array(pid)?),
+    ))
 }
 
 /// `data` without a leading UTF-8 BOM.
@@ -307,6 +331,7 @@ mod tests {
         );
         assert_eq!(&bytes[40..], b"<S />");
         assert_eq!(Message::decode(&bytes).unwrap(), m);
+        assert_eq!(Message::decode_owned(bytes).unwrap(), m);
     }
 
     #[test]
@@ -339,8 +364,10 @@ mod tests {
     #[test]
     fn bad_destination_and_short_input_are_errors() {
         assert!(Message::decode(&[0u8; 39]).is_err());
+        assert!(Message::decode_owned(vec![0u8; 39]).is_err());
         let mut bytes = vec![0u8; 40];
         bytes[0] = 3;
         assert!(Message::decode(&bytes).is_err());
+        assert!(Message::decode_owned(bytes).is_err());
     }
 }

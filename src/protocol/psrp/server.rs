@@ -118,7 +118,7 @@ impl ServerPool {
         };
         let mut init = None;
         for raw in pool.incoming.push_payload(creation_payload)? {
-            let msg = Message::decode(&raw)?;
+            let msg = Message::decode_owned(raw)?;
             let value = body_value(&msg.data)?;
             match msg.message_type {
                 MessageType::SessionCapability => {
@@ -242,7 +242,7 @@ impl ServerPool {
     pub fn handle_input(&mut self, payload: &[u8]) -> Result<Vec<ServerEvent>, ProtocolError> {
         let mut out = Vec::new();
         for raw in self.incoming.push_payload(payload)? {
-            let msg = Message::decode(&raw)?;
+            let msg = Message::decode_owned(raw)?;
             if msg.destination != Destination::Server {
                 return Err(ProtocolError::Psrp(format!(
                     "a {} message addressed to the client arrived at the server",

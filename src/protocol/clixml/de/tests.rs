@@ -286,6 +286,83 @@ fn malformed_inputs_are_errors() {
 }
 
 #[test]
+fn type_name_refs_name_the_list_as_it_was_declared() {
+    let names = |v: &PsValue| v.type_names().to_vec();
+    // A TNRef inside the object still declaring the list, and in a later
+    // object once the declaring one is complete.
+    let v = de("<Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T><T>B</T></TN><MS>\
+        <Obj N=\"in\" RefId=\"1\"><TNRef RefId=\"0\" /></Obj></MS></Obj>")
+    .unwrap();
+    assert_eq!(names(&v), ["A", "B"]);
+    assert_eq!(names(v.get("in").unwrap()), ["A", "B"]);
+    let vs = from_clixml_document(
+        b"<Objs><Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN></Obj>\
+        <Obj RefId=\"1\"><TNRef RefId=\"0\" /></Obj></Objs>",
+    )
+    .unwrap();
+    assert_eq!(names(&vs[1]), ["A"]);
+    // An object that declares a list and then takes other names (a second
+    // TN, or a TNRef): later TNRefs still get the list as declared.
+    let vs = from_clixml_document(
+        b"<Objs><Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN><TN RefId=\"1\"><T>B</T></TN></Obj>\
+        <Obj RefId=\"1\"><TNRef RefId=\"0\" /></Obj><Obj RefId=\"2\"><TNRef RefId=\"1\" /></Obj>\
+        <Obj RefId=\"3\"><TN RefId=\"2\"><T>C</T></TN><TNRef RefId=\"0\" /></Obj>\
+        <Obj RefId=\"4\"><TNRef RefId=\"2\" /></Obj></Objs>",
+    )
+    .unwrap();
+    let got: Vec<Vec<String>> = vs.iter().map(names).collect();
+    assert_eq!(got, [vec!["B"], vec!["A"], vec!["B"], vec!["A"], vec!["C"]]);
+    // A RefId declared again names the newer list, also once its first
+    // declarer completes.
+    let vs = from_clixml_document(
+        b"<Objs><Obj RefId=\"0\"><TN RefId=\"0\"><T>A</T></TN><MS>\
+        <Obj N=\"in\" RefId=\"1\"><TN RefId=\"0\"><T>B</T></TN></Obj></MS></Obj>\
+        <Obj RefId=\"2\"><TNRef RefId=\"0\" /></Obj></Objs>",
+    )
+    .unwrap();
+    assert_eq!(names(&vs[1]), ["B"]);
+}
+
+#[test]
+fn many_ref_ids_resolve_and_attributes_are_unique() {
+    // More RefIds than the short list holds: every Ref and TNRef resolves.
+    let n = 100;
+    let mut doc = String::from("<Objs>");
+    for i in 0..n {
+        doc.push_str(&format!(
+            "<Obj RefId=\"{i}\"><TN RefId=\"{i}\"><T>T{i}</T></TN><ToString>o{i}</ToString></Obj>"
+        ));
+    }
+    for i in (0..n).rev() {
+        doc.push_str(&format!(
+            "<Ref RefId=\"{i}\" /><Obj RefId=\"{}\"><TNRef RefId=\"{i}\" /></Obj>",
+            n + i
+        ));
+    }
+    doc.push_str("</Objs>");
+    let vs = from_clixml_document(doc.as_bytes()).unwrap();
+    assert_eq!(vs.len(), 3 * n);
+    for i in 0..n {
+        let back = 3 * n - 2 - 2 * i;
+        assert_eq!(vs[back], vs[i]);
+        assert_eq!(vs[back + 1].type_names(), [format!("T{i}")]);
+    }
+    // XML's rule: an attribute at most once per element (also past the
+    // first few).
+    assert!(de("<S N=\"a\" N=\"b\">x</S>").is_err());
+    assert!(de("<S a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" b=\"6\">x</S>").is_err());
+    assert!(de("<S a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" e=\"6\">x</S>").is_err());
+    assert_eq!(
+        prim("<S a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" x:N=\"6\">x</S>"),
+        Primitive::Str("x".into())
+    );
+    // Entities and escapes in names and text, CR LF read as LF.
+    let v =
+        de("<Obj RefId=\"0\"><MS><S N=\"a&amp;_x0042_\">1&lt;2\r\n_x0041_</S></MS></Obj>").unwrap();
+    assert_eq!(v.get("a&B").and_then(PsValue::as_str), Some("1<2\nA"));
+}
+
+#[test]
 fn deep_nesting_is_a_limit_error() {
     let n = 10_000;
     let deep_obj = "<Obj RefId=\"0\"><MS><Obj N=\"a\" RefId=\"1\">".repeat(n);
