@@ -12,7 +12,9 @@
 # and context (the window with its GL or wgpu context), console built, first
 # frame begins (egui's pass with its fonts), first frame laid out. The script
 # adds when X reports the window visible (xdotool --onlyvisible, polled) and
-# the resident memory 3 s later (idle RSS, /proc/PID/status), then ends the
+# the resident memory 3 s later (idle RSS, /proc/PID/status; and the part of
+# it that is the process's own, RssAnon: the rest is files mapped, such as the
+# binary and Mesa's libLLVM, shared with other processes), then ends the
 # console with SIGTERM and checks it exits 0. The table shows each step's
 # median over the runs, in milliseconds.
 #
@@ -112,6 +114,7 @@ one_run() { # renderer run-number -> appends "step<TAB>ms" lines to $tmp/$1.tsv
   fi
   sleep "$idle"
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$app_pid/status")
+  anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$app_pid/status")
   kill -TERM "$app_pid"
   code=0
   wait "$app_pid" || code=$?
@@ -125,6 +128,7 @@ one_run() { # renderer run-number -> appends "step<TAB>ms" lines to $tmp/$1.tsv
   sed -n 's/^baton startup: \(.*[^ ]\) \+\([0-9.]\+\) ms$/\1\t\2/p' "$dir/err.log" >>"$tmp/$r.tsv"
   printf 'window visible (X)\t%s.%03d\n' $((visible / 1000)) $((visible % 1000)) >>"$tmp/$r.tsv"
   printf 'idle RSS (MB)\t%s\n' "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" >>"$tmp/$r.tsv"
+  printf '  of which anonymous (MB)\t%s\n' "$(awk -v k="$anon" 'BEGIN { printf "%.1f", k / 1024 }')" >>"$tmp/$r.tsv"
 }
 
 for r in $renderers; do
