@@ -491,14 +491,21 @@ fn gui(demo: bool, renderer: app::RendererChoice, times: app::StartupTimes) -> E
     // its own while the window and its drawing context are made: the demo
     // lab (first run, or --demo), the keyring's probe and the activity file.
     // The console is built from them before its first frame.
-    let lab = (demo || inventory.is_empty()).then(|| std::thread::spawn(start_demo_lab));
-    let keyring = std::thread::spawn(|| {
+    let lab = (demo || inventory.is_empty()).then(|| {
+        std::thread::spawn(move || {
+            let lab = start_demo_lab();
+            times.mark("demo lab up (its thread)");
+            lab
+        })
+    });
+    let keyring = std::thread::spawn(move || {
         let chosen = baton::store::credentials::choose_store();
         let saved: Vec<(String, String)> = chosen
             .store
             .list()
             .map(|l| l.into_iter().map(|c| (c.id, c.user)).collect())
             .unwrap_or_default();
+        times.mark("keyring answered (thread)");
         let activity = app::activity_log();
         let history = activity
             .as_ref()
