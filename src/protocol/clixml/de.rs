@@ -34,10 +34,17 @@ fn err(msg: impl Into<String>) -> ProtocolError {
 /// or `<S>a</S>`, optionally preceded by a UTF-8 BOM and an XML declaration.
 /// An `<Objs>` document holding exactly one value is accepted too.
 pub fn from_clixml(body: &[u8]) -> Result<PsValue, ProtocolError> {
-    let mut values = parse(body, true)?;
-    match values.len() {
-        1 => Ok(values.remove(0)),
-        n => Err(err(format!("expected one value, found {n}"))),
+    let mut first = None;
+    let mut n = 0usize;
+    parse(body, true, |v| {
+        n += 1;
+        if first.is_none() {
+            first = Some(v);
+        }
+    })?;
+    match (n, first) {
+        (1, Some(v)) => Ok(v),
+        (n, _) => Err(err(format!("expected one value, found {n}"))),
     }
 }
 
@@ -50,10 +57,12 @@ pub fn from_clixml_document(doc: &[u8]) -> Result<Vec<PsValue>, ProtocolError> {
         Some(rest) => rest,
         None => doc,
     };
-    parse(doc, false)
+    let mut values = Vec::new();
+    parse(doc, false, |v| values.push(v))?;
+    Ok(values)
 }
 
-fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
+fn parse(body: &[u8], single: bool, mut sink: impl FnMut(PsValue)) -> Result<(), ProtocolError> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let mut de = De {
         r: Reader::from_reader(body),
@@ -62,7 +71,6 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
         building: Vec::new(),
     };
     de.r.config_mut().check_end_names = true;
-    let mut values = Vec::new();
     let mut seen_root = false;
     loop {
         match de.next_event(true)? {
@@ -80,12 +88,12 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
                         Ev::Eof => return Err(err("truncated document inside <Objs>")),
                         Ev::Start(c) => {
                             if let Some((_, v)) = de.value(c, false, 0)? {
-                                values.push(v);
+                                sink(v);
                             }
                         }
                         Ev::Empty(c) => {
                             if let Some((_, v)) = de.value(c, true, 0)? {
-                                values.push(v);
+                                sink(v);
                             }
                         }
                     }
@@ -94,18 +102,18 @@ fn parse(body: &[u8], single: bool) -> Result<Vec<PsValue>, ProtocolError> {
             Ev::Empty(s) if local(&s) == b"Objs" => seen_root = true,
             Ev::Start(s) => {
                 seen_root = true;
-                values.push(de.root_value(s, false)?);
+                sink(de.root_value(s, false)?);
             }
             Ev::Empty(s) => {
                 seen_root = true;
-                values.push(de.root_value(s, true)?);
+                sink(de.root_value(s, true)?);
             }
         }
     }
     if !seen_root && single {
         return Err(err("empty document"));
     }
-    Ok(values)
+    Ok(())
 }
 
 /// The structural events the deserializer cares about.
@@ -140,29 +148,32 @@ struct De<'a> {
     building: Vec<Building>,
 }
 
-/// Values by RefId within one document: a short list searched in order
-/// while small (a PowerShell message holds a few RefIds), a hash map past
-/// that, so that a document with many stays linear.
+/// Values by RefId within one document: a few kept inline and searched in
+/// order (a PowerShell message holds a few RefIds, and this costs no
+/// allocation), a hash map past that, so that a document with many stays
+/// linear.
 struct RefMap<V> {
-    small: Vec<(u64, V)>,
+    small: [Option<(u64, V)>; 4],
     large: HashMap<u64, V>,
 }
 
 impl<V> Default for RefMap<V> {
     fn default() -> Self {
         RefMap {
-            small: Vec::new(),
+            small: [None, None, None, None],
             large: HashMap::new(),
         }
     }
 }
 
 impl<V> RefMap<V> {
-    const SMALL: usize = 16;
-
     fn get(&self, id: &u64) -> Option<&V> {
         if self.large.is_empty() {
-            self.small.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+            self.small
+                .iter()
+                .flatten()
+                .find(|(k, _)| k == id)
+                .map(|(_, v)| v)
         } else {
             self.large.get(id)
         }
@@ -170,7 +181,11 @@ impl<V> RefMap<V> {
 
     fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
         if self.large.is_empty() {
-            self.small.iter_mut().find(|(k, _)| k == id).map(|(_, v)| v)
+            self.small
+                .iter_mut()
+                .flatten()
+                .find(|(k, _)| k == id)
+                .map(|(_, v)| v)
         } else {
             self.large.get_mut(id)
         }
@@ -178,15 +193,16 @@ impl<V> RefMap<V> {
 
     fn insert(&mut self, id: u64, value: V) {
         if self.large.is_empty() {
-            if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == id) {
+            if let Some(slot) = self.small.iter_mut().flatten().find(|(k, _)| *k == id) {
                 slot.1 = value;
                 return;
             }
-            if self.small.len() < Self::SMALL {
-                self.small.push((id, value));
+            if let Some(free) = self.small.iter_mut().find(|s| s.is_none()) {
+                *free = Some((id, value));
                 return;
             }
-            self.large.extend(self.small.drain(..));
+            self.large
+                .extend(self.small.iter_mut().filter_map(Option::take));
         }
         self.large.insert(id, value);
     }

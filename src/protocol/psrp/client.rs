@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::fragment::{Defragmenter, Fragmenter, payload_budget};
-use super::message::{Destination, Message, MessageType};
+use super::message::{self, Destination, MESSAGE_HEADER_LEN, Message, MessageType};
 use super::messages::{
     self, ConnectRunspacePool, CreatePipeline, HostCall, HostResponse, InitRunspacePool,
     PipelineState, RunspacePoolState, SessionCapability, body_value,
@@ -238,23 +238,28 @@ impl ClientPool {
     /// returns what the completed messages mean.
     pub fn handle_stream(&mut self, payload: &[u8]) -> Result<Vec<ClientEvent>, ProtocolError> {
         let mut out = Vec::new();
-        for raw in self.defragmenter.push_payload(payload)? {
-            let msg = Message::decode_owned(raw)?;
-            if msg.destination != Destination::Client {
+        for raw in self.defragmenter.push_payload_borrowed(payload)? {
+            let (destination, message_type, _, pid) = message::decode_header(&raw)?;
+            if destination != Destination::Client {
                 return Err(ProtocolError::Psrp(format!(
                     "a {} message addressed to the server arrived at the client",
-                    msg.message_type.name()
+                    message_type.name()
                 )));
             }
-            out.push(self.interpret(&msg)?);
+            let data = raw.get(MESSAGE_HEADER_LEN..).unwrap_or_default();
+            out.push(self.interpret(message_type, pid, data)?);
         }
         Ok(out)
     }
 
-    fn interpret(&mut self, msg: &Message) -> Result<ClientEvent, ProtocolError> {
-        let value = body_value(&msg.data)?;
-        let pid = msg.pid;
-        Ok(match msg.message_type {
+    fn interpret(
+        &mut self,
+        message_type: MessageType,
+        pid: Uuid,
+        data: &[u8],
+    ) -> Result<ClientEvent, ProtocolError> {
+        let value = body_value(data)?;
+        Ok(match message_type {
             MessageType::SessionCapability => {
                 let cap = SessionCapability::from_value(&value)?;
                 self.server = Some(cap.clone());

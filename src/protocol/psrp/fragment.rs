@@ -14,6 +14,7 @@
 //!
 //! [MS-PSRP]: https://learn.microsoft.com/openspecs/windows_protocols/ms-psrp
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::protocol::ProtocolError;
@@ -104,6 +105,21 @@ impl Fragment {
     /// Decodes the fragment at the start of `input`; returns it and the
     /// number of bytes it occupied. A truncated header or blob is an error.
     pub fn decode(input: &[u8]) -> Result<(Fragment, usize), ProtocolError> {
+        let (f, used) = Fragment::decode_borrowed(input)?;
+        Ok((
+            Fragment {
+                object_id: f.object_id,
+                fragment_id: f.fragment_id,
+                start: f.start,
+                end: f.end,
+                data: f.data.to_vec(),
+            },
+            used,
+        ))
+    }
+
+    /// [`Fragment::decode`] with the blob borrowed from `input`.
+    fn decode_borrowed(input: &[u8]) -> Result<(FragmentRef<'_>, usize), ProtocolError> {
         let header = input.get(..FRAGMENT_HEADER_LEN).ok_or_else(|| {
             ProtocolError::Psrp(format!(
                 "truncated fragment header: {} of {FRAGMENT_HEADER_LEN} bytes",
@@ -127,12 +143,12 @@ impl Fragment {
             ))
         })?;
         Ok((
-            Fragment {
+            FragmentRef {
                 object_id,
                 fragment_id,
                 start: flags & FLAG_START != 0,
                 end: flags & FLAG_END != 0,
-                data: data.to_vec(),
+                data,
             },
             end_at,
         ))
@@ -162,6 +178,15 @@ impl Fragment {
         }
         Ok(out)
     }
+}
+
+/// A decoded fragment whose blob is still in the payload.
+struct FragmentRef<'a> {
+    object_id: u64,
+    fragment_id: u64,
+    start: bool,
+    end: bool,
+    data: &'a [u8],
 }
 
 fn to_array<const N: usize>(bytes: &[u8]) -> Result<[u8; N], ProtocolError> {
@@ -441,10 +466,50 @@ impl Defragmenter {
     /// Decodes a WSMan payload (fragments back to back) and returns the
     /// messages it completes, in completion order.
     pub fn push_payload(&mut self, payload: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
+        Ok(self
+            .push_payload_borrowed(payload)?
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect())
+    }
+
+    /// [`Defragmenter::push_payload`] without copying what needs no
+    /// reassembly: a message carried whole by one fragment is borrowed from
+    /// `payload`. The same checks, in the same order, with the same errors.
+    pub fn push_payload_borrowed<'p>(
+        &mut self,
+        payload: &'p [u8],
+    ) -> Result<Vec<Cow<'p, [u8]>>, ProtocolError> {
+        if payload.is_empty() {
+            return Err(ProtocolError::Psrp("empty fragment payload".into()));
+        }
+        // The whole payload's framing first, so that a bad one changes nothing.
+        let mut rest = payload;
+        while !rest.is_empty() {
+            let (_, used) = Fragment::decode_borrowed(rest)?;
+            rest = rest.get(used..).unwrap_or_default();
+        }
         let mut done = Vec::new();
-        for fragment in Fragment::decode_all(payload)? {
-            if let Some(message) = self.push(fragment)? {
-                done.push(message);
+        let mut rest = payload;
+        while !rest.is_empty() {
+            let (f, used) = Fragment::decode_borrowed(rest)?;
+            rest = rest.get(used..).unwrap_or_default();
+            // What `push` would hand back unchanged, without touching state.
+            let whole = f.start
+                && f.end
+                && f.fragment_id == 0
+                && f.data.len() <= self.max_object_size
+                && !self.partial.contains_key(&f.object_id);
+            if whole {
+                done.push(Cow::Borrowed(f.data));
+            } else if let Some(message) = self.push(Fragment {
+                object_id: f.object_id,
+                fragment_id: f.fragment_id,
+                start: f.start,
+                end: f.end,
+                data: f.data.to_vec(),
+            })? {
+                done.push(Cow::Owned(message));
             }
         }
         Ok(done)

@@ -275,7 +275,9 @@ impl Message {
 
 /// The header fields of a whole message; an input shorter than the header
 /// or a destination other than 1 and 2 is an error.
-fn decode_header(input: &[u8]) -> Result<(Destination, MessageType, Uuid, Uuid), ProtocolError> {
+pub(crate) fn decode_header(
+    input: &[u8],
+) -> Result<(Destination, MessageType, Uuid, Uuid), ProtocolError> {
     if input.len() < MESSAGE_HEADER_LEN {
         return Err(ProtocolError::Psrp(format!(
             "message of {} bytes is shorter than the {MESSAGE_HEADER_LEN}-byte header",
