@@ -218,13 +218,27 @@ impl ViewWriter {
         self.table = None;
     }
 
+    /// Writes one object as [`view`] shows it; an object that is only text
+    /// is written from where it is, without a copy (outputs of many MB).
+    pub fn write_object(&mut self, obj: &RemoteObject, out: &mut dyn Write) -> std::io::Result<()> {
+        match &obj.value {
+            RemoteValue::Object { properties, .. } if !properties.is_empty() => {
+                self.write(view(obj), out)
+            }
+            _ => {
+                self.table = None;
+                writeln!(out, "{}", crate::cli::format::terminal_safe(&obj.text))
+            }
+        }
+    }
+
     /// Writes one object's view.
     pub fn write(&mut self, view: View, out: &mut dyn Write) -> std::io::Result<()> {
         let safe = |s: &str| crate::cli::format::terminal_safe(s).into_owned();
         match view {
             View::Text(t) => {
                 self.table = None;
-                writeln!(out, "{}", safe(&t))
+                writeln!(out, "{}", crate::cli::format::terminal_safe(&t))
             }
             View::List(pairs) => {
                 self.table = None;

@@ -411,7 +411,7 @@ impl Shell {
                 if self.json {
                     out.write_all(format::json_line(&crate::cli::remote_view::json(o)).as_bytes())
                 } else {
-                    self.views.write(crate::cli::remote_view::view(o), out)
+                    self.views.write_object(o, out)
                 }
             }
             OutputItem::Error(e) if self.json => {
