@@ -456,7 +456,12 @@ impl Worker {
             let computer = computer_of(&item);
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
-                (computer, part(w, item).await)
+                // The part's state is made only once it may run: a task
+                // waiting for its turn holds its item, not the whole
+                // future of a part (tens of KB), for each of thousands of
+                // computers.
+                let part = Box::pin(part(w, item));
+                (computer, part.await)
             });
         }
         tasks
