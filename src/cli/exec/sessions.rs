@@ -267,15 +267,28 @@ impl Shell {
                 .or_default()
                 .push(sessions);
         }
+        // A computer named twice is listed twice, as before; its listing is
+        // moved out at its last mention, copied before (20,000 sessions of
+        // about 1 KB each are not kept twice).
+        let mut mentions: HashMap<String, usize> = HashMap::new();
+        for c in &computers {
+            *mentions.entry(c.name.to_ascii_lowercase()).or_default() += 1;
+        }
         let mut res = Vec::new();
         for c in &computers {
-            // A computer named twice is listed twice, as before.
-            let Some(listings) = by_name.get(&c.name.to_ascii_lowercase()) else {
-                continue;
+            let k = c.name.to_ascii_lowercase();
+            let last = mentions.get_mut(&k).is_none_or(|n| {
+                *n -= 1;
+                *n == 0
+            });
+            let listings = if last {
+                by_name.remove(&k)
+            } else {
+                by_name.get(&k).cloned()
             };
-            for info in listings.iter().flatten() {
+            for info in listings.into_iter().flatten().flatten() {
                 res.push(LocalSession {
-                    info: info.clone(),
+                    info,
                     computer: c.clone(),
                 });
             }
