@@ -22,7 +22,8 @@
 //!
 //! Each row also says how many round trips went before the command's last
 //! output was received ("to the output") and how many came after (the
-//! hand-back: releasing the command, disconnecting the session).
+//! hand-back: releasing the command, disconnecting the session), and how
+//! the session was left for the next person (its `Get-PSSession` row).
 
 mod wire_count;
 
@@ -79,6 +80,23 @@ impl Bench {
         ));
         assert!(ok, "{err}");
         std::thread::sleep(Duration::from_millis(300));
+    }
+
+    /// How the flow left the session `name`, as the next person lists it
+    /// (its row of `Get-PSSession`; not counted).
+    fn left(&self, name: &str) {
+        let (_, out, _) = self.baton(&format!(
+            "Get-PSSession -ComputerName Srv2 -Name {name} -Credential {}",
+            TECH.0
+        ));
+        let row = out
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or("(not listed)");
+        println!(
+            "          left for the next person: {}",
+            row.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
     }
 
     /// Removes the session `name` of Srv2 (after its flow).
@@ -234,6 +252,7 @@ out = []
 for ps in pool.create_disconnected_power_shells():
     ps.connect()
     out.extend(str(o) for o in ps.output)
+# A no-op in pypsrp 0.9.1 when the pool it connected still says Disconnected.
 pool.disconnect()
 print(" ".join(out))
 "#;
@@ -306,6 +325,7 @@ fn main() {
             out
         },
     );
+    bench.left("RT1");
     bench.remove("RT1");
     bench.prepare("RT2");
     bench.measure("baton -c '$s = Connect-PSSession …; Receive-PSSession $s'", || {
@@ -315,18 +335,21 @@ fn main() {
         assert!(ok, "{err}");
         out
     });
+    bench.left("RT2");
     bench.remove("RT2");
     bench.prepare("RT3");
     let url = bench.relay.url();
     bench.measure("console: Refresh, Connect, Receive, close", || {
         console(&url)
     });
+    bench.left("RT3");
     bench.remove("RT3");
     bench.prepare("RT4");
     let addr = bench.relay.addr;
     bench.measure("pypsrp 0.9.1: list, connect, receive, disconnect", || {
         pypsrp(addr).unwrap_or_default()
     });
+    bench.left("RT4");
     drop(bench);
     rt.block_on(running.stop());
 }
