@@ -33,7 +33,7 @@ impl Worker {
             move |w, c| {
                 let names = names.clone();
                 async move {
-                    let listed = w.list_one(op, &c, &names).await;
+                    let listed = w.list_one(op, &c, &names, !release).await;
                     if release {
                         w.release_idle(&c);
                     }
@@ -50,6 +50,7 @@ impl Worker {
         op: OpId,
         c: &ComputerRef,
         names: &[String],
+        keep_listing: bool,
     ) -> Result<(), UserError> {
         let remote = self.remote(c)?;
         let shells = remote
@@ -131,8 +132,11 @@ impl Worker {
             }
             sessions.push(info);
         }
-        // Connect and Receive that follow go by this listing.
-        self.keep_listing(&c.name, &remote.user, shells, listed_commands);
+        // Connect and Receive that follow go by this listing; a sweep of
+        // many computers is a survey, and keeps none.
+        if keep_listing {
+            self.keep_listing(&c.name, &remote.user, shells, listed_commands);
+        }
         sessions.sort_by_key(|s| s.id);
         self.send(Event::SessionsListed {
             op,

@@ -40,7 +40,10 @@ impl Worker {
         shells: Vec<ShellInfo>,
         commands: HashMap<Uuid, Vec<CommandInfo>>,
     ) {
-        lock(&self.listings).insert(
+        let mut listings = lock(&self.listings);
+        // Listings too old to stand in for an Enumerate are dropped.
+        listings.retain(|_, l| l.at.elapsed() <= LISTING_FRESH);
+        listings.insert(
             listing_key(computer, user),
             Listing {
                 at: Instant::now(),
