@@ -316,7 +316,6 @@ impl RendererChoice {
 pub struct ConsoleParts {
     pub handle: crate::bridge::WorkerHandle,
     pub inventory: Vec<GroupNode>,
-    /// `egui_ctx` is ignored here: [`run_console`] takes the context.
     pub options: crate::ui::RunOptions,
 }
 
@@ -434,7 +433,7 @@ fn describe_renderer(cc: &eframe::CreationContext<'_>) -> String {
     }
 }
 
-/// The console of [`crate::ui::run_native`], built from its parts.
+/// The console, built from its parts.
 fn console_app(parts: ConsoleParts) -> crate::ui::BatonApp {
     let ConsoleParts {
         handle,

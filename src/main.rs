@@ -583,7 +583,6 @@ fn gui(demo: bool, renderer: app::RendererChoice, times: app::StartupTimes) -> E
         times.mark("worker started");
         let options = baton::ui::RunOptions {
             terminate: Some(terminate),
-            egui_ctx: None,
             activity: history,
             saved_credentials: saved,
             // Passwords go to the keyring through the worker (SaveCredential).

@@ -812,18 +812,16 @@ pub fn badge_color(state: SessionState, availability: crate::model::Availability
     }
 }
 
-/// A waker for [`WorkerHandle::pair`] that repaints `ctx`; pass the same
-/// context to [`run_native`] through [`RunOptions::egui_ctx`].
+/// A waker for [`WorkerHandle::pair`] that repaints `ctx`; the console is
+/// then started with the same context (`app::run_console` does both).
 pub fn waker_for(ctx: &egui::Context) -> Arc<dyn Fn() + Send + Sync> {
     let ctx = ctx.clone();
     Arc::new(move || ctx.request_repaint())
 }
 
-/// How [`run_native`] starts the console.
+/// How the console starts (`app::run_console` builds it from these).
 #[derive(Default)]
 pub struct RunOptions {
-    /// The context the worker's waker repaints (see [`waker_for`]).
-    pub egui_ctx: Option<egui::Context>,
     /// Credentials saved in the keyring: (entry id, user).
     pub saved_credentials: Vec<(String, String)>,
     /// The worker has a keyring to save passwords in (see [`BatonApp::with_keyring`]).
@@ -855,56 +853,4 @@ impl BatonApp {
 /// `assets/icons`, built into the program), instead of egui's logo.
 pub fn window_icon() -> Option<egui::IconData> {
     eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/baton-256.png")).ok()
-}
-
-/// Opens the console window ("Baton", app id `baton`) and runs until it closes.
-pub fn run_native(
-    handle: WorkerHandle,
-    inventory: Vec<GroupNode>,
-    options: RunOptions,
-) -> eframe::Result {
-    let mut viewport = egui::ViewportBuilder::default()
-        .with_title("Baton")
-        .with_app_id("baton")
-        .with_inner_size([1280.0, 800.0])
-        .with_min_inner_size([800.0, 500.0]);
-    if let Some(icon) = window_icon() {
-        viewport = viewport.with_icon(Arc::new(icon));
-    }
-    let native = eframe::NativeOptions {
-        viewport,
-        ..eframe::NativeOptions::default()
-    };
-    let RunOptions {
-        egui_ctx,
-        saved_credentials,
-        keyring,
-        lab_accounts,
-        activity,
-        profiles,
-        terminate,
-    } = options;
-    eframe::run_native_ext(
-        "baton",
-        native,
-        egui_ctx,
-        Box::new(move |_cc| {
-            let mut app = BatonApp::new(handle, inventory, Box::new(Utc::now))
-                .with_saved_credentials(saved_credentials);
-            if keyring {
-                app = app.with_keyring();
-            }
-            app = app.with_lab_accounts(lab_accounts);
-            if let Some(history) = activity {
-                app = app.with_activity_history(history);
-            }
-            if let Some((store, tree)) = profiles {
-                app = app.with_profiles(store, tree);
-            }
-            if let Some(t) = terminate {
-                app = app.with_terminate_flag(t);
-            }
-            Ok(Box::new(app))
-        }),
-    )
 }
