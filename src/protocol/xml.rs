@@ -11,8 +11,6 @@
 //! entity references are errors. Size limits belong to the caller, which knows
 //! its envelope budget.
 
-use std::fmt::Write as _;
-
 use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -415,35 +413,49 @@ impl Element {
             .ns
             .as_deref()
             .and_then(|ns| prefixes.iter().find(|(_, u)| *u == ns).map(|(p, _)| *p));
-        let qname = match prefix {
-            Some(p) => format!("{p}:{}", self.name),
-            None => self.name.clone(),
+        let push_qname = |out: &mut String| {
+            if let Some(p) = prefix {
+                out.push_str(p);
+                out.push(':');
+            }
+            out.push_str(&self.name);
         };
         out.push('<');
-        out.push_str(&qname);
+        push_qname(out);
         if root {
             for (p, u) in declare {
-                let _ = write!(out, " xmlns:{p}=\"{}\"", escape_attr(u));
+                out.push_str(" xmlns:");
+                out.push_str(p);
+                out.push_str("=\"");
+                push_escaped_attr(out, u);
+                out.push('"');
             }
         }
         let mut child_default = default_ns;
         if prefix.is_none() {
             let mine = self.ns.as_deref();
             if mine != default_ns {
-                let _ = write!(out, " xmlns=\"{}\"", escape_attr(mine.unwrap_or("")));
+                out.push_str(" xmlns=\"");
+                push_escaped_attr(out, mine.unwrap_or(""));
+                out.push('"');
                 child_default = mine;
             }
         }
         for a in &self.attrs {
-            let name = match a.ns.as_deref() {
-                None => a.name.clone(),
-                Some(NS_XML) => format!("xml:{}", a.name),
-                Some(ns) => match prefixes.iter().find(|(_, u)| *u == ns) {
-                    Some((p, _)) => format!("{p}:{}", a.name),
-                    None => a.name.clone(),
-                },
+            let attr_prefix = match a.ns.as_deref() {
+                None => None,
+                Some(NS_XML) => Some("xml"),
+                Some(ns) => prefixes.iter().find(|(_, u)| *u == ns).map(|(p, _)| *p),
             };
-            let _ = write!(out, " {name}=\"{}\"", escape_attr(&a.value));
+            out.push(' ');
+            if let Some(p) = attr_prefix {
+                out.push_str(p);
+                out.push(':');
+            }
+            out.push_str(&a.name);
+            out.push_str("=\"");
+            push_escaped_attr(out, &a.value);
+            out.push('"');
         }
         if self.children.is_empty() {
             out.push_str(" />");
@@ -457,7 +469,7 @@ impl Element {
             }
         }
         out.push_str("</");
-        out.push_str(&qname);
+        push_qname(out);
         out.push('>');
     }
 }
@@ -534,6 +546,16 @@ pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
 /// Escapes an attribute value (`&`, `<`, `>`, `"`, and line breaks).
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    push_escaped_attr(&mut out, s);
+    out
+}
+
+/// Appends `s` escaped as an attribute value (see [`escape_attr`]) to `out`.
+fn push_escaped_attr(out: &mut String, s: &str) {
+    if !s.contains(['&', '<', '>', '"', '\n', '\r', '\t']) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -546,7 +568,6 @@ pub fn escape_attr(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -123,15 +123,55 @@ pub fn krb5_config_paths() -> Vec<PathBuf> {
 
 /// Reads and merges the krb5.conf files in effect (missing files are
 /// skipped), then the platform's defaults for what they leave unset.
+///
+/// The merged result is kept for the process and read again only when one of
+/// the files changes (appears, goes, or changes size or modification time):
+/// a sweep of many computers asks once per connection.
 pub fn load_krb5_conf() -> Krb5Conf {
+    type Stamp = Vec<Option<(u64, Option<std::time::SystemTime>)>>;
+    static LOADED: std::sync::Mutex<Option<(Vec<PathBuf>, Stamp, Krb5Conf)>> =
+        std::sync::Mutex::new(None);
     let places = places();
+    let stamp: Stamp = places
+        .config_files
+        .iter()
+        .map(|p| {
+            std::fs::metadata(p)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()))
+        })
+        .collect();
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((files, seen, conf)) = loaded.as_ref()
+        && *files == places.config_files
+        && *seen == stamp
+        && stamp
+            .iter()
+            .flatten()
+            .all(|(_, modified)| modified.is_some())
+    {
+        let mut conf = conf.clone();
+        apply_platform_defaults(&mut conf, &places);
+        return conf;
+    }
+    let conf = read_krb5_conf(&places);
+    *loaded = Some((places.config_files.clone(), stamp, conf.clone()));
+    drop(loaded);
+    let mut conf = conf;
+    apply_platform_defaults(&mut conf, &places);
+    conf
+}
+
+/// The krb5.conf files of `places`, read and merged (missing files skipped).
+fn read_krb5_conf(places: &KerberosPlaces) -> Krb5Conf {
     let mut conf = Krb5Conf::default();
     for p in &places.config_files {
         if let Ok(text) = std::fs::read_to_string(p) {
             conf.merge_text(&text);
         }
     }
-    apply_platform_defaults(&mut conf, &places);
     conf
 }
 
@@ -215,7 +255,12 @@ pub async fn locate_kdc_with(
     user: &str,
     dns: Option<bool>,
 ) -> Result<LocatedKdc, String> {
-    let servers = nameservers(&places());
+    // The nameservers are read only where DNS may be asked.
+    let servers = if dns == Some(false) || conf.dns_lookup_kdc == Some(false) {
+        Vec::new()
+    } else {
+        nameservers(&places())
+    };
     locate_kdc_via(conf, user, dns, &servers).await
 }
 
