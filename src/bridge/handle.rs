@@ -1,17 +1,76 @@
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use super::{Command, Event, OpId};
 
 /// The callback the worker calls after sending events, so the UI repaints.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
+/// How many bytes of output text may be sent and not yet taken by the UI or
+/// the CLI. Past it the worker waits before it sends more output (and so
+/// before it asks the server for more): a command that writes faster than
+/// the console or the terminal takes it is held at the server, which
+/// buffers or blocks it as its OutputBufferingMode says, not in this
+/// process's memory.
+pub const OUTPUT_IN_FLIGHT: usize = 32 << 20;
+
+/// The output in flight between the two ends, and whether the taking end
+/// is gone (then nobody waits for room any more).
+#[derive(Default)]
+struct Flow {
+    bytes: AtomicUsize,
+    closed: AtomicBool,
+}
+
+impl Flow {
+    fn sent(&self, event: &Event) {
+        let n = output_bytes(event);
+        if n > 0 {
+            self.bytes.fetch_add(n, Ordering::AcqRel);
+        }
+    }
+
+    fn taken(&self, event: &Event) {
+        let n = output_bytes(event);
+        if n > 0 {
+            let _ = self
+                .bytes
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |b| {
+                    Some(b.saturating_sub(n))
+                });
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        self.closed.load(Ordering::Acquire) || self.bytes.load(Ordering::Acquire) < OUTPUT_IN_FLIGHT
+    }
+}
+
+/// The text an event carries that counts against [`OUTPUT_IN_FLIGHT`].
+fn output_bytes(event: &Event) -> usize {
+    match event {
+        Event::Output { items, .. } => items.iter().map(crate::model::OutputItem::text_bytes).sum(),
+        _ => 0,
+    }
+}
+
+/// How often a sender that waits for room looks again.
+const ROOM_POLL: Duration = Duration::from_millis(2);
+
 /// The UI's or CLI's end: send commands, drain events. Never blocks.
 pub struct WorkerHandle {
     tx: mpsc::Sender<Command>,
     rx: mpsc::Receiver<Event>,
     next_op: Arc<AtomicU64>,
+    flow: Arc<Flow>,
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.flow.closed.store(true, Ordering::Release);
+    }
 }
 
 /// The worker's end: receive commands, send events and wake the UI.
@@ -19,11 +78,13 @@ pub struct WorkerSide {
     pub commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Event>,
     waker: Waker,
+    flow: Arc<Flow>,
 }
 
 impl WorkerSide {
     /// Sends an event and wakes the UI. Returns false when the UI is gone.
     pub fn send(&self, event: Event) -> bool {
+        self.flow.sent(&event);
         let ok = self.events.send(event).is_ok();
         (self.waker)();
         ok
@@ -34,6 +95,7 @@ impl WorkerSide {
         EventSender {
             events: self.events.clone(),
             waker: self.waker.clone(),
+            flow: Arc::clone(&self.flow),
         }
     }
 }
@@ -43,14 +105,24 @@ impl WorkerSide {
 pub struct EventSender {
     events: mpsc::Sender<Event>,
     waker: Waker,
+    flow: Arc<Flow>,
 }
 
 impl EventSender {
     /// Sends an event and wakes the UI. Returns false when the UI is gone.
     pub fn send(&self, event: Event) -> bool {
+        self.flow.sent(&event);
         let ok = self.events.send(event).is_ok();
         (self.waker)();
         ok
+    }
+
+    /// Waits until the output in flight is under [`OUTPUT_IN_FLIGHT`] (at
+    /// once when it is, or when the taking end is gone).
+    pub async fn room_for_output(&self) {
+        while !self.flow.has_room() {
+            tokio::time::sleep(ROOM_POLL).await;
+        }
     }
 }
 
@@ -59,16 +131,19 @@ impl WorkerHandle {
     pub fn pair(waker: Waker) -> (WorkerHandle, WorkerSide) {
         let (ctx, crx) = mpsc::channel();
         let (etx, erx) = mpsc::channel();
+        let flow = Arc::new(Flow::default());
         (
             WorkerHandle {
                 tx: ctx,
                 rx: erx,
                 next_op: Arc::new(AtomicU64::new(1)),
+                flow: Arc::clone(&flow),
             },
             WorkerSide {
                 commands: crx,
                 events: etx,
                 waker,
+                flow,
             },
         )
     }
@@ -90,19 +165,29 @@ impl WorkerHandle {
         self.tx.send(command).is_ok()
     }
 
+    fn took(&self, event: Event) -> Event {
+        self.flow.taken(&event);
+        event
+    }
+
     /// Every event that has arrived, without waiting.
     pub fn drain(&self) -> Vec<Event> {
-        self.rx.try_iter().collect()
+        self.rx.try_iter().map(|e| self.took(e)).collect()
     }
 
     /// Waits for the next event (CLI only; the UI never waits).
     pub fn recv(&self) -> Option<Event> {
-        self.rx.recv().ok()
+        self.rx.recv().ok().map(|e| self.took(e))
     }
 
     /// Waits for the next event up to `timeout` (CLI only).
     pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Event> {
-        self.rx.recv_timeout(timeout).ok()
+        self.rx.recv_timeout(timeout).ok().map(|e| self.took(e))
+    }
+
+    /// Bytes of output text sent and not yet taken (see [`OUTPUT_IN_FLIGHT`]).
+    pub fn output_in_flight(&self) -> usize {
+        self.flow.bytes.load(Ordering::Acquire)
     }
 
     /// Waits for the next event up to `timeout`: `Err(RecvTimeoutError::
@@ -113,7 +198,7 @@ impl WorkerHandle {
         timeout: std::time::Duration,
     ) -> Result<Option<Event>, mpsc::RecvTimeoutError> {
         match self.rx.recv_timeout(timeout) {
-            Ok(e) => Ok(Some(e)),
+            Ok(e) => Ok(Some(self.took(e))),
             Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
             Err(e) => Err(e),
         }
@@ -134,6 +219,13 @@ impl FakeWorker {
     /// Pushes an event as the worker would.
     pub fn push(&self, event: Event) {
         self.side.send(event);
+    }
+
+    /// Whether the worker would send more output now: what is in flight is
+    /// under [`OUTPUT_IN_FLIGHT`] (benchmarks that flood the console wait
+    /// for it, as the worker does).
+    pub fn output_room(&self) -> bool {
+        self.side.flow.has_room()
     }
 }
 
@@ -160,5 +252,54 @@ mod tests {
         assert!(matches!(&evs[..], [Event::OpFinished { op: o, .. }] if *o == op));
         assert!(h.drain().is_empty());
         assert!(h.next_op() > op);
+    }
+
+    fn output(bytes: usize) -> Event {
+        Event::Output {
+            computer: "Srv1".into(),
+            instance_id: uuid::Uuid::nil(),
+            command_id: uuid::Uuid::nil(),
+            items: vec![crate::model::OutputItem::Output(
+                crate::model::RemoteObject::text("x".repeat(bytes)),
+            )],
+        }
+    }
+
+    #[test]
+    fn output_in_flight_is_counted_until_taken_and_bounds_the_sender() {
+        let (h, w) = WorkerHandle::fake();
+        let sender = w.side.sender();
+        assert!(w.output_room());
+        w.push(output(OUTPUT_IN_FLIGHT / 2));
+        w.push(Event::OpFinished {
+            op: 1,
+            message: "not output".into(),
+        });
+        assert_eq!(h.output_in_flight(), OUTPUT_IN_FLIGHT / 2);
+        assert!(w.output_room());
+        w.push(output(OUTPUT_IN_FLIGHT / 2));
+        assert!(!w.output_room(), "a full channel has no room");
+        // A sender that waits for room waits until the UI takes the output.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let waited = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(50), sender.room_for_output()).await
+        });
+        assert!(waited.is_err(), "no room until something is taken");
+        assert_eq!(
+            h.recv().map(|e| output_bytes(&e)),
+            Some(OUTPUT_IN_FLIGHT / 2)
+        );
+        assert!(w.output_room());
+        assert_eq!(h.drain().len(), 2);
+        assert_eq!(h.output_in_flight(), 0);
+        // Once the UI is gone, nobody waits for room.
+        w.push(output(OUTPUT_IN_FLIGHT));
+        assert!(!w.output_room());
+        drop(h);
+        assert!(w.output_room());
+        rt.block_on(sender.room_for_output());
     }
 }

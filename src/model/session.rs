@@ -285,6 +285,23 @@ pub enum OutputItem {
     HostPrompt(String),
 }
 
+impl OutputItem {
+    /// About how many bytes of text the item holds: what the worker counts
+    /// against the output in flight to the console or the terminal.
+    pub fn text_bytes(&self) -> usize {
+        match self {
+            OutputItem::Output(o) => o.text.len(),
+            OutputItem::Error(e) => e.message.len(),
+            OutputItem::Warning(t)
+            | OutputItem::Verbose(t)
+            | OutputItem::Debug(t)
+            | OutputItem::Information(t)
+            | OutputItem::HostPrompt(t) => t.len(),
+            OutputItem::Progress(p) => p.activity.len() + p.status.len(),
+        }
+    }
+}
+
 /// A remote output object: its text (as the console prints it) and its
 /// data (for `--json` and for tables of its properties).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

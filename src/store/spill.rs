@@ -58,6 +58,8 @@ pub struct OutputSpill {
     dir: PathBuf,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// Bytes of lines handed over and not yet written.
+    backlog: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for OutputSpill {
@@ -145,13 +147,16 @@ impl OutputSpill {
         private_dir(&dir)?;
         let (tx, rx) = mpsc::channel();
         let writer_dir = dir.clone();
+        let backlog = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let written = std::sync::Arc::clone(&backlog);
         let writer = std::thread::Builder::new()
             .name("baton-output-spill".into())
-            .spawn(move || Writer::new(writer_dir).run(&rx))?;
+            .spawn(move || Writer::new(writer_dir).run(&rx, &written))?;
         Ok(OutputSpill {
             dir,
             jobs: Some(tx),
             writer: Some(writer),
+            backlog,
         })
     }
 
@@ -166,9 +171,19 @@ impl OutputSpill {
         }
     }
 
+    /// Bytes of lines handed to [`OutputSpill::append`] that the writer has
+    /// not written yet: the console takes no more output from the worker
+    /// while this is large, so a fast command waits at the server instead of
+    /// in memory here.
+    pub fn backlog(&self) -> usize {
+        self.backlog.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     /// Appends lines to a command's file (each ends with a line feed).
     pub fn append(&self, instance_id: Uuid, command_id: Uuid, lines: Vec<String>) {
         if !lines.is_empty() {
+            self.backlog
+                .fetch_add(lines_bytes(&lines), std::sync::atomic::Ordering::AcqRel);
             self.send(Job::Append {
                 key: (instance_id, command_id),
                 lines,
@@ -215,6 +230,10 @@ impl Drop for OutputSpill {
     }
 }
 
+fn lines_bytes(lines: &[String]) -> usize {
+    lines.iter().map(|l| l.len() + 1).sum()
+}
+
 /// The writer thread's state: open files and line counts.
 struct Writer {
     dir: PathBuf,
@@ -234,13 +253,16 @@ impl Writer {
         }
     }
 
-    fn run(mut self, jobs: &mpsc::Receiver<Job>) {
+    fn run(mut self, jobs: &mpsc::Receiver<Job>, backlog: &std::sync::atomic::AtomicUsize) {
         for job in jobs {
             match job {
                 Job::Append { key, lines } => {
                     if let Err(e) = self.append(key, &lines) {
                         self.failed.entry(key).or_insert_with(|| e.to_string());
                     }
+                    let n = lines_bytes(&lines);
+                    drop(lines);
+                    backlog.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
                 }
                 Job::Save { key, dest, reply } => {
                     let _ = reply.send(self.save(key, &dest));
@@ -369,8 +391,12 @@ mod tests {
         for chunk in 0..3 {
             spill.append(s, c, (0..4).map(|i| format!("line {chunk}.{i}")).collect());
         }
+        assert!(spill.backlog() <= 3 * 4 * "line 0.0\n".len());
         let dest = parent.path().join("saved.txt");
         let saved = spill.save(s, c, dest.clone()).recv().unwrap().unwrap();
+        // Jobs run in order: once the save answered, every line was written
+        // and nothing is left in the backlog.
+        assert_eq!(spill.backlog(), 0);
         assert_eq!(saved.lines, 12);
         let text = fs::read_to_string(&dest).unwrap();
         let want: String = (0..3)

@@ -180,6 +180,9 @@ pub struct BatonApp {
     terminate: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Every command's whole output on disk, and "Save output…".
     output_files: output_save::OutputFiles,
+    /// The last drain was held back for the output spill: another frame
+    /// comes soon to try again (nothing else would wake the console).
+    held_back: bool,
 }
 
 impl BatonApp {
@@ -218,6 +221,7 @@ impl BatonApp {
             worker_stopped: false,
             terminate: None,
             output_files: output_save::OutputFiles::new(None),
+            held_back: false,
         }
     }
 
@@ -283,11 +287,19 @@ impl BatonApp {
         self.state.set_inventory(groups);
     }
 
-    /// Folds every pending worker event into the state. Never waits.
+    /// Folds every pending worker event into the state. Never waits. While
+    /// the output spill's writer is far behind, the events stay queued (the
+    /// worker then waits before asking the server for more output): memory
+    /// stays bounded when a command writes faster than the disk takes it.
     pub fn drain_events(&mut self) {
         let now = (self.clock)();
-        for ev in self.handle.drain() {
-            self.apply_event(ev, now);
+        if self.output_files.behind() {
+            self.held_back = true;
+        } else {
+            self.held_back = false;
+            for ev in self.handle.drain() {
+                self.apply_event(ev, now);
+            }
         }
         self.output_files.sync(&mut self.state);
         self.check_find(now);
@@ -313,6 +325,9 @@ impl BatonApp {
     /// Lays out the console and applies the collected intents.
     pub fn show(&mut self, ui: &mut Ui) {
         let ctx = ui.ctx().clone();
+        if self.held_back {
+            ctx.request_repaint_after(std::time::Duration::from_millis(10));
+        }
         let now = (self.clock)();
         if self
             .terminate

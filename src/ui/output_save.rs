@@ -37,6 +37,10 @@ struct SaveDialog {
 }
 
 /// The spill files and the saves in flight.
+/// Bytes of output waiting for the spill's writer past which the console
+/// stops draining the worker's events until it catches up.
+const SPILL_BEHIND: usize = 32 << 20;
+
 pub(crate) struct OutputFiles {
     /// Where the spill folder goes (`None`: the runtime directory).
     parent: Option<PathBuf>,
@@ -56,6 +60,14 @@ impl OutputFiles {
             dialog: None,
             saving: Vec::new(),
         }
+    }
+
+    /// The spill's writer is far enough behind that the console should take
+    /// no more output from the worker for now (see [`OutputSpill::backlog`]).
+    pub(crate) fn behind(&self) -> bool {
+        self.spill
+            .as_ref()
+            .is_some_and(|s| s.backlog() > SPILL_BEHIND)
     }
 
     /// The spill folder of this process, once output has arrived.

@@ -328,6 +328,10 @@ impl Worker {
                 }
             }
             if !items.is_empty() {
+                // The next Receive waits until the console or the terminal
+                // has taken most of what was sent: a fast writer is held at
+                // the server, not in memory here.
+                self.events.room_for_output().await;
                 self.send(Event::Output {
                     computer: s.computer.name.clone(),
                     instance_id: s.instance_id,

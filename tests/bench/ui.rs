@@ -378,7 +378,11 @@ fn output_flood(
             let mut n = 0usize;
             for e in 0..events {
                 // Keep at most a few events queued: the UI drains them.
-                while pushed.load(Ordering::Relaxed) > drained.load(Ordering::Relaxed) + 4
+                // And wait, as the worker does, while the output in flight
+                // is at its bound (the console holds it back while its
+                // spill file is behind).
+                while (pushed.load(Ordering::Relaxed) > drained.load(Ordering::Relaxed) + 4
+                    || !worker.output_room())
                     && !done.load(Ordering::Relaxed)
                 {
                     std::thread::sleep(Duration::from_micros(200));
