@@ -232,9 +232,9 @@ impl Element {
         reader.config_mut().check_end_names = true;
         let mut stack: Vec<Element> = Vec::new();
         let mut root: Option<Element> = None;
-        let mut buf = Vec::new();
         loop {
-            let (res, ev) = match reader.read_resolved_event_into(&mut buf) {
+            // Events borrow from `xml` itself: nothing is copied aside.
+            let (res, ev) = match reader.read_resolved_event() {
                 Ok((res, ev)) => (resolved_ns(&res), ev),
                 Err(e) => return Err(xml_err(&reader, &e.to_string())),
             };
@@ -354,7 +354,6 @@ impl Element {
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
                 Event::Eof => break,
             }
-            buf.clear();
         }
         if !stack.is_empty() {
             return Err(ProtocolError::Xml(format!(
@@ -372,7 +371,8 @@ impl Element {
     pub fn to_xml(&self, prefixes: &[(&str, &str)]) -> String {
         let mut used: Vec<(&str, &str)> = Vec::new();
         self.collect_used(prefixes, &mut used);
-        let mut out = String::with_capacity(1024);
+        // A WS-Management request envelope is 1.5 to 3 KB.
+        let mut out = String::with_capacity(4096);
         self.write(prefixes, &used, None, &mut out, true);
         out
     }
