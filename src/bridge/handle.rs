@@ -1,7 +1,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
 
 use super::{Command, Event, OpId};
 
@@ -55,9 +54,6 @@ fn output_bytes(event: &Event) -> usize {
         _ => 0,
     }
 }
-
-/// How often a sender that waits for room looks again.
-const ROOM_POLL: Duration = Duration::from_millis(2);
 
 /// The UI's or CLI's end: send commands, drain events. Never blocks.
 pub struct WorkerHandle {
@@ -117,12 +113,10 @@ impl EventSender {
         ok
     }
 
-    /// Waits until the output in flight is under [`OUTPUT_IN_FLIGHT`] (at
-    /// once when it is, or when the taking end is gone).
-    pub async fn room_for_output(&self) {
-        while !self.flow.has_room() {
-            tokio::time::sleep(ROOM_POLL).await;
-        }
+    /// Whether the output in flight is under [`OUTPUT_IN_FLIGHT`] (or the
+    /// taking end is gone): the worker sends more output only then.
+    pub fn has_output_room(&self) -> bool {
+        self.flow.has_room()
     }
 }
 
@@ -279,15 +273,8 @@ mod tests {
         assert!(w.output_room());
         w.push(output(OUTPUT_IN_FLIGHT / 2));
         assert!(!w.output_room(), "a full channel has no room");
-        // A sender that waits for room waits until the UI takes the output.
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .unwrap();
-        let waited = rt.block_on(async {
-            tokio::time::timeout(Duration::from_millis(50), sender.room_for_output()).await
-        });
-        assert!(waited.is_err(), "no room until something is taken");
+        assert!(!sender.has_output_room(), "the worker's senders see it too");
+        // Taking output makes room.
         assert_eq!(
             h.recv().map(|e| output_bytes(&e)),
             Some(OUTPUT_IN_FLIGHT / 2)
@@ -300,6 +287,6 @@ mod tests {
         assert!(!w.output_room());
         drop(h);
         assert!(w.output_room());
-        rt.block_on(sender.room_for_output());
+        assert!(sender.has_output_room());
     }
 }

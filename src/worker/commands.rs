@@ -331,7 +331,9 @@ impl Worker {
                 // The next Receive waits until the console or the terminal
                 // has taken most of what was sent: a fast writer is held at
                 // the server, not in memory here.
-                self.events.room_for_output().await;
+                while !self.events.has_output_room() {
+                    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                }
                 self.send(Event::Output {
                     computer: s.computer.name.clone(),
                     instance_id: s.instance_id,
