@@ -36,7 +36,7 @@ struct Cli {
     #[arg(long)]
     demo: bool,
     /// How the console draws its window: glow (OpenGL 2+), wgpu (Vulkan or OpenGL ES on Linux, Direct3D 12 on Windows, also over Remote Desktop and without a GPU driver, Metal on macOS), or auto: glow, and wgpu when no OpenGL context can be made. Default: the BATON_RENDERER environment variable, else auto.
-    #[arg(long, value_name = "RENDERER", value_parser = ["auto", "glow", "wgpu"])]
+    #[arg(long, value_name = "RENDERER", value_parser = ["auto", "glow", "wgpu"], hide_possible_values = true)]
     renderer: Option<String>,
     #[command(subcommand)]
     mode: Option<Mode>,
