@@ -9,33 +9,7 @@
 #[path = "bench/wire_count.rs"]
 mod wire_count;
 
-use std::process::{Command, Stdio};
-
-use baton::lab::{self, LabConfig, Ports};
-use baton::model::profile::{Computer, Group, ProfileTree};
-use wire_count::WireCount;
-
-const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
-
-fn baton(dir: &std::path::Path, line: &str) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args(["-c", line])
-        .env("BATON_PROFILES", dir.join("profiles.toml"))
-        .env("BATON_PASSWORD", TECH.1)
-        .env("BATON_HELD", dir.join("held.json"))
-        .env("BATON_HISTORY", "")
-        .env("HOME", dir)
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-        .stdin(Stdio::null())
-        .output()
-        .expect("baton runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use wire_count::{Flow, RelayedSrv2, TECH};
 
 #[test]
 fn receiving_a_handed_over_command_takes_one_connection_and_the_floors_round_trips() {
@@ -44,93 +18,42 @@ fn receiving_a_handed_over_command_takes_one_connection_and_the_floors_round_tri
         .enable_all()
         .build()
         .expect("runtime");
-    let mut config = LabConfig::demo();
-    config.sessions.clear();
-    let running = rt
-        .block_on(lab::start(&config, Ports::Ephemeral))
-        .expect("lab listens");
-    let (_, url) = running
-        .endpoints
-        .iter()
-        .find(|(n, _)| n == "Srv2")
-        .expect("Srv2")
-        .clone();
-    let srv2 = running
-        .built
-        .computers
-        .iter()
-        .find(|c| c.name == "Srv2")
-        .expect("Srv2")
-        .service
-        .clone();
-    let target = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/wsman")
-        .parse()
-        .expect("Srv2's address");
-    let relay = rt.block_on(WireCount::start(target));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut group = Group::new("Lab");
-    let mut c = Computer::new("Srv2");
-    c.settings.connection_uri = Some(relay.url());
-    group.computers.push(c);
-    let mut root = Group::new("");
-    root.groups.push(group);
-    baton::store::profiles::ProfileStore::new(dir.path().join("profiles.toml"))
-        .save(&ProfileTree { root })
-        .expect("profiles saved");
-    let (ok, _, err) = baton(
-        dir.path(),
-        &format!(
-            "Invoke-Command -ComputerName Srv2 -Credential {} -InDisconnectedSession -SessionName RT1 -ScriptBlock {{ 1..3 }}",
-            TECH.0
-        ),
-    );
-    assert!(ok, "{err}");
+    let lab = RelayedSrv2::start(&rt);
+    lab.prepare("RT1");
 
-    let before = relay.counted();
-    let logged = srv2.wire_log().len();
-    let (ok, out, err) = baton(
-        dir.path(),
-        &format!(
-            "Receive-PSSession -ComputerName Srv2 -Name RT1 -Credential {}",
-            TECH.0
-        ),
-    );
+    let before = lab.relay.counted();
+    let logged = lab.srv2.wire_log().len();
+    let (ok, out, err) = lab.baton(&format!(
+        "Receive-PSSession -ComputerName Srv2 -Name RT1 -Credential {}",
+        TECH.0
+    ));
     assert!(ok, "{err}");
     assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["1", "2", "3"]);
-    let counted = relay.counted() - before;
-    let log = srv2.wire_log()[logged..].to_vec();
-    let actions: Vec<String> = log.iter().map(|r| format!("{:?}", r.action)).collect();
-    let is_receive = |i: usize| actions[i].starts_with("Receive");
-    // The output comes with the command's Receive (the first Receive: Connect
-    // spends none of the pool's).
-    let to_output = (0..log.len())
-        .find(|&i| is_receive(i) && log[i].command_id.is_some())
-        .expect("the command's Receive")
-        + 1;
-    // A session-level Receive after it is the keep-alive of a session that
-    // sat idle for 250 ms: a machine busy enough to hold this process that
-    // long before it hands the session back makes the hand-back take a
-    // connection of its own, while the keep-alive's long poll holds the first.
-    let keep_alive = (to_output..log.len()).any(|i| is_receive(i) && log[i].command_id.is_none());
-    let (connections, handshakes) = if keep_alive { (2, 2) } else { (1, 1) };
-    assert_eq!(counted.connections, connections, "{counted:?} {actions:?}");
-    assert_eq!(counted.handshakes, handshakes, "{counted:?} {actions:?}");
+    let counted = lab.relay.counted() - before;
+    let log = lab.srv2.wire_log()[logged..].to_vec();
+    let flow = Flow::of(&log);
+    assert!(
+        flow.actions[..flow.to_output]
+            .last()
+            .is_some_and(|a| a.starts_with("Receive")),
+        "the command's Receive: {flow:?}"
+    );
+    // A keep-alive after the output means the session sat idle for 250 ms
+    // before the process handed it back: a machine busy enough to hold it
+    // that long makes the hand-back take a connection of its own, while the
+    // keep-alive's long poll holds the first.
+    let (connections, handshakes) = if flow.keep_alive { (2, 2) } else { (1, 1) };
+    assert_eq!(counted.connections, connections, "{counted:?} {flow:?}");
+    assert_eq!(counted.handshakes, handshakes, "{counted:?} {flow:?}");
     // Up to the Receive that brought the output: one handshake's legs and
     // the requests, the floor of 7.
     let legs = (counted.round_trips - log.len() as u64) / handshakes;
-    assert!(legs + to_output as u64 <= 7, "{counted:?} {actions:?}");
+    assert!(legs + flow.to_output as u64 <= 7, "{counted:?} {flow:?}");
     // Then the hand-back: the command released, the session disconnected.
-    let hand_back: Vec<&str> = (to_output..log.len())
-        .filter(|&i| !(is_receive(i) && log[i].command_id.is_none()))
-        .map(|i| actions[i].as_str())
-        .collect();
-    assert_eq!(hand_back.len(), 2, "{actions:?}");
-    assert!(hand_back[0].starts_with("Signal"), "{actions:?}");
-    assert!(hand_back[1].starts_with("Disconnect"), "{actions:?}");
-    drop(relay);
-    rt.block_on(running.stop());
+    assert_eq!(flow.hand_back.len(), 2, "{flow:?}");
+    assert!(flow.hand_back[0].starts_with("Signal"), "{flow:?}");
+    assert!(flow.hand_back[1].starts_with("Disconnect"), "{flow:?}");
+    lab.stop(&rt);
 }
 
 mod worker {

@@ -28,57 +28,30 @@
 mod wire_count;
 
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Command as Process, Stdio};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use baton::bridge::{
     Command, ComputerRef, CredentialChoice, Event, Release, SessionRef, WorkerHandle,
 };
-use baton::lab::service::LabService;
-use baton::lab::{self, LabConfig, Ports};
-use baton::model::profile::{Computer, Group, ProfileTree};
 use baton::model::{ConnectionSpec, Credential};
-use wire_count::{Counted, WireCount};
+use wire_count::{Counted, Flow, RelayedSrv2, TECH};
 
-const TECH: (&str, &str) = ("Domain01\\User01", "Tech-P@ss1");
 const FLOOR: u64 = 7;
 
 struct Bench {
-    relay: WireCount,
-    srv2: Arc<LabService>,
-    dir: tempfile::TempDir,
+    lab: RelayedSrv2,
 }
 
 impl Bench {
     fn baton(&self, line: &str) -> (bool, String, String) {
-        let out = Process::new(env!("CARGO_BIN_EXE_baton"))
-            .args(["-c", line])
-            .env("BATON_PROFILES", self.dir.path().join("profiles.toml"))
-            .env("BATON_PASSWORD", TECH.1)
-            .env("BATON_HELD", self.dir.path().join("held.json"))
-            .env("BATON_HISTORY", "")
-            .env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-            .stdin(Stdio::null())
-            .output()
-            .expect("baton runs");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        self.lab.baton(line)
     }
 
     /// A disconnected session `name` on Srv2 whose `1..3` has finished.
     fn prepare(&self, name: &str) {
-        let (ok, _, err) = self.baton(&format!(
-            "Invoke-Command -ComputerName Srv2 -Credential {} -InDisconnectedSession -SessionName {name} -ScriptBlock {{ 1..3 }}",
-            TECH.0
-        ));
-        assert!(ok, "{err}");
+        self.lab.prepare(name);
         std::thread::sleep(Duration::from_millis(300));
     }
 
@@ -110,47 +83,34 @@ impl Bench {
 
     /// Runs `flow`, and prints what crossed the wire meanwhile.
     fn measure(&self, label: &str, flow: impl FnOnce() -> String) -> Counted {
-        let before = self.relay.counted();
-        let log_before = self.srv2.wire_log().len();
+        let before = self.lab.relay.counted();
+        let log_before = self.lab.srv2.wire_log().len();
         let output = flow();
-        let counted = self.relay.counted() - before;
-        let log = self.srv2.wire_log();
-        let actions: Vec<String> = log[log_before.min(log.len())..]
-            .iter()
-            .map(|r| format!("{:?}", r.action))
-            .collect();
-        let to_output = actions
-            .iter()
-            .rposition(|a| a.starts_with("Receive"))
-            .map_or(0, |i| i + 1);
-        let legs = counted.round_trips - actions.len() as u64;
+        let counted = self.lab.relay.counted() - before;
+        let log = self.lab.srv2.wire_log();
+        let flow = Flow::of(&log[log_before.min(log.len())..]);
+        let legs = counted.round_trips - flow.actions.len() as u64;
         println!(
             "handover: {label:<58} round trips {:>2} (floor {FLOOR}; to the output {}, after it {})  TCP connections {}  handshakes {}",
             counted.round_trips,
-            legs + to_output as u64,
-            actions.len() - to_output,
+            legs + flow.to_output as u64,
+            flow.actions.len() - flow.to_output,
             counted.connections,
             counted.handshakes,
         );
-        println!("          requests: {}", actions.join(" "));
+        println!("          requests: {}", flow.actions.join(" "));
+        println!("          hand-back: {}", flow.hand_back.join(" "));
+        if flow.keep_alive {
+            println!(
+                "          (the session sat idle before the hand-back: its keep-alive started)"
+            );
+        }
         println!(
             "          output: {}",
             output.split_whitespace().collect::<Vec<_>>().join(" ")
         );
         counted
     }
-}
-
-fn write_profiles(path: &Path, url: &str) {
-    let mut group = Group::new("Lab");
-    let mut c = Computer::new("Srv2");
-    c.settings.connection_uri = Some(url.to_owned());
-    group.computers.push(c);
-    let mut root = Group::new("");
-    root.groups.push(group);
-    baton::store::profiles::ProfileStore::new(path)
-        .save(&ProfileTree { root })
-        .expect("profiles saved");
 }
 
 /// The console: Refresh (list), Connect, Receive, then the window closed.
@@ -233,7 +193,11 @@ fn console(url: &str) -> String {
 }
 
 fn pypsrp(addr: SocketAddr) -> Option<String> {
-    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".peers/venv/bin/python");
+    let peers = std::env::var_os("BATON_PEERS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".peers"),
+        PathBuf::from,
+    );
+    let python = peers.join("venv/bin/python");
     if !python.exists() {
         println!("handover: pypsrp skipped: run tests/peers.sh first");
         return None;
@@ -256,7 +220,7 @@ for ps in pool.create_disconnected_power_shells():
 pool.disconnect()
 print(" ".join(out))
 "#;
-    let out = Process::new(python)
+    let out = std::process::Command::new(python)
         .args([
             "-c",
             script,
@@ -286,33 +250,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut config = LabConfig::demo();
-    config.sessions.clear();
-    let running = rt
-        .block_on(lab::start(&config, Ports::Ephemeral))
-        .expect("lab listens");
-    let (_, url) = running
-        .endpoints
-        .iter()
-        .find(|(n, _)| n == "Srv2")
-        .expect("Srv2");
-    let target: SocketAddr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/wsman")
-        .parse()
-        .expect("Srv2's address");
-    let srv2 = running
-        .built
-        .computers
-        .iter()
-        .find(|c| c.name == "Srv2")
-        .expect("Srv2")
-        .service
-        .clone();
-    let relay = rt.block_on(WireCount::start(target));
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_profiles(&dir.path().join("profiles.toml"), &relay.url());
-    let bench = Bench { relay, srv2, dir };
+    let bench = Bench {
+        lab: RelayedSrv2::start(&rt),
+    };
     let cred = TECH.0;
     bench.prepare("RT1");
     bench.measure(
@@ -338,18 +278,17 @@ fn main() {
     bench.left("RT2");
     bench.remove("RT2");
     bench.prepare("RT3");
-    let url = bench.relay.url();
+    let url = bench.lab.relay.url();
     bench.measure("console: Refresh, Connect, Receive, close", || {
         console(&url)
     });
     bench.left("RT3");
     bench.remove("RT3");
     bench.prepare("RT4");
-    let addr = bench.relay.addr;
+    let addr = bench.lab.relay.addr;
     bench.measure("pypsrp 0.9.1: list, connect, receive, disconnect", || {
         pypsrp(addr).unwrap_or_default()
     });
     bench.left("RT4");
-    drop(bench);
-    rt.block_on(running.stop());
+    bench.lab.stop(&rt);
 }
