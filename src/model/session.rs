@@ -286,12 +286,19 @@ pub enum OutputItem {
 }
 
 impl OutputItem {
-    /// About how many bytes of text the item holds: what the worker counts
-    /// against the output in flight to the console or the terminal.
+    /// The bytes of text the item holds: what the worker counts against the
+    /// output in flight to the console or the terminal, and the Output pane
+    /// against what it keeps in memory.
     pub fn text_bytes(&self) -> usize {
         match self {
             OutputItem::Output(o) => o.text.len(),
-            OutputItem::Error(e) => e.message.len(),
+            OutputItem::Error(e) => {
+                e.message.len()
+                    + e.category.len()
+                    + e.fully_qualified_error_id.len()
+                    + e.target.as_ref().map_or(0, String::len)
+                    + e.script_stack_trace.as_ref().map_or(0, String::len)
+            }
             OutputItem::Warning(t)
             | OutputItem::Verbose(t)
             | OutputItem::Debug(t)

@@ -67,39 +67,15 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// The bytes of text an item holds in memory.
-fn item_bytes(item: &OutputItem) -> usize {
-    match item {
-        OutputItem::Output(o) => o.text.len(),
-        OutputItem::Error(e) => {
-            e.message.len()
-                + e.category.len()
-                + e.fully_qualified_error_id.len()
-                + e.target.as_ref().map_or(0, String::len)
-                + e.script_stack_trace.as_ref().map_or(0, String::len)
-        }
-        OutputItem::Warning(t)
-        | OutputItem::Verbose(t)
-        | OutputItem::Debug(t)
-        | OutputItem::Information(t)
-        | OutputItem::HostPrompt(t) => t.len(),
-        OutputItem::Progress(_) => 0,
-    }
-}
-
 /// The item as kept in memory: long texts cut, an output object's data
 /// dropped (the pane shows its text only).
-fn shrink(item: OutputItem) -> OutputItem {
-    match item {
+fn shrink(mut item: OutputItem) -> OutputItem {
+    match &mut item {
         OutputItem::Output(o) => {
-            let mut text = o.text;
-            cut_text(&mut text);
-            OutputItem::Output(crate::model::RemoteObject {
-                text,
-                value: crate::model::RemoteValue::Null,
-            })
+            cut_text(&mut o.text);
+            o.value = crate::model::RemoteValue::Null;
         }
-        OutputItem::Error(mut e) => {
+        OutputItem::Error(e) => {
             for t in [
                 &mut e.message,
                 &mut e.category,
@@ -113,30 +89,15 @@ fn shrink(item: OutputItem) -> OutputItem {
             {
                 cut_text(t);
             }
-            OutputItem::Error(e)
         }
-        OutputItem::Warning(mut t) => {
-            cut_text(&mut t);
-            OutputItem::Warning(t)
-        }
-        OutputItem::Verbose(mut t) => {
-            cut_text(&mut t);
-            OutputItem::Verbose(t)
-        }
-        OutputItem::Debug(mut t) => {
-            cut_text(&mut t);
-            OutputItem::Debug(t)
-        }
-        OutputItem::Information(mut t) => {
-            cut_text(&mut t);
-            OutputItem::Information(t)
-        }
-        OutputItem::HostPrompt(mut t) => {
-            cut_text(&mut t);
-            OutputItem::HostPrompt(t)
-        }
-        p @ OutputItem::Progress(_) => p,
+        OutputItem::Warning(t)
+        | OutputItem::Verbose(t)
+        | OutputItem::Debug(t)
+        | OutputItem::Information(t)
+        | OutputItem::HostPrompt(t) => cut_text(t),
+        OutputItem::Progress(_) => {}
     }
+    item
 }
 
 /// Keeps `item` (cut to size) as the newest of `out`, dropping the oldest
@@ -164,13 +125,13 @@ pub(super) fn push_item(out: &mut CommandOutput, item: OutputItem) -> Option<Str
 }
 
 fn keep(out: &mut CommandOutput, item: OutputItem) {
-    out.kept_bytes += item_bytes(&item);
+    out.kept_bytes += item.text_bytes();
     out.items.push_back(item);
     while out.items.len() > MAX_ITEMS_PER_COMMAND
         || (out.kept_bytes > MAX_BYTES_PER_COMMAND && out.items.len() > 1)
     {
         if let Some(old) = out.items.pop_front() {
-            out.kept_bytes -= item_bytes(&old);
+            out.kept_bytes -= old.text_bytes();
             out.dropped += 1;
         }
     }
