@@ -174,8 +174,16 @@ impl OutputSpill {
     /// Bytes of lines handed to [`OutputSpill::append`] that the writer has
     /// not written yet: the console takes no more output from the worker
     /// while this is large, so a fast command waits at the server instead of
-    /// in memory here.
+    /// in memory here. Zero once the writer has stopped (it panicked): what
+    /// it left unwritten will never be, and nobody should wait for it.
     pub fn backlog(&self) -> usize {
+        if self
+            .writer
+            .as_ref()
+            .is_none_or(std::thread::JoinHandle::is_finished)
+        {
+            return 0;
+        }
         self.backlog.load(std::sync::atomic::Ordering::Acquire)
     }
 
