@@ -36,11 +36,11 @@ struct SaveDialog {
     browsing: Option<mpsc::Receiver<Option<PathBuf>>>,
 }
 
-/// The spill files and the saves in flight.
 /// Bytes of output waiting for the spill's writer past which the console
 /// stops draining the worker's events until it catches up.
 const SPILL_BEHIND: usize = 32 << 20;
 
+/// The spill files and the saves in flight.
 pub(crate) struct OutputFiles {
     /// Where the spill folder goes (`None`: the runtime directory).
     parent: Option<PathBuf>,
@@ -118,13 +118,7 @@ impl OutputFiles {
     /// Opens the dialog for `target`, offering a file in the user's
     /// documents (else home) folder.
     pub(crate) fn open(&mut self, target: SaveTarget) {
-        let folder = directories::UserDirs::new()
-            .map(|d| {
-                d.document_dir()
-                    .map_or_else(|| d.home_dir().to_path_buf(), Path::to_path_buf)
-            })
-            .unwrap_or_default();
-        let path = folder.join(&target.file_name).display().to_string();
+        let path = documents().join(&target.file_name).display().to_string();
         self.dialog = Some(SaveDialog {
             target,
             path,
@@ -203,7 +197,12 @@ impl OutputFiles {
                             &name,
                         ));
                     }
-                    if ui.button("Save").clicked() {
+                    let can_save = !d.path.trim().is_empty();
+                    if ui
+                        .add_enabled(can_save, egui::Button::new("Save"))
+                        .on_disabled_hover_text("Type a file path, or Browse… for one")
+                        .clicked()
+                    {
                         save = true;
                     }
                     if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(Key::Escape)) {
@@ -213,7 +212,7 @@ impl OutputFiles {
             });
         if save && !d.path.trim().is_empty() {
             let target = d.target.clone();
-            let dest = PathBuf::from(d.path.trim());
+            let dest = documents().join(d.path.trim());
             self.dialog = None;
             self.save_to(state, target, dest);
         } else if close {
@@ -225,6 +224,18 @@ impl OutputFiles {
     pub(crate) fn dialog_open(&self) -> bool {
         self.dialog.is_some()
     }
+}
+
+/// The user's documents folder (else home): where the dialog offers to
+/// save, and what a typed relative path is taken from (a console started
+/// from a menu has no working folder of the user's).
+fn documents() -> PathBuf {
+    directories::UserDirs::new()
+        .map(|d| {
+            d.document_dir()
+                .map_or_else(|| d.home_dir().to_path_buf(), Path::to_path_buf)
+        })
+        .unwrap_or_default()
 }
 
 fn report(state: &mut AppState, target: &SaveTarget, result: SaveResult) {
